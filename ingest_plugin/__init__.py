@@ -1,0 +1,15 @@
+"""ingest-plugin: partner stories (Zenger News, Benzinga) -> validated IPTC ninjs 3.1 documents -> S3.
+
+Public API::
+
+    from ingest_plugin import parse, parse_items
+    documents = parse(page_bytes, source_url="https://www.zenger.news/2023/06/18/…/")
+
+:func:`parse` returns one ninjs dict per article and raises :class:`IngestError` (with a stable ``code``) on bad
+input; :func:`parse_items` yields every article's outcome without raising, for batch callers.
+"""
+from .errors import ErrorCode, IngestError
+from .pipeline import parse, parse_items
+
+__all__ = ["parse", "parse_items", "IngestError", "ErrorCode"]
+__version__ = "0.1.0"

@@ -1,0 +1,162 @@
+"""Stage 3, credits: byline, editors, partner lines and disclaimers.
+
+Trailer lines ("Zenger News does not provide investment advice.", "Produced in association with Benzinga",
+"Edited by A and B"), a leading "By …" paragraph and disclaimer paragraphs are recognised by their *text*, in any
+wrapping (own paragraph, ``<em>``, parentheses, one ``<br>``-separated block), moved into structured credits and
+removed from the body. Authors come from the most trustworthy byline source that yields a valid person; anyone
+named as an editor is never an author. Every document ends up with its partner's canonical disclaimer.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from . import partners
+from .extract.body import is_promo_text, text_blocks
+from .log import get_logger
+from .model import Credits, Draft, Person
+from .names import people
+from .text import clean
+
+# Byline sources, most trustworthy first: the line the journalist wrote in the story beats CMS account metadata.
+BYLINE_PRIORITY = ("by-paragraph", "json-ld", "byline-markup", "twitter", "meta", "dc:creator", "api")
+
+_PARTNER_NAMES = "|".join(sorted((re.escape(n) for p in partners.PROFILES.values() for n in (p.name, *p.aliases)
+                                  if " " in n or n[0].isupper()), key=len, reverse=True))
+_INVESTMENT_ADVICE = re.compile(r"[^.!?\n]*\bdoes not (?:provide|offer|give|constitute)\b[^.!?\n]*\badvice\b"
+                                r"[^.!?\n]*[.!?]?", re.I)
+_DISCLAIMER_LABEL = re.compile(r"^\(?\s*(?:Disclaimer|Disclosure)\s*[:：—–-]\s*(?P<text>.+?)\)?$", re.I)
+_AI_DISCLOSURE = re.compile(
+    r"[^.!?\n]*\b(?:produced|generated|written|created|drafted)\b[^.!?\n]{0,60}\b(?:with the help of|using|with|by)"
+    r"\b[^.!?\n]{0,40}\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*"
+    r"[.!?]?", re.I)
+_EDITED_BY_IN_DISCLOSURE = re.compile(r"\b(?:edited|reviewed)\s+by\s+(?P<names>[^.()]+)", re.I)
+_DISTRIBUTOR = re.compile(
+    r"(?:^|(?<=[.!?]\s))\s*(?:(?:This|The) (?:story|article|report|content|piece) (?:was|is) )?"
+    r"(?:(?:Produced|Created|Published|Written|Reported|Distributed|Brought to you|Made|Prepared|Syndicated)\s+"
+    r"(?:in\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with|with|by|for|via|through)"
+    r"|In\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with)"
+    r"\s+(?P<name>" + _PARTNER_NAMES + r")\b\.?", re.I)
+_EDITED_BY = re.compile(r"\(?\s*\b(?:Copy[- ]?)?Edited\s+by\s*:?\s+(?P<names>[^()\n]+?)\s*\)?\s*\.?\s*$", re.I)
+_BY_LINE = re.compile(r"^\s*By\s*:?\s+(?P<names>\S.{0,150})$")
+_RESIDUE = re.compile(r"^[\s.,;:|()\-–—*]*$")
+
+
+def apply_credits(draft: Draft) -> Credits:
+    """Move trailer lines from ``draft.body`` into credits and decide authors, editors, distributor, disclaimers."""
+    credits = Credits()
+    by_paragraph: list[str] = []
+    if draft.body is not None:
+        _mark_line_breaks(draft.body)
+        for index, block in enumerate(list(text_blocks(draft.body))):
+            _scan_block(block, index, draft, credits, by_paragraph)
+    not_people = (*partners.all_partner_names(), *draft.site_names)
+    editor_names = {e.name.lower() for e in credits.editors}
+    candidates = [("by-paragraph", line) for line in by_paragraph] + draft.byline_candidates
+    for source in BYLINE_PRIORITY:
+        names = [n for where, raw in candidates if where == source
+                 for n in people(raw, not_people=not_people) if n.lower() not in editor_names]
+        if names:
+            credits.authors = [Person(n) for n in dict.fromkeys(names)]
+            break
+    canonical = draft.partner.disclaimer
+    if not any(canonical.lower() == d.lower() for d in credits.disclaimers):
+        credits.disclaimers.insert(0, canonical)
+        credits.disclaimer_added = True
+        get_logger().warning("disclaimer_added", stage="credits", disclaimer=canonical,
+                             reason="the source did not carry the partner's canonical disclaimer")
+    return credits
+
+
+def _mark_line_breaks(body: HtmlElement) -> None:
+    """Make ``<br>`` visible in ``text_content()`` so each trailer line can be matched on its own."""
+    for br in body.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+
+
+def _scan_block(block: HtmlElement, index: int, draft: Draft, credits: Credits, by_paragraph: list[str]) -> None:
+    raw = block.text_content().replace("\u00a0", " ")
+    lines = [clean(line) for line in raw.split("\n")]
+    kept: list[str] = []
+    consumed = False
+    for line in lines:
+        rest = _take_credit_line(line, index, draft, credits, by_paragraph)
+        if rest != line:
+            consumed = True
+        if rest and not _RESIDUE.match(rest):
+            kept.append(rest)
+    if not consumed:
+        if is_promo_text(clean(raw)) or any(p.search(clean(raw)) for p in draft.partner.promo_patterns):
+            block.drop_tree()
+        return
+    if not kept:
+        block.drop_tree()
+    elif len(kept) < len([line for line in lines if line]):
+        _replace_text(block, kept)
+
+
+def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_paragraph: list[str]) -> str:
+    """Record every credit found in one line; return what is left of the line."""
+    if not line:
+        return line
+    if index < 4 and (match := _BY_LINE.match(line)) and len(line) < 160:
+        names = people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))
+        if names:
+            by_paragraph.append(match.group("names"))
+            return ""
+    if match := _DISCLAIMER_LABEL.match(line):
+        _add_disclaimer(credits, match.group("text"))
+        _take_editors(match.group("text"), credits, draft, disclosure=True)
+        return ""
+    for pattern in (_INVESTMENT_ADVICE, _AI_DISCLOSURE):
+        for match in list(pattern.finditer(line)):
+            sentence = match.group(0).strip()
+            _add_disclaimer(credits, sentence)
+            _take_editors(sentence, credits, draft, disclosure=True)
+            line = line.replace(match.group(0), " ")
+    for match in list(_DISTRIBUTOR.finditer(line)):
+        # Only a line that is *about* the partnership, not a sentence of the story that names a partner.
+        if len(clean(line)) > 160:
+            break
+        profile = partners.partner_named(match.group("name"))
+        if profile and profile.key != draft.partner.key:
+            credits.distributor = profile.key
+        line = line.replace(match.group(0), " ")
+    if (match := _EDITED_BY.search(line)) and len(line) < 200:
+        _take_editors(match.group("names"), credits, draft)
+        line = line[: match.start()]
+    line = clean(line)
+    return "" if _RESIDUE.match(line) else line
+
+
+def _take_editors(text: str, credits: Credits, draft: Draft, *, disclosure: bool = False) -> None:
+    if disclosure:
+        match = _EDITED_BY_IN_DISCLOSURE.search(text)
+        if not match:
+            return
+        text = match.group("names")
+    known = {e.name.lower() for e in credits.editors}
+    for name in people(text, not_people=(*partners.all_partner_names(), *draft.site_names)):
+        if name.lower() not in known:
+            credits.editors.append(Person(name))
+            known.add(name.lower())
+
+
+def _add_disclaimer(credits: Credits, text: str) -> None:
+    text = clean(text).strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    if text and text.lower() not in (d.lower() for d in credits.disclaimers):
+        credits.disclaimers.append(text)
+
+
+def _replace_text(block: HtmlElement, kept: list[str]) -> None:
+    """A block mixing story text and credit lines keeps only the story text (inline markup is lost)."""
+    for child in list(block):
+        block.remove(child)
+    block.text = kept[0]
+    for line in kept[1:]:
+        br = etree.SubElement(block, "br")
+        br.tail = line

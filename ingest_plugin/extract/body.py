@@ -1,0 +1,215 @@
+"""Find the article content in a page and strip what is not the article.
+
+The content root is found by known containers *and* by where the paragraph text is, so no single theme's CSS
+selector decides it. Chrome is removed by element kind, by class/id tokens, and (for promos that carry no class)
+by text patterns.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ..text import clean
+
+BLOCK_TAGS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "figure",
+                        "blockquote", "section", "article", "header", "footer", "aside", "nav", "main", "pre",
+                        "hr", "dl", "form", "figcaption", "address"})
+_ALWAYS_CHROME_TAGS = ("script", "style", "noscript", "template", "form", "button", "input", "select", "textarea",
+                       "nav", "aside", "footer", "dialog", "svg", "math", "object", "embed", "iframe", "frame",
+                       "frameset", "link", "meta", "base", "canvas", "audio", "video", "source", "map")
+# Class or id tokens of site furniture (matched against whole tokens, prefix-anchored).
+_CHROME_TOKEN = re.compile(
+    r"^(?:skip-link|screen-reader-text|sr-only|visually-hidden|menu|navbar|nav|navigation|site-header|site-footer"
+    r"|header-wrap|masthead|breadcrumbs?|sidebar|widget|widget-area|share|shares|sharing|sharedaddy|social|"
+    r"social-share|share-buttons|sd-sharing|jp-relatedposts|related|related-posts|related-articles|yarpp|"
+    r"newsletter|subscribe|subscription|signup|promo|promotion|sponsored|advert|advertisement|ads?|ad-slot|"
+    r"ad-container|adsbygoogle|dfp|cookie|cookies|cookie-banner|cookie-notice|gdpr|consent|comments?|comment-respond|"
+    r"respond|post-navigation|nav-links|pagination|tags-links|post-tags|tag-links|cat-links|entry-footer|"
+    r"author-box|author-bio|about-author|recommended|outbrain|taboola|zergnet|popup|modal|paywall|"
+    r"print-only|hidden|toolbar|read-more|more-stories|trending|most-popular|key-points|keypoints|"
+    r"zinger-key-points|article-share|post-share|entry-share)(?:$|[-_])", re.I)
+_CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagram-media|wp-caption|has-)", re.I)
+_CONTENT_CONTAINERS = etree.XPath(
+    "//*[@itemprop='articleBody'] | //*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' article-content-body-only ')]"
+    " | //*[@id='article-body'] | //*[contains(concat(' ', normalize-space(@class), ' '), ' td-post-content ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' article-body ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' post-body ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' story-body ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]")
+_PROMO_TEXT = re.compile(
+    r"^(?:See Also|Related Links?|Related|Also Read|Read Next|Read More|Read Also|Also See|More From \w+|"
+    r"Don['’]t Miss|Now Read|Check (?:It )?Out|Trending|Recommended(?: for you| from our partners)?|"
+    r"You (?:may|might) also like|Sponsored|Popular|Must Read|Editor['’]s Picks?|Top Stories|Latest News|"
+    r"Also on \w+)\s*(?::|：|-|–|—|$)"
+    r"|^The post .{1,300} appeared first on .{1,80}$"
+    r"|^(?:Sign up|Subscribe)\b.{0,120}\b(?:newsletters?|inbox|updates)\b"
+    r"|^Recommended from our partners$|^Advertisement$|^ADVERTISEMENT$|^Skip to (?:main )?content$"
+    r"|^(?:Share|Share this|Share this article|Share on \w+|Tweet|Email|Print)(?: this)?(?: article| story)?:?$",
+    re.I)
+_YOAST_FOOTER = re.compile(r"\s*The post .{1,300}? appeared first on .{1,80}?\.?\s*$", re.I | re.S)
+
+
+def class_tokens(el: HtmlElement) -> list[str]:
+    return (el.get("class") or "").split() + ([el.get("id")] if el.get("id") else [])
+
+
+def is_chrome(el: HtmlElement) -> bool:
+    """Site furniture by element kind, ARIA role or class/id token."""
+    if el.tag in _ALWAYS_CHROME_TAGS and not (el.tag == "script" and el.get("type") == "application/ld+json"):
+        return True
+    if el.get("role") in ("navigation", "banner", "contentinfo", "complementary", "search", "dialog"):
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag not in ("img", "figure"):
+        return True
+    return any(_CHROME_TOKEN.match(t) and not _CHROME_TOKEN_EXCEPTIONS.match(t) for t in class_tokens(el))
+
+
+def strip_chrome(root: HtmlElement) -> None:
+    """Remove every chrome element under ``root`` (in one walk, outermost first)."""
+    doomed = []
+    for el in root.iter(etree.Element):
+        if any(el is d or _is_descendant(el, d) for d in doomed[-1:]):
+            continue
+        if el is not root and is_chrome(el) and not _holds_tweet(el):
+            doomed.append(el)
+    for el in doomed:
+        drop(el)
+
+
+def _holds_tweet(el: HtmlElement) -> bool:
+    return el.tag not in ("script", "style") and bool(el.xpath(".//blockquote[contains(@class,'twitter-tweet')]"))
+
+
+def _is_descendant(el: HtmlElement, ancestor: HtmlElement) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def drop(el: HtmlElement) -> None:
+    """Remove an element but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    el.drop_tree()
+
+
+def is_promo_text(text: str) -> bool:
+    return bool(_PROMO_TEXT.search(text))
+
+
+def strip_yoast_footer(text: str) -> str:
+    return _YOAST_FOOTER.sub("", text)
+
+
+def content_root(doc: HtmlElement) -> HtmlElement | None:
+    """The element holding the article's paragraphs.
+
+    Known containers win when they hold at least half of the best paragraph cluster's text; otherwise the element
+    whose direct paragraphs carry the most text is taken (any theme).
+    """
+    best, best_score = None, 0
+    scores: dict[HtmlElement, int] = {}
+    for p in doc.iter("p", "h2", "h3", "blockquote", "li"):
+        parent = p.getparent()
+        if parent is None:
+            continue
+        if p.tag == "li":
+            parent = parent.getparent() if parent.getparent() is not None else parent
+        length = len(clean(p.text_content()))
+        scores[parent] = scores.get(parent, 0) + (length if p.tag == "p" else length // 2)
+    for el, score in scores.items():
+        if score > best_score:
+            best, best_score = el, score
+    for known in _CONTENT_CONTAINERS(doc):
+        text_len = len(clean(known.text_content()))
+        if best is not None and (known is best or _is_descendant(best, known)) and text_len < best_score * 4 + 2000:
+            return known
+        if best is None or text_len >= best_score * 0.5 and scores.get(known, 0) >= best_score * 0.5:
+            return known
+    return best
+
+
+def text_blocks(root: HtmlElement) -> Iterator[HtmlElement]:
+    """Leaf block elements (a paragraph, heading, list item or a div of inline content), in document order."""
+    for el in root.iter(etree.Element):
+        if el is root or el.tag not in BLOCK_TAGS or el.tag in ("ul", "ol", "table", "figure", "hr"):
+            continue
+        if not any(child.tag in BLOCK_TAGS for child in el.iterdescendants(etree.Element)):
+            yield el
+
+
+def paragraphize(root: HtmlElement) -> None:
+    """Wrap loose text and inline runs of a container into ``<p>`` (API bodies are often bare text).
+
+    Two consecutive ``<br>`` end a paragraph, as in WordPress's classic editor.
+    """
+    containers = [root] + [el for el in root.iter("div", "section", "article", "main", "td")
+                           if el is not root and any(c.tag in BLOCK_TAGS for c in el)]
+    for container in containers:
+        _wrap_runs(container)
+
+
+def _wrap_runs(container: HtmlElement) -> None:
+    has_blocks = any(c.tag in BLOCK_TAGS for c in container)
+    if not has_blocks and container.tag != "div":
+        return
+    if not has_blocks and container.getparent() is not None:
+        return
+    runs: list[list] = [[]]
+    leading = container.text
+    container.text = None
+    items: list = []
+    if leading and leading.strip():
+        items.append(leading)
+    for child in list(container):
+        items.append(child)
+        if child.tail and child.tail.strip():
+            items.append(child.tail)
+        child.tail = None
+        container.remove(child)
+    br_run = 0
+    for item in items:
+        if isinstance(item, str):
+            runs[-1].append(item)
+            br_run = 0
+        elif item.tag in BLOCK_TAGS:
+            runs.append([item])
+            runs.append([])
+            br_run = 0
+        elif item.tag == "br":
+            br_run += 1
+            if br_run >= 2:
+                runs.append([])
+            else:
+                runs[-1].append(item)
+        else:
+            runs[-1].append(item)
+            br_run = 0
+    for run in runs:
+        if not run:
+            continue
+        if len(run) == 1 and not isinstance(run[0], str) and run[0].tag in BLOCK_TAGS:
+            container.append(run[0])
+            continue
+        while run and not isinstance(run[-1], str) and run[-1].tag == "br":
+            run.pop()
+        if not any((isinstance(i, str) and i.strip()) or (not isinstance(i, str) and i.tag != "br") for i in run):
+            continue
+        p = etree.SubElement(container, "p")
+        for item in run:
+            if isinstance(item, str):
+                if len(p):
+                    p[-1].tail = (p[-1].tail or "") + item
+                else:
+                    p.text = (p.text or "") + item
+            else:
+                p.append(item)

@@ -1,0 +1,236 @@
+"""Photos and embedded tweets: lifted out of the body into associations before anything is sanitized.
+
+Each one leaves a placeholder (``<figure data-association="photo-1">`` / ``<div data-association="tweet-1">``)
+where it stood, so the CMS can render it in place from the structured data.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ..model import Picture, Tweet
+from ..names import name_case
+from ..text import clean
+from .body import BLOCK_TAGS, text_blocks
+
+_TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
+_HANDLE_IN_TEXT = re.compile(r"\(@(\w{1,15})\)")
+_SRCSET_ITEM = re.compile(r"(\S+)(?:\s+(\d+(?:\.\d+)?)([wx]))?")
+_PLACEHOLDER_SRC = re.compile(r"^data:|placeholder|lazy[-_]?load|blank\.(?:gif|png)|spacer\.gif|1x1|pixel\.gif",
+                              re.I)
+_IMG_ATTRS = ("data-orig-file", "data-large-file", "data-full-url", "data-lazy-src", "data-src", "data-original",
+              "data-url", "src")
+_SRCSET_ATTRS = ("data-lazy-srcset", "data-srcset", "srcset")
+_CREDIT_ELEMENT = etree.XPath(".//*[self::cite or self::small or contains(@class,'credit') or "
+                              "contains(@class,'copyright') or contains(@class,'photographer')]")
+_CREDIT_WORDS = r"(?:Photo(?:graph)?|Image|Picture|Graphic|Illustration|Credit)s?"
+_CAPTION_CREDITS = (
+    # "… (Photo by Jane Doe/Getty Images)" or "… (Jane Doe/Getty Images)"
+    re.compile(rf"\s*\(\s*(?:{_CREDIT_WORDS}\s*(?:by|courtesy(?: of)?|credit|via)?\s*:?\s*)?([^()]*\w/[^()]+|"
+               rf"(?<=\()\s*{_CREDIT_WORDS}\b[^()]+)\)\.?$", re.I),
+    # "… Photo: Jane Doe" / "… Credit: Shutterstock" / "… Photo courtesy of X"
+    re.compile(rf"(?:^|(?<=[.!?”\"’)])\s)\s*{_CREDIT_WORDS}\s*(?:by|courtesy(?: of)?|credit|via)?\s*:?\s+(.+)$"),
+    # "… in January 2021. DARRIAN TRAYNOR" or "… AFP/GETTY IMAGES"
+    re.compile(r"(?<=[.!?”\"’)])\s+([A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+)+(?:\s*/\s*[A-Z][A-Z.'’ \-]+)?"
+               r"|[A-Z][A-Z.'’\-]+\s*/\s*[A-Z][A-Z.'’ \-]+)$"),
+    # "… Jane Doe/Getty Images"
+    re.compile(r"(?<=[.!?”\"’)])\s+([A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}\s*/\s*[A-Z][\w.'’ \-]+)$"),
+)
+_CREDIT_LINE = re.compile(
+    rf"^(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
+    rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
+    r"|^Courtesy(?: of)?\s*:?\s+(?P<courtesy>.+)$", re.I)
+_ON_SERVICE = re.compile(r"^(?P<who>.+?)\s+(?:on|via|from)\s+(?P<service>Unsplash|Pexels|Pixabay|Flickr|Wikimedia"
+                         r"(?: Commons)?|Shutterstock|Getty Images)$", re.I)
+_AGENCY_ABBREVIATIONS = {"AFP", "AP", "EPA", "UPI", "DPA", "ANP", "ANSA", "EFE", "TASS", "PA", "NASA"}
+
+
+def lift_tweets(root: HtmlElement) -> list[Tweet]:
+    tweets: list[Tweet] = []
+    for quote in list(root.iter("blockquote")):
+        classes = (quote.get("class") or "").split()
+        links = [a.get("href", "") for a in quote.iter("a")] + [quote.get("cite") or ""]
+        matches = [m for m in map(_TWEET_URL.match, links) if m]
+        if not matches or not ("twitter-tweet" in classes or "twitter" in (quote.get("class") or "")
+                               or quote.getparent() is not None and "twitter" in _classes_up(quote)):
+            continue
+        host, handle, status = matches[-1].groups()
+        text_handle = _HANDLE_IN_TEXT.findall(clean(quote.text_content()))
+        holder = _embed_holder(quote, root)
+        caption = None
+        if holder is not quote:
+            captions = [clean(c.text_content()) for c in holder.iter("figcaption")]
+            caption = next((c for c in captions if c), None)
+        name = f"tweet-{len(tweets) + 1}"
+        quote.tail = None
+        tweets.append(Tweet(name=name, uri=f"https://{host.lower()}/{handle}/status/{status}",
+                            handle="@" + (handle or (text_handle[-1] if text_handle else "")),
+                            html=etree.tostring(quote, encoding="unicode", method="html", with_tail=False),
+                            caption=caption))
+        _replace(holder, "div", name)
+    return tweets
+
+
+def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
+    pictures: list[Picture] = []
+    for img in list(root.iter("img")):
+        if img.getroottree() is not root.getroottree() or not _is_inside(img, root):
+            continue  # removed together with an earlier figure
+        href, width, height = best_image_source(img, base_url)
+        holder = _figure_holder(img, root)
+        if href is None:
+            (holder if holder is not None and len(list(holder.iter("img"))) == 1 else img).drop_tree()
+            continue
+        caption, credit = _caption_and_credit(holder) if holder is not None else (None, None)
+        name = f"photo-{len(pictures) + 1}"
+        picture = Picture(name=name, href=href, caption=caption, credit=credit, alt=clean(img.get("alt")) or None,
+                          width=width, height=height)
+        pictures.append(picture)
+        if holder is not None:
+            _replace(holder, "figure", name)
+        else:
+            block = img
+            while block.getparent() is not None and block.getparent() is not root and block.tag not in BLOCK_TAGS:
+                block = block.getparent()
+            placeholder = etree.Element("figure", {"data-association": name})
+            if block is img:
+                _replace(img, "figure", name)
+            else:
+                block.addnext(placeholder)
+                placeholder.tail, block.tail = block.tail, None
+                img.drop_tree()
+    return pictures
+
+
+def take_credit_lines(root: HtmlElement) -> list[str]:
+    """Remove "Photo: Shutterstock"-style paragraphs; return their credits, normalised."""
+    credits = []
+    for block in list(text_blocks(root)):
+        text = clean(block.text_content())
+        match = _CREDIT_LINE.match(text) if len(text) < 160 else None
+        if match:
+            credits.append(normalise_credit(match.group("credit") or match.group("tool") or match.group("courtesy")))
+            block.drop_tree()
+    return [c for c in credits if c]
+
+
+def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | None, int | None, int | None]:
+    """The real image behind lazy-loading: the widest ``srcset`` candidate, else the best ``data-*``/``src``."""
+    width_attr, height_attr = _int(img.get("width")), _int(img.get("height"))
+    candidates: list[tuple[float, int, str]] = []
+    for rank, attr in enumerate(_SRCSET_ATTRS):
+        for item in (img.get(attr) or "").split(","):
+            match = _SRCSET_ITEM.match(item.strip())
+            if match and match.group(1):
+                size = float(match.group(2) or 0) * (1000 if match.group(3) == "x" else 1)
+                candidates.append((size, -rank, match.group(1)))
+    for rank, attr in enumerate(_IMG_ATTRS):
+        if img.get(attr):
+            candidates.append((float(width_attr or 0) if attr == "src" else 1e9 - rank if rank < 3 else 0,
+                               -10 - rank, img.get(attr)))
+    usable = []
+    for size, rank, url in candidates:
+        url = urljoin(base_url or "", clean(url))
+        if urlsplit(url).scheme in ("http", "https") and not _PLACEHOLDER_SRC.search(url):
+            usable.append((size, rank, url))
+    if not usable:
+        return None, None, None
+    size, _, url = max(usable)
+    if width_attr is not None and width_attr <= 2 and height_attr is not None and height_attr <= 2:
+        return None, None, None  # a tracking pixel
+    width = int(size) if 0 < size < 1e5 and size == int(size) and size > 50 else width_attr
+    height = height_attr
+    if width and width_attr and height_attr and width != width_attr:
+        height = round(width * height_attr / width_attr)
+    return url, width, height
+
+
+def split_caption_credit(caption: str) -> tuple[str | None, str | None]:
+    caption = clean(caption)
+    for pattern in _CAPTION_CREDITS:
+        match = pattern.search(caption)
+        if match:
+            credit = normalise_credit(match.group(1))
+            rest = caption[: match.start()].strip()
+            if credit:
+                return rest or None, credit
+    return caption or None, None
+
+
+def normalise_credit(credit: str | None) -> str | None:
+    """A credit as a picture desk writes it: "Darrian Traynor", "Jane Doe/Getty Images", "Shutterstock"."""
+    credit = clean(credit).strip(" .,;:()[]")
+    credit = re.sub(r"^(?:©|\(c\)|copyright)\s*", "", credit, flags=re.I)
+    credit = re.sub(rf"^(?:{_CREDIT_WORDS}\b\s*)?(?:(?:by|courtesy(?: of)?|credit|via)\b)?\s*:?\s*", "", credit, flags=re.I)
+    if not credit:
+        return None
+    if match := _ON_SERVICE.match(credit):
+        credit = f"{match.group('who')}/{match.group('service')}"
+    parts = [p.strip() for p in credit.split("/")]
+    return "/".join(p if not p.isupper() or p in _AGENCY_ABBREVIATIONS else name_case(p) for p in parts)
+
+
+def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
+    caption_el = next(iter(holder.xpath(".//figcaption | .//*[contains(@class,'wp-caption-text') or "
+                                        "contains(@class,'caption')]")), None)
+    if caption_el is None:
+        return None, None
+    credit_el = next(iter(_CREDIT_ELEMENT(caption_el)), None)
+    if credit_el is not None:
+        credit = normalise_credit(credit_el.text_content())
+        credit_el.drop_tree()
+        caption, inner_credit = split_caption_credit(caption_el.text_content())
+        return caption, credit or inner_credit
+    return split_caption_credit(caption_el.text_content())
+
+
+def _figure_holder(img: HtmlElement, root: HtmlElement) -> HtmlElement | None:
+    el = img.getparent()
+    while el is not None and el is not root:
+        classes = el.get("class") or ""
+        if el.tag == "figure" or "wp-caption" in classes.split() or "wp-block-image" in classes:
+            return el
+        if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or len(list(el.iter("img"))) > 1:
+            return None
+        el = el.getparent()
+    return None
+
+
+def _embed_holder(quote: HtmlElement, root: HtmlElement) -> HtmlElement:
+    el, holder = quote.getparent(), quote
+    while el is not None and el is not root:
+        if el.tag == "figure" or "wp-block-embed" in (el.get("class") or ""):
+            holder = el
+        elif el.tag not in ("div",):
+            break
+        el = el.getparent()
+    return holder
+
+
+def _classes_up(el: HtmlElement) -> str:
+    parent = el.getparent()
+    return (parent.get("class") or "") if parent is not None else ""
+
+
+def _replace(el: HtmlElement, tag: str, name: str) -> None:
+    placeholder = etree.Element(tag, {"data-association": name})
+    placeholder.tail = el.tail
+    el.getparent().replace(el, placeholder)
+
+
+def _is_inside(el: HtmlElement, root: HtmlElement) -> bool:
+    while el is not None:
+        if el is root:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(float(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,178 @@
+"""Page metadata: the JSON-LD graph (``@id`` references resolved), OpenGraph / ``article:*`` / Twitter meta,
+microdata, and the page's own visible header (h1, dek, byline, dates).
+
+The JSON-LD reader tolerates what real Yoast pages contain: HTML comments around the JSON, a trailing ``;``,
+escaped slashes, a block after ``</html>``, ``@type`` as a string or a list.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ..text import clean
+
+_ARTICLE_TYPES = re.compile(r"(?:^|\w)(?:Article|BlogPosting|Report)$")
+_JSON_LD = etree.XPath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]")
+_META = etree.XPath("//meta[@content]")
+_LINKS = etree.XPath("//link[@rel][@href]")
+
+
+@dataclass
+class PageMeta:
+    headline: str | None = None
+    description: str | None = None
+    alternative_headline: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    created: str | None = None
+    authors: list[str] = field(default_factory=list)  # names of the Article node's authors, in order
+    publisher: str | None = None
+    site_name: str | None = None
+    canonical: str | None = None
+    og_url: str | None = None
+    shortlink: str | None = None
+    images: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    language: str | None = None
+    twitter_written_by: str | None = None
+    meta_author: str | None = None
+    copyright_holder: str | None = None
+    title: str | None = None
+
+
+def read_page_meta(doc: HtmlElement) -> PageMeta:
+    """Everything the page says about itself, before any element is removed."""
+    meta = PageMeta()
+    _read_meta_tags(doc, meta)
+    _read_json_ld(doc, meta)
+    title = doc.find(".//title")
+    meta.title = clean(title.text_content()) if title is not None else None
+    meta.language = meta.language or doc.get("lang") or doc.get("xml:lang")
+    return meta
+
+
+def _read_meta_tags(doc: HtmlElement, meta: PageMeta) -> None:
+    tags: dict[str, list[str]] = {}
+    for el in _META(doc):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
+        if key:
+            tags.setdefault(key, []).append(clean(el.get("content")))
+    first = lambda *keys: next((tags[k][0] for k in keys if tags.get(k) and tags[k][0]), None)  # noqa: E731
+    meta.headline = first("og:title", "twitter:title")
+    meta.description = first("og:description", "description", "twitter:description")
+    meta.published = first("article:published_time", "datepublished", "pubdate", "publish-date",
+                           "parsely-pub-date", "sailthru.date", "dc.date.issued", "date")
+    meta.modified = first("article:modified_time", "og:updated_time", "datemodified", "last-modified")
+    meta.site_name = first("og:site_name", "application-name")
+    meta.og_url = first("og:url")
+    meta.meta_author = first("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
+    meta.images = [u for k in ("og:image", "og:image:secure_url", "twitter:image") for u in tags.get(k, []) if u]
+    meta.keywords = [t for t in tags.get("article:tag", []) if t] + [s for s in tags.get("article:section", []) if s]
+    if not meta.keywords and tags.get("keywords"):
+        meta.keywords = [k.strip() for k in tags["keywords"][0].split(",") if k.strip()]
+    for i in range(1, 5):
+        if (tags.get(f"twitter:label{i}") or [""])[0].lower().startswith("written by"):
+            meta.twitter_written_by = first(f"twitter:data{i}")
+    meta.language = first("og:locale", "content-language", "language")
+    for link in _LINKS(doc):
+        rel = link.get("rel", "").lower().split()
+        if "canonical" in rel and not meta.canonical:
+            meta.canonical = clean(link.get("href"))
+        elif "shortlink" in rel and not meta.shortlink:
+            meta.shortlink = clean(link.get("href"))
+
+
+def _read_json_ld(doc: HtmlElement, meta: PageMeta) -> None:
+    nodes: list[dict] = []
+    for script in _JSON_LD(doc):
+        data = parse_json_ld(script.text or "")
+        nodes.extend(_flatten(data))
+    if not nodes:
+        return
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    resolve = lambda value: by_id.get(value["@id"], value) if isinstance(value, dict) and "@id" in value else value  # noqa: E731
+    article = next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n)) and n.get("headline")),
+                   None) or next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n))), None)
+    if article is None:
+        return
+    meta.headline = _text(article.get("headline")) or meta.headline
+    meta.alternative_headline = _text(article.get("alternativeHeadline"))
+    meta.description = meta.description or _text(article.get("description"))
+    meta.published = _text(article.get("datePublished")) or meta.published
+    meta.modified = _text(article.get("dateModified")) or meta.modified
+    meta.created = _text(article.get("dateCreated"))
+    meta.language = _text(article.get("inLanguage")) or meta.language
+    for author in _as_list(article.get("author")):
+        author = resolve(author)
+        name = _text(author.get("name")) if isinstance(author, dict) else _text(author)
+        if name:
+            meta.authors.append(name)
+    publisher = resolve(article.get("publisher"))
+    if isinstance(publisher, dict):
+        meta.publisher = _text(publisher.get("name"))
+    holder = resolve(article.get("copyrightHolder"))
+    if isinstance(holder, dict):
+        meta.copyright_holder = _text(holder.get("name"))
+    page = resolve(article.get("mainEntityOfPage") or article.get("isPartOf"))
+    if isinstance(page, dict) and isinstance(page.get("url"), str):
+        meta.canonical = meta.canonical or clean(page["url"])
+    for image in _as_list(article.get("image")):
+        image = resolve(image)
+        url = (image.get("contentUrl") or image.get("url")) if isinstance(image, dict) else image
+        if isinstance(url, str) and url not in meta.images:
+            meta.images.insert(0, clean(url))
+    keywords = article.get("keywords")
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",")]
+    sections = _as_list(article.get("articleSection"))
+    extra = [clean(k) for k in _as_list(keywords) + sections if isinstance(k, str) and clean(k)]
+    meta.keywords = list(dict.fromkeys(extra + meta.keywords))
+
+
+def parse_json_ld(raw: str) -> Any:
+    """JSON-LD text -> value; tolerates comments, CDATA markers, a trailing ``;`` and stray control characters."""
+    text = re.sub(r"<!--|-->|<!\[CDATA\[|\]\]>", "", raw).strip().rstrip(";").strip()
+    for candidate in (text, re.sub(r",\s*([}\]])", r"\1", text)):
+        try:
+            return json.loads(candidate, strict=False)
+        except json.JSONDecodeError:
+            continue
+    return None
+
+
+def _flatten(data: Any) -> list[dict]:
+    out: list[dict] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            if "@graph" in item:
+                stack.extend(reversed(_as_list(item["@graph"])))
+            if "@type" in item or "@id" in item:
+                out.append(item)
+    return out
+
+
+def _types(node: dict) -> list[str]:
+    return [t for t in _as_list(node.get("@type")) if isinstance(t, str)]
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    return clean(value) or None if isinstance(value, str) else None

@@ -1,0 +1,40 @@
+"""Benzinga: financial news; article pages, RSS, the REST API v2 and webhook v1."""
+from __future__ import annotations
+
+import re
+
+from . import PartnerProfile
+
+# https://www.benzinga.com/news/24/06/39495756/slug: the id is the long number after yy/mm/.
+_STORY_ID = re.compile(r"/\d{2}/\d{2}/(\d{5,})(?:/|$)")
+
+
+def article_id(url: str) -> str | None:
+    match = _STORY_ID.search(url or "")
+    return match.group(1) if match else None
+
+
+PROFILE = PartnerProfile(
+    key="benzinga",
+    name="Benzinga",
+    homepage="https://www.benzinga.com/",
+    domain="benzinga.com",
+    hosts=frozenset({"benzinga.com", "www.benzinga.com", "feeds.benzinga.com", "api.benzinga.com",
+                     "cdn.benzinga.com"}),
+    aliases=("benzinga.com", "www.benzinga.com", "Benzinga.com", "Benzinga Pro"),
+    disclaimer="Benzinga does not provide investment advice.",
+    id_role="benzinga-id",
+    article_id=article_id,
+    desks=("Benzinga Newsdesk", "Benzinga Insights", "Benzinga Neuro", "Benzinga Staff", "Benzinga Editors",
+           "Benzinga Staff Writer", "Benzinga Contributor"),
+    promo_patterns=(
+        re.compile(r"^(?:Subscribe|Sign up)\b.{0,80}\bBenzinga\b.{0,60}newsletter", re.I),
+        re.compile(r"^(?:Check out|Read|Don’t miss|Don't miss)\b.{0,40}\bBenzinga\b.{0,80}(?:conference|event|newsletter)", re.I),
+        re.compile(r"^(?:Get|Join)\b.{0,80}\b(?:Benzinga|Cannabis Capital Conference)\b", re.I),
+        re.compile(r"^Benzinga Pro\b|\bin Benzinga Pro\.?$", re.I),
+        re.compile(r"\bGet your tickets\b", re.I),
+        re.compile(r"^Check out more of Benzinga['’]s\b", re.I),
+        re.compile(r"^Zinger Key Points\b|^Zinger Brief\b", re.I),
+    ),
+    fetch_article_page=False,
+)

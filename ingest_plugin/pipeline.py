@@ -1,0 +1,120 @@
+"""The parse pipeline, one article at a time:
+
+``load -> source/extract -> media -> credits -> sanitize -> ninjs -> validate``
+
+Each arrow is one module; data only flows forward. A feed or API array yields one :class:`ItemResult` per item, so
+one bad item never stops the others.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import structlog
+
+from . import load as loading
+from . import sources
+from .credits import apply_credits
+from .errors import ErrorCode, IngestError
+from .extract.dateline import find_dateline
+from .extract.media import lift_pictures, lift_tweets, take_credit_lines
+from .model import Article, Draft, ItemResult
+from .ninjs import to_ninjs
+from .sanitize import sanitize_body, sanitize_embed
+from .validate import validate_document
+
+_SIZE_SUFFIX = re.compile(r"(?:-\d+x\d+|-scaled|-e\d+)+(?=\.\w+$)")
+
+
+def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = None,
+                input_format: str | None = None, content_type: str | None = None,
+                max_bytes: int = loading.DEFAULT_MAX_BYTES) -> Iterator[ItemResult]:
+    """Every article in one input, as a validated ninjs document or a coded error."""
+    try:
+        loaded = loading.load(data, content_type=content_type, source_url=source_url, max_bytes=max_bytes,
+                              input_format=input_format)
+        items = list(sources.drafts(loaded))
+    except IngestError as error:
+        yield ItemResult(input_name=input_name, raw=data, error=error.for_input(input_name), source_url=source_url)
+        return
+    if not items:
+        error = IngestError(ErrorCode.NOT_AN_ARTICLE, "the input holds no article (an empty feed?)",
+                            input=input_name, stage="extract")
+        yield ItemResult(input_name=input_name, raw=data, error=error, source_url=source_url)
+        return
+    for number, (raw, outcome) in enumerate(items, start=1):
+        name = input_name if raw is None else f"{input_name}#{number}"
+        yield _finish(name, data if raw is None else raw, outcome, source_url)
+
+
+def parse(data: bytes, *, source_url: str | None = None, input_format: str | None = None,
+          content_type: str | None = None) -> list[dict[str, Any]]:
+    """Parse partner content into validated ninjs 3.1 documents (one per article).
+
+    Raises :class:`~ingest_plugin.errors.IngestError` for the first article that cannot be parsed; use
+    :func:`parse_items` to get every article's outcome instead.
+    """
+    documents = []
+    for result in parse_items(data, source_url=source_url, input_format=input_format, content_type=content_type):
+        if result.error is not None:
+            raise result.error
+        documents.append(result.document)
+    return documents
+
+
+def build_article(draft: Draft) -> Article:
+    """Media, credits, dateline and sanitizing on one draft: everything between extraction and mapping."""
+    body = draft.body
+    tweets = lift_tweets(body) if body is not None else []
+    pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
+    credit_lines = take_credit_lines(body) if body is not None else []
+    credits = apply_credits(draft)
+    located = find_dateline(body)
+    featured = [p for p in draft.pictures if not any(_same_image(p.href, q.href) for q in pictures)]
+    for picture in featured:
+        picture.name = "featured"
+    pictures = featured[:1] + pictures
+    for credit in credit_lines:
+        target = next((p for p in pictures if not p.credit), None)
+        if target is not None:
+            target.credit = credit
+    for tweet in tweets:
+        tweet.html = sanitize_embed(tweet.html)
+    body_html = sanitize_body(body) if body is not None else ""
+    return Article(draft=draft, credits=credits, body_html=body_html, pictures=pictures, tweets=tweets,
+                   located=located)
+
+
+def _finish(input_name: str, raw: bytes, outcome: Draft | IngestError, source_url: str | None) -> ItemResult:
+    if isinstance(outcome, IngestError):
+        return ItemResult(input_name=input_name, raw=raw, error=outcome.for_input(input_name), source_url=source_url)
+    draft = outcome
+    key = article_key(draft)
+    with structlog.contextvars.bound_contextvars(partner=draft.partner.key, article_id=key, input=input_name):
+        try:
+            article = build_article(draft)
+            if not article.body_html and not draft.removed:
+                raise IngestError(ErrorCode.NOT_AN_ARTICLE, "nothing of the article body is left after removing "
+                                                            "site chrome and credits", stage="extract")
+            if not article.body_html:
+                article.body_html = "<p>This story was withdrawn by the partner.</p>"
+            document = to_ninjs(article)
+            validate_document(document)
+        except IngestError as error:
+            return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name),
+                              partner=draft.partner.key, article_key=key, source_url=source_url)
+    return ItemResult(input_name=input_name, raw=raw, document=document, partner=draft.partner.key,
+                      article_key=key, source_url=draft.canonical_url or source_url)
+
+
+def article_key(draft: Draft) -> str:
+    """S3-safe and stable across versions: the tail of the document URI."""
+    uri = draft.partner.document_uri(draft.partner_id, draft.canonical_url, draft.fingerprint())
+    return re.sub(r"[^A-Za-z0-9._-]", "-", uri.rsplit(":", 1)[-1])
+
+
+def _same_image(a: str, b: str) -> bool:
+    name = lambda url: _SIZE_SUFFIX.sub("", urlsplit(url).path.rsplit("/", 1)[-1].lower())  # noqa: E731
+    return name(a) == name(b)
+

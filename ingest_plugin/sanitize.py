@@ -1,0 +1,75 @@
+"""Stage 4, sanitize: the one allow-list policy for everything we publish as HTML (nh3 / ammonia).
+
+Runs after media and credits were taken out (they need the original markup) and serializes the body exactly
+once. No raw-text element, ``svg``/``math``, form, ``style`` or event handler is ever allowed; links are
+http(s) or mailto only, and get ``rel="noopener noreferrer nofollow"``.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import nh3
+from lxml import etree
+from lxml.html import HtmlElement
+
+from .text import clean
+
+BODY_TAGS = {"p", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "blockquote", "q", "cite",
+             "figure", "figcaption", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead",
+             "tbody", "tfoot", "tr", "th", "td", "caption", "code", "pre", "abbr", "time", "div", "dl", "dt", "dd"}
+BODY_ATTRIBUTES = {"a": {"href", "title"}, "blockquote": {"cite"}, "q": {"cite"}, "td": {"colspan", "rowspan"},
+                   "th": {"colspan", "rowspan", "scope"}, "time": {"datetime"}, "abbr": {"title"},
+                   "figure": {"data-association"}, "div": {"data-association"}}
+EMBED_TAGS = {"blockquote", "p", "a", "br", "em", "strong", "b", "i"}
+EMBED_ATTRIBUTES = {"a": {"href"}, "blockquote": {"cite", "lang", "data-lang", "data-dnt", "data-width"},
+                    "p": {"lang", "dir"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+_URL_ATTRIBUTES = {"href", "cite"}
+
+
+def _only_real_urls(_tag: str, attribute: str, value: str) -> str | None:
+    """Drop empty or hostless URLs (``href=""``, ``http://``) that the scheme allow-list would let through."""
+    if attribute in _URL_ATTRIBUTES:
+        return value if is_web_url(value) else None
+    return value
+
+
+_BODY_CLEANER = nh3.Cleaner(tags=BODY_TAGS, attributes=BODY_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                            link_rel="noopener noreferrer nofollow", attribute_filter=_only_real_urls,
+                            strip_comments=True)
+_EMBED_CLEANER = nh3.Cleaner(tags=EMBED_TAGS, attributes=EMBED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                             link_rel="noopener noreferrer nofollow", attribute_filter=_only_real_urls,
+                             allowed_classes={"blockquote": {"twitter-tweet"}}, strip_comments=True)
+
+
+def is_web_url(value: str | None) -> bool:
+    parts = urlsplit((value or "").strip())
+    if parts.scheme == "mailto":
+        return bool(parts.path)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "." in (parts.hostname or "")
+
+
+def sanitize_body(body: HtmlElement) -> str:
+    """The body element -> safe HTML string (its children only, not the wrapper)."""
+    _tidy(body)
+    markup = (body.text or "") + "".join(etree.tostring(child, encoding="unicode", method="html")
+                                         for child in body)
+    return _BODY_CLEANER.clean(markup).strip()
+
+
+def sanitize_embed(markup: str) -> str:
+    return _EMBED_CLEANER.clean(markup).strip()
+
+
+def _tidy(body: HtmlElement) -> None:
+    """Unwrap links that go nowhere, demote stray h1s, and drop blocks left empty by extraction."""
+    for a in list(body.iter("a")):
+        if not is_web_url(a.get("href")):
+            a.drop_tag()
+    for h1 in body.iter("h1"):
+        h1.tag = "h2"
+    for el in reversed(list(body.iter("p", "div", "span", "em", "strong", "li", "h2", "h3", "h4", "blockquote"))):
+        if el is body or el.get("data-association") or el.getparent() is None:
+            continue
+        if not clean(el.text_content()) and not el.xpath(".//*[@data-association] | .//br[2]"):
+            el.drop_tree()

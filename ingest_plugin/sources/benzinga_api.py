@@ -1,0 +1,100 @@
+"""Benzinga JSON: REST API v2 stories (an array, ``author`` a string, RFC 2822 times) and webhook v1 envelopes
+(``data.content``, ``authors`` an array, RFC 3339 times, ``action`` Created/Updated/Removed)."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterator
+
+from .. import partners
+from ..errors import ErrorCode, IngestError
+from ..extract.body import paragraphize, strip_chrome
+from ..load import parse_html_fragment
+from ..model import Draft, Loaded, Picture, Ticker
+from ..text import canonical_url, clean, parse_datetime
+
+_IMAGE_SIZES = ("large", "original", "small", "thumb")
+_URLISH = re.compile(r"^\s*https?://\S+\s*$")
+
+
+def can_read(loaded: Loaded) -> bool:
+    return loaded.kind == "json"
+
+
+def read(loaded: Loaded) -> Iterator[tuple[bytes, Draft | IngestError]]:
+    data = loaded.tree
+    stories = data if isinstance(data, list) else [data]
+    for story in stories:
+        raw = json.dumps(story, ensure_ascii=False).encode("utf-8")
+        try:
+            yield raw, _story_draft(story)
+        except IngestError as error:
+            yield raw, error
+
+
+def _story_draft(story: Any) -> Draft:
+    if not isinstance(story, dict):
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "a JSON item is not a story object", stage="extract")
+    removed = False
+    fmt = "benzinga-api"
+    if isinstance(story.get("data"), dict) and isinstance(story["data"].get("content"), dict):
+        fmt = "benzinga-webhook"
+        removed = str(story["data"].get("action", "")).lower() == "removed"
+        story = story["data"]["content"]
+    title = clean(story.get("title") or story.get("headline"))
+    body_html = story.get("body") or story.get("content") or ""
+    teaser = clean(story.get("teaser") or story.get("teaster") or story.get("summary"))
+    if not body_html.strip() and teaser:
+        body_html = f"<p>{teaser}</p>"
+    if not title or not (body_html.strip() or removed):
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the story has no title or no body", stage="extract")
+    body = parse_html_fragment(body_html)
+    strip_chrome(body)
+    paragraphize(body)
+    profile = partners.by_key("benzinga")
+    url = canonical_url(story.get("url") or story.get("link"))
+    story_id = clean(str(story.get("id") or story.get("benzinga_id") or "")) or profile.article_id(url or "")
+    authors = story.get("authors") if isinstance(story.get("authors"), list) else [story.get("author")]
+    authors = [clean(a.get("name") if isinstance(a, dict) else a) for a in authors if a]
+    return Draft(
+        partner=profile, input_format=fmt, headline=title, body=body,
+        summary=teaser if teaser and not _URLISH.match(teaser) else None,
+        byline_candidates=[("api", a) for a in authors if a],
+        published=parse_datetime(story.get("created") or story.get("created_at") or story.get("published")),
+        modified=parse_datetime(story.get("updated") or story.get("updated_at") or story.get("last_updated")),
+        canonical_url=url, partner_id=story_id or None,
+        keywords=_names(story.get("channels")) + _names(story.get("tags")),
+        tickers=_tickers(story), pictures=_featured(story.get("image") or story.get("images")),
+        removed=removed)
+
+
+def _names(values: Any) -> list[str]:
+    out = []
+    for value in values or []:
+        name = clean(value.get("name") if isinstance(value, dict) else value if isinstance(value, str) else "")
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _tickers(story: dict) -> list[Ticker]:
+    tickers = []
+    for stock in (story.get("stocks") or []) + (story.get("securities") or []) + (story.get("tickers") or []):
+        if isinstance(stock, str):
+            stock = {"name": stock}
+        if not isinstance(stock, dict):
+            continue
+        symbol = clean(stock.get("symbol") or stock.get("name"))
+        if symbol and symbol not in (t.symbol for t in tickers):
+            tickers.append(Ticker(symbol=symbol, exchange=clean(stock.get("exchange")) or None))
+    return tickers
+
+
+def _featured(images: Any) -> list[Picture]:
+    if not isinstance(images, list):
+        return []
+    by_size = {clean(i.get("size")): clean(i.get("url")) for i in images if isinstance(i, dict) and i.get("url")}
+    for size in _IMAGE_SIZES:
+        if by_size.get(size):
+            return [Picture(href=by_size[size], featured=True)]
+    return [Picture(href=u, featured=True) for u in list(by_size.values())[:1]]

@@ -1,0 +1,181 @@
+"""A partner's article page (any theme): metadata first, then the visible header, then the content root."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from .. import partners
+from ..errors import ErrorCode, IngestError
+from ..extract.body import class_tokens, content_root, paragraphize, strip_chrome
+from ..extract.metadata import read_page_meta
+from ..model import Draft, Loaded, Picture
+from ..text import canonical_url, clean, parse_datetime
+
+FORMAT = "html"
+
+_BYLINE_QUERIES = tuple(etree.XPath(q) for q in (
+    "//*[@itemprop='author']//*[@itemprop='name'] | //*[@itemprop='author'][not(.//*[@itemprop='name'])]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' vcard ')]//*[contains(concat(' ', "
+    "normalize-space(@class), ' '), ' fn ')]",
+    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]",
+    "//*[contains(@class, 'author-name') or contains(@class, 'entry-author') or contains(@class, 'post-author')"
+    " or contains(@class, 'article-author') or contains(@class, 'byline-author')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ') or contains(@class, 'article-byline')"
+    " or contains(@class, 'post-byline')]",
+))
+_TAG_LINKS = etree.XPath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' tag ') or "
+                         "contains(concat(' ', normalize-space(@rel), ' '), ' category ')]")
+_PUBLISHED_TIME = etree.XPath("//time[contains(@class,'published') or @itemprop='datePublished'][@datetime]"
+                              " | //*[@itemprop='datePublished'][@content]")
+_MODIFIED_TIME = etree.XPath("//time[contains(@class,'updated') or @itemprop='dateModified'][@datetime]"
+                             " | //*[@itemprop='dateModified'][@content]")
+_ANY_TIME = etree.XPath("//time[@datetime]")
+_POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
+_DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
+                        r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
+_HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
+                                re.I)
+_HEADLINE_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def can_read(loaded: Loaded) -> bool:
+    return loaded.kind == "html"
+
+
+def read(loaded: Loaded) -> Draft:
+    doc: HtmlElement = loaded.tree
+    meta = read_page_meta(doc)
+    keywords = list(dict.fromkeys(meta.keywords + [clean(a.text_content()) for a in _TAG_LINKS(doc)
+                                                   if clean(a.text_content())]))
+    post_id = next((m.group(1) for el in doc.iter("article", "body") for t in class_tokens(el)
+                    if (m := _POST_ID.match(t))), None)
+    strip_chrome(doc)
+    h1 = _headline_element(doc, meta.headline)
+    headline = meta.headline or (clean(h1.text_content()) if h1 is not None else None) or meta.title
+    headline = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
+    dek_el = _dek_element(doc, h1, headline)
+    subhead = clean(dek_el.text_content()) if dek_el is not None else meta.alternative_headline
+    byline_candidates = _byline_candidates(doc, meta)
+    published = meta.published or _first_attr(_PUBLISHED_TIME(doc)) or _first_attr(_ANY_TIME(doc))
+    modified = meta.modified or _first_attr(_MODIFIED_TIME(doc))
+    root = content_root(doc)
+    if root is None or not headline:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no article headline and body found in the page", stage="extract")
+    _remove_header_parts(root, h1, dek_el)
+    paragraphize(root)
+    if len(clean(root.text_content())) < 120 or _is_listing(doc, meta):
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
+                          stage="extract")
+    canonical = canonical_url(urljoin(loaded.source_url or "", meta.canonical or meta.og_url or "")) \
+        or canonical_url(loaded.source_url)
+    site_names = [n for n in (meta.site_name, meta.publisher) if n]
+    profile = partners.detect_partner((canonical, loaded.source_url, meta.og_url, meta.shortlink), site_names,
+                                      clean(doc.text_content())[-5000:])
+    shortlink = meta.shortlink or (f"{profile.homepage}?p={post_id}" if post_id else "")
+    partner_id = profile.article_id(shortlink) or profile.article_id(canonical or "")
+    featured = [Picture(href=urljoin(canonical or "", meta.images[0]), featured=True)] if meta.images else []
+    return Draft(
+        partner=profile, input_format=FORMAT, headline=headline, body=root,
+        subhead=subhead if subhead and subhead != headline else None, summary=meta.description,
+        byline_candidates=byline_candidates, published=parse_datetime(published),
+        modified=parse_datetime(modified), created=parse_datetime(meta.created), canonical_url=canonical,
+        partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
+        site_names=site_names, copyright_holder=meta.copyright_holder)
+
+
+def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | None:
+    h1s = list(doc.iter("h1"))
+    if headline:
+        wanted = clean(headline).lower()
+        for h1 in h1s:
+            if clean(h1.text_content()).lower() == wanted:
+                return h1
+    return h1s[0] if h1s else None
+
+
+def _without_site_suffix(headline: str | None, site_names: tuple[str | None, ...]) -> str | None:
+    if not headline:
+        return headline
+    for name in filter(None, site_names):
+        headline = re.sub(rf"\s*[|\-–—:·•]\s*{re.escape(name)}\s*$", "", headline, flags=re.I)
+    return clean(headline)
+
+
+def _dek_element(doc: HtmlElement, h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
+    """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1."""
+    for el in doc.iter(etree.Element):
+        if any(_DEK_TOKEN.search(t) for t in class_tokens(el)) and _dek_like(el, headline):
+            return el
+    if h1 is None:
+        return None
+    holder = h1
+    while holder.getnext() is None and holder.getparent() is not None and holder.getparent().tag != "body" \
+            and len(clean(holder.getparent().text_content())) < 600:
+        holder = holder.getparent()
+    header_like = holder.getparent() is not None and (
+        holder.getparent().tag in ("header", "hgroup")
+        or any("header" in t.lower() for t in class_tokens(holder.getparent())))
+    for sibling in holder.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        if sibling.tag in ("time",) or any(_HEADER_META_TOKEN.search(t) for t in class_tokens(sibling)):
+            continue
+        text = clean(sibling.text_content())
+        if not text or text.lower().startswith("by "):
+            continue
+        if (sibling.tag in _HEADLINE_TAGS[1:] or header_like and sibling.tag in ("p", "div")) \
+                and _dek_like(sibling, headline):
+            return sibling
+        return None
+    return None
+
+
+def _dek_like(el: HtmlElement, headline: str | None) -> bool:
+    text = clean(el.text_content())
+    return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
+        and not el.xpath(".//p[2] | .//img | .//figure")
+
+
+def _byline_candidates(doc: HtmlElement, meta) -> list[tuple[str, str]]:
+    candidates = [("json-ld", name) for name in meta.authors]
+    for query in _BYLINE_QUERIES:
+        texts = [clean(el.text_content()) for el in query(doc)]
+        texts = [t for t in dict.fromkeys(texts) if t]
+        if texts:
+            candidates.append(("byline-markup", ", ".join(texts)))
+            break
+    if meta.twitter_written_by:
+        candidates.append(("twitter", meta.twitter_written_by))
+    if meta.meta_author:
+        candidates.append(("meta", meta.meta_author))
+    return candidates
+
+
+def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None) -> None:
+    """The content root may be the whole ``<article>``: the headline, dek and header metadata are not body."""
+    for el in list(root.iter("header", "h1", "time")):
+        if el is not root and el.getparent() is not None:
+            el.drop_tree()
+    for el in list(root.iter(etree.Element)):
+        if el is root or el.getparent() is None:
+            continue
+        if el is dek or el is h1 or any(t.lower() in ("byline", "entry-meta", "post-meta", "article-meta",
+                                                      "posted-on", "entry-date", "article-date", "reading-time")
+                                        for t in class_tokens(el)):
+            el.drop_tree()
+
+
+def _is_listing(doc: HtmlElement, meta) -> bool:
+    """A home, category or search page: several article teasers and no article metadata."""
+    return not meta.published and not meta.authors and len(doc.xpath("//article")) >= 3
+
+
+def _first_attr(elements: list) -> str | None:
+    for el in elements:
+        value = el.get("datetime") or el.get("content")
+        if value:
+            return value
+    return None

@@ -1,0 +1,67 @@
+"""RSS 2.0 feeds: WordPress (``content:encoded``, ``dc:creator``, ``guid ?p=N``) and Benzinga (entity-encoded
+HTML in ``<description>``, tracking parameters in links). One draft per ``<item>``."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from lxml import etree
+
+from .. import partners
+from ..errors import IngestError
+from ..extract.body import paragraphize, strip_chrome, strip_yoast_footer
+from ..load import parse_html_fragment
+from ..model import Draft, Loaded, Picture
+from ..text import canonical_url, clean, parse_datetime
+
+NS = {"content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/",
+      "media": "http://search.yahoo.com/mrss/"}
+_MEDIA_IMAGE = etree.XPath("media:content[@url] | media:thumbnail[@url] | enclosure[starts-with(@type,'image')]",
+                           namespaces=NS)
+
+
+def can_read(loaded: Loaded) -> bool:
+    return loaded.kind == "xml" and etree.QName(loaded.tree).localname == "rss"
+
+
+def read(loaded: Loaded) -> Iterator[tuple[bytes, Draft | IngestError]]:
+    channel = loaded.tree.find("channel")
+    if channel is None:
+        return
+    generator = (channel.findtext("generator") or "").lower()
+    channel_link = channel.findtext("link") or loaded.tree.get("{http://www.w3.org/XML/1998/namespace}base")
+    channel_profile = partners.partner_for_url(channel_link) or partners.partner_for_url(loaded.source_url)
+    for item in channel.iter("item"):
+        raw = etree.tostring(item, encoding="utf-8")
+        try:
+            yield raw, _item_draft(item, channel_profile, "wordpress" in generator)
+        except IngestError as error:
+            yield raw, error
+
+
+def _item_draft(item: etree._Element, channel_profile, wordpress: bool) -> Draft:
+    link = canonical_url(item.findtext("link"))
+    guid = clean(item.findtext("guid"))
+    encoded = item.findtext("content:encoded", namespaces=NS)
+    description = item.findtext("description") or ""
+    body = parse_html_fragment(strip_yoast_footer(encoded or description))
+    strip_chrome(body)
+    paragraphize(body)
+    excerpt = clean(parse_html_fragment(strip_yoast_footer(description)).text_content()) if encoded else None
+    profile = partners.partner_for_url(link) or channel_profile or partners.detect_partner(
+        (guid,), (), clean(body.text_content()))
+    creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
+    images = [clean(m.get("url")) for m in _MEDIA_IMAGE(item)]
+    return Draft(
+        partner=profile,
+        input_format="wordpress-rss" if wordpress or encoded is not None else f"{profile.key}-rss",
+        headline=clean(item.findtext("title")) or None,
+        body=body,
+        summary=excerpt or None,
+        byline_candidates=[("dc:creator", c) for c in creators],
+        published=parse_datetime(item.findtext("pubDate") or item.findtext("dc:date", namespaces=NS)),
+        modified=parse_datetime(item.findtext("{http://purl.org/rss/1.0/modules/content/}modified")),
+        canonical_url=link,
+        partner_id=profile.article_id(guid) or profile.article_id(link or ""),
+        keywords=[clean(c.text) for c in item.findall("category") if clean(c.text)],
+        pictures=[Picture(href=u, featured=True) for u in images[:1]],
+    )

@@ -1,0 +1,62 @@
+"""Small text helpers shared by every stage: entity decoding, whitespace, URL clean-up, dates."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_SPACE = re.compile(r"\s+")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
+_TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
+
+
+def clean(text: str | None) -> str:
+    """Plain text as a reader sees it: entities decoded (twice-encoded ones too), NBSP and runs of space collapsed."""
+    if not text:
+        return ""
+    for _ in range(2):  # feeds double-encode: "&amp;#8217;"
+        if not _ENTITY.search(text):
+            break
+        text = html.unescape(text)
+    return _SPACE.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL without tracking parameters or fragment, usable as a dedupe key."""
+    if not url:
+        return None
+    url = clean(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING_PARAM.match(k)])
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """ISO 8601 / RFC 3339, RFC 2822 (Benzinga API, RSS) or JavaScript ``Date.toString``; naive times are UTC."""
+    if not value:
+        return None
+    value = clean(value)
+    parsed = None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            match = re.match(r"\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})", value)
+            if match:
+                parsed = datetime.strptime(" ".join(match.groups()), "%b %d %Y %H:%M:%S %z")
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def rfc3339(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")

@@ -1,0 +1,79 @@
+"""Stage 6, validate: every document passes our strict ninjs profile (``schemas/``) and the rules a schema
+cannot express, before anything leaves the process.
+
+The validator is compiled once, with format checking on (``uri``, ``date-time``) and no remote ``$ref`` fetches.
+A start-up self-test proves the format checkers are really installed: jsonschema silently skips a format whose
+backing library is missing.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .errors import ErrorCode, IngestError
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+PROFILE_SCHEMA_PATH = SCHEMA_DIR / "ninjs-profile.schema.json"
+_AUTHOR = "http://cv.iptc.org/newscodes/contentprodpartyrole/author"
+_EDITOR = "http://cv.iptc.org/newscodes/contentprodpartyrole/editor"
+_PLACEHOLDER = re.compile(r'data-association="([^"]+)"')
+
+
+def load_schema(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def compile_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+_PROFILE = compile_validator(load_schema(PROFILE_SCHEMA_PATH))
+
+
+def _self_test() -> None:
+    probe = {"uri": "not a uri", "firstCreated": "2024-03-12T16:40:00"}
+    failed = {e.validator for e in _PROFILE.iter_errors(probe) if e.validator == "format"}
+    checked = {e.instance for e in _PROFILE.iter_errors(probe) if e.validator == "format"}
+    if failed != {"format"} or not {"not a uri", "2024-03-12T16:40:00"} <= checked:
+        raise RuntimeError("jsonschema format checkers for uri/date-time are missing: install rfc3986-validator "
+                           "and rfc3339-validator")
+
+
+_self_test()
+
+
+def problems(doc: dict[str, Any]) -> list[str]:
+    """Every reason the document may not be published, readable by an editor; empty when it is fine."""
+    found = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+             for e in sorted(_PROFILE.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+    if found:
+        return found
+    sources = doc["infoSources"]
+    authors = {s["name"].lower() for s in sources if s["role"] == _AUTHOR}
+    editors = {s["name"].lower() for s in sources if s["role"] == _EDITOR}
+    if authors & editors:
+        found.append(f"infoSources: {sorted(authors & editors)} credited as both author and editor")
+    body = doc["bodies"][0]["value"].lower()
+    for description in doc["descriptions"]:
+        if description["role"] == "disclaimer" and description["value"].lower().rstrip(".") in body:
+            found.append(f"bodies: the disclaimer {description['value']!r} is still in the body")
+    placeholders = set(_PLACEHOLDER.findall(doc["bodies"][0]["value"]))
+    inline = {a["name"] for a in doc.get("associations", []) if a.get("rel") in ("inline", "embedded")}
+    if placeholders != inline:
+        found.append(f"associations: body placeholders {sorted(placeholders)} do not match {sorted(inline)}")
+    if datetime.fromisoformat(doc["firstCreated"]) > datetime.fromisoformat(doc["versionCreated"]):
+        found.append("versionCreated: earlier than firstCreated")
+    return found
+
+
+def validate_document(doc: dict[str, Any]) -> None:
+    """Raise ``invalid_document`` naming every problem, or return quietly."""
+    found = problems(doc)
+    if found:
+        raise IngestError(ErrorCode.INVALID_DOCUMENT, "; ".join(found[:10]), stage="validate")
