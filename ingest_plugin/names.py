@@ -20,13 +20,13 @@ _NOT_A_NAME = {
     "corp.", "group", "associated", "reuters", "bloomberg", "afp", "bureau", "admin", "administrator", "guest",
     "author", "authors", "manager", "partner", "partners", "sponsored", "network", "magazine", "daily", "online",
     "benzinga", "zenger", "neuro", "ai", "bot", "automated", "analyst", "analysts", "research", "markets", "market",
-    "ago", "hours", "hour", "minutes", "minute", "min", "read", "email", "e-mail", "share", "follow", "view",
+    "ago", "hours", "hour", "minutes", "minute", "min", "email", "e-mail", "share", "follow", "view",
     "profile", "posts", "more", "updated", "published", "posted", "the", "of", "for", "on", "at", "in", "with",
     "from", "and", "or", "by", "about", "contact", "photo", "photos", "image", "images", "getty", "shutterstock",
     "unsplash", "courtesy", "credit", "copyright", "rights", "reserved", "all", "freelance", "special", "office",
     "department", "ministry", "university", "institute", "foundation", "council", "committee", "company",
     "corporation", "broadcasting", "association", "society", "radio", "television", "tv", "studio", "studios",
-    "holdings", "capital", "ventures", "fund", "bank", "channel", "desks", "webmaster", "moderator",
+    "holdings", "ventures", "channel", "desks", "webmaster", "moderator",
 }
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W\d_.'’-])?\.?|(?:[^\W\d_]\.)+", re.UNICODE)
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"

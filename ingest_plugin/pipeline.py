@@ -19,6 +19,7 @@ from .credits import apply_credits
 from .errors import ErrorCode, IngestError
 from .extract.dateline import find_dateline
 from .extract.media import lift_pictures, lift_tweets, take_credit_lines
+from .log import get_logger
 from .model import Article, Draft, ItemResult
 from .ninjs import to_ninjs
 from .sanitize import sanitize_body, sanitize_embed
@@ -37,6 +38,9 @@ def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = 
         items = list(sources.drafts(loaded))
     except IngestError as error:
         yield ItemResult(input_name=input_name, raw=data, error=error.for_input(input_name), source_url=source_url)
+        return
+    except Exception as exc:  # noqa: BLE001 - one malformed input must never stop a batch
+        yield ItemResult(input_name=input_name, raw=data, error=_unexpected(exc, input_name), source_url=source_url)
         return
     if not items:
         error = IngestError(ErrorCode.NOT_AN_ARTICLE, "the input holds no article (an empty feed?)",
@@ -104,8 +108,20 @@ def _finish(input_name: str, raw: bytes, outcome: Draft | IngestError, source_ur
         except IngestError as error:
             return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name),
                               partner=draft.partner.key, article_key=key, source_url=source_url)
+        except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
+            return ItemResult(input_name=input_name, raw=raw, error=_unexpected(exc, input_name),
+                              partner=draft.partner.key, article_key=key, source_url=source_url)
     return ItemResult(input_name=input_name, raw=raw, document=document, partner=draft.partner.key,
                       article_key=key, source_url=draft.canonical_url or source_url)
+
+
+def _unexpected(exc: Exception, input_name: str) -> IngestError:
+    """A parser bug met on strange input: reported as a coded error (kept for replay), logged for developers."""
+    logger = get_logger()
+    logger.error("unexpected_parse_error", error=type(exc).__name__, detail=str(exc)[:300])
+    logger.debug("unexpected_parse_error_traceback", exc_info=exc)
+    return IngestError(ErrorCode.NOT_AN_ARTICLE, f"the input could not be parsed ({type(exc).__name__}: "
+                                                 f"{str(exc)[:200]})", input=input_name, stage="extract")
 
 
 def article_key(draft: Draft) -> str:

@@ -12,9 +12,14 @@ _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
 _TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
 
 
-def clean(text: str | None) -> str:
-    """Plain text as a reader sees it: entities decoded (twice-encoded ones too), NBSP and runs of space collapsed."""
-    if not text:
+def clean(text: object) -> str:
+    """Plain text as a reader sees it: entities decoded (twice-encoded ones too), NBSP and runs of space collapsed.
+
+    Accepts anything a JSON payload may hold: numbers become text, other non-strings become empty.
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        text = str(text)
+    if not text or not isinstance(text, str):
         return ""
     for _ in range(2):  # feeds double-encode: "&amp;#8217;"
         if not _ENTITY.search(text):

@@ -42,7 +42,7 @@ def _story_draft(story: Any) -> Draft:
         removed = str(story["data"].get("action", "")).lower() == "removed"
         story = story["data"]["content"]
     title = clean(story.get("title") or story.get("headline"))
-    body_html = story.get("body") or story.get("content") or ""
+    body_html = _html(story.get("body")) or _html(story.get("content"))
     teaser = clean(story.get("teaser") or story.get("teaster") or story.get("summary"))
     if not body_html.strip() and teaser:
         body_html = f"<p>{teaser}</p>"
@@ -53,8 +53,9 @@ def _story_draft(story: Any) -> Draft:
     paragraphize(body)
     profile = partners.by_key("benzinga")
     url = canonical_url(story.get("url") or story.get("link"))
-    story_id = clean(str(story.get("id") or story.get("benzinga_id") or "")) or profile.article_id(url or "")
+    story_id = clean(story.get("id") or story.get("benzinga_id")) or profile.article_id(url or "")
     authors = story.get("authors") if isinstance(story.get("authors"), list) else [story.get("author")]
+    authors = authors if isinstance(authors, list) else []
     authors = [clean(a.get("name") if isinstance(a, dict) else a) for a in authors if a]
     return Draft(
         partner=profile, input_format=fmt, headline=title, body=body,
@@ -68,9 +69,13 @@ def _story_draft(story: Any) -> Draft:
         removed=removed)
 
 
+def _html(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _names(values: Any) -> list[str]:
     out = []
-    for value in values or []:
+    for value in values if isinstance(values, list) else []:
         name = clean(value.get("name") if isinstance(value, dict) else value if isinstance(value, str) else "")
         if name and name not in out:
             out.append(name)
@@ -79,7 +84,8 @@ def _names(values: Any) -> list[str]:
 
 def _tickers(story: dict) -> list[Ticker]:
     tickers = []
-    for stock in (story.get("stocks") or []) + (story.get("securities") or []) + (story.get("tickers") or []):
+    for stock in [s for key in ("stocks", "securities", "tickers") if isinstance(story.get(key), list)
+                  for s in story[key]]:
         if isinstance(stock, str):
             stock = {"name": stock}
         if not isinstance(stock, dict):
