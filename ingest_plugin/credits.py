@@ -14,7 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from . import partners
-from .extract.body import is_promo_text, text_blocks
+from .extract.body import text_blocks
 from .log import get_logger
 from .model import Credits, Draft, Person
 from .names import people
@@ -32,6 +32,9 @@ _AI_DISCLOSURE = re.compile(
     r"[^.!?\n]*\b(?:produced|generated|written|created|drafted)\b[^.!?\n]{0,60}\b(?:with the help of|using|with|by)"
     r"\b[^.!?\n]{0,40}\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*"
     r"[.!?]?", re.I)
+_ADVICE_KEYWORDS = ("advice",)
+_AI_KEYWORDS = ("neuro", " ai", "artificial intelligence", "automated content")
+_PARTNER_KEYWORDS = tuple({n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)})
 _EDITED_BY_IN_DISCLOSURE = re.compile(r"\b(?:edited|reviewed)\s+by\s+(?P<names>[^.()]+)", re.I)
 _DISTRIBUTOR = re.compile(
     r"(?:^|(?<=[.!?]\s))\s*(?:(?:This|The) (?:story|article|report|content|piece) (?:was|is) )?"
@@ -88,8 +91,6 @@ def _scan_block(block: HtmlElement, index: int, draft: Draft, credits: Credits, 
         if rest and not _RESIDUE.match(rest):
             kept.append(rest)
     if not consumed:
-        if is_promo_text(clean(raw)) or any(p.search(clean(raw)) for p in draft.partner.promo_patterns):
-            block.drop_tree()
         return
     if not kept:
         block.drop_tree()
@@ -98,33 +99,37 @@ def _scan_block(block: HtmlElement, index: int, draft: Draft, credits: Credits, 
 
 
 def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_paragraph: list[str]) -> str:
-    """Record every credit found in one line; return what is left of the line."""
+    """Record every credit found in one line; return what is left of the line.
+
+    Each pattern runs only when its keyword is in the line: the sentence patterns are costly on long paragraphs.
+    """
     if not line:
         return line
-    if index < 4 and (match := _BY_LINE.match(line)) and len(line) < 160:
+    lowered = line.lower()
+    if index < 4 and lowered.startswith("by") and len(line) < 160 and (match := _BY_LINE.match(line)):
         names = people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))
         if names:
             by_paragraph.append(match.group("names"))
             return ""
-    if match := _DISCLAIMER_LABEL.match(line):
+    if lowered.lstrip("( ").startswith(("disclaimer", "disclosure")) and (match := _DISCLAIMER_LABEL.match(line)):
         _add_disclaimer(credits, match.group("text"))
         _take_editors(match.group("text"), credits, draft, disclosure=True)
         return ""
-    for pattern in (_INVESTMENT_ADVICE, _AI_DISCLOSURE):
+    for keywords, pattern in (_ADVICE_KEYWORDS, _INVESTMENT_ADVICE), (_AI_KEYWORDS, _AI_DISCLOSURE):
+        if not any(k in lowered for k in keywords):
+            continue
         for match in list(pattern.finditer(line)):
             sentence = match.group(0).strip()
             _add_disclaimer(credits, sentence)
             _take_editors(sentence, credits, draft, disclosure=True)
             line = line.replace(match.group(0), " ")
-    for match in list(_DISTRIBUTOR.finditer(line)):
-        # Only a line that is *about* the partnership, not a sentence of the story that names a partner.
-        if len(clean(line)) > 160:
-            break
-        profile = partners.partner_named(match.group("name"))
-        if profile and profile.key != draft.partner.key:
-            credits.distributor = profile.key
-        line = line.replace(match.group(0), " ")
-    if (match := _EDITED_BY.search(line)) and len(line) < 200:
+    if len(line) <= 200 and any(k in lowered for k in _PARTNER_KEYWORDS):
+        for match in list(_DISTRIBUTOR.finditer(line)):
+            profile = partners.partner_named(match.group("name"))
+            if profile and profile.key != draft.partner.key:
+                credits.distributor = profile.key
+            line = line.replace(match.group(0), " ")
+    if "edited" in lowered and len(line) < 200 and (match := _EDITED_BY.search(line)):
         _take_editors(match.group("names"), credits, draft)
         line = line[: match.start()]
     line = clean(line)

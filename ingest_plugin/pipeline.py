@@ -17,6 +17,7 @@ from . import load as loading
 from . import sources
 from .credits import apply_credits
 from .errors import ErrorCode, IngestError
+from .extract.body import strip_promos
 from .extract.dateline import find_dateline
 from .extract.media import lift_pictures, lift_tweets, take_credit_lines
 from .log import get_logger
@@ -73,6 +74,8 @@ def build_article(draft: Draft) -> Article:
     tweets = lift_tweets(body) if body is not None else []
     pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
     credit_lines = take_credit_lines(body) if body is not None else []
+    if body is not None:
+        strip_promos(body, draft.partner.promo_patterns)
     credits = apply_credits(draft)
     located = find_dateline(body)
     featured = [p for p in draft.pictures if not any(_same_image(p.href, q.href) for q in pictures)]

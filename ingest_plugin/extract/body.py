@@ -102,11 +102,24 @@ def drop(el: HtmlElement) -> None:
     el.drop_tree()
 
 
-def is_promo_text(text: str) -> bool:
-    return bool(_PROMO_TEXT.search(text))
+def strip_promos(root: HtmlElement, partner_patterns: tuple[re.Pattern[str], ...] = ()) -> None:
+    """Remove promo paragraphs that carry no class ("See Also: …", newsletter plugs, Yoast's RSS footer).
+
+    A promo heading takes the list right after it along ("Zinger Key Points" + its bullets).
+    """
+    for block in list(text_blocks(root)):
+        if block.getparent() is None:
+            continue
+        text = clean(block.text_content())
+        if _PROMO_TEXT.search(text) or any(p.search(text) for p in partner_patterns):
+            following = block.getnext()
+            if following is not None and following.tag in ("ul", "ol") and len(text) < 60:
+                following.drop_tree()
+            block.drop_tree()
 
 
 def strip_yoast_footer(text: str) -> str:
+    """Plain text without Yoast's "The post … appeared first on …" RSS footer."""
     return _YOAST_FOOTER.sub("", text)
 
 

@@ -95,7 +95,13 @@ def _read_json_ld(doc: HtmlElement, meta: PageMeta) -> None:
     if not nodes:
         return
     by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
-    resolve = lambda value: by_id.get(value["@id"], value) if isinstance(value, dict) and "@id" in value else value  # noqa: E731
+
+    def resolve(value: Any) -> Any:
+        """A ``{"@id": …}`` reference -> the graph node, keeping what the reference itself said."""
+        if isinstance(value, dict) and isinstance(value.get("@id"), str) and value["@id"] in by_id:
+            return {**value, **{k: v for k, v in by_id[value["@id"]].items() if v}}
+        return value
+
     article = next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n)) and n.get("headline")),
                    None) or next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n))), None)
     if article is None:

@@ -43,10 +43,10 @@ def _item_draft(item: etree._Element, channel_profile, wordpress: bool) -> Draft
     guid = clean(item.findtext("guid"))
     encoded = item.findtext("content:encoded", namespaces=NS)
     description = item.findtext("description") or ""
-    body = parse_html_fragment(strip_yoast_footer(encoded or description))
+    body = parse_html_fragment(encoded or description)
     strip_chrome(body)
     paragraphize(body)
-    excerpt = clean(parse_html_fragment(strip_yoast_footer(description)).text_content()) if encoded else None
+    excerpt = strip_yoast_footer(clean(parse_html_fragment(description).text_content())) if encoded else None
     profile = partners.partner_for_url(link) or channel_profile or partners.detect_partner(
         (guid,), (), clean(body.text_content()))
     creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
