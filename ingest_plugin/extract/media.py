@@ -77,7 +77,7 @@ def lift_tweets(root: HtmlElement) -> list[Tweet]:
 def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
     pictures: list[Picture] = []
     for img in list(root.iter("img")):
-        if img.getroottree() is not root.getroottree() or not _is_inside(img, root):
+        if not _is_inside(img, root):
             continue  # removed together with an earlier figure
         href, width, height = best_image_source(img, base_url)
         holder = _figure_holder(img, root)
