@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterator
-from urllib.parse import urlsplit
 
 import structlog
 
@@ -17,16 +16,15 @@ from . import load as loading
 from . import sources
 from .credits import apply_credits
 from .errors import ErrorCode, IngestError
-from .extract.body import strip_promos
+from .extract.body import strip_promos, ticker_links
 from .extract.dateline import find_dateline
-from .extract.media import lift_pictures, lift_tweets, take_credit_lines
+from .extract.media import lift_pictures, lift_tweets, same_image, take_credit_lines
 from .log import get_logger
 from .model import Article, Draft, ItemResult
 from .ninjs import to_ninjs
 from .sanitize import sanitize_body, sanitize_embed
 from .validate import validate_document
 
-_SIZE_SUFFIX = re.compile(r"(?:-\d+x\d+|-scaled|-e\d+)+(?=\.\w+$)")
 
 
 def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = None,
@@ -76,12 +74,14 @@ def build_article(draft: Draft) -> Article:
     credit_lines = take_credit_lines(body) if body is not None else []
     if body is not None:
         strip_promos(body, draft.partner.promo_patterns)
+        known = {t.symbol for t in draft.tickers}
+        draft.tickers += [t for t in ticker_links(body) if t.symbol not in known]
     credits = apply_credits(draft)
     located = find_dateline(body)
-    featured = [p for p in draft.pictures if not any(_same_image(p.href, q.href) for q in pictures)]
+    featured = [p for p in draft.pictures[:1] if not any(same_image(p.href, q.href) for q in pictures)]
     for picture in featured:
         picture.name = "featured"
-    pictures = featured[:1] + pictures
+    pictures = featured + pictures
     for credit in credit_lines:
         target = next((p for p in pictures if not p.credit), None)
         if target is not None:
@@ -131,9 +131,4 @@ def article_key(draft: Draft) -> str:
     """S3-safe and stable across versions: the tail of the document URI."""
     uri = draft.partner.document_uri(draft.partner_id, draft.canonical_url, draft.fingerprint())
     return re.sub(r"[^A-Za-z0-9._-]", "-", uri.rsplit(":", 1)[-1])
-
-
-def _same_image(a: str, b: str) -> bool:
-    name = lambda url: _SIZE_SUFFIX.sub("", urlsplit(url).path.rsplit("/", 1)[-1].lower())  # noqa: E731
-    return name(a) == name(b)
 

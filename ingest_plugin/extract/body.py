@@ -12,6 +12,7 @@ from typing import Iterator
 from lxml import etree
 from lxml.html import HtmlElement
 
+from ..model import Ticker
 from ..text import clean
 
 BLOCK_TAGS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "figure",
@@ -31,6 +32,10 @@ _CHROME_TOKEN = re.compile(
     r"author-box|author-bio|about-author|recommended|outbrain|taboola|zergnet|popup|modal|paywall|"
     r"print-only|hidden|toolbar|read-more|more-stories|trending|most-popular|key-points|keypoints|"
     r"zinger-key-points|article-share|post-share|entry-share)(?:$|[-_])", re.I)
+# Advertising slots, whatever the theme calls them ("td-a-rec", "zenger-ad--sidebar", "ad-slot").
+_AD_TOKEN = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt)(?:$|[-_])",
+                       re.I)
+_NEVER_CHROME = frozenset({"html", "body", "main", "article"})
 _CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagram-media|wp-caption|has-)", re.I)
 _CONTENT_CONTAINERS = etree.XPath(
     "//*[@itemprop='articleBody'] | //*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]"
@@ -48,9 +53,10 @@ _PROMO_TEXT = re.compile(
     r"Also on \w+)\s*(?::|：|-|–|—|$)"
     r"|^The post .{1,300} appeared first on .{1,80}$"
     r"|^(?:Sign up|Subscribe)\b.{0,120}\b(?:newsletters?|inbox|updates)\b"
-    r"|^Recommended from our partners$|^Advertisement$|^ADVERTISEMENT$|^Skip to (?:main )?content$"
+    r"|^Recommended from our partners$|^[-–—\s]*Advertisement[-–—\s]*$|^Skip to (?:main )?content$"
     r"|^(?:Share|Share this|Share this article|Share on \w+|Tweet|Email|Print)(?: this)?(?: article| story)?:?$",
     re.I)
+_TICKER_HREF = re.compile(r"/(?:stock|quote|stocks)/([A-Za-z][A-Za-z0-9.\-]{0,9})/?(?:#([A-Za-z]+))?$")
 _YOAST_FOOTER = re.compile(r"\s*The post .{1,300}? appeared first on .{1,80}?\.?\s*$", re.I | re.S)
 
 
@@ -64,9 +70,12 @@ def is_chrome(el: HtmlElement) -> bool:
         return True
     if el.get("role") in ("navigation", "banner", "contentinfo", "complementary", "search", "dialog"):
         return True
+    if el.tag in _NEVER_CHROME:
+        return False  # page classes such as "one-sidebar" describe the layout, not the element
     if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag not in ("img", "figure"):
         return True
-    return any(_CHROME_TOKEN.match(t) and not _CHROME_TOKEN_EXCEPTIONS.match(t) for t in class_tokens(el))
+    return any((_CHROME_TOKEN.match(t) or _AD_TOKEN.search(t)) and not _CHROME_TOKEN_EXCEPTIONS.match(t)
+               for t in class_tokens(el))
 
 
 def strip_chrome(root: HtmlElement) -> None:
@@ -100,6 +109,20 @@ def drop(el: HtmlElement) -> None:
     if parent is None:
         return
     el.drop_tree()
+
+
+def ticker_links(root: HtmlElement) -> list[Ticker]:
+    """Stock tickers linked in the text: ``(NASDAQ:<a class="ticker" href="…/stock/AAPL#NASDAQ">AAPL</a>)``."""
+    tickers: dict[str, Ticker] = {}
+    for a in root.iter("a"):
+        match = _TICKER_HREF.search(a.get("href") or "")
+        if match is None and "ticker" not in (a.get("class") or "").split():
+            continue
+        symbol = clean(a.text_content()).upper() or (match.group(1).upper() if match else "")
+        if re.fullmatch(r"[A-Z][A-Z0-9.\-]{0,9}", symbol) and symbol not in tickers:
+            exchange = match.group(2) if match and match.group(2) else None
+            tickers[symbol] = Ticker(symbol=symbol, exchange=exchange.upper() if exchange else None)
+    return list(tickers.values())
 
 
 def strip_promos(root: HtmlElement, partner_patterns: tuple[re.Pattern[str], ...] = ()) -> None:

@@ -43,8 +43,12 @@ _CREDIT_LINE = re.compile(
     rf"^(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
     rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
     r"|^Courtesy(?: of)?\s*:?\s+(?P<courtesy>.+)$", re.I)
-_ON_SERVICE = re.compile(r"^(?P<who>.+?)\s+(?:on|via|from)\s+(?P<service>Unsplash|Pexels|Pixabay|Flickr|Wikimedia"
+_ON_SERVICE = re.compile(r"^(?P<who>[^/]+?)\s+(?:on|via|from)\s+(?P<service>Unsplash|Pexels|Pixabay|Flickr|Wikimedia"
                          r"(?: Commons)?|Shutterstock|Getty Images)$", re.I)
+_DECORATION = re.compile(r"(?:^|[/_\-\s.])(?:logo|logos|icon|icons|avatar|avatars|emoji|sprite|pixel|spacer|tiny|"
+                         r"gravatar|badge)(?:$|[/_\-\s.])", re.I)
+_IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)$", re.I)
+_SIZE_SUFFIX = re.compile(r"(?:-\d+x\d+|-scaled|-e\d+)+(?=\.\w+$)")
 _AGENCY_ABBREVIATIONS = {"AFP", "AP", "EPA", "UPI", "DPA", "ANP", "ANSA", "EFE", "TASS", "PA", "NASA"}
 
 
@@ -105,6 +109,27 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
     return pictures
 
 
+def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_url: str | None) -> Picture:
+    """The page's featured image, with the caption and credit of its hero figure when the page shows one
+    outside the article body."""
+    for img in doc.iter("img"):
+        if _is_inside(img, body):
+            continue
+        href, width, height = best_image_source(img, base_url)
+        holder = _figure_holder(img, doc)
+        if href and holder is not None and same_image(href, image_url):
+            caption, credit = _caption_and_credit(holder)
+            return Picture(name="featured", href=href, caption=caption, credit=credit, width=width, height=height,
+                           alt=clean(img.get("alt")) or None, featured=True)
+    return Picture(name="featured", href=urljoin(base_url or "", image_url), featured=True)
+
+
+def same_image(a: str, b: str) -> bool:
+    """Two URLs of one picture, whatever WordPress size variant ("-1024x683", "-scaled") each names."""
+    name = lambda url: _SIZE_SUFFIX.sub("", urlsplit(url).path.rsplit("/", 1)[-1].lower())  # noqa: E731
+    return name(a) == name(b)
+
+
 def take_credit_lines(root: HtmlElement) -> list[str]:
     """Remove "Photo: Shutterstock"-style paragraphs; return their credits, normalised."""
     credits = []
@@ -133,19 +158,30 @@ def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | Non
                                -10 - rank, img.get(attr)))
     usable = []
     for size, rank, url in candidates:
-        url = urljoin(base_url or "", clean(url))
+        url = clean(url)
+        if not _IMAGE_PATH.search(urlsplit(url).path) and not url.lower().startswith(("http:", "https:", "//")):
+            continue  # "src=x": a relative link to no image at all
+        url = urljoin(base_url or "", url)
         if urlsplit(url).scheme in ("http", "https") and not _PLACEHOLDER_SRC.search(url):
             usable.append((size, rank, url))
     if not usable:
         return None, None, None
     size, _, url = max(usable)
-    if width_attr is not None and width_attr <= 2 and height_attr is not None and height_attr <= 2:
-        return None, None, None  # a tracking pixel
+    if _is_decoration(img, url, width_attr, height_attr):
+        return None, None, None
     width = int(size) if 0 < size < 1e5 and size == int(size) and size > 50 else width_attr
     height = height_attr
     if width and width_attr and height_attr and width != width_attr:
         height = round(width * height_attr / width_attr)
     return url, width, height
+
+
+def _is_decoration(img: HtmlElement, url: str, width: int | None, height: int | None) -> bool:
+    """Tracking pixels, logos, icons and avatars are not article photos."""
+    if (width is not None and width < 100) or (height is not None and height < 60):
+        return True
+    return bool(_DECORATION.search(urlsplit(url).path) or _DECORATION.search(img.get("alt") or "")
+                or _DECORATION.search(img.get("class") or ""))
 
 
 def split_caption_credit(caption: str) -> tuple[str | None, str | None]:

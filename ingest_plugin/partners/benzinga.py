@@ -5,13 +5,14 @@ import re
 
 from . import PartnerProfile
 
-# https://www.benzinga.com/news/24/06/39495756/slug: the id is the long number after yy/mm/.
-_STORY_ID = re.compile(r"/\d{2}/\d{2}/(\d{5,})(?:/|$)")
+# https://www.benzinga.com/news/24/06/39495756/slug (press releases: /24/07/g39701588/), and the RSS guid
+# "39712345 at https://www.benzinga.com".
+_STORY_ID = re.compile(r"/\d{2}/\d{2}/g?(\d{5,})(?:/|$)|^(\d{5,}) at https?://(?:www\.)?benzinga\.com")
 
 
-def article_id(url: str) -> str | None:
-    match = _STORY_ID.search(url or "")
-    return match.group(1) if match else None
+def article_id(url_or_guid: str) -> str | None:
+    match = _STORY_ID.search(url_or_guid or "")
+    return (match.group(1) or match.group(2)) if match else None
 
 
 PROFILE = PartnerProfile(

@@ -11,7 +11,8 @@ from .. import partners
 from ..errors import ErrorCode, IngestError
 from ..extract.body import class_tokens, content_root, paragraphize, strip_chrome
 from ..extract.metadata import read_page_meta
-from ..model import Draft, Loaded, Picture
+from ..extract.media import featured_picture
+from ..model import Draft, Loaded
 from ..text import canonical_url, clean, parse_datetime
 
 FORMAT = "html"
@@ -76,7 +77,7 @@ def read(loaded: Loaded) -> Draft:
                                       clean(doc.text_content())[-5000:])
     shortlink = meta.shortlink or (f"{profile.homepage}?p={post_id}" if post_id else "")
     partner_id = profile.article_id(shortlink) or profile.article_id(canonical or "")
-    featured = [Picture(href=urljoin(canonical or "", meta.images[0]), featured=True)] if meta.images else []
+    featured = [featured_picture(doc, root, meta.images[0], canonical)] if meta.images else []
     return Draft(
         partner=profile, input_format=FORMAT, headline=headline, body=root,
         subhead=subhead if subhead and subhead != headline else None, summary=meta.description,

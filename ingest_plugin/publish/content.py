@@ -1,0 +1,84 @@
+"""Content hashes and version documents: what "changed" means, and what version N+1 looks like.
+
+The hash covers the normalised document *without* the fields we or the clock set per version: an article whose
+text, credits and status are the same hashes the same on every run, whatever its ``versionCreated``. The stored
+documents hash exactly like the incoming ones, because every field a version bump touches is left out.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any
+
+# Set per version by us (version, edNote), by the clock (versionCreated), or kept from v1 whatever the partner
+# now says (firstCreated): none of them is a content change.
+VOLATILE_FIELDS = frozenset({"version", "versionCreated", "firstCreated", "edNote"})
+
+CANCELED = "canceled"
+
+
+def utc_now(timespec: str = "seconds") -> str:
+    """An RFC 3339 UTC timestamp ending in ``Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of the document without :data:`VOLATILE_FIELDS`."""
+    stable = {k: v for k, v in document.items() if k not in VOLATILE_FIELDS}
+    canonical = json.dumps(_nfc(stable), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def to_bytes(document: dict[str, Any]) -> bytes:
+    """The stored form of a document: UTF-8 JSON, key order as built (``uri`` first reads best)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """An aware datetime, or None (absent, unparsable, or without an offset, which cannot be compared)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def version_document(
+    incoming: dict[str, Any], number: int, previous: dict[str, Any] | None, *, forced: bool = False
+) -> dict[str, Any]:
+    """Version ``number`` of an article: ``incoming`` as it stands, re-stamped against the ``previous`` version.
+
+    Later versions keep the ``uri`` and the first version's ``firstCreated``, get a ``versionCreated`` later than the
+    previous one (the partner's own update time when it moved on, else now), and an ``edNote`` that says what this
+    version is. ``forced`` marks a re-issue of unchanged content (``--force``).
+    """
+    document = dict(incoming)
+    document["version"] = str(number)
+    if previous is None:
+        return document
+    if previous.get("firstCreated"):
+        document["firstCreated"] = previous["firstCreated"]
+    partner_time = _parse_time(incoming.get("versionCreated"))
+    previous_time = _parse_time(previous.get("versionCreated"))
+    if partner_time is None or previous_time is None or partner_time <= previous_time:
+        document["versionCreated"] = utc_now()
+    if document.get("pubStatus") == CANCELED:
+        note = f"Kill: version {number} cancels this article; do not use earlier versions."
+    elif forced:
+        note = f"Re-issue: version {number} repeats version {number - 1} unchanged (forced re-ingest)."
+    else:
+        note = f"Update: version {number} replaces version {number - 1}; the partner changed the article."
+    document["edNote"] = f"{note} {incoming['edNote']}" if incoming.get("edNote") else note
+    return document

@@ -1,0 +1,149 @@
+"""One bucket, seen through the three operations publishing needs: read, plain write, conditional write.
+
+botocore already retries transient failures (bounded by ``S3Settings.max_attempts``); what reaches this layer is
+final. Errors leave it as our own: :class:`S3Unreachable` when nothing answers (the caller spools locally),
+:class:`~ingest_plugin.errors.IngestError` ``publish_failed`` for anything else, and a failed write condition as a
+plain :class:`Put` answer, because losing a race is normal here, not an error.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+from urllib.parse import quote
+
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
+
+from ..errors import ErrorCode, IngestError
+
+
+class S3Unreachable(IngestError):
+    """No S3 endpoint answered at all. Once raised, the bucket refuses further calls for the rest of the run, so a
+    dead endpoint costs one timeout per run, not one per article."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorCode.PUBLISH_FAILED, message, stage="publish")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An object as read back: ETag and user metadata always, the body only from a GET."""
+
+    key: str
+    etag: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    checksum_sha256: str | None = None  # base64, as S3 returns it (``ChecksumMode="ENABLED"``)
+
+    @property
+    def version(self) -> int:
+        try:
+            return int(self.metadata.get("version", "0"))
+        except ValueError:
+            return 0
+
+    @property
+    def content_hash(self) -> str | None:
+        return self.metadata.get("content-sha256")
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body or b"null")
+
+
+def checksum_sha256(body: bytes) -> str:
+    """The base64 SHA-256 that S3 stores for a single-part upload with ``ChecksumAlgorithm="SHA256"``."""
+    return base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+
+
+def metadata_value(value: str) -> str:
+    """S3 user metadata travels in HTTP headers: keep it ASCII by percent-encoding anything else."""
+    return quote(value, safe=":/?#[]@!$&'()*+,;=%-._~ ")
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+
+
+class Put(Enum):
+    WRITTEN = "written"
+    REFUSED = "refused"  # the write condition failed on the first send: another writer got there first
+    REFUSED_ON_RETRY = "refused_on_retry"  # failed only on a retry: perhaps our own first send landed (lost reply)
+
+
+class Bucket:
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+        self.unreachable: str | None = None  # why, once nothing answered
+
+    @contextmanager
+    def _translate(self, operation: str, key: str) -> Iterator[None]:
+        if self.unreachable:
+            raise S3Unreachable(self.unreachable)
+        try:
+            yield
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            self.unreachable = f"S3 unreachable: {exc}"
+            raise S3Unreachable(self.unreachable) from exc
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            message = f"{operation} {key}: {error.get('Code', _status(exc))} {error.get('Message', '')}".rstrip()
+            raise IngestError(ErrorCode.PUBLISH_FAILED, message, stage="publish") from exc
+        except BotoCoreError as exc:  # retries exhausted on dropped connections, read timeouts, broken streams
+            raise IngestError(ErrorCode.PUBLISH_FAILED, f"{operation} {key}: {exc}", stage="publish") from exc
+
+    def get(self, key: str, *, body: bool = True) -> Stored | None:
+        """GET (or HEAD when ``body`` is false) an object; None when it does not exist."""
+        with self._translate("GET" if body else "HEAD", key):
+            call = self.client.get_object if body else self.client.head_object
+            try:
+                reply = call(Bucket=self.name, Key=key, ChecksumMode="ENABLED")
+            except ClientError as exc:
+                if _status(exc) == 404:
+                    return None
+                raise
+            data = reply["Body"].read() if body else None
+        return Stored(key, reply["ETag"], reply.get("Metadata", {}), data, reply.get("ChecksumSHA256"))
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        metadata: dict[str, str] | None = None,
+        content_type: str = "application/json",
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> Put:
+        """Write ``body`` with a SHA-256 upload checksum; with a condition, say whether the condition held.
+
+        A failed condition is 412 everywhere, 404 for ``If-Match`` on a missing key on AWS and moto (SeaweedFS says
+        412), and 409 ``ConditionalRequestConflict`` when AWS saw a concurrent conditional write. All three mean the
+        same to the caller: re-read, then decide.
+        """
+        kwargs: dict[str, Any] = {"IfMatch": if_match} if if_match else {}
+        if if_none_match:
+            kwargs["IfNoneMatch"] = "*"
+        with self._translate("PUT", key):
+            try:
+                self.client.put_object(
+                    Bucket=self.name,
+                    Key=key,
+                    Body=body,
+                    ContentType=content_type,
+                    Metadata=metadata or {},
+                    ChecksumAlgorithm="SHA256",
+                    **kwargs,
+                )
+            except ClientError as exc:
+                status = _status(exc)
+                if kwargs and (status in (409, 412) or (if_match and status == 404)):
+                    retried = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
+                    return Put.REFUSED_ON_RETRY if retried else Put.REFUSED
+                raise
+        return Put.WRITTEN
