@@ -150,9 +150,9 @@ def ingest_one(
             return Outcome(Status.FAILED, error=error, **common)
         try:
             key = publisher.failed.record(item, error, run_id=run_id)
-        except IngestError as exc:  # S3 takes not even the failure record: keep everything on local disk
+        except Exception as exc:  # S3 takes not even the failure record: keep everything on local disk
             path = publisher.spool.put_item(item, error, force=force, cancel=cancel)
-            logger.error("spooled", code=str(error.code), message=error.message, reason=exc.message, path=str(path))
+            logger.error("spooled", code=str(error.code), message=error.message, reason=str(exc), path=str(path))
             return Outcome(Status.SPOOLED, key=str(path), error=error, **common)
         logger.warning("failed", code=str(error.code), stage=error.stage, message=error.message, key=key)
         return Outcome(Status.FAILED, key=key, error=error, **common)
