@@ -53,29 +53,44 @@ _AGENCY_ABBREVIATIONS = {"AFP", "AP", "EPA", "UPI", "DPA", "ANP", "ANSA", "EFE",
 
 
 def lift_tweets(root: HtmlElement) -> list[Tweet]:
+    """Tweet embeds: the standard ``blockquote.twitter-tweet`` (wrapped or not) and WordPress embed blocks that
+    were saved before the widget rendered (only the tweet's URL inside ``figure.wp-block-embed-twitter``)."""
     tweets: list[Tweet] = []
-    for quote in list(root.iter("blockquote")):
-        classes = (quote.get("class") or "").split()
-        links = [a.get("href", "") for a in quote.iter("a")] + [quote.get("cite") or ""]
-        matches = [m for m in map(_TWEET_URL.match, links) if m]
-        if not matches or not ("twitter-tweet" in classes or "twitter" in (quote.get("class") or "")
-                               or quote.getparent() is not None and "twitter" in _classes_up(quote)):
+    for el in list(root.iter("blockquote", "figure", "div")):
+        if not _is_inside(el, root):
+            continue  # replaced together with an earlier embed
+        tweet_url, quote = _tweet_in(el)
+        if tweet_url is None:
             continue
-        host, handle, status = matches[-1].groups()
-        text_handle = _HANDLE_IN_TEXT.findall(clean(quote.text_content()))
-        holder = _embed_holder(quote, root)
-        caption = None
-        if holder is not quote:
-            captions = [clean(c.text_content()) for c in holder.iter("figcaption")]
-            caption = next((c for c in captions if c), None)
+        host, handle, status = tweet_url.groups()
+        uri = f"https://{host.lower()}/{handle}/status/{status}"
+        holder = _embed_holder(quote if quote is not None else el, root)
+        captions = [clean(c.text_content()) for c in holder.iter("figcaption")]
         name = f"tweet-{len(tweets) + 1}"
-        quote.tail = None
-        tweets.append(Tweet(name=name, uri=f"https://{host.lower()}/{handle}/status/{status}",
-                            handle="@" + (handle or (text_handle[-1] if text_handle else "")),
-                            html=etree.tostring(quote, encoding="unicode", method="html", with_tail=False),
-                            caption=caption))
+        if quote is not None:
+            quote.tail = None
+            markup = etree.tostring(quote, encoding="unicode", method="html", with_tail=False)
+        else:
+            markup = f'<blockquote class="twitter-tweet"><a href="{uri}">{uri}</a></blockquote>'
+        tweets.append(Tweet(name=name, uri=uri, handle=f"@{handle}", html=markup,
+                            caption=next((c for c in captions if c), None)))
         _replace(holder, "div", name)
     return tweets
+
+
+def _tweet_in(el: HtmlElement) -> tuple[re.Match | None, HtmlElement | None]:
+    """(status URL match, the blockquote or None) when ``el`` is a tweet embed."""
+    if el.tag == "blockquote":
+        links = [a.get("href", "") for a in el.iter("a")] + [el.get("cite") or ""]
+        matches = [m for m in map(_TWEET_URL.match, links) if m]
+        marked = "twitter" in (el.get("class") or "") or "twitter" in _classes_up(el) \
+            or bool(_HANDLE_IN_TEXT.search(el.text_content()))
+        return (matches[-1], el) if matches and marked else (None, None)
+    if "twitter" not in (el.get("class") or "") or el.find(".//blockquote") is not None:
+        return None, None
+    candidates = [a.get("href", "") for a in el.iter("a")] + clean(el.text_content()).split()
+    match = next((m for m in map(_TWEET_URL.match, candidates) if m), None)
+    return match, None
 
 
 def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
@@ -146,8 +161,11 @@ def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | Non
     """The real image behind lazy-loading: the widest ``srcset`` candidate, else the best ``data-*``/``src``."""
     width_attr, height_attr = _int(img.get("width")), _int(img.get("height"))
     candidates: list[tuple[float, int, str]] = []
-    for rank, attr in enumerate(_SRCSET_ATTRS):
-        for item in (img.get(attr) or "").split(","):
+    # libxml2 nests <img> inside an unclosed <source>; the <picture> is the parent or the grandparent.
+    picture = next((a for a in img.iterancestors() if a.tag == "picture"), None)
+    sources = [img] + (list(picture.iter("source")) if picture is not None else [])
+    for rank, (source, attr) in enumerate((s, a) for s in sources for a in _SRCSET_ATTRS):
+        for item in (source.get(attr) or "").split(","):
             match = _SRCSET_ITEM.match(item.strip())
             if match and match.group(1):
                 size = float(match.group(2) or 0) * (1000 if match.group(3) == "x" else 1)
