@@ -141,7 +141,7 @@ def ingest_one(
                 error = IngestError(ErrorCode.PUBLISH_FAILED, f"unexpected {type(exc).__name__}: {exc}",
                                     input=item.input_name, stage="publish")  # fmt: skip
             else:
-                logger.info("published", status=str(result.status), version=result.version, key=result.key,
+                logger.info("ingested", status=str(result.status), version=result.version, key=result.key,
                             recovered=result.recovered, dry_run=dry_run)  # fmt: skip
                 return Outcome(result.status, version=result.version, key=result.key, recovered=result.recovered,
                                document=result.document, **common)  # fmt: skip

@@ -50,4 +50,8 @@ def bind_run(trigger: str, run_id: str | None = None) -> str:
 
 
 def get_logger() -> structlog.typing.FilteringBoundLogger:
+    """The plugin's logger. A library caller that never configured structlog gets our defaults, so that no log
+    line ever lands on stdout (where ``parse`` writes documents)."""
+    if not structlog.is_configured():
+        configure("WARNING")
     return structlog.get_logger("ingest_plugin")

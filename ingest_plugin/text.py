@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _SPACE = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
+_VISIBLE_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}), (\d{4})"
+                           r"(?:,? (?:at )?(\d{1,2}):(\d{2}) ?([AaPp][Mm])?)?")
 _TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
 
 
@@ -41,8 +43,9 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
 
 
-def parse_datetime(value: str | None) -> datetime | None:
-    """ISO 8601 / RFC 3339, RFC 2822 (Benzinga API, RSS) or JavaScript ``Date.toString``; naive times are UTC."""
+def parse_datetime(value: str | None, zone: tzinfo = timezone.utc) -> datetime | None:
+    """ISO 8601 / RFC 3339, RFC 2822 (Benzinga API, RSS), JavaScript ``Date.toString`` or a visible
+    "April 2, 2022 9:12 AM". A time without an offset is read in ``zone`` (the partner's newsroom time)."""
     if not value:
         return None
     value = clean(value)
@@ -53,13 +56,37 @@ def parse_datetime(value: str | None) -> datetime | None:
         try:
             parsed = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
-            match = re.match(r"\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})", value)
-            if match:
-                parsed = datetime.strptime(" ".join(match.groups()), "%b %d %Y %H:%M:%S %z")
+            parsed = _js_date(value) or _visible_date(value)
     if parsed is None:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
+
+
+def find_visible_date(text: str) -> str | None:
+    """The first "Month D, YYYY[ H:MM AM]" in a line of page text."""
+    match = _VISIBLE_DATE.search(text or "")
+    return match.group(0) if match else None
+
+
+def _js_date(value: str) -> datetime | None:
+    match = re.match(r"\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})", value)
+    return datetime.strptime(" ".join(match.groups()), "%b %d %Y %H:%M:%S %z") if match else None
+
+
+def _visible_date(value: str) -> datetime | None:
+    match = _VISIBLE_DATE.fullmatch(value.strip())
+    if not match:
+        return None
+    month, day, year, hour, minute, half = match.groups()
+    try:
+        parsed = datetime.strptime(f"{month[:3]} {day} {year}", "%b %d %Y")
+    except ValueError:
+        return None
+    if hour:
+        hour_24 = int(hour) % 12 + (12 if (half or "").lower() == "pm" else 0) if half else int(hour)
+        parsed = parsed.replace(hour=hour_24, minute=int(minute))
     return parsed
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from ..errors import ErrorCode, IngestError
 
@@ -28,7 +29,11 @@ class PartnerProfile:
     desks: tuple[str, ...] = ()  # desk or account names of this partner that are never people
     promo_patterns: tuple[re.Pattern[str], ...] = ()  # body paragraphs that are the partner's own promos
     fetch_article_page: bool = True  # whether feed content alone is too thin (used by the cron trigger)
-    extra: dict = field(default_factory=dict)
+    timezone: str = "UTC"  # the newsroom's zone, for times a page states without an offset
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def owns_url(self, url: str | None) -> bool:
         host = (urlsplit(url).hostname or "") if url else ""

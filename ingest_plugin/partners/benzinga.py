@@ -38,4 +38,5 @@ PROFILE = PartnerProfile(
         re.compile(r"^Zinger Key Points\b|^Zinger Brief\b", re.I),
     ),
     fetch_article_page=False,
+    timezone="America/New_York",  # the API documents created/updated in Eastern time
 )

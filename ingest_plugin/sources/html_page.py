@@ -13,7 +13,7 @@ from ..extract.body import class_tokens, content_root, paragraphize, strip_chrom
 from ..extract.metadata import read_page_meta
 from ..extract.media import featured_picture
 from ..model import Draft, Loaded
-from ..text import canonical_url, clean, parse_datetime
+from ..text import canonical_url, clean, find_visible_date, parse_datetime
 
 FORMAT = "html"
 
@@ -34,6 +34,8 @@ _PUBLISHED_TIME = etree.XPath("//time[contains(@class,'published') or @itemprop=
 _MODIFIED_TIME = etree.XPath("//time[contains(@class,'updated') or @itemprop='dateModified'][@datetime]"
                              " | //*[@itemprop='dateModified'][@content]")
 _ANY_TIME = etree.XPath("//time[@datetime]")
+_DATE_ELEMENTS = etree.XPath("//time | //*[contains(@class, 'date') or contains(@class, 'byline') or "
+                             "contains(@class, 'posted') or contains(@class, 'meta')][not(self::meta)]")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
@@ -60,7 +62,8 @@ def read(loaded: Loaded) -> Draft:
     dek_el = _dek_element(doc, h1, headline)
     subhead = clean(dek_el.text_content()) if dek_el is not None else meta.alternative_headline
     byline_candidates = _byline_candidates(doc, meta)
-    published = meta.published or _first_attr(_PUBLISHED_TIME(doc)) or _first_attr(_ANY_TIME(doc))
+    published = meta.published or _first_attr(_PUBLISHED_TIME(doc)) or _first_attr(_ANY_TIME(doc)) \
+        or _visible_date(doc)
     modified = meta.modified or _first_attr(_MODIFIED_TIME(doc))
     root = content_root(doc)
     if root is None or not headline:
@@ -81,8 +84,9 @@ def read(loaded: Loaded) -> Draft:
     return Draft(
         partner=profile, input_format=FORMAT, headline=headline, body=root,
         subhead=subhead if subhead and subhead != headline else None, summary=meta.description,
-        byline_candidates=byline_candidates, published=parse_datetime(published),
-        modified=parse_datetime(modified), created=parse_datetime(meta.created), canonical_url=canonical,
+        byline_candidates=byline_candidates, published=parse_datetime(published, profile.zone),
+        modified=parse_datetime(modified, profile.zone), created=parse_datetime(meta.created, profile.zone),
+        canonical_url=canonical,
         partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
         site_names=site_names, copyright_holder=meta.copyright_holder)
 
@@ -172,6 +176,14 @@ def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlEle
 def _is_listing(doc: HtmlElement, meta) -> bool:
     """A home, category or search page: several article teasers and no article metadata."""
     return not meta.published and not meta.authors and len(doc.xpath("//article")) >= 3
+
+
+def _visible_date(doc: HtmlElement) -> str | None:
+    """A date shown only as text in the article header ("April 2, 2022 9:12 AM | 2 min read")."""
+    for el in _DATE_ELEMENTS(doc):
+        if found := find_visible_date(clean(el.text_content())):
+            return found
+    return None
 
 
 def _first_attr(elements: list) -> str | None:
