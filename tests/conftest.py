@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ingest_plugin.model import ItemResult
 from ingest_plugin.localS3 import ACCESS_KEY, REGION, SECRET_KEY, MotoS3, SeaweedFS
 from ingest_plugin.publish import Publisher, S3Settings, ensure_bucket
 
@@ -79,6 +80,35 @@ def make_publisher(aws_env: None, tmp_path: Path) -> Callable[..., Publisher]:
 def publisher(s3_server: SeaweedFS | MotoS3, make_publisher: Callable[..., Publisher]) -> Publisher:
     """A publisher on a fresh bucket of each server in turn."""
     return make_publisher(s3_server.endpoint_url)
+
+
+def make_document(number: int = 1, body: str = "<p>First text.</p>", **fields: Any) -> dict[str, Any]:
+    """A small hand-made ninjs document (as the parser would hand it over: version "1")."""
+    return {
+        "uri": f"urn:newsml:zenger.news:{number}",
+        "version": "1",
+        "versionCreated": "2024-03-12T16:40:00Z",
+        "firstCreated": "2024-03-12T16:00:00Z",
+        "pubStatus": "usable",
+        "headline": f"Story {number}",
+        "bodies": [{"role": "main", "contentType": "text/html", "value": body}],
+        **fields,
+    }
+
+
+def make_item(document: dict[str, Any] | None = None, *, raw: bytes = b"<html>raw</html>", **fields: Any) -> ItemResult:
+    """An ItemResult for ``document`` (partner zenger, key from its uri), as ``parse_items`` would yield it."""
+    document = make_document() if document is None else document
+    values: dict[str, Any] = {"partner": "zenger", "article_key": document["uri"].rsplit(":", 1)[-1],
+                              "source_url": "https://www.zenger.news/story/"}  # fmt: skip
+    values.update(fields)
+    return ItemResult(input_name=values.pop("input_name", "story.html"), raw=raw, document=document, **values)
+
+
+@pytest.fixture
+def request_counter() -> Callable[[Any], "RequestCounter"]:
+    """``request_counter(client)`` starts counting that client's HTTP requests."""
+    return RequestCounter
 
 
 class RequestCounter:

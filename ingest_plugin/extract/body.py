@@ -79,36 +79,28 @@ def is_chrome(el: HtmlElement) -> bool:
 
 
 def strip_chrome(root: HtmlElement) -> None:
-    """Remove every chrome element under ``root`` (in one walk, outermost first)."""
+    """Remove every chrome element under ``root``: one depth-first walk that skips removed subtrees."""
     doomed = []
-    for el in root.iter(etree.Element):
-        if any(el is d or _is_descendant(el, d) for d in doomed[-1:]):
+    stack = list(reversed(root))
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
             continue
-        if el is not root and is_chrome(el) and not _holds_tweet(el):
+        if is_chrome(el) and not _holds_tweet(el):
             doomed.append(el)
+        else:
+            stack.extend(reversed(el))
     for el in doomed:
-        drop(el)
+        el.drop_tree()
 
 
 def _holds_tweet(el: HtmlElement) -> bool:
-    return el.tag not in ("script", "style") and bool(el.xpath(".//blockquote[contains(@class,'twitter-tweet')]"))
+    return el.tag not in ("script", "style") and el.find(".//blockquote") is not None and bool(
+        el.xpath(".//blockquote[contains(@class,'twitter-tweet')]"))
 
 
 def _is_descendant(el: HtmlElement, ancestor: HtmlElement) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.getparent()
-    return False
-
-
-def drop(el: HtmlElement) -> None:
-    """Remove an element but keep the text that follows it (its tail)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    el.drop_tree()
+    return any(parent is ancestor for parent in el.iterancestors())
 
 
 def ticker_links(root: HtmlElement) -> list[Ticker]:

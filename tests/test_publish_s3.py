@@ -1,0 +1,216 @@
+"""Publishing against real local S3 servers over HTTP (SeaweedFS and moto; no mocked clients): versions,
+idempotent re-runs, kills, repair after a crash, failed records, run records, and the CLI commands."""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest_plugin import commands_publish
+from ingest_plugin.core import document_identity, ingest_inputs, ingest_one, publish_documents
+from ingest_plugin.errors import ErrorCode, IngestError
+from ingest_plugin.pipeline import parse_items
+from ingest_plugin.publish import Status
+from ingest_plugin.publish.content import content_hash, to_bytes
+from ingest_plugin.publish.s3io import Put, checksum_sha256
+from ingest_plugin.validate import validate_document
+from tests.conftest import make_document, make_item
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = sorted(p for p in (REPO / "samples").iterdir() if p.suffix in (".html", ".rss", ".json"))
+
+
+def keys(publisher, prefix=""):
+    listing = publisher.client.list_objects_v2(Bucket=publisher.settings.bucket, Prefix=prefix)
+    return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+def snapshot(publisher, prefix="articles/"):
+    """Key -> (ETag, LastModified) of every object under ``prefix``: equal snapshots mean nothing was written."""
+    listing = publisher.client.list_objects_v2(Bucket=publisher.settings.bucket, Prefix=prefix)
+    return {o["Key"]: (o["ETag"], o["LastModified"]) for o in listing.get("Contents", [])}
+
+
+def get_json(publisher, key):
+    return json.loads(publisher.client.get_object(Bucket=publisher.settings.bucket, Key=key)["Body"].read())
+
+
+def test_if_match_on_a_missing_key_is_a_refusal_on_both_servers(publisher):
+    """AWS and moto answer 404, SeaweedFS 412; both must read as "condition failed", never as an error."""
+    bucket = publisher.bucket
+    assert bucket.put("k.json", b"{}", if_match='"0123456789abcdef0123456789abcdef"') is Put.REFUSED
+    assert bucket.put("k.json", b"{}", if_none_match=True) is Put.WRITTEN
+    assert bucket.put("k.json", b"{}", if_none_match=True) is Put.REFUSED
+    stored = bucket.get("k.json")
+    assert bucket.put("k.json", b"[]", if_match=stored.etag) is Put.WRITTEN
+    assert bucket.put("k.json", b"{}", if_match=stored.etag) is Put.REFUSED
+
+
+def test_first_ingest_then_unchanged_rerun_costs_one_get_and_no_write(publisher, request_counter):
+    item = make_item()
+    first = ingest_one(item, publisher)
+    assert (first.status, first.version, first.key) == (Status.CREATED, 1, "articles/zenger/1/v1.json")
+    assert keys(publisher) == ["articles/zenger/1/current.json", "articles/zenger/1/v1.json"]
+    head = publisher.client.head_object(Bucket=publisher.settings.bucket, Key=first.key, ChecksumMode="ENABLED")
+    body = publisher.client.get_object(Bucket=publisher.settings.bucket, Key=first.key)["Body"].read()
+    assert head["ContentType"] == "application/json"
+    assert head["ChecksumSHA256"] == checksum_sha256(body)
+    assert head["Metadata"] == {"content-sha256": content_hash(item.document), "version": "1",
+                                "source-url": "https://www.zenger.news/story/"}  # fmt: skip
+    before = snapshot(publisher)
+    counter = request_counter(publisher.client)
+    again = ingest_one(make_item(make_document(versionCreated="2030-01-01T00:00:00Z")), publisher)
+    assert (again.status, again.version) == (Status.UNCHANGED, 1)
+    assert counter.sent == {("GET", "articles/zenger/1/current.json"): 1}
+    assert snapshot(publisher) == before
+
+
+def test_changed_article_becomes_v2_and_current_names_v2(publisher):
+    ingest_one(make_item(), publisher)
+    outcome = ingest_one(make_item(make_document(body="<p>Corrected text.</p>")), publisher)
+    assert (outcome.status, outcome.version, outcome.key) == (Status.UPDATED, 2, "articles/zenger/1/v2.json")
+    v1, v2 = get_json(publisher, "articles/zenger/1/v1.json"), get_json(publisher, "articles/zenger/1/v2.json")
+    current = get_json(publisher, "articles/zenger/1/current.json")
+    assert current == v2 and v2["version"] == "2" and v2["uri"] == v1["uri"]
+    assert v2["firstCreated"] == v1["firstCreated"] and v2["versionCreated"] > v1["versionCreated"]
+    assert v2["edNote"].startswith("Update: version 2")
+    meta = publisher.client.head_object(Bucket=publisher.settings.bucket, Key="articles/zenger/1/current.json")
+    assert meta["Metadata"]["version"] == "2"
+
+
+def test_cancel_is_a_new_canceled_version_and_is_idempotent(publisher):
+    ingest_one(make_item(), publisher)
+    killed = ingest_one(make_item(), publisher, cancel=True)
+    assert (killed.status, killed.version) == (Status.CANCELED, 2)
+    assert get_json(publisher, "articles/zenger/1/current.json")["pubStatus"] == "canceled"
+    assert ingest_one(make_item(), publisher, cancel=True).status is Status.UNCHANGED
+
+
+def test_force_writes_a_new_version_of_unchanged_content(publisher):
+    ingest_one(make_item(), publisher)
+    forced = ingest_one(make_item(), publisher, force=True)
+    assert (forced.status, forced.version) == (Status.UPDATED, 2)
+    assert get_json(publisher, "articles/zenger/1/v2.json")["edNote"].startswith("Re-issue:")
+
+
+def test_dry_run_reads_but_writes_nothing(publisher, request_counter):
+    ingest_one(make_item(), publisher)
+    counter = request_counter(publisher.client)
+    planned = ingest_one(make_item(make_document(body="<p>New.</p>")), publisher, dry_run=True)
+    assert (planned.status, planned.version, planned.dry_run) == (Status.UPDATED, 2, True)
+    assert planned.document["version"] == "2"
+    assert counter.total("PUT") == 0 and keys(publisher, "articles/zenger/1/v2") == []
+
+
+def test_a_version_left_behind_by_a_crashed_run_is_repaired(publisher):
+    """v2 landed but the run died before moving current: the next writer moves current for it, then writes v3."""
+    ingest_one(make_item(), publisher)
+    orphan = {**make_document(body="<p>Orphan.</p>"), "version": "2"}
+    publisher.bucket.put("articles/zenger/1/v2.json", to_bytes(orphan),
+                         metadata={"content-sha256": content_hash(orphan), "version": "2"}, if_none_match=True)
+    outcome = ingest_one(make_item(make_document(body="<p>Newest.</p>")), publisher)
+    assert (outcome.status, outcome.version) == (Status.UPDATED, 3)
+    assert get_json(publisher, "articles/zenger/1/current.json")["bodies"][0]["value"] == "<p>Newest.</p>"
+    assert get_json(publisher, "articles/zenger/1/v2.json") == orphan
+
+
+def test_the_orphan_with_our_content_is_adopted(publisher):
+    ingest_one(make_item(), publisher)
+    mine = make_document(body="<p>Mine.</p>")
+    publisher.bucket.put("articles/zenger/1/v2.json", to_bytes({**mine, "version": "2"}),
+                         metadata={"content-sha256": content_hash(mine), "version": "2"}, if_none_match=True)
+    outcome = ingest_one(make_item(mine), publisher)
+    assert (outcome.status, outcome.version) == (Status.UNCHANGED, 2)
+    assert get_json(publisher, "articles/zenger/1/current.json")["version"] == "2"
+    assert keys(publisher, "articles/") == [f"articles/zenger/1/{n}" for n in ("current.json", "v1.json", "v2.json")]
+
+
+def test_failures_keep_raw_payload_and_count_attempts(publisher):
+    error = IngestError(ErrorCode.NOT_AN_ARTICLE, "no headline", input="page.html", stage="extract")
+    item = make_item(raw=b"<html>broken</html>", document=None, error=error, partner=None, article_key=None,
+                     input_name="page.html")  # fmt: skip
+    first = ingest_one(item, publisher)
+    assert first.status is Status.FAILED and first.key.startswith("failed/unknown/")
+    folder = first.key.rsplit("/", 1)[0]
+    assert publisher.client.get_object(Bucket=publisher.settings.bucket, Key=f"{folder}/raw")["Body"].read() == item.raw
+    record = get_json(publisher, first.key)
+    assert (record["code"], record["stage"], record["input"], record["attempts"]) == (
+        "not_an_article", "extract", "page.html", 1)  # fmt: skip
+    ingest_one(item, publisher)
+    again = get_json(publisher, first.key)
+    assert again["attempts"] == 2 and again["first_failed_at"] == record["first_failed_at"]
+
+
+def test_an_invalid_document_is_never_published(make_publisher, s3_server):
+    def refuse(document):
+        raise IngestError(ErrorCode.INVALID_DOCUMENT, "no body", stage="validate")
+
+    publisher = make_publisher(s3_server.endpoint_url, validate=refuse)
+    outcome = ingest_one(make_item(), publisher)
+    assert outcome.status is Status.FAILED and outcome.error.code is ErrorCode.INVALID_DOCUMENT
+    assert keys(publisher, "articles/") == [] and keys(publisher, "failed/zenger/1/") != []
+
+
+def test_samples_twice_second_run_writes_no_article(make_publisher, s3_server, request_counter):
+    publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
+    first = ingest_inputs(SAMPLES, publisher)
+    assert first.ok and first.counts["created"] == 6, first.counts
+    before = snapshot(publisher)
+    counter = request_counter(publisher.client)
+    second = ingest_inputs(SAMPLES, publisher)
+    assert second.ok and second.counts["unchanged"] == 6 and snapshot(publisher) == before
+    article_requests = {k: n for k, n in counter.sent.items() if k[1].startswith("articles/")}
+    assert all(method == "GET" and key.endswith("current.json") and n == 1 for (method, key), n in article_requests.items())
+    assert len(article_requests) == 6
+    latest = get_json(publisher, "runs/latest.json")
+    assert latest["last_success"]["run_id"] == second.run_id == latest["last_attempt"]["run_id"]
+
+
+def test_a_failing_run_does_not_move_last_success(make_publisher, s3_server, tmp_path):
+    publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
+    good = ingest_inputs(SAMPLES[:1], publisher)
+    bad = ingest_inputs([tmp_path / "missing.html"], publisher)
+    assert good.ok and not bad.ok and bad.exit_code == 1
+    latest = get_json(publisher, "runs/latest.json")
+    assert latest["last_attempt"]["run_id"] == bad.run_id and latest["last_success"]["run_id"] == good.run_id
+    record = get_json(publisher, f"runs/{bad.run_id}.json")
+    assert record["counts"]["failed"] == 1 and record["failures"][0]["error"]["code"] == "fetch_failed"
+
+
+def test_publish_command_uses_the_same_keys_as_ingest(make_publisher, s3_server, tmp_path, monkeypatch, capsys):
+    """``parse > docs.jsonl; publish docs.jsonl`` and ``ingest`` name every article alike: no duplicates."""
+    publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
+    items = [item for path in SAMPLES for item in parse_items(path.read_bytes(), input_name=path.name)]
+    assert all(document_identity(i.document) == (i.partner, i.article_key) for i in items)
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(i.document) + "\n" for i in items) + "not json\n")
+    for name, value in {"INGEST_S3_BUCKET": publisher.settings.bucket, "AWS_ENDPOINT_URL": s3_server.endpoint_url,
+                        "INGEST_SPOOL_DIR": str(tmp_path / "spool")}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers()
+    commands_publish.add_ingest_parser(subparsers)
+    commands_publish.add_publish_parser(subparsers)
+
+    def run(*argv):
+        args = parser.parse_args(argv)
+        status = args.handler(args)
+        return status, [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    status, lines = run("publish", str(docs))
+    assert status == 1  # the bad line
+    assert [line["status"] for line in lines[:-1]] == ["created"] * 6 + ["failed"]
+    assert lines[-1]["event"] == "run" and lines[-1]["ok"] is False
+    status, lines = run("ingest", *map(str, SAMPLES))
+    assert status == 0 and {line["status"] for line in lines[:-1]} == {"unchanged"}
+    assert len(keys(publisher, "articles/")) == 12
+
+
+def test_cli_module_help_of_the_local_server():
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin.localS3", "--help"], capture_output=True, text=True,
+                            timeout=60, check=True)  # fmt: skip
+    assert "127.0.0.1" in result.stdout and "telemetry off" in result.stdout
