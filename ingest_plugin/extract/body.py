@@ -152,13 +152,13 @@ def content_root(doc: HtmlElement) -> HtmlElement | None:
             continue
         if p.tag == "li":
             parent = parent.getparent() if parent.getparent() is not None else parent
-        length = len(clean(p.text_content()))
+        length = len(p.text_content().strip())
         scores[parent] = scores.get(parent, 0) + (length if p.tag == "p" else length // 2)
     for el, score in scores.items():
         if score > best_score:
             best, best_score = el, score
     for known in _CONTENT_CONTAINERS(doc):
-        text_len = len(clean(known.text_content()))
+        text_len = len(known.text_content())
         if best is not None and (known is best or _is_descendant(best, known)) and text_len < best_score * 4 + 2000:
             return known
         if best is None or text_len >= best_score * 0.5 and scores.get(known, 0) >= best_score * 0.5:

@@ -79,15 +79,17 @@ def partner_named(name: str | None) -> PartnerProfile | None:
     return next((p for p in PROFILES.values() if wanted in (n.lower() for n in (p.name, *p.aliases))), None)
 
 
-def detect_partner(urls: Iterable[str | None], names: Iterable[str | None], text: str = "") -> PartnerProfile:
-    """The origin partner: by URL host first, then by site/publisher name, then by who the text credits."""
+def detect_partner(urls: Iterable[str | None], names: Iterable[str | None],
+                   text: Callable[[], str] = str) -> PartnerProfile:
+    """The origin partner: by URL host first, then by site/publisher name, then by who the text credits
+    (``text`` is only called when the cheaper signals say nothing)."""
     for url in urls:
         if profile := partner_for_url(url):
             return profile
     for name in names:
         if profile := partner_named(name):
             return profile
-    lowered = text.lower()
+    lowered = text().lower()
     counts = {p.key: sum(lowered.count(n.lower()) for n in (p.name, p.domain)) for p in PROFILES.values()}
     # The disclaimer names the origin; a Zenger story produced with Benzinga mentions both.
     for profile in PROFILES.values():

@@ -77,7 +77,7 @@ def read(loaded: Loaded) -> Draft:
         or canonical_url(loaded.source_url)
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
     profile = partners.detect_partner((canonical, loaded.source_url, meta.og_url, meta.shortlink), site_names,
-                                      clean(doc.text_content())[-5000:])
+                                      lambda: clean(doc.text_content()))
     shortlink = meta.shortlink or (f"{profile.homepage}?p={post_id}" if post_id else "")
     partner_id = profile.article_id(shortlink) or profile.article_id(canonical or "")
     featured = [featured_picture(doc, root, meta.images[0], canonical)] if meta.images else []

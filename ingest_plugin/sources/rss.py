@@ -48,7 +48,7 @@ def _item_draft(item: etree._Element, channel_profile, wordpress: bool) -> Draft
     paragraphize(body)
     excerpt = strip_yoast_footer(clean(parse_html_fragment(description).text_content())) if encoded else None
     profile = partners.partner_for_url(link) or channel_profile or partners.detect_partner(
-        (guid,), (), clean(body.text_content()))
+        (guid,), (), lambda: clean(body.text_content()))
     creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
     images = [clean(m.get("url")) for m in _MEDIA_IMAGE(item)]
     return Draft(
