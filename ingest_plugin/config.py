@@ -1,0 +1,144 @@
+"""Configuration: a TOML file (``--config PATH`` or ``INGEST_CONFIG``) plus environment overrides.
+
+The file is validated against ``schemas/config.schema.json`` before anything runs, so a typo is reported with its
+path instead of being ignored. Environment variables win over the file: the S3 ones of
+:class:`~ingest_plugin.publish.settings.S3Settings` (``INGEST_S3_BUCKET``, ``AWS_ENDPOINT_URL``, …) and
+``INGEST_WEBHOOK_SECRETS`` (space-separated ``whsec_…`` values, as Standard Webhooks writes them).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import partners
+from .load import DEFAULT_MAX_BYTES
+from .publish.settings import S3Settings, SettingsError
+from .validate import SCHEMA_DIR, compile_validator, load_schema
+
+CONFIG_ENV = "INGEST_CONFIG"
+SECRETS_ENV = "INGEST_WEBHOOK_SECRETS"
+_VALIDATOR = compile_validator(load_schema(SCHEMA_DIR / "config.schema.json"))
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class PartnerConfig:
+    profile: partners.PartnerProfile
+    feeds: tuple[str, ...] = ()
+    allowed_hosts: frozenset[str] = frozenset()
+    update_policy: str = "update"  # "ignore": a changed article is not republished
+    fetch_article_page: bool = False
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_input_bytes: int = DEFAULT_MAX_BYTES
+    max_items_per_run: int = 200
+    fetch_connect_timeout: float = 5.0
+    fetch_read_timeout: float = 20.0
+    fetch_max_redirects: int = 5
+    min_seconds_between_requests: float = 1.0
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    secrets: tuple[str, ...] = ()
+    tolerance_seconds: int = 300
+    max_body_bytes: int = 20_000
+    queue_size: int = 100
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class Config:
+    s3_file: Mapping[str, Any] = field(default_factory=dict)  # [s3] of the file; see :meth:`s3`
+    partners: tuple[PartnerConfig, ...] = ()
+    limits: Limits = Limits()
+    webhook: WebhookConfig = WebhookConfig()
+    quiet_partner_hours: float = 24.0
+    allow_private_addresses: bool = False
+    allow_file_urls: bool = False
+    file_roots: tuple[str, ...] = ()
+    source: str = "(defaults)"
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def s3(self, **overrides: Any) -> S3Settings:
+        """S3 settings: environment variables win over the file, keyword arguments over both."""
+        from_file = {k: v for k, v in self.s3_file.items() if not self.environ.get(S3Settings.ENV[k])}
+        try:
+            return S3Settings.from_env(self.environ, **{**from_file, **overrides})
+        except SettingsError as exc:
+            raise ConfigError(f"{self.source}: {exc}") from None
+
+    def partner(self, key: str) -> PartnerConfig:
+        for partner in self.partners:
+            if partner.profile.key == key:
+                return partner
+        raise ConfigError(f"{self.source}: partner {key!r} is not configured (known: "
+                          f"{', '.join(p.profile.key for p in self.partners)})")
+
+
+def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration from ``path`` (else ``INGEST_CONFIG``, else built-in defaults) and the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    path = path or environ.get(CONFIG_ENV) or None
+    data: dict[str, Any] = {}
+    source = "(defaults)"
+    if path:
+        source = str(path)
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: no such configuration file") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{source}: cannot read the configuration: {exc}") from None
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise ConfigError(source + ": " + "; ".join(
+            f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors))
+    webhook = dict(data.get("webhook", {}))
+    if environ.get(SECRETS_ENV, "").strip():
+        webhook["secrets"] = environ[SECRETS_ENV].split()
+    fetch = data.get("fetch", {})
+    return Config(
+        s3_file=data.get("s3", {}),
+        partners=_partners(data.get("partners")),
+        limits=Limits(**data.get("limits", {})),
+        webhook=WebhookConfig(**{**webhook, "secrets": tuple(webhook.get("secrets", ()))}),
+        quiet_partner_hours=data.get("alerts", {}).get("quiet_partner_hours", 24.0),
+        allow_private_addresses=fetch.get("allow_private_addresses", False),
+        allow_file_urls=fetch.get("allow_file_urls", False),
+        file_roots=tuple(fetch.get("file_roots", ())),
+        source=source,
+        environ=environ,
+    )
+
+
+def _partners(entries: list[dict[str, Any]] | None) -> tuple[PartnerConfig, ...]:
+    """Configured partners; with no ``[[partners]]`` table, every known profile with no feeds."""
+    if entries is None:
+        entries = [{"profile": key} for key in partners.PROFILES]
+    seen: set[str] = set()
+    out = []
+    for entry in entries:
+        if entry["profile"] in seen:
+            raise ConfigError(f"partners: {entry['profile']!r} is configured twice")
+        seen.add(entry["profile"])
+        profile = partners.by_key(entry["profile"])
+        out.append(PartnerConfig(
+            profile=profile,
+            feeds=tuple(entry.get("feeds", ())),
+            allowed_hosts=frozenset(entry.get("allowed_hosts") or profile.hosts),
+            update_policy=entry.get("update_policy", "update"),
+            fetch_article_page=entry.get("fetch_article_page", profile.fetch_article_page),
+            enabled=entry.get("enabled", True),
+        ))
+    return tuple(out)
