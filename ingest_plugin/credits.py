@@ -42,7 +42,8 @@ _DISTRIBUTOR = re.compile(
     r"(?:in\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with|with|by|for|via|through)"
     r"|In\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with)"
     r"\s+(?P<name>" + _PARTNER_NAMES + r")\b\.?", re.I)
-_EDITED_BY = re.compile(r"\(?\s*\b(?:Copy[- ]?)?Edited\s+by\s*:?\s+(?P<names>[^()\n]+?)\s*\)?\s*\.?\s*$", re.I)
+_EDITED_BY = re.compile(r"^[\s(\[]*(?:Copy[- ]?)?Edited\s+by\s*:?\s+(?P<names>[^()\n]{3,120}?)\s*[)\]]?\s*\.?\s*$",
+                        re.I)
 _BY_LINE = re.compile(r"^\s*By\s*:?\s+(?P<names>\S.{0,150})$")
 _RESIDUE = re.compile(r"^[\s.,;:|()\-–—*]*$")
 
@@ -129,9 +130,9 @@ def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_
             if profile and profile.key != draft.partner.key:
                 credits.distributor = profile.key
             line = line.replace(match.group(0), " ")
-    if "edited" in lowered and len(line) < 200 and (match := _EDITED_BY.search(line)):
+    if "edited" in lowered and len(line) < 200 and (match := _EDITED_BY.match(line.strip())):
         _take_editors(match.group("names"), credits, draft)
-        line = line[: match.start()]
+        line = ""
     line = clean(line)
     return "" if _RESIDUE.match(line) else line
 

@@ -69,7 +69,9 @@ def person_name(candidate: str, blocked: set[str] = frozenset()) -> str | None:
         return None
     if any(b in candidate.lower() for b in blocked if len(b) > 3):
         return None
-    if candidate.isupper() or candidate.islower():
+    if candidate.islower():
+        return None  # prose ("edited by hand over three years"), not a name
+    if candidate.isupper():
         candidate = name_case(candidate)
     if not all(t[0].isupper() for t in candidate.split() if t.lower() not in _PARTICLES):
         return None
@@ -77,7 +79,7 @@ def person_name(candidate: str, blocked: set[str] = frozenset()) -> str | None:
 
 
 def name_case(name: str) -> str:
-    """ALL-CAPS (or all-lower) names as a person writes them: Mc, O', hyphens, particles, initials kept."""
+    """ALL-CAPS names as a person writes them: Mc, O', hyphens, particles, initials kept."""
     tokens = name.split()
     out = []
     for i, token in enumerate(tokens):

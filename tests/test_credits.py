@@ -1,0 +1,82 @@
+"""Credits in the body, in every wrapping a partner uses: they become structured credits and leave the body."""
+import json
+
+import pytest
+
+from ingest_plugin import parse
+from tests.pagebuilder import zenger_page
+
+ROLE = "http://cv.iptc.org/newscodes/contentprodpartyrole/"
+STORY = ("<p>WASHINGTON — Lawmakers met on Tuesday to debate a spending bill that would fund the government "
+         "through the end of the fiscal year, aides said, after weeks of talks.</p>"
+         "<p>The measure now heads to the Senate, where leaders of both parties expect it to pass.</p>")
+
+
+def _parse(body, **kwargs):
+    [doc] = parse(zenger_page(body, **kwargs).encode())
+    credits = {role: [s["name"] for s in doc["infoSources"] if s["role"] == ROLE + role]
+               for role in ("author", "editor", "origcont", "distributor")}
+    disclaimers = [d["value"] for d in doc["descriptions"] if d["role"] == "disclaimer"]
+    return doc, credits, disclaimers
+
+
+@pytest.mark.parametrize("trailer", [
+    "<p>Zenger News does not provide investment advice.</p><p>Produced in association with Benzinga</p>"
+    "<p>Edited by Rachmad Imam Tarecha and Joseph Hammond</p>",
+    "<p><em>Zenger News does not provide investment advice.<br>Produced in association with Benzinga<br>"
+    "(Edited by Rachmad Imam Tarecha and Joseph Hammond)</em></p>",
+    "<p><em>Zenger News does not provide investment advice. Produced in association with Benzinga. Edited by "
+    "<a href='/author/r'>Rachmad Imam Tarecha</a> and <a href='/author/j'>Joseph Hammond</a>.</em></p>",
+    "<p>(Edited by Rachmad Imam Tarecha and Joseph Hammond)</p><p><strong>Zenger News does not provide "
+    "investment advice.</strong></p><p>This story was produced in partnership with Benzinga.</p>",
+])
+def test_trailer_in_any_wrapping(trailer):
+    doc, credits, disclaimers = _parse(STORY + trailer)
+    assert credits["editor"] == ["Rachmad Imam Tarecha", "Joseph Hammond"]
+    assert credits["author"] == []
+    assert credits["distributor"] == ["Benzinga"]
+    assert disclaimers == ["Zenger News does not provide investment advice."]
+    body = doc["bodies"][0]["value"]
+    for leaked in ("Edited", "investment advice", "association", "partnership", "Tarecha"):
+        assert leaked not in body
+    assert "Lawmakers met on Tuesday" in body and doc["by"] == "Zenger News"
+
+
+def test_leading_by_line_is_the_byline_and_leaves_the_body():
+    doc, credits, _ = _parse("<p>By JANE DOE, Zenger News</p>" + STORY)
+    assert credits["author"] == ["Jane Doe"] and doc["by"] == "By Jane Doe"
+    assert "JANE DOE" not in doc["bodies"][0]["value"]
+    assert doc["located"] == "Washington"
+
+
+def test_cms_account_named_as_editor_is_only_an_editor():
+    doc, credits, _ = _parse(STORY + "<p>Edited by Matthew B. Hall</p>", author="Matthew B. Hall")
+    assert credits["author"] == [] and credits["editor"] == ["Matthew B. Hall"]
+    assert doc["by"] == "Zenger News"
+
+
+def test_desk_editor_is_not_a_person():
+    _, credits, _ = _parse(STORY + "<p>Edited by Newsdesk Manager</p>")
+    assert credits["editor"] == []
+
+
+def test_disclaimer_paragraph_and_fail_closed_default():
+    doc, _, disclaimers = _parse(STORY + "<p><strong>Disclaimer:</strong> The views expressed are the author’s "
+                                         "own.</p>")
+    assert disclaimers == ["Zenger News does not provide investment advice.",
+                           "The views expressed are the author’s own."]
+    assert "views expressed" not in doc["bodies"][0]["value"]
+
+
+def test_a_story_sentence_naming_benzinga_is_not_a_partner_line():
+    doc, credits, _ = _parse(STORY + "<p>The data was compiled by Benzinga from company filings and shows a "
+                                     "steady rise in orders over the last three quarters of the year.</p>")
+    assert credits["distributor"] == []
+    assert "compiled by Benzinga" in doc["bodies"][0]["value"]
+
+
+def test_story_text_mentioning_editing_stays():
+    doc, credits, _ = _parse(STORY + "<p>The film was edited by hand over three years, the director said in an "
+                                     "interview, and the final cut runs nearly four hours long.</p>")
+    assert credits["editor"] == []
+    assert "edited by hand" in json.dumps(doc)
