@@ -1,0 +1,553 @@
+"""ingest_plugin.fetch against a real HTTP(S) server on 127.0.0.1.
+
+Nothing here leaves the machine: the autouse ``net`` fixture answers DNS for made-up partner names itself (and
+refuses any other name), records every ``connect()``, and fails the test on a connect to anything but loopback.
+"Refused before any traffic" is asserted as "no connect() was attempted", never by timing.
+"""
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+from ingest_plugin import __version__, partners
+from ingest_plugin import log as plugin_log
+from ingest_plugin.config import Config, Limits, PartnerConfig
+from ingest_plugin.errors import ErrorCode, IngestError
+from ingest_plugin.fetch import (
+    FetchPolicy,
+    FetchResult,
+    HostRateLimiter,
+    default_user_agent,
+    fetch,
+)
+from tests.httpserver import (
+    LoopbackHTTPServer,
+    Route,
+    gzip_bomb,
+    gzipped,
+    redirect,
+    self_signed_cert,
+    server_tls_context,
+)
+
+PUBLIC_IP = "203.0.114.10"  # a global address that the ``net`` fixture diverts to 127.0.0.1; never reached
+LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"
+
+
+@dataclass
+class FakeNet:
+    """DNS answers for made-up names, and a log of every connect() (with the address fetch chose)."""
+
+    answers: dict[str, list[list[str]]] = field(default_factory=dict)  # name -> answer per lookup (last repeats)
+    divert: dict[str, str] = field(default_factory=dict)  # address fetch chose -> loopback address really used
+    lookups: list[str] = field(default_factory=list)
+    connects: list[str] = field(default_factory=list)
+
+    def resolve(self, name: str, *answers: list[str]) -> None:
+        self.answers[name] = list(answers)
+
+
+@pytest.fixture(autouse=True)
+def net(monkeypatch: pytest.MonkeyPatch) -> FakeNet:
+    fake = FakeNet()
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        fake.lookups.append(host)
+        if host in fake.answers:
+            answers = fake.answers[host]
+            ips = answers[min(fake.lookups.count(host), len(answers)) - 1]
+            return [(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
+                     (ip, port, 0, 0) if ":" in ip else (ip, port)) for ip in ips]
+        if host != "localhost" and not _is_ip(host):
+            raise socket.gaierror(socket.EAI_NONAME, "not a test name (no real DNS in these tests)")
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        fake.connects.append(address[0])
+        host = fake.divert.get(address[0], address[0])
+        assert ipaddress.ip_address(host).is_loopback, f"test traffic to {host}"
+        real_connect(sock, (host, *address[1:]))
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return fake
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., LoopbackHTTPServer]]:
+    """``serve(routes, **options)``: a started loopback server, stopped after the test."""
+    with ExitStack() as stack:
+        yield lambda routes=None, **options: stack.enter_context(LoopbackHTTPServer(routes, **options))
+
+
+@pytest.fixture
+def events() -> Iterator[list[MutableMapping[str, Any]]]:
+    """The structlog events the test emits (at every level)."""
+    was_configured, saved = structlog.is_configured(), structlog.get_config()
+    plugin_log.configure("DEBUG", json=True)
+    with capture_logs() as logs:
+        yield logs
+    if was_configured:
+        structlog.configure(**saved)
+    else:
+        structlog.reset_defaults()
+
+
+def policy_for(server: LoopbackHTTPServer | None = None, **overrides: Any) -> FetchPolicy:
+    """The loopback server (as 127.0.0.1 and localhost) on the allow-list, private addresses allowed, no pacing."""
+    hosts = {f"127.0.0.1:{server.port}", f"localhost:{server.port}"} if server else set()
+    settings: dict[str, Any] = {"allowed_hosts": frozenset(hosts), "allow_private": True, "connect_timeout": 2.0,
+                                "read_timeout": 2.0, "min_interval": 0.0, "rate_limiter": HostRateLimiter()}
+    return FetchPolicy(**{**settings, **overrides})
+
+
+def refused(url: str, policy: FetchPolicy) -> str:
+    """Fetch, expect the fetch_failed error, and return its message (checked to leak no query string)."""
+    with pytest.raises(IngestError) as caught:
+        fetch(url, policy)
+    error = caught.value
+    assert (error.code, error.stage) == (ErrorCode.FETCH_FAILED, "fetch")
+    assert "token" not in str(error)
+    return error.message
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+# --- the allowed path -------------------------------------------------------------------------------------------
+
+def test_allowed_url_is_fetched_with_honest_headers(serve: Callable[..., LoopbackHTTPServer], net: FakeNet,
+                                                    events: list[MutableMapping[str, Any]]) -> None:
+    server = serve({"/story.html": Route(b"<html>story</html>")})
+    url = server.url("/story.html?token=s3cret")
+
+    result = fetch(url, policy_for(server))
+
+    assert result == FetchResult(url=url, final_url=url, status=200, body=b"<html>story</html>",
+                                 content_type="text/html; charset=utf-8", etag=None, last_modified=None)
+    [seen] = server.requests
+    assert seen.path == "/story.html?token=s3cret"
+    assert seen.headers["host"] == f"127.0.0.1:{server.port}"
+    assert seen.headers["user-agent"] == default_user_agent()
+    assert seen.headers["accept-encoding"] == "gzip"
+    assert net.connects == ["127.0.0.1"]
+    [event] = [e for e in events if e["event"] == "fetch"]
+    assert event["url"] == server.url("/story.html") and "s3cret" not in repr(events)
+    assert (event["host"], event["status"], event["bytes"]) == ("127.0.0.1", 200, 18)
+    assert isinstance(event["duration_ms"], int)
+
+
+def test_user_agent_names_the_plugin_and_version() -> None:
+    agent = default_user_agent()
+    assert agent.startswith(f"ingest-plugin/{__version__} (") and agent.endswith("newsroom partner ingest)")
+    assert FetchPolicy(allowed_hosts=frozenset()).user_agent == agent
+
+
+def test_failure_is_logged_without_query(serve: Callable[..., LoopbackHTTPServer],
+                                         events: list[MutableMapping[str, Any]]) -> None:
+    server = serve()
+    assert "HTTP 404" in refused(server.url("/missing?token=abc"), policy_for(server))
+    [event] = [e for e in events if e["event"] == "fetch"]
+    assert event["log_level"] == "warning" and "HTTP 404" in event["error"]
+    assert "token" not in repr(events)
+
+
+# --- SSRF: refused before any traffic ---------------------------------------------------------------------------
+
+def test_same_loopback_url_refused_without_allow_private(serve: Callable[..., LoopbackHTTPServer],
+                                                         net: FakeNet) -> None:
+    server = serve({"/": Route(b"ok")})
+    message = refused(server.url("/"), policy_for(server, allow_private=False))
+    assert "127.0.0.1 is a loopback address" in message
+    assert net.connects == [] and server.requests == []
+
+
+def test_localhost_name_refused_without_allow_private(serve: Callable[..., LoopbackHTTPServer],
+                                                      net: FakeNet) -> None:
+    server = serve({"/": Route(b"ok")})
+    message = refused(server.url("/", host="localhost"), policy_for(server, allow_private=False))
+    assert "localhost resolves to a loopback address" in message
+    assert net.connects == []
+
+
+def test_host_not_on_allow_list_refused_before_dns(net: FakeNet) -> None:
+    message = refused("https://evil.example/feed?token=1", policy_for(allowed_hosts=frozenset({"zenger.news"})))
+    assert message == "cannot fetch https://evil.example/feed: host evil.example is not on the allow-list for " \
+                      "this partner"
+    assert net.lookups == [] and net.connects == []
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+    ("http://10.0.0.1/", "10.0.0.1 is a private address"),
+    ("http://[::1]/", "::1 is a loopback address"),
+    ("http://0.0.0.0/", "0.0.0.0 is an unspecified address"),
+    ("http://[::ffff:10.0.0.1]/", "(IPv4 10.0.0.1) is a private address"),
+    ("http://[64:ff9b::a9fe:a9fe]/", "64:ff9b::a9fe:a9fe (IPv4 169.254.169.254) is a link-local"),  # NAT64 to the metadata IP
+    ("http://224.0.0.1/", "224.0.0.1 is a multicast address"),
+    ("http://100.64.0.1/", "100.64.0.1 is a non-public address"),
+])
+def test_forbidden_address_literals_refused_before_connect(url: str, reason: str, net: FakeNet) -> None:
+    policy = policy_for(allowed_hosts=frozenset({urlsplit(url).hostname}), allow_private=False)
+    assert reason in refused(url, policy)
+    assert net.connects == []
+
+
+@pytest.mark.parametrize("host", ["169.254.169.254", "0.0.0.0", "224.0.0.1", "fe80::1", "240.0.0.1"])
+def test_allow_private_still_refuses_metadata_and_odd_addresses(host: str, net: FakeNet) -> None:
+    url = f"http://[{host}]/" if ":" in host else f"http://{host}/"
+    assert f"{host} is a" in refused(url, policy_for(allowed_hosts=frozenset({host})))
+    assert net.connects == []
+
+
+def test_name_resolving_to_private_address_refused(net: FakeNet) -> None:
+    net.resolve("feeds.partner.example", ["10.0.0.5"])
+    message = refused("https://feeds.partner.example/rss", policy_for(allowed_hosts=frozenset(
+        {"feeds.partner.example"}), allow_private=False))
+    assert "feeds.partner.example resolves to a private address 10.0.0.5" in message
+    assert net.connects == []
+
+
+def test_mixed_dns_answer_refused(net: FakeNet) -> None:
+    net.resolve("feeds.partner.example", [PUBLIC_IP, "192.168.1.4"])
+    message = refused("https://feeds.partner.example/rss", policy_for(allowed_hosts=frozenset(
+        {"feeds.partner.example"}), allow_private=False))
+    assert "resolves to a private address 192.168.1.4" in message
+    assert net.connects == []
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("ftp://127.0.0.1/feed.xml", "scheme ftp: is not allowed"),
+    ("gopher://127.0.0.1/", "scheme gopher: is not allowed"),
+    ("//127.0.0.1/feed.xml", "scheme (none): is not allowed"),
+    ("http://user:hunter2@127.0.0.1:{port}/", "user info (user:password@) are not allowed"),
+    ("http://127.0.0.1:1/", "port 1 of host 127.0.0.1 is not on the allow-list"),
+    ("http://[::1/", "malformed URL"),
+    ("file:///etc/passwd", "file: URLs are not allowed for this partner"),
+])
+def test_bad_urls_refused_before_connect(url: str, reason: str, serve: Callable[..., LoopbackHTTPServer],
+                                         net: FakeNet) -> None:
+    server = serve()
+    message = refused(url.format(port=server.port), policy_for(server))
+    assert reason in message and "hunter2" not in message
+    assert net.connects == []
+
+
+def test_connects_to_the_checked_address_and_sends_the_name(serve: Callable[..., LoopbackHTTPServer],
+                                                            net: FakeNet) -> None:
+    """DNS rebinding: a second lookup would say 10.0.0.5, but there is no second lookup."""
+    server = serve({"/feed": Route(b"<rss/>")})
+    net.resolve("feeds.partner.example", ["127.0.0.1"], ["10.0.0.5"])
+    url = f"http://feeds.partner.example:{server.port}/feed"
+
+    result = fetch(url, policy_for(allowed_hosts=frozenset({f"feeds.partner.example:{server.port}"})))
+
+    assert result.body == b"<rss/>"
+    assert server.requests[0].headers["host"] == f"feeds.partner.example:{server.port}"
+    assert net.lookups.count("feeds.partner.example") == 1
+    assert net.connects == ["127.0.0.1"]
+
+
+# --- redirects --------------------------------------------------------------------------------------------------
+
+def test_redirect_chain_followed(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve()
+    server.routes.update({"/a": redirect("/b", 301), "/b": redirect(server.url("/c", host="localhost"), 307),
+                          "/c": Route(b"landed")})
+    result = fetch(server.url("/a"), policy_for(server))
+    assert (result.body, result.final_url) == (b"landed", server.url("/c", host="localhost"))
+    assert server.paths() == ["/a", "/b", "/c"]
+
+
+def test_redirect_to_host_off_the_allow_list_refused(serve: Callable[..., LoopbackHTTPServer],
+                                                     net: FakeNet) -> None:
+    server = serve({"/go": redirect("http://evil.example/steal?token=1")})
+    message = refused(server.url("/go"), policy_for(server))
+    assert "redirect to http://evil.example/steal: host evil.example is not on the allow-list" in message
+    assert "evil.example" not in net.lookups and net.connects == ["127.0.0.1"]
+
+
+def test_redirect_to_private_address_refused(serve: Callable[..., LoopbackHTTPServer], net: FakeNet) -> None:
+    """With allow_private off: the first hop is a (diverted) public address, the second resolves to 10.0.0.5."""
+    server = serve({"/r": redirect("http://intranet.partner.example/admin")})
+    net.resolve("www.partner.example", [PUBLIC_IP])
+    net.resolve("intranet.partner.example", ["10.0.0.5"])
+    net.divert[PUBLIC_IP] = "127.0.0.1"
+    policy = policy_for(allowed_hosts=frozenset({f"www.partner.example:{server.port}", "intranet.partner.example"}),
+                        allow_private=False)
+    message = refused(f"http://www.partner.example:{server.port}/r", policy)
+    assert ("redirect to http://intranet.partner.example/admin: intranet.partner.example resolves to a private "
+            "address 10.0.0.5") in message
+    assert net.connects == [PUBLIC_IP] and server.paths() == ["/r"]
+
+
+@pytest.mark.parametrize("location, reason", [
+    ("http://169.254.169.254/latest/meta-data/iam/", "169.254.169.254 is a link-local address"),
+    ("http://0.0.0.0:{port}/", "0.0.0.0 is an unspecified address"),
+    ("file:///etc/passwd", "scheme file: is not allowed"),
+])
+def test_redirect_to_forbidden_target_refused(location: str, reason: str, serve: Callable[..., LoopbackHTTPServer],
+                                              net: FakeNet, tmp_path: Path) -> None:
+    server = serve()
+    server.routes["/r"] = redirect(location.format(port=server.port))
+    policy = policy_for(server, allowed_hosts=frozenset({f"127.0.0.1:{server.port}", "169.254.169.254",
+                                                         f"0.0.0.0:{server.port}"}),
+                        allow_file=True, file_roots=(Path("/etc"),))
+    assert reason in refused(server.url("/r"), policy)
+    assert net.connects == ["127.0.0.1"]
+
+
+def test_redirect_loop_capped(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/loop": redirect("/loop")})
+    assert "too many redirects (more than 3)" in refused(server.url("/loop"), policy_for(server, max_redirects=3))
+    assert server.paths() == ["/loop"] * 4
+
+
+# --- limits -----------------------------------------------------------------------------------------------------
+
+def test_declared_oversized_body_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/big": Route(bytes(10_000_001))})
+    assert "response over 10,000,000 bytes" in refused(server.url("/big"), policy_for(server, max_bytes=10_000_000))
+
+
+def test_streamed_oversized_body_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/big": Route(b"x" * 5000, content_length=False)})
+    assert "response over 1,000 bytes" in refused(server.url("/big"), policy_for(server, max_bytes=1000))
+
+
+def test_gzip_bomb_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/bomb.xml": gzip_bomb(20_000_000)})  # about 20 KB on the wire
+    assert "response over 10,000,000 bytes" in refused(server.url("/bomb.xml"), policy_for(server))
+
+
+def test_gzip_body_decoded(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    feed = b"<rss><channel>" + b"<item>story</item>" * 500 + b"</channel></rss>"
+    server = serve({"/feed.xml": gzipped(feed, content_type="application/rss+xml")})
+    assert fetch(server.url("/feed.xml"), policy_for(server, max_bytes=len(feed))).body == feed
+
+
+def test_concatenated_gzip_members_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    route = gzipped(b"<rss/>")
+    route.body += gzip.compress(b"<!-- more -->")
+    server = serve({"/feed.xml": route})
+    assert "data after the end of the gzip body" in refused(server.url("/feed.xml"), policy_for(server))
+
+
+def test_truncated_body_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/cut": Route(b"x" * 100, content_length=False, headers={"Content-Length": "5000"})})
+    assert "closed 4,900 bytes before the end" in refused(server.url("/cut"), policy_for(server))
+
+
+def test_unexpected_content_type_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/feed": Route(b"<html/>", content_type="text/html")})
+    policy = policy_for(server, content_types=frozenset({"application/rss+xml"}))
+    assert "unexpected Content-Type text/html" in refused(server.url("/feed"), policy)
+    assert server.requests[0].headers["accept"] == "application/rss+xml"
+
+
+def test_read_timeout(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/slow": Route(b"late", delay=10)})
+    assert "read timed out after 0.5 s" in refused(server.url("/slow"), policy_for(server, read_timeout=0.5))
+
+
+def test_slow_drip_body_stopped_by_total_timeout(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/drip": Route(b"x" * 200, drip=0.05)})
+    policy = policy_for(server, read_timeout=2.0, total_timeout=0.5)
+    assert "took longer than 0.5 s" in refused(server.url("/drip"), policy)
+
+
+def test_connection_refused(net: FakeNet) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago and has no listener
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    message = refused(f"http://127.0.0.1:{port}/", policy_for(allowed_hosts=frozenset({f"127.0.0.1:{port}"})))
+    assert "cannot connect to 127.0.0.1" in message
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_http_error_status(status: int, serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/x": Route(b"no", status=status)})
+    assert f"HTTP {status}" in refused(server.url("/x"), policy_for(server))
+
+
+# --- conditional GET --------------------------------------------------------------------------------------------
+
+def test_conditional_get(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/feed": Route(b"<rss/>", etag='"v1"', last_modified=LAST_MODIFIED)})
+    policy, url = policy_for(server), server.url("/feed")
+
+    first = fetch(url, policy)
+    by_etag = fetch(url, policy, etag=first.etag)
+    by_date = fetch(url, policy, last_modified=first.last_modified)
+    changed = fetch(url, policy, etag='"v0"')
+
+    assert (first.etag, first.last_modified, first.not_modified) == ('"v1"', LAST_MODIFIED, False)
+    assert (by_etag.status, by_etag.body, by_etag.not_modified, by_etag.etag) == (304, b"", True, '"v1"')
+    assert (by_date.status, by_date.not_modified, by_date.last_modified) == (304, True, LAST_MODIFIED)
+    assert (changed.status, changed.body, changed.not_modified) == (200, b"<rss/>", False)
+    sent = [(r.headers.get("if-none-match"), r.headers.get("if-modified-since")) for r in server.requests]
+    assert sent == [(None, None), ('"v1"', None), (None, LAST_MODIFIED), ('"v0"', None)]
+
+
+# --- https ------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tls_server(serve: Callable[..., LoopbackHTTPServer], tmp_path: Path) -> tuple[LoopbackHTTPServer, Path]:
+    pytest.importorskip("cryptography")
+    cert, key = self_signed_cert(tmp_path, "secure.partner.example")
+    return serve({"/feed": Route(b"<rss/>")}, tls=server_tls_context(cert, key)), cert
+
+
+def test_https_pins_address_but_verifies_and_sends_the_name(tls_server: tuple[LoopbackHTTPServer, Path],
+                                                            net: FakeNet) -> None:
+    server, cert = tls_server
+    net.resolve("secure.partner.example", ["127.0.0.1"])
+    policy = policy_for(allowed_hosts=frozenset({f"secure.partner.example:{server.port}"}), ca_file=cert)
+
+    result = fetch(server.url("/feed", host="secure.partner.example"), policy)
+
+    assert result.body == b"<rss/>"
+    assert server.sni_names == ["secure.partner.example"]
+    assert server.requests[0].headers["host"] == f"secure.partner.example:{server.port}"
+    assert net.connects == ["127.0.0.1"]
+
+
+def test_https_certificate_for_another_name_refused(tls_server: tuple[LoopbackHTTPServer, Path],
+                                                    net: FakeNet) -> None:
+    server, cert = tls_server
+    net.resolve("other.partner.example", ["127.0.0.1"])
+    policy = policy_for(allowed_hosts=frozenset({f"other.partner.example:{server.port}"}), ca_file=cert)
+    message = refused(server.url("/feed", host="other.partner.example"), policy)
+    assert "TLS certificate of other.partner.example is not accepted" in message
+    assert server.requests == []
+
+
+def test_https_to_http_redirect_refused(tls_server: tuple[LoopbackHTTPServer, Path], net: FakeNet) -> None:
+    server, cert = tls_server
+    server.routes["/down"] = redirect(f"http://secure.partner.example:{server.port}/feed")
+    net.resolve("secure.partner.example", ["127.0.0.1"])
+    policy = policy_for(allowed_hosts=frozenset({f"secure.partner.example:{server.port}"}), ca_file=cert)
+    assert "downgrades https to http" in refused(server.url("/down", host="secure.partner.example"), policy)
+    assert server.paths() == ["/down"]
+
+
+# --- file: URLs -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def feed_root(tmp_path: Path) -> Path:
+    root = tmp_path / "feeds"
+    root.mkdir()
+    (root / "zenger.xml").write_bytes(b"<rss/>")
+    (tmp_path / "secret.txt").write_bytes(b"secret")
+    (root / "escape.xml").symlink_to(tmp_path / "secret.txt")
+    return root
+
+
+def test_file_url_inside_root(feed_root: Path) -> None:
+    result = fetch((feed_root / "zenger.xml").as_uri(), policy_for(allow_file=True, file_roots=(feed_root,)))
+    assert (result.status, result.body, result.content_type) == (200, b"<rss/>", "application/xml")
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("{root}/../secret.txt", "is outside the allowed file roots"),
+    ("{root}/escape.xml", "is outside the allowed file roots"),  # a symlink out of the root
+    ("{root}/missing.xml", "cannot read"),
+    ("file://evil.example{root}/zenger.xml", "file: URL names a host (evil.example)"),
+])
+def test_file_url_outside_root_refused(url: str, reason: str, feed_root: Path) -> None:
+    url = url.format(root=feed_root.as_uri() if url.startswith("{") else feed_root)
+    assert reason in refused(url, policy_for(allow_file=True, file_roots=(feed_root,)))
+
+
+def test_file_url_needs_allow_file(feed_root: Path) -> None:
+    message = refused((feed_root / "zenger.xml").as_uri(), policy_for(file_roots=(feed_root,)))
+    assert "file: URLs are not allowed" in message
+
+
+def test_file_over_max_bytes_refused(feed_root: Path) -> None:
+    policy = policy_for(allow_file=True, file_roots=(feed_root,), max_bytes=3)
+    assert "response over 3 bytes" in refused((feed_root / "zenger.xml").as_uri(), policy)
+
+
+# --- per-host rate limit ----------------------------------------------------------------------------------------
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_rate_limiter_spaces_slots_per_host() -> None:
+    clock = FakeClock()
+    limiter = HostRateLimiter(clock, clock.sleep)
+    assert [limiter.reserve("a.example", 2.0) for _ in range(3)] == [0.0, 2.0, 4.0]
+    assert limiter.reserve("b.example", 2.0) == 0.0
+    clock.now = 10.0
+    assert limiter.reserve("a.example", 2.0) == 0.0
+
+
+def test_rate_limiter_is_thread_safe() -> None:
+    limiter = HostRateLimiter(clock=lambda: 0.0)
+    waits: list[float] = []
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        start.wait()
+        waits.append(limiter.reserve("a.example", 1.0))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == [float(i) for i in range(8)]
+
+
+def test_fetches_to_one_host_wait_their_turn(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    server = serve({"/a": Route(b"a"), "/r": redirect("/a")})
+    clock = FakeClock()
+    policy = policy_for(server, min_interval=2.0, rate_limiter=HostRateLimiter(clock, clock.sleep))
+    fetch(server.url("/a"), policy)
+    fetch(server.url("/a"), policy)
+    fetch(server.url("/r"), policy)  # the redirect hop waits its turn too
+    fetch(server.url("/a", host="localhost"), policy)  # another host name: its own pace
+    assert clock.sleeps == [2.0, 2.0, 2.0]
+    assert server.paths() == ["/a", "/a", "/r", "/a", "/a"]
+
+
+# --- configuration ----------------------------------------------------------------------------------------------
+
+def test_policy_from_configuration() -> None:
+    partner = PartnerConfig(profile=partners.by_key("zenger"), allowed_hosts=frozenset({"www.zenger.news"}))
+    config = Config(partners=(partner,), limits=Limits(fetch_read_timeout=7.0, min_seconds_between_requests=3.0),
+                    allow_file_urls=True, file_roots=("/srv/feeds",))
+    policy = FetchPolicy.for_partner(config, partner, max_redirects=2)
+    assert policy.allowed_hosts == {"www.zenger.news"}
+    assert (policy.read_timeout, policy.min_interval, policy.max_redirects) == (7.0, 3.0, 2)
+    assert (policy.allow_file, policy.file_roots, policy.allow_private) == (True, (Path("/srv/feeds"),), False)
+    assert policy.max_bytes == config.limits.max_input_bytes
