@@ -112,6 +112,8 @@ def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_
         if names:
             by_paragraph.append(match.group("names"))
             return ""
+        if len(line) < 80 and not re.search(r"[.!?]\s", line):
+            return ""  # "By Zenger News Staff": a byline naming no person is still not story text
     if lowered.lstrip("( ").startswith(("disclaimer", "disclosure")) and (match := _DISCLAIMER_LABEL.match(line)):
         _add_disclaimer(credits, match.group("text"))
         _take_editors(match.group("text"), credits, draft, disclosure=True)

@@ -80,3 +80,9 @@ def test_story_text_mentioning_editing_stays():
                                      "interview, and the final cut runs nearly four hours long.</p>")
     assert credits["editor"] == []
     assert "edited by hand" in json.dumps(doc)
+
+
+def test_byline_naming_only_an_organisation_leaves_the_body():
+    doc, credits, _ = _parse("<p>By Zenger News Staff</p>" + STORY)
+    assert credits["author"] == [] and doc["by"] == "Zenger News"
+    assert "Zenger News Staff" not in doc["bodies"][0]["value"]
