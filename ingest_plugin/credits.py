@@ -33,8 +33,9 @@ _AI_DISCLOSURE = re.compile(
     r"\b[^.!?\n]{0,40}\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*"
     r"[.!?]?", re.I)
 _ADVICE_KEYWORDS = ("advice",)
-_AI_KEYWORDS = ("neuro", " ai", "artificial intelligence", "automated content")
+_AI_KEYWORDS = ("neuro", " ai ", " ai.", "(ai)", "artificial intelligence", "automated content", "generative")
 _PARTNER_KEYWORDS = tuple({n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)})
+_CREATION_VERB = re.compile(r"\b(?:produced|generated|written|created|drafted)\b")
 _EDITED_BY_IN_DISCLOSURE = re.compile(r"\b(?:edited|reviewed)\s+by\s+(?P<names>[^.()]+)", re.I)
 _DISTRIBUTOR = re.compile(
     r"(?:^|(?<=[.!?]\s))\s*(?:(?:This|The) (?:story|article|report|content|piece) (?:was|is) )?"
@@ -119,7 +120,7 @@ def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_
         _take_editors(match.group("text"), credits, draft, disclosure=True)
         return ""
     for keywords, pattern in (_ADVICE_KEYWORDS, _INVESTMENT_ADVICE), (_AI_KEYWORDS, _AI_DISCLOSURE):
-        if not any(k in lowered for k in keywords):
+        if not any(k in lowered for k in keywords) or (pattern is _AI_DISCLOSURE and not _CREATION_VERB.search(lowered)):
             continue
         for match in list(pattern.finditer(line)):
             sentence = match.group(0).strip()

@@ -7,7 +7,6 @@ from datetime import datetime, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_SPACE = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
 _VISIBLE_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}), (\d{4})"
                            r"(?:,? (?:at )?(\d{1,2}):(\d{2}) ?([AaPp][Mm])?)?")
@@ -24,10 +23,11 @@ def clean(text: object) -> str:
     if not text or not isinstance(text, str):
         return ""
     for _ in range(2):  # feeds double-encode: "&amp;#8217;"
-        if not _ENTITY.search(text):
+        if "&" not in text or not _ENTITY.search(text):
             break
         text = html.unescape(text)
-    return _SPACE.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
+    # str.split() splits on every Unicode space, NBSP included, and is much faster than a regex.
+    return " ".join(text.replace("\u200b", "").split())
 
 
 def canonical_url(url: str | None) -> str | None:
