@@ -2,27 +2,29 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 
 .PHONY: install test demo lint bench clean
 
-install: $(STAMP)
+install: $(VENV)/.installed-test
 
-$(STAMP): setup.cfg pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-test: install
+# One stamp per extra: re-installs only when setup.cfg or pyproject.toml change.
+$(VENV)/.installed-%: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[$*]'
+	touch $@
+
+test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-demo: install
+demo: $(VENV)/.installed-demo
 	$(BIN)/python -m ingest_plugin.demo
 
-lint: install
+lint: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet 'ruff>=0.6,<1'
 	$(BIN)/ruff check ingest_plugin tests
 
 clean:
-	rm -rf $(VENV) .demo-s3 .ingest-spool .pytest_cache build *.egg-info
+	rm -rf $(VENV) .demo-s3 .s3data .ingest-spool .pytest_cache build *.egg-info

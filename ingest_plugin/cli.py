@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from . import __version__, log
+from .commands_publish import add_ingest_parser, add_publish_parser
 from .errors import ErrorCode, IngestError
-from .load import DEFAULT_MAX_BYTES, INPUT_FORMATS
+from .load import DEFAULT_MAX_BYTES, INPUT_FORMATS, read_input
 from .pipeline import parse_items
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATAERR, EXIT_NOINPUT = 0, 1, 2, 65, 66
@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                         type=str.upper, help="log events at or above this level go to stderr (default: WARNING)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_parse(commands)
+    add_ingest_parser(commands)
+    add_publish_parser(commands)
     return parser
 
 
@@ -63,12 +65,10 @@ def _add_parse(commands: argparse._SubParsersAction) -> None:
     parse.set_defaults(handler=run_parse)
 
 
-def read_input(name: str) -> bytes:
-    """The bytes of a path, or of standard input for ``-``."""
-    if name == "-":
-        return sys.stdin.buffer.read()
+def read_or_report(name: str) -> bytes:
+    """The bytes of a path (or ``-``), or a coded ``fetch_failed`` error naming it."""
     try:
-        return Path(name).read_bytes()
+        return read_input(name)
     except OSError as exc:
         raise IngestError(ErrorCode.FETCH_FAILED, f"cannot read the file: {exc.strerror}", input=name,
                           stage="read") from None
@@ -78,7 +78,7 @@ def run_parse(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for name in args.inputs:
         try:
-            data = read_input(name)
+            data = read_or_report(name)
         except IngestError as error:
             _report(error)
             status = max(status, EXIT_NOINPUT)

@@ -12,16 +12,16 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-import structlog
-
 from . import log
+from .config import ConfigError, load_config
 from .core import RunSummary, ingest_inputs, publish_documents
-from .publish import Publisher, S3Settings, SettingsError, Status, ensure_bucket
+from .publish import Publisher, Status, ensure_bucket
 
 EXIT_USAGE = 2
 
 _ENV_EPILOG = """\
-S3 settings come from the environment: INGEST_S3_BUCKET (required), INGEST_S3_PREFIX, AWS_ENDPOINT_URL,
+S3 settings come from the [s3] table of the configuration file and from the environment, which wins:
+INGEST_S3_BUCKET (required), INGEST_S3_PREFIX, AWS_ENDPOINT_URL,
 AWS_DEFAULT_REGION, INGEST_S3_MAX_ATTEMPTS, INGEST_S3_CONNECT_TIMEOUT, INGEST_S3_READ_TIMEOUT and
 INGEST_SPOOL_DIR; credentials from boto3's usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, a
 role). Re-running is always safe: unchanged articles are not written again.
@@ -30,7 +30,13 @@ Exit status: 0 everything published or already there; 1 an article failed (kept 
 spooled locally (S3 unreachable; flushed by the next run); 2 usage or configuration error."""
 
 
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PATH",
+                        help="TOML configuration file (default: $INGEST_CONFIG; environment variables win)")
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
+    add_config_option(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="read S3 and print what would be written (with each document); write nothing")
     parser.add_argument("--force", action="store_true",
@@ -72,11 +78,9 @@ def run_publish(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, work: Callable[[Publisher], RunSummary]) -> int:
-    if not structlog.is_configured():  # structlog's default would print log events to stdout, among our output
-        log.configure()
     try:
-        settings = S3Settings.from_env()
-    except SettingsError as exc:
+        settings = load_config(args.config).s3()
+    except ConfigError as exc:
         print(f"ingest-plugin: {exc}", file=sys.stderr)
         return EXIT_USAGE
     publisher = Publisher(settings)
@@ -100,14 +104,15 @@ def print_summary(summary: RunSummary, out: TextIO | None = None) -> None:
         record = {k: v for k, v in summary.record().items() if k != "failures"}  # the item lines carry them
         out.write(json.dumps({"event": "run", **record, "dry_run": summary.dry_run}) + "\n")
         return
-    would = "would be " if summary.dry_run else ""
     for outcome in summary.outcomes:
         if outcome.status is Status.UNCHANGED:
             continue
-        where = outcome.key or ""
+        label = str(outcome.status)
+        if summary.dry_run:
+            label = "would fail" if outcome.status is Status.FAILED else f"would be {label}"
         why = f"  {outcome.error.code}: {outcome.error.message}" if outcome.error else ""
-        out.write(f"  {would}{outcome.status:<9} {outcome.input}  {where}{why}\n")
+        out.write(f"  {label:<9} {outcome.input}  {outcome.key or ''}{why}\n")
     counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items() if n)
     note = " (dry run: nothing written)" if summary.dry_run else ""
     verdict = "ok" if summary.ok else "FAILED"
-    out.write(f"run {summary.run_id}: {verdict}, {len(summary.outcomes)} articles: {counts or 'none'}{note}\n")
+    out.write(f"run {summary.run_id}: {verdict}, {len(summary.outcomes)} items: {counts or 'none'}{note}\n")

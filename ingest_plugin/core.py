@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import structlog
 
 from . import log, partners
 from .errors import ErrorCode, IngestError
+from .load import read_input
 from .model import ItemResult
 from .pipeline import parse_items
 from .publish import Publisher, Status
@@ -122,13 +120,14 @@ def ingest_one(
         logger = log.get_logger()
         common = {"input": item.input_name, "partner": item.partner, "article_key": item.article_key,
                   "dry_run": dry_run}  # fmt: skip
-        error = item.error or _missing_document(item)
+        error = item.error
         if error is None:
             try:
+                document, partner, article_key = _publishable(item)
                 result = publisher.articles.publish(
-                    item.document,  # type: ignore[arg-type]
-                    partner=item.partner,  # type: ignore[arg-type]
-                    article_key=item.article_key,  # type: ignore[arg-type]
+                    document,
+                    partner=partner,
+                    article_key=article_key,
                     source_url=item.source_url,
                     force=force,
                     cancel=cancel,
@@ -152,18 +151,19 @@ def ingest_one(
             key = publisher.failed.record(item, error, run_id=run_id)
         except Exception as exc:  # S3 takes not even the failure record: keep everything on local disk
             path = publisher.spool.put_item(item, error, force=force, cancel=cancel)
-            logger.error("spooled", code=str(error.code), message=error.message, reason=str(exc), path=str(path))
+            reason = exc.message if isinstance(exc, IngestError) else repr(exc)
+            logger.error("spooled", code=str(error.code), message=error.message, reason=reason, path=str(path))
             return Outcome(Status.SPOOLED, key=str(path), error=error, **common)
         logger.warning("failed", code=str(error.code), stage=error.stage, message=error.message, key=key)
         return Outcome(Status.FAILED, key=key, error=error, **common)
 
 
-def _missing_document(item: ItemResult) -> IngestError | None:
-    """An item without an error must carry a document, a partner and an article key; anything else is a bug."""
-    if item.document is not None and item.partner and item.article_key:
-        return None
-    return IngestError(ErrorCode.INVALID_DOCUMENT, "no document, partner or article key to publish",
-                       input=item.input_name, stage="publish")  # fmt: skip
+def _publishable(item: ItemResult) -> tuple[dict[str, Any], str, str]:
+    """Document, partner and article key of an item without an error; all three must be there."""
+    if item.document is None or not item.partner or not item.article_key:
+        raise IngestError(ErrorCode.INVALID_DOCUMENT, "no document, partner or article key to publish",
+                          stage="publish")  # fmt: skip
+    return item.document, item.partner, item.article_key
 
 
 def flush_spool(publisher: Publisher, run_id: str) -> list[Outcome]:
@@ -214,10 +214,6 @@ def ingest_items(
     return run
 
 
-def _read(name: str) -> bytes:
-    return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-
-
 def _unreadable(name: str, exc: OSError) -> ItemResult:
     error = IngestError(ErrorCode.FETCH_FAILED, f"cannot read the file: {exc.strerror}", input=name, stage="read")
     return ItemResult(input_name=name, raw=b"", error=error)
@@ -228,7 +224,7 @@ def _parsed(inputs: Iterable[Input], source_url: str | None) -> Iterator[ItemRes
         name, data = entry if isinstance(entry, tuple) else (os.fspath(entry), None)
         if data is None:
             try:
-                data = _read(name)
+                data = read_input(name)
             except OSError as exc:
                 yield _unreadable(name, exc)
                 continue
@@ -248,17 +244,10 @@ def ingest_inputs(
     return ingest_items(_parsed(inputs, source_url), publisher, trigger=trigger, force=force, dry_run=dry_run)
 
 
-_DOCUMENT_URI = re.compile(r"urn:newsml:(?P<domain>[^:]+):(?P<id>[^:]+)")
-
-
 def document_identity(document: dict[str, Any]) -> tuple[str, str]:
     """(partner, article key) of a parsed document, read back from its ``uri`` the way the parser derives them."""
-    uri = str(document.get("uri", ""))
-    match = _DOCUMENT_URI.fullmatch(uri)
-    profile = next((p for p in partners.PROFILES.values() if match and p.domain == match["domain"]), None)
-    if profile is None:
-        raise IngestError(ErrorCode.UNKNOWN_PARTNER, f"the uri {uri!r} names no partner we know", stage="load")
-    return profile.key, re.sub(r"[^A-Za-z0-9._-]", "-", match["id"])  # type: ignore[index]
+    profile, key = partners.identity(str(document.get("uri", "")))
+    return profile.key, key
 
 
 def _canonical_url(document: dict[str, Any]) -> str | None:
@@ -269,7 +258,7 @@ def _documents(path: str | os.PathLike[str]) -> Iterator[ItemResult]:
     """One item per JSON Lines line of ninjs documents (``ingest-plugin parse`` output); a bad line fails alone."""
     name = os.fspath(path)
     try:
-        lines = _read(name).splitlines()
+        lines = read_input(name).splitlines()
     except OSError as exc:
         yield _unreadable(name, exc)
         return
@@ -283,8 +272,9 @@ def _documents(path: str | os.PathLike[str]) -> Iterator[ItemResult]:
                 raise IngestError(ErrorCode.INVALID_DOCUMENT, "the line is not a JSON object", stage="load")
             partner, article_key = document_identity(document)
         except ValueError as exc:
-            yield ItemResult(input_name=input_name, raw=line, error=IngestError(
-                ErrorCode.INVALID_DOCUMENT, f"the line is not JSON: {exc}", input=input_name, stage="load"))  # fmt: skip
+            error = IngestError(ErrorCode.INVALID_DOCUMENT, f"the line is not JSON: {exc}", input=input_name,
+                                stage="load")  # fmt: skip
+            yield ItemResult(input_name=input_name, raw=line, error=error)
             continue
         except IngestError as exc:
             yield ItemResult(input_name=input_name, raw=line, error=exc.for_input(input_name))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys
 import unicodedata
+from pathlib import Path
 
 import charset_normalizer
 from lxml import etree, html
@@ -83,6 +85,11 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     if not text.strip():
         raise IngestError(ErrorCode.EMPTY_INPUT, "the input holds no text", stage="load")
     return text, encoding
+
+
+def read_input(name: str) -> bytes:
+    """The bytes of a path, or of standard input for ``-``. Raises ``OSError``."""
+    return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
 
 
 def parse_html_fragment(markup: str) -> html.HtmlElement:

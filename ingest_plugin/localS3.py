@@ -186,12 +186,11 @@ class SeaweedFS(_LocalS3):
         (self.data_dir / "s3.json").write_text(json.dumps(identities))
         glog_dir = self.data_dir / "logs"
         glog_dir.mkdir(exist_ok=True)
-        last_error: LocalS3Error | None = None
         ports_file = self.data_dir / "ports.json"
         previous = json.loads(ports_file.read_text()) if ports_file.exists() else None
-        for _ in range(3):
+        tries = 3
+        while True:
             self.ports = _free_weed_ports(self.s3_port, previous)
-            previous = None  # a retry means those ports were not usable after all
             self.endpoint_url = f"http://{LOOPBACK}:{self.ports['s3']}"
             with open(self.log_path, "ab") as log:
                 self._process = subprocess.Popen(
@@ -203,14 +202,28 @@ class SeaweedFS(_LocalS3):
                 )
             try:
                 self._wait_ready()
-                ports_file.write_text(json.dumps(self.ports))
-                return self
-            except LocalS3Error as exc:
-                last_error = exc
+            except LocalS3Error:
                 self.stop()
-        raise last_error  # type: ignore[misc]
+                tries -= 1
+                if not tries:
+                    raise
+                previous = None  # those ports were not usable after all
+                continue
+            ports_file.write_text(json.dumps(self.ports))
+            return self
+
+    def _volume_server_registered(self) -> bool:
+        """True once the master knows a volume server (and with it the volumes already on disk)."""
+        url = f"http://{LOOPBACK}:{self.ports['master']}/dir/status"
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            topology = json.load(reply).get("Topology", {})
+        racks = [rack for dc in topology.get("DataCenters") or [] for rack in dc.get("Racks") or []]
+        return any(rack.get("DataNodes") for rack in racks)
 
     def _wait_ready(self) -> None:
+        """Poll until S3 answers ``list_buckets`` and the master knows the volume server. The S3 gateway answers
+        first; reads of objects written before a restart fail with 500 until the volume server has registered
+        (measured: up to 4 s later on a loaded 2-core machine)."""
         probe = self.client(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -218,9 +231,11 @@ class SeaweedFS(_LocalS3):
                 raise LocalS3Error(f"weed exited during start-up; see {self.log_path}:\n{self._log_tail()}")
             try:
                 probe.list_buckets()
-                return
+                if self._volume_server_registered():
+                    return
             except Exception:  # not listening yet, or still electing a leader: poll again
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise LocalS3Error(f"weed not ready after {self.start_timeout:.0f} s; see {self.log_path}")
 
     def _log_tail(self, lines: int = 20) -> str:

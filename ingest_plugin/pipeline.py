@@ -7,13 +7,12 @@ one bad item never stops the others.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
 import structlog
 
 from . import load as loading
-from . import sources
+from . import partners, sources
 from .credits import apply_credits
 from .errors import ErrorCode, IngestError
 from .extract.body import strip_promos, ticker_links
@@ -24,7 +23,6 @@ from .model import Article, Draft, ItemResult
 from .ninjs import to_ninjs
 from .sanitize import sanitize_body, sanitize_embed
 from .validate import validate_document
-
 
 
 def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = None,
@@ -129,6 +127,6 @@ def _unexpected(exc: Exception, input_name: str) -> IngestError:
 
 def article_key(draft: Draft) -> str:
     """S3-safe and stable across versions: the tail of the document URI."""
-    uri = draft.partner.document_uri(draft.partner_id, draft.canonical_url, draft.fingerprint())
-    return re.sub(r"[^A-Za-z0-9._-]", "-", uri.rsplit(":", 1)[-1])
+    return partners.article_key(draft.partner.document_uri(draft.partner_id, draft.canonical_url,
+                                                           draft.fingerprint()))
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ingest_plugin.model import ItemResult
 from ingest_plugin.localS3 import ACCESS_KEY, REGION, SECRET_KEY, MotoS3, SeaweedFS
+from ingest_plugin.model import ItemResult
 from ingest_plugin.publish import Publisher, S3Settings, ensure_bucket
 
 
@@ -90,15 +90,16 @@ def make_document(number: int = 1, body: str = "<p>First text.</p>", **fields: A
         "versionCreated": "2024-03-12T16:40:00Z",
         "firstCreated": "2024-03-12T16:00:00Z",
         "pubStatus": "usable",
-        "headline": f"Story {number}",
+        "headlines": [{"role": "main", "value": f"Story {number}"}],
         "bodies": [{"role": "main", "contentType": "text/html", "value": body}],
         **fields,
     }
 
 
-def make_item(document: dict[str, Any] | None = None, *, raw: bytes = b"<html>raw</html>", **fields: Any) -> ItemResult:
-    """An ItemResult for ``document`` (partner zenger, key from its uri), as ``parse_items`` would yield it."""
-    document = make_document() if document is None else document
+def make_item(document: dict[str, Any] | None = None, *, raw: bytes = b"<html>raw</html>",
+              **fields: Any) -> ItemResult:  # fmt: skip
+    """An ItemResult for ``document`` (default: :func:`make_document`), as ``parse_items`` would yield it."""
+    document = document or make_document()
     values: dict[str, Any] = {"partner": "zenger", "article_key": document["uri"].rsplit(":", 1)[-1],
                               "source_url": "https://www.zenger.news/story/"}  # fmt: skip
     values.update(fields)
@@ -124,6 +125,3 @@ class RequestCounter:
 
     def total(self, method: str | None = None) -> int:
         return sum(n for (m, _), n in self.sent.items() if method in (None, m))
-
-    def reset(self) -> None:
-        self.sent.clear()

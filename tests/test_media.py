@@ -1,7 +1,7 @@
 """Photos and tweets lifted from bodies: real image behind lazy-loading, caption/credit split, embed variants."""
 import pytest
 
-from ingest_plugin.extract.media import (lift_pictures, lift_tweets, normalise_credit, split_caption_credit)
+from ingest_plugin.extract.media import lift_pictures, lift_tweets, normalise_credit, split_caption_credit
 from ingest_plugin.load import parse_html_fragment
 
 

@@ -20,6 +20,7 @@ from ingest_plugin.publish import Publisher, S3Settings, Status
 from ingest_plugin.publish.content import content_hash
 from ingest_plugin.validate import validate_document
 
+pytestmark = pytest.mark.s3
 REPO = Path(__file__).resolve().parent.parent
 WORKERS = 8
 

@@ -8,18 +8,19 @@ from pathlib import Path
 import pytest
 
 from ingest_plugin.errors import ErrorCode, IngestError
+from ingest_plugin.model import ItemResult
 from ingest_plugin.publish import S3Settings, SettingsError
 from ingest_plugin.publish.content import content_hash, version_document
 from ingest_plugin.publish.keys import KeyLayout
 from ingest_plugin.publish.runs import merge_latest
-from ingest_plugin.publish.spool import Spool
+from ingest_plugin.publish.spool import Spool, SpooledItem
 from tests.conftest import make_document, make_item
 
 
 def test_hash_ignores_volatile_fields_and_unicode_normal_form():
-    doc = make_document(headline="Caf\u00e9")
+    doc = make_document(slugline="Caf\u00e9")
     same = {**doc, "version": "7", "versionCreated": "2030-01-01T00:00:00Z", "firstCreated": "2001-01-01T00:00:00Z",
-            "edNote": "Update: …", "headline": "Cafe\u0301"}  # fmt: skip
+            "edNote": "Update: …", "slugline": "Cafe\u0301"}  # fmt: skip
     assert content_hash(same) == content_hash(doc)
     assert content_hash(make_document(body="<p>Changed.</p>")) != content_hash(doc)
     assert content_hash({**doc, "pubStatus": "canceled"}) != content_hash(doc)
@@ -96,13 +97,19 @@ def test_latest_keeps_last_success_apart_from_last_attempt():
 def test_spool_round_trip_rewrites_one_file_per_item(tmp_path):
     spool = Spool(tmp_path)
     item = make_item(raw=b"\x00raw")
-    first = spool.put_item(item, IngestError(ErrorCode.PUBLISH_FAILED, "down", input="story.html"), force=True,
-                           cancel=False)  # fmt: skip
+    first = spool.put_item(item, IngestError(ErrorCode.PUBLISH_FAILED, "down"), force=True, cancel=False)
     again = spool.put_item(item, IngestError(ErrorCode.PUBLISH_FAILED, "still down"), force=True, cancel=False)
     assert first == again and len(list(tmp_path.iterdir())) == 1
     (entry,) = spool.entries()
-    restored = entry.item()
-    assert restored.item == item.__class__(**{**item.__dict__, "error": restored.item.error})
-    assert restored.item.error.message == "still down" and restored.force and not restored.cancel
+    assert entry.item() == SpooledItem(item, force=True, cancel=False)  # published again by the next run
+    assert entry.payload["failure"]["message"] == "still down"
     spool.remove(entry)
     assert list(spool.entries()) == []
+
+
+def test_spooled_parse_failure_keeps_its_own_error(tmp_path):
+    error = IngestError(ErrorCode.NOT_AN_ARTICLE, "no headline", input="page.html", stage="extract")
+    item = ItemResult(input_name="page.html", raw=b"<p>", error=error)
+    Spool(tmp_path).put_item(item, IngestError(ErrorCode.PUBLISH_FAILED, "down"), force=False, cancel=False)
+    (entry,) = Spool(tmp_path).entries()
+    assert entry.item().item.error.to_dict() == error.to_dict()

@@ -51,6 +51,23 @@ class PartnerProfile:
         return f"urn:newsml:{self.domain}:{kind}-{digest}"
 
 
+_DOCUMENT_URI = re.compile(r"urn:newsml:(?P<domain>[^:]+):(?P<id>[^:]+)")
+
+
+def article_key(uri: str) -> str:
+    """The S3-safe article key of a document URI (its last segment); the same for every version."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", uri.rsplit(":", 1)[-1])
+
+
+def identity(uri: str) -> tuple[PartnerProfile, str]:
+    """(partner profile, article key) of a document URI made by :meth:`PartnerProfile.document_uri`."""
+    match = _DOCUMENT_URI.fullmatch(uri or "")
+    profile = next((p for p in PROFILES.values() if match and p.domain == match["domain"]), None)
+    if profile is None:
+        raise IngestError(ErrorCode.UNKNOWN_PARTNER, f"the uri {uri!r} names no partner we know", stage="load")
+    return profile, article_key(uri)
+
+
 def _registry() -> dict[str, PartnerProfile]:
     from . import benzinga, zenger
 

@@ -84,8 +84,9 @@ class ArticleStore:
         for _ in range(MAX_ROUNDS):
             current = self.bucket.get(current_key)
             same = current is not None and current.content_hash == digest
-            if same and not force:
-                return PublishResult(Status.UNCHANGED, current.version, self.keys.version(partner, article_key, current.version))
+            if current is not None and same and not force:
+                existing = self.keys.version(partner, article_key, current.version)
+                return PublishResult(Status.UNCHANGED, current.version, existing)
             number = current.version + 1 if current else 1
             built = version_document(incoming, number, current.json() if current else None, forced=same)
             self.validate(built)
@@ -119,10 +120,11 @@ class ArticleStore:
         )
 
     def _advance(self, current_key: str, seen: Stored | None, target: Stored) -> None:
-        """Move ``current.json`` from ``seen`` to ``target`` by compare-and-swap; done once it is at ``target`` or beyond."""
+        """Move ``current.json`` from ``seen`` to ``target`` by compare-and-swap; done once at ``target`` or beyond."""
         etag = seen.etag if seen else None
         for _ in range(MAX_ROUNDS):
-            put = self.bucket.put(current_key, target.body or b"", metadata=target.metadata, if_match=etag, if_none_match=etag is None)
+            body = target.body or b""
+            put = self.bucket.put(current_key, body, metadata=target.metadata, if_match=etag, if_none_match=not etag)
             if put is Put.WRITTEN:
                 return
             now = self.bucket.get(current_key, body=False)

@@ -14,17 +14,19 @@ from typing import Any
 from ..errors import ErrorCode, IngestError
 from ..model import ItemResult
 from .content import utc_now
-from .keys import KeyLayout
+from .keys import KeyLayout, is_safe_segment
 from .s3io import Bucket, Put
 
 _ROUNDS = 8
 
 
 def failed_identity(item: ItemResult) -> tuple[str, str]:
-    """(partner, article key) for the failed/ folder: the parser's when known, else "unknown" and a hash of the
-    raw input (or of its name, when even reading it failed)."""
+    """(partner, article key) for the failed/ folder: the parser's when known and safe, else "unknown" and a hash
+    of the raw input (or of its name, when even reading it failed). An unusable key must not stop the record."""
     fallback = hashlib.sha256(item.raw or item.input_name.encode("utf-8")).hexdigest()[:32]
-    return item.partner or "unknown", item.article_key or fallback
+    partner = item.partner if item.partner and is_safe_segment(item.partner) else "unknown"
+    key = item.article_key if item.article_key and is_safe_segment(item.article_key) else fallback
+    return partner, key
 
 
 class FailedStore:

@@ -21,9 +21,13 @@ from ..errors import ErrorCode, IngestError
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
+def is_safe_segment(value: str) -> bool:
+    """True for a single path segment that cannot escape its folder or mean something else to S3 tools."""
+    return bool(_SAFE_SEGMENT.fullmatch(value))
+
+
 def _segment(value: str, what: str) -> str:
-    """A single path segment, refused when it could escape its folder or mean something else to S3 tools."""
-    if not _SAFE_SEGMENT.fullmatch(value):
+    if not is_safe_segment(value):
         raise IngestError(
             ErrorCode.PUBLISH_FAILED, f"{what} {value!r} is not a safe S3 key segment", stage="publish"
         )

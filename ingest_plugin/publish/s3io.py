@@ -104,7 +104,7 @@ class Bucket:
             try:
                 reply = call(Bucket=self.name, Key=key, ChecksumMode="ENABLED")
             except ClientError as exc:
-                if _status(exc) == 404:
+                if _status(exc) == 404 and exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
                     return None
                 raise
             data = reply["Body"].read() if body else None

@@ -39,8 +39,8 @@ class SpoolEntry:
 
     def item(self) -> SpooledItem:
         p = self.payload
-        error = IngestError(p["error"]["code"], p["error"]["message"], input=p["error"]["input"],
-                            stage=p["error"]["stage"]) if p.get("error") else None  # fmt: skip
+        error = p["error"] and IngestError(p["error"]["code"], p["error"]["message"], input=p["error"]["input"],
+                                           stage=p["error"]["stage"])  # fmt: skip
         item = ItemResult(
             input_name=p["input_name"],
             raw=base64.b64decode(p["raw"]),
@@ -57,12 +57,13 @@ class Spool:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
 
-    def put_item(self, item: ItemResult, error: IngestError | None, *, force: bool, cancel: bool) -> Path:
-        """Keep an item for the next run; ``error`` is what will be recorded if it fails again."""
+    def put_item(self, item: ItemResult, failure: IngestError, *, force: bool, cancel: bool) -> Path:
+        """Keep an item for the next run, which ingests it again; ``failure`` (why it is here) is for the reader."""
         payload = {
             "input_name": item.input_name,
             "raw": base64.b64encode(item.raw).decode("ascii"),
             "document": item.document,
+            "error": item.error.to_dict() if item.error else None,
             "partner": item.partner,
             "article_key": item.article_key,
             "source_url": item.source_url,
@@ -70,7 +71,7 @@ class Spool:
             "cancel": cancel,
         }
         identity = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-        payload["error"] = error.to_dict() if error else None
+        payload["failure"] = failure.to_dict()
         return self._write("item", identity, payload)
 
     def put_run(self, record: dict[str, Any]) -> Path:

@@ -10,8 +10,8 @@ from lxml.html import HtmlElement
 from .. import partners
 from ..errors import ErrorCode, IngestError
 from ..extract.body import class_tokens, content_root, paragraphize, strip_chrome
-from ..extract.metadata import read_page_meta
 from ..extract.media import featured_picture
+from ..extract.metadata import read_page_meta
 from ..model import Draft, Loaded
 from ..text import canonical_url, clean, find_visible_date, parse_datetime
 
