@@ -8,16 +8,15 @@ so overlapping runs count every attempt.
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ErrorCode, IngestError
+from ..errors import IngestError
 from ..model import ItemResult
 from .content import utc_now
 from .keys import KeyLayout, is_safe_segment
-from .s3io import Bucket, Put
-
-_ROUNDS = 8
+from .s3io import Bucket
 
 
 def failed_identity(item: ItemResult) -> tuple[str, str]:
@@ -27,6 +26,12 @@ def failed_identity(item: ItemResult) -> tuple[str, str]:
     partner = item.partner if item.partner and is_safe_segment(item.partner) else "unknown"
     key = item.article_key if item.article_key and is_safe_segment(item.article_key) else fallback
     return partner, key
+
+
+@dataclass(frozen=True)
+class FailedEntry:
+    key: str  # the error.json key
+    record: dict[str, Any]
 
 
 class FailedStore:
@@ -43,9 +48,10 @@ class FailedStore:
         previous = self.bucket.get(record_key)
         if previous is None or previous.json().get("raw_sha256") != raw_sha256:
             self.bucket.put(raw_key, item.raw, content_type="application/octet-stream")
-        for _ in range(_ROUNDS):
-            before: dict[str, Any] = previous.json() if previous else {}
-            record = {
+
+        def counted(before: dict[str, Any] | None) -> dict[str, Any]:
+            before = before or {}
+            return {
                 **error.to_dict(),
                 "partner": item.partner,
                 "article_key": item.article_key,
@@ -58,12 +64,29 @@ class FailedStore:
                 "raw_sha256": raw_sha256,
                 "raw_bytes": len(item.raw),
             }
-            body = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
-            etag = previous.etag if previous else None
-            put = self.bucket.put(record_key, body, if_match=etag, if_none_match=etag is None)
-            if put is Put.WRITTEN:
-                return record_key
-            previous = self.bucket.get(record_key)
-            if put is Put.REFUSED_ON_RETRY and previous is not None and previous.body == body:
-                return record_key  # our write landed, its reply was lost: do not count this attempt twice
-        raise IngestError(ErrorCode.PUBLISH_FAILED, f"{record_key}: too many concurrent updates", stage="publish")
+
+        self.bucket.update_json(record_key, counted)
+        return record_key
+
+    def entries(self, since: str | None = None) -> Iterator[FailedEntry]:
+        """Every failed article whose last failure is at or after ``since`` (ISO 8601), oldest first."""
+        found = []
+        for key in self.bucket.keys(self.keys.failed_root()):
+            if not key.endswith("/error.json"):
+                continue
+            stored = self.bucket.get(key)
+            if stored is None:
+                continue  # replayed by someone else meanwhile
+            record = stored.json()
+            if since is None or str(record.get("last_failed_at", "")) >= since:
+                found.append(FailedEntry(key, record))
+        yield from sorted(found, key=lambda entry: str(entry.record.get("last_failed_at", "")))
+
+    def raw(self, entry: FailedEntry) -> bytes:
+        stored = self.bucket.get(entry.record.get("raw_key") or entry.key.replace("error.json", "raw"))
+        return stored.body or b"" if stored else b""
+
+    def remove(self, entry: FailedEntry) -> None:
+        """Forget a failure whose article has now been published: the record first, then its raw payload."""
+        self.bucket.delete(entry.key)
+        self.bucket.delete(entry.record.get("raw_key") or entry.key.replace("error.json", "raw"))

@@ -55,6 +55,13 @@ class KeyLayout:
         """The folder of one failed article (ends with '/'): ``raw`` and ``error.json``."""
         return self._key("failed", _segment(partner, "partner"), _segment(article_key, "article key"), "")
 
+    def failed_root(self) -> str:
+        return self._key("failed", "")
+
+    def cursor(self, partner: str) -> str:
+        """The cron trigger's state for one partner: feed validators and the items already handled."""
+        return self._key("cursors", f"{_segment(partner, 'partner')}.json")
+
     def run(self, run_id: str) -> str:
         return self._key("runs", f"{_segment(run_id, 'run id')}.json")
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import ErrorCode, IngestError
 from .keys import KeyLayout
-from .s3io import Bucket, Put
-
-_ROUNDS = 8
+from .s3io import Bucket
 
 
 def merge_latest(latest: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
@@ -38,14 +35,5 @@ class RunStore:
         """Write ``runs/{run_id}.json`` and fold it into ``runs/latest.json``; returns the run record's key."""
         key = self.keys.run(record["run_id"])
         self.bucket.put(key, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
-        latest_key = self.keys.latest_run()
-        for _ in range(_ROUNDS):
-            current = self.bucket.get(latest_key)
-            merged = merge_latest(current.json() if current else {}, record)
-            if current is not None and merged == current.json():
-                return key  # a newer run is recorded already, or this one was (a lost reply)
-            body = json.dumps(merged, ensure_ascii=False, indent=2).encode("utf-8")
-            etag = current.etag if current else None
-            if self.bucket.put(latest_key, body, if_match=etag, if_none_match=etag is None) is Put.WRITTEN:
-                return key
-        raise IngestError(ErrorCode.PUBLISH_FAILED, f"{latest_key}: too many concurrent updates", stage="publish")
+        self.bucket.update_json(self.keys.latest_run(), lambda latest: merge_latest(latest or {}, record))
+        return key

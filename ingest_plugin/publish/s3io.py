@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
@@ -147,3 +147,38 @@ class Bucket:
                     return Put.REFUSED_ON_RETRY if retried else Put.REFUSED
                 raise
         return Put.WRITTEN
+
+    def update_json(self, key: str, change: Callable[[dict[str, Any] | None], dict[str, Any]], *,
+                    rounds: int = 8) -> dict[str, Any]:
+        """Read-modify-write one JSON object by compare-and-swap, without a lock; returns what is stored.
+
+        ``change`` gets the stored value (None when there is none) and returns the new one. It must be pure: after
+        a lost race it runs again on the winner's value, so no concurrent update is lost. A condition refused only
+        on a retry, with our exact bytes stored, was our own write whose reply was lost.
+        """
+        for _ in range(rounds):
+            current = self.get(key)
+            before = current.json() if current else None
+            after = change(before)
+            if after == before:
+                return after
+            body = json.dumps(after, ensure_ascii=False, indent=2).encode("utf-8")
+            etag = current.etag if current else None
+            put = self.put(key, body, if_match=etag, if_none_match=etag is None)
+            if put is Put.WRITTEN:
+                return after
+            if put is Put.REFUSED_ON_RETRY and (stored := self.get(key)) is not None and stored.body == body:
+                return after
+        raise IngestError(ErrorCode.PUBLISH_FAILED, f"{key}: too many concurrent updates", stage="publish")
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Every key under ``prefix``, page by page."""
+        with self._translate("LIST", prefix):
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
+            for page in pages:
+                yield from (entry["Key"] for entry in page.get("Contents", []))
+
+    def delete(self, key: str) -> None:
+        with self._translate("DELETE", key):
+            self.client.delete_object(Bucket=self.name, Key=key)
+
