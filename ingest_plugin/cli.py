@@ -8,6 +8,7 @@ from typing import Sequence
 
 from . import __version__, log
 from .commands_publish import add_ingest_parser, add_publish_parser
+from .commands_triggers import add_trigger_parsers
 from .errors import ErrorCode, IngestError
 from .load import DEFAULT_MAX_BYTES, INPUT_FORMATS, read_input
 from .pipeline import parse_items
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_parse(commands)
     add_ingest_parser(commands)
     add_publish_parser(commands)
+    add_trigger_parsers(commands)
     return parser
 
 

@@ -21,6 +21,7 @@ from . import log, partners
 from .errors import ErrorCode, IngestError
 from .load import read_input
 from .model import ItemResult
+from .ninjs import document_canonical_url
 from .pipeline import parse_items
 from .publish import Publisher, Status
 from .publish.content import utc_now
@@ -193,6 +194,7 @@ def ingest_items(
     *,
     trigger: str = "manual",
     force: bool = False,
+    cancel: bool = False,
     dry_run: bool = False,
 ) -> RunSummary:
     """One run: flush the spool, ingest each item in isolation, then write the run record (spooled if need be)."""
@@ -201,7 +203,8 @@ def ingest_items(
         run.outcomes.extend(flush_spool(publisher, run.run_id))
         run.flushed = len(run.outcomes)
     for item in items:
-        run.outcomes.append(ingest_one(item, publisher, force=force, dry_run=dry_run, run_id=run.run_id))
+        run.outcomes.append(ingest_one(item, publisher, force=force, cancel=cancel, dry_run=dry_run,
+                                       run_id=run.run_id))
     run.finished_at = utc_now("milliseconds")
     logger = log.get_logger()
     logger.info("run_finished", ok=run.ok, counts=run.counts, flushed=run.flushed, dry_run=dry_run)
@@ -250,10 +253,6 @@ def document_identity(document: dict[str, Any]) -> tuple[str, str]:
     return profile.key, key
 
 
-def _canonical_url(document: dict[str, Any]) -> str | None:
-    return next((a.get("value") for a in document.get("altIds", []) if a.get("role") == "canonical-url"), None)
-
-
 def _documents(path: str | os.PathLike[str]) -> Iterator[ItemResult]:
     """One item per JSON Lines line of ninjs documents (``ingest-plugin parse`` output); a bad line fails alone."""
     name = os.fspath(path)
@@ -280,7 +279,7 @@ def _documents(path: str | os.PathLike[str]) -> Iterator[ItemResult]:
             yield ItemResult(input_name=input_name, raw=line, error=exc.for_input(input_name))
             continue
         yield ItemResult(input_name=input_name, raw=line, document=document, partner=partner,
-                         article_key=article_key, source_url=_canonical_url(document))  # fmt: skip
+                         article_key=article_key, source_url=document_canonical_url(document))  # fmt: skip
 
 
 def publish_documents(

@@ -167,7 +167,7 @@ def _kind(text: str, input_format: str | None) -> str:
     if head[:1] in "{[":
         return "json"
     lowered = head.lower()
-    if re.search(r"<(rss|rdf:rdf|feed)\b", lowered) and "<html" not in lowered:
+    if re.search(r"<(rss|rdf:rdf|feed|item)\b", lowered) and "<html" not in lowered:
         return "xml"
     return "html"
 

@@ -126,3 +126,8 @@ def _tweet(tweet: Tweet) -> dict[str, Any]:
         association["descriptions"] = [{"role": "caption", "contentType": "text/plain", "value": tweet.caption}]
     association["renditions"] = [{"name": "web", "href": tweet.uri, "contentType": "text/html"}]
     return association
+
+
+def document_canonical_url(document: dict[str, Any]) -> str | None:
+    """The partner's canonical URL recorded in a document's ``altIds``."""
+    return next((a.get("value") for a in document.get("altIds", []) if a.get("role") == "canonical-url"), None)

@@ -20,11 +20,16 @@ _MEDIA_IMAGE = etree.XPath("media:content[@url] | media:thumbnail[@url] | enclos
 
 
 def can_read(loaded: Loaded) -> bool:
-    return loaded.kind == "xml" and etree.QName(loaded.tree).localname == "rss"
+    """A whole feed, or one ``<item>`` on its own (a failed feed item kept for replay)."""
+    return loaded.kind == "xml" and etree.QName(loaded.tree).localname in ("rss", "item")
 
 
 def read(loaded: Loaded) -> Iterator[tuple[bytes, Draft | IngestError]]:
-    channel = loaded.tree.find("channel")
+    if etree.QName(loaded.tree).localname == "item":
+        channel = etree.Element("channel")
+        channel.append(loaded.tree)
+    else:
+        channel = loaded.tree.find("channel")
     if channel is None:
         return
     generator = (channel.findtext("generator") or "").lower()

@@ -1,0 +1,161 @@
+"""The trigger subcommands: ``run`` (cron), ``serve`` (webhook), ``reingest`` (manual) and ``check-config``.
+Each parses its arguments and calls one function in :mod:`.triggers`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import log
+from .commands_publish import EXIT_USAGE, add_config_option, print_summary
+from .config import Config, ConfigError, load_config
+from .errors import IngestError
+from .publish import Publisher, ensure_bucket
+
+_RUN_EPILOG = """\
+Polls every feed of every enabled [[partners]] entry of the configuration, ingests the items that are new or
+changed since the last run (the cursor lives in S3, so overlapping runs on several hosts never double-ingest),
+writes a run record, and logs a partner_quiet alert for a partner silent longer than [alerts] quiet_partner_hours.
+At most [limits] max_items_per_run items per run; the rest wait for the next run.
+
+Exit status: 0 every item published or already there; 1 something failed (kept under failed/) or was spooled;
+2 configuration error.
+
+crontab (every 5 minutes, logs as JSON lines):
+  */5 * * * * INGEST_CONFIG=/etc/ingest.toml /srv/ingest/.venv/bin/ingest-plugin run >>/var/log/ingest.jsonl 2>&1"""
+
+_REINGEST_EPILOG = """\
+Examples:
+  ingest-plugin reingest --url https://www.zenger.news/2024/03/12/some-story/
+  ingest-plugin reingest --partner benzinga --id 39495756 --force
+  ingest-plugin reingest --partner zenger --id 63809 --cancel       # publish a kill (pubStatus canceled)
+  ingest-plugin reingest --file fixed-page.html
+  ingest-plugin reingest --failed --since 2026-11-01                 # replay failed/; remove what now succeeds
+
+Exit status: 0 all published or unchanged; 1 something failed; 2 usage or configuration error."""
+
+
+def add_trigger_parsers(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="scheduled run: poll partner feeds and ingest what is new",
+                              description="Poll partner feeds and ingest new or changed items (for cron).",
+                              epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_option(run)
+    run.add_argument("--dry-run", action="store_true", help="fetch and parse, read S3, write nothing")
+    run.add_argument("--create-bucket", action="store_true", help="create the bucket first if it is missing")
+    run.set_defaults(handler=run_cron)
+
+    serve = commands.add_parser("serve", help="serve the signed CMS webhook (POST /webhooks/ingest)",
+                                description="Serve POST /webhooks/ingest (Standard Webhooks v1 signatures), "
+                                            "GET /jobs/{id} and GET /healthz with waitress.")
+    add_config_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.set_defaults(handler=run_serve)
+
+    reingest = commands.add_parser("reingest", help="re-ingest by hand: a URL, an article id, a file, or failed/",
+                                   description="Re-ingest articles by hand through the same core as the other "
+                                               "triggers.",
+                                   epilog=_REINGEST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_option(reingest)
+    reingest.add_argument("--url", action="append", default=[], metavar="URL", help="fetch and ingest this URL")
+    reingest.add_argument("--id", action="append", default=[], dest="ids", metavar="PARTNER_ID",
+                          help="an article published before (needs --partner): fetched again from its URL")
+    reingest.add_argument("--partner", choices=("zenger", "benzinga"), help="the partner of --id")
+    reingest.add_argument("--file", action="append", default=[], dest="files", metavar="PATH",
+                          help="parse and ingest a local file")
+    reingest.add_argument("--failed", action="store_true", help="replay the items kept under failed/")
+    reingest.add_argument("--since", metavar="DATE", help="with --failed: only failures at or after DATE")
+    reingest.add_argument("--force", action="store_true", help="a new version even when nothing changed")
+    reingest.add_argument("--cancel", action="store_true", help="publish a kill (pubStatus canceled)")
+    reingest.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
+    reingest.set_defaults(handler=run_reingest)
+
+    check = commands.add_parser("check-config", help="validate the configuration and test S3 access",
+                                description="Validate the configuration file and environment, then test that "
+                                            "the S3 bucket can be listed.")
+    add_config_option(check)
+    check.set_defaults(handler=run_check_config)
+
+
+def _setup(args: argparse.Namespace) -> tuple[Config, Publisher]:
+    config = load_config(args.config)
+    publisher = Publisher(config.s3())
+    if getattr(args, "create_bucket", False) and not getattr(args, "dry_run", False):
+        ensure_bucket(publisher.client, publisher.settings)
+    return config, publisher
+
+
+def _with_config(work):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return work(args, *_setup(args))
+        except ConfigError as exc:
+            print(f"ingest-plugin: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    return run
+
+
+@_with_config
+def run_cron(args: argparse.Namespace, config: Config, publisher: Publisher) -> int:
+    from .triggers.cron import run_feeds
+
+    summary = run_feeds(config, publisher, dry_run=args.dry_run)
+    print_summary(summary)
+    return summary.exit_code
+
+
+@_with_config
+def run_reingest(args: argparse.Namespace, config: Config, publisher: Publisher) -> int:
+    from .triggers.reingest import Selection, reingest
+
+    selection = Selection(urls=args.url, ids=args.ids, partner=args.partner, files=args.files, failed=args.failed,
+                          since=args.since)
+    if not (selection.urls or selection.ids or selection.files or selection.failed):
+        print("ingest-plugin reingest: name what to re-ingest (--url, --id, --file or --failed)", file=sys.stderr)
+        return EXIT_USAGE
+    if selection.ids and not selection.partner:
+        print("ingest-plugin reingest: --id needs --partner", file=sys.stderr)
+        return EXIT_USAGE
+    summary = reingest(selection, config, publisher, force=args.force, cancel=args.cancel, dry_run=args.dry_run)
+    print_summary(summary)
+    return summary.exit_code
+
+
+@_with_config
+def run_serve(args: argparse.Namespace, config: Config, publisher: Publisher) -> int:
+    from .triggers.webhook_jobs import JobSpool, make_handler
+    from .webhook import serve
+
+    if not config.webhook.secrets:
+        print("ingest-plugin serve: no webhook secret: set INGEST_WEBHOOK_SECRETS or [webhook] secrets",
+              file=sys.stderr)
+        return EXIT_USAGE
+    log.bind_run("webhook")
+    handler = make_handler(config, publisher)
+    spool = JobSpool(publisher.settings.spool_dir)
+    spool.replay(handler)
+    serve(config.webhook, handler, host=args.host, port=args.port, spool=spool)
+    return 0
+
+
+def run_check_config(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+        settings = config.s3()
+    except ConfigError as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"configuration: {config.source}: ok")
+    for partner in config.partners:
+        state = "enabled" if partner.enabled else "disabled"
+        print(f"  partner {partner.profile.key} ({state}): {len(partner.feeds)} feed(s), hosts "
+              f"{', '.join(sorted(partner.allowed_hosts))}, updates: {partner.update_policy}")
+    print(f"  webhook secrets: {len(config.webhook.secrets)}")
+    where = settings.endpoint_url or "AWS"
+    try:
+        publisher = Publisher(settings)
+        publisher.client.list_objects_v2(Bucket=settings.bucket, MaxKeys=1)
+    except (IngestError, Exception) as exc:  # noqa: BLE001 - every S3 failure is reported the same way
+        print(f"S3: bucket {settings.bucket!r} at {where}: NOT reachable: {exc}", file=sys.stderr)
+        return 1
+    print(f"S3: bucket {settings.bucket!r} at {where}: ok (listed)")
+    return 0

@@ -1,0 +1,237 @@
+"""The three triggers end to end, as an operator runs them: real processes, a loopback HTTP server serving partner
+feeds and pages, and the real local S3 (SeaweedFS). Every request stays on 127.0.0.1."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+
+from ingest_plugin.localS3 import ACCESS_KEY, REGION, SECRET_KEY
+from ingest_plugin.webhook import sign
+from tests.httpserver import LoopbackHTTPServer, Route
+
+pytestmark = pytest.mark.s3
+FIXTURES = Path(__file__).parent / "fixtures"
+FEED = (FIXTURES / "feeds" / "zenger-wordpress.rss").read_bytes()
+PAGE = (FIXTURES / "pages" / "zenger-kenya-drought.html").read_bytes()
+SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
+
+
+@pytest.fixture
+def partner_site():
+    routes = {"/feed/": Route(FEED, content_type="application/rss+xml; charset=UTF-8", etag='"feed-1"'),
+              "/story/": Route(PAGE)}
+    with LoopbackHTTPServer(routes) as server:
+        yield server
+
+
+@pytest.fixture
+def env(seaweedfs, tmp_path):
+    bucket = f"t-{uuid.uuid4().hex[:16]}"
+    variables = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+                 "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": seaweedfs.endpoint_url,
+                 "INGEST_S3_BUCKET": bucket, "INGEST_SPOOL_DIR": str(tmp_path / "spool"),
+                 "INGEST_WEBHOOK_SECRETS": SECRET, "AWS_CONFIG_FILE": "/dev/null",
+                 "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    s3 = boto3.client("s3", endpoint_url=seaweedfs.endpoint_url, region_name=REGION,
+                      aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+    s3.create_bucket(Bucket=bucket)
+    variables["_keys"] = ""  # marker only
+    return variables, s3, bucket
+
+
+@pytest.fixture
+def config(tmp_path, partner_site):
+    host = f"127.0.0.1:{partner_site.port}"
+    path = tmp_path / "ingest.toml"
+    path.write_text(f"""
+[limits]
+min_seconds_between_requests = 0
+
+[fetch]
+allow_private_addresses = true   # the partner site of these tests is on loopback
+
+[[partners]]
+profile = "zenger"
+feeds = ["{partner_site.url('/feed/')}"]
+allowed_hosts = ["{host}"]
+""")
+    return path
+
+
+def cli(env, *args, timeout=120):
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
+    return subprocess.run([sys.executable, "-m", "ingest_plugin.cli", *args], env=variables, capture_output=True,
+                          timeout=timeout)
+
+
+def keys(env, prefix=""):
+    _, s3, bucket = env
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+def items(result):
+    return [json.loads(line) for line in result.stdout.decode().splitlines() if '"event": "item"' in line]
+
+
+def test_run_publishes_every_feed_item_and_a_second_run_nothing(env, config, partner_site):
+    first = cli(env, "run", "--config", str(config))
+    assert first.returncode == 0, first.stderr.decode()[-2000:]
+    assert sorted(i["status"] for i in items(first)) == ["created"] * 3
+    articles = keys(env, "articles/")
+    assert len([k for k in articles if k.endswith("/v1.json")]) == 3
+    second = cli(env, "run", "--config", str(config))
+    assert second.returncode == 0
+    assert items(second) == []  # the feed answered 304 to the cursor's ETag: nothing to do
+    assert keys(env, "articles/") == articles
+    assert partner_site.requests[-1].headers.get("if-none-match") == '"feed-1"'
+    assert keys(env, "cursors/") == ["cursors/zenger.json"]
+
+
+def test_changed_feed_item_is_ingested_again_and_unchanged_ones_are_skipped(env, config, partner_site):
+    assert cli(env, "run", "--config", str(config)).returncode == 0
+    changed = FEED.replace(b"Spooks Traders</title>", b"Spooks Traders Again</title>", 1)
+    partner_site.routes["/feed/"] = Route(changed, content_type="application/rss+xml", etag='"feed-2"')
+    again = cli(env, "run", "--config", str(config))
+    assert again.returncode == 0
+    assert [i["status"] for i in items(again)] == ["updated"]
+
+
+def test_two_runs_at_once_write_no_duplicate_versions(env, config):
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
+    runs = [subprocess.Popen([sys.executable, "-m", "ingest_plugin.cli", "run", "--config", str(config)],
+                             env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    for run in runs:
+        run.communicate(timeout=120)
+        assert run.returncode == 0
+    versions = [k for k in keys(env, "articles/") if k.rsplit("/", 1)[-1].startswith("v")]
+    assert len(versions) == 3 and all(k.endswith("/v1.json") for k in versions)
+
+
+def test_reingest_failed_republishes_once_the_cause_is_fixed(env, config, partner_site):
+    partner_site.routes["/story/"] = Route(b"down for maintenance", status=503)
+    url = partner_site.url("/story/")
+    broken = cli(env, "reingest", "--config", str(config), "--url", url)
+    assert broken.returncode == 1
+    assert [i["error"]["code"] for i in items(broken)] == ["fetch_failed"]
+    assert any(k.endswith("error.json") for k in keys(env, "failed/"))
+    partner_site.routes["/story/"] = Route(PAGE)
+    fixed = cli(env, "reingest", "--config", str(config), "--failed")
+    assert fixed.returncode == 0, fixed.stdout.decode()
+    assert [i["status"] for i in items(fixed)] == ["created"]
+    assert keys(env, "failed/") == []
+    assert any(k.endswith("/current.json") for k in keys(env, "articles/zenger/"))
+
+
+@pytest.mark.parametrize("url", ["http://evil.example/story/", "http://169.254.169.254/latest/meta-data/",
+                                 "http://localhost:{port}/story/"])
+def test_urls_off_the_allow_list_or_private_are_refused(env, config, partner_site, url):
+    result = cli(env, "reingest", "--config", str(config), "--url", url.format(port=partner_site.port))
+    assert result.returncode == 1
+    [item] = items(result)
+    assert item["status"] == "failed" and item["error"]["code"] == "fetch_failed"
+    assert keys(env, "articles/") == []
+    assert all(seen.path != "/latest/meta-data/" for seen in partner_site.requests)
+
+
+def test_cancel_publishes_a_kill(env, config, partner_site):
+    assert cli(env, "reingest", "--config", str(config), "--url", partner_site.url("/story/")).returncode == 0
+    kill = cli(env, "reingest", "--config", str(config), "--partner", "zenger", "--id", "63809", "--cancel")
+    assert kill.returncode == 0, kill.stdout.decode()
+    _, s3, bucket = env
+    current = json.loads(s3.get_object(Bucket=bucket, Key="articles/zenger/63809/current.json")["Body"].read())
+    assert current["pubStatus"] == "canceled" and current["version"] == "2"
+
+
+# --- the webhook, as the CMS calls it ---------------------------------------------------------------------------
+
+@pytest.fixture
+def webhook(env, config):
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
+    server = subprocess.Popen([sys.executable, "-m", "ingest_plugin.cli", "serve", "--config", str(config),
+                               "--port", str(port)], env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    server.terminate()
+    server.communicate(timeout=30)
+    assert server.returncode == 0
+
+
+def post(base, payload, *, secret=SECRET, msg_id=None, timestamp=None, signature=None):
+    body = json.dumps(payload).encode()
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    headers = {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "content-type": "application/json",
+               "webhook-signature": signature or sign(secret, msg_id, timestamp, body)}
+    request = urllib.request.Request(base + "/webhooks/ingest", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def wait_for_job(base, job_id, seconds=30):
+    for _ in range(seconds * 10):
+        with urllib.request.urlopen(f"{base}/jobs/{job_id}", timeout=5) as response:
+            job = json.loads(response.read())
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_signed_webhook_lands_the_document(env, webhook, partner_site):
+    status, reply = post(webhook, {"partner": "zenger", "url": partner_site.url("/story/")})
+    assert status == 202
+    job = wait_for_job(webhook, reply["job_id"])
+    assert job["status"] == "done" and job["result"]["ok"]
+    assert "articles/zenger/63809/current.json" in keys(env, "articles/")
+
+
+def test_bad_expired_missing_and_replayed_signatures_write_nothing(env, webhook, partner_site):
+    payload = {"partner": "zenger", "url": partner_site.url("/story/")}
+    wrong = "whsec_" + base64.b64encode(b"w" * 32).decode()
+    assert post(webhook, payload, secret=wrong)[0] == 401
+    assert post(webhook, payload, timestamp=int(time.time()) - 3600)[0] == 401
+    assert post(webhook, payload, signature="v1,AAAA")[0] == 401
+    assert keys(env) == [] and partner_site.requests == []
+    status, first = post(webhook, payload, msg_id="msg_replay")
+    assert status == 202
+    wait_for_job(webhook, first["job_id"])
+    before = keys(env)
+    status, again = post(webhook, payload, msg_id="msg_replay")
+    assert status in (200, 202) and again["job_id"] == first["job_id"]
+    time.sleep(0.5)
+    assert keys(env) == before
+    assert len([r for r in partner_site.requests if r.path == "/story/"]) == 1
+
+
+def test_webhook_url_outside_the_allow_list_is_refused(env, webhook):
+    status, reply = post(webhook, {"partner": "zenger", "url": "http://169.254.169.254/latest/meta-data/"})
+    assert status in (202, 400)
+    if status == 202:
+        job = wait_for_job(webhook, reply["job_id"])
+        assert job["result"]["items"][0]["error"]["code"] == "fetch_failed"
+    assert keys(env, "articles/") == []
