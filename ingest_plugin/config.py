@@ -36,6 +36,7 @@ class PartnerConfig:
     update_policy: str = "update"  # "ignore": a changed article is not republished
     fetch_article_page: bool = False
     enabled: bool = True
+    article_url: str | None = None  # template with "{id}": how to fetch an article named only by its id
 
 
 @dataclass(frozen=True)
@@ -140,5 +141,6 @@ def _partners(entries: list[dict[str, Any]] | None) -> tuple[PartnerConfig, ...]
             update_policy=entry.get("update_policy", "update"),
             fetch_article_page=entry.get("fetch_article_page", profile.fetch_article_page),
             enabled=entry.get("enabled", True),
+            article_url=entry.get("article_url", profile.article_url),
         ))
     return tuple(out)

@@ -334,7 +334,8 @@ class WebhookApp:
         structlog.contextvars.bind_contextvars(job_id=job["job_id"], webhook_id=job["webhook_id"])
         self._update(job["job_id"], "running")
         started = time.monotonic()
-        result = error = None
+        result: dict[str, Any] | None = None
+        error: dict[str, str] | None = None
         try:
             result = dict(self._handler(job))
         except IngestError as exc:
@@ -404,7 +405,7 @@ def _read_body(environ: dict[str, Any], max_body: int) -> bytes:
     if declared and int(declared) > max_body:
         raise WebhookRejected(413, f"body over {max_body} bytes")
     body = environ["wsgi.input"].read(int(declared) if declared else max_body + 1)
-    if len(body) > max_body:  # a chunked body has no Content-Length to check up front
+    if len(body) > max_body:  # a WSGI server may pass no Content-Length (e.g. for a chunked body)
         raise WebhookRejected(413, f"body over {max_body} bytes")
     return body
 

@@ -154,8 +154,12 @@ def serving(handler: webhook.Handler, secrets: Iterable[str] = (SECRET,), **opti
     try:
         yield LocalClient(server.effective_port, app=app)
     finally:
-        # Closing every socket from inside the loop (a trigger thunk) ends it at once, with no poll timeout.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        # Closing every socket from inside the loop (a trigger thunk) ends it at once, with no poll timeout. The thunk
+        # may run as soon as it is queued (a waitress thread can pull the trigger too), so it waits until our own
+        # pull has written to the pipe it is about to close.
+        pulled = threading.Event()
+        server.trigger.pull_trigger(lambda: pulled.wait(TIMEOUT) and wasyncore.close_all(server._map))
+        pulled.set()
         thread.join(TIMEOUT)
         server.task_dispatcher.shutdown()
         app.shutdown()
@@ -317,8 +321,8 @@ def test_replays_and_retries_of_a_webhook_id_run_once(client: Client, recorder: 
     b'{"partner": "zenger", "id": "\xff"}',
     b"[" * 10_000,
     b"",
-], ids=["unknown partner", "extra field", "url and id", "neither", "http", "userinfo", "ip address", "port", "force type",
-        "action", "not json", "not utf-8", "deep nesting", "empty"])
+], ids=["unknown partner", "extra field", "url and id", "neither", "http", "userinfo", "ip address", "port",
+        "force type", "action", "not json", "not utf-8", "deep nesting", "empty"])
 def test_bad_payloads_are_400_after_a_valid_signature(client: Client, recorder: Recorder, body: bytes) -> None:
     reply = client.post(body)
     assert reply.status == 400 and reply.body["error"]
@@ -373,7 +377,8 @@ def test_the_app_bounds_its_read_under_any_wsgi_server(content_length: str | Non
 
 
 def test_a_full_queue_is_429_with_retry_after_and_the_id_stays_usable() -> None:
-    recorder = Recorder(gate=threading.Event())
+    gate = threading.Event()
+    recorder = Recorder(gate=gate)
     with serving(recorder, queue_size=1, workers=1) as client:
         running = client.post()
         recorder.wait_started()
@@ -382,7 +387,7 @@ def test_a_full_queue_is_429_with_retry_after_and_the_id_stays_usable() -> None:
         assert (running.status, queued.status, full.status) == (202, 202, 429)
         assert int(full.headers["Retry-After"]) > 0
         assert client.request("GET", "/healthz").body == {"status": "ok", "queue": 1, "workers": 1}
-        recorder.gate.set()
+        gate.set()
         client.wait_for(queued.body["job_id"], "done")
         retried = client.post(msg_id="msg_later")  # the 429 released its claim on the id
         assert retried.status == 202
@@ -426,7 +431,8 @@ def test_handler_failures_become_failed_jobs_and_the_worker_survives() -> None:
 
 
 def test_shutdown_finishes_the_running_job_and_spools_the_queued_ones() -> None:
-    recorder = Recorder(gate=threading.Event())
+    gate = threading.Event()
+    recorder = Recorder(gate=gate)
     spooled: list[webhook.Job] = []
     with serving(recorder, workers=1) as client:
         running = client.post().body["job_id"]
@@ -438,7 +444,7 @@ def test_shutdown_finishes_the_running_job_and_spools_the_queued_ones() -> None:
         late = client.post()
         assert late.status == 503 and late.headers["Retry-After"]
         assert client.request("GET", "/healthz").body["status"] == "stopping"
-        recorder.gate.set()  # only now can the running job end, and shutdown with it
+        gate.set()  # only now can the running job end, and shutdown with it
         stopping.join(TIMEOUT)
         assert not stopping.is_alive()
         assert client.wait_for(running, "done")
@@ -449,7 +455,8 @@ def test_shutdown_finishes_the_running_job_and_spools_the_queued_ones() -> None:
 
 
 def test_shutdown_runs_queued_jobs_itself_when_the_spool_fails(logs: io.StringIO) -> None:
-    recorder = Recorder(gate=threading.Event())
+    gate = threading.Event()
+    recorder = Recorder(gate=gate)
 
     def broken_spool(job: webhook.Job) -> None:
         raise OSError("disk full")
@@ -461,7 +468,7 @@ def test_shutdown_runs_queued_jobs_itself_when_the_spool_fails(logs: io.StringIO
         stopping = threading.Thread(target=client.app.shutdown, args=(broken_spool,))
         stopping.start()
         wait_until(lambda: any(e["event"] == "job_spool_failed" for e in events(logs)))
-        recorder.gate.set()
+        gate.set()
         stopping.join(TIMEOUT)
         assert client.wait_for(queued, "done")
     assert len(recorder.jobs) == 2

@@ -30,6 +30,7 @@ class PartnerProfile:
     promo_patterns: tuple[re.Pattern[str], ...] = ()  # body paragraphs that are the partner's own promos
     fetch_article_page: bool = True  # whether feed content alone is too thin (used by the cron trigger)
     timezone: str = "UTC"  # the newsroom's zone, for times a page states without an offset
+    article_url: str | None = None  # where an article is fetched by its id ("{id}" is replaced), if anywhere
 
     @property
     def zone(self) -> ZoneInfo:

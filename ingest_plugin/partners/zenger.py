@@ -31,4 +31,5 @@ PROFILE = PartnerProfile(
         re.compile(r"^Check out our free email newsletters?", re.I),
     ),
     fetch_article_page=False,  # content:encoded carries the whole story
+    article_url="https://www.zenger.news/?p={id}",  # WordPress redirects the shortlink to the article
 )

@@ -3,7 +3,7 @@ an article already in S3 (found by its partner id), or a raw payload kept under 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .. import partners
 from ..config import Config, PartnerConfig
@@ -60,7 +60,11 @@ def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> Item
 
 
 def id_items(article_id: str, partner_key: str, config: Config, publisher: Publisher) -> list[ItemResult]:
-    """Re-fetch an article we published before, from the canonical URL its stored document records."""
+    """Fetch an article named by its partner id: from the partner's URL template (safety.md: build fetch URLs
+    from the id, never take them from a payload), else from the canonical URL of the version we published."""
+    partner = config.partner(partner_key)
+    if partner.article_url:
+        return url_items(partner.article_url.replace("{id}", quote(article_id, safe="")), config, partner)
     stored = stored_item(publisher, partner_key, article_id)
     if stored.error is not None:
         return [stored]
@@ -68,4 +72,4 @@ def id_items(article_id: str, partner_key: str, config: Config, publisher: Publi
         error = IngestError(ErrorCode.FETCH_FAILED, "the stored document has no canonical URL to fetch again",
                             input=stored.input_name, stage="fetch")
         return [ItemResult(input_name=stored.input_name, raw=b"", error=error, partner=partner_key)]
-    return url_items(stored.source_url, config, config.partner(partner_key))
+    return url_items(stored.source_url, config, partner)
