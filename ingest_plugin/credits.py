@@ -120,7 +120,9 @@ def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_
         _take_editors(match.group("text"), credits, draft, disclosure=True)
         return ""
     for keywords, pattern in (_ADVICE_KEYWORDS, _INVESTMENT_ADVICE), (_AI_KEYWORDS, _AI_DISCLOSURE):
-        if not any(k in lowered for k in keywords) or (pattern is _AI_DISCLOSURE and not _CREATION_VERB.search(lowered)):
+        if not any(k in lowered for k in keywords):
+            continue
+        if pattern is _AI_DISCLOSURE and not _CREATION_VERB.search(lowered):
             continue
         for match in list(pattern.finditer(line)):
             sentence = match.group(0).strip()

@@ -80,7 +80,8 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
         try:
             text, encoding = data.decode(fallback), fallback
         except (UnicodeDecodeError, LookupError) as exc:
-            raise IngestError(ErrorCode.UNDECODABLE, f"the text is not valid {encoding}: {exc}", stage="load")
+            raise IngestError(ErrorCode.UNDECODABLE, f"the text is not valid {encoding}: {exc}",
+                              stage="load") from None
     text = _CONTROL_CHARS.sub("", unicodedata.normalize("NFC", text))
     if not text.strip():
         raise IngestError(ErrorCode.EMPTY_INPUT, "the input holds no text", stage="load")
@@ -177,13 +178,14 @@ def _parse(text: str, kind: str):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the input is not valid JSON: {exc}", stage="load")
+            raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the input is not valid JSON: {exc}", stage="load") from None
     if kind == "xml":
         body = _XML_DECLARATION.sub("", text, count=1)
         try:
             return etree.fromstring(body.encode("utf-8"), XML_PARSER)
         except etree.XMLSyntaxError as exc:
-            raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the feed is not well-formed XML: {exc}", stage="load")
+            raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the feed is not well-formed XML: {exc}",
+                              stage="load") from None
     return _parse_html(text)
 
 
@@ -191,7 +193,7 @@ def _parse_html(text: str) -> html.HtmlElement:
     try:
         root = html.document_fromstring(text, parser=HTML_PARSER)
     except (etree.ParserError, ValueError) as exc:
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the HTML holds no document: {exc}", stage="load")
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the HTML holds no document: {exc}", stage="load") from None
     if any(_EXCESSIVE_DEPTH in entry.message for entry in HTML_PARSER.error_log):
         # Even with huge_tree libxml2 drops content nested deeper than 2048 levels. Layout wrappers carry no
         # content, so drop them and parse again rather than lose the article.

@@ -26,7 +26,8 @@ _NOT_A_NAME = {
     "unsplash", "courtesy", "credit", "copyright", "rights", "reserved", "all", "freelance", "special", "office",
     "department", "ministry", "university", "institute", "foundation", "council", "committee", "company",
     "corporation", "broadcasting", "association", "society", "radio", "television", "tv", "studio", "studios",
-    "holdings", "ventures", "channel", "newswire", "prnewswire", "businesswire", "globenewswire", "accesswire", "desks", "webmaster", "moderator",
+    "holdings", "ventures", "channel", "newswire", "prnewswire", "businesswire", "globenewswire", "accesswire",
+    "desks", "webmaster", "moderator",
 }
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W\d_.'’-])?\.?|(?:[^\W\d_]\.)+", re.UNICODE)
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"

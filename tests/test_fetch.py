@@ -201,7 +201,7 @@ def test_host_not_on_allow_list_refused_before_dns(net: FakeNet) -> None:
     ("http://[::1]/", "::1 is a loopback address"),
     ("http://0.0.0.0/", "0.0.0.0 is an unspecified address"),
     ("http://[::ffff:10.0.0.1]/", "(IPv4 10.0.0.1) is a private address"),
-    ("http://[64:ff9b::a9fe:a9fe]/", "64:ff9b::a9fe:a9fe (IPv4 169.254.169.254) is a link-local"),  # NAT64 to the metadata IP
+    ("http://[64:ff9b::a9fe:a9fe]/", "64:ff9b::a9fe:a9fe (IPv4 169.254.169.254) is a link-local"),
     ("http://224.0.0.1/", "224.0.0.1 is a multicast address"),
     ("http://100.64.0.1/", "100.64.0.1 is a non-public address"),
 ])

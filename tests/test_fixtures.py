@@ -44,7 +44,7 @@ def test_fixture_matches_reviewed_fields(expected_path):
     assert [r.error.to_dict() for r in results if r.error] == []
     docs = [r.document for r in results]
     assert len(docs) == len(expected)
-    for doc, want in zip(docs, expected):
+    for doc, want in zip(docs, expected, strict=True):
         assert official_errors(doc) == []
         _compare(doc, want)
 

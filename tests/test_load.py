@@ -60,7 +60,8 @@ def test_size_limit_is_configurable():
 
 @pytest.mark.parametrize("depth", [300, 3000])
 def test_deep_nesting_keeps_the_text(depth):
-    page = "<html><body>" + "<div>" * depth + "<p>Deep article text</p>" + "</div>" * depth + "<p>tail</p></body></html>"
+    nested = "<div>" * depth + "<p>Deep article text</p>" + "</div>" * depth
+    page = f"<html><body>{nested}<p>tail</p></body></html>"
     text = load(page.encode()).tree.text_content()
     assert "Deep article text" in text and "tail" in text
 

@@ -32,7 +32,8 @@ def test_largest_real_image_behind_lazy_loading():
     body = parse_html_fragment(
         '<figure class="wp-block-image"><img src="data:image/gif;base64,R0lGOD" '
         'data-src="https://wpcdn.zenger.news/u/a-1024x683.jpg" width="1024" height="683" '
-        'data-srcset="https://wpcdn.zenger.news/u/a-1024x683.jpg 1024w, https://wpcdn.zenger.news/u/a-scaled.jpg 2560w">'
+        'data-srcset="https://wpcdn.zenger.news/u/a-1024x683.jpg 1024w, '
+        'https://wpcdn.zenger.news/u/a-scaled.jpg 2560w">'
         '<figcaption>Caption. <span class="credit">JANE DOE</span></figcaption></figure>'
         '<p><img src="https://www.globenewswire.com/newsroom/ti?nf=abc" width="1" height="1"></p>'
         '<p><img src="https://ml.globenewswire.com/media/x/small/npl-logo.png" alt="Primary Logo"></p>'
@@ -46,7 +47,8 @@ def test_largest_real_image_behind_lazy_loading():
 
 def test_tweet_variants_become_placeholders():
     body = parse_html_fragment(
-        '<figure class="wp-block-embed is-provider-twitter wp-block-embed-twitter"><div class="wp-block-embed__wrapper">'
+        '<figure class="wp-block-embed is-provider-twitter wp-block-embed-twitter">'
+        '<div class="wp-block-embed__wrapper">'
         'https://twitter.com/SpokespersonCHN/status/1670334346735198208</div></figure>'
         '<blockquote><p>Hope this</p>— Hua (@Spok) <a href="https://x.com/Spok/status/99?s=20">June 1</a></blockquote>'
         '<blockquote><p>A quote from a speech, not a tweet.</p></blockquote>')

@@ -44,7 +44,7 @@ def race(publisher: Publisher, item: ItemResult, documents: list[dict]) -> list[
     workers = [subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=os.environ.copy(), text=True,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in documents]  # fmt: skip
     try:
-        for worker, document in zip(workers, documents):
+        for worker, document in zip(workers, documents, strict=True):
             spec = {"settings": settings, "document": document, "partner": item.partner,
                     "article_key": item.article_key, "input": item.input_name}  # fmt: skip
             worker.stdin.write(json.dumps(spec) + "\n")

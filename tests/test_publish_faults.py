@@ -120,7 +120,7 @@ def test_thirty_percent_of_requests_failing_loses_and_duplicates_nothing(
     assert len(items) == len(documents)
     spool = {e.item().item.input_name: e for e in Spool(publisher.settings.spool_dir).entries() if e.kind == "item"}
     kept = 0
-    for document, line, item in zip(documents, lines, items):
+    for document, line, item in zip(documents, lines, items, strict=True):
         partner, key = item["partner"], item["article_key"]
         versions = listing(publisher, f"articles/{partner}/{key}/")
         assert versions in ([], ["v1.json"], ["current.json", "v1.json"]), versions  # never a duplicate version
@@ -142,7 +142,7 @@ def test_thirty_percent_of_requests_failing_loses_and_duplicates_nothing(
     status, output = run("publish", str(docs))  # flushes the spool, publishes what failed: each article once
     assert status == 0 and output[-1]["ok"] is True, [o["error"] for o in output[:-1] if o["error"]]
     assert list(Spool(publisher.settings.spool_dir).entries()) == []
-    for document, item in zip(documents, items):
+    for item in items:
         assert listing(publisher, f"articles/{item['partner']}/{item['article_key']}/") == ["current.json", "v1.json"]
 
 

@@ -23,7 +23,8 @@ def _mutations(doc):
     yield "numeric version", lambda d: d.update(version=2)
     yield "no main headline", lambda d: d.update(headlines=[{"role": "subhead", "value": "x"}])
     yield "empty body", lambda d: d["bodies"][0].update(value="")
-    yield "no origin", lambda d: d.update(infoSources=[s for s in d["infoSources"] if not s["role"].endswith("origcont")])
+    yield "no origin", lambda d: d.update(infoSources=[s for s in d["infoSources"]
+                                                       if not s["role"].endswith("origcont")])
     yield "no disclaimer", lambda d: d.update(descriptions=[])
     yield "no by", lambda d: d.pop("by")
     yield "null by", lambda d: d.update(by=None)
@@ -33,9 +34,8 @@ def _mutations(doc):
     yield "custom association field", lambda d: d.update(associations=[{"name": "photo-1", "uri": "urn:x:y",
                                                                          "type": "picture", "credit": "x",
                                                                          "renditions": [{"name": "o", "href": "https://a.b/c.jpg"}]}])
-    yield "rendition href not http", lambda d: d.update(associations=[{"name": "photo-1", "uri": "urn:x:y",
-                                                                        "type": "picture",
-                                                                        "renditions": [{"name": "o", "href": "javascript:x"}]}])
+    yield "rendition href not http", lambda d: d.update(associations=[{
+        "name": "photo-1", "uri": "urn:x:y", "type": "picture", "renditions": [{"name": "o", "href": "javascript:x"}]}])
 
 
 def test_valid_document_passes(document):

@@ -43,6 +43,7 @@ _CREDIT_LINE = re.compile(
     rf"^(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
     rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
     r"|^Courtesy(?: of)?\s*:?\s+(?P<courtesy>.+)$", re.I)
+_CREDIT_PREFIX = re.compile(rf"^(?:{_CREDIT_WORDS}\b\s*)?(?:(?:by|courtesy(?: of)?|credit|via)\b)?\s*:?\s*", re.I)
 _ON_SERVICE = re.compile(r"^(?P<who>[^/]+?)\s+(?:on|via|from)\s+(?P<service>Unsplash|Pexels|Pixabay|Flickr|Wikimedia"
                          r"(?: Commons)?|Shutterstock|Getty Images)$", re.I)
 _DECORATION = re.compile(r"(?:^|[/_\-\s.])(?:logo|logos|icon|icons|avatar|avatars|emoji|sprite|pixel|spacer|tiny|"
@@ -218,7 +219,7 @@ def normalise_credit(credit: str | None) -> str | None:
     """A credit as a picture desk writes it: "Darrian Traynor", "Jane Doe/Getty Images", "Shutterstock"."""
     credit = clean(credit).strip(" .,;:()[]")
     credit = re.sub(r"^(?:©|\(c\)|copyright)\s*", "", credit, flags=re.I)
-    credit = re.sub(rf"^(?:{_CREDIT_WORDS}\b\s*)?(?:(?:by|courtesy(?: of)?|credit|via)\b)?\s*:?\s*", "", credit, flags=re.I)
+    credit = _CREDIT_PREFIX.sub("", credit)
     if not credit:
         return None
     if match := _ON_SERVICE.match(credit):

@@ -30,7 +30,8 @@ PROFILE = PartnerProfile(
            "Benzinga Staff Writer", "Benzinga Contributor"),
     promo_patterns=(
         re.compile(r"^(?:Subscribe|Sign up)\b.{0,80}\bBenzinga\b.{0,60}newsletter", re.I),
-        re.compile(r"^(?:Check out|Read|Don’t miss|Don't miss)\b.{0,40}\bBenzinga\b.{0,80}(?:conference|event|newsletter)", re.I),
+        re.compile(r"^(?:Check out|Read|Don’t miss|Don't miss)\b.{0,40}\bBenzinga\b.{0,80}"
+                   r"(?:conference|event|newsletter)", re.I),
         re.compile(r"^(?:Get|Join)\b.{0,80}\b(?:Benzinga|Cannabis Capital Conference)\b", re.I),
         re.compile(r"^Benzinga Pro\b|\bin Benzinga Pro\.?$", re.I),
         re.compile(r"\bGet your tickets\b", re.I),
