@@ -9,6 +9,7 @@ from . import log
 from .commands_publish import EXIT_USAGE, add_config_option, print_summary
 from .config import Config, ConfigError, load_config
 from .errors import IngestError
+from .partners import PROFILES
 from .publish import Publisher, ensure_bucket
 
 _RUN_EPILOG = """\
@@ -58,8 +59,9 @@ def add_trigger_parsers(commands: argparse._SubParsersAction) -> None:
     add_config_option(reingest)
     reingest.add_argument("--url", action="append", default=[], metavar="URL", help="fetch and ingest this URL")
     reingest.add_argument("--id", action="append", default=[], dest="ids", metavar="PARTNER_ID",
-                          help="an article published before (needs --partner): fetched again from its URL")
-    reingest.add_argument("--partner", choices=("zenger", "benzinga"), help="the partner of --id")
+                          help="an article by its partner id (needs --partner): fetched from the partner's "
+                               "article_url template, else from the canonical URL of the version published before")
+    reingest.add_argument("--partner", choices=sorted(PROFILES), help="the partner of --id")
     reingest.add_argument("--file", action="append", default=[], dest="files", metavar="PATH",
                           help="parse and ingest a local file")
     reingest.add_argument("--failed", action="store_true", help="replay the items kept under failed/")
