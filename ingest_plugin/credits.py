@@ -60,6 +60,9 @@ def apply_credits(draft: Draft) -> Credits:
     not_people = (*partners.all_partner_names(), *draft.site_names)
     editor_names = {e.name.lower() for e in credits.editors}
     candidates = [("by-paragraph", line) for line in by_paragraph] + draft.byline_candidates
+    for line in by_paragraph:  # an RSS excerpt starts with the same byline the body did
+        if draft.summary and draft.summary.startswith(f"By {line}"):
+            draft.summary = draft.summary[len(line) + 3:].strip() or None
     for source in BYLINE_PRIORITY:
         names = [n for where, raw in candidates if where == source
                  for n in people(raw, not_people=not_people) if n.lower() not in editor_names]

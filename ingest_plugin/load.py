@@ -44,6 +44,7 @@ _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1
                    "l1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254",
                    "iso-8859-11": "cp874", "x-user-defined": "cp1252"}
 _EXCESSIVE_DEPTH = "Excessive depth"
+_MOJIBAKE = re.compile("â€[™œ\x9d“”˜¦¢]|Ã[\x80-\xbf©¨§¡³±¶¼]|Â[\xa0-\xbf]")
 _LAYOUT_TAGS = re.compile(r"</?(?:div|span|section|font|center)\b[^>]*>", re.I)
 
 
@@ -82,7 +83,7 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError) as exc:
             raise IngestError(ErrorCode.UNDECODABLE, f"the text is not valid {encoding}: {exc}",
                               stage="load") from None
-    text = _CONTROL_CHARS.sub("", unicodedata.normalize("NFC", text))
+    text = _CONTROL_CHARS.sub("", unicodedata.normalize("NFC", _repair_mojibake(text)))
     if not text.strip():
         raise IngestError(ErrorCode.EMPTY_INPUT, "the input holds no text", stage="load")
     return text, encoding
@@ -97,6 +98,33 @@ def parse_html_fragment(markup: str) -> html.HtmlElement:
     """Parse an HTML fragment (a feed item's or API story's body) into a ``<div>`` holding it."""
     root = html.fragment_fromstring(markup or "", create_parent="div", parser=HTML_PARSER)
     return root
+
+
+def _c1_as_bytes(error: UnicodeEncodeError) -> tuple[bytes, int]:
+    """Browsers decode the five bytes windows-1252 leaves undefined (0x81, 0x8D, …) as C1 controls; map them back."""
+    chunk = error.object[error.start:error.end]
+    if all("\x80" <= char <= "\x9f" for char in chunk):
+        return chunk.encode("latin-1"), error.end
+    raise error
+
+
+_C1_AS_BYTES = "ingest-plugin-c1"
+codecs.register_error(_C1_AS_BYTES, _c1_as_bytes)
+
+
+def _repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded as windows-1252 and saved again ("â€™" for "’") before it reached us.
+
+    Only when the tell-tale sequences are there, and only when the whole text round-trips: a page that merely
+    quotes such a sequence, or mixes encodings, is left alone.
+    """
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        repaired = text.encode("cp1252", errors=_C1_AS_BYTES).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return repaired if len(_MOJIBAKE.findall(repaired)) < len(_MOJIBAKE.findall(text)) else text
 
 
 def _bom_encoding(data: bytes) -> str | None:

@@ -86,3 +86,12 @@ def test_byline_naming_only_an_organisation_leaves_the_body():
     doc, credits, _ = _parse("<p>By Zenger News Staff</p>" + STORY)
     assert credits["author"] == [] and doc["by"] == "Zenger News"
     assert "Zenger News Staff" not in doc["bodies"][0]["value"]
+
+
+def test_feed_excerpt_loses_the_byline_the_body_lost():
+    from pathlib import Path
+
+    from ingest_plugin import parse
+    feed = (Path(__file__).parent / "fixtures" / "feeds" / "zenger-wordpress.rss").read_bytes()
+    summaries = [next(d["value"] for d in doc["descriptions"] if d["role"] == "summary") for doc in parse(feed)]
+    assert summaries[1].startswith("AUSTIN, Texas —") and summaries[2].startswith("ACCRA, Ghana —")

@@ -88,3 +88,17 @@ def test_billion_laughs_is_refused_not_expanded():
     else:
         from lxml import etree
         assert len(etree.tostring(loaded.tree)) < 10_000
+
+
+def test_mojibake_saved_by_the_source_is_repaired():
+    raw = "<html><body><p>It’s “quoted” — café</p></body></html>".encode("utf-8")
+    # as a browser shows UTF-8 read as windows-1252 (its five undefined bytes become C1 controls)
+    garbled = "".join(bytes([b]).decode("cp1252") if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else chr(b) for b in raw)
+    assert "â€™" in garbled
+    loaded = load(garbled.encode("utf-8"))
+    assert "It’s “quoted” — café" in loaded.text
+
+
+def test_text_that_only_quotes_a_mojibake_sequence_is_left_alone():
+    page = "<html><body><p>The sequence “â€™” is mojibake for ’ — a known trap.</p></body></html>"
+    assert "“â€™”" in load(page.encode("utf-8")).text
