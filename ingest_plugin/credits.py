@@ -14,7 +14,6 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from . import partners
-from .extract.body import text_blocks
 from .log import get_logger
 from .model import Credits, Draft, Person
 from .names import people
@@ -49,39 +48,40 @@ _BY_LINE = re.compile(r"^\s*By\s*:?\s+(?P<names>\S.{0,150})$")
 _RESIDUE = re.compile(r"^[\s.,;:|()\-–—*]*$")
 
 
-def apply_credits(draft: Draft) -> Credits:
-    """Move trailer lines from ``draft.body`` into credits and decide authors, editors, distributor, disclaimers."""
-    credits = Credits()
-    by_paragraph: list[str] = []
-    if draft.body is not None:
-        _mark_line_breaks(draft.body)
-        for index, block in enumerate(list(text_blocks(draft.body))):
-            _scan_block(block, index, draft, credits, by_paragraph)
-    not_people = (*partners.all_partner_names(), *draft.site_names)
-    editor_names = {e.name.lower() for e in credits.editors}
-    candidates = [("by-paragraph", line) for line in by_paragraph] + draft.byline_candidates
-    for line in by_paragraph:  # an RSS excerpt starts with the same byline the body did
-        if draft.summary and draft.summary.startswith(f"By {line}"):
-            draft.summary = draft.summary[len(line) + 3:].strip() or None
-    for source in BYLINE_PRIORITY:
-        names = [n for where, raw in candidates if where == source
-                 for n in people(raw, not_people=not_people) if n.lower() not in editor_names]
-        if names:
-            credits.authors = [Person(n) for n in dict.fromkeys(names)]
-            break
-    canonical = draft.partner.disclaimer
-    if not any(canonical.lower() == d.lower() for d in credits.disclaimers):
-        credits.disclaimers.insert(0, canonical)
-        credits.disclaimer_added = True
-        get_logger().warning("disclaimer_added", stage="credits", disclaimer=canonical,
-                             reason="the source did not carry the partner's canonical disclaimer")
-    return credits
+class CreditsScan:
+    """Credits gathered block by block during the pipeline's one walk over the body, then decided at the end."""
 
+    def __init__(self, draft: Draft) -> None:
+        self.draft = draft
+        self.credits = Credits()
+        self.by_paragraph: list[str] = []
 
-def _mark_line_breaks(body: HtmlElement) -> None:
-    """Make ``<br>`` visible in ``text_content()`` so each trailer line can be matched on its own."""
-    for br in body.iter("br"):
-        br.tail = "\n" + (br.tail or "")
+    def block(self, block: HtmlElement, index: int) -> None:
+        """Take the credit lines out of one text block (``index``: its position, for the leading "By" line)."""
+        _scan_block(block, index, self.draft, self.credits, self.by_paragraph)
+
+    def finish(self) -> Credits:
+        """Authors from the most trustworthy source, never an editor; the canonical disclaimer, fail closed."""
+        draft, credits = self.draft, self.credits
+        not_people = (*partners.all_partner_names(), *draft.site_names)
+        editor_names = {e.name.lower() for e in credits.editors}
+        candidates = [("by-paragraph", line) for line in self.by_paragraph] + draft.byline_candidates
+        for line in self.by_paragraph:  # an RSS excerpt starts with the same byline the body did
+            if draft.summary and draft.summary.startswith(f"By {line}"):
+                draft.summary = draft.summary[len(line) + 3:].strip() or None
+        for source in BYLINE_PRIORITY:
+            names = [n for where, raw in candidates if where == source
+                     for n in people(raw, not_people=not_people) if n.lower() not in editor_names]
+            if names:
+                credits.authors = [Person(n) for n in dict.fromkeys(names)]
+                break
+        canonical = draft.partner.disclaimer
+        if not any(canonical.lower() == d.lower() for d in credits.disclaimers):
+            credits.disclaimers.insert(0, canonical)
+            credits.disclaimer_added = True
+            get_logger().warning("disclaimer_added", stage="credits", disclaimer=canonical,
+                                 reason="the source did not carry the partner's canonical disclaimer")
+        return credits
 
 
 def _scan_block(block: HtmlElement, index: int, draft: Draft, credits: Credits, by_paragraph: list[str]) -> None:

@@ -13,15 +13,16 @@ import structlog
 
 from . import load as loading
 from . import partners, sources
-from .credits import apply_credits
+from .credits import CreditsScan
 from .errors import ErrorCode, IngestError
-from .extract.body import strip_promos, ticker_links
+from .extract.body import drop_promo, is_promo, mark_line_breaks, text_blocks, ticker_links
 from .extract.dateline import find_dateline
-from .extract.media import lift_pictures, lift_tweets, same_image, take_credit_lines
+from .extract.media import credit_line, lift_pictures, lift_tweets, same_image
 from .log import get_logger
-from .model import Article, Draft, ItemResult
+from .model import Article, Credits, Draft, ItemResult
 from .ninjs import to_ninjs
 from .sanitize import sanitize_body, sanitize_embed
+from .text import clean
 from .validate import validate_document
 
 
@@ -69,12 +70,10 @@ def build_article(draft: Draft) -> Article:
     body = draft.body
     tweets = lift_tweets(body) if body is not None else []
     pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
-    credit_lines = take_credit_lines(body) if body is not None else []
+    credit_lines, credits = _walk_blocks(draft)
     if body is not None:
-        strip_promos(body, draft.partner.promo_patterns)
         known = {t.symbol for t in draft.tickers}
         draft.tickers += [t for t in ticker_links(body) if t.symbol not in known]
-    credits = apply_credits(draft)
     located = find_dateline(body)
     featured = [p for p in draft.pictures[:1] if not any(same_image(p.href, q.href) for q in pictures)]
     for picture in featured:
@@ -89,6 +88,28 @@ def build_article(draft: Draft) -> Article:
     body_html = sanitize_body(body) if body is not None else ""
     return Article(draft=draft, credits=credits, body_html=body_html, pictures=pictures, tweets=tweets,
                    located=located)
+
+
+def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
+    """One walk over the body's text blocks: photo credit lines, promos and credit/trailer lines leave the body."""
+    scan = CreditsScan(draft)
+    credit_lines: list[str] = []
+    if draft.body is None:
+        return credit_lines, scan.finish()
+    mark_line_breaks(draft.body)
+    taken: list = []  # lists removed with a promo heading: their items are no longer in the body
+    for index, block in enumerate(list(text_blocks(draft.body))):
+        if block.getparent() is None or any(block.getparent() is t for t in taken):
+            continue
+        text = clean(block.text_content())
+        if (credit := credit_line(text)) is not None:
+            credit_lines.append(credit)
+            block.drop_tree()
+        elif is_promo(text, draft.partner.promo_patterns):
+            taken.append(drop_promo(block, text))
+        else:
+            scan.block(block, index)
+    return [c for c in credit_lines if c], scan.finish()
 
 
 def _finish(input_name: str, raw: bytes, outcome: Draft | IngestError, source_url: str | None) -> ItemResult:

@@ -117,20 +117,26 @@ def ticker_links(root: HtmlElement) -> list[Ticker]:
     return list(tickers.values())
 
 
-def strip_promos(root: HtmlElement, partner_patterns: tuple[re.Pattern[str], ...] = ()) -> None:
-    """Remove promo paragraphs that carry no class ("See Also: …", newsletter plugs, Yoast's RSS footer).
+def is_promo(text: str, partner_patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
+    """A promo paragraph that carries no class ("See Also: …", newsletter plugs, Yoast's RSS footer)."""
+    return bool(_PROMO_TEXT.search(text)) or any(p.search(text) for p in partner_patterns)
 
-    A promo heading takes the list right after it along ("Zinger Key Points" + its bullets).
-    """
-    for block in list(text_blocks(root)):
-        if block.getparent() is None:
-            continue
-        text = clean(block.text_content())
-        if _PROMO_TEXT.search(text) or any(p.search(text) for p in partner_patterns):
-            following = block.getnext()
-            if following is not None and following.tag in ("ul", "ol") and len(text) < 60:
-                following.drop_tree()
-            block.drop_tree()
+
+def drop_promo(block: HtmlElement, text: str) -> HtmlElement | None:
+    """Remove a promo block; a short promo heading takes the list right after it along ("Zinger Key Points" and
+    its bullets). Returns that list, if any, so a walk in progress can skip its items."""
+    following = block.getnext()
+    taken = following if following is not None and following.tag in ("ul", "ol") and len(text) < 60 else None
+    if taken is not None:
+        taken.drop_tree()
+    block.drop_tree()
+    return taken
+
+
+def mark_line_breaks(body: HtmlElement) -> None:
+    """Make ``<br>`` visible in ``text_content()`` so each line of a block can be matched on its own."""
+    for br in body.iter("br"):
+        br.tail = "\n" + (br.tail or "")
 
 
 def strip_yoast_footer(text: str) -> str:

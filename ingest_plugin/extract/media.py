@@ -14,7 +14,7 @@ from lxml.html import HtmlElement
 from ..model import Picture, Tweet
 from ..names import name_case
 from ..text import clean
-from .body import BLOCK_TAGS, text_blocks
+from .body import BLOCK_TAGS
 
 _TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
 _HANDLE_IN_TEXT = re.compile(r"\(@(\w{1,15})\)")
@@ -146,16 +146,12 @@ def same_image(a: str, b: str) -> bool:
     return name(a) == name(b)
 
 
-def take_credit_lines(root: HtmlElement) -> list[str]:
-    """Remove "Photo: Shutterstock"-style paragraphs; return their credits, normalised."""
-    credits = []
-    for block in list(text_blocks(root)):
-        text = clean(block.text_content())
-        match = _CREDIT_LINE.match(text) if len(text) < 160 else None
-        if match:
-            credits.append(normalise_credit(match.group("credit") or match.group("tool") or match.group("courtesy")))
-            block.drop_tree()
-    return [c for c in credits if c]
+def credit_line(text: str) -> str | None:
+    """The normalised credit of a "Photo: Shutterstock"-style paragraph, or None for any other text."""
+    match = _CREDIT_LINE.match(text) if len(text) < 160 else None
+    if match is None:
+        return None
+    return normalise_credit(match.group("credit") or match.group("tool") or match.group("courtesy"))
 
 
 def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | None, int | None, int | None]:
