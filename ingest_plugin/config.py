@@ -111,7 +111,7 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
     fetch = data.get("fetch", {})
     return Config(
         s3_file=data.get("s3", {}),
-        partners=_partners(data.get("partners")),
+        partners=_partners(data.get("partners"), source),
         limits=Limits(**data.get("limits", {})),
         webhook=WebhookConfig(**{**webhook, "secrets": tuple(webhook.get("secrets", ()))}),
         quiet_partner_hours=data.get("alerts", {}).get("quiet_partner_hours", 24.0),
@@ -123,7 +123,7 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
     )
 
 
-def _partners(entries: list[dict[str, Any]] | None) -> tuple[PartnerConfig, ...]:
+def _partners(entries: list[dict[str, Any]] | None, source: str) -> tuple[PartnerConfig, ...]:
     """Configured partners; with no ``[[partners]]`` table, every known profile with no feeds."""
     if entries is None:
         entries = [{"profile": key} for key in partners.PROFILES]
@@ -131,7 +131,7 @@ def _partners(entries: list[dict[str, Any]] | None) -> tuple[PartnerConfig, ...]
     out = []
     for entry in entries:
         if entry["profile"] in seen:
-            raise ConfigError(f"partners: {entry['profile']!r} is configured twice")
+            raise ConfigError(f"{source}: partners: {entry['profile']!r} is configured twice")
         seen.add(entry["profile"])
         profile = partners.by_key(entry["profile"])
         out.append(PartnerConfig(

@@ -1,0 +1,61 @@
+"""Configuration: the TOML file is validated with its path in every message, and the environment wins."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest_plugin.config import ConfigError, load_config
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "config.example.toml"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYqr"
+
+
+def test_the_documented_example_is_valid():
+    config = load_config(EXAMPLE, {})
+    assert [p.profile.key for p in config.partners] == ["zenger", "benzinga"]
+    assert config.partner("zenger").article_url == "https://www.zenger.news/?p={id}"
+    assert config.s3().bucket == "newsroom-partner-ingest"
+
+
+def test_environment_wins_over_the_file():
+    config = load_config(EXAMPLE, {"INGEST_S3_BUCKET": "from-env", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+                                   "INGEST_WEBHOOK_SECRETS": f"{SECRET} {SECRET[:-4]}abcd"})
+    assert config.s3().bucket == "from-env" and config.s3().endpoint_url == "http://127.0.0.1:9"
+    assert config.s3().prefix == "partners"  # not overridden: the file's value
+    assert len(config.webhook.secrets) == 2
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("[s3]\nbucket = 'UPPER_case'\n", "s3.bucket"),
+    ("[limts]\nmax_items_per_run = 5\n", "'limts' was unexpected"),
+    ("[limits]\nmax_items_per_run = 0\n", "limits.max_items_per_run"),
+    ("[[partners]]\nprofile = 'reuters'\n", "partners.0.profile"),
+    ("[[partners]]\nprofile = 'zenger'\n[[partners]]\nprofile = 'zenger'\n", "configured twice"),
+    ("[webhook]\nsecrets = ['whsec_short']\n", "webhook.secrets.0"),
+    ("this is not toml", "cannot read the configuration"),
+])
+def test_mistakes_are_reported_with_their_path(tmp_path, text, complaint):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert complaint in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_missing_file_and_missing_bucket(tmp_path):
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_config(tmp_path / "nope.toml", {})
+    with pytest.raises(ConfigError, match="INGEST_S3_BUCKET"):
+        load_config(None, {}).s3()
+
+
+def test_check_config_reports_an_unreachable_bucket(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "nowhere", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1",
+           "INGEST_S3_MAX_ATTEMPTS": "1", "INGEST_S3_CONNECT_TIMEOUT": "1"}
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin.cli", "check-config", "--config", str(EXAMPLE)],
+                            env=env, capture_output=True, timeout=60)
+    assert result.returncode == 1
+    assert b"configuration:" in result.stdout and b"partner zenger" in result.stdout
+    assert b"NOT reachable" in result.stderr and b"Traceback" not in result.stderr
