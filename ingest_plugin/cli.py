@@ -77,6 +77,7 @@ def read_or_report(name: str) -> bytes:
 
 
 def run_parse(args: argparse.Namespace) -> int:
+    log.bind_run("parse")
     status = EXIT_OK
     for name in args.inputs:
         try:

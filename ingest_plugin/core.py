@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,7 +119,8 @@ def ingest_one(
     with structlog.contextvars.bound_contextvars(
         partner=item.partner, article_id=item.article_key, input=item.input_name
     ):
-        logger = log.get_logger()
+        logger = log.get_logger().bind(stage="publish")
+        started = time.perf_counter()
         common = {"input": item.input_name, "partner": item.partner, "article_key": item.article_key,
                   "dry_run": dry_run}  # fmt: skip
         error = item.error
@@ -142,7 +144,7 @@ def ingest_one(
                                     input=item.input_name, stage="publish")  # fmt: skip
             else:
                 logger.info("ingested", status=str(result.status), version=result.version, key=result.key,
-                            recovered=result.recovered, dry_run=dry_run)  # fmt: skip
+                            recovered=result.recovered, dry_run=dry_run, duration_ms=_ms(started))  # fmt: skip
                 return Outcome(result.status, version=result.version, key=result.key, recovered=result.recovered,
                                document=result.document, **common)  # fmt: skip
         if dry_run:
@@ -153,10 +155,16 @@ def ingest_one(
         except Exception as exc:  # S3 takes not even the failure record: keep everything on local disk
             path = publisher.spool.put_item(item, error, force=force, cancel=cancel)
             reason = exc.message if isinstance(exc, IngestError) else repr(exc)
-            logger.error("spooled", code=str(error.code), message=error.message, reason=reason, path=str(path))
+            logger.error("spooled", code=str(error.code), message=error.message, reason=reason, path=str(path),
+                         duration_ms=_ms(started))
             return Outcome(Status.SPOOLED, key=str(path), error=error, **common)
-        logger.warning("failed", code=str(error.code), stage=error.stage, message=error.message, key=key)
+        logger.warning("failed", code=str(error.code), failed_stage=error.stage, message=error.message, key=key,
+                       duration_ms=_ms(started))
         return Outcome(Status.FAILED, key=key, error=error, **common)
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
 
 
 def _publishable(item: ItemResult) -> tuple[dict[str, Any], str, str]:

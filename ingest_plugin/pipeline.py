@@ -7,6 +7,7 @@ one bad item never stops the others.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Iterator
 
 import structlog
@@ -117,6 +118,7 @@ def _finish(input_name: str, raw: bytes, outcome: Draft | IngestError, source_ur
         return ItemResult(input_name=input_name, raw=raw, error=outcome.for_input(input_name), source_url=source_url)
     draft = outcome
     key = article_key(draft)
+    started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(partner=draft.partner.key, article_id=key, input=input_name):
         try:
             article = build_article(draft)
@@ -127,6 +129,8 @@ def _finish(input_name: str, raw: bytes, outcome: Draft | IngestError, source_ur
                 article.body_html = "<p>This story was withdrawn by the partner.</p>"
             document = to_ninjs(article)
             validate_document(document)
+            get_logger().debug("parsed", stage="parse", format=draft.input_format,
+                               duration_ms=round((time.perf_counter() - started) * 1000, 2))
         except IngestError as error:
             return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name),
                               partner=draft.partner.key, article_key=key, source_url=source_url)
