@@ -36,6 +36,7 @@ _MODIFIED_TIME = etree.XPath("//time[contains(@class,'updated') or @itemprop='da
 _ANY_TIME = etree.XPath("//time[@datetime]")
 _DATE_ELEMENTS = etree.XPath("//time | //*[contains(@class, 'date') or contains(@class, 'byline') or "
                              "contains(@class, 'posted') or contains(@class, 'meta')][not(self::meta)]")
+_WP_JSON_LINK = etree.XPath("//link[@rel='alternate'][contains(@href, '/wp-json/wp/v2/posts/')]/@href")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
@@ -53,8 +54,7 @@ def read(loaded: Loaded) -> Draft:
     meta = read_page_meta(doc)
     keywords = list(dict.fromkeys(meta.keywords + [clean(a.text_content()) for a in _TAG_LINKS(doc)
                                                    if clean(a.text_content())]))
-    post_id = next((m.group(1) for el in doc.iter("article", "body") for t in class_tokens(el)
-                    if (m := _POST_ID.match(t))), None)
+    post_id = _wordpress_post_id(doc)
     strip_chrome(doc)
     h1 = _headline_element(doc, meta.headline)
     headline = meta.headline or (clean(h1.text_content()) if h1 is not None else None) or meta.title
@@ -89,6 +89,15 @@ def read(loaded: Loaded) -> Draft:
         canonical_url=canonical,
         partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
         site_names=site_names, copyright_holder=meta.copyright_holder)
+
+
+def _wordpress_post_id(doc: HtmlElement) -> str | None:
+    """The WordPress post id, from the REST API link, ``<article id="post-N">`` or ``<body class="postid-N">``."""
+    for href in _WP_JSON_LINK(doc):
+        if match := re.search(r"/wp-json/wp/v2/posts/(\d+)", href):
+            return match.group(1)
+    return next((m.group(1) for el in doc.iter("article", "body") for t in class_tokens(el)
+                 if (m := _POST_ID.match(t))), None)
 
 
 def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | None:
