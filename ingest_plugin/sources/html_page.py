@@ -40,6 +40,11 @@ _WP_JSON_LINK = etree.XPath("//link[@rel='alternate'][contains(@href, '/wp-json/
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
+# Elements whose class could name a dek, found by libxml2 rather than by a Python loop over the whole page.
+_LOWER_NAMES = "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_DEK_CANDIDATES = etree.XPath("//*[@class or @id][" + " or ".join(
+    f"contains({_LOWER_NAMES}, '{word}')" for word in ("sub", "dek", "deck", "standfirst", "strapline", "summary",
+                                                        "lead-in")) + "]")
 _HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
                                 re.I)
 _HEADLINE_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -113,14 +118,13 @@ def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | N
 def _without_site_suffix(headline: str | None, site_names: tuple[str | None, ...]) -> str | None:
     if not headline:
         return headline
-    for name in filter(None, site_names):
-        headline = re.sub(rf"\s*[|\-–—:·•]\s*{re.escape(name)}\s*$", "", headline, flags=re.I)
-    return clean(headline)
+    names = "|".join(re.escape(name) for name in filter(None, site_names))
+    return clean(re.sub(rf"\s*[|\-–—:·•]\s*(?:{names})\s*$", "", headline, flags=re.I) if names else headline)
 
 
 def _dek_element(doc: HtmlElement, h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1."""
-    for el in doc.iter(etree.Element):
+    for el in _DEK_CANDIDATES(doc):
         if any(_DEK_TOKEN.search(t) for t in class_tokens(el)) and _dek_like(el, headline):
             return el
     if h1 is None:
