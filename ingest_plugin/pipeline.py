@@ -8,7 +8,8 @@ one bad item never stops the others.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from itertools import chain
+from typing import Any, Callable, Iterator
 
 import structlog
 
@@ -34,21 +35,22 @@ def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = 
     try:
         loaded = loading.load(data, content_type=content_type, source_url=source_url, max_bytes=max_bytes,
                               input_format=input_format)
-        items = list(sources.drafts(loaded))
+        items = sources.drafts(loaded)
+        first = next(items, None)
     except IngestError as error:
         yield ItemResult(input_name=input_name, raw=data, error=error.for_input(input_name), source_url=source_url)
         return
     except Exception as exc:  # noqa: BLE001 - one malformed input must never stop a batch
         yield ItemResult(input_name=input_name, raw=data, error=_unexpected(exc, input_name), source_url=source_url)
         return
-    if not items:
+    if first is None:
         error = IngestError(ErrorCode.NOT_AN_ARTICLE, "the input holds no article (an empty feed?)",
                             input=input_name, stage="extract")
         yield ItemResult(input_name=input_name, raw=data, error=error, source_url=source_url)
         return
-    for number, (raw, outcome) in enumerate(items, start=1):
+    for number, (raw, make_draft) in enumerate(chain([first], items), start=1):
         name = input_name if raw is None else f"{input_name}#{number}"
-        yield _finish(name, data if raw is None else raw, outcome, source_url)
+        yield _finish(name, data if raw is None else raw, make_draft, source_url)
 
 
 def parse(data: bytes, *, source_url: str | None = None, input_format: str | None = None,
@@ -113,10 +115,13 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
     return [c for c in credit_lines if c], scan.finish()
 
 
-def _finish(input_name: str, raw: bytes, outcome: Draft | IngestError, source_url: str | None) -> ItemResult:
-    if isinstance(outcome, IngestError):
-        return ItemResult(input_name=input_name, raw=raw, error=outcome.for_input(input_name), source_url=source_url)
-    draft = outcome
+def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source_url: str | None) -> ItemResult:
+    try:
+        draft = make_draft()
+    except IngestError as error:
+        return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name), source_url=source_url)
+    except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
+        return ItemResult(input_name=input_name, raw=raw, error=_unexpected(exc, input_name), source_url=source_url)
     key = article_key(draft)
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(partner=draft.partner.key, article_id=key, input=input_name):

@@ -4,7 +4,8 @@ Transport (files, HTTP, webhooks) is kept apart from format, as in Superdesk's f
 """
 from __future__ import annotations
 
-from typing import Iterator
+from functools import partial
+from typing import Callable, Iterator
 
 from ..errors import ErrorCode, IngestError
 from ..model import Draft, Loaded
@@ -13,15 +14,16 @@ from . import benzinga_api, html_page, rss
 READERS = (html_page, rss, benzinga_api)
 
 
-def drafts(loaded: Loaded) -> Iterator[tuple[bytes | None, Draft | IngestError]]:
-    """``(raw item bytes or None for the whole input, draft or error)`` for every article in the input."""
+def drafts(loaded: Loaded) -> Iterator[tuple[bytes | None, Callable[[], Draft]]]:
+    """``(raw item bytes or None for the whole input, a function building its draft)`` for every article.
+
+    Drafts are built by the caller, one at a time, so a feed is streamed and a failure of one item (a coded
+    ``IngestError`` or anything unexpected) stays with that item.
+    """
     for reader in READERS:
         if reader.can_read(loaded):
             if reader is html_page:
-                try:
-                    yield None, html_page.read(loaded)
-                except IngestError as error:
-                    yield None, error
+                yield None, partial(html_page.read, loaded)
             else:
                 yield from reader.read(loaded)
             return

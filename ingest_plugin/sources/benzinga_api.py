@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from functools import partial
+from typing import Any, Callable, Iterator
 
 from .. import partners
 from ..errors import ErrorCode, IngestError
@@ -21,15 +22,11 @@ def can_read(loaded: Loaded) -> bool:
     return loaded.kind == "json"
 
 
-def read(loaded: Loaded) -> Iterator[tuple[bytes, Draft | IngestError]]:
+def read(loaded: Loaded) -> Iterator[tuple[bytes, Callable[[], Draft]]]:
     data = loaded.tree
     stories = data if isinstance(data, list) else [data]
     for story in stories:
-        raw = json.dumps(story, ensure_ascii=False).encode("utf-8")
-        try:
-            yield raw, _story_draft(story)
-        except IngestError as error:
-            yield raw, error
+        yield json.dumps(story, ensure_ascii=False).encode("utf-8"), partial(_story_draft, story)
 
 
 def _story_draft(story: Any) -> Draft:

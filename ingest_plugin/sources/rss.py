@@ -2,12 +2,12 @@
 HTML in ``<description>``, tracking parameters in links). One draft per ``<item>``."""
 from __future__ import annotations
 
-from typing import Iterator
+from functools import partial
+from typing import Callable, Iterator
 
 from lxml import etree
 
 from .. import partners
-from ..errors import IngestError
 from ..extract.body import paragraphize, strip_chrome, strip_yoast_footer
 from ..load import parse_html_fragment
 from ..model import Draft, Loaded, Picture
@@ -24,7 +24,7 @@ def can_read(loaded: Loaded) -> bool:
     return loaded.kind == "xml" and etree.QName(loaded.tree).localname in ("rss", "item")
 
 
-def read(loaded: Loaded) -> Iterator[tuple[bytes, Draft | IngestError]]:
+def read(loaded: Loaded) -> Iterator[tuple[bytes, Callable[[], Draft]]]:
     if etree.QName(loaded.tree).localname == "item":
         channel = etree.Element("channel")
         channel.append(loaded.tree)
@@ -35,12 +35,9 @@ def read(loaded: Loaded) -> Iterator[tuple[bytes, Draft | IngestError]]:
     generator = (channel.findtext("generator") or "").lower()
     channel_link = channel.findtext("link") or loaded.tree.get("{http://www.w3.org/XML/1998/namespace}base")
     channel_profile = partners.partner_for_url(channel_link) or partners.partner_for_url(loaded.source_url)
+    wordpress = "wordpress" in generator
     for item in channel.iter("item"):
-        raw = etree.tostring(item, encoding="utf-8")
-        try:
-            yield raw, _item_draft(item, channel_profile, "wordpress" in generator)
-        except IngestError as error:
-            yield raw, error
+        yield etree.tostring(item, encoding="utf-8"), partial(_item_draft, item, channel_profile, wordpress)
 
 
 def _item_draft(item: etree._Element, channel_profile, wordpress: bool) -> Draft:
