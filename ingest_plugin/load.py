@@ -13,6 +13,7 @@ import re
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import charset_normalizer
 from lxml import etree, html
@@ -44,6 +45,8 @@ _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1
                    "l1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254",
                    "iso-8859-11": "cp874", "x-user-defined": "cp1252"}
 _EXCESSIVE_DEPTH = "Excessive depth"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PROLOG = re.compile(r"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]|\[.*?\])*>)*", re.S | re.I)
 _MOJIBAKE = re.compile("â€[™œ\x9d“”˜¦¢]|Ã[\x80-\xbf©¨§¡³±¶¼]|Â[\xa0-\xbf]")
 _LAYOUT_TAGS = re.compile(r"</?(?:div|span|section|font|center)\b[^>]*>", re.I)
 
@@ -192,10 +195,10 @@ def _kind(text: str, input_format: str | None) -> str:
         if input_format not in INPUT_FORMATS:
             raise ValueError(f"unknown input format {input_format!r}; choose from {', '.join(INPUT_FORMATS)}")
         return {"html": "html", "wordpress-rss": "xml", "benzinga-rss": "xml"}.get(input_format, "json")
-    head = text.lstrip()[:2048]
-    if head[:1] in "{[":
+    head = text.lstrip()[:1]
+    if head and head in "{[":
         return "json"
-    lowered = head.lower()
+    lowered = text[_PROLOG.match(text[:1_000_000]).end():][:2048].lower()
     if re.search(r"<(rss|rdf:rdf|feed|item)\b", lowered) and "<html" not in lowered:
         return "xml"
     return "html"
@@ -204,9 +207,12 @@ def _kind(text: str, input_format: str | None) -> str:
 def _parse(text: str, kind: str):
     if kind == "json":
         try:
-            return json.loads(text)
+            return _without_lone_surrogates(json.loads(text))
         except json.JSONDecodeError as exc:
             raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the input is not valid JSON: {exc}", stage="load") from None
+        except RecursionError:
+            raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the JSON is nested too deeply to be a story",
+                              stage="load") from None
     if kind == "xml":
         body = _XML_DECLARATION.sub("", text, count=1)
         try:
@@ -215,6 +221,29 @@ def _parse(text: str, kind: str):
             raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the feed is not well-formed XML: {exc}",
                               stage="load") from None
     return _parse_html(text)
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """JSON may escape half a surrogate pair ("\\ud800"); such a string cannot be written as UTF-8, so each one
+    becomes U+FFFD. Walks without recursion: the input decides the depth."""
+    def fixed(text: str) -> str:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(text) else text
+
+    if isinstance(value, str):
+        return fixed(value)
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        pairs = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, item in list(pairs):
+            if isinstance(item, str):
+                node[key] = fixed(item)
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
+        if isinstance(node, dict) and any(isinstance(k, str) and _SURROGATE.search(k) for k in node):
+            for key in [k for k in node if _SURROGATE.search(k)]:
+                node[fixed(key)] = node.pop(key)
+    return value
 
 
 def _parse_html(text: str) -> html.HtmlElement:

@@ -24,7 +24,7 @@ from .log import get_logger
 from .model import Article, Credits, Draft, ItemResult
 from .ninjs import to_ninjs
 from .sanitize import sanitize_body, sanitize_embed
-from .text import clean
+from .text import clean, is_web_url
 from .validate import validate_document
 
 
@@ -78,7 +78,8 @@ def build_article(draft: Draft) -> Article:
         known = {t.symbol for t in draft.tickers}
         draft.tickers += [t for t in ticker_links(body) if t.symbol not in known]
     located = find_dateline(body)
-    featured = [p for p in draft.pictures[:1] if not any(same_image(p.href, q.href) for q in pictures)]
+    featured = [p for p in draft.pictures[:1] if p.href.startswith(("http://", "https://")) and is_web_url(p.href)
+                and not any(same_image(p.href, q.href) for q in pictures)]
     for picture in featured:
         picture.name = "featured"
     pictures = featured + pictures

@@ -6,13 +6,11 @@ http(s) or mailto only, and get ``rel="noopener noreferrer nofollow"``.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import nh3
 from lxml import etree
 from lxml.html import HtmlElement
 
-from .text import clean
+from .text import clean, is_web_url
 
 BODY_TAGS = {"p", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "blockquote", "q", "cite",
              "figure", "figcaption", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead",
@@ -40,13 +38,6 @@ _BODY_CLEANER = nh3.Cleaner(tags=BODY_TAGS, attributes=BODY_ATTRIBUTES, url_sche
 _EMBED_CLEANER = nh3.Cleaner(tags=EMBED_TAGS, attributes=EMBED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                              link_rel="noopener noreferrer nofollow", attribute_filter=_only_real_urls,
                              allowed_classes={"blockquote": {"twitter-tweet"}}, strip_comments=True)
-
-
-def is_web_url(value: str | None) -> bool:
-    parts = urlsplit((value or "").strip())
-    if parts.scheme == "mailto":
-        return bool(parts.path)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and "." in (parts.hostname or "")
 
 
 def sanitize_body(body: HtmlElement) -> str:

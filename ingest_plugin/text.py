@@ -5,9 +5,12 @@ import html
 import re
 from datetime import datetime, timezone, tzinfo
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import nh3
 
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
+_MARKUP = re.compile(r"<[A-Za-z/!]")
 _VISIBLE_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}), (\d{4})"
                            r"(?:,? (?:at )?(\d{1,2}):(\d{2}) ?([AaPp][Mm])?)?")
 _TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
@@ -26,8 +29,18 @@ def clean(text: object) -> str:
         if "&" not in text or not _ENTITY.search(text):
             break
         text = html.unescape(text)
+    if "<" in text and _MARKUP.search(text):  # a title or tag that arrived as HTML: keep its text only
+        text = html.unescape(nh3.clean(text, tags=set()))
     # str.split() splits on every Unicode space, NBSP included, and is much faster than a regex.
     return " ".join(text.replace("\u200b", "").split())
+
+
+def is_web_url(value: str | None) -> bool:
+    """An http(s) URL with a real host name, or a mailto: with an address: what we may publish as a link."""
+    parts = urlsplit((value or "").strip())
+    if parts.scheme == "mailto":
+        return bool(parts.path)
+    return parts.scheme in ("http", "https") and "." in (parts.hostname or "")
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -40,7 +53,8 @@ def canonical_url(url: str | None) -> str | None:
         return None
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if not _TRACKING_PARAM.match(k)])
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    return urlunsplit((parts.scheme, parts.netloc.lower(), path, query, ""))
 
 
 def parse_datetime(value: str | None, zone: tzinfo = timezone.utc) -> datetime | None:

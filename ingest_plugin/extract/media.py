@@ -13,7 +13,7 @@ from lxml.html import HtmlElement
 
 from ..model import Picture, Tweet
 from ..names import name_case
-from ..text import clean
+from ..text import clean, is_web_url
 from .body import BLOCK_TAGS
 
 _TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
@@ -177,7 +177,7 @@ def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | Non
         if not _IMAGE_PATH.search(urlsplit(url).path) and not url.lower().startswith(("http:", "https:", "//")):
             continue  # "src=x": a relative link to no image at all
         url = urljoin(base_url or "", url)
-        if urlsplit(url).scheme in ("http", "https") and not _PLACEHOLDER_SRC.search(url):
+        if is_web_url(url) and urlsplit(url).scheme != "mailto" and not _PLACEHOLDER_SRC.search(url):
             usable.append((size, rank, url))
     if not usable:
         return None, None, None

@@ -75,7 +75,8 @@ def read(loaded: Loaded) -> Draft:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no article headline and body found in the page", stage="extract")
     _remove_header_parts(root, h1, dek_el)
     paragraphize(root)
-    if len(clean(root.text_content())) < 120 or _is_listing(doc, meta):
+    site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
+    if len(clean(root.text_content())) < 120 or _is_listing(doc, meta) or headline.lower() in site_titles:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage="extract")
     canonical = canonical_url(urljoin(loaded.source_url or "", meta.canonical or meta.og_url or "")) \
