@@ -22,6 +22,9 @@ test: $(VENV)/.installed-test
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m ingest_plugin.demo
 
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run
+
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet 'ruff>=0.6,<1'
 	$(BIN)/ruff check ingest_plugin tests

@@ -1,0 +1,1 @@
+"""Benchmarks for ingest-plugin (``make bench``); not part of the test suite."""
