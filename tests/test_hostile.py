@@ -30,7 +30,7 @@ from ingest_plugin import parse_items
 from ingest_plugin.errors import ErrorCode
 from ingest_plugin.validate import problems
 from tests.hostile import HOSTILE, all_vectors, corpus, expectations, generated, urls, vectors
-from tests.hostile.contexts import LEAD_TEXT, MARKUP_CONTEXTS, URL_CONTEXTS, benzinga_story, wordpress_feed
+from tests.hostile.contexts import LEAD, LEAD_TEXT, MARKUP_CONTEXTS, TAIL, URL_CONTEXTS, benzinga_story, wordpress_feed
 from tests.hostile.safety import document_problems
 from tests.httpserver import LoopbackHTTPServer, Route
 from tests.pagebuilder import zenger_page
@@ -383,6 +383,7 @@ def test_plain_text_fields_hold_no_markup(data) -> None:
 @pytest.mark.parametrize("title", [
     "<noscript><style></noscript>Ford sinks", "<xmp><b>Ford</b></xmp> sinks", "<title><img src=x></title>Ford",
     "<textarea><svg onload=alert(1)></textarea>Ford", "<<b></b>script>alert(1) Ford", "&lt;<b></b>script> Ford",
+    "<?xml version='1.0'?>Ford sinks",
 ])
 def test_markup_hidden_in_raw_text_or_split_tags_never_reaches_a_plain_text_field(title: str) -> None:
     data = json.dumps([benzinga_story(40300010, "<p>" + LEAD_TEXT * 3 + "</p>", title=title,
@@ -390,6 +391,29 @@ def test_markup_hidden_in_raw_text_or_split_tags_never_reaches_a_plain_text_fiel
     results, _ = parsed(data)
     assert results[0].ok
     assert_safe(results, ("text",))
+
+
+@pytest.mark.xfail(strict=True, reason="a C0 control character decoded from a JSON string escape (\\b, \\u000b) in "
+                                       "loose body text makes lxml raise ValueError: the story is lost through the "
+                                       "unexpected-error fallback (found by tests/test_fuzz.py)")
+@pytest.mark.parametrize("body", ["Loose text \x08 between paragraphs.", "<p>Facts.</p>\x08", "Loose \x1f text",
+                                  "<b>x</b> \x08"])
+def test_control_characters_in_a_json_story_cost_nothing(body: str) -> None:
+    data = json.dumps([benzinga_story(40300020, LEAD + body + TAIL)]).encode()
+    results, events = parsed(data)
+    assert_well_behaved(results, events, data)
+    assert results[0].ok
+
+
+@pytest.mark.xfail(strict=True, reason="a feed item or API story whose body is only a DOCTYPE makes "
+                                       "lxml.html.fragment_fromstring raise ParserError('Document is empty'): "
+                                       "reported through the unexpected-error fallback (found by tests/test_fuzz.py)")
+@pytest.mark.parametrize("body", ["<!DOCTYPE html>", "<!DOCTYPE"])
+def test_a_body_that_is_only_a_doctype_gets_a_coded_error(body: str) -> None:
+    for data in (json.dumps([benzinga_story(40300030, body)]).encode(),
+                 wordpress_feed([(920401, "Doctype Only", body), (920402, "Second Story", LEAD + TAIL)])):
+        results, events = parsed(data)
+        assert_well_behaved(results, events, data)
 
 
 @pytest.mark.xfail(strict=True, reason="format detection calls a feed HTML when '<html' appears in its first 2 KB, "

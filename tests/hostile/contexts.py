@@ -21,6 +21,12 @@ TAIL = ("<p>The measure now heads to the Senate, where leaders of both parties h
 LEAD_TEXT = "Lawmakers met on Tuesday to debate a spending bill"
 
 
+def xml_safe(text: str) -> str:
+    """Only the characters XML 1.0 allows (a feed carrying others is rightly refused as a whole)."""
+    return "".join(c for c in text if (c >= " " or c in "\t\n\r") and c not in "\ufffe\uffff"
+                   and not "\ud800" <= c <= "\udfff")
+
+
 def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 

@@ -57,8 +57,9 @@ def _attribute_problems(tag: str, name: str, value: str | None, where: str) -> l
     if name in URL_ATTRIBUTES:
         if urlsplit(normalized).scheme not in LINK_SCHEMES:  # how a browser resolves it: scheme after clean-up
             problems.append(f"{where}: <{tag} {name}={value!r}> is not an http(s)/mailto URL")
-    elif _DANGER.search(normalized):
+    elif name not in SAFE_ATTRIBUTES and _DANGER.search(normalized):
         problems.append(f"{where}: dangerous value in <{tag} {name}={value!r}>")
+    # An allow-listed attribute that is not a URL (title, lang, class…) holds inert text, whatever it says.
     return problems
 
 
