@@ -17,7 +17,7 @@ from .config import ConfigError, load_config
 from .core import RunSummary, ingest_inputs, publish_documents
 from .publish import Publisher, Status, ensure_bucket
 
-EXIT_USAGE = 2
+EXIT_FAILED, EXIT_USAGE = 1, 2
 
 _ENV_EPILOG = """\
 S3 settings come from the [s3] table of the configuration file and from the environment, which wins:

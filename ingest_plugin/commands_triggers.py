@@ -3,10 +3,11 @@ Each parses its arguments and calls one function in :mod:`.triggers`."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from . import log
-from .commands_publish import EXIT_USAGE, add_config_option, print_summary
+from .commands_publish import EXIT_FAILED, EXIT_USAGE, add_config_option, print_summary
 from .config import Config, ConfigError, load_config
 from .errors import IngestError
 from .partners import PROFILES
@@ -32,7 +33,8 @@ Examples:
   ingest-plugin reingest --file fixed-page.html
   ingest-plugin reingest --failed --since 2026-11-01                 # replay failed/; remove what now succeeds
 
-Exit status: 0 all published or unchanged; 1 something failed; 2 usage or configuration error."""
+Exit status: 0 all published or unchanged; 1 something failed, or S3 could not be read before anything was
+replayed (nothing written: run it again); 2 usage or configuration error."""
 
 
 def add_trigger_parsers(commands: argparse._SubParsersAction) -> None:
@@ -87,12 +89,19 @@ def _setup(args: argparse.Namespace) -> tuple[Config, Publisher]:
 
 
 def _with_config(work):
+    """Configuration errors exit 2; an S3 error that ends a command before any article is at stake (reading
+    failed/ for a replay, say) exits 1 with its coded error on stderr, never a traceback: nothing was written,
+    so the same command can simply run again."""
     def run(args: argparse.Namespace) -> int:
         try:
             return work(args, *_setup(args))
         except ConfigError as exc:
             print(f"ingest-plugin: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except IngestError as error:
+            log.get_logger().error("command_failed", code=str(error.code), error=error.message)
+            print(json.dumps(error.to_dict(), ensure_ascii=False), file=sys.stderr)
+            return EXIT_FAILED
     return run
 
 
@@ -158,6 +167,6 @@ def run_check_config(args: argparse.Namespace) -> int:
         publisher.client.list_objects_v2(Bucket=settings.bucket, MaxKeys=1)
     except (IngestError, Exception) as exc:  # noqa: BLE001 - every S3 failure is reported the same way
         print(f"S3: bucket {settings.bucket!r} at {where}: NOT reachable: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     print(f"S3: bucket {settings.bucket!r} at {where}: ok (listed)")
     return 0

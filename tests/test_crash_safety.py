@@ -400,8 +400,6 @@ def test_webhook_publishes_again_after_an_s3_outage(bucket, site, tmp_path, seaw
             server.finish()
 
 
-@pytest.mark.xfail(strict=True, reason="reingest --failed reads each failed/ entry's raw payload outside any error "
-                                       "handling: an S3 error there kills the whole replay with a traceback")
 def test_reingest_failed_survives_s3_errors_while_reading_failed(bucket, site, tmp_path, seaweedfs) -> None:
     s3, name, env = bucket
     site.routes["/down/"] = Route(b"maintenance", status=503)
@@ -416,6 +414,28 @@ def test_reingest_failed_survives_s3_errors_while_reading_failed(bucket, site, t
         replay.popen.wait(120)
         replay.finish()  # fails the test if the process printed a traceback
     assert len(replay.items()) == 2 and all(i["status"] == "failed" for i in replay.items())
+    assert replay.popen.returncode == 1
+    for key in (k for k in keys(s3, name, "failed/") if k.endswith("error.json")):
+        record = get_json(s3, name, key)  # the failed attempt kept what the entry knew: it can still be replayed
+        assert record["attempts"] == 2 and record["source_url"].startswith(site.url("/down/"))
+
+
+def test_reingest_failed_ends_cleanly_when_failed_cannot_be_listed(bucket, site, tmp_path, seaweedfs) -> None:
+    s3, name, env = bucket
+    site.routes["/down/"] = Route(b"maintenance", status=503)
+    config = write_config(tmp_path / "ingest.toml", site)
+    Process(["reingest", "--config", str(config), "--url", site.url("/down/")], env).finish()
+    before = {k: get_json(s3, name, k) for k in keys(s3, name, "failed/") if k.endswith("error.json")}
+    with FaultProxy(seaweedfs.endpoint_url) as proxy:
+        proxy.add(Fault("status", status=503, code="SlowDown", methods=("GET",), path=r"/error\.json$"))
+        replay = Process(["reingest", "--config", str(config), "--failed"], {**env,
+                         "AWS_ENDPOINT_URL": proxy.endpoint_url, "INGEST_S3_MAX_ATTEMPTS": "2"})
+        replay.popen.wait(120)
+        replay.finish()  # no traceback
+    assert replay.popen.returncode == 1
+    assert any('"code": "publish_failed"' in line and "error.json" in line for line in replay.stderr_lines)
+    after = {k: get_json(s3, name, k) for k in keys(s3, name, "failed/") if k.endswith("error.json")}
+    assert after == before, "a replay that could not read failed/ changed it"
 
 
 @pytest.mark.xfail(strict=True, reason="reingest --failed parses a failed feed item on its own, without the feed's "

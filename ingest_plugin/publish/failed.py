@@ -43,11 +43,16 @@ class FailedStore:
         """Store ``item.raw`` and an error record for ``error``; returns the record's key."""
         folder = self.keys.failed(*failed_identity(item))
         raw_key, record_key = f"{folder}raw", f"{folder}error.json"
-        raw_sha256 = hashlib.sha256(item.raw).hexdigest()
         now = utc_now()
         previous = self.bucket.get(record_key)
-        if previous is None or previous.json().get("raw_sha256") != raw_sha256:
-            self.bucket.put(raw_key, item.raw, content_type="application/octet-stream")
+        kept = previous.json() if previous is not None else {}
+        if item.raw or not kept.get("raw_bytes"):
+            payload = {"raw_key": raw_key, "raw_sha256": hashlib.sha256(item.raw).hexdigest(),
+                       "raw_bytes": len(item.raw)}
+            if kept.get("raw_sha256") != payload["raw_sha256"]:
+                self.bucket.put(raw_key, item.raw, content_type="application/octet-stream")
+        else:  # an attempt that never got the content (S3 or the partner refused) keeps the payload stored before
+            payload = {name: kept.get(name) for name in ("raw_key", "raw_sha256", "raw_bytes")}
 
         def counted(before: dict[str, Any] | None) -> dict[str, Any]:
             before = before or {}
@@ -55,14 +60,12 @@ class FailedStore:
                 **error.to_dict(),
                 "partner": item.partner,
                 "article_key": item.article_key,
-                "source_url": item.source_url,
+                "source_url": item.source_url or before.get("source_url"),
                 "attempts": int(before.get("attempts", 0)) + 1,
                 "first_failed_at": before.get("first_failed_at", now),
                 "last_failed_at": now,
                 "run_id": run_id,
-                "raw_key": raw_key,
-                "raw_sha256": raw_sha256,
-                "raw_bytes": len(item.raw),
+                **payload,
             }
 
         self.bucket.update_json(record_key, counted)

@@ -80,8 +80,12 @@ def _replay(entry: FailedEntry, config: Config, publisher: Publisher) -> list[It
     """The kept raw payload parsed again (the parser may have been fixed), or a fresh fetch when the first
     attempt never got the content."""
     record = entry.record
-    raw = publisher.failed.raw(entry)
     name = str(record.get("input") or entry.key)
+    try:
+        raw = publisher.failed.raw(entry)
+    except IngestError as error:  # S3 refused this one payload: the entry fails again, the others go on
+        return [ItemResult(input_name=name, raw=b"", error=error.for_input(name), partner=record.get("partner"),
+                           article_key=record.get("article_key"), source_url=record.get("source_url"))]
     if raw:
         return list(parse_items(raw, input_name=name, source_url=record.get("source_url"),
                                 max_bytes=config.limits.max_input_bytes))
