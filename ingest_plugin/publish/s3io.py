@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,9 +23,13 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError,
 from ..errors import ErrorCode, IngestError
 
 
+UNREACHABLE_RECHECK_SECONDS = 5.0
+
+
 class S3Unreachable(IngestError):
-    """No S3 endpoint answered at all. Once raised, the bucket refuses further calls for the rest of the run, so a
-    dead endpoint costs one timeout per run, not one per article."""
+    """No S3 endpoint answered at all. Once raised, the bucket refuses further calls for
+    ``UNREACHABLE_RECHECK_SECONDS``, so a dead endpoint costs one timeout per few seconds, not one per article, and a
+    long-lived process (``serve``) publishes again soon after S3 is back."""
 
     def __init__(self, message: str) -> None:
         super().__init__(ErrorCode.PUBLISH_FAILED, message, stage="publish")
@@ -79,17 +84,25 @@ class Bucket:
     def __init__(self, client: Any, name: str) -> None:
         self.client = client
         self.name = name
-        self.unreachable: str | None = None  # why, once nothing answered
+        self._unreachable: tuple[str, float] | None = None  # why nothing answered, and when
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why S3 is taken as unreachable, for a few seconds after nothing answered; None otherwise."""
+        if self._unreachable and time.monotonic() - self._unreachable[1] < UNREACHABLE_RECHECK_SECONDS:
+            return self._unreachable[0]
+        return None
 
     @contextmanager
     def _translate(self, operation: str, key: str) -> Iterator[None]:
-        if self.unreachable:
-            raise S3Unreachable(self.unreachable)
+        reason = self.unreachable
+        if reason:
+            raise S3Unreachable(reason)
         try:
             yield
         except (EndpointConnectionError, ConnectTimeoutError) as exc:
-            self.unreachable = f"S3 unreachable: {exc}"
-            raise S3Unreachable(self.unreachable) from exc
+            self._unreachable = (f"S3 unreachable: {exc}", time.monotonic())
+            raise S3Unreachable(self._unreachable[0]) from exc
         except ClientError as exc:
             error = exc.response.get("Error", {})
             message = f"{operation} {key}: {error.get('Code', _status(exc))} {error.get('Message', '')}".rstrip()
