@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test demo lint bench soak fuzz clean
 
 install: $(VENV)/.installed-test
 
@@ -24,6 +24,15 @@ demo: $(VENV)/.installed-demo
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run
+
+# 1,000+ articles through every trigger with 30% S3 faults, an outage and webhook attacks (soak/README.md).
+soak: $(VENV)/.installed-test
+	$(BIN)/python soak/run.py
+
+# The property-based fuzz tests, long and randomized (CI runs a short derandomized pass inside `make test`).
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(VENV)/.installed-test
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet 'ruff>=0.6,<1'

@@ -133,7 +133,7 @@ def run_reingest(args: argparse.Namespace, config: Config, publisher: Publisher)
 
 @_with_config
 def run_serve(args: argparse.Namespace, config: Config, publisher: Publisher) -> int:
-    from .triggers.webhook_jobs import JobSpool, make_handler
+    from .triggers.webhook_jobs import DiskJournal, make_handler
     from .webhook import serve
 
     if not config.webhook.secrets:
@@ -142,9 +142,9 @@ def run_serve(args: argparse.Namespace, config: Config, publisher: Publisher) ->
         return EXIT_USAGE
     log.bind_run("webhook")
     handler = make_handler(config, publisher)
-    spool = JobSpool(publisher.settings.spool_dir)
-    spool.replay(handler)
-    serve(config.webhook, handler, host=args.host, port=args.port, spool=spool)
+    journal = DiskJournal(publisher.settings.spool_dir)
+    journal.replay(handler)
+    serve(config.webhook, handler, host=args.host, port=args.port, journal=journal)
     return 0
 
 

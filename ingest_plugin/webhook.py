@@ -1,13 +1,14 @@
 """The CMS trigger: ``POST /webhooks/ingest``, verified per Standard Webhooks v1 and answered before any work runs.
 
-The request thread only checks the call (size, signature, payload, ``webhook-id`` dedupe) and puts a job on a
-bounded in-process queue; worker threads run the injected ``handler`` (the core ingest), so a slow partner never
-holds the CMS's connection open and this module never imports S3 code. Status codes follow the sender's retry
+The request thread only checks the call (size, signature, payload, ``webhook-id`` dedupe), stores the job in the
+injected journal (durably, before answering 202) and puts it on a bounded in-process queue; worker threads run the
+injected ``handler`` (the core ingest) and drop the job from the journal once it ran, so a slow partner never holds
+the CMS's connection open, a crash never loses an acknowledged job, and this module never imports S3 code. Status codes follow the sender's retry
 semantics (``safety.md`` §3): 202 accepted, 200 already accepted, 401 bad signature, 400 bad payload, 413 too large,
 429/503 retry later, and never 410 (which tells a Standard Webhooks sender to disable the endpoint).
 
 Public API: :func:`sign` and :func:`verify` (the protocol), :func:`parse_payload`, :class:`DedupeStore` and
-:class:`MemoryDedupe`, :func:`create_app` (the WSGI app and its workers), :func:`make_server` and :func:`serve`
+:class:`MemoryDedupe`, :class:`JobJournal`, :func:`create_app` (the WSGI app and its workers), :func:`make_server` and :func:`serve`
 (waitress). ``docs/webhook.md`` explains the operation.
 """
 from __future__ import annotations
@@ -197,13 +198,21 @@ class Job(TypedDict):
 
 
 Handler = Callable[[Job], Mapping[str, Any]]  # the core ingest; its result is shown by GET /jobs/{id}
-Spool = Callable[[Job], object]  # persists a job that shutdown could not run
+
+
+class JobJournal(Protocol):
+    """Durable storage for accepted jobs: a job is stored before its 202 and removed once it has run, so what a
+    crash (SIGKILL, OOM, power loss) or a shutdown leaves in it is exactly the acknowledged work still to do."""
+
+    def store(self, job: Job) -> object: ...
+
+    def remove(self, job_id: str) -> None: ...
 
 
 @dataclass
 class _Record:
     job: Job
-    status: str = "queued"  # queued → running → done | failed; or spooled by shutdown
+    status: str = "queued"  # queued → running → done | failed; or spooled (left in the journal) by shutdown
     result: Mapping[str, Any] | None = None
     error: Mapping[str, Any] | None = None
 
@@ -229,13 +238,14 @@ def _error(status: int, reason: str, *headers: tuple[str, str]) -> _Response:
 
 class WebhookApp:
     """The WSGI application with its job queue and worker threads. Build it with :func:`create_app`; end it with
-    :meth:`shutdown`, or queued jobs are lost with the process."""
+    :meth:`shutdown`. Without a journal, queued jobs live in memory only and shutdown runs them before it returns."""
 
     def __init__(self, keys: Sequence[bytes], handler: Handler, *, queue_size: int, workers: int, max_body: int,
-                 tolerance: float, dedupe: DedupeStore, max_jobs: int) -> None:
+                 tolerance: float, dedupe: DedupeStore, max_jobs: int, journal: JobJournal | None) -> None:
         self.max_body = max_body
         self._keys = keys
         self._handler = handler
+        self._journal = journal
         self._tolerance = tolerance
         self._dedupe = dedupe
         self._max_jobs = max_jobs
@@ -302,15 +312,31 @@ class WebhookApp:
         return _Response(202, {"job_id": job["job_id"], "status": "queued"})
 
     def _offer(self, job: Job) -> None:
-        """Queue the job, or raise the rejection that makes the sender retry later."""
-        with self._lock:  # shutdown flips _accepting under this lock, so nothing is queued after it drains
-            if not self._accepting:
-                raise WebhookRejected(503, "shutting down", retry_after=RETRY_AFTER_SECONDS)
+        """Journal and queue the job, or raise the rejection that makes the sender retry later."""
+        if self._queue.full():  # the cheap early answer; the put below still decides
+            raise WebhookRejected(429, "queue full", retry_after=RETRY_AFTER_SECONDS)
+        if self._journal is not None:
             try:
-                self._queue.put_nowait(job)
-            except queue.Full:
-                raise WebhookRejected(429, "queue full", retry_after=RETRY_AFTER_SECONDS) from None
-            self._records[job["job_id"]] = _Record(job)
+                self._journal.store(job)
+            except OSError as exc:  # a disk we cannot write to: no 202 for work we could lose
+                log.get_logger().error("job_journal_failed", job_id=job["job_id"], error=str(exc))
+                raise WebhookRejected(503, "cannot store the job", retry_after=RETRY_AFTER_SECONDS) from None
+        try:
+            with self._lock:  # shutdown flips _accepting under this lock, so nothing is queued after it drains
+                if not self._accepting:
+                    raise WebhookRejected(503, "shutting down", retry_after=RETRY_AFTER_SECONDS)
+                try:
+                    self._queue.put_nowait(job)
+                except queue.Full:
+                    raise WebhookRejected(429, "queue full", retry_after=RETRY_AFTER_SECONDS) from None
+                self._records[job["job_id"]] = _Record(job)
+        except WebhookRejected:
+            self._forget(job["job_id"])
+            raise
+
+    def _forget(self, job_id: str) -> None:
+        if self._journal is not None:
+            self._journal.remove(job_id)
 
     def _health(self) -> _Response:
         body = {"status": "ok" if self._accepting else "stopping", "queue": self._queue.qsize(),
@@ -344,6 +370,7 @@ class WebhookApp:
             log.get_logger().error("job_crashed", error=f"{type(exc).__name__}: {exc}")
             error = {"code": "internal_error", "message": type(exc).__name__}
         status = "failed" if error else "done"
+        self._forget(job["job_id"])  # a failed job's articles are under failed/ already: replaying it adds nothing
         self._update(job["job_id"], status, result=result, error=error)
         log.get_logger().info("job_done", status=status, duration_ms=round((time.monotonic() - started) * 1000))
 
@@ -359,10 +386,10 @@ class WebhookApp:
 
     # shutdown --------------------------------------------------------------------------------------------------
 
-    def shutdown(self, spool: Spool | None = None) -> None:
-        """Stop taking webhooks (503 from now on), let the workers finish the jobs they are running, and hand every
-        job still queued to ``spool`` so that none is dropped. Without a spool, or for a job the spool cannot take,
-        the job is run here instead. Blocks until the workers have stopped; calling it again does nothing."""
+    def shutdown(self) -> None:
+        """Stop taking webhooks (503 from now on), let the workers finish the jobs they are running, and leave every
+        job still queued in the journal for the next start (without a journal, run it here so that none is
+        dropped). Blocks until the workers have stopped; calling it again does nothing."""
         with self._lock:
             if not self._accepting:
                 return
@@ -374,25 +401,19 @@ class WebhookApp:
             except queue.Empty:
                 break
             if job is not None:  # always: the workers' stop signals are only queued below
-                spooled += self._spool(job, spool)
+                spooled += self._leave_queued(job)
         for _ in self._workers:
             self._queue.put(None)
         for worker in self._workers:
             worker.join()
         log.get_logger().info("webhook_shutdown", spooled=spooled)
 
-    def _spool(self, job: Job, spool: Spool | None) -> bool:
-        """Hand one queued job to ``spool``; without one, or if it fails, run the job now. True when spooled."""
-        if spool is not None:
-            try:
-                spool(job)
-            except Exception as exc:  # the job is still in hand: run it rather than lose it
-                log.get_logger().error("job_spool_failed", job_id=job["job_id"], webhook_id=job["webhook_id"],
-                                       error=f"{type(exc).__name__}: {exc}")
-            else:
-                self._update(job["job_id"], "spooled")
-                log.get_logger().info("job_spooled", job_id=job["job_id"], webhook_id=job["webhook_id"])
-                return True
+    def _leave_queued(self, job: Job) -> bool:
+        """A queued job at shutdown stays in the journal (True); without a journal it runs now."""
+        if self._journal is not None:
+            self._update(job["job_id"], "spooled")
+            log.get_logger().info("job_spooled", job_id=job["job_id"], webhook_id=job["webhook_id"])
+            return True
         contextvars.copy_context().run(self._run, job)  # keeps the job's log context off the caller's
         return False
 
@@ -412,9 +433,10 @@ def _read_body(environ: dict[str, Any], max_body: int) -> bytes:
 
 def create_app(secrets: Iterable[str], handler: Handler, *, queue_size: int = 100, workers: int = 2,
                max_body: int = 20_000, tolerance: float = DEFAULT_TOLERANCE, dedupe: DedupeStore | None = None,
-               max_jobs: int = 10_000) -> WebhookApp:
+               max_jobs: int = 10_000, journal: JobJournal | None = None) -> WebhookApp:
     """The webhook WSGI app with its worker threads already running. ``secrets`` are ``whsec_…`` values (all are
-    accepted, for rotation); ``max_jobs`` bounds how many finished jobs ``GET /jobs/{id}`` remembers."""
+    accepted, for rotation); ``max_jobs`` bounds how many finished jobs ``GET /jobs/{id}`` remembers; ``journal``
+    keeps accepted jobs across a crash (see :class:`JobJournal`)."""
     keys = [decode_secret(secret) for secret in secrets]
     if not keys:
         raise ValueError("the webhook needs at least one secret")
@@ -422,7 +444,7 @@ def create_app(secrets: Iterable[str], handler: Handler, *, queue_size: int = 10
     if dedupe.ttl_seconds < 2 * tolerance:
         raise ValueError(f"the dedupe TTL ({dedupe.ttl_seconds} s) must cover the whole ±{tolerance} s window")
     return WebhookApp(keys, handler, queue_size=queue_size, workers=workers, max_body=max_body,
-                      tolerance=tolerance, dedupe=dedupe, max_jobs=max_jobs)
+                      tolerance=tolerance, dedupe=dedupe, max_jobs=max_jobs, journal=journal)
 
 
 # --- serving ----------------------------------------------------------------------------------------------------
@@ -439,12 +461,12 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(settings: WebhookConfig, handler: Handler, *, host: str = "127.0.0.1", port: int = 8080,
-          spool: Spool | None = None) -> None:
+          journal: JobJournal | None = None) -> None:
     """Serve the webhook until SIGTERM or SIGINT, then shut down gracefully: stop listening, let running jobs
-    finish, and hand queued jobs to ``spool`` (``None``: run them here before returning). Call it from the main
-    thread, which owns signal handling."""
+    finish, and leave queued jobs in ``journal`` for the next start (``None``: run them here before returning).
+    Call it from the main thread, which owns signal handling."""
     app = create_app(settings.secrets, handler, queue_size=settings.queue_size, workers=settings.workers,
-                     max_body=settings.max_body_bytes, tolerance=settings.tolerance_seconds)
+                     max_body=settings.max_body_bytes, tolerance=settings.tolerance_seconds, journal=journal)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server = make_server(app, host, port)
@@ -455,6 +477,6 @@ def serve(settings: WebhookConfig, handler: Handler, *, host: str = "127.0.0.1",
     finally:
         for sig in previous:  # a second Ctrl-C must not cut the drain short
             signal.signal(sig, signal.SIG_IGN)
-        app.shutdown(spool)
+        app.shutdown()
         for sig, action in previous.items():
             signal.signal(sig, action)

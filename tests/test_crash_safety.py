@@ -323,9 +323,6 @@ def test_webhook_sigterm_spools_queued_jobs_and_replays_them_on_restart(bucket, 
     _acknowledged_jobs_survive(signal.SIGTERM, bucket, site, tmp_path, 7_200_000)
 
 
-@pytest.mark.xfail(strict=True, reason="the job queue lives in memory and 202 is sent before the job is stored "
-                                       "durably: SIGKILL (OOM killer, power loss) loses every acknowledged job "
-                                       "still queued or running")
 def test_webhook_sigkill_loses_no_acknowledged_job(bucket, site, tmp_path) -> None:
     _acknowledged_jobs_survive(signal.SIGKILL, bucket, site, tmp_path, 7_300_000)
 

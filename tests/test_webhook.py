@@ -430,15 +430,35 @@ def test_handler_failures_become_failed_jobs_and_the_worker_survives() -> None:
     assert fine["status"] == "done" and fine["result"] == {"ok": True}
 
 
-def test_shutdown_finishes_the_running_job_and_spools_the_queued_ones() -> None:
+@dataclass
+class MemoryJournal:
+    """A journal the test can read: what is in it, and every store and remove in order."""
+
+    jobs: dict[str, webhook.Job] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    broken: bool = False
+
+    def store(self, job: webhook.Job) -> None:
+        if self.broken:
+            raise OSError("disk full")
+        self.jobs[job["job_id"]] = job
+        self.calls.append(("store", job["job_id"]))
+
+    def remove(self, job_id: str) -> None:
+        self.jobs.pop(job_id, None)
+        self.calls.append(("remove", job_id))
+
+
+def test_shutdown_finishes_the_running_job_and_leaves_the_queued_ones_journaled() -> None:
     gate = threading.Event()
     recorder = Recorder(gate=gate)
-    spooled: list[webhook.Job] = []
-    with serving(recorder, workers=1) as client:
+    journal = MemoryJournal()
+    with serving(recorder, workers=1, journal=journal) as client:
         running = client.post().body["job_id"]
         recorder.wait_started()
         queued = [client.post().body["job_id"] for _ in range(3)]
-        stopping = threading.Thread(target=client.app.shutdown, args=(spooled.append,))
+        assert list(journal.jobs) == [running, *queued], "a 202 before the job was stored"
+        stopping = threading.Thread(target=client.app.shutdown)
         stopping.start()
         wait_until(lambda: not client.healthy())
         late = client.post()
@@ -450,24 +470,32 @@ def test_shutdown_finishes_the_running_job_and_spools_the_queued_ones() -> None:
         assert client.wait_for(running, "done")
         assert [client.wait_for(job_id, "spooled")["status"] for job_id in queued] == ["spooled"] * 3
     assert [job["job_id"] for job in recorder.jobs] == [running]
-    assert [job["job_id"] for job in spooled] == queued
-    assert spooled[0]["payload"] == {"partner": "zenger", "id": "12345"}
+    assert list(journal.jobs) == queued, "the next start must find exactly the jobs that did not run"
+    assert journal.jobs[queued[0]]["payload"] == {"partner": "zenger", "id": "12345"}
 
 
-def test_shutdown_runs_queued_jobs_itself_when_the_spool_fails(logs: io.StringIO) -> None:
+def test_no_202_when_the_job_cannot_be_journaled() -> None:
+    recorder, journal = Recorder(), MemoryJournal(broken=True)
+    with serving(recorder, workers=1, journal=journal) as client:
+        reply = client.post(msg_id="msg_disk_full")
+        assert reply.status == 503 and reply.headers["Retry-After"]
+        journal.broken = False
+        retried = client.post(msg_id="msg_disk_full")  # the same webhook-id is not taken as a duplicate
+        assert retried.status == 202
+        client.wait_for(retried.body["job_id"], "done")
+    assert len(recorder.jobs) == 1 and journal.jobs == {}
+
+
+def test_without_a_journal_shutdown_runs_queued_jobs_itself() -> None:
     gate = threading.Event()
     recorder = Recorder(gate=gate)
-
-    def broken_spool(job: webhook.Job) -> None:
-        raise OSError("disk full")
-
     with serving(recorder, workers=1) as client:
         client.post()
         recorder.wait_started()
         queued = client.post().body["job_id"]
-        stopping = threading.Thread(target=client.app.shutdown, args=(broken_spool,))
+        stopping = threading.Thread(target=client.app.shutdown)
         stopping.start()
-        wait_until(lambda: any(e["event"] == "job_spool_failed" for e in events(logs)))
+        wait_until(lambda: not client.healthy())
         gate.set()
         stopping.join(TIMEOUT)
         assert client.wait_for(queued, "done")
@@ -509,10 +537,14 @@ SERVE_SCRIPT = textwrap.dedent("""
         write({"ran": job["job_id"]})
         return {}
 
-    def spool(job):
-        write({"spooled": job["job_id"]})
+    class Journal:
+        def store(self, job):
+            write({"stored": job["job_id"]})
 
-    webhook.serve(WebhookConfig(secrets=(secret,), workers=1), handler, host="127.0.0.1", port=0, spool=spool)
+        def remove(self, job_id):
+            write({"removed": job_id})
+
+    webhook.serve(WebhookConfig(secrets=(secret,), workers=1), handler, host="127.0.0.1", port=0, journal=Journal())
 """)
 
 
@@ -530,13 +562,15 @@ def test_serve_drains_on_sigterm(tmp_path: Path) -> None:
         client.wait_for(running, "running")
         queued = [client.post().body["job_id"] for _ in range(2)]
         process.send_signal(signal.SIGTERM)
-        wait_until(lambda: record.exists() and len(record.read_text().splitlines()) == 2)
-        gate.touch()  # the running job may end only now: both queued jobs must have been spooled, not run
+        for _ in queued:  # one job_spooled event each
+            while (line := process.stderr.readline()) and '"job_spooled"' not in line:
+                pass
+        gate.touch()  # the running job may end only now: both queued jobs must stay journaled, not run
         assert process.wait(TIMEOUT) == 0
     finally:
         process.kill()
         stderr = process.communicate()[1]
     assert [json.loads(line) for line in record.read_text().splitlines()] == [
-        {"spooled": queued[0]}, {"spooled": queued[1]}, {"ran": running}]
+        {"stored": running}, {"stored": queued[0]}, {"stored": queued[1]}, {"ran": running}, {"removed": running}]
     assert SECRET.removeprefix("whsec_") not in stderr and "v1," not in stderr
     assert '"event": "webhook_shutdown"' in stderr

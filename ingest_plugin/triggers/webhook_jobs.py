@@ -1,9 +1,10 @@
 """What a webhook job does: the thin payload (``{partner, url}`` or ``{partner, id}``) becomes items the same way
-``reingest`` makes them, and the same core ingests them. Jobs that shutdown could not run wait in the spool
-folder and run first when the server starts again."""
+``reingest`` makes them, and the same core ingests them. Accepted jobs are journaled on disk until they have run;
+what a crash or a shutdown leaves there runs first when the server starts again."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,28 +39,50 @@ def make_handler(config: Config, publisher: Publisher) -> Handler:
     return handle
 
 
-class JobSpool:
-    """Queued jobs a shutdown could not run, one JSON file each, replayed when the server starts again."""
+class DiskJournal:
+    """The webhook's job journal: one JSON file per accepted job under ``{spool_dir}/jobs``, written and synced to
+    disk before the 202 and deleted once the job ran. What is left at start-up (a crash, or jobs still queued at
+    shutdown) is replayed before the server listens again; publishing is idempotent, so a job that was running when
+    the process died simply runs once more."""
 
     def __init__(self, spool_dir: Path) -> None:
         self.directory = Path(spool_dir) / "jobs"
 
-    def __call__(self, job: Job) -> Path:
+    def store(self, job: Job) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{job['job_id']}.json"
+        path = self._path(job["job_id"])
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(job), encoding="utf-8")
-        temporary.replace(path)  # atomic: a crash leaves the old state or the whole job, never half of it
-        get_logger().warning("job_spooled", job_id=job["job_id"], path=str(path))
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(json.dumps(job))
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.replace(path)  # atomic: a crash leaves no job or the whole job, never half of one
+        directory = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives power loss
+        finally:
+            os.close(directory)
         return path
 
+    def remove(self, job_id: str) -> None:
+        self._path(job_id).unlink(missing_ok=True)
+
+    def _path(self, job_id: str) -> Path:
+        return self.directory / f"{job_id}.json"
+
     def replay(self, handler: Handler) -> int:
-        """Run every spooled job (oldest first) and remove it once it ran; returns how many ran."""
+        """Run every journaled job (oldest first) and remove it once it ran; returns how many ran. A job whose
+        handler raises stays for the next start."""
         if not self.directory.is_dir():
             return 0
         paths = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for path in paths:
             job: Job = json.loads(path.read_text(encoding="utf-8"))
-            get_logger().info("spooled_job_replayed", job_id=job["job_id"], result=dict(handler(job)))
+            try:
+                result = dict(handler(job))
+            except Exception as exc:  # noqa: BLE001 - one bad job must not keep the server down
+                get_logger().error("journaled_job_failed", job_id=job["job_id"], error=f"{type(exc).__name__}: {exc}")
+                continue
+            get_logger().info("journaled_job_replayed", job_id=job["job_id"], result=result)
             path.unlink()
         return len(paths)
