@@ -3,13 +3,14 @@
 The request thread only checks the call (size, signature, payload, ``webhook-id`` dedupe), stores the job in the
 injected journal (durably, before answering 202) and puts it on a bounded in-process queue; worker threads run the
 injected ``handler`` (the core ingest) and drop the job from the journal once it ran, so a slow partner never holds
-the CMS's connection open, a crash never loses an acknowledged job, and this module never imports S3 code. Status codes follow the sender's retry
-semantics (``safety.md`` §3): 202 accepted, 200 already accepted, 401 bad signature, 400 bad payload, 413 too large,
-429/503 retry later, and never 410 (which tells a Standard Webhooks sender to disable the endpoint).
+the CMS's connection open, a crash never loses an acknowledged job, and this module never imports S3 code. Status
+codes follow the sender's retry semantics (``safety.md`` §3): 202 accepted, 200 already accepted, 401 bad signature,
+400 bad payload, 413 too large, 429/503 retry later, and never 410 (which tells a Standard Webhooks sender to disable
+the endpoint).
 
 Public API: :func:`sign` and :func:`verify` (the protocol), :func:`parse_payload`, :class:`DedupeStore` and
-:class:`MemoryDedupe`, :class:`JobJournal`, :func:`create_app` (the WSGI app and its workers), :func:`make_server` and :func:`serve`
-(waitress). ``docs/webhook.md`` explains the operation.
+:class:`MemoryDedupe`, :class:`JobJournal`, :func:`create_app` (the WSGI app and its workers), :func:`make_server`
+and :func:`serve` (waitress). ``docs/webhook.md`` explains the operation.
 """
 from __future__ import annotations
 
