@@ -59,7 +59,7 @@ from ingest_plugin.webhook import sign  # noqa: E402
 from tests.hostile import all_vectors, corpus  # noqa: E402
 from tests.hostile.contexts import benzinga_story, wordpress_feed, xml_safe  # noqa: E402
 from tests.hostile.safety import document_problems  # noqa: E402
-from tests.httpserver import LoopbackHTTPServer, Route, redirect  # noqa: E402
+from tests.httpserver import LoopbackHTTPServer, Route, redirect, wait_healthy  # noqa: E402
 from tests.pagebuilder import zenger_page  # noqa: E402
 from tests.s3_fault_proxy import Fault  # noqa: E402
 from tests.test_crash_safety import OutageProxy  # noqa: E402
@@ -666,16 +666,8 @@ def _start_serve(config: Path, env: dict[str, str], port: int, log_file: Path) -
         process = subprocess.Popen([sys.executable, "-m", "ingest_plugin.cli", "serve", "--config", str(config),
                                     "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=stderr,
                                    cwd=REPO)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("serve did not start")
+    wait_healthy(port, lambda: process.poll() is None)
+    return process
 
 
 def read_state(s3, bucket: str) -> BucketState:

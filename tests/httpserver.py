@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import http.client
 import mimetypes
 import ssl
 import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parsedate_to_datetime
@@ -224,3 +226,22 @@ def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return context
+
+
+def wait_healthy(port: int, still_starting: Callable[[], bool], timeout: float = 60) -> None:
+    """Poll ``GET /healthz`` on 127.0.0.1:``port`` until it answers 200; fail when the server gave up
+    (``still_starting()`` turned false) or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        if not still_starting():
+            raise RuntimeError(f"the server on port {port} stopped before it answered /healthz")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server on port {port} did not answer /healthz within {timeout:g} s")
+        time.sleep(0.1)

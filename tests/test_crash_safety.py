@@ -39,7 +39,7 @@ from ingest_plugin.publish.content import content_hash
 from ingest_plugin.publish.s3io import UNREACHABLE_RECHECK_SECONDS
 from ingest_plugin.webhook import sign
 from tests.hostile.contexts import LEAD, TAIL, wordpress_feed
-from tests.httpserver import LoopbackHTTPServer, Route
+from tests.httpserver import LoopbackHTTPServer, Route, wait_healthy
 from tests.pagebuilder import zenger_page
 from tests.s3_fault_proxy import Fault, FaultProxy
 
@@ -240,18 +240,11 @@ def free_port() -> int:
 
 def serve(config: Path, env: dict[str, str], port: int, log_level: str = "INFO") -> Process:
     process = Process(["serve", "--config", str(config), "--port", str(port)], env, log_level)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            pass
-        assert process.popen.poll() is None, "".join(process.stderr_lines)[-2000:]
-        assert time.monotonic() < deadline, "serve did not come up"
-        time.sleep(0.1)
+    try:
+        wait_healthy(port, lambda: process.popen.poll() is None)
+    except RuntimeError as exc:
+        raise AssertionError("".join(process.stderr_lines)[-2000:]) from exc
+    return process
 
 
 def post_job(port: int, article_id: int, secret: str = SECRET) -> tuple[int | None, dict]:
