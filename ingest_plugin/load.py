@@ -1,8 +1,8 @@
 """Stage 1, load: bytes -> NFC text -> one parsed tree, safely.
 
 Decoding follows the browser order (BOM, then the declared charset, then detection), except that bytes which are
-valid UTF-8 are read as UTF-8 even under a declared single-byte charset: a wrong ``iso-8859-1`` declaration is the
-most common cause of mojibake, and real windows-1252 text is practically never valid multi-byte UTF-8.
+UTF-8 are read as UTF-8 even under a declared single-byte charset: a wrong ``iso-8859-1`` declaration is the most
+common cause of mojibake, and real windows-1252 text practically never holds a valid multi-byte UTF-8 sequence.
 Every parser is built once, with external entities, DTD loading and network access off.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import unicodedata
+from html.entities import html5 as HTML_ENTITIES
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,20 @@ _CHARSET_IN_HEADER = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CHARSET_IN_MARKUP = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters and the two noncharacters XML refuses: lxml raises on them, and no reader wants them.
+_UNUSABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff"
+_UNUSABLE_CHARS = re.compile(f"[{_UNUSABLE}]")
+_UNUSABLE_IN_JSON = re.compile(f"[{_UNUSABLE}\ud800-\udfff]")  # a JSON escape may also hold half a surrogate pair
 # What browsers (WHATWG Encoding) decode these labels as.
 _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
                    "l1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254",
                    "iso-8859-11": "cp874", "x-user-defined": "cp1252"}
 _EXCESSIVE_DEPTH = "Excessive depth"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_FEED_ROOT = re.compile(r"<(?:rss|rdf:rdf|feed|item)\b", re.I)
+_WHOLE_DOCUMENT = re.compile(r"\s*<(?:html|!doctype)", re.I)  # what lxml's fragment parser parses as a document
 _PROLOG = re.compile(r"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]|\[.*?\])*>)*", re.S | re.I)
 _MOJIBAKE = re.compile("â€[™œ\x9d“”˜¦¢]|Ã[\x80-\xbf©¨§¡³±¶¼]|Â[\xa0-\xbf]")
+_MOJIBAKE_LEADS = ("â€", "Ã", "Â")
 _LAYOUT_TAGS = re.compile(r"</?(?:div|span|section|font|center)\b[^>]*>", re.I)
 
 
@@ -69,24 +75,25 @@ def load(data: bytes, *, content_type: str | None = None, source_url: str | None
 def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Bytes -> NFC text without control characters. Returns the text and the encoding used."""
     encoding = _bom_encoding(data)
+    text = None
     if encoding is None:
         if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
             raise IngestError(ErrorCode.UNDECODABLE, "the input is binary, not text", stage="load")
-        encoding = _declared_encoding(data, content_type)
-        if _is_utf8(data) and (encoding is None or _is_single_byte(encoding)):
-            encoding = "utf-8"
-        elif encoding is None:
-            encoding = _detected_encoding(data)
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        fallback = _detected_encoding(data)
+        declared = _declared_encoding(data, content_type)
+        if declared is None or declared == "utf-8" or _is_single_byte(declared):
+            text = _utf8_text(data, declared == "utf-8")
+        encoding = "utf-8" if text is not None else declared or _detected_encoding(data)
+    if text is None:
         try:
-            text, encoding = data.decode(fallback), fallback
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise IngestError(ErrorCode.UNDECODABLE, f"the text is not valid {encoding}: {exc}",
-                              stage="load") from None
-    text = _CONTROL_CHARS.sub("", unicodedata.normalize("NFC", _repair_mojibake(text)))
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            fallback = _detected_encoding(data)
+            try:
+                text, encoding = data.decode(fallback), fallback
+            except (UnicodeDecodeError, LookupError) as exc:
+                raise IngestError(ErrorCode.UNDECODABLE, f"the text is not valid {encoding}: {exc}",
+                                  stage="load") from None
+    text = _UNUSABLE_CHARS.sub("", unicodedata.normalize("NFC", _repair_mojibake(text)))
     if not text.strip():
         raise IngestError(ErrorCode.EMPTY_INPUT, "the input holds no text", stage="load")
     return text, encoding
@@ -98,9 +105,19 @@ def read_input(name: str) -> bytes:
 
 
 def parse_html_fragment(markup: str) -> html.HtmlElement:
-    """Parse an HTML fragment (a feed item's or API story's body) into a ``<div>`` holding it."""
-    root = html.fragment_fromstring(markup or "", create_parent="div", parser=HTML_PARSER)
-    return root
+    """Parse an HTML fragment (a feed item's or API story's body) into a ``<div>`` holding it.
+
+    What lxml's ``fragment_fromstring`` does, without its failures: a body that is a whole document keeps what its
+    ``<body>`` holds, and one with no body at all (only a DOCTYPE, only a ``<head>``) gives an empty ``<div>``.
+    """
+    document = markup if _WHOLE_DOCUMENT.match(markup) else f"<html><body>{markup}</body></html>"
+    root = etree.fromstring(document, HTML_PARSER)  # None: nothing but a DOCTYPE
+    body = root.find("body") if root is not None else None
+    holder = html.Element("div")
+    if body is not None:
+        holder.text = body.text if body.text and body.text.strip() else None
+        holder.extend(body)
+    return holder
 
 
 def _c1_as_bytes(error: UnicodeEncodeError) -> tuple[bytes, int]:
@@ -121,8 +138,8 @@ def _repair_mojibake(text: str) -> str:
     Only when the tell-tale sequences are there, and only when the whole text round-trips: a page that merely
     quotes such a sequence, or mixes encodings, is left alone.
     """
-    if not _MOJIBAKE.search(text):
-        return text
+    if not any(lead in text for lead in _MOJIBAKE_LEADS) or not _MOJIBAKE.search(text):
+        return text  # the substring tests cost a fraction of the regex over a whole page, and rarely pass
     try:
         repaired = text.encode("cp1252", errors=_C1_AS_BYTES).decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
@@ -138,26 +155,36 @@ def _bom_encoding(data: bytes) -> str | None:
 
 
 def _declared_encoding(data: bytes, content_type: str | None) -> str | None:
-    label = None
+    label, in_markup = None, False
     if content_type and (match := _CHARSET_IN_HEADER.search(content_type)):
         label = match.group(1)
     elif match := _CHARSET_IN_MARKUP.search(data[:8192]):
-        label = (match.group(1) or match.group(2)).decode("ascii", "replace")
+        label, in_markup = (match.group(1) or match.group(2)).decode("ascii", "replace"), True
     if not label:
         return None
     label = _WHATWG_ALIASES.get(label.lower(), label.lower())
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
     except LookupError:
         return None
+    # A declaration we could read as ASCII is not in UTF-16 or UTF-32, whatever it says (WHATWG reads it as UTF-8).
+    return "utf-8" if in_markup and name.startswith(("utf-16", "utf-32")) else name
 
 
-def _is_utf8(data: bytes) -> bool:
+def _utf8_text(data: bytes, declared_utf8: bool) -> str | None:
+    """The text, when the bytes are UTF-8 (None otherwise).
+
+    A few broken sequences (a truncated download, one pasted windows-1252 byte) do not make a UTF-8 page legacy
+    text: they become U+FFFD, as in a browser, when valid multi-byte characters outnumber them, or when the page
+    declares UTF-8 and holds any. A legacy page (mis)labelled UTF-8 holds none: every non-ASCII byte is invalid.
+    """
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        text = data.decode("utf-8", "replace")
+    invalid = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - invalid
+    return text if valid > invalid or (declared_utf8 and valid) else None
 
 
 def _is_single_byte(encoding: str) -> bool:
@@ -198,36 +225,69 @@ def _kind(text: str, input_format: str | None) -> str:
     head = text.lstrip()[:1]
     if head and head in "{[":
         return "json"
-    lowered = text[_PROLOG.match(text[:1_000_000]).end():][:2048].lower()
-    if re.search(r"<(rss|rdf:rdf|feed|item)\b", lowered) and "<html" not in lowered:
-        return "xml"
-    return "html"
+    # The root element decides: markup an item quotes ("<html" in a CDATA section) says nothing about the input.
+    return "xml" if _FEED_ROOT.match(text, _PROLOG.match(text[:1_000_000]).end()) else "html"
 
 
 def _parse(text: str, kind: str):
     if kind == "json":
         try:
-            return _without_lone_surrogates(json.loads(text))
+            return _usable_strings(json.loads(text))
         except json.JSONDecodeError as exc:
             raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the input is not valid JSON: {exc}", stage="load") from None
         except RecursionError:
             raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the JSON is nested too deeply to be a story",
                               stage="load") from None
+        except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
+            raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the JSON holds a number no story has: {exc}",
+                              stage="load") from None
     if kind == "xml":
         body = _XML_DECLARATION.sub("", text, count=1)
         try:
-            return etree.fromstring(body.encode("utf-8"), XML_PARSER)
+            root = etree.fromstring(body.encode("utf-8"), XML_PARSER)
         except etree.XMLSyntaxError as exc:
             raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the feed is not well-formed XML: {exc}",
                               stage="load") from None
+        if root.getroottree().docinfo.doctype:
+            _entity_references_as_text(root)
+        return root
     return _parse_html(text)
 
 
-def _without_lone_surrogates(value: Any) -> Any:
-    """JSON may escape half a surrogate pair ("\\ud800"); such a string cannot be written as UTF-8, so each one
-    becomes U+FFFD. Walks without recursion: the input decides the depth."""
+def _entity_references_as_text(root: etree._Element) -> None:
+    """Entity references the parser leaves unresolved (it loads no DTD) become the text HTML gives them.
+
+    A feed under the RSS 0.91 DTD uses the HTML entities that DTD declares (``&nbsp;``, ``&copy;``); left as
+    nodes, they would cut a title short at the first one. Any other name stays as written ("&file;"): nothing is
+    read or expanded. One pass per parent element, so many references cost linear time.
+    """
+    for parent in {entity.getparent() for entity in root.iter(etree.Entity)}:
+        pieces, holder = [parent.text or ""], None  # the text goes to parent.text, then to each element's tail
+        for child in list(parent):
+            if isinstance(child, etree._Entity):
+                pieces += (HTML_ENTITIES.get(f"{child.name};", child.text), child.tail or "")
+                parent.remove(child)
+            else:
+                _set_text(parent, holder, "".join(pieces))
+                pieces, holder = [child.tail or ""], child
+        _set_text(parent, holder, "".join(pieces))
+
+
+def _set_text(parent: etree._Element, holder: etree._Element | None, text: str) -> None:
+    if holder is None:
+        parent.text = text or None
+    else:
+        holder.tail = text or None
+
+
+def _usable_strings(value: Any) -> Any:
+    """JSON escapes can carry what :func:`decode` removes from raw text: control characters (lxml refuses them)
+    and half a surrogate pair ("\\ud800", which cannot be written as UTF-8). The first are dropped, each of the
+    second becomes U+FFFD. Walks without recursion: the input decides the depth."""
     def fixed(text: str) -> str:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(text) else text
+        if not _UNUSABLE_IN_JSON.search(text):
+            return text
+        return _UNUSABLE_CHARS.sub("", text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
 
     if isinstance(value, str):
         return fixed(value)
@@ -240,8 +300,8 @@ def _without_lone_surrogates(value: Any) -> Any:
                 node[key] = fixed(item)
             elif isinstance(item, (dict, list)):
                 stack.append(item)
-        if isinstance(node, dict) and any(isinstance(k, str) and _SURROGATE.search(k) for k in node):
-            for key in [k for k in node if _SURROGATE.search(k)]:
+        if isinstance(node, dict) and any(isinstance(k, str) and _UNUSABLE_IN_JSON.search(k) for k in node):
+            for key in [k for k in node if _UNUSABLE_IN_JSON.search(k)]:
                 node[fixed(key)] = node.pop(key)
     return value
 

@@ -436,9 +436,8 @@ def test_reingest_failed_ends_cleanly_when_failed_cannot_be_listed(bucket, site,
 def test_replaying_a_failed_feed_item_keeps_one_record(bucket, site, tmp_path) -> None:
     s3, name, env = bucket
     items = [(7_700_000, "Good Story", LEAD + TAIL)]
-    feed = wordpress_feed(items).replace(b"</channel>", b"<item><description>A loose paragraph of a story the "
-                                                        b"partner sent without any title.</description></item>"
-                                                        b"</channel>")
+    feed = wordpress_feed(items).replace(b"</channel>", b"<item><title>Empty Story</title><description>"
+                                                        b"</description></item></channel>")  # not_an_article
     site.routes["/feed/"] = Route(feed, content_type="application/rss+xml")
     config = write_config(tmp_path / "ingest.toml", site)
     Process(["run", "--config", str(config)], env).finish()

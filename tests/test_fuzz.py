@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -49,47 +48,19 @@ fuzz = settings(
 )
 
 
-# Open parser bugs this fuzzer found, each with an xfail(strict) regression test in tests/test_hostile.py. An input
-# that can trigger one is exempt from that one check only, so the short CI run stays green while the bug is open
-# and everything else is still checked; delete the exemption together with the xfail mark when the bug is fixed.
-_RAW_TEXT_OR_SPLIT_TAG = re.compile(rb"(?:<|&lt;|&#0*60;?|&#x0*3c;?)/?(?:noscript|xmp|title|textarea|iframe|noembed|"
-                                    rb"noframes|plaintext|style|script)|<<|&lt;<|<\?|&lt;\?", re.I)
-_HTML_IN_PROLOG = re.compile(rb"<html", re.I)
-
-
-_KNOWN_UNEXPECTED = (
-    "XML compatible",  # test_control_characters_in_a_json_story_cost_nothing
-    "Document is empty",  # test_a_body_that_is_only_a_doctype_gets_a_coded_error
-    "Exceeds the limit",  # json/benzinga-api-huge-integer.json in tests/hostile/expected.json
-)
-
-
-def _known_unexpected(event: dict) -> bool:
-    return any(text in str(event.get("detail", "")) for text in _KNOWN_UNEXPECTED)
-
-
-def _known_bug(data: bytes, check_name: str) -> bool:
-    if check_name == "text":  # test_markup_hidden_in_raw_text_or_split_tags_never_reaches_a_plain_text_field
-        return bool(_RAW_TEXT_OR_SPLIT_TAG.search(data))
-    if check_name == "items":  # test_a_feed_quoting_html_in_its_first_item_is_still_a_feed
-        return bool(_HTML_IN_PROLOG.search(data[:8192]))
-    return False
-
-
 def check(data: bytes, *, items: int | None = None, **options) -> list:
     """Parse ``data`` and hold every outcome to the promises above; return the results."""
     with capture_logs() as events:
         results = list(parse_items(data, input_name="fuzz", **options))
     assert results
-    kinds = ("html", "url") if _known_bug(data, "text") else ("html", "url", "text")
     for result in results:
         if result.error is not None:
             assert result.error.code in set(ErrorCode) and result.error.input.startswith("fuzz")
         else:
             assert problems(result.document) == []
-            assert document_problems(result.document, kinds) == [], result.input_name
-    assert [e for e in events if e["event"] == "unexpected_parse_error" and not _known_unexpected(e)] == []
-    if items is not None and not _known_bug(data, "items"):
+            assert document_problems(result.document) == [], result.input_name
+    assert [e for e in events if e["event"] == "unexpected_parse_error"] == []
+    if items is not None:
         assert len(results) == max(items, 1)
     assert sum(len(json.dumps(r.document)) for r in results if r.ok) <= 8 * len(data) + 64_000
     return results

@@ -4,7 +4,7 @@ import unicodedata
 import pytest
 
 from ingest_plugin.errors import ErrorCode, IngestError
-from ingest_plugin.load import load
+from ingest_plugin.load import load, parse_html_fragment
 
 TEXT = "Café “Le Quai” — déjà vu"
 
@@ -102,3 +102,78 @@ def test_mojibake_saved_by_the_source_is_repaired():
 def test_text_that_only_quotes_a_mojibake_sequence_is_left_alone():
     page = "<html><body><p>The sequence “â€™” is mojibake for ’ — a known trap.</p></body></html>"
     assert "“â€™”" in load(page.encode("utf-8")).text
+
+
+@pytest.mark.parametrize("declaration", ['<meta charset="utf-16">', '<meta charset="UTF-16LE">',
+                                         '<meta http-equiv="Content-Type" content="text/html; charset=utf-16be">'])
+def test_a_utf16_declaration_readable_as_ascii_means_utf8(declaration):
+    """Regression: the page was decoded as UTF-16 (garbage); WHATWG reads such a declaration as UTF-8."""
+    loaded = load(_page(declaration).encode("utf-8"))
+    assert TEXT in loaded.text and loaded.encoding == "utf-8"
+
+
+@pytest.mark.parametrize("declaration", ['<meta charset="utf-8">', '<meta charset="iso-8859-1">', ""])
+def test_one_broken_sequence_does_not_make_a_utf8_page_legacy_text(declaration):
+    """Regression: one invalid byte made the whole page windows-1252 (mojibake in every accented word)."""
+    data = _page(declaration).encode("utf-8") + "<p>the caf".encode() + b"\xe9 owner</p>"
+    loaded = load(data)
+    assert TEXT in loaded.text and "the caf\ufffd owner" in loaded.text and loaded.encoding == "utf-8"
+
+
+def test_a_windows1252_page_labelled_utf8_is_still_read_as_windows1252():
+    loaded = load(_page('<meta charset="utf-8">').encode("cp1252"))
+    assert TEXT in loaded.text and "\ufffd" not in loaded.text
+
+
+def test_overlong_utf8_never_decodes_to_a_less_than_sign():
+    data = _page('<meta charset="utf-8">').encode("utf-8") + b"<p>\xc0\xbcscript\xc0\xbe</p>"
+    loaded = load(data)
+    assert TEXT in loaded.text and "\ufffd\ufffdscript\ufffd\ufffd" in loaded.text
+
+
+@pytest.mark.parametrize("feed", [
+    '<rss version="2.0"><channel><item><title>T</title><description><![CDATA[<html><body>x]]></description></item>'
+    "</channel></rss>",
+    '<?xml version="1.0"?>\n<!-- cached -->\n<rss version="2.0"><channel><title>Page &lt;html&gt;</title>'
+    "</channel></rss>",
+])
+def test_the_root_element_makes_a_feed_whatever_its_items_quote(feed):
+    """Regression: '<html' anywhere in the first 2 KB (an item's CDATA) made the feed an HTML page."""
+    assert load(feed.encode()).kind == "xml"
+
+
+def test_a_page_that_mentions_a_feed_element_is_html():
+    assert load(b"<p>Subscribe: copy the <rss> address into your reader.</p>").kind == "html"
+
+
+def test_entities_of_the_rss_091_dtd_become_text():
+    """Regression: ``&nbsp;`` left unresolved (no DTD is loaded) cut the title short at the first one."""
+    feed = ('<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+            '"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel><item>'
+            "<title>Caf&eacute; &amp; Bar&nbsp;Prices &copy; &unknown; <b/>2024</title></item></channel></rss>")
+    assert load(feed.encode()).tree.findtext("channel/item/title") == "Café & Bar\xa0Prices © &unknown; "
+
+
+def test_a_json_number_too_long_to_convert_is_a_coded_error():
+    """Regression: an integer over 4,300 digits raised ValueError out of load()."""
+    with pytest.raises(IngestError) as caught:
+        load(b'[{"id": ' + b"9" * 5000 + b"}]")
+    assert caught.value.code == ErrorCode.NOT_AN_ARTICLE
+
+
+def test_json_escapes_cannot_bring_back_control_characters():
+    """Regression: "\\b" or "\\u000b" in a story reached lxml, which refuses them (ValueError)."""
+    story = load(b'[{"title": "Ford\\b Sinks\\u000b", "body": "<p>x\\u001f y\\uffff</p>", "\\u0007id": "\\ud800"}]')
+    assert story.tree == [{"title": "Ford Sinks", "body": "<p>x y</p>", "id": "\ufffd"}]
+
+
+@pytest.mark.parametrize("markup", ["<!DOCTYPE html>", "<!DOCTYPE", "<html></html>", "<html><head><title>x</title>"])
+def test_a_fragment_with_no_body_parses_to_an_empty_div(markup):
+    """Regression: lxml's fragment parser raised ParserError('Document is empty') or an AssertionError."""
+    root = parse_html_fragment(markup)
+    assert root.tag == "div" and len(root) == 0 and not root.text
+
+
+def test_a_fragment_keeps_what_a_whole_document_body_holds():
+    root = parse_html_fragment("<!DOCTYPE html><html><head><title>t</title></head><body>Lead <p>Text</p></body>")
+    assert root.text == "Lead " and [p.text for p in root] == ["Text"]

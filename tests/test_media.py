@@ -3,6 +3,7 @@ import pytest
 
 from ingest_plugin.extract.media import lift_pictures, lift_tweets, normalise_credit, split_caption_credit
 from ingest_plugin.load import parse_html_fragment
+from ingest_plugin.text import web_url
 
 
 @pytest.mark.parametrize("caption, expected", [
@@ -57,3 +58,36 @@ def test_tweet_variants_become_placeholders():
         ("tweet-1", "https://twitter.com/SpokespersonCHN/status/1670334346735198208", "@SpokespersonCHN"),
         ("tweet-2", "https://x.com/Spok/status/99", "@Spok")]
     assert len(body.xpath("//*[@data-association]")) == 2 and len(body.xpath("//blockquote")) == 1
+
+
+@pytest.mark.parametrize("url, base, expected", [
+    ("https://cdn.example.com/a b.jpg", None, "https://cdn.example.com/a%20b.jpg"),
+    ("https://cdn.example.com/ü.jpg?w=1 2#x y", None, "https://cdn.example.com/%C3%BC.jpg?w=1%202#x%20y"),
+    ('https://cdn.example.com/a.jpg" onerror="x', None, "https://cdn.example.com/a.jpg%22%20onerror=%22x"),
+    ("https://cdn.example.com/it's<b>|^%zz%20.jpg", None, "https://cdn.example.com/it%27s%3Cb%3E%7C%5E%25zz%20.jpg"),
+    ("https://Bücher.example:8443/a.jpg", None, "https://xn--bcher-kva.example:8443/a.jpg"),
+    ("https://user:secret@cdn.example.com\\a.jpg", None, "https://cdn.example.com/a.jpg"),
+    (" /u/a.jpg ", "https://www.zenger.news/2024/x/", "https://www.zenger.news/u/a.jpg"),
+    ("//cdn.example.com/a.jpg", "https://www.zenger.news/", "https://cdn.example.com/a.jpg"),
+    ("//cdn.example.com/a.jpg", None, None), ("/u/a.jpg", None, None), ("javascript:alert(1)", None, None),
+    ("data:image/png;base64,iVBORw0KGgo=", None, None), ("mailto:a@example.com", None, None),
+    ("https://localhost/a.jpg", None, None), ("http://[::1", None, None), ("https://a b.example/x.jpg", None, None),
+    ("https://cdn.example.com:99x/a.jpg", None, None),
+])
+def test_web_url_is_what_a_browser_requests_or_none(url, base, expected):
+    assert web_url(url, base) == expected
+
+
+def test_a_picture_with_a_sloppy_url_is_kept_percent_encoded():
+    """Regression: a space, a quote or a non-ASCII character in a picture URL failed the whole article."""
+    body = parse_html_fragment(
+        '<figure class="wp-block-image"><img src="https://wpcdn.zenger.news/u/Zürich 1.jpg" width="800" '
+        'height="600"><figcaption>Zürich. JANE DOE</figcaption></figure>'
+        '<figure class="wp-block-image"><img src="/u/Genève.jpg" srcset="/u/Genève-300.jpg 300w, '
+        '/u/Genève-2048.jpg 2048w" width="800" height="600"></figure>'
+        '<p><img src="https://no host/x.jpg" width="800" height="600"></p>')
+    pictures = lift_pictures(body, "https://www.zenger.news/2024/06/05/story/")
+    assert [(p.href, p.width, p.caption) for p in pictures] == [
+        ("https://wpcdn.zenger.news/u/Z%C3%BCrich%201.jpg", 800, "Zürich."),
+        ("https://www.zenger.news/u/Gen%C3%A8ve-2048.jpg", 2048, None)]
+    assert len(body.xpath("//img")) == 0

@@ -6,14 +6,14 @@ where it stood, so the CMS can render it in place from the structured data.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from ..model import Picture, Tweet
 from ..names import name_case
-from ..text import clean, is_web_url
+from ..text import clean, web_url
 from .body import BLOCK_TAGS
 
 _TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
@@ -137,7 +137,8 @@ def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_u
             caption, credit = _caption_and_credit(holder)
             return Picture(name="featured", href=href, caption=caption, credit=credit, width=width, height=height,
                            alt=clean(img.get("alt")) or None, featured=True)
-    return Picture(name="featured", href=urljoin(base_url or "", image_url), featured=True)
+    # An unusable URL leaves an empty href: the pipeline publishes only http(s) pictures.
+    return Picture(name="featured", href=web_url(image_url, base_url) or "", featured=True)
 
 
 def same_image(a: str, b: str) -> bool:
@@ -174,10 +175,10 @@ def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | Non
     usable = []
     for size, rank, url in candidates:
         url = clean(url)
-        if not _IMAGE_PATH.search(urlsplit(url).path) and not url.lower().startswith(("http:", "https:", "//")):
+        if not url.lower().startswith(("http:", "https:", "//")) and not _IMAGE_PATH.search(urlsplit(url).path):
             continue  # "src=x": a relative link to no image at all
-        url = urljoin(base_url or "", url)
-        if is_web_url(url) and urlsplit(url).scheme != "mailto" and not _PLACEHOLDER_SRC.search(url):
+        url = web_url(url, base_url)
+        if url is not None and not _PLACEHOLDER_SRC.search(url):
             usable.append((size, rank, url))
     if not usable:
         return None, None, None

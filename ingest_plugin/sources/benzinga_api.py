@@ -12,7 +12,7 @@ from ..errors import ErrorCode, IngestError
 from ..extract.body import paragraphize, strip_chrome
 from ..load import parse_html_fragment
 from ..model import Draft, Loaded, Picture, Ticker
-from ..text import canonical_url, clean, parse_datetime
+from ..text import canonical_url, clean, parse_datetime, web_url
 
 _IMAGE_SIZES = ("large", "original", "small", "thumb")
 _URLISH = re.compile(r"^\s*https?://\S+\s*$")
@@ -96,7 +96,8 @@ def _tickers(story: dict) -> list[Ticker]:
 def _featured(images: Any) -> list[Picture]:
     if not isinstance(images, list):
         return []
-    by_size = {clean(i.get("size")): clean(i.get("url")) for i in images if isinstance(i, dict) and i.get("url")}
+    by_size = {clean(i.get("size")): url for i in images
+               if isinstance(i, dict) and (url := web_url(clean(i.get("url"))))}
     for size in _IMAGE_SIZES:
         if by_size.get(size):
             return [Picture(href=by_size[size], featured=True)]

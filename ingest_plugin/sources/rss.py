@@ -8,10 +8,11 @@ from typing import Callable, Iterator
 from lxml import etree
 
 from .. import partners
+from ..errors import ErrorCode, IngestError
 from ..extract.body import paragraphize, strip_chrome, strip_yoast_footer
 from ..load import parse_html_fragment
 from ..model import Draft, Loaded, Picture
-from ..text import canonical_url, clean, parse_datetime
+from ..text import canonical_url, clean, parse_datetime, web_url
 
 NS = {"content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/",
       "media": "http://search.yahoo.com/mrss/"}
@@ -41,6 +42,9 @@ def read(loaded: Loaded) -> Iterator[tuple[bytes, Callable[[], Draft]]]:
 
 
 def _item_draft(item: etree._Element, channel_profile, wordpress: bool) -> Draft:
+    headline = clean(item.findtext("title"))
+    if not headline:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the feed item has no title", stage="extract")
     link = canonical_url(item.findtext("link"))
     guid = clean(item.findtext("guid"))
     encoded = item.findtext("content:encoded", namespaces=NS)
@@ -52,11 +56,11 @@ def _item_draft(item: etree._Element, channel_profile, wordpress: bool) -> Draft
     profile = partners.partner_for_url(link) or channel_profile or partners.detect_partner(
         (guid,), (), lambda: clean(body.text_content()))
     creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
-    images = [clean(m.get("url")) for m in _MEDIA_IMAGE(item)]
+    images = [url for m in _MEDIA_IMAGE(item) if (url := web_url(clean(m.get("url"))))]
     return Draft(
         partner=profile,
         input_format="wordpress-rss" if wordpress or encoded is not None else f"{profile.key}-rss",
-        headline=clean(item.findtext("title")) or None,
+        headline=headline,
         body=body,
         summary=excerpt or None,
         byline_candidates=[("dc:creator", c) for c in creators],
