@@ -14,7 +14,7 @@ from typing import TextIO
 
 from . import log
 from .config import ConfigError, load_config
-from .core import RunSummary, ingest_inputs, publish_documents
+from .core import Outcome, RunSummary, ingest_inputs, publish_documents
 from .publish import Publisher, Status, ensure_bucket
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -68,16 +68,17 @@ def add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    return _run(args, lambda publisher: ingest_inputs(
-        args.inputs, publisher, source_url=args.source_url, force=args.force, dry_run=args.dry_run))  # fmt: skip
+    return _run(args, lambda publisher, on_outcome: ingest_inputs(
+        args.inputs, publisher, source_url=args.source_url, force=args.force, dry_run=args.dry_run,
+        on_outcome=on_outcome))  # fmt: skip
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    return _run(args, lambda publisher: publish_documents(
-        args.documents, publisher, force=args.force, dry_run=args.dry_run))  # fmt: skip
+    return _run(args, lambda publisher, on_outcome: publish_documents(
+        args.documents, publisher, force=args.force, dry_run=args.dry_run, on_outcome=on_outcome))  # fmt: skip
 
 
-def _run(args: argparse.Namespace, work: Callable[[Publisher], RunSummary]) -> int:
+def _run(args: argparse.Namespace, work: Callable[[Publisher, Callable[[Outcome], None]], RunSummary]) -> int:
     try:
         settings = load_config(args.config).s3()
     except ConfigError as exc:
@@ -89,30 +90,47 @@ def _run(args: argparse.Namespace, work: Callable[[Publisher], RunSummary]) -> i
             ensure_bucket(publisher.client, settings)
         except Exception as exc:  # an unreachable S3 is no reason to stop: the run spools what it cannot write
             log.get_logger().error("create_bucket_failed", bucket=settings.bucket, error=str(exc))
-    summary = work(publisher)
-    print_summary(summary)
+    printer = SummaryPrinter(dry_run=args.dry_run)
+    summary = work(publisher, printer.item)  # items are printed as they are done: a long run keeps none of them
+    printer.run(summary)
     return summary.exit_code
 
 
-def print_summary(summary: RunSummary, out: TextIO | None = None) -> None:
+class SummaryPrinter:
     """JSON Lines when ``out`` is not a terminal; otherwise one line per article that changed or failed, then
     the counts."""
-    out = out or sys.stdout
-    if not out.isatty():
-        for outcome in summary.outcomes:
-            out.write(json.dumps({"event": "item", **outcome.to_dict()}, ensure_ascii=False) + "\n")
-        record = {k: v for k, v in summary.record().items() if k != "failures"}  # the item lines carry them
-        out.write(json.dumps({"event": "run", **record, "dry_run": summary.dry_run}) + "\n")
-        return
-    for outcome in summary.outcomes:
+
+    def __init__(self, *, dry_run: bool, out: TextIO | None = None) -> None:
+        self.dry_run = dry_run
+        self.out = out or sys.stdout
+        self.json = not self.out.isatty()
+
+    def item(self, outcome: Outcome) -> None:
+        if self.json:
+            self.out.write(json.dumps({"event": "item", **outcome.to_dict()}, ensure_ascii=False) + "\n")
+            return
         if outcome.status is Status.UNCHANGED:
-            continue
+            return
         label = str(outcome.status)
-        if summary.dry_run:
+        if self.dry_run:
             label = "would fail" if outcome.status is Status.FAILED else f"would be {label}"
         why = f"  {outcome.error.code}: {outcome.error.message}" if outcome.error else ""
-        out.write(f"  {label:<9} {outcome.input}  {outcome.key or ''}{why}\n")
-    counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items() if n)
-    note = " (dry run: nothing written)" if summary.dry_run else ""
-    verdict = "ok" if summary.ok else "FAILED"
-    out.write(f"run {summary.run_id}: {verdict}, {len(summary.outcomes)} items: {counts or 'none'}{note}\n")
+        self.out.write(f"  {label:<9} {outcome.input}  {outcome.key or ''}{why}\n")
+
+    def run(self, summary: RunSummary) -> None:
+        if self.json:
+            record = {k: v for k, v in summary.record().items() if k != "failures"}  # the item lines carry them
+            self.out.write(json.dumps({"event": "run", **record, "dry_run": summary.dry_run}) + "\n")
+            return
+        counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items() if n)
+        note = " (dry run: nothing written)" if summary.dry_run else ""
+        verdict = "ok" if summary.ok else "FAILED"
+        self.out.write(f"run {summary.run_id}: {verdict}, {summary.items} items: {counts or 'none'}{note}\n")
+
+
+def print_summary(summary: RunSummary, out: TextIO | None = None) -> None:
+    """The output of a run that kept its outcomes (``keep_outcomes``): each item, then the run."""
+    printer = SummaryPrinter(dry_run=summary.dry_run, out=out)
+    for outcome in summary.outcomes or ():
+        printer.item(outcome)
+    printer.run(summary)

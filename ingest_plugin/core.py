@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,22 +66,33 @@ class Outcome:
 
 @dataclass
 class RunSummary:
+    """What a run did, in memory that does not grow with the items: counts, and the failures (the run record lists
+    each). Every outcome is kept only when the run is asked to (``outcomes``), for bounded runs that look back at
+    their items; a long run streams them to ``on_outcome`` instead (see :func:`ingest_items`)."""
+
     run_id: str
     trigger: str
     started_at: str
     dry_run: bool = False
     finished_at: str | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-    flushed: int = 0  # how many of the outcomes were items flushed from the spool
+    # items per outcome, every outcome listed (zeros too), so records always have the same shape
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(map(str, Status), 0))
+    items: int = 0
+    failures: list[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] | None = None  # every outcome in order, when kept
+    flushed: int = 0  # how many of the items were flushed from the spool
 
-    @property
-    def counts(self) -> dict[str, int]:
-        """Items per outcome, every outcome listed (zeros too), so records always have the same shape."""
-        return {str(status): sum(o.status is status for o in self.outcomes) for status in Status}
+    def add(self, outcome: Outcome) -> None:
+        self.items += 1
+        self.counts[str(outcome.status)] += 1
+        if not outcome.ok:
+            self.failures.append(outcome)
+        if self.outcomes is not None:
+            self.outcomes.append(outcome)
 
     @property
     def ok(self) -> bool:
-        return all(outcome.ok for outcome in self.outcomes)
+        return not self.failures
 
     @property
     def exit_code(self) -> int:
@@ -96,9 +107,9 @@ class RunSummary:
             "finished_at": self.finished_at,
             "ok": self.ok,
             "counts": self.counts,
-            "items": len(self.outcomes),
+            "items": self.items,
             "flushed_from_spool": self.flushed,
-            "failures": [o.to_dict() for o in self.outcomes if not o.ok],
+            "failures": [o.to_dict() for o in self.failures],
         }
 
 
@@ -175,9 +186,8 @@ def _publishable(item: ItemResult) -> tuple[dict[str, Any], str, str]:
     return item.document, item.partner, item.article_key
 
 
-def flush_spool(publisher: Publisher, run_id: str) -> list[Outcome]:
+def flush_spool(publisher: Publisher, run_id: str) -> Iterator[Outcome]:
     """Replay what earlier runs spooled, oldest first; stop at the first sign that S3 is still unreachable."""
-    outcomes = []
     for entry in publisher.spool.entries():
         if publisher.bucket.unreachable:
             break
@@ -192,8 +202,7 @@ def flush_spool(publisher: Publisher, run_id: str) -> list[Outcome]:
         outcome = ingest_one(spooled.item, publisher, force=spooled.force, cancel=spooled.cancel, run_id=run_id)
         if outcome.status is not Status.SPOOLED:
             publisher.spool.remove(entry)
-        outcomes.append(outcome)
-    return outcomes
+        yield outcome
 
 
 def ingest_items(
@@ -204,15 +213,28 @@ def ingest_items(
     force: bool = False,
     cancel: bool = False,
     dry_run: bool = False,
+    keep_outcomes: bool = False,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> RunSummary:
-    """One run: flush the spool, ingest each item in isolation, then write the run record (spooled if need be)."""
-    run = RunSummary(log.bind_run(trigger), trigger, utc_now("milliseconds"), dry_run=dry_run)
+    """One run: flush the spool, ingest each item in isolation, then write the run record (spooled if need be).
+
+    ``on_outcome`` sees each outcome as it happens (flushed items first); ``keep_outcomes`` keeps them all in the
+    summary, which only a run with a bounded number of items should ask for.
+    """
+    run = RunSummary(log.bind_run(trigger), trigger, utc_now("milliseconds"), dry_run=dry_run,
+                     outcomes=[] if keep_outcomes else None)  # fmt: skip
+
+    def add(outcome: Outcome) -> None:
+        run.add(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
     if not dry_run:
-        run.outcomes.extend(flush_spool(publisher, run.run_id))
-        run.flushed = len(run.outcomes)
+        for outcome in flush_spool(publisher, run.run_id):
+            add(outcome)
+        run.flushed = run.items
     for item in items:
-        run.outcomes.append(ingest_one(item, publisher, force=force, cancel=cancel, dry_run=dry_run,
-                                       run_id=run.run_id))
+        add(ingest_one(item, publisher, force=force, cancel=cancel, dry_run=dry_run, run_id=run.run_id))
     run.finished_at = utc_now("milliseconds")
     logger = log.get_logger()
     logger.info("run_finished", ok=run.ok, counts=run.counts, flushed=run.flushed, dry_run=dry_run)
@@ -250,9 +272,12 @@ def ingest_inputs(
     force: bool = False,
     dry_run: bool = False,
     trigger: str = "manual",
+    **run_options: Any,
 ) -> RunSummary:
-    """Parse partner inputs (pages, feeds, API payloads) and publish every article in them, as one run."""
-    return ingest_items(_parsed(inputs, source_url), publisher, trigger=trigger, force=force, dry_run=dry_run)
+    """Parse partner inputs (pages, feeds, API payloads) and publish every article in them, as one run
+    (``run_options``: those of :func:`ingest_items`)."""
+    return ingest_items(_parsed(inputs, source_url), publisher, trigger=trigger, force=force, dry_run=dry_run,
+                        **run_options)
 
 
 def document_identity(document: dict[str, Any]) -> tuple[str, str]:
@@ -297,6 +322,9 @@ def publish_documents(
     force: bool = False,
     dry_run: bool = False,
     trigger: str = "manual",
+    **run_options: Any,
 ) -> RunSummary:
-    """Publish already-parsed ninjs documents (JSON Lines, ``-`` for standard input) as one run."""
-    return ingest_items(_documents(jsonl_path), publisher, trigger=trigger, force=force, dry_run=dry_run)
+    """Publish already-parsed ninjs documents (JSON Lines, ``-`` for standard input) as one run
+    (``run_options``: those of :func:`ingest_items`)."""
+    return ingest_items(_documents(jsonl_path), publisher, trigger=trigger, force=force, dry_run=dry_run,
+                        **run_options)

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Bucket {BUCKET}: {'created' if created else 'already there (from an earlier run)'}")
         print(f"Ingesting {len(samples)} sample files: {', '.join(str(p) for p in samples)}")
         before = _listing(publisher)
-        summary = ingest_inputs(samples, publisher, trigger="demo")
+        summary = ingest_inputs(samples, publisher, trigger="demo", keep_outcomes=True)
         after = _listing(publisher)
         written = sorted(key for key, stamp in after.items() if before.get(key) != stamp)
         counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items() if n)

@@ -430,9 +430,6 @@ def test_reingest_failed_ends_cleanly_when_failed_cannot_be_listed(bucket, site,
     assert after == before, "a replay that could not read failed/ changed it"
 
 
-@pytest.mark.xfail(strict=True, reason="reingest --failed parses a failed feed item on its own, without the feed's "
-                                       "channel: an item whose partner came from the channel fails as "
-                                       "unknown_partner under a second failed/ record, and names grow '#1#1'")
 def test_replaying_a_failed_feed_item_keeps_one_record(bucket, site, tmp_path) -> None:
     s3, name, env = bucket
     items = [(7_700_000, "Good Story", LEAD + TAIL)]

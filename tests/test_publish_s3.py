@@ -52,7 +52,7 @@ def test_if_match_on_a_missing_key_is_a_refusal_on_both_servers(publisher):
     assert bucket.put("k.json", b"{}", if_match=stored.etag) is Put.REFUSED
 
 
-def test_first_ingest_then_unchanged_rerun_costs_one_get_and_no_write(publisher, request_counter):
+def test_first_ingest_then_unchanged_rerun_costs_one_head_and_no_write(publisher, request_counter):
     item = make_item()
     first = ingest_one(item, publisher)
     assert (first.status, first.version, first.key) == (Status.CREATED, 1, "articles/zenger/1/v1.json")
@@ -62,12 +62,13 @@ def test_first_ingest_then_unchanged_rerun_costs_one_get_and_no_write(publisher,
     assert head["ContentType"] == "application/json"
     assert head["ChecksumSHA256"] == checksum_sha256(body)
     assert head["Metadata"] == {"content-sha256": content_hash(item.document), "version": "1",
+                                "first-created": "2024-03-12T16:00:00Z", "version-created": "2024-03-12T16:40:00Z",
                                 "source-url": "https://www.zenger.news/story/"}  # fmt: skip
     before = snapshot(publisher)
     counter = request_counter(publisher.client)
     again = ingest_one(make_item(make_document(versionCreated="2030-01-01T00:00:00Z")), publisher)
     assert (again.status, again.version) == (Status.UNCHANGED, 1)
-    assert counter.sent == {("GET", "articles/zenger/1/current.json"): 1}
+    assert counter.sent == {("HEAD", "articles/zenger/1/current.json"): 1}
     assert snapshot(publisher) == before
 
 
@@ -164,8 +165,9 @@ def test_samples_twice_second_run_writes_no_article(make_publisher, s3_server, r
     counter = request_counter(publisher.client)
     second = ingest_inputs(SAMPLES, publisher)
     assert second.ok and second.counts["unchanged"] == 6 and snapshot(publisher) == before
-    one_get_each = {("GET", key.replace("/v1.json", "/current.json")): 1 for key in before if key.endswith("/v1.json")}
-    assert {k: n for k, n in counter.sent.items() if k[1].startswith("articles/")} == one_get_each
+    one_head_each = {("HEAD", key.replace("/v1.json", "/current.json")): 1
+                     for key in before if key.endswith("/v1.json")}  # fmt: skip
+    assert {k: n for k, n in counter.sent.items() if k[1].startswith("articles/")} == one_head_each
     latest = get_json(publisher, "runs/latest.json")
     assert latest["last_success"]["run_id"] == second.run_id == latest["last_attempt"]["run_id"]
 
@@ -226,3 +228,51 @@ def test_a_missing_bucket_is_an_error_not_a_missing_article(make_publisher, s3_s
     publisher = make_publisher(s3_server.endpoint_url, bucket="never-created-bucket")
     outcome = ingest_one(make_item(), publisher)
     assert outcome.status is Status.SPOOLED and "NoSuchBucket" in outcome.error.message
+
+
+def test_an_update_costs_a_head_and_two_puts_and_keeps_the_first_times(publisher, request_counter):
+    """The times a next version keeps or compares travel as metadata: an update reads no body."""
+    ingest_one(make_item(), publisher)
+    counter = request_counter(publisher.client)
+    outcome = ingest_one(make_item(make_document(body="<p>Corrected.</p>")), publisher)
+    assert (outcome.status, outcome.version) == (Status.UPDATED, 2)
+    assert counter.sent == {("HEAD", "articles/zenger/1/current.json"): 1, ("PUT", "articles/zenger/1/v2.json"): 1,
+                            ("PUT", "articles/zenger/1/current.json"): 1}  # fmt: skip
+    v2 = get_json(publisher, "articles/zenger/1/v2.json")
+    assert v2["firstCreated"] == "2024-03-12T16:00:00Z" and v2["versionCreated"] > "2024-03-12T16:40:00Z"
+    meta = publisher.client.head_object(Bucket=publisher.settings.bucket, Key="articles/zenger/1/current.json")
+    assert meta["Metadata"]["version-created"] == v2["versionCreated"]
+
+
+def test_a_current_copy_without_times_in_its_metadata_is_read_in_full(publisher):
+    """A current.json written before the times were metadata: its body gives them, and nothing is lost."""
+    v1 = make_document(firstCreated="2020-01-01T00:00:00Z")
+    legacy = {"content-sha256": content_hash(v1), "version": "1"}
+    for key in ("articles/zenger/1/v1.json", "articles/zenger/1/current.json"):
+        publisher.bucket.put(key, to_bytes(v1), metadata=legacy, if_none_match=True)
+    assert ingest_one(make_item(v1), publisher).status is Status.UNCHANGED
+    outcome = ingest_one(make_item(make_document(body="<p>Changed.</p>")), publisher)
+    assert (outcome.status, outcome.version) == (Status.UPDATED, 2)
+    assert get_json(publisher, "articles/zenger/1/current.json")["firstCreated"] == "2020-01-01T00:00:00Z"
+
+
+def test_puts_carry_our_own_sha256_and_no_expect_handshake(publisher):
+    sent = []
+    publisher.client.meta.events.register("before-send.s3", lambda request, **_: sent.append(request.headers))
+    body = b'{"a": 1}'
+    publisher.bucket.put("k.json", body)
+    assert sent[0]["x-amz-checksum-sha256"] in (checksum_sha256(body), checksum_sha256(body).encode())
+    assert "Expect" not in sent[0]
+
+
+def test_a_run_keeps_counts_and_failures_and_streams_each_outcome(make_publisher, s3_server, tmp_path):
+    publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
+    seen = []
+    summary = ingest_inputs([*SAMPLES[:2], tmp_path / "missing.html"], publisher, on_outcome=seen.append)
+    created = summary.counts["created"]
+    assert summary.outcomes is None and created >= 2 and summary.items == len(seen) == created + 1
+    assert [str(o.status) for o in seen] == ["created"] * created + ["failed"]
+    assert [o.input for o in summary.failures] == [str(tmp_path / "missing.html")]
+    assert summary.record()["failures"][0]["error"]["code"] == "fetch_failed"
+    kept = ingest_inputs(SAMPLES[:2], publisher, keep_outcomes=True)
+    assert [str(o.status) for o in kept.outcomes] == ["unchanged"] * created

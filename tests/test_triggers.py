@@ -242,10 +242,11 @@ def test_webhook_urls_outside_the_allow_list_are_refused(env, webhook, url):
     assert keys(env, "articles/") == []
 
 
-def test_runs_are_bounded_and_a_quiet_partner_raises_an_alert(env, config, capsys, aws_env):
+def test_runs_are_bounded_and_a_quiet_partner_raises_an_alert(env, config, aws_env):
     from datetime import datetime, timedelta, timezone
 
-    from ingest_plugin import log
+    from structlog.testing import capture_logs
+
     from ingest_plugin.config import load_config
     from ingest_plugin.publish import Publisher
     from ingest_plugin.triggers.cron import run_feeds
@@ -253,13 +254,12 @@ def test_runs_are_bounded_and_a_quiet_partner_raises_an_alert(env, config, capsy
     config.write_text(config.read_text().replace("[limits]", "[limits]\nmax_items_per_run = 2"))
     settings = load_config(config, {k: v for k, v in env[0].items() if not k.startswith("_")})
     publisher = Publisher(settings.s3())
-    log.configure("INFO", json=True)
     first = run_feeds(settings, publisher)
     assert [str(o.status) for o in first.outcomes] == ["created", "created"]
     second = run_feeds(settings, publisher)  # the item left over by the bound, and nothing twice
     assert [str(o.status) for o in second.outcomes] == ["created"]
-    capsys.readouterr()
     later = datetime.now(timezone.utc) + timedelta(hours=settings.quiet_partner_hours + 1)
-    assert run_feeds(settings, publisher, now=later).outcomes == []
-    alerts = [json.loads(line) for line in capsys.readouterr().err.splitlines() if '"partner_quiet"' in line]
+    with capture_logs() as events:  # not capsys: a logger configured onto a captured stream outlives the test
+        assert run_feeds(settings, publisher, now=later).outcomes == []
+    alerts = [event for event in events if event["event"] == "partner_quiet"]
     assert len(alerts) == 1 and alerts[0]["partner"] == "zenger" and alerts[0]["alert"] is True

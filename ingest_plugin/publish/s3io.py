@@ -22,7 +22,6 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError,
 
 from ..errors import ErrorCode, IngestError
 
-
 UNREACHABLE_RECHECK_SECONDS = 5.0
 
 
@@ -56,8 +55,31 @@ class Stored:
     def content_hash(self) -> str | None:
         return self.metadata.get("content-sha256")
 
+    @property
+    def stamps(self) -> dict[str, str] | None:
+        """The version's ``firstCreated`` and ``versionCreated``, all a next version needs from it: from the
+        metadata, else from the body; None for a HEAD of an object written before they were metadata."""
+        if STAMP_METADATA["versionCreated"] in self.metadata:
+            return {field: self.metadata[name] for field, name in STAMP_METADATA.items() if name in self.metadata}
+        if self.body is None:
+            return None
+        document = self.json()
+        return {field: document[field] for field in STAMP_METADATA if field in document}
+
     def json(self) -> dict[str, Any]:
         return json.loads(self.body or b"null")
+
+
+# The document times a next version keeps or compares, and their user-metadata names.
+STAMP_METADATA = {"firstCreated": "first-created", "versionCreated": "version-created"}
+
+
+def stamp_metadata(document: dict[str, Any]) -> dict[str, str]:
+    """User metadata carrying the document's :data:`STAMP_METADATA` times, so a HEAD tells all a next version needs.
+
+    Only times that travel in a header unchanged; without them the next writer reads the body (a GET) instead."""
+    stamps = {name: document[field] for field, name in STAMP_METADATA.items() if isinstance(document.get(field), str)}
+    return stamps if all(value.isascii() and value.isprintable() for value in stamps.values()) else {}
 
 
 def checksum_sha256(body: bytes) -> str:
@@ -85,6 +107,7 @@ class Bucket:
         self.client = client
         self.name = name
         self._unreachable: tuple[str, float] | None = None  # why nothing answered, and when
+        self._bucket_seen = False  # the bucket answered a HEAD: a HEAD's 404 now means a missing key
 
     @property
     def unreachable(self) -> str | None:
@@ -110,6 +133,23 @@ class Bucket:
         except BotoCoreError as exc:  # retries exhausted on dropped connections, read timeouts, broken streams
             raise IngestError(ErrorCode.PUBLISH_FAILED, f"{operation} {key}: {exc}", stage="publish") from exc
 
+    def _raise_if_no_bucket(self, not_found: ClientError, request: str) -> None:
+        """A 404 for a missing bucket raises: it must never pass for a missing article (a new one, written).
+
+        A GET's 404 names its cause; a HEAD's has no body, so the first one per bucket asks the bucket itself
+        (``head_bucket``: one request per run, not per article).
+        """
+        code = not_found.response.get("Error", {}).get("Code")
+        if code not in ("NoSuchBucket", "NoSuchKey") and not self._bucket_seen:
+            try:
+                self.client.head_bucket(Bucket=self.name)
+            except ClientError as exc:
+                code = "NoSuchBucket" if _status(exc) == 404 else code
+            else:
+                self._bucket_seen = True
+        if code == "NoSuchBucket":
+            raise IngestError(ErrorCode.PUBLISH_FAILED, f"{request}: NoSuchBucket {self.name}", stage="publish")
+
     def get(self, key: str, *, body: bool = True) -> Stored | None:
         """GET (or HEAD when ``body`` is false) an object; None when it does not exist."""
         with self._translate("GET" if body else "HEAD", key):
@@ -117,9 +157,10 @@ class Bucket:
             try:
                 reply = call(Bucket=self.name, Key=key, ChecksumMode="ENABLED")
             except ClientError as exc:
-                if _status(exc) == 404 and exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
-                    return None
-                raise
+                if _status(exc) != 404:
+                    raise
+                self._raise_if_no_bucket(exc, f"{'GET' if body else 'HEAD'} {key}")
+                return None
             data = reply["Body"].read() if body else None
         return Stored(key, reply["ETag"], reply.get("Metadata", {}), data, reply.get("ChecksumSHA256"))
 
@@ -133,7 +174,8 @@ class Bucket:
         if_match: str | None = None,
         if_none_match: bool = False,
     ) -> Put:
-        """Write ``body`` with a SHA-256 upload checksum; with a condition, say whether the condition held.
+        """Write ``body`` with its SHA-256 checksum, which S3 verifies and stores; with a condition, say whether
+        the condition held.
 
         A failed condition is 412 everywhere, 404 for ``If-Match`` on a missing key on AWS and moto (SeaweedFS says
         412), and 409 ``ConditionalRequestConflict`` when AWS saw a concurrent conditional write. All three mean the
@@ -150,7 +192,8 @@ class Bucket:
                     Body=body,
                     ContentType=content_type,
                     Metadata=metadata or {},
-                    ChecksumAlgorithm="SHA256",
+                    ChecksumAlgorithm="SHA256",  # names it for stores that need it named (moto)
+                    ChecksumSHA256=checksum_sha256(body),  # ours, so botocore computes none
                     **kwargs,
                 )
             except ClientError as exc:

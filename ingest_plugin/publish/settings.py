@@ -4,6 +4,11 @@ Credentials are never settings: boto3's standard chain finds them (``AWS_ACCESS_
 ``AWS_SECRET_ACCESS_KEY``, a profile, an instance role). Retries are bounded by an explicit *total* number of
 attempts (``total_max_attempts``; plain ``max_attempts`` in a ``Config`` counts retries, one more send than it says),
 and both timeouts are explicit, so one S3 call can never block a run for long.
+
+Publishing is bound by botocore's CPU per request (docs/publishing.md, "Speed"), so the client skips the work we
+make redundant: parameter validation (our calls are fixed), SDK checksums (we send our own SHA-256 of every body,
+and ask for the stored one where we compare it), and the ``Expect: 100-continue`` handshake (an extra round trip,
+read byte by byte, to spare sending a few KB).
 """
 from __future__ import annotations
 
@@ -15,6 +20,10 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.handlers import add_expect_header
+
+# Idle connections the client keeps: at least the number of threads sharing it (a full pool drops connections).
+POOL_CONNECTIONS = 64
 
 
 class SettingsError(ValueError):
@@ -73,17 +82,23 @@ class S3Settings:
 def make_client(settings: S3Settings):
     """A boto3 S3 client with bounded standard-mode retries, explicit timeouts and path-style addressing.
 
-    Each call builds its own session: a session is not thread-safe, a client is.
+    Each call builds its own session: a session is not thread-safe, a client is, so worker threads share one.
     """
     config = Config(
         retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
+        max_pool_connections=POOL_CONNECTIONS,
         s3={"addressing_style": "path"},
+        parameter_validation=False,
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
     )
-    return boto3.session.Session().client(
+    client = boto3.session.Session().client(
         "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
     )
+    client.meta.events.unregister("before-call.s3", add_expect_header)
+    return client
 
 
 def ensure_bucket(client, settings: S3Settings) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Callable, Iterator
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -21,7 +22,7 @@ _MEDIA_IMAGE = etree.XPath("media:content[@url] | media:thumbnail[@url] | enclos
 
 
 def can_read(loaded: Loaded) -> bool:
-    """A whole feed, or one ``<item>`` on its own (a failed feed item kept for replay)."""
+    """A whole feed, or one ``<item>`` on its own (how earlier versions kept a failed feed item)."""
     return loaded.kind == "xml" and etree.QName(loaded.tree).localname in ("rss", "item")
 
 
@@ -37,8 +38,19 @@ def read(loaded: Loaded) -> Iterator[tuple[bytes, Callable[[], Draft]]]:
     channel_link = channel.findtext("link") or loaded.tree.get("{http://www.w3.org/XML/1998/namespace}base")
     channel_profile = partners.partner_for_url(channel_link) or partners.partner_for_url(loaded.source_url)
     wordpress = "wordpress" in generator
+    context = _channel_context(channel_link, generator)
     for item in channel.iter("item"):
-        yield etree.tostring(item, encoding="utf-8"), partial(_item_draft, item, channel_profile, wordpress)
+        raw = b"".join((b'<rss version="2.0"><channel>', context, etree.tostring(item, encoding="utf-8"),
+                        b"</channel></rss>"))
+        yield raw, partial(_item_draft, item, channel_profile, wordpress)
+
+
+def _channel_context(link: str | None, generator: str) -> bytes:
+    """What an item's kept payload needs from its channel to parse alone the same way: a failed item is kept as a
+    one-item feed, so its replay finds the same partner and format."""
+    link_field = f"<link>{escape(link)}</link>" if link else ""
+    generator_field = f"<generator>{escape(generator)}</generator>" if generator else ""
+    return (link_field + generator_field).encode("utf-8")
 
 
 def _item_draft(item: etree._Element, channel_profile, wordpress: bool) -> Draft:

@@ -79,7 +79,7 @@ def run_feeds(config: Config, publisher: Publisher, *, fetcher: Fetcher = fetch,
                     planned.append(_Planned(feed, item, fingerprint))
                     yield item
 
-    summary = ingest_items(plan(), publisher, trigger="cron", dry_run=dry_run)
+    summary = ingest_items(plan(), publisher, trigger="cron", dry_run=dry_run, keep_outcomes=True)
     if not dry_run:
         pairs = list(zip(planned, summary.outcomes[summary.flushed:], strict=True))
         for key in cursors:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from ..config import Config
@@ -40,7 +40,7 @@ def reingest(selection: Selection, config: Config, publisher: Publisher, *, forc
     replayed: list[tuple[FailedEntry, int]] = []  # a failed entry and how many items it gave, in item order
     items = list(_selected(selection, config, publisher, cancel, replayed))
     summary = ingest_items(_with_progress(items, progress), publisher, trigger="reingest", force=force,
-                           cancel=cancel, dry_run=dry_run)
+                           cancel=cancel, dry_run=dry_run, keep_outcomes=True)
     if not dry_run and replayed:
         outcomes = iter(summary.outcomes[summary.flushed + len(items) - sum(n for _, n in replayed):])
         for entry, count in replayed:
@@ -87,8 +87,12 @@ def _replay(entry: FailedEntry, config: Config, publisher: Publisher) -> list[It
         return [ItemResult(input_name=name, raw=b"", error=error.for_input(name), partner=record.get("partner"),
                            article_key=record.get("article_key"), source_url=record.get("source_url"))]
     if raw:
-        return list(parse_items(raw, input_name=name, source_url=record.get("source_url"),
-                                max_bytes=config.limits.max_input_bytes))
+        items = list(parse_items(raw, input_name=name, source_url=record.get("source_url"),
+                                 max_bytes=config.limits.max_input_bytes))
+        if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
+            error = items[0].error.for_input(name) if items[0].error else None
+            return [replace(items[0], input_name=name, error=error)]
+        return items
     if record.get("source_url"):
         return url_items(record["source_url"], config)
     error = IngestError(ErrorCode.FETCH_FAILED, "the failed record keeps neither a payload nor a URL", input=name,

@@ -32,7 +32,7 @@ def make_handler(config: Config, publisher: Publisher) -> Handler:
             else:
                 items = id_items(payload["id"], partner.profile.key, config, publisher)
             summary = ingest_items(items, publisher, trigger="webhook", force=bool(payload.get("force")),
-                                   cancel=cancel)
+                                   cancel=cancel, keep_outcomes=True)
         return {"run_id": summary.run_id, "ok": summary.ok, "counts": summary.counts,
                 "items": [{k: v for k, v in o.to_dict().items() if k != "document"} for o in summary.outcomes]}
 
