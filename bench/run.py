@@ -553,30 +553,111 @@ def timed_phase(name: str, workers: list[Worker], jobs: list[Any], job: Callable
     cpu = process_cpu_s() - cpu
     server_cpu = process_cpu_s(server_pid) - server_cpu if server_pid else float("nan")
     sent = sum((w.counter.sent for w in workers), Counter())
+    statuses = Counter(str(getattr(o, "status", "ok")) for w in workers for o in w.outcomes)
+    return phase_row(name, len(workers), len(jobs), elapsed, sent, cpu, server_cpu, statuses)
+
+
+def phase_row(name: str, workers: int, docs: int, elapsed: float, sent: Counter[str], cpu: float,
+              server_cpu: float, statuses: Counter[str]) -> dict[str, Any]:
+    """One timed phase as reported: rates, S3 requests and CPU per document."""
     return {
         "phase": name,
-        "workers": len(workers),
-        "docs": len(jobs),
+        "workers": workers,
+        "docs": docs,
         "seconds": round(elapsed, 3),
-        "docs_per_s": round(len(jobs) / elapsed, 1),
+        "docs_per_s": round(docs / elapsed, 1),
         "requests": dict(sent),
-        "requests_per_doc": round(sum(sent.values()) / len(jobs), 3),
+        "requests_per_doc": round(sum(sent.values()) / docs, 3),
         "writes": sent.get("PUT", 0) + sent.get("POST", 0) + sent.get("DELETE", 0),
-        "client_cpu_ms_per_doc": round(cpu / len(jobs) * 1000, 3),
+        "client_cpu_ms_per_doc": round(cpu / docs * 1000, 3),
         "client_cpu_cores": round(cpu / elapsed, 2),  # 1.0 = one core busy the whole time (the GIL's ceiling)
-        "server_cpu_ms_per_doc": round(server_cpu / len(jobs) * 1000, 3) if server_cpu == server_cpu else None,
-        "statuses": dict(Counter(str(getattr(o, "status", "ok")) for w in workers for o in w.outcomes)),
+        "server_cpu_ms_per_doc": round(server_cpu / docs * 1000, 3) if server_cpu == server_cpu else None,
+        "statuses": dict(statuses),
     }
+
+
+def _ingest_job(worker: Worker, item: Any) -> Any:
+    from ingest_plugin.core import ingest_one
+
+    return ingest_one(item, worker.publisher)
+
+
+def checked(row: dict[str, Any], expect: str) -> dict[str, Any]:
+    """``row``, with an error when not every document ended as ``expect``."""
+    if row["statuses"].get(expect, 0) != row["docs"]:
+        row["error"] = f"expected {row['docs']} {expect}, got {row['statuses']}"
+    return row
 
 
 def publish_phase(name: str, workers: list[Worker], items: list[Any], expect: str,
                   server_pid: int | None) -> dict[str, Any]:
-    from ingest_plugin.core import ingest_one
+    return checked(timed_phase(name, workers, items, _ingest_job, server_pid), expect)
 
-    row = timed_phase(name, workers, items, lambda w, item: ingest_one(item, w.publisher), server_pid)
-    if row["statuses"].get(expect, 0) != len(items):
-        row["error"] = f"expected {len(items)} {expect}, got {row['statuses']}"
-    return row
+
+def _worker_process(connection: Any, endpoint: str, bucket: str, spool: Path, threads: int) -> None:
+    """A child of :class:`WorkerProcesses`: ``threads`` workers, which ingest the items it is sent when told to."""
+    NetworkGuard().install()
+    from ingest_plugin import log
+
+    log.configure("ERROR", json=True)
+    workers = make_workers(endpoint, bucket, spool, threads)
+    connection.send("ready")
+    while (items := connection.recv()) is not None:
+        for worker in workers:
+            worker.outcomes.clear()
+            worker.counter.reset()
+        connection.send("loaded")
+        connection.recv()  # released together with the other processes
+        cpu = process_cpu_s()
+        run_workers(workers, items, _ingest_job)
+        connection.send({"cpu": process_cpu_s() - cpu, "sent": sum((w.counter.sent for w in workers), Counter()),
+                         "statuses": Counter(str(o.status) for w in workers for o in w.outcomes)})
+
+
+class WorkerProcesses:
+    """Workers spread over ``processes`` child processes of ``threads`` threads each. In one process every worker
+    shares one GIL, and botocore's CPU per request then caps publishing near one core."""
+
+    def __init__(self, endpoint: str, bucket: str, spool: Path, processes: int, threads: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads and sockets
+        self.threads = threads
+        self.connections = []
+        for number in range(processes):
+            ours, theirs = context.Pipe()
+            context.Process(target=_worker_process, args=(theirs, endpoint, bucket, spool / f"p{number}", threads),
+                            daemon=True).start()
+            self.connections.append(ours)
+        for connection in self.connections:
+            connection.recv()
+
+    @property
+    def label(self) -> str:
+        return f"{len(self.connections) * self.threads} workers = {len(self.connections)} processes x {self.threads}"
+
+    def phase(self, name: str, items: list[Any], expect: str, server_pid: int | None) -> dict[str, Any]:
+        """Like :func:`publish_phase`; client CPU is the children's."""
+        for number, connection in enumerate(self.connections):
+            connection.send(items[number :: len(self.connections)])
+        for connection in self.connections:
+            connection.recv()
+        gc.collect()
+        server_cpu = process_cpu_s(server_pid) if server_pid else float("nan")
+        start = time.perf_counter()
+        for connection in self.connections:
+            connection.send("go")
+        done = [connection.recv() for connection in self.connections]
+        elapsed = time.perf_counter() - start
+        server_cpu = process_cpu_s(server_pid) - server_cpu if server_pid else float("nan")
+        row = phase_row(name, len(self.connections) * self.threads, len(items), elapsed,
+                        sum((d["sent"] for d in done), Counter()), sum(d["cpu"] for d in done), server_cpu,
+                        sum((d["statuses"] for d in done), Counter()))
+        return checked(row, expect)
+
+    def close(self) -> None:
+        for connection in self.connections:
+            connection.send(None)
 
 
 def raw_put_phase(workers: list[Worker], count: int, body: bytes, server_pid: int | None,
@@ -628,7 +709,7 @@ def s3_environment(server: Any) -> dict[str, str]:
 
 
 def publish_benchmark(server: Any, docs: list[gen.Doc], scratch: Path, n_single: int, n_multi: int,
-                      concurrency: int, repeats: int) -> dict[str, Any]:
+                      concurrency: int, repeats: int, processes: int) -> dict[str, Any]:
     from ingest_plugin.localS3 import REGION
     from ingest_plugin.publish import S3Settings, ensure_bucket, make_client
     from ingest_plugin.publish.content import to_bytes
@@ -643,26 +724,33 @@ def publish_benchmark(server: Any, docs: list[gen.Doc], scratch: Path, n_single:
     median_body = bodies[len(bodies) // 2]
     single = make_workers(server.endpoint_url, buckets["single"], scratch / "spool", 1)
     many = make_workers(server.endpoint_url, buckets["multi"], scratch / "spool", concurrency)
+    spread = WorkerProcesses(server.endpoint_url, buckets["multi"], scratch / "spool", processes,
+                             concurrency // processes)
     # A new bucket is a new SeaweedFS collection: its first writes wait for volumes to be allocated. Warm both up.
     raw_put_phase(many, 8 * concurrency, median_body, None, prefix="bench/warm-up")
     raw_put_phase(single, 16, median_body, None, prefix="bench/warm-up")
     runs: dict[str, list[dict[str, Any]]] = {}
     for rep in range(repeats):
-        single_items = fresh_items(templates, n_single, first_serial=100_000 + rep * 20_000)
-        multi_items = fresh_items(templates, n_multi, first_serial=110_000 + rep * 20_000)
+        single_items = fresh_items(templates, n_single, first_serial=100_000 + rep * 30_000)
+        multi_items = fresh_items(templates, n_multi, first_serial=110_000 + rep * 30_000)
+        spread_items = fresh_items(templates, n_multi, first_serial=120_000 + rep * 30_000)
         for row in (
             raw_put_phase(many, n_multi, median_body, server_pid),
             publish_phase("new, 1 worker", single, single_items, "created", server_pid),
-            publish_phase(f"new, {concurrency} workers", many, multi_items, "created", server_pid),
+            publish_phase(f"new, {concurrency} threads", many, multi_items, "created", server_pid),
+            spread.phase(f"new, {spread.label}", spread_items, "created", server_pid),
             publish_phase("unchanged re-run, 1 worker", single, single_items, "unchanged", server_pid),
-            publish_phase(f"unchanged re-run, {concurrency} workers", many, multi_items, "unchanged", server_pid),
+            publish_phase(f"unchanged, {concurrency} threads", many, multi_items, "unchanged", server_pid),
+            spread.phase(f"unchanged, {spread.label}", spread_items, "unchanged", server_pid),
         ):
             runs.setdefault(row["phase"], []).append(row)
+    spread.close()
     return {
         "server": "SeaweedFS (weed mini, local, loopback)",
         "document_bytes_median": len(median_body),
         "templates": len(templates),
         "repeats": repeats,
+        "processes": processes,
         "phases": [combine(rows) for rows in runs.values()],
     }
 
@@ -838,11 +926,13 @@ def render(results: dict[str, Any]) -> str:
                    f"{pub['document_bytes_median'] / 1024:.1f} KB of JSON), core.ingest_one per document, one "
                    "Publisher (own session and client) per worker "
                    f"thread; median of {pub['repeats']} runs")
-        out.append(f"  {'phase':34} {'docs':>5} {'docs/s':>8} {'runs':>18} {'S3 req/doc':>10} {'writes/doc':>10} "
+        out.append("  workers are threads of one process, or spread over processes (one GIL each) where the phase "
+                   "says so")
+        out.append(f"  {'phase':42} {'docs':>5} {'docs/s':>8} {'runs':>18} {'S3 req/doc':>10} {'writes/doc':>10} "
                    f"{'client CPU ms/doc':>17} {'(cores)':>7} {'server CPU ms/doc':>17}")
         for row in pub["phases"]:
             runs = "/".join(f"{v:.0f}" for v in row["docs_per_s_runs"])
-            out.append(f"  {row['phase']:34} {row['docs']:>5} {_fmt(row['docs_per_s']):>8} {runs:>18} "
+            out.append(f"  {row['phase']:42} {row['docs']:>5} {_fmt(row['docs_per_s']):>8} {runs:>18} "
                        f"{row['requests_per_doc']:>10.2f} {row['writes_per_doc']:>10.2f} "
                        f"{row['client_cpu_ms_per_doc']:>17.2f} "
                        f"{row['client_cpu_cores']:>7.2f} {row['server_cpu_ms_per_doc'] or float('nan'):>17.2f}"
@@ -893,14 +983,15 @@ class Plan:
     publish_multi: int
     publish_repeats: int
     concurrency: int
+    publish_processes: int  # the concurrent workers spread over this many processes, in phases of their own
     memory_counts: tuple[int, ...]
     profile_iterations: int
 
 
 FULL = Plan(pages=60, feeds=6, repeats=5, publish_single=300, publish_multi=1200, publish_repeats=3, concurrency=16,
-            memory_counts=(1000, 5000, 10000), profile_iterations=300)
+            publish_processes=2, memory_counts=(1000, 5000, 10000), profile_iterations=300)
 QUICK = Plan(pages=12, feeds=2, repeats=2, publish_single=40, publish_multi=160, publish_repeats=1, concurrency=16,
-             memory_counts=(100, 400), profile_iterations=40)
+             publish_processes=2, memory_counts=(100, 400), profile_iterations=40)
 
 
 def corpus_summary(docs: list[gen.Doc], seed: int) -> dict[str, Any]:
@@ -978,7 +1069,7 @@ def main(argv: list[str] | None = None) -> int:
                     print("publish: new, unchanged, raw PUT ...", file=sys.stderr, flush=True)
                     results["publish"] = publish_benchmark(server, docs, scratch, plan.publish_single,
                                                            plan.publish_multi, plan.concurrency,
-                                                           plan.publish_repeats)
+                                                           plan.publish_repeats, plan.publish_processes)
                     if any(row.get("error") for row in results["publish"]["phases"]):
                         failed.append("a publish phase did not end as expected")
                 if "memory" not in args.skip:

@@ -56,9 +56,11 @@ class CreditsScan:
         self.credits = Credits()
         self.by_paragraph: list[str] = []
 
-    def block(self, block: HtmlElement, index: int) -> None:
-        """Take the credit lines out of one text block (``index``: its position, for the leading "By" line)."""
-        _scan_block(block, index, self.draft, self.credits, self.by_paragraph)
+    def block(self, block: HtmlElement, index: int, raw: str, text: str) -> None:
+        """Take the credit lines out of one text block (``index``: its position, for the leading "By" line).
+
+        ``raw`` is the block's text and ``text`` the same cleaned: the walk already has both."""
+        _scan_block(block, index, raw, text, self.draft, self.credits, self.by_paragraph)
 
     def finish(self) -> Credits:
         """Authors from the most trustworthy source, never an editor; the canonical disclaimer, fail closed."""
@@ -84,9 +86,9 @@ class CreditsScan:
         return credits
 
 
-def _scan_block(block: HtmlElement, index: int, draft: Draft, credits: Credits, by_paragraph: list[str]) -> None:
-    raw = block.text_content().replace("\u00a0", " ")
-    lines = [clean(line) for line in raw.split("\n")]
+def _scan_block(block: HtmlElement, index: int, raw: str, text: str, draft: Draft, credits: Credits,
+                by_paragraph: list[str]) -> None:
+    lines = [clean(line) for line in raw.split("\n")] if "\n" in raw else [text]
     kept: list[str] = []
     consumed = False
     for line in lines:
@@ -104,13 +106,13 @@ def _scan_block(block: HtmlElement, index: int, draft: Draft, credits: Credits, 
 
 
 def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_paragraph: list[str]) -> str:
-    """Record every credit found in one line; return what is left of the line.
+    """Record every credit found in one line (a ``clean()`` result); return what is left of the line.
 
     Each pattern runs only when its keyword is in the line: the sentence patterns are costly on long paragraphs.
     """
     if not line:
         return line
-    lowered = line.lower()
+    original, lowered = line, line.lower()
     if index < 4 and lowered.startswith("by") and len(line) < 160 and (match := _BY_LINE.match(line)):
         names = people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))
         if names:
@@ -123,7 +125,7 @@ def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_
         _take_editors(match.group("text"), credits, draft, disclosure=True)
         return ""
     for keywords, pattern in (_ADVICE_KEYWORDS, _INVESTMENT_ADVICE), (_AI_KEYWORDS, _AI_DISCLOSURE):
-        if not any(k in lowered for k in keywords):
+        if not any(map(lowered.__contains__, keywords)):
             continue
         if pattern is _AI_DISCLOSURE and not _CREATION_VERB.search(lowered):
             continue
@@ -132,7 +134,7 @@ def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_
             _add_disclaimer(credits, sentence)
             _take_editors(sentence, credits, draft, disclosure=True)
             line = line.replace(match.group(0), " ")
-    if len(line) <= 200 and any(k in lowered for k in _PARTNER_KEYWORDS):
+    if len(line) <= 200 and any(map(lowered.__contains__, _PARTNER_KEYWORDS)):
         for match in list(_DISTRIBUTOR.finditer(line)):
             profile = partners.partner_named(match.group("name"))
             if profile and profile.key != draft.partner.key:
@@ -141,7 +143,8 @@ def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_
     if "edited" in lowered and len(line) < 200 and (match := _EDITED_BY.match(line.strip())):
         _take_editors(match.group("names"), credits, draft)
         line = ""
-    line = clean(line)
+    if line != original or "&" in line or "<" in line:  # otherwise clean() would give the line back unchanged
+        line = clean(line)
     return "" if _RESIDUE.match(line) else line
 
 

@@ -17,7 +17,7 @@ from . import load as loading
 from . import partners, sources
 from .credits import CreditsScan
 from .errors import ErrorCode, IngestError
-from .extract.body import drop_promo, is_promo, mark_line_breaks, text_blocks, ticker_links
+from .extract.body import drop_promo, is_promo, mark_line_breaks, text_blocks, text_of, ticker_links
 from .extract.dateline import find_dateline
 from .extract.media import credit_line, lift_pictures, lift_tweets, same_image
 from .log import get_logger
@@ -105,14 +105,15 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
     for index, block in enumerate(list(text_blocks(draft.body))):
         if block.getparent() is None or any(block.getparent() is t for t in taken):
             continue
-        text = clean(block.text_content())
+        raw = text_of(block)
+        text = clean(raw)
         if (credit := credit_line(text)) is not None:
             credit_lines.append(credit)
             block.drop_tree()
         elif is_promo(text, draft.partner.promo_patterns):
             taken.append(drop_promo(block, text))
         else:
-            scan.block(block, index)
+            scan.block(block, index, raw, text)
     return [c for c in credit_lines if c], scan.finish()
 
 

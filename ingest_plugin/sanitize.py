@@ -6,11 +6,17 @@ http(s) or mailto only, and get ``rel="noopener noreferrer nofollow"``.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from lxml import etree
 from lxml.html import HtmlElement
 
+from .extract.body import text_of
 from .text import clean, is_web_url
+
+# Asked twice of every link (unwrapping dead links, then nh3's attribute filter), and sites repeat their links.
+_is_web_url = lru_cache(maxsize=4096)(is_web_url)
 
 BODY_TAGS = {"p", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "blockquote", "q", "cite",
              "figure", "figcaption", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead",
@@ -28,7 +34,7 @@ _URL_ATTRIBUTES = {"href", "cite"}
 def _only_real_urls(_tag: str, attribute: str, value: str) -> str | None:
     """Drop empty or hostless URLs (``href=""``, ``http://``) that the scheme allow-list would let through."""
     if attribute in _URL_ATTRIBUTES:
-        return value if is_web_url(value) else None
+        return value if _is_web_url(value) else None
     return value
 
 
@@ -41,10 +47,17 @@ _EMBED_CLEANER = nh3.Cleaner(tags=EMBED_TAGS, attributes=EMBED_ATTRIBUTES, url_s
 
 
 def sanitize_body(body: HtmlElement) -> str:
-    """The body element -> safe HTML string (its children only, not the wrapper)."""
+    """The body element -> safe HTML string (its children only, not the wrapper). The element is used up.
+
+    The children are serialized in one call, inside the wrapper stripped of its attributes, then the bare
+    ``<tag>``/``</tag>`` are cut off: one serialization instead of one per child. The leading text goes in
+    unescaped, as lxml holds it.
+    """
     _tidy(body)
-    markup = (body.text or "") + "".join(etree.tostring(child, encoding="unicode", method="html")
-                                         for child in body)
+    leading_text, body.text = body.text or "", None
+    body.attrib.clear()
+    wrapped = etree.tostring(body, encoding="unicode", method="html", with_tail=False)
+    markup = leading_text + wrapped[len(body.tag) + 2:-(len(body.tag) + 3)]
     return _BODY_CLEANER.clean(markup).strip()
 
 
@@ -55,12 +68,20 @@ def sanitize_embed(markup: str) -> str:
 def _tidy(body: HtmlElement) -> None:
     """Unwrap links that go nowhere, demote stray h1s, and drop blocks left empty by extraction."""
     for a in list(body.iter("a")):
-        if not is_web_url(a.get("href")):
+        if not _is_web_url(a.get("href")):
             a.drop_tag()
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     for el in reversed(list(body.iter("p", "div", "span", "em", "strong", "li", "h2", "h3", "h4", "blockquote"))):
         if el is body or el.get("data-association") or el.getparent() is None:
             continue
-        if not clean(el.text_content()) and not el.xpath(".//*[@data-association] | .//br[2]"):
+        if _blank(text_of(el)) and not el.xpath(".//*[@data-association] | .//br[2]"):
             el.drop_tree()
+
+
+def _blank(text: str) -> bool:
+    """``not clean(text)``, without splitting and joining every word of a long text: only text holding entities
+    or markup needs ``clean()`` to tell."""
+    if "&" in text or "<" in text:
+        return not clean(text)
+    return not text.replace("\u200b", "").strip()

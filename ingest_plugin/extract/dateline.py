@@ -8,7 +8,7 @@ from lxml.html import HtmlElement
 
 from ..names import name_case
 from ..text import clean
-from .body import text_blocks
+from .body import text_blocks, text_of
 
 _DASH = r"(?:—|–|--|-)"
 _WIRE = re.compile(
@@ -26,7 +26,7 @@ def find_dateline(body: HtmlElement | None) -> str | None:
     for index, block in enumerate(text_blocks(body)):
         if index >= 2:
             break
-        text = clean(block.text_content())
+        text = clean(text_of(block))
         if match := _RELEASE.match(text):
             return _place(match.group("place"))
         if (match := _WIRE.match(text)) and match.group("city").replace(" ", "").replace(".", "").isupper():

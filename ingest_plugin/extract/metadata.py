@@ -15,11 +15,16 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from ..text import clean
+from .body import text_of
 
 _ARTICLE_TYPES = re.compile(r"(?:^|\w)(?:Article|BlogPosting|Report)$")
-_JSON_LD = etree.XPath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]")
-_META = etree.XPath("//meta[@content]")
-_LINKS = etree.XPath("//link[@rel][@href]")
+# Absolute queries: a JSON-LD block after </html> is not under the root element. "/descendant::x[…]" rather than
+# "//x[…]": libxml2 expands "//" before a predicate into every node of the page first.
+_JSON_LD = etree.XPath("/descendant::script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]")
+_META = etree.XPath("/descendant::meta[@content]")
+_LINKS = etree.XPath("/descendant::link[@rel][@href]")
+_JSON_LD_WRAPPING = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
 @dataclass
@@ -51,7 +56,7 @@ def read_page_meta(doc: HtmlElement) -> PageMeta:
     _read_meta_tags(doc, meta)
     _read_json_ld(doc, meta)
     title = doc.find(".//title")
-    meta.title = clean(title.text_content()) if title is not None else None
+    meta.title = clean(text_of(title)) if title is not None else None
     meta.language = meta.language or doc.get("lang") or doc.get("xml:lang")
     return meta
 
@@ -142,13 +147,15 @@ def _read_json_ld(doc: HtmlElement, meta: PageMeta) -> None:
 
 def parse_json_ld(raw: str) -> Any:
     """JSON-LD text -> value; tolerates comments, CDATA markers, a trailing ``;`` and stray control characters."""
-    text = re.sub(r"<!--|-->|<!\[CDATA\[|\]\]>", "", raw).strip().rstrip(";").strip()
-    for candidate in (text, re.sub(r",\s*([}\]])", r"\1", text)):
-        try:
-            return json.loads(candidate, strict=False)
-        except json.JSONDecodeError:
-            continue
-    return None
+    text = _JSON_LD_WRAPPING.sub("", raw).strip().rstrip(";").strip()
+    try:
+        return json.loads(text, strict=False)
+    except json.JSONDecodeError:
+        pass  # the trailing-comma repair below rewrites the whole text: only worth it for broken JSON
+    try:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text), strict=False)
+    except json.JSONDecodeError:
+        return None
 
 
 def _flatten(data: Any) -> list[dict]:

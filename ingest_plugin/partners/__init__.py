@@ -76,6 +76,10 @@ def _registry() -> dict[str, PartnerProfile]:
 
 
 PROFILES: dict[str, PartnerProfile] = _registry()
+# Asked for on every byline and credit line of every article: worked out once.
+_ALL_NAMES = tuple(n for p in PROFILES.values() for n in p.names())
+# Lower-cased name or alias -> profile; the first profile to spell a name keeps it.
+_BY_LOWERED_NAME = {n.lower(): p for p in reversed(PROFILES.values()) for n in (p.name, *p.aliases)}
 
 
 def by_key(key: str) -> PartnerProfile:
@@ -83,7 +87,7 @@ def by_key(key: str) -> PartnerProfile:
 
 
 def all_partner_names() -> tuple[str, ...]:
-    return tuple(n for p in PROFILES.values() for n in p.names())
+    return _ALL_NAMES
 
 
 def partner_for_url(url: str | None) -> PartnerProfile | None:
@@ -93,8 +97,7 @@ def partner_for_url(url: str | None) -> PartnerProfile | None:
 def partner_named(name: str | None) -> PartnerProfile | None:
     if not name:
         return None
-    wanted = name.strip().lower()
-    return next((p for p in PROFILES.values() if wanted in (n.lower() for n in (p.name, *p.aliases))), None)
+    return _BY_LOWERED_NAME.get(name.strip().lower())
 
 
 def detect_partner(urls: Iterable[str | None], names: Iterable[str | None],

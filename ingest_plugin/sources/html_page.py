@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -9,7 +10,7 @@ from lxml.html import HtmlElement
 
 from .. import partners
 from ..errors import ErrorCode, IngestError
-from ..extract.body import class_tokens, content_root, paragraphize, strip_chrome
+from ..extract.body import class_tokens, content_root, paragraphize, strip_chrome, text_of
 from ..extract.media import featured_picture
 from ..extract.metadata import read_page_meta
 from ..model import Draft, Loaded
@@ -17,34 +18,40 @@ from ..text import canonical_url, clean, find_visible_date, parse_datetime
 
 FORMAT = "html"
 
+
+def _has_token(attribute: str, token: str) -> str:
+    """An XPath test for one whole token of a space-separated attribute. The plain ``contains()`` goes first:
+    libxml2 then builds the padded, normalized string only for the few elements that may match."""
+    return (f"(contains(@{attribute}, '{token}') and "
+            f"contains(concat(' ', normalize-space(@{attribute}), ' '), ' {token} '))")
+
+
+# "/descendant::x[…]" rather than "//x[…]": libxml2 expands "//" before a predicate into every node of the page,
+# text nodes included, and then looks at their children; the descendant axis is a single walk.
 _BYLINE_QUERIES = tuple(etree.XPath(q) for q in (
-    "//*[@itemprop='author']//*[@itemprop='name'] | //*[@itemprop='author'][not(.//*[@itemprop='name'])]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' vcard ')]//*[contains(concat(' ', "
-    "normalize-space(@class), ' '), ' fn ')]",
-    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]",
-    "//*[contains(@class, 'author-name') or contains(@class, 'entry-author') or contains(@class, 'post-author')"
-    " or contains(@class, 'article-author') or contains(@class, 'byline-author')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ') or contains(@class, 'article-byline')"
-    " or contains(@class, 'post-byline')]",
+    "/descendant::*[@itemprop='author']/descendant::*[@itemprop='name']"
+    " | /descendant::*[@itemprop='author'][not(descendant::*[@itemprop='name'])]",
+    f"/descendant::*[{_has_token('class', 'vcard')}]/descendant::*[{_has_token('class', 'fn')}]",
+    f"/descendant::a[{_has_token('rel', 'author')}]",
+    "/descendant::*[contains(@class, 'author') and (contains(@class, 'author-name') or "
+    "contains(@class, 'entry-author') or contains(@class, 'post-author') or contains(@class, 'article-author') or "
+    "contains(@class, 'byline-author'))]",
+    f"/descendant::*[contains(@class, 'byline') and ({_has_token('class', 'byline')} or "
+    "contains(@class, 'article-byline') or contains(@class, 'post-byline'))]",
 ))
-_TAG_LINKS = etree.XPath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' tag ') or "
-                         "contains(concat(' ', normalize-space(@rel), ' '), ' category ')]")
-_PUBLISHED_TIME = etree.XPath("//time[contains(@class,'published') or @itemprop='datePublished'][@datetime]"
-                              " | //*[@itemprop='datePublished'][@content]")
-_MODIFIED_TIME = etree.XPath("//time[contains(@class,'updated') or @itemprop='dateModified'][@datetime]"
-                             " | //*[@itemprop='dateModified'][@content]")
-_ANY_TIME = etree.XPath("//time[@datetime]")
-_DATE_ELEMENTS = etree.XPath("//time | //*[contains(@class, 'date') or contains(@class, 'byline') or "
-                             "contains(@class, 'posted') or contains(@class, 'meta')][not(self::meta)]")
-_WP_JSON_LINK = etree.XPath("//link[@rel='alternate'][contains(@href, '/wp-json/wp/v2/posts/')]/@href")
+_TAG_LINKS = etree.XPath(f"/descendant::a[{_has_token('rel', 'tag')} or {_has_token('rel', 'category')}]")
+_PUBLISHED_TIME = etree.XPath("/descendant::time[contains(@class,'published') or @itemprop='datePublished'][@datetime]"
+                              " | /descendant::*[@itemprop='datePublished'][@content]")
+_MODIFIED_TIME = etree.XPath("/descendant::time[contains(@class,'updated') or @itemprop='dateModified'][@datetime]"
+                             " | /descendant::*[@itemprop='dateModified'][@content]")
+_ANY_TIME = etree.XPath("/descendant::time[@datetime]")
+_DATE_ELEMENTS = etree.XPath("/descendant::time | /descendant::*[contains(@class, 'date') or "
+                             "contains(@class, 'byline') or contains(@class, 'posted') or contains(@class, 'meta')]"
+                             "[not(self::meta)]")
+_WP_JSON_LINK = etree.XPath("/descendant::link[@rel='alternate'][contains(@href, '/wp-json/wp/v2/posts/')]/@href")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
-# Elements whose class could name a dek, found by libxml2 rather than by a Python loop over the whole page.
-_LOWER_NAMES = "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_DEK_CANDIDATES = etree.XPath("//*[@class or @id][" + " or ".join(
-    f"contains({_LOWER_NAMES}, '{word}')" for word in ("sub", "dek", "deck", "standfirst", "strapline", "summary",
-                                                        "lead-in")) + "]")
 _HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
                                 re.I)
 _HEADLINE_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -57,33 +64,33 @@ def can_read(loaded: Loaded) -> bool:
 def read(loaded: Loaded) -> Draft:
     doc: HtmlElement = loaded.tree
     meta = read_page_meta(doc)
-    keywords = list(dict.fromkeys(meta.keywords + [clean(a.text_content()) for a in _TAG_LINKS(doc)
-                                                   if clean(a.text_content())]))
+    keywords = list(dict.fromkeys(meta.keywords + [clean(text_of(a)) for a in _TAG_LINKS(doc)
+                                                   if clean(text_of(a))]))
     post_id = _wordpress_post_id(doc)
-    strip_chrome(doc)
+    elements = _with_outside_root(doc, strip_chrome(doc))
     h1 = _headline_element(doc, meta.headline)
-    headline = meta.headline or (clean(h1.text_content()) if h1 is not None else None) or meta.title
+    headline = meta.headline or (clean(text_of(h1)) if h1 is not None else None) or meta.title
     headline = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
-    dek_el = _dek_element(doc, h1, headline)
-    subhead = clean(dek_el.text_content()) if dek_el is not None else meta.alternative_headline
+    dek_el = _dek_element(elements, h1, headline)
+    subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     byline_candidates = _byline_candidates(doc, meta)
     published = meta.published or _first_attr(_PUBLISHED_TIME(doc)) or _first_attr(_ANY_TIME(doc)) \
         or _visible_date(doc)
     modified = meta.modified or _first_attr(_MODIFIED_TIME(doc))
-    root = content_root(doc)
+    root = content_root(doc, elements)
     if root is None or not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no article headline and body found in the page", stage="extract")
     _remove_header_parts(root, h1, dek_el)
     paragraphize(root)
     site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
-    if len(clean(root.text_content())) < 120 or _is_listing(doc, meta) or headline.lower() in site_titles:
+    if _text_shorter_than(root, 120) or _is_listing(doc, meta) or headline.lower() in site_titles:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage="extract")
     canonical = canonical_url(urljoin(loaded.source_url or "", meta.canonical or meta.og_url or "")) \
         or canonical_url(loaded.source_url)
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
     profile = partners.detect_partner((canonical, loaded.source_url, meta.og_url, meta.shortlink), site_names,
-                                      lambda: clean(doc.text_content()))
+                                      lambda: clean(text_of(doc)))
     shortlink = meta.shortlink or (f"{profile.homepage}?p={post_id}" if post_id else "")
     partner_id = profile.article_id(shortlink) or profile.article_id(canonical or "")
     featured = [featured_picture(doc, root, meta.images[0], canonical)] if meta.images else []
@@ -95,6 +102,13 @@ def read(loaded: Loaded) -> Draft:
         canonical_url=canonical,
         partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
         site_names=site_names, copyright_holder=meta.copyright_holder)
+
+
+def _with_outside_root(doc: HtmlElement, kept: list[HtmlElement]) -> list[HtmlElement]:
+    """Every element of the document, in document order: those kept under the root, and those libxml2 put in a
+    second ``<html>`` beside it (markup after ``</html>``), as a query over the whole document sees them."""
+    outside = [el for sibling in doc.itersiblings() for el in sibling.iter() if isinstance(el.tag, str)]
+    return kept + outside if outside else kept
 
 
 def _wordpress_post_id(doc: HtmlElement) -> str | None:
@@ -111,7 +125,7 @@ def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | N
     if headline:
         wanted = clean(headline).lower()
         for h1 in h1s:
-            if clean(h1.text_content()).lower() == wanted:
+            if clean(text_of(h1)).lower() == wanted:
                 return h1
     return h1s[0] if h1s else None
 
@@ -119,20 +133,30 @@ def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | N
 def _without_site_suffix(headline: str | None, site_names: tuple[str | None, ...]) -> str | None:
     if not headline:
         return headline
+    suffix = _site_suffix(site_names)
+    return clean(suffix.sub("", headline) if suffix else headline)
+
+
+@lru_cache(maxsize=256)
+def _site_suffix(site_names: tuple[str | None, ...]) -> re.Pattern[str] | None:
+    """The ``" | Site Name"`` suffix of a title, compiled once per site: escaping two dozen names costs more
+    than the search itself."""
     names = "|".join(re.escape(name) for name in filter(None, site_names))
-    return clean(re.sub(rf"\s*[|\-–—:·•]\s*(?:{names})\s*$", "", headline, flags=re.I) if names else headline)
+    return re.compile(rf"\s*[|\-–—:·•]\s*(?:{names})\s*$", re.I) if names else None
 
 
-def _dek_element(doc: HtmlElement, h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
-    """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1."""
-    for el in _DEK_CANDIDATES(doc):
-        if any(_DEK_TOKEN.search(t) for t in class_tokens(el)) and _dek_like(el, headline):
+def _dek_element(elements: list[HtmlElement], h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
+    """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
+
+    ``elements``: the page's, in document order."""
+    for el in elements:
+        if _names_a_dek(el.get("class"), el.get("id")) and _dek_like(el, headline):
             return el
     if h1 is None:
         return None
     holder = h1
     while holder.getnext() is None and holder.getparent() is not None and holder.getparent().tag != "body" \
-            and len(clean(holder.getparent().text_content())) < 600:
+            and len(clean(text_of(holder.getparent()))) < 600:
         holder = holder.getparent()
     header_like = holder.getparent() is not None and (
         holder.getparent().tag in ("header", "hgroup")
@@ -142,7 +166,7 @@ def _dek_element(doc: HtmlElement, h1: HtmlElement | None, headline: str | None)
             continue
         if sibling.tag in ("time",) or any(_HEADER_META_TOKEN.search(t) for t in class_tokens(sibling)):
             continue
-        text = clean(sibling.text_content())
+        text = clean(text_of(sibling))
         if not text or text.lower().startswith("by "):
             continue
         if (sibling.tag in _HEADLINE_TAGS[1:] or header_like and sibling.tag in ("p", "div")) \
@@ -152,8 +176,14 @@ def _dek_element(doc: HtmlElement, h1: HtmlElement | None, headline: str | None)
     return None
 
 
+@lru_cache(maxsize=4096)
+def _names_a_dek(class_attr: str | None, id_attr: str | None) -> bool:
+    """Cached by attribute value: a theme repeats the same few class strings on every page."""
+    return any(_DEK_TOKEN.search(token) for token in (class_attr or "").split() + ([id_attr] if id_attr else []))
+
+
 def _dek_like(el: HtmlElement, headline: str | None) -> bool:
-    text = clean(el.text_content())
+    text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
         and not el.xpath(".//p[2] | .//img | .//figure")
 
@@ -161,7 +191,7 @@ def _dek_like(el: HtmlElement, headline: str | None) -> bool:
 def _byline_candidates(doc: HtmlElement, meta) -> list[tuple[str, str]]:
     candidates = [("json-ld", name) for name in meta.authors]
     for query in _BYLINE_QUERIES:
-        texts = [clean(el.text_content()) for el in query(doc)]
+        texts = [clean(text_of(el)) for el in query(doc)]
         texts = [t for t in dict.fromkeys(texts) if t]
         if texts:
             candidates.append(("byline-markup", ", ".join(texts)))
@@ -187,15 +217,24 @@ def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlEle
             el.drop_tree()
 
 
+def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
+    """``len(clean(text_of(el))) < limit`` without cleaning a whole article to learn that it is long: for text
+    without entities or markup, the cleaned start of the text is the start of the cleaned text."""
+    text = text_of(el)
+    if "&" not in text and "<" not in text and len(clean(text[:limit * 4])) >= limit:
+        return False
+    return len(clean(text)) < limit
+
+
 def _is_listing(doc: HtmlElement, meta) -> bool:
     """A home, category or search page: several article teasers and no article metadata."""
-    return not meta.published and not meta.authors and len(doc.xpath("//article")) >= 3
+    return not meta.published and not meta.authors and sum(1 for _ in doc.iter("article")) >= 3
 
 
 def _visible_date(doc: HtmlElement) -> str | None:
     """A date shown only as text in the article header ("April 2, 2022 9:12 AM | 2 min read")."""
     for el in _DATE_ELEMENTS(doc):
-        if found := find_visible_date(clean(el.text_content())):
+        if found := find_visible_date(clean(text_of(el))):
             return found
     return None
 
