@@ -4,7 +4,7 @@ import unicodedata
 import pytest
 
 from ingest_plugin.errors import ErrorCode, IngestError
-from ingest_plugin.load import load, parse_html_fragment
+from ingest_plugin.load import _usable_text, decode, load, parse_html_fragment
 
 TEXT = "Café “Le Quai” — déjà vu"
 
@@ -177,3 +177,11 @@ def test_a_fragment_with_no_body_parses_to_an_empty_div(markup):
 def test_a_fragment_keeps_what_a_whole_document_body_holds():
     root = parse_html_fragment("<!DOCTYPE html><html><head><title>t</title></head><body>Lead <p>Text</p></body>")
     assert root.text == "Lead " and [p.text for p in root] == ["Text"]
+
+
+@pytest.mark.parametrize("text", ["a\x01b\x1fc\x7fd", "a\ufffeb\uffffc", "caf\u0065\u0301 \x0b\u00c3\u00a9"])
+def test_unusable_characters_go_whether_found_in_the_utf8_bytes_or_the_text(text):
+    expected = _usable_text(text, None)
+    assert _usable_text(text, text.encode("utf-8")) == expected
+    assert decode(text.encode("utf-8"))[0] == expected
+    assert not any(char in expected for char in "\x01\x0b\x1f\x7f\ufffe\uffff")

@@ -6,6 +6,7 @@ where it stood, so the CMS can render it in place from the structured data.
 from __future__ import annotations
 
 import re
+from itertools import groupby
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -14,7 +15,7 @@ from lxml.html import HtmlElement
 from ..model import Picture, Tweet
 from ..names import name_case
 from ..text import clean, web_url
-from .body import BLOCK_TAGS
+from .body import BLOCK_TAGS, text_of
 
 _TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
 _HANDLE_IN_TEXT = re.compile(r"\(@(\w{1,15})\)")
@@ -24,7 +25,10 @@ _PLACEHOLDER_SRC = re.compile(r"^data:|placeholder|lazy[-_]?load|blank\.(?:gif|p
 _IMG_ATTRS = ("data-orig-file", "data-large-file", "data-full-url", "data-lazy-src", "data-src", "data-original",
               "data-url", "src")
 _SRCSET_ATTRS = ("data-lazy-srcset", "data-srcset", "srcset")
-_CREDIT_ELEMENT = etree.XPath(".//*[self::cite or self::small or contains(@class,'credit') or "
+# descendant:: rather than .// (descendant-or-self::node()/child::), which libxml2 evaluates one child step at a time.
+_CAPTION_ELEMENT = etree.XPath("descendant::figcaption | descendant::*[contains(@class,'wp-caption-text') or "
+                               "contains(@class,'caption')]")
+_CREDIT_ELEMENT = etree.XPath("descendant::*[self::cite or self::small or contains(@class,'credit') or "
                               "contains(@class,'copyright') or contains(@class,'photographer')]")
 _CREDIT_WORDS = r"(?:Photo(?:graph)?|Image|Picture|Graphic|Illustration|Credit)s?"
 _CAPTION_CREDITS = (
@@ -66,7 +70,7 @@ def lift_tweets(root: HtmlElement) -> list[Tweet]:
         host, handle, status = tweet_url.groups()
         uri = f"https://{host.lower()}/{handle}/status/{status}"
         holder = _embed_holder(quote if quote is not None else el, root)
-        captions = [clean(c.text_content()) for c in holder.iter("figcaption")]
+        captions = [clean(text_of(c)) for c in holder.iter("figcaption")]
         name = f"tweet-{len(tweets) + 1}"
         if quote is not None:
             quote.tail = None
@@ -85,11 +89,11 @@ def _tweet_in(el: HtmlElement) -> tuple[re.Match | None, HtmlElement | None]:
         links = [a.get("href", "") for a in el.iter("a")] + [el.get("cite") or ""]
         matches = [m for m in map(_TWEET_URL.match, links) if m]
         marked = "twitter" in (el.get("class") or "") or "twitter" in _classes_up(el) \
-            or bool(_HANDLE_IN_TEXT.search(el.text_content()))
+            or bool(_HANDLE_IN_TEXT.search(text_of(el)))
         return (matches[-1], el) if matches and marked else (None, None)
     if "twitter" not in (el.get("class") or "") or el.find(".//blockquote") is not None:
         return None, None
-    candidates = [a.get("href", "") for a in el.iter("a")] + clean(el.text_content()).split()
+    candidates = [a.get("href", "") for a in el.iter("a")] + clean(text_of(el)).split()
     match = next((m for m in map(_TWEET_URL.match, candidates) if m), None)
     return match, None
 
@@ -128,12 +132,13 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
 def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_url: str | None) -> Picture:
     """The page's featured image, with the caption and credit of its hero figure when the page shows one
     outside the article body."""
+    in_body = set(body.iter("img"))
     for img in doc.iter("img"):
-        if _is_inside(img, body):
-            continue
+        holder = _figure_holder(img, doc) if img not in in_body else None
+        if holder is None:
+            continue  # the holder is the cheap test: only a figure's picture can be the hero
         href, width, height = best_image_source(img, base_url)
-        holder = _figure_holder(img, doc)
-        if href and holder is not None and same_image(href, image_url):
+        if href and same_image(href, image_url):
             caption, credit = _caption_and_credit(holder)
             return Picture(name="featured", href=href, caption=caption, credit=credit, width=width, height=height,
                            alt=clean(img.get("alt")) or None, featured=True)
@@ -172,17 +177,10 @@ def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | Non
         if img.get(attr):
             candidates.append((float(width_attr or 0) if attr == "src" else 1e9 - rank if rank < 3 else 0,
                                -10 - rank, img.get(attr)))
-    usable = []
-    for size, rank, url in candidates:
-        url = clean(url)
-        if not url.lower().startswith(("http:", "https:", "//")) and not _IMAGE_PATH.search(urlsplit(url).path):
-            continue  # "src=x": a relative link to no image at all
-        url = web_url(url, base_url)
-        if url is not None and not _PLACEHOLDER_SRC.search(url):
-            usable.append((size, rank, url))
-    if not usable:
+    best = _best_usable(candidates, base_url)
+    if best is None:
         return None, None, None
-    size, _, url = max(usable)
+    size, url = best
     if _is_decoration(img, url, width_attr, height_attr):
         return None, None, None
     width = int(size) if 0 < size < 1e5 and size == int(size) and size > 50 else width_attr
@@ -190,6 +188,26 @@ def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | Non
     if width and width_attr and height_attr and width != width_attr:
         height = round(width * height_attr / width_attr)
     return url, width, height
+
+
+def _best_usable(candidates: list[tuple[float, int, str]], base_url: str | None) -> tuple[float, str] | None:
+    """(size, URL) of the best candidate whose URL is usable. Best first, so URLs are resolved only until a group of
+    equally ranked candidates holds one; the greatest URL of that group wins, as a max() over all of them would."""
+    rank_of = lambda candidate: candidate[:2]  # noqa: E731
+    for (size, _rank), group in groupby(sorted(candidates, key=rank_of, reverse=True), key=rank_of):
+        urls = [url for url in (_usable_image_url(raw, base_url) for *_, raw in group) if url is not None]
+        if urls:
+            return size, max(urls)
+    return None
+
+
+def _usable_image_url(raw: str, base_url: str | None) -> str | None:
+    """The web URL of an image candidate, or None for a placeholder or a link to no image."""
+    url = clean(raw)
+    if not url.lower().startswith(("http:", "https:", "//")) and not _IMAGE_PATH.search(urlsplit(url).path):
+        return None  # "src=x": a relative link to no image at all
+    url = web_url(url, base_url)
+    return url if url is not None and not _PLACEHOLDER_SRC.search(url) else None
 
 
 def _is_decoration(img: HtmlElement, url: str, width: int | None, height: int | None) -> bool:
@@ -226,17 +244,16 @@ def normalise_credit(credit: str | None) -> str | None:
 
 
 def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
-    caption_el = next(iter(holder.xpath(".//figcaption | .//*[contains(@class,'wp-caption-text') or "
-                                        "contains(@class,'caption')]")), None)
+    caption_el = next(iter(_CAPTION_ELEMENT(holder)), None)
     if caption_el is None:
         return None, None
     credit_el = next(iter(_CREDIT_ELEMENT(caption_el)), None)
     if credit_el is not None:
-        credit = normalise_credit(credit_el.text_content())
+        credit = normalise_credit(text_of(credit_el))
         credit_el.drop_tree()
-        caption, inner_credit = split_caption_credit(caption_el.text_content())
+        caption, inner_credit = split_caption_credit(text_of(caption_el))
         return caption, credit or inner_credit
-    return split_caption_credit(caption_el.text_content())
+    return split_caption_credit(text_of(caption_el))
 
 
 def _figure_holder(img: HtmlElement, root: HtmlElement) -> HtmlElement | None:
