@@ -25,6 +25,14 @@ Exit status: 0 every item published or already there; 1 something failed (kept u
 crontab (every 5 minutes, logs as JSON lines):
   */5 * * * * INGEST_CONFIG=/etc/ingest.toml /srv/ingest/.venv/bin/ingest-plugin run >>/var/log/ingest.jsonl 2>&1"""
 
+_SERVE_EPILOG = """\
+Answers 202 only after the job is written and synced to the job journal ($INGEST_SPOOL_DIR/jobs/, default
+.ingest-spool/jobs/); a job leaves the journal once it ran. On start, jobs a crash (even SIGKILL) or the last
+shutdown left there run first. SIGTERM/SIGINT: stop listening, finish running jobs, keep queued ones journaled.
+Secrets: INGEST_WEBHOOK_SECRETS or [webhook] secrets (whsec_…, several for rotation). See docs/webhook.md.
+
+Exit status: 0 after a clean shutdown; 1 S3 error before serving; 2 configuration error or no secret."""
+
 _REINGEST_EPILOG = """\
 Examples:
   ingest-plugin reingest --url https://www.zenger.news/2024/03/12/some-story/
@@ -48,7 +56,8 @@ def add_trigger_parsers(commands: argparse._SubParsersAction) -> None:
 
     serve = commands.add_parser("serve", help="serve the signed CMS webhook (POST /webhooks/ingest)",
                                 description="Serve POST /webhooks/ingest (Standard Webhooks v1 signatures), "
-                                            "GET /jobs/{id} and GET /healthz with waitress.")
+                                            "GET /jobs/{id} and GET /healthz with waitress.",
+                                epilog=_SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
