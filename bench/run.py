@@ -547,6 +547,7 @@ def timed_phase(name: str, workers: list[Worker], jobs: list[Any], job: Callable
     for worker in workers:
         worker.outcomes.clear()
         worker.counter.reset()
+        worker.publisher.articles.start_run()  # each phase is a run of its own, as in the CLI
     gc.collect()
     cpu, server_cpu = process_cpu_s(), process_cpu_s(server_pid) if server_pid else float("nan")
     elapsed = run_workers(workers, jobs, job)
@@ -606,6 +607,7 @@ def _worker_process(connection: Any, endpoint: str, bucket: str, spool: Path, th
         for worker in workers:
             worker.outcomes.clear()
             worker.counter.reset()
+            worker.publisher.articles.start_run()
         connection.send("loaded")
         connection.recv()  # released together with the other processes
         cpu = process_cpu_s()

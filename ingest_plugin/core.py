@@ -229,6 +229,7 @@ def ingest_items(
         if on_outcome is not None:
             on_outcome(outcome)
 
+    publisher.articles.start_run()
     if not dry_run:
         for outcome in flush_spool(publisher, run.run_id):
             add(outcome)

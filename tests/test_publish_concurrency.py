@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest_plugin.core import ingest_one
+from ingest_plugin.core import ingest_items, ingest_one
 from ingest_plugin.model import ItemResult
 from ingest_plugin.pipeline import parse_items
 from ingest_plugin.publish import Publisher, S3Settings, Status
@@ -26,27 +26,28 @@ WORKERS = 8
 
 
 def _worker() -> None:
-    """Child process: one ingest_one call, released by the parent."""
+    """Child process: ingest the documents it is given, in one run, once released by the parent."""
     spec = json.loads(sys.stdin.readline())
     publisher = Publisher(S3Settings(**spec["settings"]), validate=validate_document)
-    item = ItemResult(input_name=spec["input"], raw=b"", document=spec["document"], partner=spec["partner"],
-                      article_key=spec["article_key"])  # fmt: skip
+    items = [ItemResult(input_name=spec["input"], raw=b"", document=document, partner=spec["partner"],
+                        article_key=document["uri"].rsplit(":", 1)[-1]) for document in spec["documents"]]  # fmt: skip
     print("ready", flush=True)
     sys.stdin.readline()
-    print(json.dumps(ingest_one(item, publisher).to_dict()), flush=True)
+    run = ingest_items(items, publisher, keep_outcomes=True)
+    print(json.dumps([outcome.to_dict() for outcome in run.outcomes]), flush=True)
 
 
-def race(publisher: Publisher, item: ItemResult, documents: list[dict]) -> list[dict]:
-    """Run one worker per document, all released together; returns their outcomes."""
+def race(publisher: Publisher, item: ItemResult, runs: list[list[dict]]) -> list[list[dict]]:
+    """One worker process per run of documents (articles of ``item``'s partner), all released together; returns
+    the outcomes of each run."""
     settings = {"bucket": publisher.settings.bucket, "endpoint_url": publisher.settings.endpoint_url,
                 "region": publisher.settings.region}  # fmt: skip
     code = "from tests.test_publish_concurrency import _worker; _worker()"
     workers = [subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=os.environ.copy(), text=True,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in documents]  # fmt: skip
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in runs]  # fmt: skip
     try:
-        for worker, document in zip(workers, documents, strict=True):
-            spec = {"settings": settings, "document": document, "partner": item.partner,
-                    "article_key": item.article_key, "input": item.input_name}  # fmt: skip
+        for worker, documents in zip(workers, runs, strict=True):
+            spec = {"settings": settings, "documents": documents, "partner": item.partner, "input": item.input_name}
             worker.stdin.write(json.dumps(spec) + "\n")
             worker.stdin.flush()
         for worker in workers:
@@ -90,7 +91,7 @@ def edited(document: dict, text: str) -> dict:
 def test_eight_processes_one_changed_article_make_exactly_one_v2(article):
     publisher, item = article
     change = edited(item.document, "Correction: the herd counts were revised.")
-    outcomes = race(publisher, item, [change] * WORKERS)
+    outcomes = [run[0] for run in race(publisher, item, [[change]] * WORKERS)]
     assert versions(publisher, item) == ["current.json", "v1.json", "v2.json"]
     assert sorted(o["status"] for o in outcomes) == ["unchanged"] * (WORKERS - 1) + ["updated"]
     assert {o["version"] for o in outcomes} == {2}
@@ -101,7 +102,7 @@ def test_eight_processes_one_changed_article_make_exactly_one_v2(article):
 def test_eight_processes_eight_different_changes_lose_no_update(article):
     publisher, item = article
     changes = [edited(item.document, f"Update number {n}.") for n in range(WORKERS)]
-    outcomes = race(publisher, item, changes)
+    outcomes = [run[0] for run in race(publisher, item, [[change] for change in changes])]
     assert versions(publisher, item) == ["current.json"] + [f"v{n}.json" for n in range(1, WORKERS + 2)]
     assert sorted(o["version"] for o in outcomes) == list(range(2, WORKERS + 2))
     assert {o["status"] for o in outcomes} == {"updated"}
@@ -110,3 +111,22 @@ def test_eight_processes_eight_different_changes_lose_no_update(article):
         for n in range(2, WORKERS + 2)}  # fmt: skip
     assert stored == {content_hash(c) for c in changes}
     assert current(publisher, item)["version"] == str(WORKERS + 1)
+
+
+def test_overlapping_runs_of_the_same_new_articles_write_each_once(article):
+    """Four runs of the same 24 new articles at once, from four starting points, two forwards and two backwards:
+    past the first few each run writes without reading first (presumed new) until it meets articles another run
+    has written. Each article still ends with exactly one version, created once."""
+    publisher, item = article
+    burst = [{**item.document, "uri": f"{item.document['uri']}-{n}"} for n in range(24)]
+    turned = burst[12:] + burst[:12]
+    runs = race(publisher, item, [burst, burst[::-1], turned, turned[::-1]])
+    for document in burst:
+        key = document["uri"].rsplit(":", 1)[-1]
+        outcomes = [o for run in runs for o in run if o["article_key"] == key]
+        assert sorted(o["status"] for o in outcomes) == ["created"] + ["unchanged"] * 3, outcomes
+        assert {o["version"] for o in outcomes} == {1}
+        prefix = f"articles/{item.partner}/{key}/"
+        listing = publisher.client.list_objects_v2(Bucket=publisher.settings.bucket, Prefix=prefix)
+        assert sorted(o["Key"][len(prefix):] for o in listing["Contents"]) == ["current.json", "v1.json"]
+        assert publisher.bucket.get(f"{prefix}current.json").content_hash == content_hash(document)

@@ -13,6 +13,7 @@ from ingest_plugin import commands_publish
 from ingest_plugin.core import ingest_one
 from ingest_plugin.pipeline import parse_items
 from ingest_plugin.publish import Status
+from ingest_plugin.publish.articles import PRESUME_NEW_AFTER
 from ingest_plugin.publish.content import content_hash
 from ingest_plugin.publish.spool import Spool
 from tests.conftest import make_document, make_item
@@ -172,3 +173,17 @@ def test_unreachable_s3_spools_locally_and_the_next_run_flushes(seaweedfs, make_
     assert set(listing(publisher, "runs/")) == {f"{down_run}.json", f"{output[-1]['run_id']}.json", "latest.json"}
     latest = publisher.bucket.get("runs/latest.json").json()
     assert latest["last_attempt"]["run_id"] == latest["last_success"]["run_id"] == output[-1]["run_id"]
+
+
+@pytest.mark.parametrize("lost", [r"/v1\.json$", r"/current\.json$"], ids=["version", "current"])
+def test_lost_reply_on_a_presumed_new_article_is_recognised_as_ours(proxy, make_publisher, lost):
+    publisher = make_publisher(proxy.endpoint_url)
+    for number in range(1, PRESUME_NEW_AFTER + 1):  # new articles in a row: the next one is written unread
+        ingest_one(make_item(make_document(number)), publisher)
+    proxy.add(Fault("drop_after", methods=("PUT",), path=lost, count=1))
+    outcome = ingest_one(make_item(make_document(50)), publisher)
+    assert proxy.stats["drop_after"] == 1
+    assert (outcome.status, outcome.version, outcome.error) == (Status.CREATED, 1, None)
+    assert outcome.recovered is (lost == r"/v1\.json$")
+    assert listing(publisher, "articles/zenger/50/") == ["current.json", "v1.json"]
+    assert publisher.bucket.get("articles/zenger/50/current.json").content_hash == content_hash(make_document(50))

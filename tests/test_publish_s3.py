@@ -16,6 +16,7 @@ from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.model import ItemResult
 from ingest_plugin.pipeline import parse_items
 from ingest_plugin.publish import Status
+from ingest_plugin.publish.articles import PRESUME_NEW_AFTER
 from ingest_plugin.publish.content import content_hash, to_bytes
 from ingest_plugin.publish.s3io import Put, checksum_sha256
 from ingest_plugin.validate import validate_document
@@ -276,3 +277,64 @@ def test_a_run_keeps_counts_and_failures_and_streams_each_outcome(make_publisher
     assert summary.record()["failures"][0]["error"]["code"] == "fetch_failed"
     kept = ingest_inputs(SAMPLES[:2], publisher, keep_outcomes=True)
     assert [str(o.status) for o in kept.outcomes] == ["unchanged"] * created
+
+
+# Presumed new: after PRESUME_NEW_AFTER new articles in a row, the next ones are written without a HEAD first.
+
+
+def _publish_new(publisher, numbers):
+    return [ingest_one(make_item(make_document(n)), publisher) for n in numbers]
+
+
+def _article_requests(counter):
+    return {key: n for key, n in counter.sent.items() if key[1].startswith("articles/")}
+
+
+def test_a_burst_of_new_articles_costs_two_requests_each_after_the_first_few(publisher, request_counter):
+    counter = request_counter(publisher.client)
+    outcomes = _publish_new(publisher, range(1, 11))
+    assert [(o.status, o.version) for o in outcomes] == [(Status.CREATED, 1)] * 10
+    heads = {key for (method, key) in _article_requests(counter) if method == "HEAD"}
+    assert heads == {f"articles/zenger/{n}/current.json" for n in range(1, PRESUME_NEW_AFTER + 1)}
+    assert sum(_article_requests(counter).values()) == 2 * 10 + PRESUME_NEW_AFTER
+    for n in range(1, 11):
+        current = publisher.bucket.get(f"articles/zenger/{n}/current.json")
+        assert (current.version, current.content_hash) == (1, content_hash(make_document(n)))
+
+
+def test_a_presumed_new_article_that_exists_is_updated_or_left_alone(publisher, request_counter):
+    _publish_new(publisher, (100, 101))
+    publisher.articles.start_run()
+    _publish_new(publisher, range(1, PRESUME_NEW_AFTER + 1))
+    counter = request_counter(publisher.client)
+    changed = make_document(100, body="<p>Changed.</p>")
+    outcome = ingest_one(make_item(changed), publisher)
+    assert (outcome.status, outcome.version) == (Status.UPDATED, 2)
+    folder = "articles/zenger/100/"  # one refused create of v1, then the usual HEAD and two PUTs
+    assert _article_requests(counter) == {("PUT", f"{folder}v1.json"): 1, ("HEAD", f"{folder}current.json"): 1,
+                                          ("PUT", f"{folder}v2.json"): 1, ("PUT", f"{folder}current.json"): 1}
+    assert publisher.bucket.get(f"{folder}current.json").content_hash == content_hash(changed)
+    _publish_new(publisher, range(5, 5 + PRESUME_NEW_AFTER))  # the streak starts again after a wrong guess
+    before = snapshot(publisher, "articles/zenger/101/")
+    outcome = ingest_one(make_item(make_document(101)), publisher)
+    assert (outcome.status, outcome.version) == (Status.UNCHANGED, 1)
+    assert snapshot(publisher, "articles/zenger/101/") == before
+
+
+@pytest.mark.parametrize("body", ["<p>Changed.</p>", "<p>Second text.</p>"], ids=["changed", "unchanged"])
+def test_a_presumed_new_article_whose_first_version_was_removed_loses_no_update(publisher, body):
+    """Versions removed by hand or by a lifecycle rule while current.json stays: the create of v1 succeeds, but
+    current.json is only taken when absent, so the article still moves on (or stays) as it should."""
+    _publish_new(publisher, (200,))
+    ingest_one(make_item(make_document(200, body="<p>Second text.</p>")), publisher)
+    publisher.client.delete_object(Bucket=publisher.settings.bucket, Key="articles/zenger/200/v1.json")
+    publisher.articles.start_run()
+    _publish_new(publisher, range(1, PRESUME_NEW_AFTER + 1))
+    document = make_document(200, body=body)
+    outcome = ingest_one(make_item(document), publisher)
+    current = publisher.bucket.get("articles/zenger/200/current.json")
+    assert current.content_hash == content_hash(document)
+    if body == "<p>Changed.</p>":
+        assert (outcome.status, outcome.version, current.version) == (Status.UPDATED, 3, 3)
+    else:
+        assert (outcome.status, outcome.version, current.version) == (Status.UNCHANGED, 2, 2)

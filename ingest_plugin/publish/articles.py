@@ -15,6 +15,12 @@ The protocol needs no lock, so overlapping cron, webhook and manual runs (and th
 
 A new article costs 3 requests (HEAD 404, PUT, PUT), an update 3 as well, an unchanged article 1 HEAD.
 
+**Presumed new.** Once :data:`PRESUME_NEW_AFTER` articles in a row were new (a backfill, a burst of fresh stories),
+the store skips step 1 for the next one: it writes ``v1.json`` create-only and then ``current.json`` create-only, 2
+requests. The conditions keep this exact: a refused ``v1.json`` means the article exists, and it then goes through
+steps 1-4 as usual (one wasted request, and the streak starts again); ``current.json`` is left alone unless it is
+absent or already holds this content, so an article whose old versions were removed never loses an update.
+
 ``current.json`` only ever moves one version forward from the version it was read at, so it never goes back, and a
 run that died between steps 2 and 4 is repaired by the next writer of that article.
 """
@@ -33,6 +39,9 @@ from .s3io import Bucket, Put, Stored, checksum_sha256, metadata_value, stamp_me
 
 # Each round is lost only to a writer that completed a version, so N concurrent writers need at most N rounds.
 MAX_ROUNDS = 32
+# New articles in a row after which the next one is presumed new too (module docstring): long enough that a run of
+# mostly known articles (a re-run, a replay) never pays for a wrong guess, short enough to matter in a burst.
+PRESUME_NEW_AFTER = 4
 
 
 class Status(StrEnum):
@@ -61,11 +70,32 @@ def _written_status(document: dict[str, Any], number: int) -> Status:
     return Status.CREATED if number == 1 else Status.UPDATED
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """Version ``number`` of an article, built, validated and ready to PUT."""
+
+    number: int
+    key: str
+    document: dict[str, Any]
+    body: bytes
+    metadata: dict[str, str]
+    status: Status
+
+    def stored(self) -> Stored:
+        return Stored(self.key, "", self.metadata, self.body)
+
+
 class ArticleStore:
     def __init__(self, bucket: Bucket, keys: KeyLayout, validate: Callable[[dict[str, Any]], None]) -> None:
         self.bucket = bucket
         self.keys = keys
         self.validate = validate  # runs on every document we build, so nothing invalid leaves the process
+        # New articles seen in a row. Threads sharing the store may race on it; it is a hint, never a guarantee.
+        self._new_streak = 0
+
+    def start_run(self) -> None:
+        """Presume nothing at the start of a run, so a re-run of known articles costs one HEAD each."""
+        self._new_streak = 0
 
     def publish(
         self,
@@ -86,9 +116,24 @@ class ArticleStore:
         incoming = {**document, "pubStatus": CANCELED} if cancel else document
         digest = content_hash(incoming)
         current_key = self.keys.current(partner, article_key)
+
+        def draft(number: int, previous: Stored | None, same: bool) -> _Draft:
+            built = version_document(incoming, number, previous.stamps if previous else None, forced=same)
+            self.validate(built)
+            metadata = {"content-sha256": digest, "version": str(number), **stamp_metadata(built)}
+            if source_url:
+                metadata["source-url"] = metadata_value(source_url)
+            key = self.keys.version(partner, article_key, number)
+            return _Draft(number, key, built, to_bytes(built), metadata, _written_status(built, number))
+
+        if self._new_streak >= PRESUME_NEW_AFTER and not (force or cancel or dry_run):
+            created = self._create_presumed_new(current_key, draft(1, None, False), partner, article_key)
+            if created is not None:
+                return created
         read_body = False  # only for a current.json written before its times were metadata
         for _ in range(MAX_ROUNDS):
             current = self.bucket.get(current_key, body=read_body)
+            self._new_streak = self._new_streak + 1 if current is None else 0
             same = current is not None and current.content_hash == digest
             if current is not None and same and not force:
                 existing = self.keys.version(partner, article_key, current.version)
@@ -96,37 +141,58 @@ class ArticleStore:
             if current is not None and current.stamps is None:
                 read_body = True
                 continue
-            number = current.version + 1 if current else 1
-            built = version_document(incoming, number, current.stamps if current else None, forced=same)
-            self.validate(built)
-            key = self.keys.version(partner, article_key, number)
-            status = _written_status(built, number)
+            version = draft(current.version + 1 if current else 1, current, same)
             if dry_run:
-                return PublishResult(status, number, key, document=built)
-            body = to_bytes(built)
-            metadata = {"content-sha256": digest, "version": str(number), **stamp_metadata(built)}
-            if source_url:
-                metadata["source-url"] = metadata_value(source_url)
-            put = self.bucket.put(key, body, metadata=metadata, if_none_match=True)
+                return PublishResult(version.status, version.number, version.key, document=version.document)
+            put = self.bucket.put(version.key, version.body, metadata=version.metadata, if_none_match=True)
             recovered = False
+            status = version.status
             if put is Put.WRITTEN:
-                stored = Stored(key, "", metadata, body)
+                stored = version.stored()
             else:
-                stored = self.bucket.get(key)
+                stored = self.bucket.get(version.key)
                 if stored is None:  # 409: a concurrent write that did not land after all
                     continue
                 if stored.content_hash != digest:
-                    log.get_logger().info("version taken by another writer; retrying", version=number)
+                    log.get_logger().info("version taken by another writer; retrying", version=version.number)
                     self._advance(current_key, current, stored)
                     continue
-                recovered = put is Put.REFUSED_ON_RETRY and stored.checksum_sha256 == checksum_sha256(body)
+                recovered = put is Put.REFUSED_ON_RETRY and stored.checksum_sha256 == checksum_sha256(version.body)
                 if not recovered:
                     status = Status.UNCHANGED  # an overlapping run published this very content first
             self._advance(current_key, current, stored)
-            return PublishResult(status, number, key, recovered=recovered)
+            return PublishResult(status, version.number, version.key, recovered=recovered)
         raise IngestError(
             ErrorCode.PUBLISH_FAILED, f"{current_key}: still contended after {MAX_ROUNDS} rounds", stage="publish"
         )
+
+    def _create_presumed_new(
+        self, current_key: str, first: _Draft, partner: str, article_key: str
+    ) -> PublishResult | None:
+        """Write version 1 and ``current.json``, both create-only, without reading first (module docstring).
+
+        None when the article turns out to exist: the caller then runs the full protocol, which finds what is
+        stored and writes the next version if the content differs.
+        """
+        put = self.bucket.put(first.key, first.body, metadata=first.metadata, if_none_match=True)
+        recovered = put is Put.REFUSED_ON_RETRY and self._holds(first.key, first.body)
+        if put is Put.WRITTEN or recovered:
+            moved = self.bucket.put(current_key, first.body, metadata=first.metadata, if_none_match=True)
+            if moved is Put.WRITTEN:
+                return PublishResult(first.status, 1, first.key, recovered=recovered)
+            now = self.bucket.get(current_key, body=False)
+            if now is not None and now.content_hash == first.metadata["content-sha256"]:
+                if now.version == 1:  # ours, moved by an overlapping writer or by our own lost-reply write
+                    return PublishResult(first.status, 1, first.key, recovered=recovered)
+                existing = self.keys.version(partner, article_key, now.version)
+                return PublishResult(Status.UNCHANGED, now.version, existing)
+        self._new_streak = 0
+        return None
+
+    def _holds(self, key: str, body: bytes) -> bool:
+        """True when ``key`` holds exactly ``body``: a create refused only on a retry was our own lost-reply write."""
+        stored = self.bucket.get(key)
+        return stored is not None and stored.checksum_sha256 == checksum_sha256(body)
 
     def _advance(self, current_key: str, seen: Stored | None, target: Stored) -> None:
         """Move ``current.json`` from ``seen`` to ``target`` by compare-and-swap; done once at ``target`` or beyond."""
