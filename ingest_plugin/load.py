@@ -48,8 +48,8 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _UNUSABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff"
 _UNUSABLE_CHARS = re.compile(f"[{_UNUSABLE}]")
 _UNUSABLE_IN_JSON = re.compile(f"[{_UNUSABLE}\ud800-\udfff]")  # a JSON escape may also hold half a surrogate pair
-# The control characters of _UNUSABLE as UTF-8 bytes: deleting them from the raw page and comparing lengths is a
-# tenth of the cost of the regular expression over the decoded text.
+# The control characters of _UNUSABLE as UTF-8 bytes: looking for each one in the raw page (memchr) costs a fraction
+# of deleting them all (bytes.translate), itself a tenth of the regular expression over the decoded text.
 _CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r") + b"\x7f"
 _NONCHARACTERS = ("\ufffe", "\uffff")
 # What browsers (WHATWG Encoding) decode these labels as.
@@ -67,7 +67,7 @@ _LAYOUT_TAGS = re.compile(r"</?(?:div|span|section|font|center)\b[^>]*>", re.I)
 def load(data: bytes, *, content_type: str | None = None, source_url: str | None = None,
          max_bytes: int = DEFAULT_MAX_BYTES, input_format: str | None = None) -> Loaded:
     """Decode and parse one input. Raises :class:`IngestError` with a coded reason when it cannot."""
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(), which copies a page that ends with a newline
         raise IngestError(ErrorCode.EMPTY_INPUT, "the input is empty", stage="load")
     if len(data) > max_bytes:
         raise IngestError(ErrorCode.TOO_LARGE, f"the input is {len(data):,} bytes, over the limit of "
@@ -101,7 +101,7 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
                 raise IngestError(ErrorCode.UNDECODABLE, f"the text is not valid {encoding}: {exc}",
                                   stage="load") from None
     text = _usable_text(text, data if encoding.startswith("utf-8") else None)
-    if not text.strip():
+    if not text or text.isspace():
         raise IngestError(ErrorCode.EMPTY_INPUT, "the input holds no text", stage="load")
     return text, encoding
 
@@ -147,7 +147,7 @@ def _usable_text(text: str, utf8_source: bytes | None) -> str:
     none), so they are looked for there.
     """
     text = unicodedata.normalize("NFC", _repair_mojibake(text))  # returns the text itself when already NFC
-    has_controls = utf8_source is None or len(utf8_source.translate(None, _CONTROL_BYTES)) < len(utf8_source)
+    has_controls = utf8_source is None or any(byte in utf8_source for byte in _CONTROL_BYTES)
     if has_controls or any(char in text for char in _NONCHARACTERS):
         return _UNUSABLE_CHARS.sub("", text)
     return text

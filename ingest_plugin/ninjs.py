@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from itertools import filterfalse
 from typing import Any
 from urllib.parse import urlsplit
 
 from . import partners
 from .model import Article, Picture, Tweet
 from .names import display_byline
-from .text import clean, rfc3339
+from .text import clean, clean_words, rfc3339
 
 NINJS_STANDARD = {"name": "ninjs", "version": "3.1", "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json"}
 PROFILE = "ingest-plugin/partner-article/1"
 ROLE = "http://cv.iptc.org/newscodes/contentprodpartyrole/"
 AUTHOR, EDITOR, ORIGIN, DISTRIBUTOR = (ROLE + r for r in ("author", "editor", "origcont", "distributor"))
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
+_EDGE_PUNCTUATION = ".,;:!?\"'’‘“”()[]-–—…"  # no word character: stripping it changes no match of _WORD
 _TAG = re.compile(r"<[^>]+>")
 _IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
                 "webp": "image/webp", "avif": "image/avif"}
@@ -61,9 +63,9 @@ def to_ninjs(article: Article, *, now: datetime | None = None) -> dict[str, Any]
     summary = clean(draft.summary)
     if draft.summary and summary not in (draft.subhead, draft.headline):
         doc["descriptions"].append({"role": "summary", "contentType": "text/plain", "value": summary})
-    text = clean(_TAG.sub(" ", article.body_html))
+    words = clean_words(_TAG.sub(" ", article.body_html))
     doc["bodies"] = [{"role": "main", "contentType": "text/html", "value": article.body_html,
-                      "charCount": len(text), "wordCount": _word_count(text)}]
+                      "charCount": len(" ".join(words)), "wordCount": _word_count(words)}]
     if article.located:
         doc["located"] = article.located
     if draft.keywords:
@@ -83,12 +85,13 @@ def to_ninjs(article: Article, *, now: datetime | None = None) -> dict[str, Any]
     return doc
 
 
-def _word_count(text: str) -> int:
-    """``len(_WORD.findall(text))`` in half the time: a whitespace-separated token of letters and digits only is
-    exactly one word, so the regex only reads the other tokens."""
-    tokens = text.split()
-    others = [token for token in tokens if not token.isalnum()]
-    return len(tokens) - len(others) + len(_WORD.findall(" ".join(others)))
+def _word_count(words: list[str]) -> int:
+    """``len(_WORD.findall(" ".join(words)))`` in a fraction of the time: a word of letters and digits only is one
+    match, and so is one with only punctuation around it (no word character is stripped, so no match changes);
+    the regex only reads what is left ("U.S.", "2,000", "—")."""
+    cores = [word.strip(_EDGE_PUNCTUATION) for word in filterfalse(str.isalnum, words)]
+    rest = list(filterfalse(str.isalnum, cores))
+    return len(words) - len(rest) + len(_WORD.findall(" ".join(rest)))
 
 
 def _party(profile: partners.PartnerProfile, role: str) -> dict[str, str]:

@@ -29,10 +29,15 @@ def clean(text: object) -> str:
 
     Accepts anything a JSON payload may hold: numbers become text, other non-strings become empty.
     """
+    return " ".join(clean_words(text))
+
+
+def clean_words(text: object) -> list[str]:
+    """The space-separated words of ``clean(text)``, for a caller that counts them: no second split of the text."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = str(text)
     if not text or not isinstance(text, str):
-        return ""
+        return []
     for _ in range(2):  # feeds double-encode: "&amp;#8217;"
         if "&" not in text or not _ENTITY.search(text):
             break
@@ -40,7 +45,7 @@ def clean(text: object) -> str:
     if "<" in text and _MARKUP.search(text):  # a title or tag that arrived as HTML: keep its text only
         text = _text_of_markup(text)
     # str.split() splits on every Unicode space, NBSP included, and is much faster than a regex.
-    return " ".join(text.replace("\u200b", "").split())
+    return text.replace("\u200b", "").split()
 
 
 def _text_of_markup(markup: str) -> str:

@@ -69,16 +69,23 @@ def class_tokens(el: HtmlElement) -> list[str]:
 
 
 def is_chrome(el: HtmlElement) -> bool:
-    """Site furniture by element kind, ARIA role or class/id token."""
-    if el.tag in _ALWAYS_CHROME_TAGS and not (el.tag == "script" and el.get("type") == "application/ld+json"):
+    """Site furniture by element kind, ARIA role or class/id token.
+
+    Runs on every element of a page: the tag is read once, and only the attributes the element has are asked
+    for (asking for a missing one costs as much as reading a present one)."""
+    tag = el.tag
+    if tag in _ALWAYS_CHROME_TAGS:
+        return tag != "script" or el.get("type") != "application/ld+json"
+    names = el.keys()
+    if not names:
+        return False
+    if "role" in names and el.get("role") in _CHROME_ROLES:
         return True
-    if el.get("role") in _CHROME_ROLES:
-        return True
-    if el.tag in _NEVER_CHROME:
+    if tag in _NEVER_CHROME:
         return False  # page classes such as "one-sidebar" describe the layout, not the element
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag not in ("img", "figure"):
+    if "hidden" in names or "aria-hidden" in names and el.get("aria-hidden") == "true" and tag not in ("img", "figure"):
         return True
-    return _names_chrome(el.get("class"), el.get("id"))
+    return _names_chrome(el.get("class") if "class" in names else None, el.get("id") if "id" in names else None)
 
 
 @lru_cache(maxsize=4096)
@@ -97,11 +104,9 @@ def strip_chrome(root: HtmlElement) -> list[HtmlElement]:
     """
     kept, doomed = [root], []
     tweet_holders = set(_TWEET_HOLDERS(root))  # chrome that holds a tweet embed stays; its other chrome goes
-    walk = etree.iterwalk(root, events=("start",))
+    walk = etree.iterwalk(root, events=("start",), tag=etree.Element)
     next(walk)  # the root itself stays
     for _, el in walk:
-        if not isinstance(el.tag, str):
-            continue
         if is_chrome(el) and el not in tweet_holders:
             doomed.append(el)
             walk.skip_subtree()
