@@ -56,11 +56,12 @@ class CreditsScan:
         self.credits = Credits()
         self.by_paragraph: list[str] = []
 
-    def block(self, block: HtmlElement, index: int, raw: str, text: str) -> None:
+    def block(self, block: HtmlElement, index: int, raw: str, text: str, lowered: str) -> None:
         """Take the credit lines out of one text block (``index``: its position, for the leading "By" line).
 
-        ``raw`` is the block's text and ``text`` the same cleaned: the walk already has both."""
-        _scan_block(block, index, raw, text, self.draft, self.credits, self.by_paragraph)
+        ``raw`` is the block's text, ``text`` the same cleaned and ``lowered`` that in lower case: the walk already
+        has all three."""
+        _scan_block(block, index, raw, text, lowered, self.draft, self.credits, self.by_paragraph)
 
     def finish(self) -> Credits:
         """Authors from the most trustworthy source, never an editor; the canonical disclaimer, fail closed."""
@@ -86,13 +87,13 @@ class CreditsScan:
         return credits
 
 
-def _scan_block(block: HtmlElement, index: int, raw: str, text: str, draft: Draft, credits: Credits,
+def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: Credits,
                 by_paragraph: list[str]) -> None:
-    lines = [clean(line) for line in raw.split("\n")] if "\n" in raw else [text]
+    lines = [(line, line.lower()) for line in map(clean, raw.split("\n"))] if "\n" in raw else [(text, lowered)]
     kept: list[str] = []
     consumed = False
-    for line in lines:
-        rest = _take_credit_line(line, index, draft, credits, by_paragraph)
+    for line, lowered_line in lines:
+        rest = _take_credit_line(line, lowered_line, index, draft, credits, by_paragraph)
         if rest != line:
             consumed = True
         if rest and not _RESIDUE.match(rest):
@@ -101,18 +102,20 @@ def _scan_block(block: HtmlElement, index: int, raw: str, text: str, draft: Draf
         return
     if not kept:
         block.drop_tree()
-    elif len(kept) < len([line for line in lines if line]):
+    elif len(kept) < len([line for line, _ in lines if line]):
         _replace_text(block, kept)
 
 
-def _take_credit_line(line: str, index: int, draft: Draft, credits: Credits, by_paragraph: list[str]) -> str:
-    """Record every credit found in one line (a ``clean()`` result); return what is left of the line.
+def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits: Credits,
+                      by_paragraph: list[str]) -> str:
+    """Record every credit found in one line (a ``clean()`` result, ``lowered`` in lower case); return what is left
+    of the line.
 
     Each pattern runs only when its keyword is in the line: the sentence patterns are costly on long paragraphs.
     """
     if not line:
         return line
-    original, lowered = line, line.lower()
+    original = line
     if index < 4 and lowered.startswith("by") and len(line) < 160 and (match := _BY_LINE.match(line)):
         names = people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))
         if names:

@@ -110,10 +110,12 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
         if (credit := credit_line(text)) is not None:
             credit_lines.append(credit)
             block.drop_tree()
-        elif is_promo(text, draft.partner.promo_patterns):
+            continue
+        lowered = text.lower()
+        if is_promo(text, lowered, draft.partner.promo_patterns):
             taken.append(drop_promo(block, text))
         else:
-            scan.block(block, index, raw, text)
+            scan.block(block, index, raw, text, lowered)
     return [c for c in credit_lines if c], scan.finish()
 
 

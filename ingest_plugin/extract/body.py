@@ -68,24 +68,35 @@ def class_tokens(el: HtmlElement) -> list[str]:
     return (el.get("class") or "").split() + ([el.get("id")] if el.get("id") else [])
 
 
-def is_chrome(el: HtmlElement) -> bool:
-    """Site furniture by element kind, ARIA role or class/id token.
+# Elements with their class and id attributes (None when missing): read once for all the searches among them.
+NamedElements = list[tuple[HtmlElement, str | None, str | None]]
+
+
+def named(el: HtmlElement) -> tuple[HtmlElement, str | None, str | None]:
+    """An element with its class and id (None when missing)."""
+    return el, el.get("class"), el.get("id")
+
+
+def _names_unless_chrome(el: HtmlElement) -> tuple[str | None, str | None] | None:
+    """None for site furniture (by element kind, ARIA role or class/id token), else the element's class and id.
 
     Runs on every element of a page: the tag is read once, and only the attributes the element has are asked
     for (asking for a missing one costs as much as reading a present one)."""
     tag = el.tag
     if tag in _ALWAYS_CHROME_TAGS:
-        return tag != "script" or el.get("type") != "application/ld+json"
+        return (el.get("class"), el.get("id")) if tag == "script" and el.get("type") == "application/ld+json" else None
     names = el.keys()
     if not names:
-        return False
+        return None, None
     if "role" in names and el.get("role") in _CHROME_ROLES:
-        return True
+        return None
+    class_attr = el.get("class") if "class" in names else None
+    id_attr = el.get("id") if "id" in names else None
     if tag in _NEVER_CHROME:
-        return False  # page classes such as "one-sidebar" describe the layout, not the element
+        return class_attr, id_attr  # page classes such as "one-sidebar" describe the layout, not the element
     if "hidden" in names or "aria-hidden" in names and el.get("aria-hidden") == "true" and tag not in ("img", "figure"):
-        return True
-    return _names_chrome(el.get("class") if "class" in names else None, el.get("id") if "id" in names else None)
+        return None
+    return None if _names_chrome(class_attr, id_attr) else (class_attr, id_attr)
 
 
 @lru_cache(maxsize=4096)
@@ -95,23 +106,25 @@ def _names_chrome(class_attr: str | None, id_attr: str | None) -> bool:
                for t in (class_attr or "").split() + ([id_attr] if id_attr else []))
 
 
-def strip_chrome(root: HtmlElement) -> list[HtmlElement]:
+def strip_chrome(root: HtmlElement) -> NamedElements:
     """Remove every chrome element under ``root``: one depth-first walk (libxml2's, through ``iterwalk``) that
     skips removed subtrees.
 
-    Returns the elements that stay, ``root`` first, in document order, so that callers look for things among them
-    rather than walk the page again.
+    Returns the elements that stay with their class and id, ``root`` first, in document order, so that callers
+    look for things among them rather than walk the page again (or read the attributes the walk has read).
     """
-    kept, doomed = [root], []
+    kept, doomed = [named(root)], []
     tweet_holders = set(_TWEET_HOLDERS(root))  # chrome that holds a tweet embed stays; its other chrome goes
     walk = etree.iterwalk(root, events=("start",), tag=etree.Element)
     next(walk)  # the root itself stays
     for _, el in walk:
-        if is_chrome(el) and el not in tweet_holders:
+        if (names := _names_unless_chrome(el)) is not None:
+            kept.append((el, *names))
+        elif el in tweet_holders:
+            kept.append(named(el))
+        else:
             doomed.append(el)
             walk.skip_subtree()
-        else:
-            kept.append(el)
     for el in doomed:
         el.drop_tree()
     return kept
@@ -135,9 +148,11 @@ def ticker_links(root: HtmlElement) -> list[Ticker]:
     return list(tickers.values())
 
 
-def is_promo(text: str, partner_patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
-    """A promo paragraph that carries no class ("See Also: …", newsletter plugs, Yoast's RSS footer)."""
-    return bool(_PROMO_TEXT.search(text)) or any(p.search(text) for p in partner_patterns)
+def is_promo(text: str, lowered: str, partner_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> bool:
+    """A promo paragraph that carries no class ("See Also: …", newsletter plugs, Yoast's RSS footer).
+
+    ``lowered``: ``text.lower()``, for the needles of the partner's patterns (see ``PartnerProfile``)."""
+    return bool(_PROMO_TEXT.search(text)) or any(needle in lowered and p.search(text) for needle, p in partner_patterns)
 
 
 def drop_promo(block: HtmlElement, text: str) -> HtmlElement | None:
@@ -162,7 +177,7 @@ def strip_yoast_footer(text: str) -> str:
     return _YOAST_FOOTER.sub("", text)
 
 
-def content_root(doc: HtmlElement, elements: list[HtmlElement]) -> HtmlElement | None:
+def content_root(doc: HtmlElement, elements: NamedElements) -> HtmlElement | None:
     """The element holding the article's paragraphs; ``elements`` are all of the document's, in document order
     (the caller has them already: looking for known containers among them costs no walk over the page).
 
@@ -182,7 +197,7 @@ def content_root(doc: HtmlElement, elements: list[HtmlElement]) -> HtmlElement |
     for el, score in scores.items():
         if score > best_score:
             best, best_score = el, score
-    for known in (el for el in elements if _is_content_container(el)):
+    for known in (el for el, class_attr, id_attr in elements if _is_content_container(el, class_attr, id_attr)):
         text_len = len(text_of(known))
         if best is not None and (known is best or _is_descendant(best, known)) and text_len < best_score * 4 + 2000:
             return known
@@ -191,8 +206,8 @@ def content_root(doc: HtmlElement, elements: list[HtmlElement]) -> HtmlElement |
     return best
 
 
-def _is_content_container(el: HtmlElement) -> bool:
-    return el.get("itemprop") == "articleBody" or el.get("id") == "article-body" or _names_container(el.get("class"))
+def _is_content_container(el: HtmlElement, class_attr: str | None, id_attr: str | None) -> bool:
+    return el.get("itemprop") == "articleBody" or id_attr == "article-body" or _names_container(class_attr)
 
 
 @lru_cache(maxsize=4096)

@@ -27,7 +27,10 @@ class PartnerProfile:
     id_role: str  # altIds role of the partner's own article id
     article_id: Callable[[str], str | None]  # canonical URL or guid -> the partner's article id
     desks: tuple[str, ...] = ()  # desk or account names of this partner that are never people
-    promo_patterns: tuple[re.Pattern[str], ...] = ()  # body paragraphs that are the partner's own promos
+    # Body paragraphs that are the partner's own promos, as (needle, case-insensitive pattern) pairs: the pattern
+    # is only searched in text whose lower case holds the needle, a part of every match ("" for patterns anchored
+    # at the start, which fail at once anyway); an unanchored case-insensitive search tries every position.
+    promo_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     fetch_article_page: bool = True  # whether feed content alone is too thin (used by the cron trigger)
     timezone: str = "UTC"  # the newsroom's zone, for times a page states without an offset
     article_url: str | None = None  # where an article is fetched by its id ("{id}" is replaced), if anywhere

@@ -28,15 +28,16 @@ PROFILE = PartnerProfile(
     article_id=article_id,
     desks=("Benzinga Newsdesk", "Benzinga Insights", "Benzinga Neuro", "Benzinga Staff", "Benzinga Editors",
            "Benzinga Staff Writer", "Benzinga Contributor"),
+    # Needles have no "i" or "s": re.I also matches "ı", "İ" and "ſ", which lower() does not make "i" or "s".
     promo_patterns=(
-        re.compile(r"^(?:Subscribe|Sign up)\b.{0,80}\bBenzinga\b.{0,60}newsletter", re.I),
-        re.compile(r"^(?:Check out|Read|Don’t miss|Don't miss)\b.{0,40}\bBenzinga\b.{0,80}"
-                   r"(?:conference|event|newsletter)", re.I),
-        re.compile(r"^(?:Get|Join)\b.{0,80}\b(?:Benzinga|Cannabis Capital Conference)\b", re.I),
-        re.compile(r"^Benzinga Pro\b|\bin Benzinga Pro\.?$", re.I),
-        re.compile(r"\bGet your tickets\b", re.I),
-        re.compile(r"^Check out more of Benzinga['’]s\b", re.I),
-        re.compile(r"^Zinger Key Points\b|^Zinger Brief\b", re.I),
+        ("", re.compile(r"^(?:Subscribe|Sign up)\b.{0,80}\bBenzinga\b.{0,60}newsletter", re.I)),
+        ("", re.compile(r"^(?:Check out|Read|Don’t miss|Don't miss)\b.{0,40}\bBenzinga\b.{0,80}"
+                        r"(?:conference|event|newsletter)", re.I)),
+        ("", re.compile(r"^(?:Get|Join)\b.{0,80}\b(?:Benzinga|Cannabis Capital Conference)\b", re.I)),
+        ("nga pro", re.compile(r"^Benzinga Pro\b|\bin Benzinga Pro\.?$", re.I)),
+        ("get your t", re.compile(r"\bGet your tickets\b", re.I)),
+        ("", re.compile(r"^Check out more of Benzinga['’]s\b", re.I)),
+        ("", re.compile(r"^Zinger Key Points\b|^Zinger Brief\b", re.I)),
     ),
     fetch_article_page=False,
     timezone="America/New_York",  # the API documents created/updated in Eastern time

@@ -26,9 +26,9 @@ PROFILE = PartnerProfile(
     article_id=article_id,
     desks=("Zenger Staff", "Zenger News Staff", "Zenger Newsroom"),
     promo_patterns=(
-        re.compile(r"^“?What’s the latest with Florida Man\?”?$", re.I),
-        re.compile(r"^Get news, handpicked just for you", re.I),
-        re.compile(r"^Check out our free email newsletters?", re.I),
+        ("", re.compile(r"^“?What’s the latest with Florida Man\?”?$", re.I)),
+        ("", re.compile(r"^Get news, handpicked just for you", re.I)),
+        ("", re.compile(r"^Check out our free email newsletters?", re.I)),
     ),
     fetch_article_page=False,  # content:encoded carries the whole story
     article_url="https://www.zenger.news/?p={id}",  # WordPress redirects the shortlink to the article

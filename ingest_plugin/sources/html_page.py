@@ -10,7 +10,7 @@ from lxml.html import HtmlElement
 
 from .. import partners
 from ..errors import ErrorCode, IngestError
-from ..extract.body import class_tokens, content_root, paragraphize, strip_chrome, text_of
+from ..extract.body import NamedElements, class_tokens, content_root, named, paragraphize, strip_chrome, text_of
 from ..extract.media import featured_picture
 from ..extract.metadata import read_page_meta
 from ..model import Draft, Loaded
@@ -118,10 +118,10 @@ def read(loaded: Loaded) -> Draft:
         site_names=site_names, copyright_holder=meta.copyright_holder)
 
 
-def _with_outside_root(doc: HtmlElement, kept: list[HtmlElement]) -> list[HtmlElement]:
+def _with_outside_root(doc: HtmlElement, kept: NamedElements) -> NamedElements:
     """Every element of the document, in document order: those kept under the root, and those libxml2 put in a
     second ``<html>`` beside it (markup after ``</html>``), as a query over the whole document sees them."""
-    outside = [el for sibling in doc.itersiblings() for el in sibling.iter() if isinstance(el.tag, str)]
+    outside = [named(el) for sibling in doc.itersiblings() for el in sibling.iter() if isinstance(el.tag, str)]
     return kept + outside if outside else kept
 
 
@@ -159,12 +159,12 @@ def _site_suffix(site_names: tuple[str | None, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"\s*[|\-–—:·•]\s*(?:{names})\s*$", re.I) if names else None
 
 
-def _dek_element(elements: list[HtmlElement], h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
+def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
-    for el in elements:
-        if _names_a_dek(el.get("class"), el.get("id")) and _dek_like(el, headline):
+    for el, class_attr, id_attr in elements:
+        if _names_a_dek(class_attr, id_attr) and _dek_like(el, headline):
             return el
     if h1 is None:
         return None
@@ -202,10 +202,10 @@ def _dek_like(el: HtmlElement, headline: str | None) -> bool:
         and not el.xpath(".//p[2] | .//img | .//figure")
 
 
-def _byline_candidates(doc: HtmlElement, meta, elements: list[HtmlElement]) -> list[tuple[str, str]]:
+def _byline_candidates(doc: HtmlElement, meta, elements: NamedElements) -> list[tuple[str, str]]:
     """``elements``: every element of the page."""
     candidates = [("json-ld", name) for name in meta.authors]
-    classes = "\n".join(filter(None, [el.get("class") for el in elements]))
+    classes = "\n".join(filter(None, [class_attr for _, class_attr, _ in elements]))
     for query, needs in _BYLINE_QUERIES:
         if needs and not any(name in classes for name in needs):
             continue
