@@ -34,7 +34,8 @@ _AI_DISCLOSURE = re.compile(
 _ADVICE_KEYWORDS = ("advice",)
 _AI_KEYWORDS = ("neuro", " ai ", " ai.", "(ai)", "artificial intelligence", "automated content", "generative")
 _PARTNER_KEYWORDS = tuple({n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)})
-_CREATION_VERB = re.compile(r"\b(?:produced|generated|written|created|drafted)\b")
+_CREATION_VERBS = ("produced", "generated", "written", "created", "drafted")
+_CREATION_VERB = re.compile(rf"\b(?:{'|'.join(_CREATION_VERBS)})\b")
 _EDITED_BY_IN_DISCLOSURE = re.compile(r"\b(?:edited|reviewed)\s+by\s+(?P<names>[^.()]+)", re.I)
 _DISTRIBUTOR = re.compile(
     r"(?:^|(?<=[.!?]\s))\s*(?:(?:This|The) (?:story|article|report|content|piece) (?:was|is) )?"
@@ -128,6 +129,8 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
         _take_editors(match.group("text"), credits, draft, disclosure=True)
         return ""
     for keywords, pattern in (_ADVICE_KEYWORDS, _INVESTMENT_ADVICE), (_AI_KEYWORDS, _AI_DISCLOSURE):
+        if pattern is _AI_DISCLOSURE and not any(map(lowered.__contains__, _CREATION_VERBS)):
+            continue  # rarer than the AI keywords, and _CREATION_VERB cannot match without one
         if not any(map(lowered.__contains__, keywords)):
             continue
         if pattern is _AI_DISCLOSURE and not _CREATION_VERB.search(lowered):

@@ -11,18 +11,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
 from lxml.html import HtmlElement
 
 from ..text import clean
 from .body import text_of
 
 _ARTICLE_TYPES = re.compile(r"(?:^|\w)(?:Article|BlogPosting|Report)$")
-# Absolute queries: a JSON-LD block after </html> is not under the root element. "/descendant::x[…]" rather than
-# "//x[…]": libxml2 expands "//" before a predicate into every node of the page first.
-_JSON_LD = etree.XPath("/descendant::script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]")
-_META = etree.XPath("/descendant::meta[@content]")
-_LINKS = etree.XPath("/descendant::link[@rel][@href]")
+_HEAD_TAGS = ("meta", "link", "script")
+_LOWER_LD_JSON = str.maketrans("LDJSON", "ldjson")  # XPath's translate(@type, 'LDJSON', 'ldjson'), as before
 _JSON_LD_WRAPPING = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
@@ -53,20 +49,35 @@ class PageMeta:
 def read_page_meta(doc: HtmlElement) -> PageMeta:
     """Everything the page says about itself, before any element is removed."""
     meta = PageMeta()
-    _read_meta_tags(doc, meta)
-    _read_json_ld(doc, meta)
+    head = _head_elements(doc)
+    _read_meta_tags(head["meta"], head["link"], meta)
+    _read_json_ld(head["script"], meta)
     title = doc.find(".//title")
     meta.title = clean(text_of(title)) if title is not None else None
     meta.language = meta.language or doc.get("lang") or doc.get("xml:lang")
     return meta
 
 
-def _read_meta_tags(doc: HtmlElement, meta: PageMeta) -> None:
+def _head_elements(doc: HtmlElement) -> dict[str, list[HtmlElement]]:
+    """The document's meta, link and script elements in document order, in one walk instead of one XPath query
+    each. The root's siblings are walked too: a JSON-LD block after </html> is not under the root element."""
+    root = doc.getroottree().getroot()
+    found: dict[str, list[HtmlElement]] = {tag: [] for tag in _HEAD_TAGS}
+    for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
+        for el in top.iter(_HEAD_TAGS):
+            found[el.tag].append(el)
+    return found
+
+
+def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: PageMeta) -> None:
     tags: dict[str, list[str]] = {}
-    for el in _META(doc):
+    for el in metas:
+        content = el.get("content")
+        if content is None:
+            continue
         key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
         if key:
-            tags.setdefault(key, []).append(clean(el.get("content")))
+            tags.setdefault(key, []).append(clean(content))
     first = lambda *keys: next((tags[k][0] for k in keys if tags.get(k) and tags[k][0]), None)  # noqa: E731
     meta.headline = first("og:title", "twitter:title")
     meta.description = first("og:description", "description", "twitter:description")
@@ -84,7 +95,9 @@ def _read_meta_tags(doc: HtmlElement, meta: PageMeta) -> None:
         if (tags.get(f"twitter:label{i}") or [""])[0].lower().startswith("written by"):
             meta.twitter_written_by = first(f"twitter:data{i}")
     meta.language = first("og:locale", "content-language", "language")
-    for link in _LINKS(doc):
+    for link in links:
+        if link.get("rel") is None or link.get("href") is None:
+            continue
         rel = link.get("rel", "").lower().split()
         if "canonical" in rel and not meta.canonical:
             meta.canonical = clean(link.get("href"))
@@ -92,9 +105,11 @@ def _read_meta_tags(doc: HtmlElement, meta: PageMeta) -> None:
             meta.shortlink = clean(link.get("href"))
 
 
-def _read_json_ld(doc: HtmlElement, meta: PageMeta) -> None:
+def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
     nodes: list[dict] = []
-    for script in _JSON_LD(doc):
+    for script in scripts:
+        if "ld+json" not in (script.get("type") or "").translate(_LOWER_LD_JSON):
+            continue
         data = parse_json_ld(script.text or "")
         nodes.extend(_flatten(data))
     if not nodes:
