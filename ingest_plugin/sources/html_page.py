@@ -64,6 +64,9 @@ _DATE_ELEMENTS = etree.XPath(
     + "[not(self::meta)]")
 _WP_JSON_LINK = etree.XPath("/descendant::link[@rel='alternate'][contains(@href, '/wp-json/wp/v2/posts/')]/@href")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
+_HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
+                      "reading-time")
+_HEADER_PART_CLASS = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
 _HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
@@ -229,10 +232,17 @@ def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlEle
     for el in list(root.iter(etree.Element)):
         if el is root or el.getparent() is None:
             continue
-        if el is dek or el is h1 or any(t.lower() in ("byline", "entry-meta", "post-meta", "article-meta",
-                                                      "posted-on", "entry-date", "article-date", "reading-time")
-                                        for t in class_tokens(el)):
+        if el is dek or el is h1 or _names_header_part(el.get("class"), el.get("id")):
             el.drop_tree()
+
+
+@lru_cache(maxsize=4096)
+def _names_header_part(class_attr: str | None, id_attr: str | None) -> bool:
+    """Whether a class token or the id, in lower case, is a header part's name: what ``class_tokens`` gives,
+    tested without splitting (``\\s`` and ``str.split`` agree on every space, and lower case never makes or
+    unmakes one)."""
+    return bool(class_attr and _HEADER_PART_CLASS.search(class_attr.lower())) \
+        or (id_attr or "").lower() in _HEADER_PART_NAMES
 
 
 def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
