@@ -491,6 +491,13 @@ class Worker:
     counter: RequestCounter
     outcomes: list[Any] = field(default_factory=list)
 
+    def start_phase(self) -> None:
+        """Forget the last phase: its outcomes, its request counts, and (each phase is a run, as in the CLI) what
+        the publisher presumed about new articles."""
+        self.outcomes.clear()
+        self.counter.reset()
+        self.publisher.articles.start_run()
+
 
 def make_workers(endpoint: str, bucket: str, spool: Path, count: int) -> list[Worker]:
     """``count`` publishers, each with its own session and client (sessions are not thread-safe), warmed up."""
@@ -545,9 +552,7 @@ def timed_phase(name: str, workers: list[Worker], jobs: list[Any], job: Callable
                 server_pid: int | None) -> dict[str, Any]:
     """One timed run of ``job`` over ``jobs``: wall time, S3 requests, and CPU of this process and of the server."""
     for worker in workers:
-        worker.outcomes.clear()
-        worker.counter.reset()
-        worker.publisher.articles.start_run()  # each phase is a run of its own, as in the CLI
+        worker.start_phase()
     gc.collect()
     cpu, server_cpu = process_cpu_s(), process_cpu_s(server_pid) if server_pid else float("nan")
     elapsed = run_workers(workers, jobs, job)
@@ -605,9 +610,7 @@ def _worker_process(connection: Any, endpoint: str, bucket: str, spool: Path, th
     connection.send("ready")
     while (items := connection.recv()) is not None:
         for worker in workers:
-            worker.outcomes.clear()
-            worker.counter.reset()
-            worker.publisher.articles.start_run()
+            worker.start_phase()
         connection.send("loaded")
         connection.recv()  # released together with the other processes
         cpu = process_cpu_s()
