@@ -2,6 +2,9 @@
 and the spool round trip."""
 from __future__ import annotations
 
+import hashlib
+import json
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +27,17 @@ def test_hash_ignores_volatile_fields_and_unicode_normal_form():
     assert content_hash(same) == content_hash(doc)
     assert content_hash(make_document(body="<p>Changed.</p>")) != content_hash(doc)
     assert content_hash({**doc, "pubStatus": "canceled"}) != content_hash(doc)
+
+
+@pytest.mark.parametrize("text", ["line\n\u0301", 'quote"\u0301', "back\\\u0301", "\u212b", "e\u0323\u0301",
+                                  "\u1100\u1161\u11a8", "plain"])
+def test_hash_normalises_each_string_not_the_json_text(text):
+    """NFC of each string, as documented; never of the JSON text, where "\\n" + U+0301 would compose into "\\ń"."""
+    doc = make_document(slugline=text)
+    stable = {k: v for k, v in doc.items() if k not in ("version", "versionCreated", "firstCreated", "edNote")}
+    stable["slugline"] = unicodedata.normalize("NFC", text)
+    canonical = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert content_hash(doc) == hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def test_first_version_is_the_document_as_parsed():
