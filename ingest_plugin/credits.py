@@ -31,9 +31,10 @@ _AI_DISCLOSURE = re.compile(
     r"[^.!?\n]*\b(?:produced|generated|written|created|drafted)\b[^.!?\n]{0,60}\b(?:with the help of|using|with|by)"
     r"\b[^.!?\n]{0,40}\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*"
     r"[.!?]?", re.I)
-_ADVICE_KEYWORDS = ("advice",)
 _AI_KEYWORDS = ("neuro", " ai ", " ai.", "(ai)", "artificial intelligence", "automated content", "generative")
-_PARTNER_KEYWORDS = tuple({n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)})
+_PARTNER_WORDS = {n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)}
+# Only what is in a text's lower case when any of the words is: "benzinga", not also "www.benzinga.com".
+_PARTNER_KEYWORDS = tuple(sorted(w for w in _PARTNER_WORDS if not any(o != w and o in w for o in _PARTNER_WORDS)))
 _CREATION_VERBS = ("produced", "generated", "written", "created", "drafted")
 _CREATION_VERB = re.compile(rf"\b(?:{'|'.join(_CREATION_VERBS)})\b")
 _EDITED_BY_IN_DISCLOSURE = re.compile(r"\b(?:edited|reviewed)\s+by\s+(?P<names>[^.()]+)", re.I)
@@ -128,18 +129,12 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
         _add_disclaimer(credits, match.group("text"))
         _take_editors(match.group("text"), credits, draft, disclosure=True)
         return ""
-    for keywords, pattern in (_ADVICE_KEYWORDS, _INVESTMENT_ADVICE), (_AI_KEYWORDS, _AI_DISCLOSURE):
-        if pattern is _AI_DISCLOSURE and not any(map(lowered.__contains__, _CREATION_VERBS)):
-            continue  # rarer than the AI keywords, and _CREATION_VERB cannot match without one
-        if not any(map(lowered.__contains__, keywords)):
-            continue
-        if pattern is _AI_DISCLOSURE and not _CREATION_VERB.search(lowered):
-            continue
-        for match in list(pattern.finditer(line)):
-            sentence = match.group(0).strip()
-            _add_disclaimer(credits, sentence)
-            _take_editors(sentence, credits, draft, disclosure=True)
-            line = line.replace(match.group(0), " ")
+    if "advice" in lowered:
+        line = _take_disclaimers(_INVESTMENT_ADVICE, line, credits, draft)
+    # The creation verbs are rarer than the AI keywords, and _CREATION_VERB cannot match without one.
+    if (any(map(lowered.__contains__, _CREATION_VERBS)) and any(map(lowered.__contains__, _AI_KEYWORDS))
+            and _CREATION_VERB.search(lowered)):
+        line = _take_disclaimers(_AI_DISCLOSURE, line, credits, draft)
     if len(line) <= 200 and any(map(lowered.__contains__, _PARTNER_KEYWORDS)):
         for match in list(_DISTRIBUTOR.finditer(line)):
             profile = partners.partner_named(match.group("name"))
@@ -152,6 +147,16 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
     if line != original or "&" in line or "<" in line:  # otherwise clean() would give the line back unchanged
         line = clean(line)
     return "" if _RESIDUE.match(line) else line
+
+
+def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: Credits, draft: Draft) -> str:
+    """Record each disclaimer sentence ``pattern`` finds in the line; return the line without them."""
+    for match in list(pattern.finditer(line)):
+        sentence = match.group(0).strip()
+        _add_disclaimer(credits, sentence)
+        _take_editors(sentence, credits, draft, disclosure=True)
+        line = line.replace(match.group(0), " ")
+    return line
 
 
 def _take_editors(text: str, credits: Credits, draft: Draft, *, disclosure: bool = False) -> None:

@@ -103,7 +103,7 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
     mark_line_breaks(draft.body)
     taken: list = []  # lists removed with a promo heading: their items are no longer in the body
     for index, block in enumerate(list(text_blocks(draft.body))):
-        if block.getparent() is None or any(block.getparent() is t for t in taken):
+        if (parent := block.getparent()) is None or taken and any(parent is t for t in taken):
             continue
         raw = text_of(block)
         text = clean(raw)

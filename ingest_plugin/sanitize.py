@@ -28,6 +28,8 @@ EMBED_TAGS = {"blockquote", "p", "a", "br", "em", "strong", "b", "i"}
 EMBED_ATTRIBUTES = {"a": {"href"}, "blockquote": {"cite", "lang", "data-lang", "data-dnt", "data-width"},
                     "p": {"lang", "dir"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+# Compiled once: ``el.xpath(string)`` compiles its expression on every call.
+_HOLDS_PLACEHOLDER_OR_BREAKS = etree.XPath(".//*[@data-association] | .//br[2]")
 _URL_ATTRIBUTES = {"href", "cite"}
 
 
@@ -73,10 +75,16 @@ def _tidy(body: HtmlElement) -> None:
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     for el in reversed(list(body.iter("p", "div", "span", "em", "strong", "li", "h2", "h3", "h4", "blockquote"))):
-        if el is body or el.get("data-association") or el.getparent() is None:
+        if el is body or el.get("data-association") or el.getparent() is None or _shows_words(el.text):
             continue
-        if _blank(text_of(el)) and not el.xpath(".//*[@data-association] | .//br[2]"):
+        if _blank(text_of(el)) and not _HOLDS_PLACEHOLDER_OR_BREAKS(el):
             el.drop_tree()
+
+
+def _shows_words(text: str | None) -> bool:
+    """Whether ``text``, at the start of an element's text, proves the element is not blank without reading the rest:
+    it has a visible character, and no "&" or "<", so no entity or markup of what follows can take it away."""
+    return bool(text) and "&" not in text and "<" not in text and bool(text.replace("\u200b", "").strip())
 
 
 def _blank(text: str) -> bool:

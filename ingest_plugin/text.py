@@ -29,7 +29,18 @@ def clean(text: object) -> str:
 
     Accepts anything a JSON payload may hold: numbers become text, other non-strings become empty.
     """
+    if _is_plain(text):
+        return text.strip()
     return " ".join(clean_words(text))
+
+
+def _is_plain(text: object) -> bool:
+    """True when ``clean(text)`` is just ``text.strip()`` (most text is), decided without splitting it into words.
+
+    Every character ``str.split()`` splits on, but the space, is unprintable (so is the zero-width space), so a
+    printable text without two spaces in a row has single spaces between its words already."""
+    return (type(text) is str and "<" not in text and "  " not in text and text.isprintable()
+            and ("&" not in text or not _ENTITY.search(text)))
 
 
 def clean_words(text: object) -> list[str]:

@@ -23,6 +23,8 @@ PROFILE_SCHEMA_PATH = SCHEMA_DIR / "ninjs-profile.schema.json"
 _AUTHOR = "http://cv.iptc.org/newscodes/contentprodpartyrole/author"
 _EDITOR = "http://cv.iptc.org/newscodes/contentprodpartyrole/editor"
 _PLACEHOLDER = re.compile(r'data-association="([^"]+)"')
+# ASCII characters other than capitals, "i" and "k": see _Lowered.
+_PROBE = re.compile(r"[^A-Zik\x80-\U0010ffff]+")
 
 
 def load_schema(path: Path) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def problems(doc: dict[str, Any]) -> list[str]:
     editors = {s["name"].lower() for s in sources if s["role"] == _EDITOR}
     if authors & editors:
         found.append(f"infoSources: {sorted(authors & editors)} credited as both author and editor")
-    body = doc["bodies"][0]["value"].lower()
+    body = _Lowered(doc["bodies"][0]["value"])
     for description in doc["descriptions"]:
         if description["role"] == "disclaimer" and description["value"].lower().rstrip(".") in body:
             found.append(f"bodies: the disclaimer {description['value']!r} is still in the body")
@@ -80,6 +82,33 @@ def problems(doc: dict[str, Any]) -> list[str]:
     if datetime.fromisoformat(doc["firstCreated"]) > datetime.fromisoformat(doc["versionCreated"]):
         found.append("versionCreated: earlier than firstCreated")
     return found
+
+
+class _Lowered:
+    """``needle in text.lower()``, lowering ``text`` only when a cheap test cannot rule the needle out: str.lower()
+    is slow on non-ASCII text, and a disclaimer is almost never still in the body.
+
+    Of what a non-ASCII character lowers to, only "i" (from "İ") and "k" (from the Kelvin sign) is ASCII, so a run
+    of the needle's ASCII characters without those (or capitals, which no lowered text holds) can only be in
+    ``text.lower()`` where it is in ``text`` in ASCII upper or lower case: that is, in the text's UTF-8 bytes with
+    their ASCII letters lowered.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._ascii_lowered: bytes | None = None
+        self._lowered: str | None = None
+
+    def __contains__(self, needle: str) -> bool:
+        probe = max(_PROBE.findall(needle), key=len, default="")
+        if probe:
+            if self._ascii_lowered is None:
+                self._ascii_lowered = self.text.encode("utf-8", "surrogatepass").lower()
+            if probe.encode("ascii") not in self._ascii_lowered:
+                return False
+        if self._lowered is None:
+            self._lowered = self.text.lower()
+        return needle in self._lowered
 
 
 def validate_document(doc: dict[str, Any]) -> None:
