@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import unicodedata
+from functools import lru_cache
 from html.entities import html5 as HTML_ENTITIES
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,12 @@ HTML_PARSER = html.HTMLParser(huge_tree=True, no_network=True, remove_comments=T
 # which we never use: that callback ran for each element the pipeline touches.
 HTML_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
     element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
+# The same, for a page's own UTF-8 bytes: libxml2 reads them as they are, where a str reaches it as UTF-16 or UCS-4
+# to convert. The encoding is fixed, so a <meta charset> in the page changes nothing, as with a str.
+HTML_UTF8_PARSER = html.HTMLParser(huge_tree=True, no_network=True, remove_comments=True, remove_pis=True,
+                                   default_doctype=False, encoding="utf-8")
+HTML_UTF8_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              decompress=False, remove_comments=True, remove_pis=True, strip_cdata=True)
 
@@ -48,10 +55,10 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _UNUSABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff"
 _UNUSABLE_CHARS = re.compile(f"[{_UNUSABLE}]")
 _UNUSABLE_IN_JSON = re.compile(f"[{_UNUSABLE}\ud800-\udfff]")  # a JSON escape may also hold half a surrogate pair
-# The control characters of _UNUSABLE as UTF-8 bytes: looking for each one in the raw page (memchr) costs a fraction
-# of deleting them all (bytes.translate), itself a tenth of the regular expression over the decoded text.
-_CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r") + b"\x7f"
-_NONCHARACTERS = ("\ufffe", "\uffff")
+# What most of a page is made of: printable ASCII and the three whitespace controls. Deleting these bytes from a
+# UTF-8 page (bytes.translate, a fraction of any scan of the decoded text) leaves its other characters: the control
+# characters of _UNUSABLE and the non-ASCII ones, typically a few dozen.
+_PLAIN_ASCII_BYTES = bytes(range(0x20, 0x7f)) + b"\t\n\r"
 # What browsers (WHATWG Encoding) decode these labels as.
 _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
                    "l1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254",
@@ -72,15 +79,22 @@ def load(data: bytes, *, content_type: str | None = None, source_url: str | None
     if len(data) > max_bytes:
         raise IngestError(ErrorCode.TOO_LARGE, f"the input is {len(data):,} bytes, over the limit of "
                                                f"{max_bytes:,} bytes", stage="load")
-    text, encoding = decode(data, content_type)
+    text, encoding, is_utf8_source = _decode(data, content_type)
     kind = _kind(text, input_format)
-    tree = _parse(text, kind)
+    tree = _parse(text, kind, data if is_utf8_source else None)
     return Loaded(text=text, kind=kind, encoding=encoding, tree=tree, source_url=source_url,
                   content_type=content_type)
 
 
 def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Bytes -> NFC text without control characters. Returns the text and the encoding used."""
+    text, encoding, _ = _decode(data, content_type)
+    return text, encoding
+
+
+def _decode(data: bytes, content_type: str | None) -> tuple[str, str, bool]:
+    """:func:`decode`, and whether the text is ``data`` decoded as UTF-8 as it stands (no BOM, no broken sequence
+    replaced, nothing normalized or removed): the HTML parser may then read ``data`` instead."""
     encoding = _bom_encoding(data)
     text = None
     if encoding is None:
@@ -100,10 +114,11 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
             except (UnicodeDecodeError, LookupError) as exc:
                 raise IngestError(ErrorCode.UNDECODABLE, f"the text is not valid {encoding}: {exc}",
                                   stage="load") from None
-    text = _usable_text(text, data if encoding.startswith("utf-8") else None)
-    if not text or text.isspace():
+    usable = _usable_text(text, data if encoding.startswith("utf-8") else None)
+    if not usable or usable.isspace():
         raise IngestError(ErrorCode.EMPTY_INPUT, "the input holds no text", stage="load")
-    return text, encoding
+    # A U+FFFD may stand for a broken sequence; one the page really holds merely costs the faster parse.
+    return usable, encoding, encoding == "utf-8" and usable is text and "\ufffd" not in text
 
 
 def read_input(name: str) -> bytes:
@@ -142,15 +157,38 @@ codecs.register_error(_C1_AS_BYTES, _c1_as_bytes)
 def _usable_text(text: str, utf8_source: bytes | None) -> str:
     """``text`` repaired, in NFC and without unusable characters.
 
-    Each step scans the whole page, yet rarely changes anything: cheap presence tests come first. ``utf8_source``,
-    the UTF-8 bytes ``text`` was decoded from, holds every control character ``text`` does (repair and NFC add
-    none), so they are looked for there.
+    Each step scans the whole page, yet rarely changes anything: cheap presence tests come first. When ``text`` is
+    ``utf8_source`` decoded (and needed no repair), the tests look at the source's characters other than plain
+    ASCII, which hold every character these steps could act on.
     """
-    text = unicodedata.normalize("NFC", _repair_mojibake(text))  # returns the text itself when already NFC
-    has_controls = utf8_source is None or any(byte in utf8_source for byte in _CONTROL_BYTES)
-    if has_controls or any(char in text for char in _NONCHARACTERS):
-        return _UNUSABLE_CHARS.sub("", text)
-    return text
+    repaired = _repair_mojibake(text)
+    if repaired is not text or utf8_source is None:
+        return _UNUSABLE_CHARS.sub("", unicodedata.normalize("NFC", repaired))
+    others = utf8_source.translate(None, _PLAIN_ASCII_BYTES).decode("utf-8", "replace")
+    if not _is_nfc_around_ascii(others):
+        text = unicodedata.normalize("NFC", text)
+    # NFC neither makes nor removes a control character or a noncharacter.
+    return _UNUSABLE_CHARS.sub("", text) if _UNUSABLE_CHARS.search(others) else text
+
+
+def _is_nfc_around_ascii(others: str) -> bool:
+    """Whether a text is in NFC, judged from ``others``: its characters other than plain ASCII, in order, and at
+    most a few more that bytes of broken UTF-8 sequences (U+FFFD in the text) make up.
+
+    ASCII characters and U+FFFD neither compose nor reorder with their neighbours, so the text is in NFC when each
+    run of its other characters is, after the ASCII character before it. Every such run is a piece of ``others``.
+    Without combining marks a run changes in NFC only where one of its characters composes with the one before
+    it: never, when ``others`` is in NFC and none of its characters composes with an ASCII one. ``unicodedata``
+    decides both, so this is its own answer for the whole text, at a fraction of its cost.
+    """
+    return all(map(_starts_nfc_after_ascii, set(others))) and unicodedata.is_normalized("NFC", others)
+
+
+@lru_cache(maxsize=4096)
+def _starts_nfc_after_ascii(char: str) -> bool:
+    """Whether ``char`` is no combining mark and stays as it is after each ASCII character in NFC."""
+    return unicodedata.combining(char) == 0 \
+        and unicodedata.is_normalized("NFC", "".join(chr(ascii_code) + char for ascii_code in range(0x80)))
 
 
 def _repair_mojibake(text: str) -> str:
@@ -252,7 +290,8 @@ def _kind(text: str, input_format: str | None) -> str:
     return "xml" if _FEED_ROOT.match(text, _PROLOG.match(text[:1_000_000]).end()) else "html"
 
 
-def _parse(text: str, kind: str):
+def _parse(text: str, kind: str, utf8_source: bytes | None = None):
+    """``utf8_source``: the bytes ``text`` is the UTF-8 decoding of, if it is."""
     if kind == "json":
         try:
             return _usable_strings(json.loads(text))
@@ -274,7 +313,7 @@ def _parse(text: str, kind: str):
         if root.getroottree().docinfo.doctype:
             _entity_references_as_text(root)
         return root
-    return _parse_html(text)
+    return _parse_html(text, utf8_source)
 
 
 def _entity_references_as_text(root: etree._Element) -> None:
@@ -329,12 +368,18 @@ def _usable_strings(value: Any) -> Any:
     return value
 
 
-def _parse_html(text: str) -> html.HtmlElement:
+def _parse_html(text: str, utf8_source: bytes | None = None) -> html.HtmlElement:
+    # lxml refuses a str that starts with an XML declaration naming an encoding (ValueError): such a page is
+    # parsed as text, to fail as it always has.
+    if utf8_source is not None and not text.startswith("<?xml"):
+        source, parser = utf8_source, HTML_UTF8_PARSER
+    else:
+        source, parser = text, HTML_PARSER
     try:
-        root = html.document_fromstring(text, parser=HTML_PARSER)
+        root = html.document_fromstring(source, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the HTML holds no document: {exc}", stage="load") from None
-    if any(_EXCESSIVE_DEPTH in entry.message for entry in HTML_PARSER.error_log):
+    if any(_EXCESSIVE_DEPTH in entry.message for entry in parser.error_log):
         # Even with huge_tree libxml2 drops content nested deeper than 2048 levels. Layout wrappers carry no
         # content, so drop them and parse again rather than lose the article.
         root = html.document_fromstring(_LAYOUT_TAGS.sub("", text), parser=HTML_PARSER)

@@ -68,35 +68,40 @@ def class_tokens(el: HtmlElement) -> list[str]:
     return (el.get("class") or "").split() + ([el.get("id")] if el.get("id") else [])
 
 
-# Elements with their class and id attributes (None when missing): read once for all the searches among them.
-NamedElements = list[tuple[HtmlElement, str | None, str | None]]
+# Elements with their class, id and itemprop attributes (None when missing): read once for all the searches among
+# them (reading an attribute costs more than the rest of a test).
+Names = tuple[str | None, str | None, str | None]
+NamedElements = list[tuple[HtmlElement, str | None, str | None, str | None]]
+_NO_NAMES: Names = (None, None, None)
 
 
-def named(el: HtmlElement) -> tuple[HtmlElement, str | None, str | None]:
-    """An element with its class and id (None when missing)."""
-    return el, el.get("class"), el.get("id")
+def named(el: HtmlElement) -> tuple[HtmlElement, str | None, str | None, str | None]:
+    """An element with its class, id and itemprop (None when missing)."""
+    return el, el.get("class"), el.get("id"), el.get("itemprop")
 
 
-def _names_unless_chrome(el: HtmlElement) -> tuple[str | None, str | None] | None:
-    """None for site furniture (by element kind, ARIA role or class/id token), else the element's class and id.
+def _names_unless_chrome(el: HtmlElement, tag: str) -> Names | None:
+    """None for site furniture (by element kind, ARIA role or class/id token), else the element's class, id and
+    itemprop. ``tag``: ``el.tag``, which the caller has read.
 
     Runs on every element of a page: the tag is read once, and only the attributes the element has are asked
     for (asking for a missing one costs as much as reading a present one)."""
-    tag = el.tag
     if tag in _ALWAYS_CHROME_TAGS:
-        return (el.get("class"), el.get("id")) if tag == "script" and el.get("type") == "application/ld+json" else None
+        return named(el)[1:] if tag == "script" and el.get("type") == "application/ld+json" else None
     names = el.keys()
     if not names:
-        return None, None
+        return _NO_NAMES
     if "role" in names and el.get("role") in _CHROME_ROLES:
         return None
     class_attr = el.get("class") if "class" in names else None
     id_attr = el.get("id") if "id" in names else None
-    if tag in _NEVER_CHROME:
-        return class_attr, id_attr  # page classes such as "one-sidebar" describe the layout, not the element
-    if "hidden" in names or "aria-hidden" in names and el.get("aria-hidden") == "true" and tag not in ("img", "figure"):
-        return None
-    return None if _names_chrome(class_attr, id_attr) else (class_attr, id_attr)
+    if tag not in _NEVER_CHROME:  # page classes such as "one-sidebar" describe the layout, not the element
+        if "hidden" in names or "aria-hidden" in names and el.get("aria-hidden") == "true" \
+                and tag not in ("img", "figure"):
+            return None
+        if _names_chrome(class_attr, id_attr):
+            return None
+    return class_attr, id_attr, el.get("itemprop") if "itemprop" in names else None
 
 
 @lru_cache(maxsize=4096)
@@ -107,24 +112,27 @@ def _names_chrome(class_attr: str | None, id_attr: str | None) -> bool:
 
 
 def strip_chrome(root: HtmlElement) -> NamedElements:
-    """Remove every chrome element under ``root``: one depth-first walk (libxml2's, through ``iterwalk``) that
-    skips removed subtrees.
+    """Remove every chrome element under ``root``: one depth-first walk that skips removed subtrees.
 
-    Returns the elements that stay with their class and id, ``root`` first, in document order, so that callers
-    look for things among them rather than walk the page again (or read the attributes the walk has read).
+    Returns the elements that stay with their class, id and itemprop, ``root`` first, in document order, so that
+    callers look for things among them rather than walk the page again (or read the attributes the walk has read).
     """
     kept, doomed = [named(root)], []
     tweet_holders = set(_TWEET_HOLDERS(root))  # chrome that holds a tweet embed stays; its other chrome goes
-    walk = etree.iterwalk(root, events=("start",), tag=etree.Element)
-    next(walk)  # the root itself stays
-    for _, el in walk:
-        if (names := _names_unless_chrome(el)) is not None:
+    # The children still to visit, the next one last: a list costs less per element than lxml's iterwalk.
+    pending = root[::-1]
+    while pending:
+        el = pending.pop()
+        if not isinstance(tag := el.tag, str):  # a comment or processing instruction, if the tree has any
+            continue
+        if (names := _names_unless_chrome(el, tag)) is not None:
             kept.append((el, *names))
         elif el in tweet_holders:
             kept.append(named(el))
         else:
             doomed.append(el)
-            walk.skip_subtree()
+            continue
+        pending += el[::-1]
     for el in doomed:
         el.drop_tree()
     return kept
@@ -197,17 +205,14 @@ def content_root(doc: HtmlElement, elements: NamedElements) -> HtmlElement | Non
     for el, score in scores.items():
         if score > best_score:
             best, best_score = el, score
-    for known in (el for el, class_attr, id_attr in elements if _is_content_container(el, class_attr, id_attr)):
+    for known in (el for el, class_attr, id_attr, itemprop in elements
+                  if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)):
         text_len = len(text_of(known))
         if best is not None and (known is best or _is_descendant(best, known)) and text_len < best_score * 4 + 2000:
             return known
         if best is None or text_len >= best_score * 0.5 and scores.get(known, 0) >= best_score * 0.5:
             return known
     return best
-
-
-def _is_content_container(el: HtmlElement, class_attr: str | None, id_attr: str | None) -> bool:
-    return el.get("itemprop") == "articleBody" or id_attr == "article-body" or _names_container(class_attr)
 
 
 @lru_cache(maxsize=4096)

@@ -21,6 +21,7 @@ _HEAD_TAGS = ("meta", "link", "script")
 _LOWER_LD_JSON = str.maketrans("LDJSON", "ldjson")  # XPath's translate(@type, 'LDJSON', 'ldjson'), as before
 _JSON_LD_WRAPPING = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_WP_JSON_POST = re.compile(r"/wp-json/wp/v2/posts/(\d+)")
 
 
 @dataclass
@@ -44,6 +45,7 @@ class PageMeta:
     meta_author: str | None = None
     copyright_holder: str | None = None
     title: str | None = None
+    wp_post_id: str | None = None  # the WordPress post id, from the first REST API link (rel="alternate") naming one
 
 
 def read_page_meta(doc: HtmlElement) -> PageMeta:
@@ -96,13 +98,16 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
             meta.twitter_written_by = first(f"twitter:data{i}")
     meta.language = first("og:locale", "content-language", "language")
     for link in links:
-        if link.get("rel") is None or link.get("href") is None:
+        rel_attr, href = link.get("rel"), link.get("href")
+        if rel_attr is None or href is None:
             continue
-        rel = link.get("rel", "").lower().split()
+        rel = rel_attr.lower().split()
         if "canonical" in rel and not meta.canonical:
-            meta.canonical = clean(link.get("href"))
+            meta.canonical = clean(href)
         elif "shortlink" in rel and not meta.shortlink:
-            meta.shortlink = clean(link.get("href"))
+            meta.shortlink = clean(href)
+        if rel_attr == "alternate" and meta.wp_post_id is None and (match := _WP_JSON_POST.search(href)):
+            meta.wp_post_id = match.group(1)
 
 
 def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:

@@ -41,18 +41,22 @@ def _where(attribute: str, test: str, element: str = "*") -> str:
 _AUTHOR_PROP, _NAME_PROP = _where("itemprop", ".='author'"), _where("itemprop", ".='name'")
 _AUTHOR_CLASSES = ("author-name", "entry-author", "post-author", "article-author", "byline-author")
 _AUTHOR_CLASS_TEST = " or ".join(f"contains(., '{name}')" for name in _AUTHOR_CLASSES)
-# Byline markup, most specific first, each query with the class substrings it needs one of (none: it reads no
-# class). Most pages have none of them, and looking for them in the page's class attributes costs a fraction of
-# testing every class attribute in a query.
-_BYLINE_QUERIES = tuple((etree.XPath(query), needs) for query, needs in (
-    (f"/{_AUTHOR_PROP}/{_NAME_PROP} | /{_AUTHOR_PROP}[not({_NAME_PROP})]", ()),
-    (f"/{_where('class', _has_token('vcard'))}/{_where('class', _has_token('fn'))}", ("vcard",)),
-    (f"/{_where('rel', _has_token('author'), 'a')}", ()),
-    ("/" + _where("class", f"contains(., 'author') and ({_AUTHOR_CLASS_TEST})"), _AUTHOR_CLASSES),
+# Byline markup, most specific first, each query with the itemprop value it needs (None: it reads no itemprop) and
+# the class substrings it needs one of (none: it reads no class). Most pages have none of them, and looking for
+# them among the page's itemprop and class attributes costs a fraction of testing every element in a query.
+_BYLINE_QUERIES = tuple((etree.XPath(query), itemprop, classes) for query, itemprop, classes in (
+    (f"/{_AUTHOR_PROP}/{_NAME_PROP} | /{_AUTHOR_PROP}[not({_NAME_PROP})]", "author", ()),
+    (f"/{_where('class', _has_token('vcard'))}/{_where('class', _has_token('fn'))}", None, ("vcard",)),
+    (f"/{_where('rel', _has_token('author'), 'a')}", None, ()),
+    ("/" + _where("class", f"contains(., 'author') and ({_AUTHOR_CLASS_TEST})"), None, _AUTHOR_CLASSES),
     ("/" + _where("class", f"contains(., 'byline') and ({_has_token('byline')} or contains(., 'article-byline') or "
-                           "contains(., 'post-byline'))"), ("byline",)),
+                           "contains(., 'post-byline'))"), None, ("byline",)),
 ))
-_TAG_LINKS = etree.XPath("/" + _where("rel", f"{_has_token('tag')} or {_has_token('category')}", "a"))
+# Links with a rel attribute: the few there are are tested in Python (see _is_tag_link), for a fraction of the
+# cost of libxml2's string functions on each.
+_LINKS_WITH_REL = etree.XPath("/descendant::a/@rel/parent::*")
+_TAG_RELS = frozenset({"tag", "category"})
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() takes for space
 _PUBLISHED_TIME = etree.XPath("/descendant::time[contains(@class,'published') or @itemprop='datePublished'][@datetime]"
                               " | /" + _where("itemprop", ".='datePublished'") + "[@content]")
 _MODIFIED_TIME = etree.XPath("/descendant::time[contains(@class,'updated') or @itemprop='dateModified'][@datetime]"
@@ -62,7 +66,6 @@ _DATE_ELEMENTS = etree.XPath(
     "/descendant::time | /"
     + _where("class", "contains(., 'date') or contains(., 'byline') or contains(., 'posted') or contains(., 'meta')")
     + "[not(self::meta)]")
-_WP_JSON_LINK = etree.XPath("/descendant::link[@rel='alternate'][contains(@href, '/wp-json/wp/v2/posts/')]/@href")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
                       "reading-time")
@@ -81,9 +84,9 @@ def can_read(loaded: Loaded) -> bool:
 def read(loaded: Loaded) -> Draft:
     doc: HtmlElement = loaded.tree
     meta = read_page_meta(doc)
-    keywords = list(dict.fromkeys(meta.keywords + [clean(text_of(a)) for a in _TAG_LINKS(doc)
-                                                   if clean(text_of(a))]))
-    post_id = _wordpress_post_id(doc)
+    keywords = list(dict.fromkeys(meta.keywords + [clean(text_of(a)) for a in _LINKS_WITH_REL(doc)
+                                                   if _is_tag_link(a.get("rel")) and clean(text_of(a))]))
+    post_id = meta.wp_post_id or _wordpress_post_id(doc)
     elements = _with_outside_root(doc, strip_chrome(doc))
     h1 = _headline_element(doc, meta.headline)
     headline = meta.headline or (clean(text_of(h1)) if h1 is not None else None) or meta.title
@@ -121,6 +124,12 @@ def read(loaded: Loaded) -> Draft:
         site_names=site_names, copyright_holder=meta.copyright_holder)
 
 
+def _is_tag_link(rel: str) -> bool:
+    """Whether a link's ``rel`` holds the token "tag" or "category" (split as XPath's ``normalize-space()``
+    does: a no-break or other Unicode space is part of a token)."""
+    return ("tag" in rel or "category" in rel) and not _TAG_RELS.isdisjoint(_XML_SPACE.split(rel))
+
+
 def _with_outside_root(doc: HtmlElement, kept: NamedElements) -> NamedElements:
     """Every element of the document, in document order: those kept under the root, and those libxml2 put in a
     second ``<html>`` beside it (markup after ``</html>``), as a query over the whole document sees them."""
@@ -129,10 +138,8 @@ def _with_outside_root(doc: HtmlElement, kept: NamedElements) -> NamedElements:
 
 
 def _wordpress_post_id(doc: HtmlElement) -> str | None:
-    """The WordPress post id, from the REST API link, ``<article id="post-N">`` or ``<body class="postid-N">``."""
-    for href in _WP_JSON_LINK(doc):
-        if match := re.search(r"/wp-json/wp/v2/posts/(\d+)", href):
-            return match.group(1)
+    """The WordPress post id from ``<article id="post-N">`` or ``<body class="postid-N">`` (the REST API link, which
+    comes first, is among the page's metadata)."""
     return next((m.group(1) for el in doc.iter("article", "body") for t in class_tokens(el)
                  if (m := _POST_ID.match(t))), None)
 
@@ -166,7 +173,7 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
-    for el, class_attr, id_attr in elements:
+    for el, class_attr, id_attr, _ in elements:
         if _names_a_dek(class_attr, id_attr) and _dek_like(el, headline):
             return el
     if h1 is None:
@@ -208,9 +215,11 @@ def _dek_like(el: HtmlElement, headline: str | None) -> bool:
 def _byline_candidates(doc: HtmlElement, meta, elements: NamedElements) -> list[tuple[str, str]]:
     """``elements``: every element of the page."""
     candidates = [("json-ld", name) for name in meta.authors]
-    classes = "\n".join(filter(None, [class_attr for _, class_attr, _ in elements]))
-    for query, needs in _BYLINE_QUERIES:
-        if needs and not any(name in classes for name in needs):
+    classes = "\n".join(filter(None, [class_attr for _, class_attr, _, _ in elements]))
+    itemprops = {itemprop for _, _, _, itemprop in elements}
+    for query, needs_itemprop, needs_class in _BYLINE_QUERIES:
+        if needs_itemprop and needs_itemprop not in itemprops \
+                or needs_class and not any(name in classes for name in needs_class):
             continue
         texts = [clean(text_of(el)) for el in query(doc)]
         texts = [t for t in dict.fromkeys(texts) if t]
