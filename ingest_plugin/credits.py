@@ -92,16 +92,10 @@ class CreditsScan:
 def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: Credits,
                 by_paragraph: list[str]) -> None:
     lines = [(line, line.lower()) for line in map(clean, raw.split("\n"))] if "\n" in raw else [(text, lowered)]
-    kept: list[str] = []
-    consumed = False
-    for line, lowered_line in lines:
-        rest = _take_credit_line(line, lowered_line, index, draft, credits, by_paragraph)
-        if rest != line:
-            consumed = True
-        if rest and not _RESIDUE.match(rest):
-            kept.append(rest)
-    if not consumed:
-        return
+    rests = [_take_credit_line(line, lowered_line, index, draft, credits, by_paragraph) for line, lowered_line in lines]
+    if rests == [line for line, _ in lines]:
+        return  # no credit in the block (most blocks)
+    kept = [rest for rest in rests if rest and not _RESIDUE.match(rest)]
     if not kept:
         block.drop_tree()
     elif len(kept) < len([line for line, _ in lines if line]):

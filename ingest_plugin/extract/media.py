@@ -22,9 +22,8 @@ _HANDLE_IN_TEXT = re.compile(r"\(@(\w{1,15})\)")
 _SRCSET_ITEM = re.compile(r"(\S+)(?:\s+(\d+(?:\.\d+)?)([wx]))?")
 _PLACEHOLDER_SRC = re.compile(r"^data:|placeholder|lazy[-_]?load|blank\.(?:gif|png)|spacer\.gif|1x1|pixel\.gif",
                               re.I)
-# A part of every match of each alternative above that no non-ASCII character can stand for (under re.I, "ı" and
-# "İ" match "i", "ſ" matches "s" and the Kelvin sign "k"): a URL without any of them, in any ASCII case, cannot match.
-_PLACEHOLDER_NEEDLES = (b"data:", b"placeholder", b"lazy", b"blan", b"pacer.", b"1x1", b"xel.")
+# One of these is in every match of the pattern above (see _rules_out).
+_PLACEHOLDER_WORDS = ("data:", "placeholder", "lazy", "blank.", "spacer.gif", "1x1", "pixel.gif")
 _IMG_ATTRS = ("data-orig-file", "data-large-file", "data-full-url", "data-lazy-src", "data-src", "data-original",
               "data-url", "src")
 _SRCSET_ATTRS = ("data-lazy-srcset", "data-srcset", "srcset")
@@ -55,6 +54,8 @@ _ON_SERVICE = re.compile(r"^(?P<who>[^/]+?)\s+(?:on|via|from)\s+(?P<service>Unsp
                          r"(?: Commons)?|Shutterstock|Getty Images)$", re.I)
 _DECORATION = re.compile(r"(?:^|[/_\-\s.])(?:logo|logos|icon|icons|avatar|avatars|emoji|sprite|pixel|spacer|tiny|"
                          r"gravatar|badge)(?:$|[/_\-\s.])", re.I)
+# One of these is in every match of the pattern above (see _rules_out).
+_DECORATION_WORDS = ("logo", "icon", "avatar", "emoji", "sprite", "pixel", "spacer", "tiny", "badge")
 _IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)$", re.I)
 _SIZE_SUFFIX = re.compile(r"(?:-\d+x\d+|-scaled|-e\d+)+(?=\.\w+$)")
 _AGENCY_ABBREVIATIONS = {"AFP", "AP", "EPA", "UPI", "DPA", "ANP", "ANSA", "EFE", "TASS", "PA", "NASA"}
@@ -214,18 +215,27 @@ def _usable_image_url(raw: str, base_url: str | None) -> str | None:
 
 
 def _is_placeholder(url: str) -> bool:
-    """``_PLACEHOLDER_SRC.search(url)``, only run when the URL holds a needle: a case-insensitive search of an
-    alternation tries every position of the URL, several times slower than the few substring tests."""
-    lowered = url.encode("utf-8", "surrogatepass").lower()  # lowers the ASCII letters only
-    return any(map(lowered.__contains__, _PLACEHOLDER_NEEDLES)) and _PLACEHOLDER_SRC.search(url) is not None
+    return not _rules_out(url, _PLACEHOLDER_WORDS) and _PLACEHOLDER_SRC.search(url) is not None
 
 
 def _is_decoration(img: HtmlElement, url: str, width: int | None, height: int | None) -> bool:
     """Tracking pixels, logos, icons and avatars are not article photos."""
     if (width is not None and width < 100) or (height is not None and height < 60):
         return True
-    return bool(_DECORATION.search(urlsplit(url).path) or _DECORATION.search(img.get("alt") or "")
-                or _DECORATION.search(img.get("class") or ""))
+    return any(not _rules_out(text, _DECORATION_WORDS) and _DECORATION.search(text)
+               for text in (urlsplit(url).path, img.get("alt") or "", img.get("class") or ""))
+
+
+def _rules_out(text: str, words: tuple[str, ...]) -> bool:
+    """True when ``text`` is ASCII and its lower case holds none of ``words``, so that a case-insensitive pattern
+    with one of them in every match cannot match it: far cheaper than the search, which tries every position.
+
+    Under re.I only non-ASCII characters ("ı", "İ", "ſ", the Kelvin sign) match a letter other than its own two
+    cases; text holding any is left to the pattern."""
+    if not text.isascii():
+        return False
+    lowered = text.lower()
+    return not any(map(lowered.__contains__, words))
 
 
 def split_caption_credit(caption: str) -> tuple[str | None, str | None]:
