@@ -60,7 +60,10 @@ _YOAST_FOOTER = re.compile(r"\s*The post .{1,300}? appeared first on .{1,80}?\.?
 
 def text_of(el: HtmlElement) -> str:
     """The same string as ``el.text_content()`` at a quarter of the cost: libxml2 writes the text out directly,
-    without setting up an XPath evaluation."""
+    without setting up an XPath evaluation. Most elements asked have no child node but text (``len()`` counts
+    elements, comments, PIs and entity references): their ``.text`` is that string, for a third of the cost."""
+    if not len(el):
+        return el.text or ""
     return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
@@ -159,8 +162,14 @@ def ticker_links(root: HtmlElement) -> list[Ticker]:
 def is_promo(text: str, lowered: str, partner_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> bool:
     """A promo paragraph that carries no class ("See Also: …", newsletter plugs, Yoast's RSS footer).
 
-    ``lowered``: ``text.lower()``, for the needles of the partner's patterns (see ``PartnerProfile``)."""
-    return bool(_PROMO_TEXT.search(text)) or any(needle in lowered and p.search(text) for needle, p in partner_patterns)
+    ``lowered``: ``text.lower()``, for the needles of the partner's patterns (see ``PartnerProfile``). A plain loop:
+    on every block, a generator in ``any()`` costs about as much as the searches."""
+    if _PROMO_TEXT.search(text):
+        return True
+    for needle, pattern in partner_patterns:
+        if needle in lowered and pattern.search(text):
+            return True
+    return False
 
 
 def drop_promo(block: HtmlElement, text: str) -> HtmlElement | None:

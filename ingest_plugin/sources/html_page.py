@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -39,19 +40,10 @@ def _where(attribute: str, test: str, element: str = "*") -> str:
 # "/descendant::x" rather than "//x": libxml2 expands "//" before a predicate into every node of the page, text
 # nodes included, and then looks at their children; the descendant axis is a single walk.
 _AUTHOR_PROP, _NAME_PROP = _where("itemprop", ".='author'"), _where("itemprop", ".='name'")
+_ITEMPROP_AUTHORS = etree.XPath(f"/{_AUTHOR_PROP}/{_NAME_PROP} | /{_AUTHOR_PROP}[not({_NAME_PROP})]")
+_VCARD_NAMES = etree.XPath(f"/{_where('class', _has_token('vcard'))}/{_where('class', _has_token('fn'))}")
+_AUTHOR_LINKS = etree.XPath(f"/{_where('rel', _has_token('author'), 'a')}")
 _AUTHOR_CLASSES = ("author-name", "entry-author", "post-author", "article-author", "byline-author")
-_AUTHOR_CLASS_TEST = " or ".join(f"contains(., '{name}')" for name in _AUTHOR_CLASSES)
-# Byline markup, most specific first, each query with the itemprop value it needs (None: it reads no itemprop) and
-# the class substrings it needs one of (none: it reads no class). Most pages have none of them, and looking for
-# them among the page's itemprop and class attributes costs a fraction of testing every element in a query.
-_BYLINE_QUERIES = tuple((etree.XPath(query), itemprop, classes) for query, itemprop, classes in (
-    (f"/{_AUTHOR_PROP}/{_NAME_PROP} | /{_AUTHOR_PROP}[not({_NAME_PROP})]", "author", ()),
-    (f"/{_where('class', _has_token('vcard'))}/{_where('class', _has_token('fn'))}", None, ("vcard",)),
-    (f"/{_where('rel', _has_token('author'), 'a')}", None, ()),
-    ("/" + _where("class", f"contains(., 'author') and ({_AUTHOR_CLASS_TEST})"), None, _AUTHOR_CLASSES),
-    ("/" + _where("class", f"contains(., 'byline') and ({_has_token('byline')} or contains(., 'article-byline') or "
-                           "contains(., 'post-byline'))"), None, ("byline",)),
-))
 # Links with a rel attribute: the few there are are tested in Python (see _is_tag_link), for a fraction of the
 # cost of libxml2's string functions on each.
 _LINKS_WITH_REL = etree.XPath("/descendant::a/@rel/parent::*")
@@ -84,8 +76,8 @@ def can_read(loaded: Loaded) -> bool:
 def read(loaded: Loaded) -> Draft:
     doc: HtmlElement = loaded.tree
     meta = read_page_meta(doc)
-    keywords = list(dict.fromkeys(meta.keywords + [clean(text_of(a)) for a in _LINKS_WITH_REL(doc)
-                                                   if _is_tag_link(a.get("rel")) and clean(text_of(a))]))
+    tag_texts, author_rel = _rel_links(doc)
+    keywords = list(dict.fromkeys(meta.keywords + tag_texts))
     post_id = meta.wp_post_id or _wordpress_post_id(doc)
     elements = _with_outside_root(doc, strip_chrome(doc))
     h1 = _headline_element(doc, meta.headline)
@@ -93,7 +85,7 @@ def read(loaded: Loaded) -> Draft:
     headline = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
     dek_el = _dek_element(elements, h1, headline)
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
-    byline_candidates = _byline_candidates(doc, meta, elements)
+    byline_candidates = _byline_candidates(doc, meta, elements, author_rel)
     published = meta.published or _first_attr(_PUBLISHED_TIME(doc)) or _first_attr(_ANY_TIME(doc)) \
         or _visible_date(doc)
     modified = meta.modified or _first_attr(_MODIFIED_TIME(doc))
@@ -122,6 +114,18 @@ def read(loaded: Loaded) -> Draft:
         canonical_url=canonical,
         partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
         site_names=site_names, copyright_holder=meta.copyright_holder)
+
+
+def _rel_links(doc: HtmlElement) -> tuple[list[str], bool]:
+    """The texts of the page's tag links, and whether any link's ``rel`` mentions "author" (when none does, no
+    byline link is looked for)."""
+    texts, author_rel = [], False
+    for a in _LINKS_WITH_REL(doc):
+        rel = a.get("rel")
+        author_rel = author_rel or "author" in rel
+        if _is_tag_link(rel) and (text := clean(text_of(a))):
+            texts.append(text)
+    return texts, author_rel
 
 
 def _is_tag_link(rel: str) -> bool:
@@ -212,17 +216,11 @@ def _dek_like(el: HtmlElement, headline: str | None) -> bool:
         and not el.xpath(".//p[2] | .//img | .//figure")
 
 
-def _byline_candidates(doc: HtmlElement, meta, elements: NamedElements) -> list[tuple[str, str]]:
-    """``elements``: every element of the page."""
+def _byline_candidates(doc: HtmlElement, meta, elements: NamedElements, author_rel: bool) -> list[tuple[str, str]]:
+    """``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author."""
     candidates = [("json-ld", name) for name in meta.authors]
-    classes = "\n".join(filter(None, [class_attr for _, class_attr, _, _ in elements]))
-    itemprops = {itemprop for _, _, _, itemprop in elements}
-    for query, needs_itemprop, needs_class in _BYLINE_QUERIES:
-        if needs_itemprop and needs_itemprop not in itemprops \
-                or needs_class and not any(name in classes for name in needs_class):
-            continue
-        texts = [clean(text_of(el)) for el in query(doc)]
-        texts = [t for t in dict.fromkeys(texts) if t]
+    for found in _byline_markup(doc, elements, author_rel):
+        texts = [t for t in dict.fromkeys(clean(text_of(el)) for el in found) if t]
         if texts:
             candidates.append(("byline-markup", ", ".join(texts)))
             break
@@ -231,6 +229,24 @@ def _byline_candidates(doc: HtmlElement, meta, elements: NamedElements) -> list[
     if meta.meta_author:
         candidates.append(("meta", meta.meta_author))
     return candidates
+
+
+def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) -> Iterator[list[HtmlElement]]:
+    """The elements of each kind of byline markup, most specific first, in document order; the first kind with
+    text wins. ``elements``: every element of the page, with the class and itemprop that decide most kinds.
+
+    A kind the page cannot have is not queried, and the class-named kinds are picked from ``elements``: most pages
+    have none of the nested kinds, and a walk of the page costs more than testing its class strings in Python."""
+    if any(itemprop == "author" for _, _, _, itemprop in elements):
+        yield _ITEMPROP_AUTHORS(doc)
+    if any(class_attr and "vcard" in class_attr for _, class_attr, _, _ in elements):
+        yield _VCARD_NAMES(doc)
+    if author_rel:
+        yield _AUTHOR_LINKS(doc)
+    yield [el for el, class_attr, _, _ in elements
+           if class_attr and "author" in class_attr and any(name in class_attr for name in _AUTHOR_CLASSES)]
+    yield [el for el, class_attr, _, _ in elements if class_attr and "byline" in class_attr and (
+        "article-byline" in class_attr or "post-byline" in class_attr or "byline" in _XML_SPACE.split(class_attr))]
 
 
 def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None) -> None:
