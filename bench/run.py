@@ -262,9 +262,9 @@ def make_tools() -> list[Tool]:
     return tools
 
 
-def _timed(call: Callable[[gen.Doc], Any], doc: gen.Doc) -> float:
+def _timed(call: Callable[[Any], Any], item: Any) -> float:
     start = time.perf_counter()
-    call(doc)
+    call(item)
     return time.perf_counter() - start
 
 
@@ -357,6 +357,31 @@ def parse_benchmark(docs: list[gen.Doc], repeats: int, guard: NetworkGuard) -> d
         row["b/a"] = round(row["b"] / row["a"], 2)
         result["by_size"][size_class] = row
     return result
+
+
+def validation_benchmark(docs: list[gen.Doc], repeats: int) -> dict[str, Any]:
+    """Why validation is a jsonschema-rs gate with ``jsonschema`` kept for error reports: the cost per document of
+    each, on every document the corpus parses to (all valid, as every published document is)."""
+    import jsonschema_rs
+
+    from ingest_plugin import parse_items, validate
+
+    schema = validate.load_schema(validate.PROFILE_SCHEMA_PATH)
+    validators = {
+        "jsonschema": validate.compile_validator(schema).is_valid,
+        "jsonschema-rs": jsonschema_rs.Draft202012Validator(schema, validate_formats=True, offline=True).is_valid,
+        "validate_document": validate.validate_document,  # the gate, then our own checks (disclaimer, placeholders…)
+    }
+    documents = [r.document for d in docs for r in parse_items(d.data, input_name=d.name, source_url=d.source_url)
+                 if r.ok]
+    per_doc: dict[str, list[float]] = {name: [] for name in validators}
+    for document in documents:
+        for name, check in validators.items():
+            check(document)  # warm-up, and every one must pass: a failure raises here
+            per_doc[name].append(statistics.median(_timed(check, document) for _ in range(repeats)))
+    return {"documents": len(documents),
+            "median_ms": {name: round(statistics.median(t) * 1000, 4) for name, t in per_doc.items()},
+            "total_ms": {name: round(sum(t) * 1000, 2) for name, t in per_doc.items()}}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -924,6 +949,10 @@ def render(results: dict[str, Any]) -> str:
         for key, problems in p["problems"].items():
             if problems:
                 out.append(f"  note ({key}): {len(problems)} page(s) with odd output, e.g. {problems[0]}")
+        if v := results.get("validation"):
+            out.append(f"  validation, median ms per document over the {v['documents']} documents parsed: "
+                       + ", ".join(f"{name} {ms}" for name, ms in v["median_ms"].items())
+                       + " (validate_document: the jsonschema-rs gate, then our own checks)")
         out.append("")
     pub = results.get("publish")
     if pub:
@@ -1055,6 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
             failed.append("a tool tried to use the network")
         if results["parse"]["problems"]["b"]:
             failed.append("our parser failed on corpus documents")
+        results["validation"] = validation_benchmark(docs, plan.repeats)
     if "profile" not in args.skip:
         print("profile: pyinstrument on a typical and a large page ...", file=sys.stderr, flush=True)
         results["profile"] = profile_parse(gen.typical_page(args.seed), plan.profile_iterations)
