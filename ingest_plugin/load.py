@@ -163,12 +163,17 @@ def _usable_text(text: str, utf8_source: bytes | None) -> str:
     """
     repaired = _repair_mojibake(text)
     if repaired is not text or utf8_source is None:
-        return _UNUSABLE_CHARS.sub("", unicodedata.normalize("NFC", repaired))
+        return _normalized_without_unusable(repaired)
     others = utf8_source.translate(None, _PLAIN_ASCII_BYTES).decode("utf-8", "replace")
-    if not _is_nfc_around_ascii(others):
-        text = unicodedata.normalize("NFC", text)
-    # NFC neither makes nor removes a control character or a noncharacter.
-    return _UNUSABLE_CHARS.sub("", text) if _UNUSABLE_CHARS.search(others) else text
+    if _UNUSABLE_CHARS.search(others):
+        return _normalized_without_unusable(text)
+    return text if _is_nfc_around_ascii(others) else unicodedata.normalize("NFC", text)
+
+
+def _normalized_without_unusable(text: str) -> str:
+    """Unusable characters out, then NFC: a control character between a letter and a combining mark would otherwise
+    leave the two uncomposed once it is gone (NFC never makes an unusable character)."""
+    return unicodedata.normalize("NFC", _UNUSABLE_CHARS.sub("", text))
 
 
 def _is_nfc_around_ascii(others: str) -> bool:

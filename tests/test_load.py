@@ -1,7 +1,10 @@
 """Decoding and limits: BOM, declared charsets, detection, NFC, size cap, binary input, deep nesting."""
+import re
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.load import _usable_text, decode, load, parse_html_fragment
@@ -36,6 +39,25 @@ def test_http_header_charset_is_honoured():
 def test_output_is_nfc():
     decomposed = unicodedata.normalize("NFD", _page())
     assert load(decomposed.encode("utf-8")).text == unicodedata.normalize("NFC", _page())
+
+
+def test_a_control_character_between_letter_and_mark_leaves_them_composed():
+    assert "<p>caf\u00e9</p>" in decode("<p>cafe\x07\u0301</p>".encode())[0]
+
+
+# Characters at the edges of NFC: combining marks, letters they compose with (ASCII or not), singletons NFC
+# replaces (Angstrom, Ohm), Hangul jamo, Indic and kana pairs that compose, controls and noncharacters to drop.
+_NFC_EDGES = "aeAKn <>\u0301\u0300\u0323\u0327\u212b\u2126\u1100\u1161\u11a8\uac00\u0958\u0cbf\u0cd5\u0b47" \
+             "\u0b3e\u304b\u3099\u00e9\u00c5\x07\x1f\x7f\ufffe\uffff\n\t"
+_UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_NFC_EDGES, max_size=60))
+def test_decoded_utf8_text_is_nfc_without_unusable_characters(text):
+    """The decoder's shortcuts (it looks only at a page's non-ASCII characters) give what the definition says."""
+    page = f"<html><body><p>{'Plain words around it. ' * 20}{text}</p></body></html>"
+    assert decode(page.encode())[0] == unicodedata.normalize("NFC", _UNUSABLE.sub("", page))
 
 
 @pytest.mark.parametrize("data, code", [
