@@ -1,9 +1,11 @@
-"""Property-based: no input crashes the parser. Every outcome is a valid document or a coded error."""
+"""Property-based: no input crashes the parser, every outcome is a valid document or a coded error, and text shortcuts
+agree with the definitions they stand for."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest_plugin import parse_items
 from ingest_plugin.errors import ErrorCode
+from ingest_plugin.text import clean, clean_words
 from ingest_plugin.validate import problems
 from tests.pagebuilder import zenger_page
 
@@ -48,3 +50,11 @@ def test_arbitrary_markup_inside_a_real_page(body):
 def test_arbitrary_json(value):
     import json
     _check(json.dumps(value).encode())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("ab ;#&<>/x0") + ["&amp;", "&#8217;", "\u00a0", "\u200b", "\u2028", "\t", "\n",
+                                                       "\u3000", "\x1c", "\ufeff", "\u00e9"]), max_size=30).map("".join))
+def test_clean_shortcut_for_plain_text_agrees_with_its_word_split(text):
+    """``clean`` returns plain text as it stands; whatever it takes for plain must read as its words do."""
+    assert clean(text) == " ".join(clean_words(text))
