@@ -42,7 +42,9 @@ _NEVER_CHROME = frozenset({"html", "body", "main", "article"})
 _CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagram-media|wp-caption|has-)", re.I)
 _CONTAINER_CLASSES = frozenset({"entry-content", "article-content-body-only", "td-post-content", "post-content",
                                 "article-body", "post-body", "story-body", "article-content"})
-_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what separates class tokens (not NBSP: it can be part of one)
+# XML white space: what separates class tokens, and what XPath's normalize-space() strips (not NBSP: it can be part
+# of a token).
+XML_SPACE = re.compile(r"[ \t\r\n]+")
 _TWEET_HOLDERS = etree.XPath("descendant::blockquote[contains(@class, 'twitter-tweet')]/ancestor::*")
 _PROMO_TEXT = re.compile(
     r"^(?:See Also|Related Links?|Related|Also Read|Read Next|Read More|Read Also|Also See|More From \w+|"
@@ -226,7 +228,7 @@ def content_root(doc: HtmlElement, elements: NamedElements) -> HtmlElement | Non
 
 @lru_cache(maxsize=4096)
 def _names_container(class_attr: str | None) -> bool:
-    return bool(class_attr) and not _CONTAINER_CLASSES.isdisjoint(_XML_SPACE.split(class_attr))
+    return bool(class_attr) and not _CONTAINER_CLASSES.isdisjoint(XML_SPACE.split(class_attr))
 
 
 def text_blocks(root: HtmlElement) -> Iterator[HtmlElement]:

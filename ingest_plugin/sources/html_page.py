@@ -11,7 +11,16 @@ from lxml.html import HtmlElement
 
 from .. import partners
 from ..errors import ErrorCode, IngestError
-from ..extract.body import NamedElements, class_tokens, content_root, named, paragraphize, strip_chrome, text_of
+from ..extract.body import (
+    XML_SPACE,
+    NamedElements,
+    class_tokens,
+    content_root,
+    named,
+    paragraphize,
+    strip_chrome,
+    text_of,
+)
 from ..extract.media import featured_picture
 from ..extract.metadata import read_page_meta
 from ..model import Draft, Loaded
@@ -48,7 +57,6 @@ _AUTHOR_CLASSES = ("author-name", "entry-author", "post-author", "article-author
 # cost of libxml2's string functions on each.
 _LINKS_WITH_REL = etree.XPath("/descendant::a/@rel/parent::*")
 _TAG_RELS = frozenset({"tag", "category"})
-_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() takes for space
 _PUBLISHED_TIME = etree.XPath("/descendant::time[contains(@class,'published') or @itemprop='datePublished'][@datetime]"
                               " | /" + _where("itemprop", ".='datePublished'") + "[@content]")
 _MODIFIED_TIME = etree.XPath("/descendant::time[contains(@class,'updated') or @itemprop='dateModified'][@datetime]"
@@ -131,7 +139,7 @@ def _rel_links(doc: HtmlElement) -> tuple[list[str], bool]:
 def _is_tag_link(rel: str) -> bool:
     """Whether a link's ``rel`` holds the token "tag" or "category" (split as XPath's ``normalize-space()``
     does: a no-break or other Unicode space is part of a token)."""
-    return ("tag" in rel or "category" in rel) and not _TAG_RELS.isdisjoint(_XML_SPACE.split(rel))
+    return ("tag" in rel or "category" in rel) and not _TAG_RELS.isdisjoint(XML_SPACE.split(rel))
 
 
 def _with_outside_root(doc: HtmlElement, kept: NamedElements) -> NamedElements:
@@ -246,7 +254,7 @@ def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) 
     yield [el for el, class_attr, _, _ in elements
            if class_attr and "author" in class_attr and any(name in class_attr for name in _AUTHOR_CLASSES)]
     yield [el for el, class_attr, _, _ in elements if class_attr and "byline" in class_attr and (
-        "article-byline" in class_attr or "post-byline" in class_attr or "byline" in _XML_SPACE.split(class_attr))]
+        "article-byline" in class_attr or "post-byline" in class_attr or "byline" in XML_SPACE.split(class_attr))]
 
 
 def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None) -> None:
