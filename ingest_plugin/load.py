@@ -26,20 +26,25 @@ from .model import Loaded
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 INPUT_FORMATS = ("html", "wordpress-rss", "benzinga-rss", "benzinga-api", "benzinga-webhook")
 
-# huge_tree: libxml2 otherwise stops at 255 levels of nesting and empties text nodes over 10 MB *silently*; the
-# byte cap above is what bounds the work instead.
-HTML_PARSER = html.HTMLParser(huge_tree=True, no_network=True, remove_comments=True, remove_pis=True,
-                              default_doctype=False)
-# Every element an HtmlElement, without lxml.html's per-element Python lookup of form classes (<form>, <input>…),
-# which we never use: that callback ran for each element the pipeline touches.
-HTML_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
-    element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
-# The same, for a page's own UTF-8 bytes: libxml2 reads them as they are, where a str reaches it as UTF-16 or UCS-4
-# to convert. The encoding is fixed, so a <meta charset> in the page changes nothing, as with a str.
-HTML_UTF8_PARSER = html.HTMLParser(huge_tree=True, no_network=True, remove_comments=True, remove_pis=True,
-                                   default_doctype=False, encoding="utf-8")
-HTML_UTF8_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
-    element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
+
+def _html_parser(encoding: str | None = None) -> html.HTMLParser:
+    """huge_tree: libxml2 otherwise stops at 255 levels of nesting and empties text nodes over 10 MB *silently*; the
+    byte cap above is what bounds the work instead.
+
+    Every element an HtmlElement, without lxml.html's per-element Python lookup of form classes (<form>, <input>…),
+    which we never use: that callback ran for each element the pipeline touches.
+    """
+    parser = html.HTMLParser(huge_tree=True, no_network=True, remove_comments=True, remove_pis=True,
+                             default_doctype=False, encoding=encoding)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
+    return parser
+
+
+HTML_PARSER = _html_parser()
+# For a page's own UTF-8 bytes: libxml2 reads them as they are, where a str reaches it as UTF-16 or UCS-4 to
+# convert. The encoding is fixed, so a <meta charset> in the page changes nothing, as with a str.
+HTML_UTF8_PARSER = _html_parser("utf-8")
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              decompress=False, remove_comments=True, remove_pis=True, strip_cdata=True)
 
