@@ -16,11 +16,15 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[$*]'
 	touch $@
 
+# ruff and mypy (setup.cfg's [mypy]) first, then the built wheel in a clean virtualenv, then the tests.
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check ingest_plugin tests
+	$(BIN)/mypy --config-file setup.cfg
+	bash tests/wheel_check.sh $(BIN)/python
 	$(BIN)/python -m pytest
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m ingest_plugin.demo
+	$(BIN)/python -m ingest_plugin.entrypoints.demo
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run
@@ -34,9 +38,10 @@ FUZZ_EXAMPLES ?= 20000
 fuzz: $(VENV)/.installed-test
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
+# ruff and mypy come with the test extra.
 lint: $(VENV)/.installed-test
-	$(BIN)/python -m pip install --quiet 'ruff>=0.6,<1'
 	$(BIN)/ruff check ingest_plugin tests
+	$(BIN)/mypy --config-file setup.cfg
 
 clean:
 	rm -rf $(VENV) .demo-s3 .s3data .ingest-spool .pytest_cache build *.egg-info

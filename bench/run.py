@@ -476,8 +476,8 @@ def _item_templates(docs: list[gen.Doc]) -> list[tuple[Any, gen.Doc]]:
 def fresh_items(templates: list[tuple[Any, gen.Doc]], count: int, first_serial: int) -> list[Any]:
     """``count`` distinct articles: the parsed documents with their partner id replaced (as ``corpus.rekey`` does
     to the bytes), so each one is a new article to the publisher; no second parse needed."""
-    from ingest_plugin.core import document_identity
-    from ingest_plugin.model import ItemResult
+    from ingest_plugin.ingest.runs import document_identity
+    from ingest_plugin.parsing.model import ItemResult
 
     items = []
     for number in range(count):
@@ -526,8 +526,8 @@ class Worker:
 
 def make_workers(endpoint: str, bucket: str, spool: Path, count: int) -> list[Worker]:
     """``count`` publishers, each with its own session and client (sessions are not thread-safe), warmed up."""
-    from ingest_plugin.localS3 import REGION
-    from ingest_plugin.publish import Publisher, S3Settings
+    from ingest_plugin.publishing import Publisher, S3Settings
+    from ingest_plugin.testing.local_s3 import REGION
 
     workers = []
     for number in range(count):
@@ -608,7 +608,7 @@ def phase_row(name: str, workers: int, docs: int, elapsed: float, sent: Counter[
 
 
 def _ingest_job(worker: Worker, item: Any) -> Any:
-    from ingest_plugin.core import ingest_one
+    from ingest_plugin.ingest.runs import ingest_one
 
     return ingest_one(item, worker.publisher)
 
@@ -740,9 +740,9 @@ def s3_environment(server: Any) -> dict[str, str]:
 
 def publish_benchmark(server: Any, docs: list[gen.Doc], scratch: Path, n_single: int, n_multi: int,
                       concurrency: int, repeats: int, processes: int) -> dict[str, Any]:
-    from ingest_plugin.localS3 import REGION
-    from ingest_plugin.publish import S3Settings, ensure_bucket, make_client
-    from ingest_plugin.publish.content import to_bytes
+    from ingest_plugin.publishing import S3Settings, ensure_bucket, make_client
+    from ingest_plugin.publishing.content import to_bytes
+    from ingest_plugin.testing.local_s3 import REGION
 
     server_pid = server._process.pid if getattr(server, "_process", None) is not None else None
     templates = _item_templates(docs)
@@ -795,9 +795,9 @@ def memory_child(count: int, seed: int, bucket: str, spool: Path) -> dict[str, A
     """Runs in its own process: the ``ingest`` path (``core.ingest_inputs``: parse then publish, one run)."""
     NetworkGuard().install()
     from ingest_plugin import log, parse_items
-    from ingest_plugin.core import ingest_inputs
-    from ingest_plugin.localS3 import REGION
-    from ingest_plugin.publish import Publisher, S3Settings, ensure_bucket
+    from ingest_plugin.ingest.runs import ingest_inputs
+    from ingest_plugin.publishing import Publisher, S3Settings, ensure_bucket
+    from ingest_plugin.testing.local_s3 import REGION
 
     log.configure("ERROR", json=True)
     docs = [d for d in gen.corpus(seed, pages=40, feeds=0) if d.size <= gen.LONG_READ][:MEMORY_TEMPLATES]
@@ -1091,7 +1091,7 @@ def main(argv: list[str] | None = None) -> int:
         large = max((d for d in docs if d.kind == "zenger-page" and d.size <= 600 * gen.KB), key=lambda d: d.size)
         results["profile_large"] = profile_parse(large, max(5, plan.profile_iterations // 15))
     if not {"publish", "memory"} <= set(args.skip):
-        from ingest_plugin.localS3 import SeaweedFS
+        from ingest_plugin.testing.local_s3 import SeaweedFS
 
         scratch = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
         try:

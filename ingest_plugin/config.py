@@ -2,7 +2,7 @@
 
 The file is validated against ``schemas/config.schema.json`` before anything runs, so a typo is reported with its
 path instead of being ignored. Environment variables win over the file: the S3 ones of
-:class:`~ingest_plugin.publish.settings.S3Settings` (``INGEST_S3_BUCKET``, ``AWS_ENDPOINT_URL``, …) and
+:class:`~ingest_plugin.publishing.settings.S3Settings` (``INGEST_S3_BUCKET``, ``AWS_ENDPOINT_URL``, …) and
 ``INGEST_WEBHOOK_SECRETS`` (space-separated ``whsec_…`` values, as Standard Webhooks writes them).
 """
 from __future__ import annotations
@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import partners
-from .load import DEFAULT_MAX_BYTES
-from .publish.settings import S3Settings, SettingsError
-from .validate import SCHEMA_DIR, compile_validator, load_schema
+from ingest_plugin import partners
+from ingest_plugin.parsing import DEFAULT_MAX_BYTES
+from ingest_plugin.publishing.settings import S3Settings, SettingsError
+from ingest_plugin.schemas import compile_validator, load_schema
+from ingest_plugin.transport.fetch import FetchPolicy
 
 CONFIG_ENV = "INGEST_CONFIG"
 SECRETS_ENV = "INGEST_WEBHOOK_SECRETS"
-_VALIDATOR = compile_validator(load_schema(SCHEMA_DIR / "config.schema.json"))
+_VALIDATOR = compile_validator(load_schema("config.schema.json"))
 
 
 class ConfigError(ValueError):
@@ -78,6 +79,22 @@ class Config:
             return S3Settings.from_env(self.environ, **{**from_file, **overrides})
         except SettingsError as exc:
             raise ConfigError(f"{self.source}: {exc}") from None
+
+    def fetch_policy(self, partner: PartnerConfig, **overrides: Any) -> FetchPolicy:
+        """The fetch policy this configuration gives one partner; ``overrides`` replace single fields."""
+        limits = self.limits
+        settings: dict[str, Any] = {
+            "allowed_hosts": partner.allowed_hosts,
+            "allow_file": self.allow_file_urls,
+            "file_roots": tuple(Path(root) for root in self.file_roots),
+            "allow_private": self.allow_private_addresses,
+            "connect_timeout": limits.fetch_connect_timeout,
+            "read_timeout": limits.fetch_read_timeout,
+            "max_bytes": limits.max_input_bytes,
+            "max_redirects": limits.fetch_max_redirects,
+            "min_interval": limits.min_seconds_between_requests,
+        }
+        return FetchPolicy(**{**settings, **overrides})
 
     def partner(self, key: str) -> PartnerConfig:
         for partner in self.partners:

@@ -20,19 +20,38 @@ class ErrorCode(StrEnum):
     PUBLISH_FAILED = "publish_failed"  # S3 refused or could not be reached
 
 
+class Stage(StrEnum):
+    """Where a failure happened, in the order an article goes through them."""
+
+    READ = "read"  # a local file or standard input
+    FETCH = "fetch"  # a partner URL, or the stored article a job names
+    LOAD = "load"  # size, encoding, markup or JSON
+    EXTRACT = "extract"  # finding the article in the input
+    CREDITS = "credits"  # byline, editors, disclaimer
+    PARSE = "parse"  # anywhere else in parsing
+    VALIDATE = "validate"  # the ninjs profile and the rules a schema cannot express
+    PUBLISH = "publish"  # S3
+
+
 class IngestError(Exception):
     """A failure of one input (or one item of a feed), with a stable code."""
 
-    def __init__(self, code: ErrorCode, message: str, *, input: str = "-", stage: str = "parse") -> None:
+    def __init__(self, code: ErrorCode | str, message: str, *, input: str = "-", stage: Stage | str = Stage.PARSE
+                 ) -> None:
         super().__init__(f"{input}: {message}")
         self.code = ErrorCode(code)
         self.message = message
         self.input = input
-        self.stage = stage
+        self.stage = Stage(stage)
 
     def for_input(self, input: str) -> "IngestError":
         """The same error, naming the given input (stages raise before they know the input's name)."""
         return IngestError(self.code, self.message, input=input, stage=self.stage)
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": str(self.code), "input": self.input, "stage": self.stage, "message": self.message}
+        return {"code": str(self.code), "input": self.input, "stage": str(self.stage), "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> IngestError:
+        """The error :meth:`to_dict` wrote (records, spool entries and jobs keep errors this way)."""
+        return cls(data["code"], data["message"], input=data.get("input", "-"), stage=data.get("stage", Stage.PARSE))

@@ -10,11 +10,12 @@ import sys
 import uuid
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 _SECRET_KEYS = ("secret", "password", "token", "authorization", "signature", "aws_secret_access_key")
 
 
-def _redact_secrets(_logger: object, _name: str, event: dict) -> dict:
+def _redact_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
     """Secrets never reach a log line, whatever a caller passes."""
     for key in list(event):
         if any(word in key.lower() for word in _SECRET_KEYS):

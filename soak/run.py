@@ -53,9 +53,9 @@ from lxml import html as lxml_html  # noqa: E402
 
 from ingest_plugin import log as ingest_log  # noqa: E402
 from ingest_plugin import parse_items  # noqa: E402
-from ingest_plugin.localS3 import ACCESS_KEY, REGION, SECRET_KEY, SeaweedFS  # noqa: E402
-from ingest_plugin.publish.content import content_hash  # noqa: E402
-from ingest_plugin.webhook import sign  # noqa: E402
+from ingest_plugin.entrypoints.webhook.protocol import sign  # noqa: E402
+from ingest_plugin.publishing.content import content_hash  # noqa: E402
+from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY, SeaweedFS  # noqa: E402
 from tests.hostile import all_vectors, corpus  # noqa: E402
 from tests.hostile.contexts import benzinga_story, wordpress_feed, xml_safe  # noqa: E402
 from tests.hostile.safety import document_problems  # noqa: E402
@@ -302,7 +302,7 @@ class Runner:
             env: dict[str, str] | None = None) -> Invocation:
         env = {**self.env, **(env or {}), "INGEST_SPOOL_DIR": str(spool)}
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "ingest_plugin.cli", "--log-level", "INFO", *args], env=env,
+        done = subprocess.run([sys.executable, "-m", "ingest_plugin", "--log-level", "INFO", *args], env=env,
                               capture_output=True, timeout=timeout, cwd=REPO)
         outcomes = [json.loads(line) for line in done.stdout.splitlines() if line.startswith(b'{"event": "item"')]
         invocation = Invocation(lane, list(args), done.returncode, outcomes, done.stderr.decode("utf-8", "replace"),
@@ -663,7 +663,7 @@ def _free_port() -> int:
 
 def _start_serve(config: Path, env: dict[str, str], port: int, log_file: Path) -> subprocess.Popen:
     with open(log_file, "wb") as stderr:  # a file, not a pipe: thousands of rejection lines must never block it
-        process = subprocess.Popen([sys.executable, "-m", "ingest_plugin.cli", "serve", "--config", str(config),
+        process = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "serve", "--config", str(config),
                                     "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=stderr,
                                    cwd=REPO)
     wait_healthy(port, lambda: process.poll() is None)

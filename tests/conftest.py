@@ -13,9 +13,14 @@ from typing import Any
 
 import pytest
 
-from ingest_plugin.localS3 import ACCESS_KEY, REGION, SECRET_KEY, MotoS3, SeaweedFS
-from ingest_plugin.model import ItemResult
-from ingest_plugin.publish import Publisher, S3Settings, ensure_bucket
+from ingest_plugin.config import load_config
+from ingest_plugin.ingest.handler import JobHandler, Outcome
+from ingest_plugin.ingest.inputs import InputName, file_jobs
+from ingest_plugin.ingest.jobs import Action, item_job
+from ingest_plugin.ingest.runs import RunSummary, run_jobs
+from ingest_plugin.parsing.model import ItemResult
+from ingest_plugin.publishing import Publisher, S3Settings, ensure_bucket
+from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY, MotoS3, SeaweedFS
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +109,24 @@ def make_item(document: dict[str, Any] | None = None, *, raw: bytes = b"<html>ra
                               "source_url": "https://www.zenger.news/story/"}  # fmt: skip
     values.update(fields)
     return ItemResult(input_name=values.pop("input_name", "story.html"), raw=raw, document=document, **values)
+
+
+def job_handler(publisher: Publisher) -> JobHandler:
+    """The handler every trigger uses, with the default configuration, on ``publisher``."""
+    return JobHandler(load_config(environ={}), publisher)
+
+
+def ingest_one(item: ItemResult, publisher: Publisher, *, force: bool = False, cancel: bool = False,
+               dry_run: bool = False) -> Outcome:
+    """One parsed item through the job handler, as a trigger's job for it would run."""
+    job = item_job(item, action=Action.CANCEL if cancel else Action.INGEST, force=force)
+    (outcome,) = job_handler(publisher)(job, dry_run=dry_run)
+    return outcome
+
+
+def ingest_files(paths: list[InputName], publisher: Publisher, **run_options: Any) -> RunSummary:
+    """The ``ingest`` command's run over ``paths`` (``run_options``: those of :func:`run_jobs`)."""
+    return run_jobs(file_jobs(paths), job_handler(publisher), **run_options)
 
 
 @pytest.fixture

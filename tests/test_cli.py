@@ -8,7 +8,7 @@ from tests.pagebuilder import zenger_page
 
 
 def run(*args, stdin: bytes | None = None):
-    return subprocess.run([sys.executable, "-m", "ingest_plugin.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ingest_plugin", *args], input=stdin, capture_output=True,
                           timeout=60)
 
 

@@ -54,7 +54,7 @@ def test_check_config_reports_an_unreachable_bucket(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "nowhere", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
            "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1",
            "INGEST_S3_MAX_ATTEMPTS": "1", "INGEST_S3_CONNECT_TIMEOUT": "1"}
-    result = subprocess.run([sys.executable, "-m", "ingest_plugin.cli", "check-config", "--config", str(EXAMPLE)],
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin", "check-config", "--config", str(EXAMPLE)],
                             env=env, capture_output=True, timeout=60)
     assert result.returncode == 1
     assert b"configuration:" in result.stdout and b"partner zenger" in result.stdout

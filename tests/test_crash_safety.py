@@ -34,10 +34,10 @@ import boto3
 import pytest
 
 from ingest_plugin import parse_items
-from ingest_plugin.localS3 import ACCESS_KEY, REGION, SECRET_KEY
-from ingest_plugin.publish.content import content_hash
-from ingest_plugin.publish.s3io import UNREACHABLE_RECHECK_SECONDS
-from ingest_plugin.webhook import sign
+from ingest_plugin.entrypoints.webhook.protocol import sign
+from ingest_plugin.publishing.content import content_hash
+from ingest_plugin.publishing.s3io import UNREACHABLE_RECHECK_SECONDS
+from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
 from tests.hostile.contexts import LEAD, TAIL, wordpress_feed
 from tests.httpserver import LoopbackHTTPServer, Route, wait_healthy
 from tests.pagebuilder import zenger_page
@@ -119,7 +119,7 @@ class Process:
         self.stdout = b""
         self.stderr_lines: list[str] = []
         self.changed = threading.Condition()
-        self.popen = subprocess.Popen([sys.executable, "-m", "ingest_plugin.cli", "--log-level", log_level, *args],
+        self.popen = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "--log-level", log_level, *args],
                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._readers = [threading.Thread(target=self._read_stderr, daemon=True),
                          threading.Thread(target=self._read_stdout, daemon=True)]

@@ -1,4 +1,4 @@
-"""ingest_plugin.fetch against a real HTTP(S) server on 127.0.0.1.
+"""ingest_plugin.transport.fetch against a real HTTP(S) server on 127.0.0.1.
 
 Nothing here leaves the machine: the autouse ``net`` fixture answers DNS for made-up partner names itself (and
 refuses any other name), records every ``connect()``, and fails the test on a connect to anything but loopback.
@@ -25,7 +25,7 @@ from ingest_plugin import __version__, partners
 from ingest_plugin import log as plugin_log
 from ingest_plugin.config import Config, Limits, PartnerConfig
 from ingest_plugin.errors import ErrorCode, IngestError
-from ingest_plugin.fetch import (
+from ingest_plugin.transport.fetch import (
     FetchPolicy,
     FetchResult,
     HostRateLimiter,
@@ -546,7 +546,7 @@ def test_policy_from_configuration() -> None:
     partner = PartnerConfig(profile=partners.by_key("zenger"), allowed_hosts=frozenset({"www.zenger.news"}))
     config = Config(partners=(partner,), limits=Limits(fetch_read_timeout=7.0, min_seconds_between_requests=3.0),
                     allow_file_urls=True, file_roots=("/srv/feeds",))
-    policy = FetchPolicy.for_partner(config, partner, max_redirects=2)
+    policy = config.fetch_policy(partner, max_redirects=2)
     assert policy.allowed_hosts == {"www.zenger.news"}
     assert (policy.read_timeout, policy.min_interval, policy.max_redirects) == (7.0, 3.0, 2)
     assert (policy.allow_file, policy.file_roots, policy.allow_private) == (True, (Path("/srv/feeds"),), False)

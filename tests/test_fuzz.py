@@ -27,7 +27,7 @@ from structlog.testing import capture_logs
 
 from ingest_plugin import parse_items
 from ingest_plugin.errors import ErrorCode
-from ingest_plugin.validate import problems
+from ingest_plugin.parsing.validate import problems
 from tests.hostile import all_vectors, corpus
 from tests.hostile.contexts import LEAD, LEAD_TEXT, MARKUP_CONTEXTS, TAIL, URL_CONTEXTS, benzinga_story, xml_safe
 from tests.hostile.safety import document_problems

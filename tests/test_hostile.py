@@ -28,7 +28,7 @@ from structlog.testing import capture_logs
 
 from ingest_plugin import parse_items
 from ingest_plugin.errors import ErrorCode
-from ingest_plugin.validate import problems
+from ingest_plugin.parsing.validate import problems
 from tests.hostile import HOSTILE, all_vectors, corpus, expectations, generated, urls, vectors
 from tests.hostile.contexts import LEAD, LEAD_TEXT, MARKUP_CONTEXTS, TAIL, URL_CONTEXTS, benzinga_story, wordpress_feed
 from tests.hostile.safety import document_problems
@@ -83,7 +83,7 @@ def cli(*args: str, stdin: bytes | None = None, cap_memory: bool = False) -> sub
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
-    return subprocess.run([sys.executable, "-m", "ingest_plugin.cli", "parse", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "ingest_plugin", "parse", *args], input=stdin,
                           capture_output=True, cwd=REPO, timeout=300,
                           preexec_fn=limit if cap_memory and os.name == "posix" else None)
 

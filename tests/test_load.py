@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest_plugin.errors import ErrorCode, IngestError
-from ingest_plugin.load import _usable_text, decode, load, parse_html_fragment
+from ingest_plugin.parsing.load import _usable_text, decode, load, parse_html_fragment
 
 TEXT = "Café “Le Quai” — déjà vu"
 

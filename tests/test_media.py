@@ -1,9 +1,9 @@
 """Photos and tweets lifted from bodies: real image behind lazy-loading, caption/credit split, embed variants."""
 import pytest
 
-from ingest_plugin.extract.media import lift_pictures, lift_tweets, normalise_credit, split_caption_credit
-from ingest_plugin.load import parse_html_fragment
-from ingest_plugin.text import web_url
+from ingest_plugin.parsing.extract.media import lift_pictures, lift_tweets, normalise_credit, split_caption_credit
+from ingest_plugin.parsing.load import parse_html_fragment
+from ingest_plugin.parsing.text import web_url
 
 
 @pytest.mark.parametrize("caption, expected", [

@@ -1,7 +1,7 @@
 """Byline validation: the cases every generic extractor gets wrong (../shared/notes/partner-markup.md §4)."""
 import pytest
 
-from ingest_plugin.names import display_byline, name_case, people
+from ingest_plugin.parsing.names import display_byline, name_case, people
 
 ORGS = ("Zenger News", "Benzinga", "zenger.news")
 

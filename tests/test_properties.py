@@ -5,8 +5,8 @@ from hypothesis import strategies as st
 
 from ingest_plugin import parse_items
 from ingest_plugin.errors import ErrorCode
-from ingest_plugin.text import clean, clean_words
-from ingest_plugin.validate import problems
+from ingest_plugin.parsing.text import clean, clean_words
+from ingest_plugin.parsing.validate import problems
 from tests.pagebuilder import zenger_page
 
 TAGS = ["p", "div", "em", "strong", "a", "figure", "figcaption", "img", "blockquote", "script", "style", "svg",

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest_plugin.core import ingest_items, ingest_one
-from ingest_plugin.model import ItemResult
-from ingest_plugin.pipeline import parse_items
-from ingest_plugin.publish import Publisher, S3Settings, Status
-from ingest_plugin.publish.content import content_hash
-from ingest_plugin.validate import validate_document
+from ingest_plugin.ingest.jobs import item_job
+from ingest_plugin.ingest.runs import run_jobs
+from ingest_plugin.parsing.model import ItemResult
+from ingest_plugin.parsing.pipeline import parse_items
+from ingest_plugin.parsing.validate import validate_document
+from ingest_plugin.publishing import Publisher, S3Settings, Status
+from ingest_plugin.publishing.content import content_hash
+from tests.conftest import ingest_one, job_handler
 
 pytestmark = pytest.mark.s3
 REPO = Path(__file__).resolve().parent.parent
@@ -33,7 +35,7 @@ def _worker() -> None:
                         article_key=document["uri"].rsplit(":", 1)[-1]) for document in spec["documents"]]  # fmt: skip
     print("ready", flush=True)
     sys.stdin.readline()
-    run = ingest_items(items, publisher, keep_outcomes=True)
+    run = run_jobs(map(item_job, items), job_handler(publisher), keep_outcomes=True)
     print(json.dumps([outcome.to_dict() for outcome in run.outcomes]), flush=True)
 
 

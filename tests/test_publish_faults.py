@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest_plugin import commands_publish
-from ingest_plugin.core import ingest_one
-from ingest_plugin.pipeline import parse_items
-from ingest_plugin.publish import Status
-from ingest_plugin.publish.articles import PRESUME_NEW_AFTER
-from ingest_plugin.publish.content import content_hash
-from ingest_plugin.publish.spool import Spool
-from tests.conftest import make_document, make_item
+from ingest_plugin.entrypoints.cli import publish as commands_publish
+from ingest_plugin.ingest.spool import Spool
+from ingest_plugin.parsing.pipeline import parse_items
+from ingest_plugin.publishing import Status
+from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
+from ingest_plugin.publishing.content import content_hash
+from tests.conftest import ingest_one, make_document, make_item
 from tests.s3_fault_proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.s3
@@ -119,7 +118,8 @@ def test_thirty_percent_of_requests_failing_loses_and_duplicates_nothing(
     assert 0.2 < injected / sum(proxy.stats.values()) < 0.4
     items, summary = output[:-1], output[-1]
     assert len(items) == len(documents)
-    spool = {e.item().item.input_name: e for e in Spool(publisher.settings.spool_dir).entries() if e.kind == "item"}
+    spooled = Spool(publisher.settings.spool_dir)
+    spool = {job.name: job for job in map(spooled.job, spooled.entries())}
     kept = 0
     for document, line, item in zip(documents, lines, items, strict=True):
         partner, key = item["partner"], item["article_key"]
@@ -135,7 +135,7 @@ def test_thirty_percent_of_requests_failing_loses_and_duplicates_nothing(
             assert raw == line.encode() and record["code"] == "publish_failed" and record["message"]
         else:
             kept += 1
-            assert item["status"] == "spooled" and spool[item["input"]].item().item.document == document
+            assert item["status"] == "spooled" and spool[item["input"]].source.item.document == document
     assert kept > 0, "the seed should make some articles fail; pick another seed"
     assert status == 1 and summary["ok"] is False
     assert summary["counts"]["failed"] + summary["counts"]["spooled"] == kept
@@ -162,7 +162,7 @@ def test_unreachable_s3_spools_locally_and_the_next_run_flushes(seaweedfs, make_
     status, output = run("publish", str(docs))
     assert status == 1 and [o["status"] for o in output[:-1]] == ["spooled"] * 4
     spool = Spool(publisher.settings.spool_dir)
-    assert sorted(e.kind for e in spool.entries()) == ["item"] * 4 + ["run"]
+    assert sorted(e.kind for e in spool.entries()) == ["job"] * 4 + ["run"]
     down_run = output[-1]["run_id"]
 
     _configure(monkeypatch, publisher, seaweedfs.endpoint_url)

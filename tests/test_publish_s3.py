@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from ingest_plugin import commands_publish
-from ingest_plugin.core import document_identity, ingest_inputs, ingest_one
+from ingest_plugin.entrypoints.cli import publish as commands_publish
 from ingest_plugin.errors import ErrorCode, IngestError
-from ingest_plugin.model import ItemResult
-from ingest_plugin.pipeline import parse_items
-from ingest_plugin.publish import Status
-from ingest_plugin.publish.articles import PRESUME_NEW_AFTER
-from ingest_plugin.publish.content import content_hash, to_bytes
-from ingest_plugin.publish.s3io import Put, checksum_sha256
-from ingest_plugin.validate import validate_document
-from tests.conftest import make_document, make_item
+from ingest_plugin.parsing.model import ItemResult
+from ingest_plugin.parsing.pipeline import parse_items
+from ingest_plugin.parsing.validate import validate_document
+from ingest_plugin.partners.identity import Identity
+from ingest_plugin.publishing import Status
+from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
+from ingest_plugin.publishing.content import content_hash, to_bytes
+from ingest_plugin.publishing.s3io import Put, checksum_sha256
+from tests.conftest import ingest_files, ingest_one, make_document, make_item
 
 pytestmark = pytest.mark.s3
 REPO = Path(__file__).resolve().parent.parent
@@ -160,11 +160,11 @@ def test_an_invalid_document_is_never_published(make_publisher, s3_server):
 
 def test_samples_twice_second_run_writes_no_article(make_publisher, s3_server, request_counter):
     publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
-    first = ingest_inputs(SAMPLES, publisher)
+    first = ingest_files(SAMPLES, publisher)
     assert first.ok and first.counts["created"] == 6, first.counts
     before = snapshot(publisher)
     counter = request_counter(publisher.client)
-    second = ingest_inputs(SAMPLES, publisher)
+    second = ingest_files(SAMPLES, publisher)
     assert second.ok and second.counts["unchanged"] == 6 and snapshot(publisher) == before
     one_head_each = {("HEAD", key.replace("/v1.json", "/current.json")): 1
                      for key in before if key.endswith("/v1.json")}  # fmt: skip
@@ -175,8 +175,8 @@ def test_samples_twice_second_run_writes_no_article(make_publisher, s3_server, r
 
 def test_a_failing_run_does_not_move_last_success(make_publisher, s3_server, tmp_path):
     publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
-    good = ingest_inputs(SAMPLES[:1], publisher)
-    bad = ingest_inputs([tmp_path / "missing.html"], publisher)
+    good = ingest_files(SAMPLES[:1], publisher)
+    bad = ingest_files([tmp_path / "missing.html"], publisher)
     assert good.ok and not bad.ok and bad.exit_code == 1
     latest = get_json(publisher, "runs/latest.json")
     assert latest["last_attempt"]["run_id"] == bad.run_id and latest["last_success"]["run_id"] == good.run_id
@@ -188,7 +188,8 @@ def test_publish_command_uses_the_same_keys_as_ingest(make_publisher, s3_server,
     """``parse > docs.jsonl; publish docs.jsonl`` and ``ingest`` name every article alike: no duplicates."""
     publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
     items = [item for path in SAMPLES for item in parse_items(path.read_bytes(), input_name=path.name)]
-    assert all(document_identity(i.document) == (i.partner, i.article_key) for i in items)
+    assert all(Identity.of_uri(i.document["uri"]) == Identity(i.partner, i.article_key, i.document["uri"])
+               for i in items)
     docs = tmp_path / "docs.jsonl"
     docs.write_text("".join(json.dumps(i.document) + "\n" for i in items) + "not json\n")
     for name, value in {"INGEST_S3_BUCKET": publisher.settings.bucket, "AWS_ENDPOINT_URL": s3_server.endpoint_url,
@@ -214,7 +215,8 @@ def test_publish_command_uses_the_same_keys_as_ingest(make_publisher, s3_server,
 
 
 def test_cli_module_help_of_the_local_server():
-    result = subprocess.run([sys.executable, "-m", "ingest_plugin.localS3", "--help"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin.testing.local_s3", "--help"], capture_output=True,
+                            text=True,
                             timeout=60, check=True)  # fmt: skip
     assert "127.0.0.1" in result.stdout and "telemetry off" in result.stdout
 
@@ -269,13 +271,13 @@ def test_puts_carry_our_own_sha256_and_no_expect_handshake(publisher):
 def test_a_run_keeps_counts_and_failures_and_streams_each_outcome(make_publisher, s3_server, tmp_path):
     publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
     seen = []
-    summary = ingest_inputs([*SAMPLES[:2], tmp_path / "missing.html"], publisher, on_outcome=seen.append)
+    summary = ingest_files([*SAMPLES[:2], tmp_path / "missing.html"], publisher, on_outcome=seen.append)
     created = summary.counts["created"]
     assert summary.outcomes is None and created >= 2 and summary.items == len(seen) == created + 1
     assert [str(o.status) for o in seen] == ["created"] * created + ["failed"]
     assert [o.input for o in summary.failures] == [str(tmp_path / "missing.html")]
     assert summary.record()["failures"][0]["error"]["code"] == "fetch_failed"
-    kept = ingest_inputs(SAMPLES[:2], publisher, keep_outcomes=True)
+    kept = ingest_files(SAMPLES[:2], publisher, keep_outcomes=True)
     assert [str(o.status) for o in kept.outcomes] == ["unchanged"] * created
 
 

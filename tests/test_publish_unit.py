@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from ingest_plugin.errors import ErrorCode, IngestError
-from ingest_plugin.model import ItemResult
-from ingest_plugin.publish import S3Settings, SettingsError
-from ingest_plugin.publish.content import content_hash, version_document
-from ingest_plugin.publish.keys import KeyLayout
-from ingest_plugin.publish.runs import merge_latest
-from ingest_plugin.publish.spool import Spool, SpooledItem
+from ingest_plugin.ingest.jobs import Action, ItemSource, item_job
+from ingest_plugin.ingest.spool import Spool
+from ingest_plugin.parsing.model import ItemResult
+from ingest_plugin.publishing import S3Settings, SettingsError
+from ingest_plugin.publishing.content import content_hash, version_document
+from ingest_plugin.publishing.keys import KeyLayout
+from ingest_plugin.publishing.runs import merge_latest
 from tests.conftest import make_document, make_item
 
 
@@ -108,14 +109,15 @@ def test_latest_keeps_last_success_apart_from_last_attempt():
     assert late == latest
 
 
-def test_spool_round_trip_rewrites_one_file_per_item(tmp_path):
+def test_spool_round_trip_rewrites_one_file_per_job(tmp_path):
     spool = Spool(tmp_path)
     item = make_item(raw=b"\x00raw")
-    first = spool.put_item(item, IngestError(ErrorCode.PUBLISH_FAILED, "down"), force=True, cancel=False)
-    again = spool.put_item(item, IngestError(ErrorCode.PUBLISH_FAILED, "still down"), force=True, cancel=False)
+    first = spool.put_job(item_job(item, force=True), IngestError(ErrorCode.PUBLISH_FAILED, "down"))
+    again = spool.put_job(item_job(item, force=True, attempt=2), IngestError(ErrorCode.PUBLISH_FAILED, "still down"))
     assert first == again and len(list(tmp_path.iterdir())) == 1
     (entry,) = spool.entries()
-    assert entry.item() == SpooledItem(item, force=True, cancel=False)  # published again by the next run
+    job = spool.job(entry)  # published again by the next run, forced as it was asked
+    assert job.source == ItemSource(item) and job.force and job.action is Action.INGEST
     assert entry.payload["failure"]["message"] == "still down"
     spool.remove(entry)
     assert list(spool.entries()) == []
@@ -124,6 +126,18 @@ def test_spool_round_trip_rewrites_one_file_per_item(tmp_path):
 def test_spooled_parse_failure_keeps_its_own_error(tmp_path):
     error = IngestError(ErrorCode.NOT_AN_ARTICLE, "no headline", input="page.html", stage="extract")
     item = ItemResult(input_name="page.html", raw=b"<p>", error=error)
-    Spool(tmp_path).put_item(item, IngestError(ErrorCode.PUBLISH_FAILED, "down"), force=False, cancel=False)
+    Spool(tmp_path).put_job(item_job(item), IngestError(ErrorCode.PUBLISH_FAILED, "down"))
     (entry,) = Spool(tmp_path).entries()
-    assert entry.item().item.error.to_dict() == error.to_dict()
+    assert Spool(tmp_path).job(entry).source.item.error.to_dict() == error.to_dict()
+
+
+def test_a_large_spooled_payload_waits_beside_the_job_and_goes_once_nothing_needs_it(tmp_path):
+    spool = Spool(tmp_path)
+    raw = bytes(range(256)) * 2000  # 512,000 bytes: over the inline limit of a job
+    spool.put_job(item_job(make_item(raw=raw)), IngestError(ErrorCode.PUBLISH_FAILED, "down"))
+    (entry,) = spool.entries()
+    assert len(entry.path.read_bytes()) < 10_000, "the payload must not travel inside the job"
+    assert spool.job(entry).source.item.raw == raw
+    assert spool.sweep_payloads() == 0, "a payload a job still needs was removed"
+    spool.remove(entry)
+    assert spool.sweep_payloads() == 1 and list((tmp_path / "payloads").iterdir()) == []

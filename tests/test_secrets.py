@@ -21,8 +21,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from ingest_plugin.localS3 import REGION
-from ingest_plugin.webhook import sign
+from ingest_plugin.entrypoints.webhook.protocol import sign
+from ingest_plugin.testing.local_s3 import REGION
 from tests.hostile.contexts import LEAD, TAIL, wordpress_feed
 from tests.httpserver import LoopbackHTTPServer, Route
 from tests.s3_fault_proxy import Fault, FaultProxy
@@ -148,7 +148,7 @@ def test_cron_reingest_and_check_config_failures_leak_no_secret(moto_bucket, sit
     objects = everything_in(s3, bucket)
     assert any(k.startswith("failed/") and k.endswith("error.json") for k in objects), sorted(objects)
     assert any(k.startswith("runs/") for k in objects) and "cursors/zenger.json" in objects
-    assert list(spool.glob("*.item.json")) and list(spool.glob("*.run.json")), "the outage spooled nothing"
+    assert list(spool.glob("*.job.json")) and list(spool.glob("*.run.json")), "the outage spooled nothing"
     assert_clean(processes, spool, objects)
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from ingest_plugin.localS3 import ACCESS_KEY, REGION, SECRET_KEY
-from ingest_plugin.webhook import sign
+from ingest_plugin.entrypoints.webhook.protocol import sign
+from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
 from tests.httpserver import LoopbackHTTPServer, Route
 
 pytestmark = pytest.mark.s3
@@ -73,7 +73,7 @@ article_url = "{by_id}"
 
 def cli(env, *args, timeout=120):
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
-    return subprocess.run([sys.executable, "-m", "ingest_plugin.cli", *args], env=variables, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ingest_plugin", *args], env=variables, capture_output=True,
                           timeout=timeout)
 
 
@@ -112,7 +112,7 @@ def test_changed_feed_item_is_ingested_again_and_unchanged_ones_are_skipped(env,
 
 def test_two_runs_at_once_write_no_duplicate_versions(env, config):
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
-    runs = [subprocess.Popen([sys.executable, "-m", "ingest_plugin.cli", "run", "--config", str(config)],
+    runs = [subprocess.Popen([sys.executable, "-m", "ingest_plugin", "run", "--config", str(config)],
                              env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     for run in runs:
         run.communicate(timeout=120)
@@ -165,7 +165,7 @@ def webhook(env, config):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
-    server = subprocess.Popen([sys.executable, "-m", "ingest_plugin.cli", "serve", "--config", str(config),
+    server = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "serve", "--config", str(config),
                                "--port", str(port)], env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -248,18 +248,19 @@ def test_runs_are_bounded_and_a_quiet_partner_raises_an_alert(env, config, aws_e
     from structlog.testing import capture_logs
 
     from ingest_plugin.config import load_config
-    from ingest_plugin.publish import Publisher
-    from ingest_plugin.triggers.cron import run_feeds
+    from ingest_plugin.entrypoints.cron import run_feeds
+    from ingest_plugin.ingest.handler import JobHandler
+    from ingest_plugin.publishing import Publisher
 
     config.write_text(config.read_text().replace("[limits]", "[limits]\nmax_items_per_run = 2"))
     settings = load_config(config, {k: v for k, v in env[0].items() if not k.startswith("_")})
-    publisher = Publisher(settings.s3())
-    first = run_feeds(settings, publisher)
+    handler = JobHandler(settings, Publisher(settings.s3()))
+    first = run_feeds(settings, handler)
     assert [str(o.status) for o in first.outcomes] == ["created", "created"]
-    second = run_feeds(settings, publisher)  # the item left over by the bound, and nothing twice
+    second = run_feeds(settings, handler)  # the item left over by the bound, and nothing twice
     assert [str(o.status) for o in second.outcomes] == ["created"]
     later = datetime.now(timezone.utc) + timedelta(hours=settings.quiet_partner_hours + 1)
     with capture_logs() as events:  # not capsys: a logger configured onto a captured stream outlives the test
-        assert run_feeds(settings, publisher, now=later).outcomes == []
+        assert run_feeds(settings, handler, now=later).outcomes == []
     alerts = [event for event in events if event["event"] == "partner_quiet"]
     assert len(alerts) == 1 and alerts[0]["partner"] == "zenger" and alerts[0]["alert"] is True

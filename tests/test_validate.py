@@ -4,7 +4,7 @@ import copy
 import pytest
 
 from ingest_plugin import parse
-from ingest_plugin.validate import _GATE, problems, schema_problems
+from ingest_plugin.parsing.validate import _GATE, problems, schema_problems
 from tests.pagebuilder import zenger_page
 
 AUTHOR = "http://cv.iptc.org/newscodes/contentprodpartyrole/author"

@@ -26,8 +26,12 @@ import pytest
 import structlog
 from waitress import wasyncore
 
-from ingest_plugin import log, webhook
+from ingest_plugin import log
+from ingest_plugin.entrypoints.webhook import app as webhook
+from ingest_plugin.entrypoints.webhook import protocol
+from ingest_plugin.entrypoints.webhook.dedupe import MemoryDedupe
 from ingest_plugin.errors import ErrorCode, IngestError
+from ingest_plugin.ingest.jobs import ArticleSource, IngestJob
 
 SECRET = "whsec_" + base64.b64encode(b"current secret, 32 bytes long!!!").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"the previous secret, still live.").decode()
@@ -50,7 +54,7 @@ def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     text = buffer.getvalue()
     for secret in (SECRET, OLD_SECRET, OTHER_SECRET):
         assert secret.removeprefix("whsec_") not in text
-        assert repr(webhook.decode_secret(secret))[2:-1] not in text
+        assert repr(protocol.decode_secret(secret))[2:-1] not in text
     assert "v1," not in text, "a signature was logged"
 
 
@@ -70,15 +74,15 @@ class Recorder:
     """A handler that records the jobs it ran. With a gate, each job waits for it (a slow partner)."""
 
     gate: threading.Event | None = None
-    jobs: list[webhook.Job] = field(default_factory=list)
+    jobs: list[IngestJob] = field(default_factory=list)
     started: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
 
-    def __call__(self, job: webhook.Job) -> dict[str, Any]:
+    def __call__(self, job: IngestJob) -> dict[str, Any]:
         self.started.release()
         if self.gate is not None:
             assert self.gate.wait(TIMEOUT)
         self.jobs.append(job)
-        return {"published": job["payload"].get("id")}
+        return {"published": getattr(job.source, "article_id", None)}
 
     def wait_started(self) -> None:
         assert self.started.acquire(timeout=TIMEOUT), "the handler never started"
@@ -116,7 +120,7 @@ class Client:
         msg_id = msg_id or f"msg_test{self.counter}"
         timestamp = int(time.time()) if timestamp is None else timestamp
         return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "Content-Type": "application/json",
-                "webhook-signature": " ".join(webhook.sign(s, msg_id, timestamp, body) for s in secrets)}
+                "webhook-signature": " ".join(protocol.sign(s, msg_id, timestamp, body) for s in secrets)}
 
     def post(self, body: bytes = PAYLOAD, headers: dict[str, str] | None = None, **signing: Any) -> Reply:
         return self.request("POST", "/webhooks/ingest", body, self.signed(body, **signing) if headers is None
@@ -184,20 +188,20 @@ def test_sign_and_verify_reproduce_the_standard_webhooks_test_vector() -> None:
     secret, msg_id, timestamp, body = ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
                                        1614265330, b'{"test": 2432232314}')
     signature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-    assert webhook.sign(secret, msg_id, timestamp, body) == signature
+    assert protocol.sign(secret, msg_id, timestamp, body) == signature
     headers = {"Webhook-Id": msg_id, "Webhook-Timestamp": str(timestamp), "Webhook-Signature": signature}
-    webhook.verify(headers, body, [secret], now=timestamp)
+    protocol.verify(headers, body, [secret], now=timestamp)
 
 
 def _headers(msg_id: str = "msg_1", timestamp: int = 1_700_000_000, body: bytes = PAYLOAD,
              signature: str | None = None) -> dict[str, str]:
     return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature or webhook.sign(SECRET, msg_id, timestamp, body)}
+            "webhook-signature": signature or protocol.sign(SECRET, msg_id, timestamp, body)}
 
 
 @pytest.mark.parametrize("skew", [-300, 300])
 def test_the_tolerance_window_is_inclusive(skew: int) -> None:
-    webhook.verify(_headers(), PAYLOAD, [SECRET], now=1_700_000_000 + skew)
+    protocol.verify(_headers(), PAYLOAD, [SECRET], now=1_700_000_000 + skew)
 
 
 @pytest.mark.parametrize(("headers", "now", "reason"), [
@@ -212,15 +216,15 @@ def test_the_tolerance_window_is_inclusive(skew: int) -> None:
     (_headers(body=b'{"partner": "zenger", "id": "99999"}'), 1_700_000_000, "no valid signature"),
 ])
 def test_verify_rejects(headers: dict[str, str], now: int, reason: str) -> None:
-    with pytest.raises(webhook.WebhookRejected) as rejected:
-        webhook.verify(headers, PAYLOAD, [SECRET], now=now)
+    with pytest.raises(protocol.WebhookRejected) as rejected:
+        protocol.verify(headers, PAYLOAD, [SECRET], now=now)
     assert rejected.value.status == 401 and rejected.value.reason.startswith(reason)
 
 
 def test_verify_accepts_any_matching_entry_among_junk() -> None:
-    good = webhook.sign(OLD_SECRET, "msg_1", 1_700_000_000, PAYLOAD)
+    good = protocol.sign(OLD_SECRET, "msg_1", 1_700_000_000, PAYLOAD)
     headers = _headers(signature=f"v1a,AAAA  v1,bm9wZQ== garbage {good}")
-    webhook.verify(headers, PAYLOAD, [SECRET, OLD_SECRET], now=1_700_000_000)
+    protocol.verify(headers, PAYLOAD, [SECRET, OLD_SECRET], now=1_700_000_000)
 
 
 @pytest.mark.parametrize(("secret", "problem"), [
@@ -235,12 +239,12 @@ def test_unusable_secrets_are_refused_without_being_quoted(secret: str, problem:
 
 
 def test_unpadded_secrets_decode_as_in_the_reference_library() -> None:
-    assert webhook.decode_secret(SECRET.rstrip("=")) == webhook.decode_secret(SECRET)
+    assert protocol.decode_secret(SECRET.rstrip("=")) == protocol.decode_secret(SECRET)
 
 
 def test_memory_dedupe_remembers_for_its_ttl_then_forgets() -> None:
     now = [0.0]
-    store = webhook.MemoryDedupe(ttl_seconds=600, clock=lambda: now[0])
+    store = MemoryDedupe(ttl_seconds=600, clock=lambda: now[0])
     assert store.claim("msg_1", "job-a") is None
     assert store.claim("msg_1", "job-b") == "job-a"
     store.release("msg_1", "job-b")  # not its claim: nothing happens
@@ -255,7 +259,7 @@ def test_create_app_refuses_unsafe_settings() -> None:
     with pytest.raises(ValueError, match="at least one secret"):
         webhook.create_app([], Recorder())
     with pytest.raises(ValueError, match="must cover"):
-        webhook.create_app([SECRET], Recorder(), dedupe=webhook.MemoryDedupe(ttl_seconds=300))
+        webhook.create_app([SECRET], Recorder(), dedupe=MemoryDedupe(ttl_seconds=300))
 
 
 # --- over HTTP --------------------------------------------------------------------------------------------------
@@ -266,8 +270,8 @@ def test_a_signed_webhook_is_queued_and_ingested(client: Client, recorder: Recor
     job = client.wait_for(reply.body["job_id"], "done")
     assert job == {"job_id": reply.body["job_id"], "webhook_id": "msg_test1", "status": "done",
                    "result": {"published": "12345"}}
-    assert recorder.jobs == [{"job_id": reply.body["job_id"], "webhook_id": "msg_test1",
-                              "payload": {"partner": "zenger", "id": "12345"}}]
+    assert recorder.jobs == [IngestJob(ArticleSource("zenger", "12345"), trigger="webhook",
+                                       job_id=reply.body["job_id"], request_id="msg_test1")]
 
 
 def _unsigned(client: Client) -> dict[str, str]:
@@ -290,7 +294,7 @@ def test_bad_signatures_are_401_and_nothing_runs(client: LocalClient, recorder: 
     reply = client.post(headers=forge(client))
     assert reply.status == 401 and reply.body["error"]
     assert client.healthy()
-    assert recorder.jobs == [] and client.app._queue.qsize() == 0
+    assert recorder.jobs == [] and client.app._queue.depth() == 0
 
 
 def test_replays_and_retries_of_a_webhook_id_run_once(client: Client, recorder: Recorder, logs: io.StringIO) -> None:
@@ -392,7 +396,7 @@ def test_a_full_queue_is_429_with_retry_after_and_the_id_stays_usable() -> None:
         retried = client.post(msg_id="msg_later")  # the 429 released its claim on the id
         assert retried.status == 202
         client.wait_for(retried.body["job_id"], "done")
-    assert [job["webhook_id"] for job in recorder.jobs] == ["msg_test1", "msg_test2", "msg_later"]
+    assert [job.request_id for job in recorder.jobs] == ["msg_test1", "msg_test2", "msg_later"]
 
 
 def test_secret_rotation_accepts_either_live_secret(recorder: Recorder) -> None:
@@ -414,10 +418,10 @@ def test_routes_and_methods(client: Client) -> None:
 
 
 def test_handler_failures_become_failed_jobs_and_the_worker_survives() -> None:
-    def handler(job: webhook.Job) -> dict[str, Any]:
-        if job["payload"]["id"] == "bad":
+    def handler(job: IngestJob) -> dict[str, Any]:
+        if job.source.article_id == "bad":
             raise IngestError(ErrorCode.FETCH_FAILED, "partner answered 500", input="12", stage="fetch")
-        if job["payload"]["id"] == "bug":
+        if job.source.article_id == "bug":
             raise RuntimeError("a bug")
         return {"ok": True}
 
@@ -434,15 +438,15 @@ def test_handler_failures_become_failed_jobs_and_the_worker_survives() -> None:
 class MemoryJournal:
     """A journal the test can read: what is in it, and every store and remove in order."""
 
-    jobs: dict[str, webhook.Job] = field(default_factory=dict)
+    jobs: dict[str, IngestJob] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     broken: bool = False
 
-    def store(self, job: webhook.Job) -> None:
+    def store(self, job: IngestJob) -> None:
         if self.broken:
             raise OSError("disk full")
-        self.jobs[job["job_id"]] = job
-        self.calls.append(("store", job["job_id"]))
+        self.jobs[job.job_id] = job
+        self.calls.append(("store", job.job_id))
 
     def remove(self, job_id: str) -> None:
         self.jobs.pop(job_id, None)
@@ -469,9 +473,9 @@ def test_shutdown_finishes_the_running_job_and_leaves_the_queued_ones_journaled(
         assert not stopping.is_alive()
         assert client.wait_for(running, "done")
         assert [client.wait_for(job_id, "spooled")["status"] for job_id in queued] == ["spooled"] * 3
-    assert [job["job_id"] for job in recorder.jobs] == [running]
+    assert [job.job_id for job in recorder.jobs] == [running]
     assert list(journal.jobs) == queued, "the next start must find exactly the jobs that did not run"
-    assert journal.jobs[queued[0]]["payload"] == {"partner": "zenger", "id": "12345"}
+    assert journal.jobs[queued[0]].source == ArticleSource("zenger", "12345")
 
 
 def test_no_202_when_the_job_cannot_be_journaled() -> None:
@@ -520,7 +524,8 @@ def test_logs_carry_job_and_webhook_ids(client: Client, logs: io.StringIO) -> No
 
 SERVE_SCRIPT = textwrap.dedent("""
     import json, os, sys, time
-    from ingest_plugin import log, webhook
+    from ingest_plugin import log
+    from ingest_plugin.entrypoints.webhook import app as webhook
     from ingest_plugin.config import WebhookConfig
 
     log.configure("INFO", json=True)
@@ -534,12 +539,12 @@ SERVE_SCRIPT = textwrap.dedent("""
         deadline = time.monotonic() + 5
         while not os.path.exists(gate) and time.monotonic() < deadline:
             time.sleep(0.01)
-        write({"ran": job["job_id"]})
+        write({"ran": job.job_id})
         return {}
 
     class Journal:
         def store(self, job):
-            write({"stored": job["job_id"]})
+            write({"stored": job.job_id})
 
         def remove(self, job_id):
             write({"removed": job_id})

@@ -5,14 +5,13 @@ and registering its profile in :data:`PROFILES`.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from ..errors import ErrorCode, IngestError
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
 
 
 @dataclass(frozen=True)
@@ -46,34 +45,9 @@ class PartnerProfile:
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases, *self.desks)
 
-    def document_uri(self, article_id: str | None, canonical_url: str | None, fingerprint: str) -> str:
-        """Stable per article: from the partner's id, else the canonical URL, else the headline and first date."""
-        if article_id:
-            return f"urn:newsml:{self.domain}:{re.sub(r'[^A-Za-z0-9._-]', '-', article_id)}"
-        kind, basis = ("url", canonical_url) if canonical_url else ("fp", fingerprint)
-        digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:24]
-        return f"urn:newsml:{self.domain}:{kind}-{digest}"
-
-
-_DOCUMENT_URI = re.compile(r"urn:newsml:(?P<domain>[^:]+):(?P<id>[^:]+)")
-
-
-def article_key(uri: str) -> str:
-    """The S3-safe article key of a document URI (its last segment); the same for every version."""
-    return re.sub(r"[^A-Za-z0-9._-]", "-", uri.rsplit(":", 1)[-1])
-
-
-def identity(uri: str) -> tuple[PartnerProfile, str]:
-    """(partner profile, article key) of a document URI made by :meth:`PartnerProfile.document_uri`."""
-    match = _DOCUMENT_URI.fullmatch(uri or "")
-    profile = next((p for p in PROFILES.values() if match and p.domain == match["domain"]), None)
-    if profile is None:
-        raise IngestError(ErrorCode.UNKNOWN_PARTNER, f"the uri {uri!r} names no partner we know", stage="load")
-    return profile, article_key(uri)
-
 
 def _registry() -> dict[str, PartnerProfile]:
-    from . import benzinga, zenger
+    from ingest_plugin.partners import benzinga, zenger
 
     return {p.key: p for p in (zenger.PROFILE, benzinga.PROFILE)}
 
@@ -119,9 +93,9 @@ def detect_partner(urls: Iterable[str | None], names: Iterable[str | None],
     for profile in PROFILES.values():
         if profile.disclaimer.lower() in lowered:
             return profile
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     if counts[best]:
         return PROFILES[best]
     raise IngestError(ErrorCode.UNKNOWN_PARTNER, "no partner profile matches this article's URL, site name or "
                                                  "credits (known partners: " + ", ".join(PROFILES) + ")",
-                      stage="extract")
+                      stage=Stage.EXTRACT)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from . import PartnerProfile
+from ingest_plugin.partners import PartnerProfile
 
 # https://www.benzinga.com/news/24/06/39495756/slug (press releases: /24/07/g39701588/), and the RSS guid
 # "39712345 at https://www.benzinga.com".

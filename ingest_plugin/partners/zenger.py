@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from . import PartnerProfile
+from ingest_plugin.partners import PartnerProfile
 
 _POST_ID = re.compile(r"[?&]p=(\d+)\b")
 

@@ -1,0 +1,117 @@
+"""The ``ingest-plugin`` command. Each subcommand parses its arguments and calls one function elsewhere.
+
+Start-up matters (every cron run, every Lambda cold start): building the parser imports nothing heavy, and each
+command imports what it uses when it runs, so ``--version`` and ``--help`` load neither lxml, jsonschema nor boto3.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ingest_plugin import __version__
+from ingest_plugin.entrypoints.cli.common import EXIT_DATAERR, EXIT_NOINPUT, EXIT_OK
+from ingest_plugin.entrypoints.cli.publish import add_ingest_parser, add_publish_parser
+from ingest_plugin.entrypoints.cli.triggers import add_trigger_parsers
+from ingest_plugin.parsing import DEFAULT_MAX_BYTES, INPUT_FORMATS
+
+if TYPE_CHECKING:
+    from ingest_plugin.errors import IngestError
+
+_DESCRIPTION = """\
+Ingest syndication-partner stories (Zenger News, Benzinga) as validated IPTC ninjs 3.1 documents.
+
+Inputs are detected from their content: a partner article page (HTML), a WordPress or Benzinga RSS 2.0
+feed, a Benzinga REST API v2 JSON array, or a Benzinga webhook v1 envelope."""
+
+_PARSE_EPILOG = """\
+Output: one ninjs 3.1 document per article, as JSON Lines on stdout (a feed or API array gives one line
+per item). Nothing else is written to stdout.
+
+Errors: each input (or feed item) that fails gets one JSON object on stderr, e.g.
+  {"code": "not_an_article", "input": "page.html", "stage": "extract", "message": "…"}
+Codes: empty_input, too_large, undecodable, not_an_article, unknown_partner, invalid_document.
+The other inputs are still processed.
+
+Exit status: 0 all parsed; 65 at least one input or item failed; 66 an input file could not be read.
+
+Examples:
+  ingest-plugin parse samples/zenger-article.html --pretty
+  curl -s https://www.zenger.news/… | ingest-plugin parse - --source-url https://www.zenger.news/…
+  ingest-plugin parse samples/zenger-feed.rss samples/benzinga-api.json > docs.jsonl"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ingest-plugin", description=_DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        type=str.upper, help="log events at or above this level go to stderr (default: WARNING)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_parse(commands)
+    add_ingest_parser(commands)
+    add_publish_parser(commands)
+    add_trigger_parsers(commands)
+    return parser
+
+
+def _add_parse(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parse = commands.add_parser("parse", help="parse partner content into ninjs documents (JSON Lines on stdout)",
+                                description="Parse partner content into validated IPTC ninjs 3.1 documents.",
+                                epilog=_PARSE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parse.add_argument("inputs", nargs="+", metavar="INPUT", help="a file path, or - for standard input")
+    parse.add_argument("--source-url", metavar="URL",
+                       help="where the input came from (used when the page names no canonical URL)")
+    parse.add_argument("--input-format", choices=INPUT_FORMATS, metavar="F",
+                       help=f"force the input format instead of detecting it: {', '.join(INPUT_FORMATS)}")
+    parse.add_argument("--pretty", action="store_true", help="indent each document (no longer one per line)")
+    parse.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                       help=f"reject inputs larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
+    parse.set_defaults(handler=run_parse)
+
+
+def run_parse(args: argparse.Namespace) -> int:
+    from ingest_plugin import log
+    from ingest_plugin.errors import IngestError
+    from ingest_plugin.parsing.pipeline import parse_items
+    from ingest_plugin.transport.files import read_input
+
+    log.bind_run("parse")
+    status = EXIT_OK
+    for name in args.inputs:
+        try:
+            data = read_input(name)
+        except IngestError as error:
+            _report(error)
+            status = max(status, EXIT_NOINPUT)
+            continue
+        for result in parse_items(data, input_name=name, source_url=args.source_url,
+                                  input_format=args.input_format, max_bytes=args.max_bytes):
+            if result.error is not None:
+                _report(result.error)
+                status = max(status, EXIT_DATAERR) if status != EXIT_NOINPUT else status
+            else:
+                _emit(result.document, pretty=args.pretty)
+    return status
+
+
+def _emit(document: dict[str, Any] | None, *, pretty: bool) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2 if pretty else None) + "\n")
+
+
+def _report(error: IngestError) -> None:
+    sys.stderr.write(json.dumps(error.to_dict(), ensure_ascii=False) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from ingest_plugin import log
+
+    log.configure(args.log_level)
+    try:
+        status: int = args.handler(args)
+    except BrokenPipeError:
+        return EXIT_OK
+    return status

@@ -1,0 +1,6 @@
+"""``python -m ingest_plugin.entrypoints.cli``: the ``ingest-plugin`` command."""
+import sys
+
+from ingest_plugin.entrypoints.cli import main
+
+sys.exit(main())

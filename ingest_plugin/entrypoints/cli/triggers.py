@@ -1,0 +1,200 @@
+"""The trigger subcommands: ``run`` (cron), ``serve`` (webhook), ``reingest`` (manual) and ``check-config``.
+Each parses its arguments and calls one function of its entry point (:mod:`..cron`, :mod:`..webhook`,
+:mod:`..reingest`), imported when the command runs."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ingest_plugin.entrypoints.cli.common import EXIT_FAILED, EXIT_USAGE, add_config_option, job_handler
+from ingest_plugin.partners import PROFILES
+
+if TYPE_CHECKING:
+    from ingest_plugin.config import Config
+    from ingest_plugin.ingest.handler import JobHandler
+
+Command = Callable[[argparse.Namespace, "Config", "JobHandler"], int]
+
+_RUN_EPILOG = """\
+Polls every feed of every enabled [[partners]] entry of the configuration, ingests the items that are new or
+changed since the last run (the cursor lives in S3, so overlapping runs on several hosts never double-ingest),
+writes a run record, and logs a partner_quiet alert for a partner silent longer than [alerts] quiet_partner_hours.
+At most [limits] max_items_per_run items per run; the rest wait for the next run.
+
+Exit status: 0 every item published or already there; 1 something failed (kept under failed/) or was spooled;
+2 configuration error.
+
+crontab (every 5 minutes, logs as JSON lines):
+  */5 * * * * INGEST_CONFIG=/etc/ingest.toml /srv/ingest/.venv/bin/ingest-plugin run >>/var/log/ingest.jsonl 2>&1"""
+
+_SERVE_EPILOG = """\
+Answers 202 only after the job is written and synced to the job journal ($INGEST_SPOOL_DIR/jobs/, default
+.ingest-spool/jobs/); a job leaves the journal once it ran. On start, jobs a crash (even SIGKILL) or the last
+shutdown left there run first. SIGTERM/SIGINT: stop listening, finish running jobs, keep queued ones journaled.
+Secrets: INGEST_WEBHOOK_SECRETS or [webhook] secrets (whsec_…, several for rotation). See docs/webhook.md.
+
+Exit status: 0 after a clean shutdown; 1 S3 error before serving; 2 configuration error or no secret."""
+
+_REINGEST_EPILOG = """\
+Examples:
+  ingest-plugin reingest --url https://www.zenger.news/2024/03/12/some-story/
+  ingest-plugin reingest --partner benzinga --id 39495756 --force
+  ingest-plugin reingest --partner zenger --id 63809 --cancel       # publish a kill (pubStatus canceled)
+  ingest-plugin reingest --file fixed-page.html
+  ingest-plugin reingest --failed --since 2026-11-01                 # replay failed/; remove what now succeeds
+
+Exit status: 0 all published or unchanged; 1 something failed, or S3 could not be read before anything was
+replayed (nothing written: run it again); 2 usage or configuration error."""
+
+
+def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser("run", help="scheduled run: poll partner feeds and ingest what is new",
+                              description="Poll partner feeds and ingest new or changed items (for cron).",
+                              epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_option(run)
+    run.add_argument("--dry-run", action="store_true", help="fetch and parse, read S3, write nothing")
+    run.add_argument("--create-bucket", action="store_true", help="create the bucket first if it is missing")
+    run.set_defaults(handler=run_cron)
+
+    serve = commands.add_parser("serve", help="serve the signed CMS webhook (POST /webhooks/ingest)",
+                                description="Serve POST /webhooks/ingest (Standard Webhooks v1 signatures), "
+                                            "GET /jobs/{id} and GET /healthz with waitress.",
+                                epilog=_SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.set_defaults(handler=run_serve)
+
+    reingest = commands.add_parser("reingest", help="re-ingest by hand: a URL, an article id, a file, or failed/",
+                                   description="Re-ingest articles by hand through the same core as the other "
+                                               "triggers.",
+                                   epilog=_REINGEST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_option(reingest)
+    reingest.add_argument("--url", action="append", default=[], metavar="URL", help="fetch and ingest this URL")
+    reingest.add_argument("--id", action="append", default=[], dest="ids", metavar="PARTNER_ID",
+                          help="an article by its partner id (needs --partner): fetched from the partner's "
+                               "article_url template, else from the canonical URL of the version published before")
+    reingest.add_argument("--partner", choices=sorted(PROFILES), help="the partner of --id")
+    reingest.add_argument("--file", action="append", default=[], dest="files", metavar="PATH",
+                          help="parse and ingest a local file")
+    reingest.add_argument("--failed", action="store_true", help="replay the items kept under failed/")
+    reingest.add_argument("--since", metavar="DATE", help="with --failed: only failures at or after DATE")
+    reingest.add_argument("--force", action="store_true", help="a new version even when nothing changed")
+    reingest.add_argument("--cancel", action="store_true", help="publish a kill (pubStatus canceled)")
+    reingest.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
+    reingest.set_defaults(handler=run_reingest)
+
+    check = commands.add_parser("check-config", help="validate the configuration and test S3 access",
+                                description="Validate the configuration file and environment, then test that "
+                                            "the S3 bucket can be listed.")
+    add_config_option(check)
+    check.set_defaults(handler=run_check_config)
+
+
+def _setup(args: argparse.Namespace) -> tuple[Config, JobHandler]:
+    from ingest_plugin.config import load_config
+    from ingest_plugin.publishing import ensure_bucket
+
+    config = load_config(args.config)
+    handler = job_handler(config)
+    if getattr(args, "create_bucket", False) and not getattr(args, "dry_run", False):
+        ensure_bucket(handler.publisher.client, handler.publisher.settings)
+    return config, handler
+
+
+def _with_config(work: Command) -> Callable[[argparse.Namespace], int]:
+    """Configuration errors exit 2; an S3 error that ends a command before any article is at stake (reading
+    failed/ for a replay, say) exits 1 with its coded error on stderr, never a traceback: nothing was written,
+    so the same command can simply run again."""
+    def run(args: argparse.Namespace) -> int:
+        from ingest_plugin import log
+        from ingest_plugin.config import ConfigError
+        from ingest_plugin.errors import IngestError
+
+        try:
+            return work(args, *_setup(args))
+        except ConfigError as exc:
+            print(f"ingest-plugin: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except IngestError as error:
+            log.get_logger().error("command_failed", code=str(error.code), error=error.message)
+            print(json.dumps(error.to_dict(), ensure_ascii=False), file=sys.stderr)
+            return EXIT_FAILED
+    return run
+
+
+@_with_config
+def run_cron(args: argparse.Namespace, config: Config, handler: JobHandler) -> int:
+    from ingest_plugin.entrypoints.cli.output import print_summary
+    from ingest_plugin.entrypoints.cron import run_feeds
+
+    summary = run_feeds(config, handler, dry_run=args.dry_run)
+    print_summary(summary)
+    return summary.exit_code
+
+
+@_with_config
+def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) -> int:
+    from ingest_plugin.entrypoints.cli.output import print_summary
+    from ingest_plugin.entrypoints.reingest import Selection, reingest
+
+    selection = Selection(urls=args.url, ids=args.ids, partner=args.partner, files=args.files, failed=args.failed,
+                          since=args.since)
+    if not (selection.urls or selection.ids or selection.files or selection.failed):
+        print("ingest-plugin reingest: name what to re-ingest (--url, --id, --file or --failed)", file=sys.stderr)
+        return EXIT_USAGE
+    if selection.ids and not selection.partner:
+        print("ingest-plugin reingest: --id needs --partner", file=sys.stderr)
+        return EXIT_USAGE
+    summary = reingest(selection, handler, force=args.force, cancel=args.cancel, dry_run=args.dry_run)
+    print_summary(summary)
+    return summary.exit_code
+
+
+@_with_config
+def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> int:
+    from ingest_plugin import log
+    from ingest_plugin.entrypoints.webhook.app import serve
+    from ingest_plugin.entrypoints.webhook.jobs import make_handler
+    from ingest_plugin.ingest.queue import DiskJournal
+
+    if not config.webhook.secrets:
+        print("ingest-plugin serve: no webhook secret: set INGEST_WEBHOOK_SECRETS or [webhook] secrets",
+              file=sys.stderr)
+        return EXIT_USAGE
+    log.bind_run("webhook")
+    run_job = make_handler(handler)
+    journal = DiskJournal(handler.publisher.settings.spool_dir)
+    journal.replay(run_job)
+    serve(config.webhook, run_job, host=args.host, port=args.port, journal=journal)
+    return 0
+
+
+def run_check_config(args: argparse.Namespace) -> int:
+    from ingest_plugin.config import ConfigError, load_config
+    from ingest_plugin.publishing import Publisher
+
+    try:
+        config = load_config(args.config)
+        settings = config.s3()
+    except ConfigError as exc:
+        print(f"configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"configuration: {config.source}: ok")
+    for partner in config.partners:
+        state = "enabled" if partner.enabled else "disabled"
+        print(f"  partner {partner.profile.key} ({state}): {len(partner.feeds)} feed(s), hosts "
+              f"{', '.join(sorted(partner.allowed_hosts))}, updates: {partner.update_policy}")
+    print(f"  webhook secrets: {len(config.webhook.secrets)}")
+    where = settings.endpoint_url or "AWS"
+    try:
+        publisher = Publisher(settings)
+        publisher.client.list_objects_v2(Bucket=settings.bucket, MaxKeys=1)
+    except Exception as exc:  # noqa: BLE001 - every S3 failure (ours or boto's) is reported the same way
+        print(f"S3: bucket {settings.bucket!r} at {where}: NOT reachable: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"S3: bucket {settings.bucket!r} at {where}: ok (listed)")
+    return 0

@@ -1,0 +1,76 @@
+"""``ingest-plugin reingest``: an editor replays articles by hand, through the same core as cron and webhook.
+
+Selectors: URLs (fetched under the partner's policy), partner ids (fetched from the partner's URL template, else
+from the canonical URL of the version published before), local files, and the failed items kept in S3. Each becomes
+a job for the same handler as every other trigger's. A failed item that now publishes is removed from ``failed/``;
+one that fails again stays there, in the same record, with its attempt count raised.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.ingest.handler import JobHandler
+from ingest_plugin.ingest.inputs import file_jobs
+from ingest_plugin.ingest.jobs import Action, ArticleSource, FailedSource, IngestJob, UrlSource
+from ingest_plugin.ingest.runs import RunSummary, run_jobs
+from ingest_plugin.publishing import Publisher
+
+PROGRESS_FROM = 20  # items; fewer finish before a bar would help
+
+
+@dataclass
+class Selection:
+    urls: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    partner: str | None = None  # required with ids
+    files: list[str] = field(default_factory=list)
+    failed: bool = False
+    since: str | None = None  # ISO date or time: only failures at or after it
+
+
+def reingest(selection: Selection, handler: JobHandler, *, force: bool = False,
+             cancel: bool = False, dry_run: bool = False, progress: TextIO | None = None) -> RunSummary:
+    """Re-ingest what ``selection`` names; returns the run summary."""
+    jobs = list(selected_jobs(selection, handler.publisher, action=Action.CANCEL if cancel else Action.INGEST,
+                              force=force))
+    return run_jobs(_with_progress(jobs, progress), handler, trigger="reingest", dry_run=dry_run,
+                    keep_outcomes=True)
+
+
+def selected_jobs(selection: Selection, publisher: Publisher, *, action: Action = Action.INGEST,
+                  force: bool = False) -> Iterator[IngestJob]:
+    """The jobs ``selection`` names. Listing ``failed/`` reads S3 here, before any job runs: if it cannot, the
+    command stops with nothing written."""
+    for url in selection.urls:
+        yield IngestJob(UrlSource(url), action=action, force=force, trigger="reingest")
+    for article_id in selection.ids:
+        if not selection.partner:
+            raise IngestError(ErrorCode.FETCH_FAILED, "--id needs --partner", input=article_id, stage=Stage.FETCH)
+        yield IngestJob(ArticleSource(selection.partner, article_id), action=action, force=force, trigger="reingest")
+    yield from file_jobs(selection.files, force=force, trigger="reingest")
+    if selection.failed:
+        for entry in publisher.failed.entries(selection.since):
+            recorded = entry.record.get("job") or {}
+            cancel = action is Action.CANCEL or recorded.get("action") == Action.CANCEL
+            yield IngestJob(FailedSource(entry.key), action=Action.CANCEL if cancel else Action.INGEST,
+                            force=force or bool(recorded.get("force")), trigger="reingest",
+                            attempt=int(recorded.get("attempt", 0)) + 1)
+
+
+def _with_progress(items: list[IngestJob], out: TextIO | None) -> Iterable[IngestJob]:
+    """A progress bar on a terminal (stderr) when there are many items; nothing otherwise."""
+    out = out if out is not None else sys.stderr
+    if len(items) < PROGRESS_FROM or not out.isatty():
+        yield from items
+        return
+    width = 30
+    for done, item in enumerate(items, start=1):
+        filled = width * done // len(items)
+        out.write(f"\rreingest [{'#' * filled}{'.' * (width - filled)}] {done}/{len(items)}")
+        out.flush()
+        yield item
+    out.write("\n")

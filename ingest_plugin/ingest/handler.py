@@ -1,0 +1,158 @@
+"""The one handler every runner calls: a job, end to end (resolve -> parse -> publish -> outcome).
+
+Each article of a job goes to exactly one final place: published (a new version, or nothing at all when S3 already
+holds that content), kept under ``failed/`` with its raw payload, the reason and the job, or, when S3 cannot take
+even that, kept with its job in the local spool. A job whose input cannot even be read (S3 or the partner refused)
+is kept the same way, whole. The handler never raises for a bad article, so one article never stops a batch.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from ingest_plugin import log
+from ingest_plugin.config import Config
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.ingest.jobs import FailedSource, IngestJob, item_job
+from ingest_plugin.ingest.resolve import resolve
+from ingest_plugin.ingest.spool import Spool
+from ingest_plugin.parsing.model import ItemResult
+from ingest_plugin.publishing import Publisher, Status
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    input: str
+    partner: str | None = None
+    article_key: str | None = None
+    version: int | None = None
+    key: str | None = None  # the version holding the content, the failed record, or the spool file
+    error: IngestError | None = None
+    recovered: bool = False  # a write whose reply was lost, recognised as ours
+    dry_run: bool = False
+    document: dict[str, Any] | None = None  # dry runs: what would be written
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in (Status.FAILED, Status.SPOOLED)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "status": str(self.status),
+            "input": self.input,
+            "partner": self.partner,
+            "article_key": self.article_key,
+            "version": self.version,
+            "key": self.key,
+            "error": self.error.to_dict() if self.error else None,
+            "recovered": self.recovered,
+            "dry_run": self.dry_run,
+        }
+        if self.document is not None:
+            data["document"] = self.document
+        return data
+
+
+class JobHandler:
+    """Runs jobs against one configuration, publisher and spool; safe to share between threads."""
+
+    def __init__(self, config: Config, publisher: Publisher, spool: Spool | None = None) -> None:
+        self.config = config
+        self.publisher = publisher
+        self.spool = spool or Spool(publisher.settings.spool_dir)
+
+    def __call__(self, job: IngestJob, *, run_id: str | None = None, dry_run: bool = False) -> Iterator[Outcome]:
+        """The outcome of every article of ``job``, as each is done (a feed gives many, a page one).
+
+        ``dry_run`` reads S3 but writes nothing (no version, no failed record, no spool file) and returns the
+        document each article would get. A replayed ``failed/`` entry is removed once all it held succeeded."""
+        with structlog.contextvars.bound_contextvars(job_id=job.job_id):
+            items = resolve(job, self.config, self.publisher, self.spool.payloads)
+            all_ok, any_item = True, False
+            while True:
+                try:
+                    item = next(items, None)
+                except IngestError as error:  # the job's input could not be read: keep the whole job
+                    unread = ItemResult(input_name=job.name, raw=b"", partner=getattr(job.source, "partner", None))
+                    yield self._keep(unread, error.for_input(job.name), job, run_id=run_id, dry_run=dry_run,
+                                     whole_job=True)
+                    return
+                if item is None:
+                    break
+                outcome = self.ingest(item, job, run_id=run_id, dry_run=dry_run)
+                all_ok, any_item = all_ok and outcome.ok, True
+                yield outcome
+            if isinstance(job.source, FailedSource) and any_item and all_ok and not dry_run:
+                entry = self.publisher.failed.get(job.source.record_key)
+                if entry is not None:
+                    self.publisher.failed.remove(entry)
+
+    def ingest(self, item: ItemResult, job: IngestJob, *, run_id: str | None = None,
+               dry_run: bool = False) -> Outcome:
+        """Publish one parsed item of ``job``, or keep it (raw payload, reason and job) for replay."""
+        with structlog.contextvars.bound_contextvars(partner=item.partner, article_id=item.article_key,
+                                                     input=item.input_name):
+            logger = log.get_logger().bind(stage=Stage.PUBLISH)
+            started = time.perf_counter()
+            if item.error is not None:
+                return self._keep(item, item.error, job, run_id=run_id, dry_run=dry_run, started=started)
+            try:
+                if item.document is None or not item.partner or not item.article_key:
+                    raise IngestError(ErrorCode.INVALID_DOCUMENT, "no document, partner or article key to publish",
+                                      stage=Stage.PUBLISH)
+                result = self.publisher.articles.publish(
+                    item.document, partner=item.partner, article_key=item.article_key, source_url=item.source_url,
+                    force=job.force, cancel=job.cancel, dry_run=dry_run)
+            except IngestError as exc:
+                error = exc.for_input(item.input_name)
+            except Exception as exc:  # a bug meets odd data: recorded like any failure, never stops the batch
+                logger.exception("unexpected_publish_error")
+                error = IngestError(ErrorCode.PUBLISH_FAILED, f"unexpected {type(exc).__name__}: {exc}",
+                                    input=item.input_name, stage=Stage.PUBLISH)
+            else:
+                logger.info("ingested", status=str(result.status), version=result.version, key=result.key,
+                            recovered=result.recovered, dry_run=dry_run, duration_ms=_ms(started))
+                return Outcome(result.status, version=result.version, key=result.key, recovered=result.recovered,
+                               document=result.document, **_identity(item, dry_run))
+            return self._keep(item, error, job, run_id=run_id, dry_run=dry_run, started=started)
+
+    def _keep(self, item: ItemResult, error: IngestError, job: IngestJob, *, run_id: str | None, dry_run: bool,
+              started: float | None = None, whole_job: bool = False) -> Outcome:
+        """``item`` and why it failed under ``failed/`` (in the record a replayed entry came from, if it did), or,
+        when S3 takes not even that, in the local spool: the item as it was (so that the next run publishes it
+        again), or the whole job when its input was never read."""
+        common = _identity(item, dry_run)
+        logger = log.get_logger().bind(stage=Stage.PUBLISH)
+        duration = _ms(started or time.perf_counter())
+        if dry_run:
+            logger.warning("would_fail", code=str(error.code), failed_stage=error.stage, message=error.message)
+            return Outcome(Status.FAILED, error=error, **common)
+        replay = isinstance(job.source, FailedSource)  # the record keeps the job that first failed, not the replay
+        record_key = job.source.record_key if isinstance(job.source, FailedSource) else None
+        try:
+            key = self.publisher.failed.record(item, error, run_id=run_id, job=None if replay else job.summary(),
+                                               record_key=record_key)
+        except Exception as exc:  # S3 takes not even the failure record: keep everything on local disk
+            kept = job if whole_job else item_job(item, action=job.action, force=job.force, trigger=job.trigger,
+                                                  attempt=job.attempt)
+            path = self.spool.put_job(kept, error)
+            reason = exc.message if isinstance(exc, IngestError) else repr(exc)
+            logger.error("spooled", code=str(error.code), message=error.message, reason=reason, path=str(path),
+                         duration_ms=duration)
+            return Outcome(Status.SPOOLED, key=str(path), error=error, **common)
+        logger.warning("failed", code=str(error.code), failed_stage=error.stage, message=error.message, key=key,
+                       duration_ms=duration)
+        return Outcome(Status.FAILED, key=key, error=error, **common)
+
+
+def _identity(item: ItemResult, dry_run: bool) -> dict[str, Any]:
+    return {"input": item.input_name, "partner": item.partner, "article_key": item.article_key, "dry_run": dry_run}
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

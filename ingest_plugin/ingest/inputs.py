@@ -1,0 +1,59 @@
+"""Jobs from local inputs: partner content in files (``ingest``, ``reingest --file``, the demo) and ninjs documents
+already parsed, one per line (``publish``). Reading happens here, where a trigger makes its jobs; parsing happens in
+the handler, like every other job's."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.ingest.jobs import IngestJob, Payload, PayloadSource, item_job
+from ingest_plugin.parsing.model import ItemResult
+from ingest_plugin.parsing.ninjs import document_canonical_url
+from ingest_plugin.partners.identity import Identity
+from ingest_plugin.transport.files import read_input
+
+InputName = str | os.PathLike[str]  # a path; "-" is standard input
+
+
+def file_jobs(paths: Iterable[InputName], *, source_url: str | None = None, force: bool = False,
+              trigger: str = "manual") -> Iterator[IngestJob]:
+    """One job per file: its content, parsed by the handler; a file that cannot be read fails alone."""
+    for path in paths:
+        name = os.fspath(path)
+        try:
+            source = PayloadSource(name, Payload(read_input(name)), source_url)
+        except IngestError as error:
+            yield item_job(ItemResult(input_name=name, raw=b"").failed(error), force=force, trigger=trigger)
+            continue
+        yield IngestJob(source, force=force, trigger=trigger)
+
+
+def document_jobs(path: InputName, *, force: bool = False, trigger: str = "manual") -> Iterator[IngestJob]:
+    """One job per JSON Lines line of ninjs documents (``ingest-plugin parse`` output); a bad line fails alone."""
+    name = os.fspath(path)
+    try:
+        lines = read_input(name).splitlines()
+    except IngestError as error:
+        yield item_job(ItemResult(input_name=name, raw=b"").failed(error), force=force, trigger=trigger)
+        return
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield item_job(_document_item(f"{name}:{number}", line), force=force, trigger=trigger)
+
+
+def _document_item(input_name: str, line: bytes) -> ItemResult:
+    unparsed = ItemResult(input_name=input_name, raw=line)
+    try:
+        document = json.loads(line)
+        if not isinstance(document, dict):
+            raise IngestError(ErrorCode.INVALID_DOCUMENT, "the line is not a JSON object", stage=Stage.LOAD)
+        identity = Identity.of_uri(str(document.get("uri", "")))
+    except ValueError as exc:
+        return unparsed.failed(IngestError(ErrorCode.INVALID_DOCUMENT, f"the line is not JSON: {exc}",
+                                           stage=Stage.LOAD))
+    except IngestError as error:
+        return unparsed.failed(error)
+    return ItemResult(input_name=input_name, raw=line, document=document, partner=identity.partner,
+                      article_key=identity.article_key, source_url=document_canonical_url(document))

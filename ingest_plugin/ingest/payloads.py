@@ -1,0 +1,61 @@
+"""Payload stores: where a raw payload too big to travel inside a job waits (the claim check of :mod:`.jobs`).
+
+:class:`LocalPayloads` keeps them on local disk, beside the spool and the webhook journal that reference them: it
+works while S3 is down, and nothing else needs to read it. References are content hashes, so storing the same bytes
+twice (a job spooled again, say) writes one file. A payload is removed when nothing references it any more
+(:meth:`LocalPayloads.sweep`).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+
+_PREFIX = "local:"
+
+
+class LocalPayloads:
+    """A :class:`~ingest_plugin.ingest.jobs.PayloadStore` on local disk: ``{directory}/{sha256}``."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.directory / digest
+        if not path.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)  # atomic: a crash leaves no payload or the whole payload
+        return _PREFIX + digest
+
+    def get(self, ref: str) -> bytes:
+        try:
+            return self._path(ref).read_bytes()
+        except (OSError, ValueError) as exc:
+            raise IngestError(ErrorCode.FETCH_FAILED, f"the stored payload is gone: {exc}", input=ref,
+                              stage=Stage.READ) from None
+
+    def sweep(self, referenced: Iterable[str]) -> int:
+        """Remove every payload no reference in ``referenced`` names; returns how many were removed."""
+        keep = {ref.removeprefix(_PREFIX) for ref in referenced}
+        removed = 0
+        for path in self.directory.glob("[0-9a-f]*") if self.directory.is_dir() else ():
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def _path(self, ref: str) -> Path:
+        digest = ref.removeprefix(_PREFIX)
+        if not ref.startswith(_PREFIX) or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not a local payload reference: {ref!r}")
+        return self.directory / digest

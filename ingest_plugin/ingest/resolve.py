@@ -1,0 +1,136 @@
+"""Resolve: from a job to parsed items, the same way for every trigger and runner. A URL is fetched under the
+partner's policy, an article id from the partner's URL template or the version published before, a payload or a
+``failed/`` entry's kept raw payload is parsed again; an item parsed earlier is taken as it is."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ingest_plugin.config import Config, PartnerConfig
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.ingest.jobs import (
+    ArticleSource,
+    FailedSource,
+    IngestJob,
+    ItemSource,
+    PayloadSource,
+    PayloadStore,
+    UrlSource,
+)
+from ingest_plugin.parsing.model import ItemResult
+from ingest_plugin.parsing.ninjs import document_canonical_url
+from ingest_plugin.parsing.pipeline import parse_items
+from ingest_plugin.partners.identity import Identity
+from ingest_plugin.publishing import Publisher
+from ingest_plugin.publishing.failed import FailedEntry
+from ingest_plugin.transport.fetch import fetch
+
+
+def resolve(job: IngestJob, config: Config, publisher: Publisher,
+            payloads: PayloadStore | None = None) -> Iterator[ItemResult]:
+    """The parsed items of a job, each a document or a coded error; an error reading what the job names (S3, the
+    partner, a file) is raised, for the handler to keep the whole job."""
+    source = job.source
+    if isinstance(source, ItemSource):
+        yield source.item
+    elif isinstance(source, PayloadSource):
+        yield from parse_items(source.payload.read(payloads), input_name=source.name, source_url=source.source_url,
+                               max_bytes=config.limits.max_input_bytes)
+    elif isinstance(source, UrlSource):
+        yield from url_items(source.url, config, config.partner(source.partner) if source.partner else None)
+    elif isinstance(source, ArticleSource):
+        if job.cancel:  # a kill needs no fetch: it withdraws what we published
+            yield stored_item(publisher, source.partner, source.article_id)
+        else:
+            yield from id_items(source.article_id, source.partner, config, publisher)
+    elif isinstance(source, FailedSource):
+        entry = publisher.failed.get(source.record_key)
+        if entry is not None:  # else replayed by someone else meanwhile
+            yield from replay_items(entry, config, publisher)
+
+
+def partner_for(config: Config, url: str | None = None, key: str | None = None) -> PartnerConfig:
+    """The configured partner named by ``key``, or the one whose hosts serve ``url``."""
+    if key:
+        return config.partner(key)
+    parts = urlsplit(url or "")
+    names = {(parts.hostname or "").lower(), parts.netloc.lower()}  # allow-list entries are host or host:port
+    for partner in config.partners:
+        if names & partner.allowed_hosts or partner.profile.owns_url(url):
+            return partner
+    raise IngestError(ErrorCode.FETCH_FAILED, "the URL belongs to no configured partner's hosts", input=url or "-",
+                      stage=Stage.FETCH)
+
+
+def url_items(url: str, config: Config, partner: PartnerConfig | None = None) -> list[ItemResult]:
+    """Fetch ``url`` under the partner's policy (allow-list, SSRF guard, limits) and parse it."""
+    try:
+        partner = partner or partner_for(config, url=url)
+        result = fetch(url, config.fetch_policy(partner))
+    except IngestError as error:
+        return [ItemResult(input_name=url, raw=b"", error=error.for_input(url), source_url=url,
+                           partner=partner.profile.key if partner else None)]
+    return list(parse_items(result.body, input_name=url, source_url=result.final_url,
+                            content_type=result.content_type, max_bytes=config.limits.max_input_bytes))
+
+
+def stored_document(publisher: Publisher, partner_key: str, article_id: str) -> dict[str, Any] | None:
+    """The newest published version of an article, or None."""
+    key = publisher.articles.keys.current(partner_key, Identity.of_partner_id(partner_key, article_id).article_key)
+    stored = publisher.bucket.get(key)
+    return stored.json() if stored else None
+
+
+def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> ItemResult:
+    """The published article as an item (for a cancel), or a coded error naming it."""
+    name = f"{partner_key}/{article_id}"
+    document = stored_document(publisher, partner_key, article_id)
+    if document is None:
+        error = IngestError(ErrorCode.FETCH_FAILED, "no published article with this id in S3", input=name,
+                            stage=Stage.FETCH)
+        return ItemResult(input_name=name, raw=b"", error=error, partner=partner_key)
+    return ItemResult(input_name=name, raw=b"", document=document, partner=partner_key,
+                      article_key=Identity.of_partner_id(partner_key, article_id).article_key,
+                      source_url=document_canonical_url(document))
+
+
+def id_items(article_id: str, partner_key: str, config: Config, publisher: Publisher) -> list[ItemResult]:
+    """Fetch an article named by its partner id: from the partner's URL template (safety.md: build fetch URLs
+    from the id, never take them from a payload), else from the canonical URL of the version we published."""
+    partner = config.partner(partner_key)
+    if partner.article_url:
+        return url_items(partner.article_url.replace("{id}", quote(article_id, safe="")), config, partner)
+    stored = stored_item(publisher, partner_key, article_id)
+    if stored.error is not None:
+        return [stored]
+    if not stored.source_url:
+        error = IngestError(ErrorCode.FETCH_FAILED, "the stored document has no canonical URL to fetch again",
+                            input=stored.input_name, stage=Stage.FETCH)
+        return [ItemResult(input_name=stored.input_name, raw=b"", error=error, partner=partner_key)]
+    return url_items(stored.source_url, config, partner)
+
+
+def replay_items(entry: FailedEntry, config: Config, publisher: Publisher) -> list[ItemResult]:
+    """The kept raw payload parsed again (the parser may have been fixed), else the recorded job's URL or article
+    fetched again, under the partner it failed for."""
+    record = entry.record
+    name = str(record.get("input") or entry.key)
+    raw = publisher.failed.raw(entry)
+    if raw:
+        items = list(parse_items(raw, input_name=name, source_url=record.get("source_url"),
+                                 max_bytes=config.limits.max_input_bytes))
+        if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
+            error = items[0].error.for_input(name) if items[0].error else None
+            return [replace(items[0], input_name=name, error=error)]
+        return items
+    recorded = record.get("job") or {}
+    partner = record.get("partner")
+    if recorded.get("source", {}).get("kind") in (UrlSource.kind, ArticleSource.kind):
+        return list(resolve(IngestJob.from_dict(recorded), config, publisher))
+    if record.get("source_url"):
+        return url_items(record["source_url"], config, config.partner(partner) if partner else None)
+    error = IngestError(ErrorCode.FETCH_FAILED, "the failed record keeps neither a payload nor a URL", input=name,
+                        stage=Stage.FETCH)
+    return [ItemResult(input_name=name, raw=b"", error=error, partner=partner, article_key=record.get("article_key"))]

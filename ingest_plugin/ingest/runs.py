@@ -1,0 +1,138 @@
+"""Runs: a batch of jobs in this process, as one run with one run record.
+
+:func:`run_jobs` flushes the spool (jobs an earlier run could not get to S3), hands every job to the
+:class:`~ingest_plugin.ingest.handler.JobHandler`, and writes the run record (spooled when S3 is down). The
+``ingest``, ``publish``, ``run`` and ``reingest`` commands and the demo are all such a run over the jobs their
+trigger produced.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest_plugin import log
+from ingest_plugin.errors import IngestError
+from ingest_plugin.ingest.handler import JobHandler, Outcome
+from ingest_plugin.ingest.jobs import IngestJob
+from ingest_plugin.ingest.spool import RUN
+from ingest_plugin.publishing import Status
+from ingest_plugin.publishing.content import utc_now
+
+
+@dataclass
+class RunSummary:
+    """What a run did, in memory that does not grow with the items: counts, and the failures (the run record lists
+    each). Every outcome is kept only when the run is asked to (``outcomes``), for bounded runs that look back at
+    their items; a long run streams them to ``on_outcome`` instead (see :func:`ingest_items`)."""
+
+    run_id: str
+    trigger: str
+    started_at: str
+    dry_run: bool = False
+    finished_at: str | None = None
+    # items per outcome, every outcome listed (zeros too), so records always have the same shape
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(map(str, Status), 0))
+    items: int = 0
+    failures: list[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] | None = None  # every outcome in order, when kept
+    flushed: int = 0  # how many of the items were flushed from the spool
+
+    def add(self, outcome: Outcome) -> None:
+        self.items += 1
+        self.counts[str(outcome.status)] += 1
+        if not outcome.ok:
+            self.failures.append(outcome)
+        if self.outcomes is not None:
+            self.outcomes.append(outcome)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def record(self) -> dict[str, Any]:
+        """The run record stored at ``runs/{run_id}.json``."""
+        return {
+            "run_id": self.run_id,
+            "trigger": self.trigger,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "ok": self.ok,
+            "counts": self.counts,
+            "items": self.items,
+            "flushed_from_spool": self.flushed,
+            "failures": [o.to_dict() for o in self.failures],
+        }
+
+
+def flush_spool(handler: JobHandler, run_id: str) -> Iterator[Outcome]:
+    """Run again what earlier runs spooled, oldest first; stop at the first sign that S3 is still unreachable."""
+    spool, publisher = handler.spool, handler.publisher
+    for entry in spool.entries():
+        if publisher.bucket.unreachable:
+            break
+        if entry.kind == RUN:
+            try:
+                publisher.runs.write(entry.payload)
+            except IngestError:
+                continue
+            spool.remove(entry)
+            continue
+        outcomes = list(handler(spool.job(entry), run_id=run_id))
+        if all(outcome.status is not Status.SPOOLED for outcome in outcomes):
+            spool.remove(entry)  # done, or kept under failed/; spooled again, it was rewritten in place
+        yield from outcomes
+    spool.sweep_payloads()
+
+
+def run_jobs(
+    jobs: Iterable[IngestJob],
+    handler: JobHandler,
+    *,
+    trigger: str = "manual",
+    dry_run: bool = False,
+    keep_outcomes: bool = False,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_job: Callable[[IngestJob, list[Outcome]], None] | None = None,
+) -> RunSummary:
+    """One run: flush the spool, run each job in isolation, then write the run record (spooled if need be).
+
+    ``on_outcome`` sees each outcome as it happens (flushed items first); ``on_job`` each job's outcomes once it
+    is done; ``keep_outcomes`` keeps them all in the summary, which only a run with a bounded number of items
+    should ask for.
+    """
+    run = RunSummary(log.bind_run(trigger), trigger, utc_now("milliseconds"), dry_run=dry_run,
+                     outcomes=[] if keep_outcomes else None)
+
+    def add(outcome: Outcome) -> Outcome:
+        run.add(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+        return outcome
+
+    handler.publisher.articles.start_run()
+    if not dry_run:
+        for outcome in flush_spool(handler, run.run_id):
+            add(outcome)
+        run.flushed = run.items
+    for job in jobs:
+        outcomes = (add(outcome) for outcome in handler(job, run_id=run.run_id, dry_run=dry_run))
+        if on_job is None:
+            for _ in outcomes:  # a long job (a big feed) keeps none of its outcomes
+                pass
+        else:
+            on_job(job, list(outcomes))
+    run.finished_at = utc_now("milliseconds")
+    logger = log.get_logger()
+    logger.info("run_finished", ok=run.ok, counts=run.counts, flushed=run.flushed, dry_run=dry_run)
+    if not dry_run:
+        try:
+            handler.publisher.runs.write(run.record())
+        except IngestError as exc:
+            path = handler.spool.put_run(run.record())
+            logger.error("run_record_spooled", reason=exc.message, path=str(path))
+    return run

@@ -1,0 +1,185 @@
+"""Stage 3, credits: byline, editors, partner lines and disclaimers.
+
+Trailer lines ("Zenger News does not provide investment advice.", "Produced in association with Benzinga",
+"Edited by A and B"), a leading "By …" paragraph and disclaimer paragraphs are recognised by their *text*, in any
+wrapping (own paragraph, ``<em>``, parentheses, one ``<br>``-separated block), moved into structured credits and
+removed from the body. Authors come from the most trustworthy byline source that yields a valid person; anyone
+named as an editor is never an author. Every document ends up with its partner's canonical disclaimer.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ingest_plugin import partners
+from ingest_plugin.errors import Stage
+from ingest_plugin.log import get_logger
+from ingest_plugin.parsing.model import Credits, Draft, Person
+from ingest_plugin.parsing.names import people
+from ingest_plugin.parsing.text import clean
+
+# Byline sources, most trustworthy first: the line the journalist wrote in the story beats CMS account metadata.
+BYLINE_PRIORITY = ("by-paragraph", "json-ld", "byline-markup", "twitter", "meta", "dc:creator", "api")
+
+_PARTNER_NAMES = "|".join(sorted((re.escape(n) for p in partners.PROFILES.values() for n in (p.name, *p.aliases)
+                                  if " " in n or n[0].isupper()), key=len, reverse=True))
+_INVESTMENT_ADVICE = re.compile(r"[^.!?\n]*\bdoes not (?:provide|offer|give|constitute)\b[^.!?\n]*\badvice\b"
+                                r"[^.!?\n]*[.!?]?", re.I)
+_DISCLAIMER_LABEL = re.compile(r"^\(?\s*(?:Disclaimer|Disclosure)\s*[:：—–-]\s*(?P<text>.+?)\)?$", re.I)
+_AI_DISCLOSURE = re.compile(
+    r"[^.!?\n]*\b(?:produced|generated|written|created|drafted)\b[^.!?\n]{0,60}\b(?:with the help of|using|with|by)"
+    r"\b[^.!?\n]{0,40}\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*"
+    r"[.!?]?", re.I)
+_AI_KEYWORDS = ("neuro", " ai ", " ai.", "(ai)", "artificial intelligence", "automated content", "generative")
+_PARTNER_WORDS = {n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)}
+# Only what is in a text's lower case when any of the words is: "benzinga", not also "www.benzinga.com".
+_PARTNER_KEYWORDS = tuple(sorted(w for w in _PARTNER_WORDS if not any(o != w and o in w for o in _PARTNER_WORDS)))
+_CREATION_VERBS = ("produced", "generated", "written", "created", "drafted")
+_CREATION_VERB = re.compile(rf"\b(?:{'|'.join(_CREATION_VERBS)})\b")
+_EDITED_BY_IN_DISCLOSURE = re.compile(r"\b(?:edited|reviewed)\s+by\s+(?P<names>[^.()]+)", re.I)
+_DISTRIBUTOR = re.compile(
+    r"(?:^|(?<=[.!?]\s))\s*(?:(?:This|The) (?:story|article|report|content|piece) (?:was|is) )?"
+    r"(?:(?:Produced|Created|Published|Written|Reported|Distributed|Brought to you|Made|Prepared|Syndicated)\s+"
+    r"(?:in\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with|with|by|for|via|through)"
+    r"|In\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with)"
+    r"\s+(?P<name>" + _PARTNER_NAMES + r")\b\.?", re.I)
+_EDITED_BY = re.compile(r"^[\s(\[]*(?:Copy[- ]?)?Edited\s+by\s*:?\s+(?P<names>[^()\n]{3,120}?)\s*[)\]]?\s*\.?\s*$",
+                        re.I)
+_BY_LINE = re.compile(r"^\s*By\s*:?\s+(?P<names>\S.{0,150})$")
+_RESIDUE = re.compile(r"^[\s.,;:|()\-–—*]*$")
+
+
+class CreditsScan:
+    """Credits gathered block by block during the pipeline's one walk over the body, then decided at the end."""
+
+    def __init__(self, draft: Draft) -> None:
+        self.draft = draft
+        self.credits = Credits()
+        self.by_paragraph: list[str] = []
+
+    def block(self, block: HtmlElement, index: int, raw: str, text: str, lowered: str) -> None:
+        """Take the credit lines out of one text block (``index``: its position, for the leading "By" line).
+
+        ``raw`` is the block's text, ``text`` the same cleaned and ``lowered`` that in lower case: the walk already
+        has all three."""
+        _scan_block(block, index, raw, text, lowered, self.draft, self.credits, self.by_paragraph)
+
+    def finish(self) -> Credits:
+        """Authors from the most trustworthy source, never an editor; the canonical disclaimer, fail closed."""
+        draft, credits = self.draft, self.credits
+        not_people = (*partners.all_partner_names(), *draft.site_names)
+        editor_names = {e.name.lower() for e in credits.editors}
+        candidates = [("by-paragraph", line) for line in self.by_paragraph] + draft.byline_candidates
+        for line in self.by_paragraph:  # an RSS excerpt starts with the same byline the body did
+            if draft.summary and draft.summary.startswith(f"By {line}"):
+                draft.summary = draft.summary[len(line) + 3:].strip() or None
+        for source in BYLINE_PRIORITY:
+            names = [n for where, raw in candidates if where == source
+                     for n in people(raw, not_people=not_people) if n.lower() not in editor_names]
+            if names:
+                credits.authors = [Person(n) for n in dict.fromkeys(names)]
+                break
+        canonical = draft.partner.disclaimer
+        if not any(canonical.lower() == d.lower() for d in credits.disclaimers):
+            credits.disclaimers.insert(0, canonical)
+            credits.disclaimer_added = True
+            get_logger().warning("disclaimer_added", stage=Stage.CREDITS, disclaimer=canonical,
+                                 reason="the source did not carry the partner's canonical disclaimer")
+        return credits
+
+
+def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: Credits,
+                by_paragraph: list[str]) -> None:
+    lines = [(line, line.lower()) for line in map(clean, raw.split("\n"))] if "\n" in raw else [(text, lowered)]
+    rests = [_take_credit_line(line, lowered_line, index, draft, credits, by_paragraph) for line, lowered_line in lines]
+    if rests == [line for line, _ in lines]:
+        return  # no credit in the block (most blocks)
+    kept = [rest for rest in rests if rest and not _RESIDUE.match(rest)]
+    if not kept:
+        block.drop_tree()
+    elif len(kept) < len([line for line, _ in lines if line]):
+        _replace_text(block, kept)
+
+
+def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits: Credits,
+                      by_paragraph: list[str]) -> str:
+    """Record every credit found in one line (a ``clean()`` result, ``lowered`` in lower case); return what is left
+    of the line.
+
+    Each pattern runs only when its keyword is in the line: the sentence patterns are costly on long paragraphs.
+    """
+    if not line:
+        return line
+    original = line
+    if index < 4 and lowered.startswith("by") and len(line) < 160 and (match := _BY_LINE.match(line)):
+        names = people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))
+        if names:
+            by_paragraph.append(match.group("names"))
+            return ""
+        if len(line) < 80 and not re.search(r"[.!?]\s", line):
+            return ""  # "By Zenger News Staff": a byline naming no person is still not story text
+    if lowered.lstrip("( ").startswith(("disclaimer", "disclosure")) and (match := _DISCLAIMER_LABEL.match(line)):
+        _add_disclaimer(credits, match.group("text"))
+        _take_editors(match.group("text"), credits, draft, disclosure=True)
+        return ""
+    if "advice" in lowered:
+        line = _take_disclaimers(_INVESTMENT_ADVICE, line, credits, draft)
+    # The creation verbs are rarer than the AI keywords, and _CREATION_VERB cannot match without one.
+    if (any(map(lowered.__contains__, _CREATION_VERBS)) and any(map(lowered.__contains__, _AI_KEYWORDS))
+            and _CREATION_VERB.search(lowered)):
+        line = _take_disclaimers(_AI_DISCLOSURE, line, credits, draft)
+    if len(line) <= 200 and any(map(lowered.__contains__, _PARTNER_KEYWORDS)):
+        for match in list(_DISTRIBUTOR.finditer(line)):
+            profile = partners.partner_named(match.group("name"))
+            if profile and profile.key != draft.partner.key:
+                credits.distributor = profile.key
+            line = line.replace(match.group(0), " ")
+    if "edited" in lowered and len(line) < 200 and (match := _EDITED_BY.match(line.strip())):
+        _take_editors(match.group("names"), credits, draft)
+        line = ""
+    if line != original or "&" in line or "<" in line:  # otherwise clean() would give the line back unchanged
+        line = clean(line)
+    return "" if _RESIDUE.match(line) else line
+
+
+def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: Credits, draft: Draft) -> str:
+    """Record each disclaimer sentence ``pattern`` finds in the line; return the line without them."""
+    for match in list(pattern.finditer(line)):
+        sentence = match.group(0).strip()
+        _add_disclaimer(credits, sentence)
+        _take_editors(sentence, credits, draft, disclosure=True)
+        line = line.replace(match.group(0), " ")
+    return line
+
+
+def _take_editors(text: str, credits: Credits, draft: Draft, *, disclosure: bool = False) -> None:
+    if disclosure:
+        match = _EDITED_BY_IN_DISCLOSURE.search(text)
+        if not match:
+            return
+        text = match.group("names")
+    known = {e.name.lower() for e in credits.editors}
+    for name in people(text, not_people=(*partners.all_partner_names(), *draft.site_names)):
+        if name.lower() not in known:
+            credits.editors.append(Person(name))
+            known.add(name.lower())
+
+
+def _add_disclaimer(credits: Credits, text: str) -> None:
+    text = clean(text).strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    if text and text.lower() not in (d.lower() for d in credits.disclaimers):
+        credits.disclaimers.append(text)
+
+
+def _replace_text(block: HtmlElement, kept: list[str]) -> None:
+    """A block mixing story text and credit lines keeps only the story text (inline markup is lost)."""
+    for child in list(block):
+        block.remove(child)
+    block.text = kept[0]
+    for line in kept[1:]:
+        br = etree.SubElement(block, "br")
+        br.tail = line

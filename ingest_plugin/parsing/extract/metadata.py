@@ -1,0 +1,214 @@
+"""Page metadata: the JSON-LD graph (``@id`` references resolved), OpenGraph / ``article:*`` / Twitter meta,
+microdata, and the page's own visible header (h1, dek, byline, dates).
+
+The JSON-LD reader tolerates what real Yoast pages contain: HTML comments around the JSON, a trailing ``;``,
+escaped slashes, a block after ``</html>``, ``@type`` as a string or a list.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from ingest_plugin.parsing.extract.body import text_of
+from ingest_plugin.parsing.text import clean
+
+_ARTICLE_TYPES = re.compile(r"(?:^|\w)(?:Article|BlogPosting|Report)$")
+_HEAD_TAGS = ("meta", "link", "script")
+_LOWER_LD_JSON = str.maketrans("LDJSON", "ldjson")  # XPath's translate(@type, 'LDJSON', 'ldjson'), as before
+_JSON_LD_WRAPPING = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_WP_JSON_POST = re.compile(r"/wp-json/wp/v2/posts/(\d+)")
+
+
+@dataclass
+class PageMeta:
+    headline: str | None = None
+    description: str | None = None
+    alternative_headline: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    created: str | None = None
+    authors: list[str] = field(default_factory=list)  # names of the Article node's authors, in order
+    publisher: str | None = None
+    site_name: str | None = None
+    canonical: str | None = None
+    og_url: str | None = None
+    shortlink: str | None = None
+    images: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    language: str | None = None
+    twitter_written_by: str | None = None
+    meta_author: str | None = None
+    copyright_holder: str | None = None
+    title: str | None = None
+    wp_post_id: str | None = None  # the WordPress post id, from the first REST API link (rel="alternate") naming one
+
+
+def read_page_meta(doc: HtmlElement) -> PageMeta:
+    """Everything the page says about itself, before any element is removed."""
+    meta = PageMeta()
+    head = _head_elements(doc)
+    _read_meta_tags(head["meta"], head["link"], meta)
+    _read_json_ld(head["script"], meta)
+    title = doc.find(".//title")
+    meta.title = clean(text_of(title)) if title is not None else None
+    meta.language = meta.language or doc.get("lang") or doc.get("xml:lang")
+    return meta
+
+
+def _head_elements(doc: HtmlElement) -> dict[str, list[HtmlElement]]:
+    """The document's meta, link and script elements in document order, in one walk instead of one XPath query
+    each. The root's siblings are walked too: a JSON-LD block after </html> is not under the root element."""
+    root = doc.getroottree().getroot()
+    found: dict[str, list[HtmlElement]] = {tag: [] for tag in _HEAD_TAGS}
+    for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
+        for el in top.iter(_HEAD_TAGS):
+            tag = el.tag
+            assert isinstance(tag, str)  # one of _HEAD_TAGS (lxml's types also allow bytes and QName)
+            found[tag].append(el)
+    return found
+
+
+def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: PageMeta) -> None:
+    tags: dict[str, list[str]] = {}
+    for el in metas:
+        content = el.get("content")
+        if content is None:
+            continue
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
+        if key:
+            tags.setdefault(key, []).append(clean(content))
+    first = lambda *keys: next((tags[k][0] for k in keys if tags.get(k) and tags[k][0]), None)  # noqa: E731
+    meta.headline = first("og:title", "twitter:title")
+    meta.description = first("og:description", "description", "twitter:description")
+    meta.published = first("article:published_time", "datepublished", "pubdate", "publish-date",
+                           "parsely-pub-date", "sailthru.date", "dc.date.issued", "date")
+    meta.modified = first("article:modified_time", "og:updated_time", "datemodified", "last-modified")
+    meta.site_name = first("og:site_name", "application-name")
+    meta.og_url = first("og:url")
+    meta.meta_author = first("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
+    meta.images = [u for k in ("og:image", "og:image:secure_url", "twitter:image") for u in tags.get(k, []) if u]
+    meta.keywords = [t for t in tags.get("article:tag", []) if t] + [s for s in tags.get("article:section", []) if s]
+    if not meta.keywords and tags.get("keywords"):
+        meta.keywords = [k.strip() for k in tags["keywords"][0].split(",") if k.strip()]
+    for i in range(1, 5):
+        if (tags.get(f"twitter:label{i}") or [""])[0].lower().startswith("written by"):
+            meta.twitter_written_by = first(f"twitter:data{i}")
+    meta.language = first("og:locale", "content-language", "language")
+    for link in links:
+        rel_attr, href = link.get("rel"), link.get("href")
+        if rel_attr is None or href is None:
+            continue
+        rel = rel_attr.lower().split()
+        if "canonical" in rel and not meta.canonical:
+            meta.canonical = clean(href)
+        elif "shortlink" in rel and not meta.shortlink:
+            meta.shortlink = clean(href)
+        if rel_attr == "alternate" and meta.wp_post_id is None and (match := _WP_JSON_POST.search(href)):
+            meta.wp_post_id = match.group(1)
+
+
+def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
+    nodes: list[dict] = []
+    for script in scripts:
+        if "ld+json" not in (script.get("type") or "").translate(_LOWER_LD_JSON):
+            continue
+        data = parse_json_ld(script.text or "")
+        nodes.extend(_flatten(data))
+    if not nodes:
+        return
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+
+    def resolve(value: Any) -> Any:
+        """A ``{"@id": …}`` reference -> the graph node, keeping what the reference itself said."""
+        if isinstance(value, dict) and isinstance(value.get("@id"), str) and value["@id"] in by_id:
+            return {**value, **{k: v for k, v in by_id[value["@id"]].items() if v}}
+        return value
+
+    article = next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n)) and n.get("headline")),
+                   None) or next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n))), None)
+    if article is None:
+        return
+    meta.headline = _text(article.get("headline")) or meta.headline
+    meta.alternative_headline = _text(article.get("alternativeHeadline"))
+    meta.description = meta.description or _text(article.get("description"))
+    meta.published = _text(article.get("datePublished")) or meta.published
+    meta.modified = _text(article.get("dateModified")) or meta.modified
+    meta.created = _text(article.get("dateCreated"))
+    meta.language = _text(article.get("inLanguage")) or meta.language
+    for author in _as_list(article.get("author")):
+        author = resolve(author)
+        name = _text(author.get("name")) if isinstance(author, dict) else _text(author)
+        if name:
+            meta.authors.append(name)
+    publisher = resolve(article.get("publisher"))
+    if isinstance(publisher, dict):
+        meta.publisher = _text(publisher.get("name"))
+    holder = resolve(article.get("copyrightHolder"))
+    if isinstance(holder, dict):
+        meta.copyright_holder = _text(holder.get("name"))
+    page = resolve(article.get("mainEntityOfPage") or article.get("isPartOf"))
+    if isinstance(page, dict) and isinstance(page.get("url"), str):
+        meta.canonical = meta.canonical or clean(page["url"])
+    for image in _as_list(article.get("image")):
+        image = resolve(image)
+        url = (image.get("contentUrl") or image.get("url")) if isinstance(image, dict) else image
+        if isinstance(url, str) and url not in meta.images:
+            meta.images.insert(0, clean(url))
+    keywords = article.get("keywords")
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",")]
+    sections = _as_list(article.get("articleSection"))
+    extra = [clean(k) for k in _as_list(keywords) + sections if isinstance(k, str) and clean(k)]
+    meta.keywords = list(dict.fromkeys(extra + meta.keywords))
+
+
+def parse_json_ld(raw: str) -> Any:
+    """JSON-LD text -> value; tolerates comments, CDATA markers, a trailing ``;`` and stray control characters."""
+    # Each wrapping marker holds a "<" or a ">": two one-character searches spare most blocks the regex.
+    text = (_JSON_LD_WRAPPING.sub("", raw) if "<" in raw or ">" in raw else raw).strip().rstrip(";").strip()
+    try:
+        return json.loads(text, strict=False)
+    except json.JSONDecodeError:
+        pass  # the trailing-comma repair below rewrites the whole text: only worth it for broken JSON
+    try:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text), strict=False)
+    except json.JSONDecodeError:
+        return None
+
+
+def _flatten(data: Any) -> list[dict]:
+    out: list[dict] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            if "@graph" in item:
+                stack.extend(reversed(_as_list(item["@graph"])))
+            if "@type" in item or "@id" in item:
+                out.append(item)
+    return out
+
+
+def _types(node: dict) -> list[str]:
+    return [t for t in _as_list(node.get("@type")) if isinstance(t, str)]
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    return clean(value) or None if isinstance(value, str) else None

@@ -1,0 +1,167 @@
+"""The parse pipeline, one article at a time:
+
+``load -> source/extract -> media -> credits -> sanitize -> ninjs -> validate``
+
+Each arrow is one module; data only flows forward. A feed or API array yields one :class:`ItemResult` per item, so
+one bad item never stops the others.
+"""
+from __future__ import annotations
+
+import time
+from itertools import chain
+from typing import Any, Callable, Iterator
+
+import structlog
+
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.log import get_logger
+from ingest_plugin.parsing import DEFAULT_MAX_BYTES, formats
+from ingest_plugin.parsing import load as loading
+from ingest_plugin.parsing.credits import CreditsScan
+from ingest_plugin.parsing.extract.body import (
+    drop_promo,
+    is_promo,
+    mark_line_breaks,
+    text_blocks,
+    text_of,
+    ticker_links,
+)
+from ingest_plugin.parsing.extract.dateline import find_dateline
+from ingest_plugin.parsing.extract.media import credit_line, lift_pictures, lift_tweets, same_image
+from ingest_plugin.parsing.model import Article, Credits, Draft, ItemResult
+from ingest_plugin.parsing.ninjs import to_ninjs
+from ingest_plugin.parsing.sanitize import sanitize_body, sanitize_embed
+from ingest_plugin.parsing.text import clean, is_web_url
+from ingest_plugin.parsing.validate import validate_document
+
+
+def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = None,
+                input_format: str | None = None, content_type: str | None = None,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ItemResult]:
+    """Every article in one input, as a validated ninjs document or a coded error."""
+    try:
+        loaded = loading.load(data, content_type=content_type, source_url=source_url, max_bytes=max_bytes,
+                              input_format=input_format)
+        items = formats.drafts(loaded)
+        first = next(items, None)
+    except IngestError as error:
+        yield ItemResult(input_name=input_name, raw=data, error=error.for_input(input_name), source_url=source_url)
+        return
+    except Exception as exc:  # noqa: BLE001 - one malformed input must never stop a batch
+        yield ItemResult(input_name=input_name, raw=data, error=_unexpected(exc, input_name), source_url=source_url)
+        return
+    if first is None:
+        no_article = IngestError(ErrorCode.NOT_AN_ARTICLE, "the input holds no article (an empty feed?)",
+                                 input=input_name, stage=Stage.EXTRACT)
+        yield ItemResult(input_name=input_name, raw=data, error=no_article, source_url=source_url)
+        return
+    for number, (raw, make_draft) in enumerate(chain([first], items), start=1):
+        name = input_name if raw is None else f"{input_name}#{number}"
+        yield _finish(name, data if raw is None else raw, make_draft, source_url)
+
+
+def parse(data: bytes, *, source_url: str | None = None, input_format: str | None = None,
+          content_type: str | None = None) -> list[dict[str, Any]]:
+    """Parse partner content into validated ninjs 3.1 documents (one per article).
+
+    Raises :class:`~ingest_plugin.errors.IngestError` for the first article that cannot be parsed; use
+    :func:`parse_items` to get every article's outcome instead.
+    """
+    documents = []
+    for result in parse_items(data, source_url=source_url, input_format=input_format, content_type=content_type):
+        if result.error is not None:
+            raise result.error
+        assert result.document is not None  # a result without an error holds its document
+        documents.append(result.document)
+    return documents
+
+
+def build_article(draft: Draft) -> Article:
+    """Media, credits, dateline and sanitizing on one draft: everything between extraction and mapping."""
+    body = draft.body
+    tweets = lift_tweets(body) if body is not None else []
+    pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
+    credit_lines, credits = _walk_blocks(draft)
+    if body is not None:
+        known = {t.symbol for t in draft.tickers}
+        draft.tickers += [t for t in ticker_links(body) if t.symbol not in known]
+    located = find_dateline(body)
+    featured = [p for p in draft.pictures[:1] if p.href.startswith(("http://", "https://")) and is_web_url(p.href)
+                and not any(same_image(p.href, q.href) for q in pictures)]
+    for picture in featured:
+        picture.name = "featured"
+    pictures = featured + pictures
+    for credit in credit_lines:
+        target = next((p for p in pictures if not p.credit), None)
+        if target is not None:
+            target.credit = credit
+    for tweet in tweets:
+        tweet.html = sanitize_embed(tweet.html)
+    body_html = sanitize_body(body) if body is not None else ""
+    return Article(draft=draft, credits=credits, body_html=body_html, pictures=pictures, tweets=tweets,
+                   located=located)
+
+
+def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
+    """One walk over the body's text blocks: photo credit lines, promos and credit/trailer lines leave the body."""
+    scan = CreditsScan(draft)
+    credit_lines: list[str] = []
+    if draft.body is None:
+        return credit_lines, scan.finish()
+    mark_line_breaks(draft.body)
+    taken: list = []  # lists removed with a promo heading: their items are no longer in the body
+    for index, block in enumerate(list(text_blocks(draft.body))):
+        if (parent := block.getparent()) is None or taken and any(parent is t for t in taken):
+            continue
+        raw = text_of(block)
+        text = clean(raw)
+        if (credit := credit_line(text)) is not None:
+            credit_lines.append(credit)
+            block.drop_tree()
+            continue
+        lowered = text.lower()
+        if is_promo(text, lowered, draft.partner.promo_patterns):
+            taken.append(drop_promo(block, text))
+        else:
+            scan.block(block, index, raw, text, lowered)
+    return [c for c in credit_lines if c], scan.finish()
+
+
+def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source_url: str | None) -> ItemResult:
+    try:
+        draft = make_draft()
+    except IngestError as error:
+        return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name), source_url=source_url)
+    except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
+        return ItemResult(input_name=input_name, raw=raw, error=_unexpected(exc, input_name), source_url=source_url)
+    key = draft.identity.article_key
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(partner=draft.partner.key, article_id=key, input=input_name):
+        try:
+            article = build_article(draft)
+            if not article.body_html and not draft.removed:
+                raise IngestError(ErrorCode.NOT_AN_ARTICLE, "nothing of the article body is left after removing "
+                                                            "site chrome and credits", stage=Stage.EXTRACT)
+            if not article.body_html:
+                article.body_html = "<p>This story was withdrawn by the partner.</p>"
+            document = to_ninjs(article)
+            validate_document(document)
+            get_logger().debug("parsed", stage=Stage.PARSE, format=draft.input_format,
+                               duration_ms=round((time.perf_counter() - started) * 1000, 2))
+        except IngestError as error:
+            return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name),
+                              partner=draft.partner.key, article_key=key, source_url=source_url)
+        except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
+            return ItemResult(input_name=input_name, raw=raw, error=_unexpected(exc, input_name),
+                              partner=draft.partner.key, article_key=key, source_url=source_url)
+    return ItemResult(input_name=input_name, raw=raw, document=document, partner=draft.partner.key,
+                      article_key=key, source_url=draft.canonical_url or source_url)
+
+
+def _unexpected(exc: Exception, input_name: str) -> IngestError:
+    """A parser bug met on strange input: reported as a coded error (kept for replay), logged for developers."""
+    logger = get_logger()
+    logger.error("unexpected_parse_error", error=type(exc).__name__, detail=str(exc)[:300])
+    logger.debug("unexpected_parse_error_traceback", exc_info=exc)
+    return IngestError(ErrorCode.NOT_AN_ARTICLE, f"the input could not be parsed ({type(exc).__name__}: "
+                                                 f"{str(exc)[:200]})", input=input_name, stage=Stage.EXTRACT)

@@ -1,0 +1,186 @@
+"""Small text helpers shared by every stage: entity decoding, whitespace, URL clean-up, dates."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+from typing import TypeGuard
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+
+import nh3
+
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
+# What a browser reads as the start of a tag, comment, declaration or processing instruction.
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+_TAG_OPENERS = re.compile(r"<+(?=[A-Za-z/!?])")
+_MAX_MARKUP_PASSES = 4
+# Characters RFC 3986 allows in a path, query or fragment, less the quote (it could end an HTML attribute), and a
+# "%" that starts no escape: each is percent-encoded as UTF-8.
+_NOT_IN_URL = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&()*+,;=:@/?%]")
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+_PLAIN_WEB_ORIGIN = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?=[/?]|$)")
+_VISIBLE_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}), (\d{4})"
+                           r"(?:,? (?:at )?(\d{1,2}):(\d{2}) ?([AaPp][Mm])?)?")
+_TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
+
+
+def clean(text: object) -> str:
+    """Plain text as a reader sees it: entities decoded (twice-encoded ones too), NBSP and runs of space collapsed.
+
+    Accepts anything a JSON payload may hold: numbers become text, other non-strings become empty.
+    """
+    if _is_plain(text):
+        return text.strip()
+    return " ".join(clean_words(text))
+
+
+def _is_plain(text: object) -> TypeGuard[str]:
+    """True when ``clean(text)`` is just ``text.strip()`` (most text is), decided without splitting it into words.
+
+    Every character ``str.split()`` splits on, but the space, is unprintable (so is the zero-width space), so a
+    printable text without two spaces in a row has single spaces between its words already."""
+    return (type(text) is str and "<" not in text and "  " not in text and text.isprintable()
+            and ("&" not in text or not _ENTITY.search(text)))
+
+
+def clean_words(text: object) -> list[str]:
+    """The space-separated words of ``clean(text)``, for a caller that counts them: no second split of the text."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        text = str(text)
+    if not text or not isinstance(text, str):
+        return []
+    for _ in range(2):  # feeds double-encode: "&amp;#8217;"
+        if "&" not in text or not _ENTITY.search(text):
+            break
+        text = html.unescape(text)
+    if "<" in text and _MARKUP.search(text):  # a title or tag that arrived as HTML: keep its text only
+        text = _text_of_markup(text)
+    # str.split() splits on every Unicode space, NBSP included, and is much faster than a regex.
+    return text.replace("\u200b", "").split()
+
+
+def _text_of_markup(markup: str) -> str:
+    """The text a reader sees in ``markup``, with nothing left that a browser would read as a tag.
+
+    That text can itself look like markup: the content of raw-text elements (``<xmp>``, ``<title>``, ``<textarea>``)
+    and tags split by an inner tag (``<<b></b>script>``) show as "<script>". Such text is stripped again, keeping its
+    words (it was text, not a script to drop), a few times at most (each pass peels one layer, so the number of
+    passes is bounded rather than the input's to choose); a "<" that would still open a tag is then dropped.
+    """
+    text = html.unescape(nh3.clean(markup, tags=set()))
+    for _ in range(_MAX_MARKUP_PASSES):
+        if not _MARKUP.search(text):
+            return text
+        text = html.unescape(nh3.clean(text, tags=set(), clean_content_tags=set()))
+    return _TAG_OPENERS.sub("", text)
+
+
+def web_url(value: str, base: str | None = None) -> str | None:
+    """``value`` (resolved against ``base``) as the absolute http(s) URL a browser would request, or None when it
+    names no web host.
+
+    As the WHATWG URL parser does, backslashes are read as slashes, an international host name is written in
+    ASCII, and spaces, quotes and non-ASCII characters are percent-encoded: the result is a valid URI that cannot
+    break out of an HTML attribute, so a picture with a sloppy URL is kept rather than failing its article.
+    """
+    try:
+        value = value.strip()
+        url = value if not base or value.startswith(("http://", "https://")) else urljoin(base, value)
+        origin = _PLAIN_WEB_ORIGIN.match(url)
+        if origin and not _NOT_IN_URL.search(url, origin.end()):
+            return url  # the common case, decided by two regular expressions: nothing to encode
+        parts = urlsplit(url.replace("\\", "/"))
+        netloc = parts.netloc if _PLAIN_HOST.fullmatch(parts.netloc) else _ascii_netloc(parts.hostname, parts.port)
+    except (ValueError, UnicodeError):  # an unclosed "[" IPv6 literal, a bad port, a host IDNA refuses
+        return None
+    if parts.scheme not in ("http", "https") or "." not in (parts.hostname or "") or netloc is None:
+        return None
+    path, query, fragment = (_NOT_IN_URL.sub(_percent_encoded, part) for part in (parts.path, parts.query,
+                                                                                    parts.fragment))
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+
+def _ascii_netloc(host: str | None, port: int | None) -> str | None:
+    """Host (IDNA, lower case) and port only: user information has no place in a published URL."""
+    host = host.encode("idna").decode("ascii") if host else ""
+    if not _PLAIN_HOST.fullmatch(host):
+        return None
+    return host if port is None else f"{host}:{port}"
+
+
+def _percent_encoded(match: re.Match) -> str:
+    return quote(match.group(), safe="")
+
+
+def is_web_url(value: str | None) -> bool:
+    """An http(s) URL with a real host name, or a mailto: with an address: what we may publish as a link."""
+    parts = urlsplit((value or "").strip())
+    if parts.scheme == "mailto":
+        return bool(parts.path)
+    return parts.scheme in ("http", "https") and "." in (parts.hostname or "")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL without tracking parameters or fragment, usable as a dedupe key."""
+    if not url:
+        return None
+    url = clean(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING_PARAM.match(k)])
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    return urlunsplit((parts.scheme, parts.netloc.lower(), path, query, ""))
+
+
+def parse_datetime(value: str | None, zone: tzinfo = timezone.utc) -> datetime | None:
+    """ISO 8601 / RFC 3339, RFC 2822 (Benzinga API, RSS), JavaScript ``Date.toString`` or a visible
+    "April 2, 2022 9:12 AM". A time without an offset is read in ``zone`` (the partner's newsroom time)."""
+    if not value:
+        return None
+    value = clean(value)
+    parsed = None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            parsed = _js_date(value) or _visible_date(value)
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
+
+
+def find_visible_date(text: str) -> str | None:
+    """The first "Month D, YYYY[ H:MM AM]" in a line of page text."""
+    match = _VISIBLE_DATE.search(text or "")
+    return match.group(0) if match else None
+
+
+def _js_date(value: str) -> datetime | None:
+    match = re.match(r"\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})", value)
+    return datetime.strptime(" ".join(match.groups()), "%b %d %Y %H:%M:%S %z") if match else None
+
+
+def _visible_date(value: str) -> datetime | None:
+    match = _VISIBLE_DATE.fullmatch(value.strip())
+    if not match:
+        return None
+    month, day, year, hour, minute, half = match.groups()
+    try:
+        parsed = datetime.strptime(f"{month[:3]} {day} {year}", "%b %d %Y")
+    except ValueError:
+        return None
+    if hour:
+        hour_24 = int(hour) % 12 + (12 if (half or "").lower() == "pm" else 0) if half else int(hour)
+        parsed = parsed.replace(hour=hour_24, minute=int(minute))
+    return parsed
+
+
+def rfc3339(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")

@@ -1,0 +1,39 @@
+"""Run records: what each run did, and ``latest.json`` with the last attempt and the last success kept apart.
+
+A run that failed still updates ``last_attempt`` but never ``last_success``, so a monitor reading ``latest.json``
+cannot mistake a failing ingest for a healthy one (the feed-consumer "last run updated on error" complaint).
+``latest.json`` moves by compare-and-swap, and only forward in time: a run record flushed late from the spool
+does not hide a newer run.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ingest_plugin.publishing.keys import KeyLayout
+from ingest_plugin.publishing.s3io import Bucket
+
+
+def merge_latest(latest: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """``latest.json`` after ``record``: its summary becomes ``last_attempt`` (and ``last_success`` when it was
+    ok) unless a newer run is already there."""
+    summary = {name: record[name] for name in ("run_id", "trigger", "started_at", "finished_at", "ok", "counts")}
+    merged = dict(latest)
+    slots = ("last_attempt", "last_success") if record["ok"] else ("last_attempt",)
+    for slot in slots:
+        if (merged.get(slot) or {}).get("finished_at", "") <= summary["finished_at"]:
+            merged[slot] = summary
+    return merged
+
+
+class RunStore:
+    def __init__(self, bucket: Bucket, keys: KeyLayout) -> None:
+        self.bucket = bucket
+        self.keys = keys
+
+    def write(self, record: dict[str, Any]) -> str:
+        """Write ``runs/{run_id}.json`` and fold it into ``runs/latest.json``; returns the run record's key."""
+        key = self.keys.run(record["run_id"])
+        self.bucket.put(key, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+        self.bucket.update_json(self.keys.latest_run(), lambda latest: merge_latest(latest or {}, record))
+        return key

@@ -1,0 +1,120 @@
+"""Where and how we talk to S3: settings from the environment, the boto3 client, and bucket creation.
+
+Credentials are never settings: boto3's standard chain finds them (``AWS_ACCESS_KEY_ID`` /
+``AWS_SECRET_ACCESS_KEY``, a profile, an instance role). Retries are bounded by an explicit *total* number of
+attempts (``total_max_attempts``; plain ``max_attempts`` in a ``Config`` counts retries, one more send than it says),
+and both timeouts are explicit, so one S3 call can never block a run for long.
+
+Publishing is bound by botocore's CPU per request (docs/publishing.md, "Speed"), so the client skips the work we
+make redundant: parameter validation (our calls are fixed), SDK checksums (we send our own SHA-256 of every body,
+and ask for the stored one where we compare it), and the ``Expect: 100-continue`` handshake (an extra round trip,
+read byte by byte, to spare sending a few KB).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from botocore.handlers import add_expect_header
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client  # the stubs (test extra) are needed by mypy only
+
+# Idle connections the client keeps: at least the number of threads sharing it (a full pool drops connections).
+POOL_CONNECTIONS = 64
+
+
+class SettingsError(ValueError):
+    """A required setting is missing or an environment variable does not parse."""
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None  # None: AWS (or whatever boto3 resolves)
+    region: str | None = None
+    max_attempts: int = 4  # HTTP sends per call, first one included
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    spool_dir: Path = Path(".ingest-spool")  # where items wait while S3 is unreachable
+
+    # environment variable for each field; AWS_* are boto3's own names, so one environment serves both
+    ENV = {
+        "bucket": "INGEST_S3_BUCKET",
+        "prefix": "INGEST_S3_PREFIX",
+        "endpoint_url": "AWS_ENDPOINT_URL",
+        "region": "AWS_DEFAULT_REGION",
+        "max_attempts": "INGEST_S3_MAX_ATTEMPTS",
+        "connect_timeout": "INGEST_S3_CONNECT_TIMEOUT",
+        "read_timeout": "INGEST_S3_READ_TIMEOUT",
+        "spool_dir": "INGEST_SPOOL_DIR",
+    }
+
+    def __post_init__(self) -> None:
+        if not self.bucket:
+            raise SettingsError(f"no S3 bucket: set {self.ENV['bucket']}")
+        if self.max_attempts < 1:
+            raise SettingsError("max_attempts must be at least 1")
+        object.__setattr__(self, "prefix", self.prefix.strip("/"))
+        object.__setattr__(self, "spool_dir", Path(self.spool_dir))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "S3Settings":
+        """Settings from environment variables (see :attr:`ENV`); keyword arguments win over the environment."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = environ.get(cls.ENV[field.name], "")
+            if raw == "":
+                continue
+            kind = {"max_attempts": int, "connect_timeout": float, "read_timeout": float}.get(field.name, str)
+            try:
+                values[field.name] = kind(raw)
+            except ValueError:
+                raise SettingsError(f"{cls.ENV[field.name]}={raw!r} is not a valid {kind.__name__}") from None
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(bucket=str(values.pop("bucket", "")), **values)  # type: ignore[arg-type]
+
+
+def make_client(settings: S3Settings) -> S3Client:
+    """A boto3 S3 client with bounded standard-mode retries, explicit timeouts and path-style addressing.
+
+    Each call builds its own session: a session is not thread-safe, a client is, so worker threads share one.
+    """
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_pool_connections=POOL_CONNECTIONS,
+        s3={"addressing_style": "path"},
+        parameter_validation=False,
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
+    )
+    client.meta.events.unregister("before-call.s3", add_expect_header)
+    return client
+
+
+def ensure_bucket(client: S3Client, settings: S3Settings) -> bool:
+    """Create the bucket unless it exists (``--create-bucket``). Returns True when it was created."""
+    kwargs: dict[str, Any] = {"Bucket": settings.bucket}
+    region = settings.region or client.meta.region_name
+    if region and region != "us-east-1":  # us-east-1 rejects an explicit location constraint
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        client.create_bucket(**kwargs)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "BucketAlreadyOwnedByYou":  # BucketAlreadyExists: someone else's
+            return False
+        raise
+    return True

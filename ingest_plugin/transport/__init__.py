@@ -1,0 +1,1 @@
+"""Transport: getting bytes in. The SSRF-guarded HTTP fetcher (:mod:`.fetch`) and local files (:mod:`.files`)."""
