@@ -1,5 +1,6 @@
 """The ingest-plugin benchmark (``make bench``): parse speed against the libxml2 floor and two peers, publish speed
-against a local SeaweedFS, and peak memory while streaming documents. A benchmark, not a test.
+against a local SeaweedFS, peak memory while streaming documents, and start-up times (``bench/startup.py``). A
+benchmark, not a test.
 
     python -m bench.run [--quick] [--out bench/results.json] [--seed N]
 
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from . import corpus as gen
+from . import startup
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000  # throughput in MB/s means 10^6 bytes per second
@@ -364,9 +366,11 @@ def validation_benchmark(docs: list[gen.Doc], repeats: int) -> dict[str, Any]:
     each, on every document the corpus parses to (all valid, as every published document is)."""
     import jsonschema_rs
 
-    from ingest_plugin import parse_items, validate
+    from ingest_plugin import parse_items
+    from ingest_plugin.parsing import validate
+    from ingest_plugin.schemas import load_schema
 
-    schema = validate.load_schema(validate.PROFILE_SCHEMA_PATH)
+    schema = load_schema(validate.PROFILE_SCHEMA_NAME)
     validators = {
         "jsonschema": validate.compile_validator(schema).is_valid,
         "jsonschema-rs": jsonschema_rs.Draft202012Validator(schema, validate_formats=True, offline=True).is_valid,
@@ -476,8 +480,8 @@ def _item_templates(docs: list[gen.Doc]) -> list[tuple[Any, gen.Doc]]:
 def fresh_items(templates: list[tuple[Any, gen.Doc]], count: int, first_serial: int) -> list[Any]:
     """``count`` distinct articles: the parsed documents with their partner id replaced (as ``corpus.rekey`` does
     to the bytes), so each one is a new article to the publisher; no second parse needed."""
-    from ingest_plugin.ingest.runs import document_identity
     from ingest_plugin.parsing.model import ItemResult
+    from ingest_plugin.partners.identity import Identity
 
     items = []
     for number in range(count):
@@ -490,9 +494,10 @@ def fresh_items(templates: list[tuple[Any, gen.Doc]], count: int, first_serial: 
             text = pattern.sub(str(replacement), text)
             source_url = pattern.sub(str(replacement), source_url)
         document = json.loads(text)
-        partner, key = document_identity(document)
-        items.append(ItemResult(input_name=f"{doc.name}@{serial}", raw=b"", document=document, partner=partner,
-                                article_key=key, source_url=source_url or None))
+        identity = Identity.of_uri(document["uri"])
+        items.append(ItemResult(input_name=f"{doc.name}@{serial}", raw=b"", document=document,
+                                partner=identity.partner, article_key=identity.article_key,
+                                source_url=source_url or None))
     return items
 
 
@@ -512,9 +517,13 @@ class RequestCounter:
 
 @dataclass
 class Worker:
-    publisher: Any
+    handler: Any  # a JobHandler on its own publisher
     counter: RequestCounter
     outcomes: list[Any] = field(default_factory=list)
+
+    @property
+    def publisher(self) -> Any:
+        return self.handler.publisher
 
     def start_phase(self) -> None:
         """Forget the last phase: its outcomes, its request counts, and (each phase is a run, as in the CLI) what
@@ -526,9 +535,12 @@ class Worker:
 
 def make_workers(endpoint: str, bucket: str, spool: Path, count: int) -> list[Worker]:
     """``count`` publishers, each with its own session and client (sessions are not thread-safe), warmed up."""
+    from ingest_plugin.config import load_config
+    from ingest_plugin.ingest.handler import JobHandler
     from ingest_plugin.publishing import Publisher, S3Settings
     from ingest_plugin.testing.local_s3 import REGION
 
+    config = load_config(environ={})
     workers = []
     for number in range(count):
         settings = S3Settings(bucket=bucket, endpoint_url=endpoint, region=REGION, spool_dir=spool / f"w{number}")
@@ -536,7 +548,7 @@ def make_workers(endpoint: str, bucket: str, spool: Path, count: int) -> list[Wo
         counter = RequestCounter(publisher.client)
         publisher.bucket.get("bench/warm-up-missing.json")  # connection, endpoint and model loading
         counter.reset()
-        workers.append(Worker(publisher, counter))
+        workers.append(Worker(JobHandler(config, publisher), counter))
     return workers
 
 
@@ -608,9 +620,10 @@ def phase_row(name: str, workers: int, docs: int, elapsed: float, sent: Counter[
 
 
 def _ingest_job(worker: Worker, item: Any) -> Any:
-    from ingest_plugin.ingest.runs import ingest_one
+    from ingest_plugin.ingest.jobs import item_job
 
-    return ingest_one(item, worker.publisher)
+    (outcome,) = worker.handler(item_job(item))
+    return outcome
 
 
 def checked(row: dict[str, Any], expect: str) -> dict[str, Any]:
@@ -792,10 +805,13 @@ MEMORY_TEMPLATES = 24  # distinct pages cycled (each one re-keyed: every documen
 
 
 def memory_child(count: int, seed: int, bucket: str, spool: Path) -> dict[str, Any]:
-    """Runs in its own process: the ``ingest`` path (``core.ingest_inputs``: parse then publish, one run)."""
+    """Runs in its own process: the ``ingest`` path (one job per input through the job handler, one run)."""
     NetworkGuard().install()
     from ingest_plugin import log, parse_items
-    from ingest_plugin.ingest.runs import ingest_inputs
+    from ingest_plugin.config import load_config
+    from ingest_plugin.ingest.handler import JobHandler
+    from ingest_plugin.ingest.jobs import IngestJob, Payload, PayloadSource
+    from ingest_plugin.ingest.runs import run_jobs
     from ingest_plugin.publishing import Publisher, S3Settings, ensure_bucket
     from ingest_plugin.testing.local_s3 import REGION
 
@@ -807,22 +823,24 @@ def memory_child(count: int, seed: int, bucket: str, spool: Path) -> dict[str, A
     ensure_bucket(publisher.client, settings)
     for doc in docs:  # warm-up: every code path once, so the baseline is the steady state's starting point
         list(parse_items(doc.data, input_name=doc.name, source_url=doc.source_url))
-    ingest_inputs([(d.name, d.data) for d in (gen.rekey(docs[0], 9_999_999),)], publisher)
+    handler = JobHandler(load_config(environ={}), publisher)
+    warm = gen.rekey(docs[0], 9_999_999)
+    run_jobs([IngestJob(PayloadSource(warm.name, Payload(warm.data)))], handler)
     gc.collect()
     baseline = rss_mb()
     hwm_before = rss_mb("VmHWM")
     curve: list[tuple[int, float]] = []
     step = max(1, count // 10)
 
-    def inputs() -> Iterator[tuple[str, bytes]]:
+    def jobs() -> Iterator[IngestJob]:
         for number in range(count):
             if number % step == 0:
                 curve.append((number, round(rss_mb(), 1)))
             doc = gen.rekey(docs[number % len(docs)], number)
-            yield doc.name, doc.data
+            yield IngestJob(PayloadSource(doc.name, Payload(doc.data)))
 
     start = time.perf_counter()
-    summary = ingest_inputs(inputs(), publisher)
+    summary = run_jobs(jobs(), handler)
     elapsed = time.perf_counter() - start
     curve.append((count, round(rss_mb(), 1)))
     return {
@@ -870,7 +888,7 @@ TARGETS = [  # from issue 5, for orientation: (label, where, comparison, target)
     ("unchanged re-run, S3 requests per doc", ("publish", "unchanged16", "requests_per_doc"), "<=", 1),
     ("peak RSS, largest streamed run (MB)", ("memory", "largest", "peak_rss_mb"), "<", 250),
     ("peak RSS slope, two largest runs (KB per doc; flat ~ 0)", ("memory", "slope_kb_per_doc"), "<", 0.1),
-]
+]  # the start-up targets are checked in their own section (bench/startup.py)
 
 
 def _dig(data: Any, path: tuple[str, ...]) -> Any:
@@ -957,7 +975,7 @@ def render(results: dict[str, Any]) -> str:
     pub = results.get("publish")
     if pub:
         out.append(f"PUBLISH - {pub['server']}, ordinary pages' documents (median "
-                   f"{pub['document_bytes_median'] / 1024:.1f} KB of JSON), core.ingest_one per document, one "
+                   f"{pub['document_bytes_median'] / 1024:.1f} KB of JSON), the job handler per document, one "
                    "Publisher (own session and client) per worker "
                    f"thread; median of {pub['repeats']} runs")
         out.append("  workers are threads of one process, or spread over processes (one GIL each) where the phase "
@@ -974,7 +992,7 @@ def render(results: dict[str, Any]) -> str:
         out.append("")
     mem = results.get("memory")
     if mem:
-        out.append("MEMORY - parse + publish through core.ingest_inputs (the `ingest` path), one subprocess per count, "
+        out.append("MEMORY - parse + publish through the job handler (the `ingest` path), one subprocess per count, "
                    f"{mem[0].get('templates', MEMORY_TEMPLATES)} pages cycled, each re-keyed to a new article")
         out.append(f"  {'docs':>7} {'docs/s':>8} {'baseline MB':>12} {'peak RSS MB':>12} {'peak-baseline':>14} "
                    f"{'KB/doc':>7}  RSS along the run (docs: MB)")
@@ -998,6 +1016,8 @@ def render(results: dict[str, Any]) -> str:
             top = prof["top_self"][:8]
             out.append("  top self time: " + ", ".join(f"{r['function']} {r['percent']}%" for r in top))
             out.append("")
+    if results.get("startup"):
+        out += [startup.render(results["startup"]), ""]
     out.append("TARGETS (issue 5)")
     for check in results["targets"]:
         state = {True: "met", False: "NOT met", None: "n/a"}[check["met"]]
@@ -1020,12 +1040,13 @@ class Plan:
     publish_processes: int  # the concurrent workers spread over this many processes, in phases of their own
     memory_counts: tuple[int, ...]
     profile_iterations: int
+    startup_runs: int  # timed runs of each command (after one warm-up)
 
 
 FULL = Plan(pages=60, feeds=6, repeats=5, publish_single=300, publish_multi=1200, publish_repeats=3, concurrency=16,
-            publish_processes=2, memory_counts=(1000, 5000, 10000), profile_iterations=300)
+            publish_processes=2, memory_counts=(1000, 5000, 10000), profile_iterations=300, startup_runs=15)
 QUICK = Plan(pages=12, feeds=2, repeats=2, publish_single=40, publish_multi=160, publish_repeats=1, concurrency=16,
-             publish_processes=2, memory_counts=(100, 400), profile_iterations=40)
+             publish_processes=2, memory_counts=(100, 400), profile_iterations=40, startup_runs=5)
 
 
 def corpus_summary(docs: list[gen.Doc], seed: int) -> dict[str, Any]:
@@ -1052,7 +1073,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="results JSON (default bench/results.json; --quick: "
                                                  "bench/results-quick.json)")
     parser.add_argument("--seed", type=int, default=gen.DEFAULT_SEED, help="corpus seed")
-    parser.add_argument("--skip", action="append", default=[], choices=["parse", "publish", "memory", "profile"],
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["parse", "publish", "memory", "profile", "startup"],
                         help="leave a part out (repeatable)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--bucket", help=argparse.SUPPRESS)
@@ -1090,6 +1112,12 @@ def main(argv: list[str] | None = None) -> int:
         results["profile"] = profile_parse(gen.typical_page(args.seed), plan.profile_iterations)
         large = max((d for d in docs if d.kind == "zenger-page" and d.size <= 600 * gen.KB), key=lambda d: d.size)
         results["profile_large"] = profile_parse(large, max(5, plan.profile_iterations // 15))
+    if "startup" not in args.skip:
+        print(f"startup: --version, --help, parse, the Lambda module's import; {plan.startup_runs} runs each ...",
+              file=sys.stderr, flush=True)
+        results["startup"] = startup.startup_benchmark(plan.startup_runs)
+        if bad := startup.failures(results["startup"]):
+            failed.append("start-up: " + ", ".join(bad) + " failed")
     if not {"publish", "memory"} <= set(args.skip):
         from ingest_plugin.testing.local_s3 import SeaweedFS
 

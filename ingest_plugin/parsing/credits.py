@@ -9,6 +9,7 @@ named as an editor is never an author. Every document ends up with its partner's
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -56,7 +57,7 @@ class CreditsScan:
 
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
-        self.credits = Credits()
+        self.found = _Found()
         self.by_paragraph: list[str] = []
 
     def block(self, block: HtmlElement, index: int, raw: str, text: str, lowered: str) -> None:
@@ -64,33 +65,50 @@ class CreditsScan:
 
         ``raw`` is the block's text, ``text`` the same cleaned and ``lowered`` that in lower case: the walk already
         has all three."""
-        _scan_block(block, index, raw, text, lowered, self.draft, self.credits, self.by_paragraph)
+        _scan_block(block, index, raw, text, lowered, self.draft, self.found, self.by_paragraph)
 
     def finish(self) -> Credits:
         """Authors from the most trustworthy source, never an editor; the canonical disclaimer, fail closed."""
-        draft, credits = self.draft, self.credits
+        draft, found = self.draft, self.found
         not_people = (*partners.all_partner_names(), *draft.site_names)
-        editor_names = {e.name.lower() for e in credits.editors}
+        editor_names = {e.name.lower() for e in found.editors}
         candidates = [("by-paragraph", line) for line in self.by_paragraph] + draft.byline_candidates
-        for line in self.by_paragraph:  # an RSS excerpt starts with the same byline the body did
-            if draft.summary and draft.summary.startswith(f"By {line}"):
-                draft.summary = draft.summary[len(line) + 3:].strip() or None
+        authors: list[Person] = []
         for source in BYLINE_PRIORITY:
             names = [n for where, raw in candidates if where == source
                      for n in people(raw, not_people=not_people) if n.lower() not in editor_names]
             if names:
-                credits.authors = [Person(n) for n in dict.fromkeys(names)]
+                authors = [Person(n) for n in dict.fromkeys(names)]
                 break
         canonical = draft.partner.disclaimer
-        if not any(canonical.lower() == d.lower() for d in credits.disclaimers):
-            credits.disclaimers.insert(0, canonical)
-            credits.disclaimer_added = True
+        disclaimers = found.disclaimers
+        added = not any(canonical.lower() == d.lower() for d in disclaimers)
+        if added:
+            disclaimers = [canonical, *disclaimers]
             get_logger().warning("disclaimer_added", stage=Stage.CREDITS, disclaimer=canonical,
                                  reason="the source did not carry the partner's canonical disclaimer")
-        return credits
+        return Credits(authors=authors, editors=found.editors, distributor=found.distributor,
+                       disclaimers=disclaimers, disclaimer_added=added)
+
+    def summary(self) -> str | None:
+        """The draft's summary, less the byline an RSS excerpt starts with when the body started with it too."""
+        summary = self.draft.summary
+        for line in self.by_paragraph:
+            if summary and summary.startswith(f"By {line}"):
+                summary = summary[len(line) + 3:].strip() or None
+        return summary
 
 
-def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: Credits,
+@dataclass
+class _Found:
+    """What the block scan found so far; :meth:`CreditsScan.finish` makes the :class:`Credits` of it."""
+
+    editors: list[Person] = field(default_factory=list)
+    disclaimers: list[str] = field(default_factory=list)
+    distributor: str | None = None  # partner profile key of the distributing partner
+
+
+def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: _Found,
                 by_paragraph: list[str]) -> None:
     lines = [(line, line.lower()) for line in map(clean, raw.split("\n"))] if "\n" in raw else [(text, lowered)]
     rests = [_take_credit_line(line, lowered_line, index, draft, credits, by_paragraph) for line, lowered_line in lines]
@@ -103,7 +121,7 @@ def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: st
         _replace_text(block, kept)
 
 
-def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits: Credits,
+def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits: _Found,
                       by_paragraph: list[str]) -> str:
     """Record every credit found in one line (a ``clean()`` result, ``lowered`` in lower case); return what is left
     of the line.
@@ -144,7 +162,7 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
     return "" if _RESIDUE.match(line) else line
 
 
-def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: Credits, draft: Draft) -> str:
+def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: _Found, draft: Draft) -> str:
     """Record each disclaimer sentence ``pattern`` finds in the line; return the line without them."""
     for match in list(pattern.finditer(line)):
         sentence = match.group(0).strip()
@@ -154,7 +172,7 @@ def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: Credits, dra
     return line
 
 
-def _take_editors(text: str, credits: Credits, draft: Draft, *, disclosure: bool = False) -> None:
+def _take_editors(text: str, credits: _Found, draft: Draft, *, disclosure: bool = False) -> None:
     if disclosure:
         match = _EDITED_BY_IN_DISCLOSURE.search(text)
         if not match:
@@ -167,7 +185,7 @@ def _take_editors(text: str, credits: Credits, draft: Draft, *, disclosure: bool
             known.add(name.lower())
 
 
-def _add_disclaimer(credits: Credits, text: str) -> None:
+def _add_disclaimer(credits: _Found, text: str) -> None:
     text = clean(text).strip()
     if text and text[-1] not in ".!?":
         text += "."

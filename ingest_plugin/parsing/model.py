@@ -1,8 +1,9 @@
 """Dataclasses that cross stage boundaries.
 
-Data flows one way: ``load`` gives a :class:`Loaded` input, a source module splits it into :class:`Draft` articles
+Data flows one way: ``load`` gives a :class:`Loaded` input, a format reader splits it into :class:`Draft` articles
 (raw fields, body still an lxml tree), ``credits`` turns raw byline and trailer text into a :class:`Credits`, and
-``ninjs`` maps the finished :class:`Article` onto a document. Nothing downstream reaches back into an earlier stage.
+``ninjs`` maps the finished :class:`Article` onto a document. Every class here is frozen: a later stage builds new
+values and never edits an earlier stage's output (the draft's body tree, the one working copy, aside).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class Loaded:
     content_type: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Picture:
     href: str
     caption: str | None = None
@@ -43,7 +44,7 @@ class Picture:
     name: str = ""  # association name; the body placeholder points at it
 
 
-@dataclass
+@dataclass(frozen=True)
 class Tweet:
     uri: str
     handle: str | None
@@ -52,19 +53,20 @@ class Tweet:
     name: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Ticker:
     symbol: str
     exchange: str | None = None
     name: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Draft:
     """What a source module read from one article, before credits and sanitizing.
 
-    ``body`` is an lxml element holding only the article content (chrome already removed); ``credits`` and
-    ``media`` stages edit it in place before it is serialized once by ``sanitize``.
+    ``body`` is an lxml element holding only the article content (chrome already removed): the one working tree of
+    the article, which the ``credits`` and ``media`` stages edit in place before ``sanitize`` serializes it once.
+    Every other field is final: later stages build new values (see :class:`Article`) instead of editing these.
     """
 
     partner: "PartnerProfile"
@@ -101,7 +103,7 @@ class Person:
     name: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Credits:
     authors: list[Person] = field(default_factory=list)
     editors: list[Person] = field(default_factory=list)
@@ -110,7 +112,7 @@ class Credits:
     disclaimer_added: bool = False  # the source dropped the canonical disclaimer; we added it (fail closed)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Article:
     """A finished article: every field the ninjs mapping needs, the body sanitized."""
 
@@ -120,6 +122,8 @@ class Article:
     pictures: list[Picture]
     tweets: list[Tweet]
     located: str | None
+    summary: str | None  # the draft's, less a byline an RSS excerpt repeats
+    tickers: list[Ticker]  # the draft's, and those linked in the body
 
 
 @dataclass(frozen=True)

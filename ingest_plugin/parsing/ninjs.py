@@ -60,8 +60,8 @@ def to_ninjs(article: Article, *, now: datetime | None = None) -> dict[str, Any]
     doc["copyrightHolder"] = draft.copyright_holder if partners.partner_named(draft.copyright_holder) else partner.name
     doc["copyrightNotice"] = f"Copyright {first.year} {doc['copyrightHolder']}"
     doc["descriptions"] = [{"role": "disclaimer", "contentType": "text/plain", "value": d} for d in credits.disclaimers]
-    summary = clean(draft.summary)
-    if draft.summary and summary not in (draft.subhead, draft.headline):
+    summary = clean(article.summary)
+    if article.summary and summary not in (draft.subhead, draft.headline):
         doc["descriptions"].append({"role": "summary", "contentType": "text/plain", "value": summary})
     words = clean_words(_TAG.sub(" ", article.body_html))
     doc["bodies"] = [{"role": "main", "contentType": "text/html", "value": article.body_html,
@@ -70,11 +70,11 @@ def to_ninjs(article: Article, *, now: datetime | None = None) -> dict[str, Any]
         doc["located"] = article.located
     if draft.keywords:
         doc["subjects"] = [{"name": k, "rel": "keyword"} for k in dict.fromkeys(draft.keywords)]
-    if draft.tickers:
+    if article.tickers:
         doc["organisations"] = [{"name": t.name or t.symbol, "rel": "mentions",
                                  "symbols": [{"symbol": t.symbol, **({"exchange": t.exchange} if t.exchange else {}),
                                               "symbolType": "http://cv.iptc.org/newscodes/financialinstrumentsymboltype/ticker"}]}
-                                for t in draft.tickers]
+                                for t in article.tickers]
     doc["altIds"] = ([{"role": partner.id_role, "value": draft.partner_id}] if draft.partner_id else []) + (
         [{"role": "canonical-url", "value": draft.canonical_url}] if draft.canonical_url else [])
     associations = [_picture(uri, p) for p in article.pictures] + [_tweet(t) for t in article.tweets]

@@ -8,6 +8,7 @@ one bad item never stops the others.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from itertools import chain
 from typing import Any, Callable, Iterator
 
@@ -28,7 +29,7 @@ from ingest_plugin.parsing.extract.body import (
 )
 from ingest_plugin.parsing.extract.dateline import find_dateline
 from ingest_plugin.parsing.extract.media import credit_line, lift_pictures, lift_tweets, same_image
-from ingest_plugin.parsing.model import Article, Credits, Draft, ItemResult
+from ingest_plugin.parsing.model import Article, Draft, ItemResult
 from ingest_plugin.parsing.ninjs import to_ninjs
 from ingest_plugin.parsing.sanitize import sanitize_body, sanitize_embed
 from ingest_plugin.parsing.text import clean, is_web_url
@@ -39,21 +40,21 @@ def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = 
                 input_format: str | None = None, content_type: str | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ItemResult]:
     """Every article in one input, as a validated ninjs document or a coded error."""
+    whole = ItemResult(input_name=input_name, raw=data, source_url=source_url)
     try:
         loaded = loading.load(data, content_type=content_type, source_url=source_url, max_bytes=max_bytes,
                               input_format=input_format)
         items = formats.drafts(loaded)
         first = next(items, None)
     except IngestError as error:
-        yield ItemResult(input_name=input_name, raw=data, error=error.for_input(input_name), source_url=source_url)
+        yield whole.failed(error)
         return
     except Exception as exc:  # noqa: BLE001 - one malformed input must never stop a batch
-        yield ItemResult(input_name=input_name, raw=data, error=_unexpected(exc, input_name), source_url=source_url)
+        yield whole.failed(_unexpected(exc))
         return
     if first is None:
-        no_article = IngestError(ErrorCode.NOT_AN_ARTICLE, "the input holds no article (an empty feed?)",
-                                 input=input_name, stage=Stage.EXTRACT)
-        yield ItemResult(input_name=input_name, raw=data, error=no_article, source_url=source_url)
+        yield whole.failed(IngestError(ErrorCode.NOT_AN_ARTICLE, "the input holds no article (an empty feed?)",
+                                       stage=Stage.EXTRACT))
         return
     for number, (raw, make_draft) in enumerate(chain([first], items), start=1):
         name = input_name if raw is None else f"{input_name}#{number}"
@@ -81,33 +82,34 @@ def build_article(draft: Draft) -> Article:
     body = draft.body
     tweets = lift_tweets(body) if body is not None else []
     pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
-    credit_lines, credits = _walk_blocks(draft)
+    credit_lines, scan = _walk_blocks(draft)
+    credits = scan.finish()
+    tickers = draft.tickers
     if body is not None:
-        known = {t.symbol for t in draft.tickers}
-        draft.tickers += [t for t in ticker_links(body) if t.symbol not in known]
+        known = {t.symbol for t in tickers}
+        tickers = tickers + [t for t in ticker_links(body) if t.symbol not in known]
     located = find_dateline(body)
-    featured = [p for p in draft.pictures[:1] if p.href.startswith(("http://", "https://")) and is_web_url(p.href)
+    featured = [replace(p, name="featured") for p in draft.pictures[:1]
+                if p.href.startswith(("http://", "https://")) and is_web_url(p.href)
                 and not any(same_image(p.href, q.href) for q in pictures)]
-    for picture in featured:
-        picture.name = "featured"
-    pictures = featured + pictures
-    for credit in credit_lines:
-        target = next((p for p in pictures if not p.credit), None)
-        if target is not None:
-            target.credit = credit
-    for tweet in tweets:
-        tweet.html = sanitize_embed(tweet.html)
+    remaining = iter(credit_lines)  # photo credit lines go, in order, to the pictures that have none
+    credited = []
+    for picture in featured + pictures:
+        if not picture.credit and (credit := next(remaining, None)) is not None:
+            picture = replace(picture, credit=credit)
+        credited.append(picture)
     body_html = sanitize_body(body) if body is not None else ""
-    return Article(draft=draft, credits=credits, body_html=body_html, pictures=pictures, tweets=tweets,
-                   located=located)
+    return Article(draft=draft, credits=credits, body_html=body_html, pictures=credited,
+                   tweets=[replace(tweet, html=sanitize_embed(tweet.html)) for tweet in tweets], located=located,
+                   summary=scan.summary(), tickers=tickers)
 
 
-def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
+def _walk_blocks(draft: Draft) -> tuple[list[str], CreditsScan]:
     """One walk over the body's text blocks: photo credit lines, promos and credit/trailer lines leave the body."""
     scan = CreditsScan(draft)
     credit_lines: list[str] = []
     if draft.body is None:
-        return credit_lines, scan.finish()
+        return credit_lines, scan
     mark_line_breaks(draft.body)
     taken: list = []  # lists removed with a promo heading: their items are no longer in the body
     for index, block in enumerate(list(text_blocks(draft.body))):
@@ -124,17 +126,19 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], Credits]:
             taken.append(drop_promo(block, text))
         else:
             scan.block(block, index, raw, text, lowered)
-    return [c for c in credit_lines if c], scan.finish()
+    return [c for c in credit_lines if c], scan
 
 
 def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source_url: str | None) -> ItemResult:
+    unparsed = ItemResult(input_name=input_name, raw=raw, source_url=source_url)
     try:
         draft = make_draft()
     except IngestError as error:
-        return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name), source_url=source_url)
+        return unparsed.failed(error)
     except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
-        return ItemResult(input_name=input_name, raw=raw, error=_unexpected(exc, input_name), source_url=source_url)
+        return unparsed.failed(_unexpected(exc))
     key = draft.identity.article_key
+    identified = replace(unparsed, partner=draft.partner.key, article_key=key)
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(partner=draft.partner.key, article_id=key, input=input_name):
         try:
@@ -143,25 +147,22 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
                 raise IngestError(ErrorCode.NOT_AN_ARTICLE, "nothing of the article body is left after removing "
                                                             "site chrome and credits", stage=Stage.EXTRACT)
             if not article.body_html:
-                article.body_html = "<p>This story was withdrawn by the partner.</p>"
+                article = replace(article, body_html="<p>This story was withdrawn by the partner.</p>")
             document = to_ninjs(article)
             validate_document(document)
             get_logger().debug("parsed", stage=Stage.PARSE, format=draft.input_format,
                                duration_ms=round((time.perf_counter() - started) * 1000, 2))
         except IngestError as error:
-            return ItemResult(input_name=input_name, raw=raw, error=error.for_input(input_name),
-                              partner=draft.partner.key, article_key=key, source_url=source_url)
+            return identified.failed(error)
         except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
-            return ItemResult(input_name=input_name, raw=raw, error=_unexpected(exc, input_name),
-                              partner=draft.partner.key, article_key=key, source_url=source_url)
-    return ItemResult(input_name=input_name, raw=raw, document=document, partner=draft.partner.key,
-                      article_key=key, source_url=draft.canonical_url or source_url)
+            return identified.failed(_unexpected(exc))
+    return replace(identified, document=document, source_url=draft.canonical_url or source_url)
 
 
-def _unexpected(exc: Exception, input_name: str) -> IngestError:
+def _unexpected(exc: Exception) -> IngestError:
     """A parser bug met on strange input: reported as a coded error (kept for replay), logged for developers."""
     logger = get_logger()
     logger.error("unexpected_parse_error", error=type(exc).__name__, detail=str(exc)[:300])
     logger.debug("unexpected_parse_error_traceback", exc_info=exc)
     return IngestError(ErrorCode.NOT_AN_ARTICLE, f"the input could not be parsed ({type(exc).__name__}: "
-                                                 f"{str(exc)[:200]})", input=input_name, stage=Stage.EXTRACT)
+                                                 f"{str(exc)[:200]})", stage=Stage.EXTRACT)
