@@ -1,4 +1,4 @@
-"""``ingest-plugin reingest``: an editor replays articles by hand, through the same core as cron and webhook.
+"""``ingest-plugin reingest``: an editor replays articles by hand, as jobs for the same handler as cron and webhook.
 
 Selectors: URLs (fetched under the partner's policy), partner ids (fetched from the partner's URL template, else
 from the canonical URL of the version published before), local files, and the failed items kept in S3. Each becomes

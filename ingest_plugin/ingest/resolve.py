@@ -70,8 +70,8 @@ def url_items(url: str, config: Config, partner: PartnerConfig | None = None) ->
         partner = partner or partner_for(config, url=url)
         result = fetch(url, config.fetch_policy(partner))
     except IngestError as error:
-        return [ItemResult(input_name=url, raw=b"", error=error.for_input(url), source_url=url,
-                           partner=partner.profile.key if partner else None)]
+        partner_key = partner.profile.key if partner else None
+        return [ItemResult(input_name=url, raw=b"", source_url=url, partner=partner_key).failed(error)]
     return list(parse_items(result.body, input_name=url, source_url=result.final_url,
                             content_type=result.content_type, max_bytes=config.limits.max_input_bytes))
 
@@ -88,9 +88,8 @@ def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> Item
     name = f"{partner_key}/{article_id}"
     document = stored_document(publisher, partner_key, article_id)
     if document is None:
-        error = IngestError(ErrorCode.FETCH_FAILED, "no published article with this id in S3", input=name,
-                            stage=Stage.FETCH)
-        return ItemResult(input_name=name, raw=b"", error=error, partner=partner_key)
+        return ItemResult(input_name=name, raw=b"", partner=partner_key).failed(IngestError(
+            ErrorCode.FETCH_FAILED, "no published article with this id in S3", stage=Stage.FETCH))
     return ItemResult(input_name=name, raw=b"", document=document, partner=partner_key,
                       article_key=Identity.of_partner_id(partner_key, article_id).article_key,
                       source_url=document_canonical_url(document))
@@ -106,9 +105,8 @@ def id_items(article_id: str, partner_key: str, config: Config, publisher: Publi
     if stored.error is not None:
         return [stored]
     if not stored.source_url:
-        error = IngestError(ErrorCode.FETCH_FAILED, "the stored document has no canonical URL to fetch again",
-                            input=stored.input_name, stage=Stage.FETCH)
-        return [ItemResult(input_name=stored.input_name, raw=b"", error=error, partner=partner_key)]
+        return [ItemResult(input_name=stored.input_name, raw=b"", partner=partner_key).failed(IngestError(
+            ErrorCode.FETCH_FAILED, "the stored document has no canonical URL to fetch again", stage=Stage.FETCH))]
     return url_items(stored.source_url, config, partner)
 
 
@@ -131,6 +129,6 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher) -> li
         return list(resolve(IngestJob.from_dict(recorded), config, publisher))
     if record.get("source_url"):
         return url_items(record["source_url"], config, config.partner(partner) if partner else None)
-    error = IngestError(ErrorCode.FETCH_FAILED, "the failed record keeps neither a payload nor a URL", input=name,
-                        stage=Stage.FETCH)
-    return [ItemResult(input_name=name, raw=b"", error=error, partner=partner, article_key=record.get("article_key"))]
+    unreplayable = ItemResult(input_name=name, raw=b"", partner=partner, article_key=record.get("article_key"))
+    return [unreplayable.failed(IngestError(ErrorCode.FETCH_FAILED, "the failed record keeps neither a payload nor "
+                                                                   "a URL", stage=Stage.FETCH))]

@@ -1,4 +1,4 @@
-"""The ``ingest`` and ``publish`` subcommands: arguments in, a summary out; the work is done in :mod:`.core`.
+"""The ``ingest`` and ``publish`` subcommands: arguments in, jobs for the one handler, a summary out.
 
 Output goes to stdout: a short human summary on a terminal, JSON Lines otherwise (one ``item`` line per article,
 then one ``run`` line). Log events go to stderr. The exit status is 0 only when every article was published or was

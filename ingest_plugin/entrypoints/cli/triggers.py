@@ -69,7 +69,7 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
     serve.set_defaults(handler=run_serve)
 
     reingest = commands.add_parser("reingest", help="re-ingest by hand: a URL, an article id, a file, or failed/",
-                                   description="Re-ingest articles by hand through the same core as the other "
+                                   description="Re-ingest articles by hand, as jobs for the same handler as the other "
                                                "triggers.",
                                    epilog=_REINGEST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_option(reingest)

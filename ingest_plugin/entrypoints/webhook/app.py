@@ -192,7 +192,7 @@ class WebhookApp:
 
     def _run(self, job: IngestJob) -> None:
         """Run one job; whatever the handler raises becomes the job's error, so a worker never dies."""
-        log.bind_run("webhook", run_id=job.job_id)  # the core's own events then carry the job
+        log.bind_run("webhook", run_id=job.job_id)  # the handler's own events then carry the job
         structlog.contextvars.bind_contextvars(job_id=job.job_id, webhook_id=job.request_id)
         self._update(job.job_id, "running")
         started = time.monotonic()
