@@ -50,6 +50,13 @@ def bind_run(trigger: str, run_id: str | None = None) -> str:
     return run_id
 
 
+def bind_job(trigger: str, job_id: str, request_id: str | None = None) -> None:
+    """Start a job that is a run of its own (a webhook job): every later event carries the job id, as ``run_id`` and
+    ``job_id``, and the id of the request that made it (``webhook_id``)."""
+    bind_run(trigger, run_id=job_id)
+    structlog.contextvars.bind_contextvars(job_id=job_id, webhook_id=request_id)
+
+
 def get_logger() -> structlog.typing.FilteringBoundLogger:
     """The plugin's logger. A library caller that never configured structlog gets our defaults, so that no log
     line ever lands on stdout (where ``parse`` writes documents)."""

@@ -159,14 +159,22 @@ def test_cancel_publishes_a_kill(env, config, partner_site):
 # --- the webhook, as the CMS calls it ---------------------------------------------------------------------------
 
 @pytest.fixture
-def webhook(env, config):
+def serve_log(tmp_path):
+    """Where the webhook server's log (JSON lines, INFO and up) goes."""
+    return tmp_path / "serve.log"
+
+
+@pytest.fixture
+def webhook(env, config, serve_log):
     import socket
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
-    server = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "serve", "--config", str(config),
-                               "--port", str(port)], env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(serve_log, "wb") as log_file:
+        server = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "--log-level", "INFO", "serve", "--config",
+                                   str(config), "--port", str(port)], env=variables, stdout=subprocess.PIPE,
+                                  stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -204,12 +212,17 @@ def wait_for_job(base, job_id, seconds=30):
     raise AssertionError(f"job {job_id} did not finish")
 
 
-def test_signed_webhook_lands_the_document(env, webhook, partner_site):
-    status, reply = post(webhook, {"partner": "zenger", "id": "63809"})
+def test_signed_webhook_lands_the_document(env, webhook, partner_site, serve_log):
+    status, reply = post(webhook, {"partner": "zenger", "id": "63809"}, msg_id="msg_lands")
     assert status == 202
     job = wait_for_job(webhook, reply["job_id"])
     assert job["status"] == "done" and job["result"]["ok"], job
     assert "articles/zenger/63809/current.json" in keys(env, "articles/")
+    events = [json.loads(line) for line in serve_log.read_text().splitlines() if line.startswith("{")]
+    ingested = next(e for e in events if e["event"] == "ingested")  # logged by the job handler, deep in the job
+    assert (ingested["job_id"], ingested["run_id"], ingested["webhook_id"], ingested["trigger"]) == (
+        reply["job_id"], reply["job_id"], "msg_lands", "webhook")
+    assert (ingested["partner"], ingested["article_id"]) == ("zenger", "63809")
 
 
 def test_bad_expired_missing_and_replayed_signatures_write_nothing(env, webhook, partner_site):

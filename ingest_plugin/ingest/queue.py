@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ingest_plugin import log
 from ingest_plugin.ingest.jobs import IngestJob
 from ingest_plugin.log import get_logger
 
@@ -185,6 +186,7 @@ class DiskJournal:
         count = 0
         for path, job in self.jobs():
             count += 1
+            log.bind_job(job.trigger, job.job_id, job.request_id)
             try:
                 result = handler(job)
             except Exception as exc:  # noqa: BLE001 - one bad job must not keep the server down

@@ -24,7 +24,7 @@ from ingest_plugin.publishing.content import utc_now
 class RunSummary:
     """What a run did, in memory that does not grow with the items: counts, and the failures (the run record lists
     each). Every outcome is kept only when the run is asked to (``outcomes``), for bounded runs that look back at
-    their items; a long run streams them to ``on_outcome`` instead (see :func:`ingest_items`)."""
+    their items; a long run streams them to ``on_outcome`` instead (see :func:`run_jobs`)."""
 
     run_id: str
     trigger: str
@@ -98,14 +98,16 @@ def run_jobs(
     keep_outcomes: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_job: Callable[[IngestJob, list[Outcome]], None] | None = None,
+    run_id: str | None = None,
 ) -> RunSummary:
     """One run: flush the spool, run each job in isolation, then write the run record (spooled if need be).
 
     ``on_outcome`` sees each outcome as it happens (flushed items first); ``on_job`` each job's outcomes once it
     is done; ``keep_outcomes`` keeps them all in the summary, which only a run with a bounded number of items
-    should ask for.
+    should ask for. A caller that gives ``run_id`` has bound the log context itself (a webhook worker, whose events
+    also carry the job and webhook ids); otherwise the run binds a new one.
     """
-    run = RunSummary(log.bind_run(trigger), trigger, utc_now("milliseconds"), dry_run=dry_run,
+    run = RunSummary(run_id or log.bind_run(trigger), trigger, utc_now("milliseconds"), dry_run=dry_run,
                      outcomes=[] if keep_outcomes else None)
 
     def add(outcome: Outcome) -> Outcome:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import structlog
 from waitress.server import create_server
 
 from ingest_plugin import log
@@ -192,8 +191,7 @@ class WebhookApp:
 
     def _run(self, job: IngestJob) -> None:
         """Run one job; whatever the handler raises becomes the job's error, so a worker never dies."""
-        log.bind_run("webhook", run_id=job.job_id)  # the handler's own events then carry the job
-        structlog.contextvars.bind_contextvars(job_id=job.job_id, webhook_id=job.request_id)
+        log.bind_job("webhook", job.job_id, job.request_id)  # the handler's own events then carry the job
         self._update(job.job_id, "running")
         started = time.monotonic()
         result: dict[str, Any] | None = None

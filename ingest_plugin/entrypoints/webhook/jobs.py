@@ -13,7 +13,7 @@ from ingest_plugin.ingest.runs import run_jobs
 
 def make_handler(handler: JobHandler) -> Handler:
     def handle(job: IngestJob) -> Mapping[str, Any]:
-        summary = run_jobs([job], handler, trigger="webhook", keep_outcomes=True)
+        summary = run_jobs([job], handler, trigger="webhook", keep_outcomes=True, run_id=job.job_id)
         return {"run_id": summary.run_id, "ok": summary.ok, "counts": summary.counts,
                 "items": [{k: v for k, v in o.to_dict().items() if k != "document"} for o in summary.outcomes or ()]}
 
