@@ -170,7 +170,8 @@ def test_unreachable_s3_spools_locally_and_the_next_run_flushes(seaweedfs, make_
     assert status == 0 and output[-1]["flushed_from_spool"] == 4
     assert sorted(o["status"] for o in output[:-1]) == ["created"] * 4 + ["unchanged"] * 4
     assert list(spool.entries()) == []
-    assert set(listing(publisher, "runs/")) == {f"{down_run}.json", f"{output[-1]['run_id']}.json", "latest.json"}
+    assert set(listing(publisher, "runs/")) == {f"history/{down_run}.json", f"history/{output[-1]['run_id']}.json",
+                                              "latest.json", "latest/manual.json"}
     latest = publisher.bucket.get("runs/latest.json").json()
     assert latest["last_attempt"]["run_id"] == latest["last_success"]["run_id"] == output[-1]["run_id"]
 

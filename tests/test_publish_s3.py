@@ -180,7 +180,7 @@ def test_a_failing_run_does_not_move_last_success(make_publisher, s3_server, tmp
     assert good.ok and not bad.ok and bad.exit_code == 1
     latest = get_json(publisher, "runs/latest.json")
     assert latest["last_attempt"]["run_id"] == bad.run_id and latest["last_success"]["run_id"] == good.run_id
-    record = get_json(publisher, f"runs/{bad.run_id}.json")
+    record = get_json(publisher, f"runs/history/{bad.run_id}.json")
     assert record["counts"]["failed"] == 1 and record["failures"][0]["error"]["code"] == "fetch_failed"
 
 

@@ -73,7 +73,8 @@ def test_key_layout():
     assert keys.version("zenger", "63809", 2) == "feeds/articles/zenger/63809/v2.json"
     assert keys.current("zenger", "63809") == "feeds/articles/zenger/63809/current.json"
     assert keys.failed("unknown", "ab12") == "feeds/failed/unknown/ab12/"
-    assert KeyLayout().run("r1") == "runs/r1.json" and KeyLayout().latest_run() == "runs/latest.json"
+    assert KeyLayout().run("r1") == "runs/history/r1.json" and KeyLayout().latest_run() == "runs/latest.json"
+    assert keys.latest_run("cron") == "feeds/runs/latest/cron.json" and keys.run_history() == "feeds/runs/history/"
 
 
 @pytest.mark.parametrize("segment", ["", "..", "a/b", ".hidden", "x" * 201, "ü"])

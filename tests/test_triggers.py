@@ -101,6 +101,48 @@ def test_run_publishes_every_feed_item_and_a_second_run_nothing(env, config, par
     assert keys(env, "cursors/") == ["cursors/zenger.json"]
 
 
+def run_record(env, stdout):
+    """The stored record of the run whose summary line ``stdout`` ends with."""
+    run_id = json.loads(stdout.decode().splitlines()[-1])["run_id"]
+    _, s3, bucket = env
+    return json.loads(s3.get_object(Bucket=bucket, Key=f"runs/history/{run_id}.json")["Body"].read())
+
+
+def test_a_feed_that_fails_fails_the_run_and_keeps_last_success(env, config, partner_site):
+    import socket
+    assert cli(env, "run", "--config", str(config)).returncode == 0
+    _, s3, bucket = env
+    succeeded = json.loads(s3.get_object(Bucket=bucket, Key="runs/latest/cron.json")["Body"].read())["last_success"]
+    with socket.socket() as closed:  # a port nothing listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{closed.getsockname()[1]}/feed/"
+    config.write_text(config.read_text().replace(
+        f'feeds = ["{partner_site.url("/feed/")}"]',
+        f'feeds = ["{partner_site.url("/feed/")}", "{partner_site.url("/missing-feed/")}", "{refused}"]').replace(
+        f'allowed_hosts = ["127.0.0.1:{partner_site.port}"]',
+        f'allowed_hosts = ["127.0.0.1:{partner_site.port}", "{refused.split("/")[2]}"]'))
+    result = cli(env, "run", "--config", str(config))
+    assert result.returncode == 1, result.stderr.decode()[-2000:]
+    summary = json.loads(result.stdout.decode().splitlines()[-1])
+    assert summary["ok"] is False and summary["counts"]["failed"] == 0  # no item failed: the feeds did
+    statuses = {feed["url"]: (feed["status"], feed["reason"]) for feed in run_record(env, result.stdout)["feeds"]}
+    assert statuses[partner_site.url("/feed/")] == ("not_modified", None)
+    assert statuses[partner_site.url("/missing-feed/")][0] == "failed" and "404" in statuses[
+        partner_site.url("/missing-feed/")][1]
+    assert statuses[refused][0] == "failed" and statuses[refused][1]
+    latest = json.loads(s3.get_object(Bucket=bucket, Key="runs/latest/cron.json")["Body"].read())
+    assert latest["last_success"] == succeeded and latest["last_attempt"]["ok"] is False
+
+
+def test_items_left_by_the_cap_are_counted_and_logged(env, config):
+    config.write_text(config.read_text().replace("[limits]", "[limits]\nmax_items_per_run = 1"))
+    result = cli(env, "--log-level", "WARNING", "run", "--config", str(config))
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert run_record(env, result.stdout)["deferred"] == 2
+    logged = [json.loads(line) for line in result.stderr.decode().splitlines() if line.startswith("{")]
+    assert any(event["event"] == "items_deferred" and event["deferred"] == 2 for event in logged)
+
+
 def test_changed_feed_item_is_ingested_again_and_unchanged_ones_are_skipped(env, config, partner_site):
     assert cli(env, "run", "--config", str(config)).returncode == 0
     changed = FEED.replace(b"Spooks Traders</title>", b"Spooks Traders Again</title>", 1)

@@ -51,7 +51,8 @@ def test_the_next_run_flushes_an_old_spool(spool_dir: Path, make_publisher, seaw
     assert summary.flushed == 2
     assert sorted(str(o.status) for o in summary.outcomes) == ["created", "failed"]
     assert publisher.bucket.get("articles/zenger/63809/current.json").json()["uri"] == "urn:newsml:zenger.news:63809"
-    assert publisher.bucket.get("runs/0123456789abcdef.json").json()["trigger"] == "cron"  # the spooled run record
+    spooled_run = publisher.bucket.get("runs/history/0123456789abcdef.json")
+    assert spooled_run.json()["trigger"] == "cron"
     assert list(Spool(spool_dir).entries()) == []
 
 

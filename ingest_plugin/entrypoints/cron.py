@@ -17,7 +17,7 @@ from ingest_plugin.config import Config, PartnerConfig
 from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.handler import JobHandler, Outcome
 from ingest_plugin.ingest.jobs import IngestJob, UrlSource, item_job
-from ingest_plugin.ingest.runs import RunSummary, run_jobs
+from ingest_plugin.ingest.runs import FEED_FAILED, FEED_FETCHED, FEED_NOT_MODIFIED, RunSummary, run_jobs
 from ingest_plugin.log import get_logger
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.pipeline import parse_items
@@ -35,6 +35,13 @@ class _Feed:
     validators: dict[str, str | None] = field(default_factory=dict)  # etag / last_modified to save
     complete: bool = True  # every item of this fetch was handled: its validators may be saved
     new_items: int = 0
+    status: str = FEED_FETCHED
+    reason: str | None = None  # why the fetch failed
+
+    def report(self) -> dict[str, Any]:
+        """The feed's line in the run record."""
+        return {"partner": self.partner.profile.key, "url": self.url, "status": self.status, "reason": self.reason,
+                "new_items": self.new_items}
 
 
 @dataclass(frozen=True)
@@ -54,9 +61,15 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
     planned: dict[str, _Planned] = {}  # job id -> the feed item it came from
     handled: list[tuple[_Planned, list[Outcome]]] = []
     budget = config.limits.max_items_per_run
+    run: RunSummary | None = None
+
+    def started(summary: RunSummary) -> None:
+        nonlocal run
+        run = summary
 
     def plan() -> Iterator[IngestJob]:
         nonlocal budget
+        assert run is not None  # run_jobs calls started() before it takes the first job
         for partner in config.partners:
             if not partner.enabled or not partner.feeds:
                 continue
@@ -71,6 +84,7 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
                     feed.new_items += 1
                     if budget <= 0:
                         feed.complete = False
+                        run.deferred += 1
                         continue
                     budget -= 1
                     seen.add(fingerprint)
@@ -79,11 +93,17 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
                     job = _job(item, partner)
                     planned[job.job_id] = _Planned(feed, fingerprint)
                     yield job
+                run.feeds.append(feed.report())
+        if run.deferred:
+            get_logger().warning("items_deferred", deferred=run.deferred,
+                                 max_items_per_run=config.limits.max_items_per_run,
+                                 reason="the per-run item cap left new feed items for the next run")
 
     def done(job: IngestJob, outcomes: list[Outcome]) -> None:
         handled.append((planned.pop(job.job_id), outcomes))
 
-    summary = run_jobs(plan(), handler, trigger="cron", dry_run=dry_run, keep_outcomes=True, on_job=done)
+    summary = run_jobs(plan(), handler, trigger="cron", dry_run=dry_run, keep_outcomes=True, on_job=done,
+                       on_start=started)
     if not dry_run:
         for key in cursors:
             _advance_cursor(publisher, key, [(p, o) for p, o in handled if p.feed.partner.profile.key == key],
@@ -98,11 +118,11 @@ def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fe
         result = fetcher(feed.url, config.fetch_policy(feed.partner), etag=known.get("etag"),
                          last_modified=known.get("last_modified"))
     except IngestError as error:
-        feed.complete = False
+        feed.complete, feed.status, feed.reason = False, FEED_FAILED, error.message
         get_logger().error("feed_fetch_failed", partner=feed.partner.profile.key, feed=feed.url, message=error.message)
         return
     if result.not_modified:
-        feed.validators = dict(known)
+        feed.validators, feed.status = dict(known), FEED_NOT_MODIFIED
         return
     feed.validators = {"etag": result.etag, "last_modified": result.last_modified}
     yield from parse_items(result.body, input_name=feed.url, source_url=result.final_url,

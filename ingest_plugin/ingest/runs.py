@@ -19,6 +19,8 @@ from ingest_plugin.ingest.spool import RUN
 from ingest_plugin.publishing import Status
 from ingest_plugin.publishing.content import utc_now
 
+FEED_FETCHED, FEED_NOT_MODIFIED, FEED_FAILED = "fetched", "not_modified", "failed"
+
 
 @dataclass
 class RunSummary:
@@ -37,10 +39,19 @@ class RunSummary:
     failures: list[Outcome] = field(default_factory=list)
     outcomes: list[Outcome] | None = None  # every outcome in order, when kept
     flushed: int = 0  # how many of the items were flushed from the spool
+    by_partner: dict[str, dict[str, int]] = field(default_factory=dict)  # partner -> outcome -> items
+    by_code: dict[str, int] = field(default_factory=dict)  # error code -> items failed or spooled with it
+    feeds: list[dict[str, Any]] = field(default_factory=list)  # cron: partner, url, status, reason, new items
+    deferred: int = 0  # new items left for the next run by the per-run item cap
 
     def add(self, outcome: Outcome) -> None:
         self.items += 1
-        self.counts[str(outcome.status)] += 1
+        status = str(outcome.status)
+        self.counts[status] += 1
+        partner = self.by_partner.setdefault(outcome.partner or "unknown", {})
+        partner[status] = partner.get(status, 0) + 1
+        if outcome.error is not None:
+            self.by_code[str(outcome.error.code)] = self.by_code.get(str(outcome.error.code), 0) + 1
         if not outcome.ok:
             self.failures.append(outcome)
         if self.outcomes is not None:
@@ -48,7 +59,9 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        """Every item published, unchanged or kept by policy, and every feed read (a feed that failed to answer
+        is a failed run, though it gave no item to fail)."""
+        return not self.failures and not any(feed["status"] == FEED_FAILED for feed in self.feeds)
 
     @property
     def exit_code(self) -> int:
@@ -65,6 +78,10 @@ class RunSummary:
             "counts": self.counts,
             "items": self.items,
             "flushed_from_spool": self.flushed,
+            "deferred": self.deferred,
+            "by_partner": self.by_partner,
+            "by_code": self.by_code,
+            "feeds": self.feeds,
             "failures": [o.to_dict() for o in self.failures],
         }
 
@@ -98,12 +115,14 @@ def run_jobs(
     keep_outcomes: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_job: Callable[[IngestJob, list[Outcome]], None] | None = None,
+    on_start: Callable[[RunSummary], None] | None = None,
     run_id: str | None = None,
 ) -> RunSummary:
     """One run: flush the spool, run each job in isolation, then write the run record (spooled if need be).
 
-    ``on_outcome`` sees each outcome as it happens (flushed items first); ``on_job`` each job's outcomes once it
-    is done; ``keep_outcomes`` keeps them all in the summary, which only a run with a bounded number of items
+    ``on_start`` gets the summary before any job runs (a trigger notes what it sees on the way: feeds, deferred
+    items); ``on_outcome`` sees each outcome as it happens (flushed items first); ``on_job`` each job's outcomes
+    once it is done; ``keep_outcomes`` keeps them all in the summary, which only a run with a bounded number of items
     should ask for. A caller that gives ``run_id`` has bound the log context itself (a webhook worker, whose events
     also carry the job and webhook ids); otherwise the run binds a new one.
     """
@@ -116,6 +135,8 @@ def run_jobs(
             on_outcome(outcome)
         return outcome
 
+    if on_start is not None:
+        on_start(run)
     handler.publisher.articles.start_run()
     if not dry_run:
         for outcome in flush_spool(handler, run.run_id):
@@ -130,7 +151,8 @@ def run_jobs(
             on_job(job, list(outcomes))
     run.finished_at = utc_now("milliseconds")
     logger = log.get_logger()
-    logger.info("run_finished", ok=run.ok, counts=run.counts, flushed=run.flushed, dry_run=dry_run)
+    logger.info("run_finished", ok=run.ok, counts=run.counts, flushed=run.flushed, deferred=run.deferred,
+                dry_run=dry_run)
     if not dry_run:
         try:
             handler.publisher.runs.write(run.record())

@@ -6,8 +6,9 @@
     {prefix}/articles/{partner}/{article_key}/current.json  copy of the newest version, compare-and-swap
     {prefix}/failed/{partner}/{article_key}/raw             the failing raw payload
     {prefix}/failed/{partner}/{article_key}/error.json      why it failed, attempts, first/last failure
-    {prefix}/runs/{run_id}.json                             one record per run
-    {prefix}/runs/latest.json                               last_attempt and last_success
+    {prefix}/runs/history/{run_id}.json                     one record per run (expired by a lifecycle rule)
+    {prefix}/runs/latest/{trigger}.json                     last_attempt and last_success of one trigger
+    {prefix}/runs/latest.json                               the same, of any trigger
 
 Keys are derived only from the partner and the partner's own article id, so every trigger, every run and every
 process computes the same keys for the same article; that is what makes conditional writes dedupe.
@@ -18,6 +19,7 @@ import re
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 
+RUN_HISTORY = ("runs", "history")
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
@@ -63,7 +65,16 @@ class KeyLayout:
         return self._key("cursors", f"{_segment(partner, 'partner')}.json")
 
     def run(self, run_id: str) -> str:
-        return self._key("runs", f"{_segment(run_id, 'run id')}.json")
+        """One run's record, under the history prefix an S3 lifecycle rule expires (deploy/s3/lifecycle.json)."""
+        return self._key(*RUN_HISTORY, f"{_segment(run_id, 'run id')}.json")
 
-    def latest_run(self) -> str:
-        return self._key("runs", "latest.json")
+    def run_history(self) -> str:
+        """The prefix of every run record and nothing else (ends with '/')."""
+        return self._key(*RUN_HISTORY, "")
+
+    def latest_run(self, trigger: str | None = None) -> str:
+        """The last attempt and last success of one trigger (``runs/latest/{trigger}.json``), or of any trigger
+        (``runs/latest.json``, kept for monitors written before there was one per trigger)."""
+        if trigger is None:
+            return self._key("runs", "latest.json")
+        return self._key("runs", "latest", f"{_segment(trigger, 'trigger')}.json")

@@ -1,4 +1,6 @@
-"""Run records: what each run did, and ``latest.json`` with the last attempt and the last success kept apart.
+"""Run records: what each run did (``runs/history/``), and the latest records with the last attempt and the last
+success kept apart, one per trigger (``runs/latest/{trigger}.json``, so that a manual success cannot hide a failing
+cron) and one for any trigger (``runs/latest.json``).
 
 A run that failed still updates ``last_attempt`` but never ``last_success``, so a monitor reading ``latest.json``
 cannot mistake a failing ingest for a healthy one (the feed-consumer "last run updated on error" complaint).
@@ -32,8 +34,10 @@ class RunStore:
         self.keys = keys
 
     def write(self, record: dict[str, Any]) -> str:
-        """Write ``runs/{run_id}.json`` and fold it into ``runs/latest.json``; returns the run record's key."""
+        """Write ``runs/history/{run_id}.json`` and fold it into the latest records of its trigger and of any
+        trigger; returns the run record's key."""
         key = self.keys.run(record["run_id"])
         self.bucket.put(key, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
-        self.bucket.update_json(self.keys.latest_run(), lambda latest: merge_latest(latest or {}, record))
+        for latest_key in (self.keys.latest_run(record["trigger"]), self.keys.latest_run()):
+            self.bucket.update_json(latest_key, lambda latest: merge_latest(latest or {}, record))
         return key

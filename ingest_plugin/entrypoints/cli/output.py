@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from ingest_plugin.ingest.handler import Outcome
-from ingest_plugin.ingest.runs import RunSummary
+from ingest_plugin.ingest.runs import FEED_FAILED, RunSummary
 from ingest_plugin.publishing import Status
 
 
@@ -40,6 +40,11 @@ class SummaryPrinter:
         counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items() if n)
         note = " (dry run: nothing written)" if summary.dry_run else ""
         verdict = "ok" if summary.ok else "FAILED"
+        for feed in summary.feeds:
+            if feed["status"] == FEED_FAILED:
+                self.out.write(f"  feed failed {feed['url']}  {feed['reason']}\n")
+        if summary.deferred:
+            self.out.write(f"  {summary.deferred} new items left for the next run by [limits] max_items_per_run\n")
         self.out.write(f"run {summary.run_id}: {verdict}, {summary.items} items: {counts or 'none'}{note}\n")
 
 
