@@ -22,10 +22,11 @@ _RUN_EPILOG = """\
 Polls every feed of every enabled [[partners]] entry of the configuration, ingests the items that are new or
 changed since the last run (the cursor lives in S3, so overlapping runs on several hosts never double-ingest),
 writes a run record, and logs a partner_quiet alert for a partner silent longer than [alerts] quiet_partner_hours.
-At most [limits] max_items_per_run items per run; the rest wait for the next run.
+At most [limits] max_items_per_run items per run; the rest wait for the next run (counted as deferred).
 
-Exit status: 0 every item published or already there; 1 something failed (kept under failed/) or was spooled;
-2 configuration error.
+Exit status: 0 every item published or already there; 1 something failed (kept under failed/) or was spooled,
+or a feed could not be read (its status and reason are in the run record, runs/history/RUN_ID.json); 2
+configuration error.
 
 crontab (every 5 minutes, logs as JSON lines):
   */5 * * * * INGEST_CONFIG=/etc/ingest.toml /srv/ingest/.venv/bin/ingest-plugin run >>/var/log/ingest.jsonl 2>&1"""
