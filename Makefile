@@ -24,7 +24,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m ingest_plugin.entrypoints.demo
+	$(BIN)/python -m ingest_plugin.testing.demo
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ingest_plugin.parsing.pipeline import parse, parse_items
 
 __all__ = ["parse", "parse_items", "IngestError", "ErrorCode"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name: str) -> Any:

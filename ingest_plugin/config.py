@@ -57,6 +57,7 @@ class WebhookConfig:
     max_body_bytes: int = 20_000
     queue_size: int = 100
     workers: int = 2
+    dedupe: str = "memory"  # "s3": webhook-ids remembered in the bucket, for several hosts behind one endpoint
 
 
 @dataclass(frozen=True)

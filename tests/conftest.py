@@ -8,10 +8,12 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from ingest_plugin.config import load_config
 from ingest_plugin.ingest.handler import JobHandler, Outcome
@@ -127,6 +129,30 @@ def ingest_one(item: ItemResult, publisher: Publisher, *, force: bool = False, c
 def ingest_files(paths: list[InputName], publisher: Publisher, **run_options: Any) -> RunSummary:
     """The ``ingest`` command's run over ``paths`` (``run_options``: those of :func:`run_jobs`)."""
     return run_jobs(file_jobs(paths), job_handler(publisher), **run_options)
+
+
+@contextmanager
+def logging_as_it_was() -> Iterator[None]:
+    """Whatever the block does to structlog's configuration (``log.configure`` onto a captured stream, a level
+    filter for capture_logs), the next test finds it as it was: configured the same way, or not configured at all,
+    so that the plugin configures itself onto stderr again. Log context bound in the block is dropped too."""
+    was_configured, saved = structlog.is_configured(), structlog.get_config()
+    try:
+        yield
+    finally:
+        if was_configured:
+            structlog.configure(**saved)
+        else:
+            structlog.reset_defaults()
+        structlog.contextvars.clear_contextvars()
+
+
+@pytest.fixture
+def in_process_cli() -> Iterator[None]:
+    """For tests that call ``ingest_plugin.entrypoints.cli.main`` in this process: it configures logging onto the
+    stream stderr is now (a capture that closes after the test)."""
+    with logging_as_it_was():
+        yield
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ Put it between boto3 and a real S3 server to inject what no local server can do 
 * ``drop_after``: forward it (the server applies the write), then close the connection instead of replying: the
   "lost reply" case, where botocore's retry of a create-only write meets its own object and gets 412.
 
-Each :class:`Fault` filters on method and a path regex and fires for its first ``count`` matches, or with a seeded
-``probability``, so a run is reproducible. The ``Host`` header is passed through unchanged, so SigV4 signatures
-still verify upstream. :attr:`FaultProxy.log` records every request and what was done to it.
+Each :class:`Fault` filters on method and a path regex and fires for its first ``count`` matches (after letting
+``after`` through), or with a seeded ``probability``, so a run is reproducible. The ``Host`` header is passed
+through unchanged, so SigV4 signatures still verify upstream. :attr:`FaultProxy.log` records every request and
+what was done to it.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Fault:
     path: str = ""  # regex searched in the request path ("/bucket/key?query")
     count: int | None = None  # fire on the first N matching requests; None: no limit
     probability: float = 1.0
+    after: int = 0  # let this many matching requests through first (fail exactly the Nth request: after=N-1)
 
     def __post_init__(self) -> None:
         if self.mode not in ("status", "drop_before", "drop_after"):
@@ -91,6 +93,9 @@ class FaultProxy:
         """The fault for this request, if any; counts and the seeded draw happen under one lock."""
         with self._lock:
             for fault in self.faults:
+                if fault.matches(method, path) and fault.after > 0:
+                    fault.after -= 1
+                    continue
                 if fault.matches(method, path) and self._random.random() < fault.probability:
                     if fault.count is not None:
                         fault.count -= 1

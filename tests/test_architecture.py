@@ -35,8 +35,9 @@ class Layer:
 
 # Same rank = siblings: neither may import the other.
 LAYERS: tuple[Layer, ...] = (
-    Layer(1, "entrypoints", ("ingest_plugin.entrypoints", "ingest_plugin.__main__")),  # cli, webhook, cron, demo…
-    Layer(2, "testing", ("ingest_plugin.testing",)),  # local S3 server: for tests and the demo, so only entry points
+    Layer(0, "testing", ("ingest_plugin.testing",)),  # local S3 servers and the demo: may use it all, used by none
+    Layer(1, "entrypoints", ("ingest_plugin.entrypoints", "ingest_plugin.__main__",
+                             "ingest_plugin.aws_lambda")),  # cli, webhook, cron, reingest; the Lambda handler's place
     Layer(3, "ingest", ("ingest_plugin.ingest",)),  # application: jobs, payloads, resolve, handler, runs, queue, spool
     Layer(4, "config", ("ingest_plugin.config",)),
     Layer(5, "publishing", ("ingest_plugin.publishing",)),  # S3
@@ -73,7 +74,7 @@ OS_IO = frozenset({  # os.<name>(...)
 })
 
 TESTING = "ingest_plugin.testing"
-MAY_IMPORT_TESTING = ("entrypoints", "testing")  # and tests/, which are not part of the package
+MAY_IMPORT_TESTING = ("testing",)  # and tests/, bench/ and soak/, which are not part of the package
 
 
 # --- Reading the source --------------------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ def misplaced_testing_imports(root: Path, layers: tuple[Layer, ...] = LAYERS) ->
         if _within(imp.imported, TESTING):
             layer = layer_of(imp.importer, layers)
             if layer is None or layer.name not in MAY_IMPORT_TESTING:
-                problems.append(f"{imp}: only entry points (the demo) and tests may import {TESTING}")
+                problems.append(f"{imp}: only {TESTING} itself and the tests may import {TESTING}")
     return problems
 
 
@@ -286,7 +287,7 @@ def test_the_layer_table_is_consistent() -> None:
 
 SYNTHETIC = {
     "__init__.py": "from ingest_plugin import errors, log\nfrom ingest_plugin.parsing import pipeline\n",
-    "__main__.py": "from ingest_plugin.entrypoints import demo\n",
+    "__main__.py": "from ingest_plugin.entrypoints import cli\n",
     "errors.py": "import enum\n",
     "log.py": "import sys\nsys.stderr.write('x')\n",
     "partners/__init__.py": "from ingest_plugin.errors import IngestError\nimport socket\n",
@@ -341,7 +342,8 @@ SYNTHETIC = {
     "testing/__init__.py": "",
     "testing/local_s3.py": "import subprocess\nfrom ingest_plugin.publishing.settings import S3Settings\n",
     "entrypoints/__init__.py": "",
-    "entrypoints/demo.py": "from ingest_plugin.testing.local_s3 import Server\nfrom ingest_plugin.ingest import jobs\n",
+    "entrypoints/cli.py": "from ingest_plugin.testing.local_s3 import Server\n",
+    "testing/demo.py": "from ingest_plugin.testing.local_s3 import Server\nfrom ingest_plugin.ingest import jobs\n",
     "stray.py": "",
 }
 
@@ -370,6 +372,7 @@ def test_checkers_report_a_synthetic_package(synthetic: Path) -> None:
         "ingest_plugin.transport.fetch -> ingest_plugin.publishing.s3io",  # sibling, relative
         "ingest_plugin.config -> ingest_plugin.publishing",  # config: publishing.settings only
         "ingest_plugin.ingest.jobs -> ingest_plugin.testing.local_s3",  # `import a.b.c`
+        "ingest_plugin.entrypoints.cli -> ingest_plugin.testing.local_s3",  # testing is for tests and the demo
         "ingest_plugin.ingest.spool -> ingest_plugin.core",  # no such module
     }  # and nothing else: same-layer and downward imports, config -> publishing.settings, fetch -> api pass
     assert (
@@ -386,7 +389,8 @@ def test_checkers_report_a_synthetic_package(synthetic: Path) -> None:
         "ingest_plugin.parsing.bad calls os.remove()",
     }  # not schemas (exempt), not transport, publishing, ingest or testing (not pure layers)
 
-    testing = {"ingest_plugin.ingest.jobs -> ingest_plugin.testing.local_s3"}  # not entrypoints.demo, not testing
+    testing = {"ingest_plugin.ingest.jobs -> ingest_plugin.testing.local_s3",
+               "ingest_plugin.entrypoints.cli -> ingest_plugin.testing.local_s3"}  # not testing.demo
     assert _pairs(misplaced_testing_imports(synthetic)) == testing
 
 
@@ -399,7 +403,7 @@ def test_allowed_exceptions_are_explicit_and_expire(synthetic: Path) -> None:
 
 
 def test_a_clean_package_passes(synthetic: Path) -> None:
-    for name in ("stray.py", "parsing/bad.py", "publishing/publisher.py", "ingest/spool.py"):
+    for name in ("stray.py", "parsing/bad.py", "publishing/publisher.py", "ingest/spool.py", "entrypoints/cli.py"):
         (synthetic / PACKAGE / name).unlink()
     for name, source in {
         "__init__.py": "from ingest_plugin.errors import IngestError\nfrom ingest_plugin.parsing import pipeline\n",

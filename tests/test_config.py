@@ -1,6 +1,9 @@
 """Configuration: the TOML file is validated with its path in every message, and the environment wins."""
+import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,61 @@ def test_check_config_reports_an_unreachable_bucket(tmp_path):
     assert result.returncode == 1
     assert b"configuration:" in result.stdout and b"partner zenger" in result.stdout
     assert b"NOT reachable" in result.stderr and b"Traceback" not in result.stderr
+
+
+def _schema_keys(schema: dict, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every key path the schema allows: through objects, and through arrays of objects (``partners.profile``)."""
+    found: set[tuple[str, ...]] = set()
+    for name, child in schema.get("properties", {}).items():
+        if child.get("type") == "array" and child.get("items", {}).get("type") == "object":
+            child = child["items"]
+        found |= _schema_keys(child, (*path, name)) if "properties" in child else {(*path, name)}
+    return found
+
+
+def _set_keys(data: object, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every key path set in parsed TOML: tables are walked, arrays of tables too (each element's keys)."""
+    found: set[tuple[str, ...]] = set()
+    if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
+        for item in data:
+            found |= _set_keys(item, path)
+    elif isinstance(data, dict):
+        for name, value in data.items():
+            found |= _set_keys(value, (*path, name))
+    else:
+        found.add(path)
+    return found
+
+
+_HEADER = re.compile(r"^\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?\s*(#.*)?$")
+_COMMENTED_KEY = re.compile(r"^#\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
+
+
+def _commented_keys(text: str) -> dict[tuple[str, ...], str]:
+    """Optional keys shown as commented-out lines (``# key = value``), by their path under the table header above
+    them, each with the line uncommented."""
+    table: tuple[str, ...] = ()
+    found = {}
+    for line in text.splitlines():
+        if header := _HEADER.match(line.strip()):
+            table = tuple(header.group(1).split("."))
+        elif key := _COMMENTED_KEY.match(line.strip()):
+            found[(*table, key.group(1))] = f"{key.group(1)} ={key.group(2)}"
+    return found
+
+
+def test_the_example_documents_every_key_of_the_schema_and_no_other():
+    schema = json.loads((Path(__file__).resolve().parents[1] / "ingest_plugin" / "schemas"
+                         / "config.schema.json").read_text())
+    text = EXAMPLE.read_text(encoding="utf-8")
+    known = _schema_keys(schema)
+    set_keys = _set_keys(tomllib.loads(text))
+    commented = _commented_keys(text)
+    for line in commented.values():  # a commented-out line must still be TOML once uncommented
+        tomllib.loads(line)
+    documented = set_keys | set(commented)
+    missing = sorted(".".join(path) for path in known - documented)
+    unknown = sorted(".".join(path) for path in documented - known)
+    assert missing == [], f"keys of the schema missing from {EXAMPLE.name}: {missing}"
+    assert unknown == [], f"keys in {EXAMPLE.name} the schema does not know: {unknown}"
+    assert ("partners", "article_url") in known and ("fetch", "file_roots") in known  # the walk reaches them

@@ -1,9 +1,11 @@
 """Credits in the body, in every wrapping a partner uses: they become structured credits and leave the body."""
 import json
+from pathlib import Path
 
 import pytest
 
 from ingest_plugin import parse
+from tests.conftest import logging_as_it_was
 from tests.pagebuilder import zenger_page
 
 ROLE = "http://cv.iptc.org/newscodes/contentprodpartyrole/"
@@ -95,3 +97,19 @@ def test_feed_excerpt_loses_the_byline_the_body_lost():
     feed = (Path(__file__).parent / "fixtures" / "feeds" / "zenger-wordpress.rss").read_bytes()
     summaries = [next(d["value"] for d in doc["descriptions"] if d["role"] == "summary") for doc in parse(feed)]
     assert summaries[1].startswith("AUSTIN, Texas —") and summaries[2].startswith("ACCRA, Ghana —")
+
+
+def test_an_added_disclaimer_warns_only_where_the_partner_normally_sends_one():
+    from structlog.testing import capture_logs
+
+    from ingest_plugin import log
+
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    with logging_as_it_was():
+        log.configure("DEBUG")  # capture_logs keeps the level filter of the configuration: let INFO through
+        with capture_logs() as api_events:  # Benzinga's API never carries the disclaimer: routine
+            parse((fixtures / "api" / "benzinga-api-small.json").read_bytes())
+        with capture_logs() as page_events:  # a Zenger page without it: the page changed, someone should look
+            parse((fixtures / "pages" / "zenger-capetown-no-disclaimer.html").read_bytes())
+    assert {e["log_level"] for e in api_events if e["event"] == "disclaimer_added"} == {"info"}
+    assert [e["log_level"] for e in page_events if e["event"] == "disclaimer_added"] == ["warning"]

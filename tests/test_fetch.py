@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import structlog
 from structlog.testing import capture_logs
 
 from ingest_plugin import __version__, partners
@@ -32,6 +31,7 @@ from ingest_plugin.transport.fetch import (
     default_user_agent,
     fetch,
 )
+from tests.conftest import logging_as_it_was
 from tests.httpserver import (
     LoopbackHTTPServer,
     Route,
@@ -96,14 +96,10 @@ def serve() -> Iterator[Callable[..., LoopbackHTTPServer]]:
 @pytest.fixture
 def events() -> Iterator[list[MutableMapping[str, Any]]]:
     """The structlog events the test emits (at every level)."""
-    was_configured, saved = structlog.is_configured(), structlog.get_config()
-    plugin_log.configure("DEBUG", json=True)
-    with capture_logs() as logs:
-        yield logs
-    if was_configured:
-        structlog.configure(**saved)
-    else:
-        structlog.reset_defaults()
+    with logging_as_it_was():
+        plugin_log.configure("DEBUG", json=True)
+        with capture_logs() as logs:
+            yield logs
 
 
 def policy_for(server: LoopbackHTTPServer | None = None, **overrides: Any) -> FetchPolicy:

@@ -23,7 +23,7 @@ from ingest_plugin.ingest.jobs import (
 from ingest_plugin.ingest.payloads import LocalPayloads
 from ingest_plugin.ingest.queue import DiskJournal, InProcessQueue, QueueClosed, QueueFull
 from ingest_plugin.parsing.model import ItemResult
-from tests.conftest import make_item
+from tests.conftest import make_document, make_item
 
 SQS_MESSAGE_LIMIT = 256 * 1024
 
@@ -52,14 +52,15 @@ def test_every_kind_of_job_survives_json(job: IngestJob) -> None:
 def test_a_large_payload_travels_as_a_claim_check_and_every_job_fits_a_queue_message(tmp_path: Path) -> None:
     store = LocalPayloads(tmp_path)
     raw = bytes(range(256)) * 4000  # 1 MB of bytes no text encoding would shrink
-    for job in (IngestJob(PayloadSource("big.html", Payload(raw))), item_job(make_item(raw=raw))):
+    long_document = make_document(body="<p>" + "word " * 60_000 + "</p>")  # 300 KB of JSON
+    for job in (IngestJob(PayloadSource("big.html", Payload(raw))), item_job(make_item(raw=raw)),
+                item_job(make_item(long_document, raw=raw[:140_000]))):
         encoded = json.dumps(job.to_dict(store)).encode()
-        assert len(encoded) < SQS_MESSAGE_LIMIT
+        assert len(encoded) < INLINE_PAYLOAD_LIMIT < SQS_MESSAGE_LIMIT
         again = IngestJob.from_dict(json.loads(encoded), store)
-        source = again.source
-        assert (source.payload.read(store) if isinstance(source, PayloadSource) else source.item.raw) == raw
-    assert len(list(tmp_path.iterdir())) == 1, "the same bytes are stored once"
-    small = IngestJob(PayloadSource("small.html", Payload(b"x" * (INLINE_PAYLOAD_LIMIT // 2))))
+        assert again.to_dict(store) == job.to_dict(store)  # the same job, raw payload and document included
+    assert len(list(tmp_path.iterdir())) == 3, "the same bytes are stored once"
+    small = IngestJob(PayloadSource("small.html", Payload(b"x" * (INLINE_PAYLOAD_LIMIT // 3))))
     assert "inline" in small.to_dict(store)["source"]["payload"]
 
 

@@ -49,7 +49,7 @@ def test_data_survives_a_restart(tmp_path):
 
 
 def test_demo_twice_writes_no_article_the_second_time(tmp_path):
-    command = [sys.executable, "-m", "ingest_plugin.entrypoints.demo", "--data-dir", str(tmp_path / "demo-s3"),
+    command = [sys.executable, "-m", "ingest_plugin.testing.demo", "--data-dir", str(tmp_path / "demo-s3"),
                "--samples", str(REPO / "samples")]  # fmt: skip
     first = subprocess.run(command, capture_output=True, text=True, timeout=120)
     second = subprocess.run(command, capture_output=True, text=True, timeout=120)

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from ingest_plugin.entrypoints.cli import main
 from ingest_plugin.entrypoints.cli import publish as commands_publish
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.pipeline import parse_items
 from ingest_plugin.parsing.validate import validate_document
 from ingest_plugin.partners.identity import Identity
-from ingest_plugin.publishing import Status
+from ingest_plugin.publishing import S3SetupError, Status
 from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
 from ingest_plugin.publishing.content import content_hash, to_bytes
 from ingest_plugin.publishing.s3io import Put, checksum_sha256
@@ -64,7 +65,7 @@ def test_first_ingest_then_unchanged_rerun_costs_one_head_and_no_write(publisher
     assert head["ChecksumSHA256"] == checksum_sha256(body)
     assert head["Metadata"] == {"content-sha256": content_hash(item.document), "version": "1",
                                 "first-created": "2024-03-12T16:00:00Z", "version-created": "2024-03-12T16:40:00Z",
-                                "source-url": "https://www.zenger.news/story/"}  # fmt: skip
+                                "source-url": "https://www.zenger.news/story/", "pub-status": "usable"}  # fmt: skip
     before = snapshot(publisher)
     counter = request_counter(publisher.client)
     again = ingest_one(make_item(make_document(versionCreated="2030-01-01T00:00:00Z")), publisher)
@@ -200,15 +201,21 @@ def test_publish_command_uses_the_same_keys_as_ingest(make_publisher, s3_server,
     commands_publish.add_ingest_parser(subparsers)
     commands_publish.add_publish_parser(subparsers)
 
+    errors = []
+
     def run(*argv):
         args = parser.parse_args(argv)
         status = args.handler(args)
-        return status, [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        captured = capsys.readouterr()
+        errors.append(captured.err)
+        return status, [json.loads(line) for line in captured.out.splitlines()]
 
     status, lines = run("publish", str(docs))
-    assert status == 1  # the bad line
-    assert [line["status"] for line in lines[:-1]] == ["created"] * 6 + ["failed"]
-    assert lines[-1]["event"] == "run" and lines[-1]["ok"] is False
+    assert status == 2 and lines == [] and keys(publisher) == []  # the bad line: a usage error, nothing written
+    assert f"{docs}:7: the line is not JSON" in errors[-1]
+    docs.write_text("".join(json.dumps(i.document) + "\n" for i in items))
+    status, lines = run("publish", str(docs))
+    assert status == 0 and [line["status"] for line in lines[:-1]] == ["created"] * 6
     status, lines = run("ingest", *map(str, SAMPLES))
     assert status == 0 and {line["status"] for line in lines[:-1]} == {"unchanged"}
     assert len(keys(publisher, "articles/")) == 12
@@ -227,10 +234,28 @@ def test_an_unsafe_article_key_is_still_kept_under_failed(publisher):
     assert "not a safe S3 key segment" in get_json(publisher, outcome.key)["message"]
 
 
-def test_a_missing_bucket_is_an_error_not_a_missing_article(make_publisher, s3_server):
+def test_a_missing_bucket_stops_the_run_and_nothing_is_spooled(make_publisher, s3_server, tmp_path, monkeypatch,
+                                                                capsys, in_process_cli):
     publisher = make_publisher(s3_server.endpoint_url, bucket="never-created-bucket")
-    outcome = ingest_one(make_item(), publisher)
-    assert outcome.status is Status.SPOOLED and "NoSuchBucket" in outcome.error.message
+    with pytest.raises(S3SetupError, match="NoSuchBucket"):  # never mistaken for a missing (new) article
+        ingest_one(make_item(), publisher)
+    for name, value in {"INGEST_S3_BUCKET": "never-created-bucket", "AWS_ENDPOINT_URL": s3_server.endpoint_url,
+                        "INGEST_SPOOL_DIR": str(tmp_path / "spool")}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert main(["ingest", *map(str, SAMPLES)]) == 2
+    assert "S3 refused the set-up" in capsys.readouterr().err
+    assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir()), "nothing may be spooled"
+
+
+def test_refused_credentials_stop_the_run(make_publisher, seaweedfs, tmp_path, monkeypatch, capsys, in_process_cli):
+    publisher = make_publisher(seaweedfs.endpoint_url)  # SeaweedFS checks keys; moto takes any
+    for name, value in {"INGEST_S3_BUCKET": publisher.settings.bucket, "AWS_ENDPOINT_URL": seaweedfs.endpoint_url,
+                        "INGEST_SPOOL_DIR": str(tmp_path / "spool"), "AWS_ACCESS_KEY_ID": "AKIAREVOKED",
+                        "AWS_SECRET_ACCESS_KEY": "no"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    status = main(["ingest", str(SAMPLES[0])])
+    assert status == 2 and "S3 refused the set-up" in capsys.readouterr().err
+    assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir())
 
 
 def test_an_update_costs_a_head_and_two_puts_and_keeps_the_first_times(publisher, request_counter):

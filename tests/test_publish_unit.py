@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.ingest.jobs import Action, ItemSource, item_job
+from ingest_plugin.ingest.payloads import SWEEP_GRACE_SECONDS
 from ingest_plugin.ingest.spool import Spool
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.publishing import S3Settings, SettingsError
@@ -139,6 +142,11 @@ def test_a_large_spooled_payload_waits_beside_the_job_and_goes_once_nothing_need
     (entry,) = spool.entries()
     assert len(entry.path.read_bytes()) < 10_000, "the payload must not travel inside the job"
     assert spool.job(entry).source.item.raw == raw
+    (stored,) = (tmp_path / "payloads").iterdir()
+    an_hour_ago = time.time() - SWEEP_GRACE_SECONDS - 1
+    os.utime(stored, (an_hour_ago, an_hour_ago))
     assert spool.sweep_payloads() == 0, "a payload a job still needs was removed"
     spool.remove(entry)
-    assert spool.sweep_payloads() == 1 and list((tmp_path / "payloads").iterdir()) == []
+    spool.put_job(item_job(make_item(raw=raw[::-1])), IngestError(ErrorCode.PUBLISH_FAILED, "down"))
+    spool.remove(next(spool.entries()))  # its payload is unreferenced too, but fresh: perhaps being spooled now
+    assert spool.sweep_payloads() == 1 and not stored.exists() and len(list((tmp_path / "payloads").iterdir())) == 1

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from ingest_plugin.entrypoints.webhook.dedupe import S3Dedupe
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.ingest.jobs import Action, item_job
 from ingest_plugin.ingest.runs import run_jobs
+from ingest_plugin.publishing.keys import KeyLayout
 from tests.conftest import job_handler, make_document, make_item
 
 pytestmark = pytest.mark.s3
@@ -38,7 +40,7 @@ def test_a_manual_success_does_not_hide_a_failing_cron(publisher) -> None:
     assert history["by_partner"] == {"zenger": {"failed": 1}}
 
 
-def test_the_lifecycle_rule_expires_run_history_and_nothing_else(make_publisher, moto_s3) -> None:
+def test_the_lifecycle_rules_expire_run_history_and_dedupe_records_and_nothing_else(make_publisher, moto_s3) -> None:
     publisher = make_publisher(moto_s3.endpoint_url)
     handler = job_handler(publisher)
     broken = item_job(make_item(make_document(2)).failed(IngestError(ErrorCode.INVALID_DOCUMENT, "bad")))
@@ -46,11 +48,14 @@ def test_the_lifecycle_rule_expires_run_history_and_nothing_else(make_publisher,
         run_jobs([item_job(make_item()), broken, item_job(make_item(), action=Action.CANCEL)], handler,
                  trigger=trigger)
     publisher.bucket.update_json("cursors/zenger.json", lambda cursor: {"seen": {}})
+    S3Dedupe(publisher.bucket, KeyLayout().webhook_dedupe).claim("msg_1", "job-1")
     keys = all_keys(publisher)
-    (rule,) = LIFECYCLE["Rules"]
-    expired = {key for key in keys if key.startswith(rule["Filter"]["Prefix"])}
-    assert len(expired) == 4 and expired == {key for key in keys if key.startswith("runs/history/")}
-    kept = set(keys) - expired
+    expired = {rule["ID"]: {key for key in keys if key.startswith(rule["Filter"]["Prefix"])}
+               for rule in LIFECYCLE["Rules"]}
+    assert expired == {"ingest-plugin-run-history": {key for key in keys if key.startswith("runs/history/")},
+                       "ingest-plugin-webhook-dedupe": {"webhooks/dedupe/msg_1.json"}}
+    assert len(expired["ingest-plugin-run-history"]) == 4
+    kept = set(keys) - set.union(*expired.values())
     assert {key.split("/")[0] for key in kept} == {"articles", "failed", "runs", "cursors"}
     assert "runs/latest/cron.json" in kept and "runs/latest.json" in kept
     # S3 itself accepts the rule as written (moto answers as AWS does).

@@ -189,13 +189,23 @@ def test_urls_off_the_allow_list_or_private_are_refused(env, config, partner_sit
     assert all(seen.path != "/latest/meta-data/" for seen in partner_site.requests)
 
 
-def test_cancel_publishes_a_kill(env, config, partner_site):
+def test_a_kill_stays_until_an_editor_reinstates_the_article(env, config, partner_site):
     assert cli(env, "reingest", "--config", str(config), "--url", partner_site.url("/story/")).returncode == 0
     kill = cli(env, "reingest", "--config", str(config), "--partner", "zenger", "--id", "63809", "--cancel")
     assert kill.returncode == 0, kill.stdout.decode()
     _, s3, bucket = env
-    current = json.loads(s3.get_object(Bucket=bucket, Key="articles/zenger/63809/current.json")["Body"].read())
-    assert current["pubStatus"] == "canceled" and current["version"] == "2"
+
+    def current():
+        return json.loads(s3.get_object(Bucket=bucket, Key="articles/zenger/63809/current.json")["Body"].read())
+
+    assert current()["pubStatus"] == "canceled" and current()["version"] == "2"
+    for again in (("--url", partner_site.url("/story/")), ("--url", partner_site.url("/story/"), "--force")):
+        resent = cli(env, "reingest", "--config", str(config), *again)  # the partner's story, sent again
+        assert resent.returncode == 0 and [i["status"] for i in items(resent)] == ["killed"], resent.stderr.decode()
+    assert current()["pubStatus"] == "canceled" and current()["version"] == "2"  # a kill stays a kill
+    back = cli(env, "reingest", "--config", str(config), "--partner", "zenger", "--id", "63809", "--reinstate")
+    assert back.returncode == 0 and [i["status"] for i in items(back)] == ["reinstated"], back.stderr.decode()
+    assert current()["pubStatus"] == "usable" and current()["version"] == "3"
 
 
 # --- the webhook, as the CMS calls it ---------------------------------------------------------------------------
@@ -248,7 +258,7 @@ def wait_for_job(base, job_id, seconds=30):
     for _ in range(seconds * 10):
         with urllib.request.urlopen(f"{base}/jobs/{job_id}", timeout=5) as response:
             job = json.loads(response.read())
-        if job["status"] in ("done", "failed"):
+        if job["status"] in ("done", "failed", "spooled"):
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish")
@@ -265,6 +275,15 @@ def test_signed_webhook_lands_the_document(env, webhook, partner_site, serve_log
     assert (ingested["job_id"], ingested["run_id"], ingested["webhook_id"], ingested["trigger"]) == (
         reply["job_id"], reply["job_id"], "msg_lands", "webhook")
     assert (ingested["partner"], ingested["article_id"]) == ("zenger", "63809")
+
+
+def test_a_webhook_job_whose_article_failed_says_failed_with_its_code(env, webhook, partner_site):
+    partner_site.routes["/"] = Route(b"gone", status=404)  # the partner's ?p=ID answers 404
+    status, reply = post(webhook, {"partner": "zenger", "id": "404"})
+    assert status == 202
+    job = wait_for_job(webhook, reply["job_id"])
+    assert job["status"] == "failed" and job["error"]["code"] == "fetch_failed", job
+    assert job["result"]["items"][0]["key"].startswith("failed/zenger/")
 
 
 def test_bad_expired_missing_and_replayed_signatures_write_nothing(env, webhook, partner_site):

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from waitress import wasyncore
 
 from ingest_plugin import log
@@ -32,6 +31,7 @@ from ingest_plugin.entrypoints.webhook import protocol
 from ingest_plugin.entrypoints.webhook.dedupe import MemoryDedupe
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.ingest.jobs import ArticleSource, IngestJob
+from tests.conftest import logging_as_it_was
 
 SECRET = "whsec_" + base64.b64encode(b"current secret, 32 bytes long!!!").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"the previous secret, still live.").decode()
@@ -45,12 +45,11 @@ TIMEOUT = 5.0
 @pytest.fixture(autouse=True)
 def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     """The real structlog pipeline (JSON lines), written to a buffer; afterwards, no secret may be in it."""
-    saved = structlog.get_config()
     buffer = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", buffer)
-    log.configure("DEBUG", json=True)
-    yield buffer
-    structlog.configure(**saved)
+    with logging_as_it_was():
+        monkeypatch.setattr(sys, "stderr", buffer)
+        log.configure("DEBUG", json=True)
+        yield buffer
     text = buffer.getvalue()
     for secret in (SECRET, OLD_SECRET, OTHER_SECRET):
         assert secret.removeprefix("whsec_") not in text
@@ -452,6 +451,9 @@ class MemoryJournal:
         self.jobs.pop(job_id, None)
         self.calls.append(("remove", job_id))
 
+    def size(self) -> int:
+        return len(self.jobs)
+
 
 def test_shutdown_finishes_the_running_job_and_leaves_the_queued_ones_journaled() -> None:
     gate = threading.Event()
@@ -504,6 +506,28 @@ def test_without_a_journal_shutdown_runs_queued_jobs_itself() -> None:
         stopping.join(TIMEOUT)
         assert client.wait_for(queued, "done")
     assert len(recorder.jobs) == 2
+
+
+def test_metrics_count_outcomes_latency_queue_and_journal() -> None:
+    def handler(job: IngestJob) -> dict[str, Any]:
+        failed = job.source.article_id == "404"
+        item = {"partner": "zenger", "status": "failed" if failed else "created",
+                "error": {"code": "fetch_failed"} if failed else None}
+        return {"status": "failed" if failed else "done", "items": [item]}
+
+    with serving(handler, workers=1, journal=MemoryJournal()) as client:
+        for article_id in ("1", "404", "2"):
+            job_id = client.post(f'{{"partner": "zenger", "id": "{article_id}"}}'.encode()).body["job_id"]
+            client.wait_for(job_id, "done", "failed")
+        reply = client.request("GET", "/metrics")
+        connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=TIMEOUT)
+        connection.request("GET", "/metrics")
+        text = connection.getresponse().read().decode()
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/plain")
+    assert 'ingest_outcomes_total{code="",partner="zenger",status="created"} 2.0' in text
+    assert 'ingest_outcomes_total{code="fetch_failed",partner="zenger",status="failed"} 1.0' in text
+    assert 'ingest_webhook_jobs_total{status="failed"} 1.0' in text and "ingest_job_duration_seconds_count 3.0" in text
+    assert "ingest_queue_depth 0.0" in text and "ingest_journal_jobs 0.0" in text
 
 
 def test_logs_carry_job_and_webhook_ids(client: Client, logs: io.StringIO) -> None:

@@ -1,2 +1,3 @@
 """Entry points: the command line (:mod:`.cli`), the webhook server (:mod:`.webhook`), the cron run
-(:mod:`.cron`), re-ingest (:mod:`.reingest`) and the demo. Each makes jobs; none runs one itself."""
+(:mod:`.cron`) and re-ingest (:mod:`.reingest`). Each makes jobs; none runs one itself. ``aws_lambda`` is kept
+free for the Lambda handler."""

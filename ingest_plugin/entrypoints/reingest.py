@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TextIO
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
@@ -29,14 +30,13 @@ class Selection:
     partner: str | None = None  # required with ids
     files: list[str] = field(default_factory=list)
     failed: bool = False
-    since: str | None = None  # ISO date or time: only failures at or after it
+    since: date | datetime | None = None  # only failures at or after it
 
 
-def reingest(selection: Selection, handler: JobHandler, *, force: bool = False,
-             cancel: bool = False, dry_run: bool = False, progress: TextIO | None = None) -> RunSummary:
+def reingest(selection: Selection, handler: JobHandler, *, action: Action = Action.INGEST, force: bool = False,
+             dry_run: bool = False, progress: TextIO | None = None) -> RunSummary:
     """Re-ingest what ``selection`` names; returns the run summary."""
-    jobs = list(selected_jobs(selection, handler.publisher, action=Action.CANCEL if cancel else Action.INGEST,
-                              force=force))
+    jobs = list(selected_jobs(selection, handler.publisher, action=action, force=force))
     return run_jobs(_with_progress(jobs, progress), handler, trigger="reingest", dry_run=dry_run,
                     keep_outcomes=True)
 
@@ -58,7 +58,7 @@ def selected_jobs(selection: Selection, publisher: Publisher, *, action: Action 
             cancel = action is Action.CANCEL or recorded.get("action") == Action.CANCEL
             yield IngestJob(FailedSource(entry.key), action=Action.CANCEL if cancel else Action.INGEST,
                             force=force or bool(recorded.get("force")), trigger="reingest",
-                            attempt=int(recorded.get("attempt", 0)) + 1)
+                            attempt=int(entry.record.get("attempts", 0)) + 1)
 
 
 def _with_progress(items: list[IngestJob], out: TextIO | None) -> Iterable[IngestJob]:

@@ -8,7 +8,7 @@ is kept the same way, whole. The handler never raises for a bad article, so one 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from ingest_plugin.ingest.jobs import FailedSource, IngestJob, item_job
 from ingest_plugin.ingest.resolve import resolve
 from ingest_plugin.ingest.spool import Spool
 from ingest_plugin.parsing.model import ItemResult
-from ingest_plugin.publishing import Publisher, Status
+from ingest_plugin.publishing import Publisher, S3SetupError, Status
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ class Outcome:
 
 
 class JobHandler:
-    """Runs jobs against one configuration, publisher and spool; safe to share between threads."""
+    """Runs jobs against one configuration, publisher and spool. Threads may share one (the webhook's workers do):
+    it keeps no state of its own between jobs, and publishing is safe under concurrent writers."""
 
     def __init__(self, config: Config, publisher: Publisher, spool: Spool | None = None) -> None:
         self.config = config
@@ -70,46 +71,65 @@ class JobHandler:
         """The outcome of every article of ``job``, as each is done (a feed gives many, a page one).
 
         ``dry_run`` reads S3 but writes nothing (no version, no failed record, no spool file) and returns the
-        document each article would get. A replayed ``failed/`` entry is removed once all it held succeeded."""
-        with structlog.contextvars.bound_contextvars(job_id=job.job_id):
-            items = resolve(job, self.config, self.publisher, self.spool.payloads)
-            all_ok, any_item = True, False
-            while True:
-                try:
-                    item = next(items, None)
-                except IngestError as error:  # the job's input could not be read: keep the whole job
-                    unread = ItemResult(input_name=job.name, raw=b"", partner=getattr(job.source, "partner", None))
-                    yield self._keep(unread, error.for_input(job.name), job, run_id=run_id, dry_run=dry_run,
-                                     whole_job=True)
-                    return
-                if item is None:
-                    break
-                outcome = self.ingest(item, job, run_id=run_id, dry_run=dry_run)
-                all_ok, any_item = all_ok and outcome.ok, True
-                yield outcome
-            if isinstance(job.source, FailedSource) and any_item and all_ok and not dry_run:
-                entry = self.publisher.failed.get(job.source.record_key)
-                if entry is not None:
-                    self.publisher.failed.remove(entry)
+        document each article would get. A replayed ``failed/`` entry is updated when its one item fails again,
+        and removed once all it held succeeded."""
+        replayed = job.source.record_key if isinstance(job.source, FailedSource) else None
+        results: Iterable[ItemResult | IngestError] = self._read(job)
+        record_key = None
+        if replayed:  # one stored payload, read whole: a lone item's failure updates the record it came from
+            results = list(results)
+            record_key = replayed if len(results) == 1 else None
+        all_ok, any_item = True, False
+        for result in results:
+            if isinstance(result, IngestError):  # the job's input could not be read: keep the whole job
+                unread = ItemResult(input_name=job.name, raw=b"", partner=getattr(job.source, "partner", None))
+                yield self._keep(unread, result.for_input(job.name), job, run_id=run_id, dry_run=dry_run,
+                                 record_key=replayed, whole_job=True)
+                return
+            outcome = self.ingest(result, job, run_id=run_id, dry_run=dry_run, record_key=record_key)
+            all_ok, any_item = all_ok and outcome.ok, True
+            yield outcome
+        if replayed and any_item and all_ok and not dry_run:
+            entry = self.publisher.failed.get(replayed)
+            if entry is not None:
+                self.publisher.failed.remove(entry)
 
-    def ingest(self, item: ItemResult, job: IngestJob, *, run_id: str | None = None,
-               dry_run: bool = False) -> Outcome:
-        """Publish one parsed item of ``job``, or keep it (raw payload, reason and job) for replay."""
-        with structlog.contextvars.bound_contextvars(partner=item.partner, article_id=item.article_key,
-                                                     input=item.input_name):
+    def _read(self, job: IngestJob) -> Iterator[ItemResult | IngestError]:
+        """The job's parsed items; then, if reading what the job names failed (S3, the partner, a file, a record
+        this release cannot read), the error, as a coded error that keeps the whole job."""
+        try:
+            yield from resolve(job, self.config, self.publisher, self.spool.payloads)
+        except IngestError as error:
+            yield error
+        except S3SetupError:
+            raise  # no bucket or no access: the run stops
+        except Exception as exc:  # a partner no longer configured, a record from a newer release, a bug
+            log.get_logger().error("job_unreadable", job_id=job.job_id, error=f"{type(exc).__name__}: {exc}")
+            yield IngestError(ErrorCode.FETCH_FAILED, f"the job could not be read: {type(exc).__name__}: {exc}",
+                              stage=Stage.FETCH)
+
+    def ingest(self, item: ItemResult, job: IngestJob, *, run_id: str | None = None, dry_run: bool = False,
+               record_key: str | None = None) -> Outcome:
+        """Publish one parsed item of ``job``, or keep it (raw payload, reason and job) for replay, in the failed/
+        record ``record_key`` when the item is the one a replayed record held."""
+        with structlog.contextvars.bound_contextvars(job_id=job.job_id, partner=item.partner,
+                                                     article_id=item.article_key, input=item.input_name):
             logger = log.get_logger().bind(stage=Stage.PUBLISH)
             started = time.perf_counter()
             if item.error is not None:
-                return self._keep(item, item.error, job, run_id=run_id, dry_run=dry_run, started=started)
+                return self._keep(item, item.error, job, run_id=run_id, dry_run=dry_run, started=started,
+                                  record_key=record_key)
             try:
                 if item.document is None or not item.partner or not item.article_key:
                     raise IngestError(ErrorCode.INVALID_DOCUMENT, "no document, partner or article key to publish",
                                       stage=Stage.PUBLISH)
                 result = self.publisher.articles.publish(
                     item.document, partner=item.partner, article_key=item.article_key, source_url=item.source_url,
-                    force=job.force, cancel=job.cancel, dry_run=dry_run)
+                    force=job.force, cancel=job.cancel, reinstate=job.reinstate, dry_run=dry_run)
             except IngestError as exc:
                 error = exc.for_input(item.input_name)
+            except S3SetupError:
+                raise  # no bucket or no access: the run stops, nothing is kept as this article's failure
             except Exception as exc:  # a bug meets odd data: recorded like any failure, never stops the batch
                 logger.exception("unexpected_publish_error")
                 error = IngestError(ErrorCode.PUBLISH_FAILED, f"unexpected {type(exc).__name__}: {exc}",
@@ -119,27 +139,29 @@ class JobHandler:
                             recovered=result.recovered, dry_run=dry_run, duration_ms=_ms(started))
                 return Outcome(result.status, version=result.version, key=result.key, recovered=result.recovered,
                                document=result.document, **_identity(item, dry_run))
-            return self._keep(item, error, job, run_id=run_id, dry_run=dry_run, started=started)
+            return self._keep(item, error, job, run_id=run_id, dry_run=dry_run, started=started,
+                              record_key=record_key)
 
     def _keep(self, item: ItemResult, error: IngestError, job: IngestJob, *, run_id: str | None, dry_run: bool,
-              started: float | None = None, whole_job: bool = False) -> Outcome:
-        """``item`` and why it failed under ``failed/`` (in the record a replayed entry came from, if it did), or,
-        when S3 takes not even that, in the local spool: the item as it was (so that the next run publishes it
-        again), or the whole job when its input was never read."""
+              record_key: str | None, started: float | None = None, whole_job: bool = False) -> Outcome:
+        """``item`` and why it failed under ``failed/`` (in ``record_key``, the record a replay came from, if
+        given), or, when S3 takes not even that, in the local spool: the item as it was (so that the next run
+        publishes it again), or the whole job when its input was never read or it replays a failed/ record."""
         common = _identity(item, dry_run)
-        logger = log.get_logger().bind(stage=Stage.PUBLISH)
-        duration = _ms(started or time.perf_counter())
+        logger = log.get_logger().bind(stage=Stage.PUBLISH, job_id=job.job_id)
+        duration = _ms(started) if started is not None else None
         if dry_run:
             logger.warning("would_fail", code=str(error.code), failed_stage=error.stage, message=error.message)
             return Outcome(Status.FAILED, error=error, **common)
         replay = isinstance(job.source, FailedSource)  # the record keeps the job that first failed, not the replay
-        record_key = job.source.record_key if isinstance(job.source, FailedSource) else None
         try:
             key = self.publisher.failed.record(item, error, run_id=run_id, job=None if replay else job.summary(),
                                                record_key=record_key)
+        except S3SetupError:
+            raise
         except Exception as exc:  # S3 takes not even the failure record: keep everything on local disk
-            kept = job if whole_job else item_job(item, action=job.action, force=job.force, trigger=job.trigger,
-                                                  attempt=job.attempt)
+            kept = job if whole_job or replay else item_job(item, action=job.action, force=job.force,
+                                                            trigger=job.trigger, attempt=job.attempt)
             path = self.spool.put_job(kept, error)
             reason = exc.message if isinstance(exc, IngestError) else repr(exc)
             logger.error("spooled", code=str(error.code), message=error.message, reason=reason, path=str(path),

@@ -31,29 +31,29 @@ def file_jobs(paths: Iterable[InputName], *, source_url: str | None = None, forc
 
 
 def document_jobs(path: InputName, *, force: bool = False, trigger: str = "manual") -> Iterator[IngestJob]:
-    """One job per JSON Lines line of ninjs documents (``ingest-plugin parse`` output); a bad line fails alone."""
+    """One job per JSON Lines line of ninjs documents (``ingest-plugin parse`` output). Every line is checked
+    before the first job is made: a line that is not a document of a known partner raises a coded error naming
+    it (a usage error for the ``publish`` command), so that a typo never reaches S3."""
     name = os.fspath(path)
-    try:
-        lines = read_input(name).splitlines()
-    except IngestError as error:
-        yield item_job(ItemResult(input_name=name, raw=b"").failed(error), force=force, trigger=trigger)
-        return
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield item_job(_document_item(f"{name}:{number}", line), force=force, trigger=trigger)
+    lines = [(f"{name}:{number}", line) for number, line in enumerate(read_input(name).splitlines(), start=1)
+             if line.strip()]
+    for input_name, line in lines:
+        _document_item(input_name, line)
+    return (item_job(_document_item(input_name, line), force=force, trigger=trigger) for input_name, line in lines)
 
 
 def _document_item(input_name: str, line: bytes) -> ItemResult:
-    unparsed = ItemResult(input_name=input_name, raw=line)
     try:
         document = json.loads(line)
-        if not isinstance(document, dict):
-            raise IngestError(ErrorCode.INVALID_DOCUMENT, "the line is not a JSON object", stage=Stage.LOAD)
-        identity = Identity.of_uri(str(document.get("uri", "")))
     except ValueError as exc:
-        return unparsed.failed(IngestError(ErrorCode.INVALID_DOCUMENT, f"the line is not JSON: {exc}",
-                                           stage=Stage.LOAD))
+        raise IngestError(ErrorCode.INVALID_DOCUMENT, f"the line is not JSON: {exc}", input=input_name,
+                          stage=Stage.LOAD) from None
+    if not isinstance(document, dict):
+        raise IngestError(ErrorCode.INVALID_DOCUMENT, "the line is not a JSON object", input=input_name,
+                          stage=Stage.LOAD)
+    try:
+        identity = Identity.of_uri(str(document.get("uri", "")))
     except IngestError as error:
-        return unparsed.failed(error)
+        raise error.for_input(input_name) from None
     return ItemResult(input_name=input_name, raw=line, document=document, partner=identity.partner,
                       article_key=identity.article_key, source_url=document_canonical_url(document))

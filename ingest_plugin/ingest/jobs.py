@@ -11,6 +11,7 @@ the job holds its reference (a claim check), so that every job fits in a queue m
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -21,14 +22,17 @@ from ingest_plugin.errors import IngestError
 from ingest_plugin.parsing.model import ItemResult
 
 JOB_SCHEMA = 1
-# Base64 characters of raw payload a job carries itself (about 150 KiB of bytes): with the rest of the job it stays
-# under SQS's 256 KiB per message.
+# What a job may carry itself: its raw payload and its document (an item's) up to 100 KiB each once encoded,
+# so that the whole job stays under about 200 KiB, and under SQS's 256 KiB per message. Larger ones go to the
+# payload store.
 INLINE_PAYLOAD_LIMIT = 200 * 1024
+_INLINE_PART_LIMIT = INLINE_PAYLOAD_LIMIT // 2
 
 
 class Action(StrEnum):
-    INGEST = "ingest"
+    INGEST = "ingest"  # a killed article stays killed
     CANCEL = "cancel"  # publish a kill (pubStatus canceled) of what was published
+    REINSTATE = "reinstate"  # an editor's explicit act: publish a killed article again
 
 
 class PayloadStore(Protocol):
@@ -63,7 +67,7 @@ class Payload:
         if self.data is None:
             return {"ref": self.ref} if self.ref else {"inline": ""}
         encoded = base64.b64encode(self.data).decode("ascii")
-        if store is not None and len(encoded) > INLINE_PAYLOAD_LIMIT:
+        if store is not None and len(encoded) > _INLINE_PART_LIMIT:
             return {"ref": store.put(self.data)}
         return {"inline": encoded}
 
@@ -162,6 +166,10 @@ class IngestJob:
     def cancel(self) -> bool:
         return self.action is Action.CANCEL
 
+    @property
+    def reinstate(self) -> bool:
+        return self.action is Action.REINSTATE
+
     def next_attempt(self) -> IngestJob:
         return replace(self, attempt=self.attempt + 1)
 
@@ -237,16 +245,24 @@ def _source_from_dict(data: Mapping[str, Any], payloads: PayloadStore | None) ->
 
 
 def item_to_dict(item: ItemResult, payloads: PayloadStore | None = None) -> dict[str, Any]:
-    """An item as JSON-ready data; the raw payload as in :meth:`Payload.to_dict`."""
-    return {"input_name": item.input_name, "raw": Payload(item.raw).to_dict(payloads), "document": item.document,
+    """An item as JSON-ready data; the raw payload as in :meth:`Payload.to_dict`, and so is a large document."""
+    data = {"input_name": item.input_name, "raw": Payload(item.raw).to_dict(payloads), "document": item.document,
             "error": item.error.to_dict() if item.error else None, "partner": item.partner,
             "article_key": item.article_key, "source_url": item.source_url}
+    if payloads is not None and item.document is not None:
+        text = json.dumps(item.document, ensure_ascii=False).encode("utf-8")
+        if len(text) > _INLINE_PART_LIMIT:
+            data["document"], data["document_ref"] = None, payloads.put(text)
+    return data
 
 
 def item_from_dict(data: Mapping[str, Any], payloads: PayloadStore | None = None) -> ItemResult:
     """An item from :func:`item_to_dict`, or from release 0.1.0's spool (``raw`` as a bare base64 string)."""
     raw = data["raw"]
     payload = Payload(base64.b64decode(raw)) if isinstance(raw, str) else Payload.from_dict(raw)
-    return ItemResult(input_name=data["input_name"], raw=payload.read(payloads), document=data["document"],
+    document = data["document"]
+    if data.get("document_ref"):
+        document = json.loads(Payload(ref=data["document_ref"]).read(payloads))
+    return ItemResult(input_name=data["input_name"], raw=payload.read(payloads), document=document,
                       error=IngestError.from_dict(data["error"]) if data["error"] else None,
                       partner=data["partner"], article_key=data["article_key"], source_url=data["source_url"])

@@ -3,19 +3,21 @@
 :class:`LocalPayloads` keeps them on local disk, beside the spool and the webhook journal that reference them: it
 works while S3 is down, and nothing else needs to read it. References are content hashes, so storing the same bytes
 twice (a job spooled again, say) writes one file. A payload is removed when nothing references it any more
-(:meth:`LocalPayloads.sweep`).
+(:meth:`LocalPayloads.sweep`), and not within an hour of its last use.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 
 _PREFIX = "local:"
+SWEEP_GRACE_SECONDS = 3600
 
 
 class LocalPayloads:
@@ -27,7 +29,9 @@ class LocalPayloads:
     def put(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
         path = self.directory / digest
-        if not path.exists():
+        try:
+            os.utime(path)  # stored before: fresh again, so that a sweep running now leaves it alone
+        except FileNotFoundError:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:
@@ -45,11 +49,14 @@ class LocalPayloads:
                               stage=Stage.READ) from None
 
     def sweep(self, referenced: Iterable[str]) -> int:
-        """Remove every payload no reference in ``referenced`` names; returns how many were removed."""
+        """Remove every payload no reference in ``referenced`` names and nothing touched for
+        :data:`SWEEP_GRACE_SECONDS` (a job being spooled right now stores its payload before its entry); returns
+        how many were removed."""
         keep = {ref.removeprefix(_PREFIX) for ref in referenced}
+        stale_before = time.time() - SWEEP_GRACE_SECONDS
         removed = 0
         for path in self.directory.glob("[0-9a-f]*") if self.directory.is_dir() else ():
-            if path.name not in keep:
+            if path.name not in keep and path.stat().st_mtime < stale_before:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed

@@ -33,6 +33,11 @@ class QueueClosed(Exception):
     """The queue takes no more jobs (the process is shutting down)."""
 
 
+class RetryLater(Exception):
+    """A runner's handler could not run the job at all (S3 refused the set-up, say): the runner must not
+    acknowledge it but release it, so that it stays queued (here: journaled for the next start)."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One delivery of a job: what :meth:`JobQueue.ack` and :meth:`JobQueue.release` are given back."""
@@ -73,6 +78,10 @@ class JobJournal(Protocol):
     def store(self, job: IngestJob) -> object: ...
 
     def remove(self, job_id: str) -> None: ...
+
+    def size(self) -> int:
+        """How many jobs it holds."""
+        ...
 
 
 class InProcessQueue:
@@ -173,12 +182,21 @@ class DiskJournal:
     def _path(self, job_id: str) -> Path:
         return self.directory / f"{job_id}.json"
 
+    def size(self) -> int:
+        return sum(1 for _ in self.directory.glob("*.json")) if self.directory.is_dir() else 0
+
     def jobs(self) -> Iterator[tuple[Path, IngestJob]]:
-        """The journaled jobs, oldest first."""
+        """The journaled jobs, oldest first. A file this release cannot read (a newer release wrote it, say) is
+        reported and left in place, never deleted; the others go on."""
         if not self.directory.is_dir():
             return
         for path in sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime):
-            yield path, IngestJob.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            try:
+                job = IngestJob.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                get_logger().error("journal_entry_unreadable", path=str(path), error=f"{type(exc).__name__}: {exc}")
+                continue
+            yield path, job
 
     def replay(self, handler: Callable[[IngestJob], Any]) -> int:
         """Run every journaled job (oldest first) and remove it once it ran; returns how many there were. A job

@@ -8,13 +8,13 @@ trigger produced.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest_plugin import log
 from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.handler import JobHandler, Outcome
-from ingest_plugin.ingest.jobs import IngestJob
+from ingest_plugin.ingest.jobs import Action, IngestJob
 from ingest_plugin.ingest.spool import RUN
 from ingest_plugin.publishing import Status
 from ingest_plugin.publishing.content import utc_now
@@ -99,9 +99,18 @@ def flush_spool(handler: JobHandler, run_id: str) -> Iterator[Outcome]:
                 continue
             spool.remove(entry)
             continue
-        outcomes = list(handler(spool.job(entry), run_id=run_id))
-        if all(outcome.status is not Status.SPOOLED for outcome in outcomes):
-            spool.remove(entry)  # done, or kept under failed/; spooled again, it was rewritten in place
+        try:
+            job = spool.job(entry)
+        except (IngestError, ValueError, KeyError, TypeError) as exc:  # its payload is gone, a newer release wrote it
+            log.get_logger().error("spool_entry_unreadable", path=str(entry.path), error=f"{type(exc).__name__}: {exc}")
+            continue  # left in place for a person to look at; the other entries go on
+        if job.reinstate:  # a reinstatement is an editor's act of the moment: late, it could undo a later kill
+            log.get_logger().warning("reinstatement_not_replayed", job_id=job.job_id, input=job.name)
+            job = replace(job, action=Action.INGEST)
+        outcomes = list(handler(job, run_id=run_id))
+        respooled = {outcome.key for outcome in outcomes if outcome.status is Status.SPOOLED}
+        if str(entry.path) not in respooled:  # done, kept under failed/, or spooled again as a new entry
+            spool.remove(entry)
         yield from outcomes
     spool.sweep_payloads()
 

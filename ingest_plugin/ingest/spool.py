@@ -92,10 +92,9 @@ class Spool:
 
 
 def _refs(value: Any) -> Iterator[str]:
-    """Every payload reference (``{"ref": …}``) in an entry."""
+    """Every payload reference (``{"ref": …}``, an item's ``document_ref``) in an entry."""
     if isinstance(value, dict):
-        if isinstance(value.get("ref"), str):
-            yield value["ref"]
+        yield from (value[name] for name in ("ref", "document_ref") if isinstance(value.get(name), str))
         for inner in value.values():
             yield from _refs(inner)
     elif isinstance(value, list):

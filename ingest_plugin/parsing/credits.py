@@ -85,8 +85,11 @@ class CreditsScan:
         added = not any(canonical.lower() == d.lower() for d in disclaimers)
         if added:
             disclaimers = [canonical, *disclaimers]
-            get_logger().warning("disclaimer_added", stage=Stage.CREDITS, disclaimer=canonical,
-                                 reason="the source did not carry the partner's canonical disclaimer")
+            dropped = draft.input_format in draft.partner.disclaimer_formats  # it normally carries one
+            (get_logger().warning if dropped else get_logger().info)(
+                "disclaimer_added", stage=Stage.CREDITS, disclaimer=canonical, format=draft.input_format,
+                reason="the source dropped the partner's canonical disclaimer" if dropped
+                else "this format never carries the partner's disclaimer")
         return Credits(authors=authors, editors=found.editors, distributor=found.distributor,
                        disclaimers=disclaimers, disclaimer_added=added)
 

@@ -33,6 +33,9 @@ class PartnerProfile:
     fetch_article_page: bool = True  # whether feed content alone is too thin (used by the cron trigger)
     timezone: str = "UTC"  # the newsroom's zone, for times a page states without an offset
     article_url: str | None = None  # where an article is fetched by its id ("{id}" is replaced), if anywhere
+    # Input formats whose content normally carries the disclaimer: when one arrives without it, that is worth a
+    # warning (the partner's page changed); in the others (Benzinga's API never sends it) adding it is routine.
+    disclaimer_formats: tuple[str, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:

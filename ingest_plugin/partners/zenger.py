@@ -32,4 +32,5 @@ PROFILE = PartnerProfile(
     ),
     fetch_article_page=False,  # content:encoded carries the whole story
     article_url="https://www.zenger.news/?p={id}",  # WordPress redirects the shortlink to the article
+    disclaimer_formats=("html", "wordpress-rss"),  # its article pages and feed carry it under the story
 )

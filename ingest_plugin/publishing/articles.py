@@ -21,27 +21,56 @@ requests. The conditions keep this exact: a refused ``v1.json`` means the articl
 steps 1-4 as usual (one wasted request, and the streak starts again); ``current.json`` is left alone unless it is
 absent or already holds this content, so an article whose old versions were removed never loses an update.
 
-``current.json`` only ever moves one version forward from the version it was read at, so it never goes back, and a
-run that died between steps 2 and 4 is repaired by the next writer of that article.
+``current.json`` only ever moves forward from the version it was read at, so it never goes back.
+
+**Kills stay.** Every version and ``current.json`` carry the document's ``pubStatus`` as metadata (``pub-status``), so
+the HEAD of step 1 also tells whether the article is killed. A killed article is written again only by a kill
+re-issued with ``force`` or by an explicit reinstatement (``reinstate=True``): any other publish, forced or not,
+writes nothing and returns :attr:`Status.KILLED` (logged ``kill_kept``), still for one request. A kill sent again
+while the article is killed is ``unchanged``. A ``current.json`` written before ``pub-status`` was metadata is read
+with a GET when its content hash differs (a path that wrote anyway).
+
+**Orphans.** A process that dies between steps 2 and 4 leaves ``v{N+1}.json`` newer than ``current.json``: an orphan.
+The next writer of the article meets it in step 3 (the 412 of its create-only write), moves ``current.json`` through
+it and writes its own content as the next version, so the partner's latest text (or a kill, which then refuses the
+update) ends current. :meth:`ArticleStore.repair` is the sweep for the orphans no writer meets (an unchanged article
+costs one HEAD and never sees one; a killed one writes nothing): an orphan older than the grace period is *adopted*
+when it is a kill (a kill that reached S3 stands) or when ``current.json`` is missing, and otherwise *superseded*:
+``current.json``'s content, the last text that was current and the one every later ingest confirmed, is re-issued
+as the next version and made current. The newest version is always current afterwards.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from enum import StrEnum
+from itertools import groupby
 from typing import Any
 
 from ingest_plugin import log
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.publishing.content import CANCELED, content_hash, to_bytes, version_document
-from ingest_plugin.publishing.keys import KeyLayout
-from ingest_plugin.publishing.s3io import Bucket, Put, Stored, checksum_sha256, metadata_value, stamp_metadata
+from ingest_plugin.publishing.content import CANCELED, USABLE, content_hash, to_bytes, version_document
+from ingest_plugin.publishing.keys import ArticleObject, KeyLayout
+from ingest_plugin.publishing.s3io import (
+    PUB_STATUS_METADATA,
+    Bucket,
+    Put,
+    S3Unreachable,
+    Stored,
+    checksum_sha256,
+    metadata_value,
+    stamp_metadata,
+)
 
 # Each round is lost only to a writer that completed a version, so N concurrent writers need at most N rounds.
 MAX_ROUNDS = 32
 # New articles in a row after which the next one is presumed new too (module docstring): long enough that a run of
 # mostly known articles (a re-run, a replay) never pays for a wrong guess, short enough to matter in a burst.
 PRESUME_NEW_AFTER = 4
+# How old the newest version must be before the repair sweep takes it for an orphan: a live writer is between its two
+# writes for far less (two requests, each at most S3Settings.max_attempts sends with their timeouts and back-off).
+ORPHAN_GRACE_SECONDS = 600.0
 
 
 class Status(StrEnum):
@@ -50,7 +79,9 @@ class Status(StrEnum):
     CREATED = "created"  # version 1 written
     UPDATED = "updated"  # version N > 1 written
     CANCELED = "canceled"  # a version with pubStatus "canceled" written
+    REINSTATED = "reinstated"  # a killed article published again (usable) by an explicit reinstatement
     UNCHANGED = "unchanged"  # nothing to write: S3 already holds this content
+    KILLED = "killed"  # the article was killed; only a reinstatement publishes it again (nothing written, no failure)
     FAILED = "failed"  # kept under failed/ with its raw payload and error record
     SPOOLED = "spooled"  # S3 unreachable: kept in the local spool until the next run
 
@@ -64,10 +95,57 @@ class PublishResult:
     document: dict[str, Any] | None = None  # dry runs: what would be written
 
 
-def _written_status(document: dict[str, Any], number: int) -> Status:
+class RepairAction(StrEnum):
+    """What the repair sweep did with one article whose newest version is not current."""
+
+    ADOPTED = "adopted"  # current.json moved to the orphan: a kill, or current.json was missing
+    SUPERSEDED = "superseded"  # current.json's content re-issued as the next version, now current
+    WAITING = "waiting"  # the orphan is younger than the grace period: a writer may still finish it; next sweep
+    FAILED = "failed"  # S3 refused a read or write for this article (message); the next sweep tries again
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    action: RepairAction
+    partner: str
+    article_key: str
+    current_version: int | None  # what current.json named when the sweep met the article (None: missing)
+    orphan_version: int  # the newest version, which current.json did not name
+    version: int | None = None  # what current.json names now (would name, in a dry run)
+    key: str | None = None  # that version's key
+    dry_run: bool = False
+    message: str | None = None  # why it failed
+
+    @property
+    def ok(self) -> bool:
+        return self.action is not RepairAction.FAILED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": str(self.action), "partner": self.partner, "article_key": self.article_key,
+                "current_version": self.current_version, "orphan_version": self.orphan_version,
+                "version": self.version, "key": self.key, "dry_run": self.dry_run, "message": self.message}
+
+
+def _written_status(document: dict[str, Any], number: int, reinstated: bool = False) -> Status:
+    if reinstated:
+        return Status.REINSTATED
     if document.get("pubStatus") == CANCELED:
         return Status.CANCELED
     return Status.CREATED if number == 1 else Status.UPDATED
+
+
+def _metadata(document: dict[str, Any], digest: str, source_url: str | None = None) -> dict[str, str]:
+    """The user metadata of a version (and of ``current.json`` when it copies it): all a next writer needs."""
+    metadata = {"content-sha256": digest, "version": str(document["version"]),
+                PUB_STATUS_METADATA: metadata_value(str(document.get("pubStatus") or USABLE)),
+                **stamp_metadata(document)}  # fmt: skip
+    if source_url:
+        metadata["source-url"] = metadata_value(source_url)
+    return metadata
+
+
+def _killed(stored: Stored | None) -> bool:
+    return stored is not None and stored.pub_status == CANCELED
 
 
 @dataclass(frozen=True)
@@ -106,31 +184,42 @@ class ArticleStore:
         source_url: str | None = None,
         force: bool = False,
         cancel: bool = False,
+        reinstate: bool = False,
         dry_run: bool = False,
     ) -> PublishResult:
         """Publish ``document`` as the next version of the article, unless S3 already holds the same content.
 
         ``force`` writes a new version even then; ``cancel`` publishes it with ``pubStatus: canceled`` (a kill);
-        ``dry_run`` reads but stops before the first write and returns the document it would have written.
+        ``reinstate`` publishes a killed article again, with ``pubStatus: usable`` (an editor's explicit act; on a
+        live article it is a plain publish); ``dry_run`` reads but stops before the first write and returns the
+        document it would have written. A killed article is published again only by ``reinstate``: otherwise
+        (``force`` included) nothing is written and the result is :attr:`Status.KILLED`.
         """
-        incoming = {**document, "pubStatus": CANCELED} if cancel else document
+        if cancel and reinstate:
+            raise ValueError("a publish is a kill or a reinstatement, not both")
+        if cancel:
+            incoming = {**document, "pubStatus": CANCELED}
+        elif reinstate:
+            incoming = {**document, "pubStatus": USABLE}
+        else:
+            incoming = document
+        kill = incoming.get("pubStatus") == CANCELED
         digest = content_hash(incoming)
         current_key = self.keys.current(partner, article_key)
 
-        def draft(number: int, previous: Stored | None, same: bool) -> _Draft:
-            built = version_document(incoming, number, previous.stamps if previous else None, forced=same)
+        def draft(number: int, previous: Stored | None, same: bool, reinstating: bool = False) -> _Draft:
+            built = version_document(incoming, number, previous.stamps if previous else None, forced=same,
+                                     reinstated=reinstating)
             self.validate(built)
-            metadata = {"content-sha256": digest, "version": str(number), **stamp_metadata(built)}
-            if source_url:
-                metadata["source-url"] = metadata_value(source_url)
             key = self.keys.version(partner, article_key, number)
-            return _Draft(number, key, built, to_bytes(built), metadata, _written_status(built, number))
+            return _Draft(number, key, built, to_bytes(built), _metadata(built, digest, source_url),
+                          _written_status(built, number, reinstating))
 
-        if self._new_streak >= PRESUME_NEW_AFTER and not (force or cancel or dry_run):
+        if self._new_streak >= PRESUME_NEW_AFTER and not (force or cancel or reinstate or dry_run):
             created = self._create_presumed_new(current_key, draft(1, None, False), partner, article_key)
             if created is not None:
                 return created
-        read_body = False  # only for a current.json written before its times were metadata
+        read_body = False  # only for a current.json written before its times and pubStatus were metadata
         for _ in range(MAX_ROUNDS):
             current = self.bucket.get(current_key, body=read_body)
             self._new_streak = self._new_streak + 1 if current is None else 0
@@ -138,10 +227,18 @@ class ArticleStore:
             if current is not None and same and not force:
                 existing = self.keys.version(partner, article_key, current.version)
                 return PublishResult(Status.UNCHANGED, current.version, existing)
-            if current is not None and current.stamps is None:
+            if current is not None and (current.stamps is None or current.pub_status is None):
                 read_body = True
                 continue
-            version = draft(current.version + 1 if current else 1, current, same)
+            killed = _killed(current)
+            if current is not None and killed and not reinstate and not (kill and force):
+                existing = self.keys.version(partner, article_key, current.version)
+                if kill:  # a kill sent again while killed (new text or not): nothing changes for the CMS
+                    return PublishResult(Status.UNCHANGED, current.version, existing)
+                log.get_logger().info("kill_kept", partner=partner, article_id=article_key, version=current.version,
+                                      force=force, dry_run=dry_run)
+                return PublishResult(Status.KILLED, current.version, existing)
+            version = draft(current.version + 1 if current else 1, current, same, reinstating=killed and reinstate)
             if dry_run:
                 return PublishResult(version.status, version.number, version.key, document=version.document)
             put = self.bucket.put(version.key, version.body, metadata=version.metadata, if_none_match=True)
@@ -155,6 +252,8 @@ class ArticleStore:
                 if stored is None:  # 409: a concurrent write that did not land after all
                     continue
                 if stored.content_hash != digest:
+                    # Another writer owns this version, or a dead one left it (an orphan): move current.json to it
+                    # either way (a live writer cannot be told from a dead one), then write ours after it.
                     log.get_logger().info("version taken by another writer; retrying", version=version.number)
                     self._advance(current_key, current, stored)
                     continue
@@ -162,6 +261,10 @@ class ArticleStore:
                 if not recovered:
                     status = Status.UNCHANGED  # an overlapping run published this very content first
             self._advance(current_key, current, stored)
+            if status is Status.REINSTATED:
+                log.get_logger().warning("reinstated", partner=partner, article_id=article_key,
+                                         version=version.number, killed_version=current.version if current else None,
+                                         recovered=recovered)
             return PublishResult(status, version.number, version.key, recovered=recovered)
         raise IngestError(
             ErrorCode.PUBLISH_FAILED, f"{current_key}: still contended after {MAX_ROUNDS} rounds", stage=Stage.PUBLISH
@@ -173,7 +276,7 @@ class ArticleStore:
         """Write version 1 and ``current.json``, both create-only, without reading first (module docstring).
 
         None when the article turns out to exist: the caller then runs the full protocol, which finds what is
-        stored and writes the next version if the content differs.
+        stored and writes the next version if the content differs (or nothing, for a killed article).
         """
         put = self.bucket.put(first.key, first.body, metadata=first.metadata, if_none_match=True)
         recovered = put is Put.REFUSED_ON_RETRY and self._holds(first.key, first.body)
@@ -198,9 +301,12 @@ class ArticleStore:
     def _advance(self, current_key: str, seen: Stored | None, target: Stored) -> None:
         """Move ``current.json`` from ``seen`` to ``target`` by compare-and-swap; done once at ``target`` or beyond."""
         etag = seen.etag if seen else None
+        metadata = dict(target.metadata)
+        if PUB_STATUS_METADATA not in metadata and target.body is not None:  # a version older than the metadata
+            metadata[PUB_STATUS_METADATA] = metadata_value(target.pub_status or USABLE)
         for _ in range(MAX_ROUNDS):
             body = target.body or b""
-            put = self.bucket.put(current_key, body, metadata=target.metadata, if_match=etag, if_none_match=not etag)
+            put = self.bucket.put(current_key, body, metadata=metadata, if_match=etag, if_none_match=not etag)
             if put is Put.WRITTEN:
                 return
             now = self.bucket.get(current_key, body=False)
@@ -210,3 +316,108 @@ class ArticleStore:
         raise IngestError(
             ErrorCode.PUBLISH_FAILED, f"{current_key}: could not move to v{target.version}", stage=Stage.PUBLISH
         )
+
+    # The repair sweep: orphans no writer meets.
+
+    def repair(
+        self, partner: str | None = None, dry_run: bool = False, *, grace_seconds: float = ORPHAN_GRACE_SECONDS
+    ) -> Iterator[RepairResult]:
+        """Find every article whose newest ``v{N}.json`` is newer than ``current.json`` (or whose ``current.json`` is
+        missing) and resolve it (module docstring): one result per such article, as each is done.
+
+        One listing of ``articles/`` (or ``articles/{partner}/``), so the sweep is linear in the number of objects:
+        an article whose ``current.json`` has the ETag of its newest version (the same bytes) costs no request
+        beyond its share of the listing; any other costs a GET of ``current.json``, and an orphan a GET of it and
+        at most two writes. An orphan younger than ``grace_seconds`` is reported ``waiting`` and left alone: a live
+        writer may be between its two writes. ``dry_run`` reads but writes nothing. An S3 error on one article is
+        reported ``failed`` and the sweep goes on; an unreachable S3 or a failed listing raises.
+        """
+        now = datetime.now(timezone.utc)
+        listed = ((self.keys.parse_article(stored.key), stored)
+                  for stored in self.bucket.objects(self.keys.articles_root(partner)))
+        named = ((name, stored) for name, stored in listed if name is not None)
+        for (folder_partner, article_key), objects in groupby(named, key=lambda pair: pair[0].folder):
+            newest = self._newest(objects)
+            if newest is None:
+                continue
+            number, orphan = newest
+            try:
+                result = self._repair_article(folder_partner, article_key, number, orphan, now, grace_seconds,
+                                              dry_run)
+            except S3Unreachable:
+                raise
+            except (IngestError, ValueError) as error:  # ValueError: a stored body that is not our JSON
+                message = error.message if isinstance(error, IngestError) else f"{type(error).__name__}: {error}"
+                log.get_logger().error("repair_failed", partner=folder_partner, article_id=article_key,
+                                       message=message)
+                result = RepairResult(RepairAction.FAILED, folder_partner, article_key, None, number,
+                                      dry_run=dry_run, message=message)
+            if result is not None:
+                yield result
+
+    @staticmethod
+    def _newest(objects: Iterable[tuple[ArticleObject, Stored]]) -> tuple[int, Stored] | None:
+        """From one article folder's listing: the newest version's number and entry; None when nothing there needs
+        a look (no version, or current.json has the newest version's ETag: it holds the very same bytes)."""
+        number, newest, current_etag = 0, None, None
+        for name, stored in objects:
+            if name.version is None:
+                current_etag = stored.etag
+            elif name.version > number:
+                number, newest = name.version, stored
+        if newest is None or (current_etag and current_etag == newest.etag):
+            return None
+        return number, newest
+
+    def _repair_article(self, partner: str, article_key: str, number: int, listed: Stored, now: datetime,
+                        grace_seconds: float, dry_run: bool) -> RepairResult | None:
+        logger = log.get_logger().bind(partner=partner, article_id=article_key)
+        current_key = self.keys.current(partner, article_key)
+        current = self.bucket.get(current_key)  # read again: the listing may be stale by now
+        if current is not None and current.version >= number:
+            return None  # consistent: the ETags differ for another reason (encryption, versions removed)
+        at = current.version if current is not None else None
+        if grace_seconds > 0 and (listed.last_modified is None
+                                  or (now - listed.last_modified).total_seconds() < grace_seconds):
+            logger.info("orphan_waiting", current_version=at, orphan_version=number)
+            return RepairResult(RepairAction.WAITING, partner, article_key, at, number, at,
+                                self.keys.version(partner, article_key, at) if at else None, dry_run)
+        orphan = self.bucket.get(listed.key)
+        if orphan is None:
+            return None  # removed since the listing
+        if current is None or _killed(orphan):
+            action, target = RepairAction.ADOPTED, orphan
+        else:
+            action = RepairAction.SUPERSEDED
+            restored = self._restore(current, orphan, partner, article_key, number + 1, dry_run)
+            if restored is None:
+                logger.info("orphan_resolved_by_writer", current_version=at, orphan_version=number)
+                return None
+            target = restored
+        result = RepairResult(action, partner, article_key, at, number, target.version, target.key, dry_run)
+        if dry_run:
+            return result
+        self._advance(current_key, current, target)
+        logger.warning(f"orphan_{action}", current_version=at, orphan_version=number, version=target.version,
+                       killed=_killed(target))
+        return result
+
+    def _restore(self, current: Stored, orphan: Stored, partner: str, article_key: str, number: int,
+                 dry_run: bool) -> Stored | None:
+        """Write ``current``'s content as version ``number``, create-only: the stored version, or None when another
+        writer took that number with other content (it is resolving the article itself)."""
+        document = {k: v for k, v in current.json().items() if k != "edNote"}  # ours; the new version gets its own
+        built = version_document(document, number, orphan.stamps, restores=current.version)
+        self.validate(built)
+        digest = content_hash(built)
+        key = self.keys.version(partner, article_key, number)
+        source_url = current.metadata.get("source-url")
+        metadata = {**_metadata(built, digest), **({"source-url": source_url} if source_url else {})}
+        body = to_bytes(built)
+        if dry_run:
+            return Stored(key, "", metadata, body)
+        put = self.bucket.put(key, body, metadata=metadata, if_none_match=True)
+        if put is Put.WRITTEN:
+            return Stored(key, "", metadata, body)
+        stored = self.bucket.get(key)  # refused: another sweep restored the same content, or a writer moved on
+        return stored if stored is not None and stored.content_hash == digest else None

@@ -17,6 +17,7 @@ from typing import Any
 VOLATILE_FIELDS = frozenset({"version", "versionCreated", "firstCreated", "edNote"})
 
 CANCELED = "canceled"
+USABLE = "usable"
 
 
 def utc_now(timespec: str = "seconds") -> str:
@@ -65,13 +66,21 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def version_document(
-    incoming: dict[str, Any], number: int, previous: dict[str, Any] | None, *, forced: bool = False
+    incoming: dict[str, Any],
+    number: int,
+    previous: dict[str, Any] | None,
+    *,
+    forced: bool = False,
+    reinstated: bool = False,
+    restores: int | None = None,
 ) -> dict[str, Any]:
     """Version ``number`` of an article: ``incoming`` as it stands, re-stamped against the ``previous`` version.
 
     Later versions keep the ``uri`` and the first version's ``firstCreated``, get a ``versionCreated`` later than the
     previous one (the partner's own update time when it moved on, else now), and an ``edNote`` that says what this
-    version is. ``forced`` marks a re-issue of unchanged content (``--force``).
+    version is. ``forced`` marks a re-issue of unchanged content (``--force``); ``reinstated`` a killed article
+    published again by an editor's explicit reinstatement; ``restores`` the version whose content a repair re-issues
+    over versions an interrupted write left behind (they never became current).
     """
     document = dict(incoming)
     document["version"] = str(number)
@@ -83,11 +92,21 @@ def version_document(
     previous_time = _parse_time(previous.get("versionCreated"))
     if partner_time is None or previous_time is None or partner_time <= previous_time:
         document["versionCreated"] = utc_now()
-    if document.get("pubStatus") == CANCELED:
+    if reinstated:
+        note = (f"Reinstated: version {number} publishes this article again after it was killed (an editor's "
+                "explicit reinstatement).")
+    elif document.get("pubStatus") == CANCELED:
         note = f"Kill: version {number} cancels this article; do not use earlier versions."
     elif forced:
         note = f"Re-issue: version {number} repeats version {number - 1} unchanged (forced re-ingest)."
-    else:
+    elif restores is None:
         note = f"Update: version {number} replaces version {number - 1}; the partner changed the article."
+    else:
+        note = ""
+    if restores is not None:
+        skipped = f"version {number - 1}" if number - 1 == restores + 1 else f"versions {restores + 1}-{number - 1}"
+        repair = (f"Restore: version {number} repeats version {restores}, the current text; {skipped} never became "
+                  "current (left by an interrupted write).")
+        note = f"{note} {repair}" if note else repair
     document["edNote"] = f"{note} {incoming['edNote']}" if incoming.get("edNote") else note
     return document

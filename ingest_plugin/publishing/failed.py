@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ingest_plugin.errors import IngestError
@@ -31,10 +32,57 @@ def failed_identity(item: ItemResult) -> tuple[str, str]:
     return partner, key
 
 
+Moment = str | date | datetime  # a string is read by parse_moment; a time without an offset is UTC
+
+
+def parse_moment(text: str) -> date | datetime:
+    """A date (``2026-11-01``) or an ISO 8601 time (``2026-11-01T08:00``, ``…Z``, ``…+02:00``) as given on a
+    command line; ValueError, saying what is expected, for anything else, an impossible date included."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]): "
+                         f"{exc}") from None
+
+
+def moment_bound(value: Moment, *, upper: bool = False) -> datetime:
+    """The bound ``value`` sets on a failure time, in UTC: a date from its first moment, or when ``upper`` up to
+    (excluding) the next day's first moment; a time without an offset is UTC. Upper bounds are exclusive."""
+    moment = parse_moment(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        start = datetime(moment.year, moment.month, moment.day, tzinfo=timezone.utc)
+        return start + timedelta(days=1) if upper else start
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment + timedelta(microseconds=1) if upper else moment
+
+
+def _failure_time(record: dict[str, Any]) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(record.get("last_failed_at", "")))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 @dataclass(frozen=True)
 class FailedEntry:
     key: str  # the error.json key
     record: dict[str, Any]
+
+    @property
+    def partner(self) -> str:
+        """The partner segment of the entry's folder ("unknown" when the input named none)."""
+        return self.key.rsplit("/", 3)[-3]
+
+    @property
+    def article_key(self) -> str:
+        return self.key.rsplit("/", 3)[-2]
+
+    @property
+    def name(self) -> str:
+        """``partner/article_key``: how a person names the entry (``ingest-plugin failed show zenger/63809``)."""
+        return f"{self.partner}/{self.article_key}"
 
 
 class FailedStore:
@@ -77,30 +125,68 @@ class FailedStore:
         self.bucket.update_json(record_key, counted)
         return record_key
 
-    def entries(self, since: str | None = None) -> Iterator[FailedEntry]:
-        """Every failed article whose last failure is at or after ``since`` (ISO 8601), oldest first."""
+    def entries(self, since: Moment | None = None, until: Moment | None = None, *, partner: str | None = None,
+                code: str | None = None) -> Iterator[FailedEntry]:
+        """The failed articles whose last failure is at or after ``since`` and at or before ``until`` (a date
+        includes its whole day, UTC; a string is read by :func:`parse_moment`, ValueError if it does not parse),
+        of ``partner`` (the folder's: "unknown" when the input named none) and with error ``code``; oldest first.
+        A record without a readable failure time matches no time filter."""
+        start = moment_bound(since) if since is not None else None
+        end = moment_bound(until, upper=True) if until is not None else None
+        root = self.keys.failed_root()
         found = []
-        for key in self.bucket.keys(self.keys.failed_root()):
-            if not key.endswith("/error.json"):
+        for key in self.bucket.keys(f"{root}{partner}/" if partner else root):
+            if not key.endswith("/error.json") or key.count("/", len(root)) != 2:
                 continue
             stored = self.bucket.get(key)
             if stored is None:
                 continue  # replayed by someone else meanwhile
-            record = stored.json()
-            if since is None or str(record.get("last_failed_at", "")) >= since:
-                found.append(FailedEntry(key, record))
+            entry = FailedEntry(key, stored.json())
+            if code is not None and entry.record.get("code") != code:
+                continue
+            if start is not None or end is not None:
+                failed_at = _failure_time(entry.record)
+                if failed_at is None or (start is not None and failed_at < start) or (end is not None and
+                                                                                      failed_at >= end):
+                    continue
+            found.append(entry)
         yield from sorted(found, key=lambda entry: str(entry.record.get("last_failed_at", "")))
+
+    def record_key(self, name: str) -> str:
+        """The ``error.json`` key of the entry ``name`` names: that key itself (with or without the configured
+        prefix), the entry's folder, or ``partner/article_key``. ValueError when it names no entry's place; whether
+        the entry exists is :meth:`get`'s question."""
+        root = self.keys.failed_root()
+        rest = name.strip()
+        for head in (root, "failed/"):
+            if rest.startswith(head):
+                rest = rest[len(head):]
+                break
+        rest = rest.strip("/").removesuffix("/error.json")
+        parts = rest.split("/")
+        if len(parts) != 2 or not all(is_safe_segment(part) for part in parts):
+            raise ValueError(f"{name!r} names no failed entry: give partner/article_key (as 'failed list' shows it) "
+                             f"or its {root}…/error.json key")
+        return f"{self.keys.failed(*parts)}error.json"
 
     def get(self, record_key: str) -> FailedEntry | None:
         """The entry whose ``error.json`` is ``record_key``; None once it is gone (replayed meanwhile)."""
         stored = self.bucket.get(record_key)
         return FailedEntry(record_key, stored.json()) if stored is not None else None
 
+    def raw_key(self, entry: FailedEntry) -> str:
+        """Where the entry's raw payload is: as its record says, if that is in the entry's folder, else beside the
+        record (a damaged record must never make :meth:`remove` delete someone else's object)."""
+        folder = entry.key.removesuffix("error.json")
+        kept = entry.record.get("raw_key")
+        return kept if isinstance(kept, str) and kept.startswith(folder) else f"{folder}raw"
+
     def raw(self, entry: FailedEntry) -> bytes:
-        stored = self.bucket.get(entry.record.get("raw_key") or entry.key.replace("error.json", "raw"))
+        stored = self.bucket.get(self.raw_key(entry))
         return stored.body or b"" if stored else b""
 
     def remove(self, entry: FailedEntry) -> None:
-        """Forget a failure whose article has now been published: the record first, then its raw payload."""
+        """Forget a failure (its article has now been published, or someone dropped it): the record first, then
+        its raw payload."""
         self.bucket.delete(entry.key)
-        self.bucket.delete(entry.record.get("raw_key") or entry.key.replace("error.json", "raw"))
+        self.bucket.delete(self.raw_key(entry))

@@ -4,11 +4,13 @@
 
     {prefix}/articles/{partner}/{article_key}/v{N}.json     immutable, one per version, create-only
     {prefix}/articles/{partner}/{article_key}/current.json  copy of the newest version, compare-and-swap
+    (metadata of both: content-sha256, version, pub-status, first-created, version-created, source-url)
     {prefix}/failed/{partner}/{article_key}/raw             the failing raw payload
     {prefix}/failed/{partner}/{article_key}/error.json      why it failed, attempts, first/last failure
     {prefix}/runs/history/{run_id}.json                     one record per run (expired by a lifecycle rule)
     {prefix}/runs/latest/{trigger}.json                     last_attempt and last_success of one trigger
     {prefix}/runs/latest.json                               the same, of any trigger
+    {prefix}/webhooks/dedupe/{webhook_id}.json             the job a webhook-id started (several hosts only)
 
 Keys are derived only from the partner and the partner's own article id, so every trigger, every run and every
 process computes the same keys for the same article; that is what makes conditional writes dedupe.
@@ -16,11 +18,14 @@ process computes the same keys for the same article; that is what makes conditio
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 
 RUN_HISTORY = ("runs", "history")
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+_VERSION_LEAF = re.compile(r"v([1-9][0-9]{0,17})\.json")
+CURRENT_LEAF = "current.json"
 
 
 def is_safe_segment(value: str) -> bool:
@@ -34,6 +39,20 @@ def _segment(value: str, what: str) -> str:
             ErrorCode.PUBLISH_FAILED, f"{what} {value!r} is not a safe S3 key segment", stage=Stage.PUBLISH
         )
     return value
+
+
+@dataclass(frozen=True)
+class ArticleObject:
+    """What an object key under ``articles/`` names: the article, and its version number (None for
+    ``current.json``)."""
+
+    partner: str
+    article_key: str
+    version: int | None
+
+    @property
+    def folder(self) -> tuple[str, str]:
+        return self.partner, self.article_key
 
 
 class KeyLayout:
@@ -52,6 +71,27 @@ class KeyLayout:
 
     def current(self, partner: str, article_key: str) -> str:
         return f"{self.article(partner, article_key)}current.json"
+
+    def articles_root(self, partner: str | None = None) -> str:
+        """The folder of every article (ends with '/'), or of one partner's articles."""
+        if partner is None:
+            return self._key("articles", "")
+        return self._key("articles", _segment(partner, "partner"), "")
+
+    def parse_article(self, key: str) -> ArticleObject | None:
+        """The article and version an object key names: ``v{N}.json`` or ``current.json`` of an article folder;
+        None for any other key (left alone by whoever walks the folders)."""
+        root = self.articles_root()
+        if not key.startswith(root):
+            return None
+        parts = key[len(root):].split("/")
+        if len(parts) != 3 or not (is_safe_segment(parts[0]) and is_safe_segment(parts[1])):
+            return None
+        partner, article_key, leaf = parts
+        if leaf == CURRENT_LEAF:
+            return ArticleObject(partner, article_key, None)
+        match = _VERSION_LEAF.fullmatch(leaf)
+        return ArticleObject(partner, article_key, int(match.group(1))) if match else None
 
     def failed(self, partner: str, article_key: str) -> str:
         """The folder of one failed article (ends with '/'): ``raw`` and ``error.json``."""
@@ -78,3 +118,7 @@ class KeyLayout:
         if trigger is None:
             return self._key("runs", "latest.json")
         return self._key("runs", "latest", f"{_segment(trigger, 'trigger')}.json")
+
+    def webhook_dedupe(self, webhook_id: str) -> str:
+        """Which job a ``webhook-id`` started, for the webhook servers of several hosts (``[webhook] dedupe``)."""
+        return self._key("webhooks", "dedupe", f"{_segment(webhook_id, 'webhook id')}.json")

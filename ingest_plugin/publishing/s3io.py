@@ -1,4 +1,4 @@
-"""One bucket, seen through the three operations publishing needs: read, plain write, conditional write.
+"""One bucket, seen through the operations publishing needs: read, plain write, conditional write, and a listing.
 
 botocore already retries transient failures (bounded by ``S3Settings.max_attempts``); what reaches this layer is
 final. Errors leave it as our own: :class:`S3Unreachable` when nothing answers (the caller spools locally),
@@ -14,15 +14,33 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any, Callable
 from urllib.parse import quote
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.publishing.content import USABLE
 
 UNREACHABLE_RECHECK_SECONDS = 5.0
+
+
+class S3SetupError(Exception):
+    """The bucket is missing, or S3 refuses our credentials: a configuration error, not one article's failure, so
+    it stops the run (exit 2) instead of filling ``failed/`` or the spool with articles that could never land."""
+
+
+# S3 error codes that say the set-up is wrong, whichever object was asked for.
+SETUP_ERROR_CODES = frozenset({"NoSuchBucket", "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId",
+                               "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AccountProblem"})
 
 
 class S3Unreachable(IngestError):
@@ -36,13 +54,15 @@ class S3Unreachable(IngestError):
 
 @dataclass(frozen=True)
 class Stored:
-    """An object as read back: ETag and user metadata always, the body only from a GET."""
+    """An object as read back: ETag and user metadata always, the body only from a GET (a listing gives the key,
+    ETag and time only)."""
 
     key: str
     etag: str
     metadata: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     checksum_sha256: str | None = None  # base64, as S3 returns it (``ChecksumMode="ENABLED"``)
+    last_modified: datetime | None = None
 
     @property
     def version(self) -> int:
@@ -66,12 +86,24 @@ class Stored:
         document = self.json()
         return {field: document[field] for field in STAMP_METADATA if field in document}
 
+    @property
+    def pub_status(self) -> str | None:
+        """The document's ``pubStatus`` (``usable`` when it has none): from the metadata, else from the body; None for
+        a HEAD of an object written before it was metadata."""
+        if PUB_STATUS_METADATA in self.metadata:
+            return self.metadata[PUB_STATUS_METADATA]
+        if self.body is None:
+            return None
+        return str(self.json().get("pubStatus") or USABLE)
+
     def json(self) -> dict[str, Any]:
         return json.loads(self.body or b"null")
 
 
 # The document times a next version keeps or compares, and their user-metadata names.
 STAMP_METADATA = {"firstCreated": "first-created", "versionCreated": "version-created"}
+# The document's pubStatus, so that a HEAD tells whether the article is killed.
+PUB_STATUS_METADATA = "pub-status"
 
 
 def stamp_metadata(document: dict[str, Any]) -> dict[str, str]:
@@ -129,7 +161,11 @@ class Bucket:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             message = f"{operation} {key}: {error.get('Code', _status(exc))} {error.get('Message', '')}".rstrip()
+            if error.get("Code") in SETUP_ERROR_CODES:
+                raise S3SetupError(f"bucket {self.name}: {message}") from exc
             raise IngestError(ErrorCode.PUBLISH_FAILED, message, stage=Stage.PUBLISH) from exc
+        except NoCredentialsError as exc:
+            raise S3SetupError(f"bucket {self.name}: {exc}") from exc
         except BotoCoreError as exc:  # retries exhausted on dropped connections, read timeouts, broken streams
             raise IngestError(ErrorCode.PUBLISH_FAILED, f"{operation} {key}: {exc}", stage=Stage.PUBLISH) from exc
 
@@ -148,7 +184,7 @@ class Bucket:
             else:
                 self._bucket_seen = True
         if code == "NoSuchBucket":
-            raise IngestError(ErrorCode.PUBLISH_FAILED, f"{request}: NoSuchBucket {self.name}", stage=Stage.PUBLISH)
+            raise S3SetupError(f"bucket {self.name}: {request}: NoSuchBucket")
 
     def get(self, key: str, *, body: bool = True) -> Stored | None:
         """GET (or HEAD when ``body`` is false) an object; None when it does not exist."""
@@ -162,7 +198,8 @@ class Bucket:
                 self._raise_if_no_bucket(exc, f"{'GET' if body else 'HEAD'} {key}")
                 return None
             data = reply["Body"].read() if body else None
-        return Stored(key, reply["ETag"], reply.get("Metadata", {}), data, reply.get("ChecksumSHA256"))
+        return Stored(key, reply["ETag"], reply.get("Metadata", {}), data, reply.get("ChecksumSHA256"),
+                      reply.get("LastModified"))
 
     def put(
         self,
@@ -233,6 +270,15 @@ class Bucket:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
             for page in pages:
                 yield from (entry["Key"] for entry in page.get("Contents", []))
+
+    def objects(self, prefix: str) -> Iterator[Stored]:
+        """Every object under ``prefix`` as the listing gives it (key, ETag, time; no metadata), page by page, in
+        the listing's order: UTF-8 binary order of the keys, so the objects of one folder come together."""
+        with self._translate("LIST", prefix):
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
+            for page in pages:
+                for entry in page.get("Contents", []):
+                    yield Stored(entry["Key"], entry.get("ETag", ""), last_modified=entry.get("LastModified"))
 
     def delete(self, key: str) -> None:
         with self._translate("DELETE", key):

@@ -1,2 +1,2 @@
-"""Test and demo infrastructure shipped with the package: a local S3 server on loopback (:mod:`.local_s3`).
-Never imported by the runtime layers."""
+"""Test and demo infrastructure shipped with the package: local S3 servers on loopback (:mod:`.local_s3`) and
+the demo (:mod:`.demo`, ``make demo``). No runtime module imports it (tests/test_architecture.py)."""

@@ -174,6 +174,9 @@ class SeaweedFS(_LocalS3):
             f"-master.port={p['master']}", f"-volume.port={p['volume']}",
             f"-filer.port={p['filer']}", f"-admin.port={p['admin']}",
             f"-s3.config={self.data_dir / 's3.json'}",
+            # Every bucket is a SeaweedFS collection with volumes of its own: small volumes and a high cap, or
+            # writes fail with InternalError after some 80 buckets (a test suite makes hundreds).
+            "-master.volumeSizeLimitMB=64", "-volume.max=1000",
         ]  # fmt: skip
 
     def start(self) -> Self:
@@ -309,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     with SeaweedFS(args.data_dir, s3_port=args.port) as server:
         for name, value in server.env().items():
-            print(f"export {name}={value}")
+            print(f"export {name}={value}", flush=True)
         print(f"# SeaweedFS ready (data in {server.data_dir}); Ctrl-C stops it", file=sys.stderr, flush=True)
         stop.wait()
     return 0

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from ingest_plugin import __version__
 from ingest_plugin.entrypoints.cli.common import EXIT_DATAERR, EXIT_NOINPUT, EXIT_OK
+from ingest_plugin.entrypoints.cli.failed import add_failed_parser
 from ingest_plugin.entrypoints.cli.publish import add_ingest_parser, add_publish_parser
+from ingest_plugin.entrypoints.cli.repair import add_repair_parser
 from ingest_plugin.entrypoints.cli.triggers import add_trigger_parsers
 from ingest_plugin.parsing import DEFAULT_MAX_BYTES, INPUT_FORMATS
 
@@ -46,13 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ingest-plugin", description=_DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-                        type=str.upper, help="log events at or above this level go to stderr (default: WARNING)")
+    parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
+                        help="log events at or above this level go to stderr (default: INFO for serve, a service "
+                             "whose start and jobs are worth a line each; WARNING for the others)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_parse(commands)
     add_ingest_parser(commands)
     add_publish_parser(commands)
     add_trigger_parsers(commands)
+    add_failed_parser(commands)
+    add_repair_parser(commands)
     return parser
 
 
@@ -109,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from ingest_plugin import log
 
-    log.configure(args.log_level)
+    log.configure(args.log_level or ("INFO" if args.command == "serve" else "WARNING"))
     try:
         status: int = args.handler(args)
     except BrokenPipeError:

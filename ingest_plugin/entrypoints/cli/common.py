@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,9 +20,52 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
                         help="TOML configuration file (default: $INGEST_CONFIG; environment variables win)")
 
 
+def s3_setup_failed(error: Exception) -> int:
+    """The message and exit status of a run that S3 refused as set up (no bucket, refused credentials)."""
+    print(f"ingest-plugin: S3 refused the set-up, nothing was written or spooled: {error}. Check "
+          "INGEST_S3_BUCKET (or create it with --create-bucket) and the AWS credentials (check-config tests both).",
+          file=sys.stderr)
+    return EXIT_USAGE
+
+
+def command_errors(work: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """The error handling every S3 command shares. Configuration errors and S3 refusing the set-up exit 2; an S3
+    error that ends a command before any article is at stake (listing failed/ for a replay, say) exits 1 with its
+    coded error on stderr. Never a traceback: nothing was written, so the same command can simply run again."""
+    def run(args: argparse.Namespace) -> int:
+        from ingest_plugin import log
+        from ingest_plugin.config import ConfigError
+        from ingest_plugin.errors import IngestError
+        from ingest_plugin.publishing import S3SetupError
+
+        try:
+            return work(args)
+        except ConfigError as exc:
+            print(f"ingest-plugin: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except S3SetupError as exc:
+            return s3_setup_failed(exc)
+        except IngestError as error:
+            log.get_logger().error("command_failed", code=str(error.code), error=error.message)
+            print(json.dumps(error.to_dict(), ensure_ascii=False), file=sys.stderr)
+            return EXIT_FAILED
+    return run
+
+
 def job_handler(config: Config) -> JobHandler:
     """The handler the run commands give their jobs to: the configured S3 bucket, the local spool beside it."""
     from ingest_plugin.ingest.handler import JobHandler
     from ingest_plugin.publishing import Publisher
 
     return JobHandler(config, Publisher(config.s3()))
+
+
+def date_or_time(text: str) -> date | datetime:
+    """The argparse type of ``--since``/``--until``: a date or an ISO 8601 time; anything else (an impossible date
+    included) is a usage error, exit 2, before anything runs, S3 included."""
+    from ingest_plugin.publishing.failed import parse_moment
+
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, job_handler
+from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, job_handler, s3_setup_failed
 
 if TYPE_CHECKING:
     from ingest_plugin.ingest.jobs import IngestJob
@@ -24,7 +24,8 @@ INGEST_SPOOL_DIR; credentials from boto3's usual chain (AWS_ACCESS_KEY_ID / AWS_
 role). Re-running is always safe: unchanged articles are not written again.
 
 Exit status: 0 everything published or already there; 1 an article failed (kept under failed/ in S3) or was
-spooled locally (S3 unreachable; flushed by the next run); 2 usage or configuration error."""
+spooled locally (S3 unreachable; flushed by the next run); 2 usage or configuration error, nothing written: a
+publish input line that is not a ninjs document of a known partner, a missing bucket, refused credentials."""
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -66,9 +67,16 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
+    from ingest_plugin.errors import IngestError
     from ingest_plugin.ingest.inputs import document_jobs
 
-    return _run(args, lambda: document_jobs(args.documents, force=args.force))
+    try:  # every line is checked before anything reaches S3: a bad one is a usage error, not a failure record
+        jobs = document_jobs(args.documents, force=args.force)
+    except IngestError as error:
+        print(f"ingest-plugin publish: {error} (nothing was published: fix the line and run again)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return _run(args, lambda: jobs)
 
 
 def _run(args: argparse.Namespace, jobs: Callable[[], Iterator[IngestJob]]) -> int:
@@ -76,7 +84,7 @@ def _run(args: argparse.Namespace, jobs: Callable[[], Iterator[IngestJob]]) -> i
     from ingest_plugin.config import ConfigError, load_config
     from ingest_plugin.entrypoints.cli.output import SummaryPrinter
     from ingest_plugin.ingest.runs import run_jobs
-    from ingest_plugin.publishing import ensure_bucket
+    from ingest_plugin.publishing import S3SetupError, ensure_bucket
 
     try:
         handler = job_handler(load_config(args.config))
@@ -90,7 +98,9 @@ def _run(args: argparse.Namespace, jobs: Callable[[], Iterator[IngestJob]]) -> i
         except Exception as exc:  # an unreachable S3 is no reason to stop: the run spools what it cannot write
             log.get_logger().error("create_bucket_failed", bucket=publisher.settings.bucket, error=str(exc))
     printer = SummaryPrinter(dry_run=args.dry_run)
-    # items are printed as they are done: a long run keeps none of them
-    summary = run_jobs(jobs(), handler, dry_run=args.dry_run, on_outcome=printer.item)
+    try:  # items are printed as they are done: a long run keeps none of them
+        summary = run_jobs(jobs(), handler, dry_run=args.dry_run, on_outcome=printer.item)
+    except S3SetupError as exc:
+        return s3_setup_failed(exc)
     printer.run(summary)
     return summary.exit_code

@@ -4,13 +4,18 @@ Each parses its arguments and calls one function of its entry point (:mod:`..cro
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ingest_plugin.entrypoints.cli.common import EXIT_FAILED, EXIT_USAGE, add_config_option, job_handler
-from ingest_plugin.partners import PROFILES
+from ingest_plugin.entrypoints.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    add_config_option,
+    command_errors,
+    date_or_time,
+    job_handler,
+)
 
 if TYPE_CHECKING:
     from ingest_plugin.config import Config
@@ -29,21 +34,27 @@ or a feed could not be read (its status and reason are in the run record, runs/h
 configuration error.
 
 crontab (every 5 minutes, logs as JSON lines):
-  */5 * * * * INGEST_CONFIG=/etc/ingest.toml /srv/ingest/.venv/bin/ingest-plugin run >>/var/log/ingest.jsonl 2>&1"""
+  INGEST_CONFIG=/etc/ingest-plugin/ingest.toml
+  */5 * * * * /srv/ingest/.venv/bin/ingest-plugin run >>/var/log/ingest.jsonl 2>&1"""
 
 _SERVE_EPILOG = """\
 Answers 202 only after the job is written and synced to the job journal ($INGEST_SPOOL_DIR/jobs/, default
 .ingest-spool/jobs/); a job leaves the journal once it ran. On start, jobs a crash (even SIGKILL) or the last
 shutdown left there run first. SIGTERM/SIGINT: stop listening, finish running jobs, keep queued ones journaled.
-Secrets: INGEST_WEBHOOK_SECRETS or [webhook] secrets (whsec_…, several for rotation). See docs/webhook.md.
+Secrets: INGEST_WEBHOOK_SECRETS or [webhook] secrets (whsec_…, several for rotation). Several hosts behind one
+endpoint: [webhook] dedupe = "s3" remembers webhook-ids in the bucket. GET /jobs/{id}: queued, running, done,
+failed (with the coded error) or spooled; GET /metrics: Prometheus metrics. Logs at INFO by default, starting
+with a webhook_listening line. See docs/webhook.md.
 
-Exit status: 0 after a clean shutdown; 1 S3 error before serving; 2 configuration error or no secret."""
+Exit status: 0 after a clean shutdown; 1 S3 error before serving; 2 configuration error, no secret or a
+malformed one, a missing bucket or refused credentials."""
 
 _REINGEST_EPILOG = """\
 Examples:
   ingest-plugin reingest --url https://www.zenger.news/2024/03/12/some-story/
   ingest-plugin reingest --partner benzinga --id 39495756 --force
   ingest-plugin reingest --partner zenger --id 63809 --cancel       # publish a kill (pubStatus canceled)
+  ingest-plugin reingest --partner zenger --id 63809 --reinstate    # a killed article published again
   ingest-plugin reingest --file fixed-page.html
   ingest-plugin reingest --failed --since 2026-11-01                 # replay failed/; remove what now succeeds
 
@@ -78,13 +89,17 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
     reingest.add_argument("--id", action="append", default=[], dest="ids", metavar="PARTNER_ID",
                           help="an article by its partner id (needs --partner): fetched from the partner's "
                                "article_url template, else from the canonical URL of the version published before")
-    reingest.add_argument("--partner", choices=sorted(PROFILES), help="the partner of --id")
+    reingest.add_argument("--partner", metavar="PARTNER", help="the partner of --id (a configured partner)")
     reingest.add_argument("--file", action="append", default=[], dest="files", metavar="PATH",
                           help="parse and ingest a local file")
     reingest.add_argument("--failed", action="store_true", help="replay the items kept under failed/")
-    reingest.add_argument("--since", metavar="DATE", help="with --failed: only failures at or after DATE")
+    reingest.add_argument("--since", type=date_or_time, metavar="DATE",
+                          help="with --failed: only failures at or after DATE (YYYY-MM-DD, or an ISO 8601 time)")
     reingest.add_argument("--force", action="store_true", help="a new version even when nothing changed")
-    reingest.add_argument("--cancel", action="store_true", help="publish a kill (pubStatus canceled)")
+    actions = reingest.add_mutually_exclusive_group()
+    actions.add_argument("--cancel", action="store_true", help="publish a kill (pubStatus canceled)")
+    actions.add_argument("--reinstate", action="store_true",
+                         help="publish a killed article again (usable): the only way back from a kill; logged")
     reingest.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
     reingest.set_defaults(handler=run_reingest)
 
@@ -107,24 +122,8 @@ def _setup(args: argparse.Namespace) -> tuple[Config, JobHandler]:
 
 
 def _with_config(work: Command) -> Callable[[argparse.Namespace], int]:
-    """Configuration errors exit 2; an S3 error that ends a command before any article is at stake (reading
-    failed/ for a replay, say) exits 1 with its coded error on stderr, never a traceback: nothing was written,
-    so the same command can simply run again."""
-    def run(args: argparse.Namespace) -> int:
-        from ingest_plugin import log
-        from ingest_plugin.config import ConfigError
-        from ingest_plugin.errors import IngestError
-
-        try:
-            return work(args, *_setup(args))
-        except ConfigError as exc:
-            print(f"ingest-plugin: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except IngestError as error:
-            log.get_logger().error("command_failed", code=str(error.code), error=error.message)
-            print(json.dumps(error.to_dict(), ensure_ascii=False), file=sys.stderr)
-            return EXIT_FAILED
-    return run
+    """``work`` with the configuration and a job handler, under :func:`command_errors`."""
+    return command_errors(lambda args: work(args, *_setup(args)))
 
 
 @_with_config
@@ -141,6 +140,7 @@ def run_cron(args: argparse.Namespace, config: Config, handler: JobHandler) -> i
 def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) -> int:
     from ingest_plugin.entrypoints.cli.output import print_summary
     from ingest_plugin.entrypoints.reingest import Selection, reingest
+    from ingest_plugin.ingest.jobs import Action
 
     selection = Selection(urls=args.url, ids=args.ids, partner=args.partner, files=args.files, failed=args.failed,
                           since=args.since)
@@ -150,7 +150,10 @@ def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) 
     if selection.ids and not selection.partner:
         print("ingest-plugin reingest: --id needs --partner", file=sys.stderr)
         return EXIT_USAGE
-    summary = reingest(selection, handler, force=args.force, cancel=args.cancel, dry_run=args.dry_run)
+    if selection.partner:
+        config.partner(selection.partner)  # a partner the configuration does not know: a usage error, exit 2
+    action = Action.CANCEL if args.cancel else Action.REINSTATE if args.reinstate else Action.INGEST
+    summary = reingest(selection, handler, action=action, force=args.force, dry_run=args.dry_run)
     print_summary(summary)
     return summary.exit_code
 
@@ -159,6 +162,7 @@ def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) 
 def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> int:
     from ingest_plugin import log
     from ingest_plugin.entrypoints.webhook.app import serve
+    from ingest_plugin.entrypoints.webhook.dedupe import S3Dedupe
     from ingest_plugin.entrypoints.webhook.jobs import make_handler
     from ingest_plugin.ingest.queue import DiskJournal
 
@@ -166,23 +170,35 @@ def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> 
         print("ingest-plugin serve: no webhook secret: set INGEST_WEBHOOK_SECRETS or [webhook] secrets",
               file=sys.stderr)
         return EXIT_USAGE
+    if problem := _secret_problem(config):
+        print(f"ingest-plugin serve: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     log.bind_run("webhook")
     run_job = make_handler(handler)
     journal = DiskJournal(handler.publisher.settings.spool_dir)
     journal.replay(run_job)
-    serve(config.webhook, run_job, host=args.host, port=args.port, journal=journal)
+    publisher = handler.publisher
+    dedupe = (S3Dedupe(publisher.bucket, publisher.articles.keys.webhook_dedupe)
+              if config.webhook.dedupe == "s3" else None)
+    serve(config.webhook, run_job, host=args.host, port=args.port, journal=journal, dedupe=dedupe)
     return 0
 
 
 def run_check_config(args: argparse.Namespace) -> int:
+    from botocore.exceptions import NoCredentialsError
+
     from ingest_plugin.config import ConfigError, load_config
     from ingest_plugin.publishing import Publisher
+    from ingest_plugin.publishing.s3io import SETUP_ERROR_CODES
 
     try:
         config = load_config(args.config)
         settings = config.s3()
     except ConfigError as exc:
         print(f"configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if problem := _secret_problem(config):
+        print(f"configuration: {config.source}: {problem}", file=sys.stderr)
         return EXIT_USAGE
     print(f"configuration: {config.source}: ok")
     for partner in config.partners:
@@ -195,7 +211,24 @@ def run_check_config(args: argparse.Namespace) -> int:
         publisher = Publisher(settings)
         publisher.client.list_objects_v2(Bucket=settings.bucket, MaxKeys=1)
     except Exception as exc:  # noqa: BLE001 - every S3 failure (ours or boto's) is reported the same way
-        print(f"S3: bucket {settings.bucket!r} at {where}: NOT reachable: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code")
+        setup = code in SETUP_ERROR_CODES or isinstance(exc, NoCredentialsError)
+        print(f"S3: bucket {settings.bucket!r} at {where}: NOT {'usable' if setup else 'reachable'}: {exc}",
+              file=sys.stderr)
+        return EXIT_USAGE if setup else EXIT_FAILED
     print(f"S3: bucket {settings.bucket!r} at {where}: ok (listed)")
     return 0
+
+
+def _secret_problem(config: Config) -> str | None:
+    """Why a configured webhook secret cannot be used (never quoting it), or None."""
+    from ingest_plugin.entrypoints.webhook.protocol import SECRET_PREFIX, decode_secret
+
+    for number, secret in enumerate(config.webhook.secrets, start=1):
+        try:
+            decode_secret(secret)
+        except ValueError as exc:
+            return (f"webhook secret {number} of {len(config.webhook.secrets)} is not usable: {exc}. Make one with: "
+                    f"python -c \"import base64, os; print('{SECRET_PREFIX}' + base64.b64encode(os.urandom(32))"
+                    ".decode())\"")
+    return None

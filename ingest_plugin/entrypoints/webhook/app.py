@@ -29,6 +29,7 @@ from waitress.server import create_server
 
 from ingest_plugin import log
 from ingest_plugin.entrypoints.webhook.dedupe import DedupeStore, MemoryDedupe
+from ingest_plugin.entrypoints.webhook.metrics import WebhookMetrics
 from ingest_plugin.entrypoints.webhook.protocol import (
     DEFAULT_TOLERANCE,
     HEADERS,
@@ -40,7 +41,7 @@ from ingest_plugin.entrypoints.webhook.protocol import (
 )
 from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.jobs import IngestJob, from_webhook_payload
-from ingest_plugin.ingest.queue import InProcessQueue, JobJournal, QueueClosed, QueueFull
+from ingest_plugin.ingest.queue import InProcessQueue, JobJournal, QueueClosed, QueueFull, RetryLater
 
 if TYPE_CHECKING:
     from waitress.server import BaseWSGIServer, MultiSocketServer
@@ -51,7 +52,9 @@ INGEST_PATH = "/webhooks/ingest"
 RETRY_AFTER_SECONDS = 30
 _JOB_PATH = re.compile(r"/jobs/([0-9a-f]{32})")
 
-Handler = Callable[[IngestJob], Mapping[str, Any]]  # runs a job; its result is shown by GET /jobs/{id}
+# Runs a job; GET /jobs/{id} shows its result. A result may say how the job ended ("status": done, failed or
+# spooled, with the coded "error"); one that does not is done. Raising RetryLater leaves the job queued.
+Handler = Callable[[IngestJob], Mapping[str, Any]]
 
 
 @dataclass
@@ -73,7 +76,7 @@ class _Record:
 
 class _Response(NamedTuple):
     status: int
-    body: Mapping[str, Any]
+    body: Mapping[str, Any] | bytes  # JSON, or bytes already encoded (the metrics) with their Content-Type header
     headers: tuple[tuple[str, str], ...] = ()
 
 
@@ -91,9 +94,10 @@ class WebhookApp:
         self._keys = keys
         self._handler = handler
         self._tolerance = tolerance
-        self._dedupe = dedupe
+        self.dedupe = dedupe
         self._max_jobs = max_jobs
         self._queue = InProcessQueue(queue_size, journal)
+        self.metrics = WebhookMetrics(self._queue.depth, lambda: journal.size() if journal is not None else 0)
         self._records: dict[str, _Record] = {}
         self._finished: deque[str] = deque()  # finished job ids, oldest first, so old records can be forgotten
         self._lock = threading.Lock()
@@ -106,10 +110,13 @@ class WebhookApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         response = self._route(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ)
-        data = json.dumps(response.body, default=str).encode()
+        if isinstance(response.body, bytes):
+            data, headers = response.body, response.headers
+        else:
+            data, headers = json.dumps(response.body, default=str).encode(), (
+                ("Content-Type", "application/json"), *response.headers)
         start_response(f"{response.status} {HTTPStatus(response.status).phrase}", [
-            ("Content-Type", "application/json"), ("Content-Length", str(len(data))), ("Cache-Control", "no-store"),
-            *response.headers])
+            *headers, ("Content-Length", str(len(data))), ("Cache-Control", "no-store")])
         return [data]
 
     def _route(self, method: str, path: str, environ: dict[str, Any]) -> _Response:
@@ -118,6 +125,8 @@ class WebhookApp:
             allowed, action = "POST", lambda: self._ingest(environ)
         elif path == "/healthz":
             allowed, action = "GET", self._health
+        elif path == "/metrics":
+            allowed, action = "GET", self._metrics
         elif job:
             allowed, action = "GET", lambda: self._job(job[1])
         else:
@@ -142,14 +151,14 @@ class WebhookApp:
 
     def _enqueue(self, webhook_id: str, payload: dict[str, Any]) -> _Response:
         job = from_webhook_payload(payload, request_id=webhook_id)
-        original = self._dedupe.claim(webhook_id, job.job_id)
+        original = self.dedupe.claim(webhook_id, job.job_id)
         if original is not None:
             log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=original, duplicate=True)
             return _Response(200, {"job_id": original, "status": "duplicate"})
         try:
             self._offer(job)
         except WebhookRejected:
-            self._dedupe.release(webhook_id, job.job_id)
+            self.dedupe.release(webhook_id, job.job_id)
             raise
         log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=job.job_id, duplicate=False,
                               partner=payload["partner"])
@@ -177,6 +186,9 @@ class WebhookApp:
                 "workers": sum(worker.is_alive() for worker in self._workers)}
         return _Response(200 if self._accepting else 503, body)
 
+    def _metrics(self) -> _Response:
+        return _Response(200, self.metrics.render(), (("Content-Type", self.metrics.content_type),))
+
     def _job(self, job_id: str) -> _Response:
         with self._lock:
             record = self._records.get(job_id)
@@ -186,26 +198,35 @@ class WebhookApp:
 
     def _work(self) -> None:
         while (delivery := self._queue.receive()) is not None:
-            self._run(delivery.job)
-            self._queue.ack(delivery)  # a failed job's articles are under failed/ already: replaying adds nothing
+            if self._run(delivery.job):
+                self._queue.ack(delivery)  # a failed job's articles are under failed/ already: replaying adds nothing
+            else:
+                self._queue.release(delivery)
 
-    def _run(self, job: IngestJob) -> None:
-        """Run one job; whatever the handler raises becomes the job's error, so a worker never dies."""
+    def _run(self, job: IngestJob) -> bool:
+        """Run one job; whatever the handler raises becomes the job's error, so a worker never dies. False when the
+        job could not run at all and must stay queued (:class:`RetryLater`)."""
         log.bind_job("webhook", job.job_id, job.request_id)  # the handler's own events then carry the job
         self._update(job.job_id, "running")
         started = time.monotonic()
         result: dict[str, Any] | None = None
         error: dict[str, str] | None = None
+        status = "done"
         try:
             result = dict(self._handler(job))
+            status, error = result.pop("status", status), result.pop("error", None)
+        except RetryLater as exc:
+            log.get_logger().error("job_kept_for_retry", reason=str(exc))
+            status, error = "spooled", {"code": "retry_later", "message": str(exc)}
         except IngestError as exc:
-            error = exc.to_dict()
+            status, error = "failed", exc.to_dict()
         except Exception as exc:  # a bug in one job must not stop the others
             log.get_logger().error("job_crashed", error=f"{type(exc).__name__}: {exc}")
-            error = {"code": "internal_error", "message": type(exc).__name__}
-        status = "failed" if error else "done"
+            status, error = "failed", {"code": "internal_error", "message": type(exc).__name__}
         self._update(job.job_id, status, result=result, error=error)
+        self.metrics.job_done(status, time.monotonic() - started, result)
         log.get_logger().info("job_done", status=status, duration_ms=round((time.monotonic() - started) * 1000))
+        return status != "spooled"
 
     def _update(self, job_id: str, status: str, result: Mapping[str, Any] | None = None,
                 error: Mapping[str, Any] | None = None) -> None:
@@ -286,17 +307,20 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(settings: WebhookConfig, handler: Handler, *, host: str = "127.0.0.1", port: int = 8080,
-          journal: JobJournal | None = None) -> None:
+          journal: JobJournal | None = None, dedupe: DedupeStore | None = None) -> None:
     """Serve the webhook until SIGTERM or SIGINT, then shut down gracefully: stop listening, let running jobs
     finish, and leave queued jobs in ``journal`` for the next start (``None``: run them here before returning).
-    Call it from the main thread, which owns signal handling."""
+    ``dedupe`` defaults to this process's memory. Call it from the main thread, which owns signal handling."""
     app = create_app(settings.secrets, handler, queue_size=settings.queue_size, workers=settings.workers,
-                     max_body=settings.max_body_bytes, tolerance=settings.tolerance_seconds, journal=journal)
+                     max_body=settings.max_body_bytes, tolerance=settings.tolerance_seconds, journal=journal,
+                     dedupe=dedupe)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server = make_server(app, host, port)
         log.get_logger().info("webhook_listening", host=host, port=int(getattr(server, "effective_port", port)),
-                              workers=settings.workers, queue_size=settings.queue_size)
+                              workers=settings.workers, queue_size=settings.queue_size,
+                              secrets=len(settings.secrets), journal=journal is not None,
+                              dedupe=type(app.dedupe).__name__)
         server.run()
         server.close()
     finally:

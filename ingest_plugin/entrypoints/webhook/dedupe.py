@@ -1,11 +1,14 @@
 """Webhook dedupe: which job each ``webhook-id`` started, so that retries and replays run once."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
+
+from ingest_plugin.publishing.s3io import Bucket, Put
 
 DEFAULT_DEDUPE_TTL = 48 * 3600  # senders retry for days with the same webhook-id; remembering longer is cheap
 
@@ -13,7 +16,7 @@ DEFAULT_DEDUPE_TTL = 48 * 3600  # senders retry for days with the same webhook-i
 class DedupeStore(Protocol):
     """Which job each ``webhook-id`` started. A sender retries with the same id, and a captured request can be
     replayed within the tolerance window, so ``ttl_seconds`` must cover at least that whole window (2 × tolerance).
-    An S3-backed store (a conditional ``PUT`` with ``If-None-Match: *``) shares the memory across hosts."""
+    :class:`MemoryDedupe` serves one host; :class:`S3Dedupe` shares the memory across hosts."""
 
     ttl_seconds: float
 
@@ -50,3 +53,40 @@ class MemoryDedupe:
         with self._lock:
             if webhook_id in self._seen and self._seen[webhook_id][1] == job_id:
                 del self._seen[webhook_id]
+
+
+class S3Dedupe:
+    """The :class:`DedupeStore` for several hosts behind one endpoint: one small object per ``webhook-id``
+    (``webhooks/dedupe/{id}.json``: the job id and when the claim expires), created with ``If-None-Match: *``,
+    so that exactly one host wins a claim. An expired claim is taken over by compare-and-swap. The objects
+    outlive their claim harmlessly; the lifecycle rule in deploy/s3/lifecycle.json removes them."""
+
+    def __init__(self, bucket: Bucket, key_for: Callable[[str], str], ttl_seconds: float = DEFAULT_DEDUPE_TTL,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._bucket = bucket
+        self._key_for = key_for
+        self._clock = clock
+
+    def claim(self, webhook_id: str, job_id: str) -> str | None:
+        key = self._key_for(webhook_id)
+        claim = json.dumps({"job_id": job_id, "expires_at": self._clock() + self.ttl_seconds}).encode()
+        written = self._bucket.put(key, claim, if_none_match=True)
+        if written is Put.WRITTEN:
+            return None
+        stored = self._bucket.get(key)
+        if stored is None:  # released between our write and our read: the retry is ours to run
+            return self.claim(webhook_id, job_id) if written is Put.REFUSED else None
+        held = stored.json()
+        if held["job_id"] == job_id:  # our own first send landed; its reply was lost
+            return None
+        if held["expires_at"] > self._clock():
+            return str(held["job_id"])
+        taken = self._bucket.put(key, claim, if_match=stored.etag)  # an expired claim: take it over, or lose
+        return None if taken is Put.WRITTEN else self.claim(webhook_id, job_id)
+
+    def release(self, webhook_id: str, job_id: str) -> None:
+        key = self._key_for(webhook_id)
+        stored = self._bucket.get(key)
+        if stored is not None and stored.json().get("job_id") == job_id:
+            self._bucket.delete(key)

@@ -1,4 +1,4 @@
-"""``python -m ingest_plugin.entrypoints.demo`` (``make demo``): the whole path on a laptop, against a real local S3.
+"""``python -m ingest_plugin.testing.demo`` (``make demo``): the whole path on a laptop, against a real local S3.
 
 Starts SeaweedFS on 127.0.0.1 with its data in ``.demo-s3/`` (kept, so a second run sees the first run's
 objects), creates the bucket, ingests the bundled samples, prints every key this run wrote (from a before/after
@@ -34,7 +34,7 @@ def _listing(publisher: Publisher) -> dict[str, tuple[str, object]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest_plugin.entrypoints.demo", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m ingest_plugin.testing.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--data-dir", default=".demo-s3", help="SeaweedFS data, kept between runs (default: .demo-s3)")
     parser.add_argument("--samples", default="samples", help="folder of sample inputs (default: samples)")

@@ -1,0 +1,54 @@
+"""Usage and configuration errors exit 2 with a message naming the fix, and those found offline never reach S3:
+each command here points at an S3 endpoint nothing listens on, so reaching it would show as another status."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+SHORT_SECRET = "whsec_c2hvcnQ="  # base64 of "short": 5 bytes, where Standard Webhooks asks for 24
+
+
+@pytest.fixture
+def offline_env(tmp_path):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    return {**os.environ, "INGEST_S3_BUCKET": "b", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "k",
+            "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1", "INGEST_S3_MAX_ATTEMPTS": "1",
+            "INGEST_SPOOL_DIR": str(tmp_path / "spool"), "INGEST_CONFIG": ""}
+
+
+def run(env, *args):
+    return subprocess.run([sys.executable, "-m", "ingest_plugin", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("command", ["serve", "check-config"])
+def test_a_malformed_webhook_secret_is_a_usage_error_not_a_traceback(offline_env, command):
+    result = run({**offline_env, "INGEST_WEBHOOK_SECRETS": SHORT_SECRET}, command)
+    assert result.returncode == 2, result.stderr
+    assert "webhook secret 1 of 1 is not usable" in result.stderr and "os.urandom(32)" in result.stderr
+    assert "Traceback" not in result.stderr and "c2hvcnQ" not in result.stderr + result.stdout
+
+
+def test_an_impossible_date_is_refused_before_anything_runs(offline_env, tmp_path):
+    result = run(offline_env, "reingest", "--failed", "--since", "2026-13-45")
+    assert result.returncode == 2 and "2026-13-45" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "spool").exists()
+
+
+def test_a_publish_line_that_is_no_document_is_refused_before_s3(offline_env, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"uri": "urn:newsml:zenger.news:1"}\n{"uri": "urn:newsml:example.com:2"}\n')
+    result = run(offline_env, "publish", str(docs))
+    assert result.returncode == 2 and f"{docs}:2" in result.stderr and "names no partner" in result.stderr
+    assert not (tmp_path / "spool").exists(), "a usage error must spool nothing"
+
+
+def test_an_unknown_partner_for_an_id_is_a_usage_error(offline_env):
+    result = run(offline_env, "reingest", "--partner", "reuters", "--id", "1")
+    assert result.returncode == 2 and "'reuters' is not configured" in result.stderr
