@@ -65,8 +65,18 @@ class JobQueue(Protocol):
         """The job did not run: deliver it again (here: after the next start)."""
         ...
 
+    def extend(self, delivery: Delivery, seconds: float) -> None:
+        """Keep a long job (a big feed) from being delivered again for ``seconds`` more: the visibility heartbeat
+        of a remote queue."""
+        ...
+
     def depth(self) -> int:
         """Jobs waiting (approximately, on a remote queue)."""
+        ...
+
+    def close(self) -> list[IngestJob]:
+        """Take no more jobs and let receivers stop; hand back the jobs not yet delivered (a durable queue keeps
+        them for the next start)."""
         ...
 
 
@@ -130,6 +140,9 @@ class InProcessQueue:
 
     def release(self, delivery: Delivery) -> None:
         """Nothing to do in memory: the job stays in the journal, which the next start replays."""
+
+    def extend(self, delivery: Delivery, seconds: float) -> None:
+        """Nothing to extend: a job in memory is never delivered again while it runs."""
 
     def depth(self) -> int:
         return self._queue.qsize()
