@@ -275,6 +275,10 @@ def test_signed_webhook_lands_the_document(env, webhook, partner_site, serve_log
     assert (ingested["job_id"], ingested["run_id"], ingested["webhook_id"], ingested["trigger"]) == (
         reply["job_id"], reply["job_id"], "msg_lands", "webhook")
     assert (ingested["partner"], ingested["article_id"]) == ("zenger", "63809")
+    started = events[0]  # the first line a service writes: where it listens and with what
+    assert started["event"] == "webhook_listening" and started["level"] == "info"
+    assert (started["signing_keys"], started["workers"], started["journal"], started["dedupe"]) == (
+        1, 2, True, "MemoryDedupe")  # how many secrets, never the secrets
 
 
 def test_a_webhook_job_whose_article_failed_says_failed_with_its_code(env, webhook, partner_site):
@@ -284,6 +288,36 @@ def test_a_webhook_job_whose_article_failed_says_failed_with_its_code(env, webho
     job = wait_for_job(webhook, reply["job_id"])
     assert job["status"] == "failed" and job["error"]["code"] == "fetch_failed", job
     assert job["result"]["items"][0]["key"].startswith("failed/zenger/")
+
+
+def test_a_webhook_job_that_s3_refuses_as_set_up_stays_journaled(env, config, tmp_path, partner_site):
+    """No bucket: the job cannot run at all, so it is neither done nor failed but kept for after the fix."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
+    variables["INGEST_S3_BUCKET"] = "no-such-bucket"
+    server = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "serve", "--config", str(config), "--port",
+                               str(port)], env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        status, reply = post(base, {"partner": "zenger", "id": "63809"})
+        assert status == 202
+        job = wait_for_job(base, reply["job_id"])
+        assert job["status"] == "spooled" and job["error"]["code"] == "retry_later", job
+        assert "NoSuchBucket" in job["error"]["message"]
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    journal = Path(variables["INGEST_SPOOL_DIR"]) / "jobs"
+    assert [path.stem for path in journal.glob("*.json")] == [reply["job_id"]], "the job must wait for the fix"
 
 
 def test_bad_expired_missing_and_replayed_signatures_write_nothing(env, webhook, partner_site):

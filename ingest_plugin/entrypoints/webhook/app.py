@@ -319,7 +319,7 @@ def serve(settings: WebhookConfig, handler: Handler, *, host: str = "127.0.0.1",
         server = make_server(app, host, port)
         log.get_logger().info("webhook_listening", host=host, port=int(getattr(server, "effective_port", port)),
                               workers=settings.workers, queue_size=settings.queue_size,
-                              secrets=len(settings.secrets), journal=journal is not None,
+                              signing_keys=len(settings.secrets), journal=journal is not None,
                               dedupe=type(app.dedupe).__name__)
         server.run()
         server.close()
