@@ -210,6 +210,7 @@ class Delay:
     label_name: str
     methods: tuple[str, ...] = ("GET", "HEAD", "PUT", "POST", "DELETE")
     count: int | None = None
+    after: int = 0  # as Fault: matching requests let through first
 
     def matches(self, method: str, path: str) -> bool:
         return method in self.methods
