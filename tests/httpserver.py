@@ -9,7 +9,11 @@ check what the client sent::
         fetch(server.url("/feed.xml"), policy)
         assert server.requests[0].headers["user-agent"].startswith("ingest-plugin/")
 
-It binds 127.0.0.1 on a free port and never talks to anything else.
+:class:`TrickleServer` is rawer: it answers every request with bytes of its own, sending the tail of them one byte
+at a time (a status line, a header line, a chunk-size line or a body that never seems to end), and records whether
+the client hung up before the trickle was over.
+
+Both bind 127.0.0.1 on a free port and never talk to anything else.
 """
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ import datetime as dt
 import gzip
 import http.client
 import mimetypes
+import select
+import socket
 import ssl
 import sys
 import threading
@@ -175,6 +181,95 @@ def _handler_for(server: LoopbackHTTPServer) -> type[BaseHTTPRequestHandler]:
             pass  # requests are recorded in server.requests instead
 
     return Handler
+
+
+class TrickleServer:
+    """A raw TCP server on ``127.0.0.1:<free port>`` that reads each request's head, sends ``head`` at once, then
+    ``trickle`` one byte every ``interval`` seconds. Use it as a context manager.
+
+    ``outcome(timeout)`` waits for the first connection to end and says how: ``"client closed"`` (the client hung
+    up while bytes were still to come) or ``"finished"`` (everything was sent). A test makes the trickle long (say
+    60 s), so "the client closed" proves it gave up on its own, with no timing in the assertion."""
+
+    def __init__(self, head: bytes, trickle: bytes, *, interval: float = 0.2) -> None:
+        self.head = head
+        self.trickle = trickle
+        self.interval = interval
+        self.requests: list[bytes] = []  # the request heads received
+        self._outcomes: list[str] = []
+        self._ended = threading.Event()
+        self._stopping = threading.Event()
+        self._listener: socket.socket | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._listener is not None, "the server is not running"
+        port: int = self._listener.getsockname()[1]
+        return port
+
+    @property
+    def seconds(self) -> float:
+        """How long the whole trickle takes."""
+        return len(self.trickle) * self.interval
+
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def outcome(self, timeout: float = 30.0) -> str | None:
+        """How the first connection ended, once it has (None if it is still going after ``timeout``)."""
+        self._ended.wait(timeout)
+        return self._outcomes[0] if self._outcomes else None
+
+    def __enter__(self) -> Self:
+        listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(0.05)
+        self._listener = listener
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stopping.set()
+        assert self._listener is not None
+        self._listener.close()
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            try:
+                conn, _address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed by __exit__
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            outcome = self._serve(conn)
+        self._outcomes.append(outcome)
+        self._ended.set()
+
+    def _serve(self, conn: socket.socket) -> str:
+        conn.settimeout(5)
+        received = b""
+        try:
+            while b"\r\n\r\n" not in received:
+                data = conn.recv(4096)
+                if not data:
+                    return "client closed"
+                received += data
+            self.requests.append(received)
+            conn.sendall(self.head)
+            for i in range(len(self.trickle)):
+                # Wait the interval, watching the socket: a readable socket here means the client hung up.
+                if select.select([conn], [], [], self.interval)[0] and not conn.recv(1):
+                    return "client closed"
+                if self._stopping.is_set():
+                    return "stopped"
+                conn.sendall(self.trickle[i:i + 1])
+        except OSError:  # reset by the client
+            return "client closed"
+        return "finished"
 
 
 def _not_modified(route: Route, headers: Message) -> bool:

@@ -30,11 +30,14 @@ from ingest_plugin.transport.fetch import (
     HostRateLimiter,
     default_user_agent,
     fetch,
+    ip_literal,
+    plain_host_problem,
 )
 from tests.conftest import logging_as_it_was
 from tests.httpserver import (
     LoopbackHTTPServer,
     Route,
+    TrickleServer,
     gzip_bomb,
     gzipped,
     redirect,
@@ -42,6 +45,7 @@ from tests.httpserver import (
     server_tls_context,
 )
 
+REAL_GETADDRINFO = socket.getaddrinfo  # before the ``net`` fixture replaces it; used with AI_NUMERICHOST only
 PUBLIC_IP = "203.0.114.10"  # a global address that the ``net`` fixture diverts to 127.0.0.1; never reached
 LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"
 
@@ -367,7 +371,152 @@ def test_read_timeout(serve: Callable[..., LoopbackHTTPServer]) -> None:
 def test_slow_drip_body_stopped_by_total_timeout(serve: Callable[..., LoopbackHTTPServer]) -> None:
     server = serve({"/drip": Route(b"x" * 200, drip=0.05)})
     policy = policy_for(server, read_timeout=2.0, total_timeout=0.5)
-    assert "took longer than 0.5 s" in refused(server.url("/drip"), policy)
+    assert "took longer than the total time limit of 0.5 s" in refused(server.url("/drip"), policy)
+
+
+# --- the total deadline holds through every read: servers that trickle one byte at a time -----------------------
+# Each server sends a byte every 0.2 s, well inside the 0.5 s read timeout, for about 60 s. The fetch must give up
+# at its 1 s total limit; the test asserts the error and that the server saw the client hang up before its trickle
+# was over, never a duration (pytest's own run time is the guard).
+
+TRICKLE = {
+    "status line": (b"", b"HTTP/1.1 200 " + b"O" * 300 + b"\r\n\r\n"),
+    "header line": (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n", b"X-Slow: " + b"a" * 300 + b"\r\n\r\n"),
+    "many headers": (b"HTTP/1.1 200 OK\r\n", b"X-A: 1\r\n" * 40 + b"\r\n"),
+    "chunk-size line": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+                        b"1;ext=" + b"x" * 300 + b"\r\na\r\n0\r\n\r\n"),
+    "chunk trailer": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+                      b"X-Trailer: " + b"t" * 300 + b"\r\n\r\n"),
+    "body": (b"HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n", b"x" * 300),
+    "body without length": (b"HTTP/1.0 200 OK\r\n\r\n", b"x" * 300),
+}
+TRICKLE_LIMITS = {"read_timeout": 0.5, "total_timeout": 1.0}
+
+
+def trickling(kind: str) -> TrickleServer:
+    head, trickle = TRICKLE[kind]
+    return TrickleServer(head, trickle, interval=0.2)
+
+
+@pytest.mark.parametrize("kind", list(TRICKLE))
+def test_a_trickling_server_cannot_outlast_the_total_timeout(kind: str) -> None:
+    with trickling(kind) as server:
+        assert server.seconds >= 59  # what the server would take to finish, were the client to wait
+        policy = policy_for(allowed_hosts=frozenset({f"127.0.0.1:{server.port}"}), **TRICKLE_LIMITS)
+        message = refused(server.url("/story"), policy)
+        assert message == f"cannot fetch {server.url('/story')}: took longer than the total time limit of 1 s"
+        assert server.outcome() == "client closed"
+
+
+def test_a_trickling_redirect_target_cannot_outlast_the_total_timeout(
+        serve: Callable[..., LoopbackHTTPServer]) -> None:
+    with trickling("status line") as target:
+        site = serve({"/go": redirect(target.url("/landing"))})
+        hosts = {f"127.0.0.1:{site.port}", f"127.0.0.1:{target.port}"}
+        policy = policy_for(allowed_hosts=frozenset(hosts), **TRICKLE_LIMITS)
+        message = refused(site.url("/go"), policy)
+        assert message == f"cannot fetch {site.url('/go')}: took longer than the total time limit of 1 s"
+        assert site.paths() == ["/go"] and len(target.requests) == 1
+        assert target.outcome() == "client closed"
+
+
+def test_the_total_timeout_bounds_the_tls_handshake(net: FakeNet, tmp_path: Path) -> None:
+    """A listener that never answers the ClientHello: the handshake is part of connecting, with a 5 s connect
+    timeout, and still ends at the 1 s total limit."""
+    pytest.importorskip("cryptography")
+    cert, _key = self_signed_cert(tmp_path, "secure.partner.example")
+    net.resolve("secure.partner.example", ["127.0.0.1"])
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody ever reads or writes
+        port = silent.getsockname()[1]
+        policy = policy_for(allowed_hosts=frozenset({f"secure.partner.example:{port}"}), ca_file=cert,
+                            connect_timeout=5.0, **TRICKLE_LIMITS)
+        message = refused(f"https://secure.partner.example:{port}/feed", policy)
+    assert message.endswith(": took longer than the total time limit of 1 s")
+
+
+def test_a_quick_answer_is_unaffected_by_the_deadline_reader(serve: Callable[..., LoopbackHTTPServer]) -> None:
+    """Chunked transfer, headers and body all read through the deadline-bound reader."""
+    with TrickleServer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"v1\"\r\n\r\n"
+                       b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", b"") as server:
+        policy = policy_for(allowed_hosts=frozenset({f"127.0.0.1:{server.port}"}), **TRICKLE_LIMITS)
+        result = fetch(server.url("/"), policy)
+    assert (result.status, result.body, result.etag) == (200, b"hello world", '"v1"')
+
+
+# --- IP literals: the fetcher and the webhook read hosts the way the resolver does -------------------------------
+
+@pytest.mark.parametrize("host, address", [
+    ("127.0.0.1", "127.0.0.1"),
+    ("2130706433", "127.0.0.1"),
+    ("0x7f000001", "127.0.0.1"),
+    ("0X7F.1", "127.0.0.1"),
+    ("0177.0.0.1", "127.0.0.1"),
+    ("00000127.1", "87.0.0.1"),
+    ("127.1", "127.0.0.1"),
+    ("10.1.65535", "10.1.255.255"),
+    ("4294967295", "255.255.255.255"),
+    ("0", "0.0.0.0"),
+    ("::1", "::1"),
+    ("::ffff:127.0.0.1", "::ffff:127.0.0.1"),
+    ("0x", None),
+    ("08.0.0.1", None),
+    ("1.2.3.4.5", None),
+    ("127.0.0.1.", None),
+    ("1.2.3.256", None),
+    ("4294967296", None),
+    ("+1.2.3.4", None),
+    (" 127.0.0.1", None),
+    ("1.0x", None),
+    ("0x1g", None),
+    ("１２７.0.0.1", "127.0.0.1"),  # full-width digits: IDNA maps them to ASCII before the resolver sees them
+    ("www.zenger.news", None),
+    ("1.example", None),
+])
+def test_ip_literal_agrees_with_the_resolver(host: str, address: str | None) -> None:
+    assert ip_literal(host) == (ipaddress.ip_address(address) if address else None)
+    try:  # numeric parsing only: AI_NUMERICHOST never sends a DNS query
+        numeric = REAL_GETADDRINFO(host, 80, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)[0][4][0]
+    except (socket.gaierror, UnicodeError):
+        numeric = None
+    assert numeric == address
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "0177.0.0.1", "127.1"])
+def test_every_ipv4_form_is_judged_as_the_address_it_names(host: str, serve: Callable[..., LoopbackHTTPServer],
+                                                           net: FakeNet) -> None:
+    server = serve({"/": Route(b"ok")})
+    allowed = frozenset({f"{host}:{server.port}"})
+    message = refused(f"http://{host}:{server.port}/", policy_for(allowed_hosts=allowed, allow_private=False))
+    assert message.endswith(": 127.0.0.1 is a loopback address")
+    assert net.connects == [] and host not in net.lookups  # a literal is never looked up as a name
+
+    assert fetch(f"http://{host}:{server.port}/", policy_for(allowed_hosts=allowed)).body == b"ok"
+    assert net.connects == ["127.0.0.1"] and server.requests[0].headers["host"] == f"{host}:{server.port}"
+
+
+@pytest.mark.parametrize("host, problem", [
+    ("www.zenger.news", None),
+    ("localhost.example.com", None),
+    ("1password.example", None),
+    ("2130706433", "is an IP address literal"),
+    ("0x7f000001", "is an IP address literal"),
+    ("0177.0.0.1", "is an IP address literal"),
+    ("127.1", "is an IP address literal"),
+    ("::1", "is an IP address literal"),
+    ("1.2.3.4.5", "ends in a number"),
+    ("example.0x1f", "ends in a number"),
+    ("localhost", "is a local name"),
+    ("news.LOCALHOST", "is a local name"),
+    ("www.zenger.news.", "is not a valid host name"),
+    ("a..b", "is not a valid host name"),
+    ("-a.example", "is not a valid host name"),
+    ("a_b.example", "is not a valid host name"),
+    ("www.zenger.news\n", "is not a valid host name"),
+    ("１２７.0.0.1", "is an IP address literal"),
+])
+def test_plain_host_problem(host: str, problem: str | None) -> None:
+    found = plain_host_problem(host)
+    assert found == problem if problem is None else (found or "").startswith(problem)
 
 
 def test_connection_refused(net: FakeNet) -> None:

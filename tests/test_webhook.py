@@ -31,6 +31,8 @@ from ingest_plugin.entrypoints.webhook import protocol
 from ingest_plugin.entrypoints.webhook.dedupe import MemoryDedupe
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.ingest.jobs import ArticleSource, IngestJob
+from ingest_plugin.ingest.queue import RetryLater
+from ingest_plugin.schemas import compile_validator
 from tests.conftest import logging_as_it_was
 
 SECRET = "whsec_" + base64.b64encode(b"current secret, 32 bytes long!!!").decode()
@@ -332,6 +334,75 @@ def test_bad_payloads_are_400_after_a_valid_signature(client: Client, recorder: 
     assert recorder.jobs == []
 
 
+# Loose patterns: a pattern is a search and Python's "$" matches before a final newline, so "12345\n" once passed
+# as another article key; and the "no IP literal" rule let every other spelling of an address through.
+SMUGGLED = {
+    "id with a trailing newline": b'{"partner": "zenger", "id": "12345\\n"}',
+    "id with a newline inside": b'{"partner": "zenger", "id": "123\\n45"}',
+    "id with a trailing CR LF": b'{"partner": "zenger", "id": "12345\\r\\n"}',
+    "url with a trailing newline": b'{"partner": "zenger", "url": "https://www.zenger.news/a\\n"}',
+    "host with a trailing newline": b'{"partner": "zenger", "url": "https://www.zenger.news\\n"}',
+    "decimal IPv4": b'{"partner": "zenger", "url": "https://2130706433/a"}',
+    "hex IPv4": b'{"partner": "zenger", "url": "https://0x7f000001/a"}',
+    "octal IPv4": b'{"partner": "zenger", "url": "https://0177.0.0.1/a"}',
+    "short IPv4": b'{"partner": "zenger", "url": "https://127.1/a"}',
+    "dotted IPv4 with a trailing dot": b'{"partner": "zenger", "url": "https://127.0.0.1./a"}',
+    "a name ending in a number": b'{"partner": "zenger", "url": "https://1.2.3.4.5/a"}',
+    "IPv6": b'{"partner": "zenger", "url": "https://[::1]/a"}',
+    "IPv4-mapped IPv6": b'{"partner": "zenger", "url": "https://[::ffff:127.0.0.1]/a"}',
+    "localhost": b'{"partner": "zenger", "url": "https://localhost/a"}',
+    "LOCALHOST.": b'{"partner": "zenger", "url": "https://LOCALHOST./a"}',
+    "*.localhost": b'{"partner": "zenger", "url": "https://zenger.localhost/a"}',
+    "empty label": b'{"partner": "zenger", "url": "https://www..zenger.news/a"}',
+}
+
+
+@pytest.mark.parametrize("body", list(SMUGGLED.values()), ids=list(SMUGGLED))
+def test_smuggled_ids_and_hosts_are_400(client: Client, recorder: Recorder, body: bytes) -> None:
+    reply = client.post(body)
+    assert reply.status == 400 and reply.body["error"]
+    assert recorder.jobs == []
+
+
+@pytest.mark.parametrize("body", list(SMUGGLED.values()), ids=list(SMUGGLED))
+def test_parse_payload_refuses_smuggled_ids_and_hosts(body: bytes) -> None:
+    with pytest.raises(protocol.WebhookRejected) as caught:
+        protocol.parse_payload(body)
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("https://0x7f000001/a", "the host is an IP address literal"),
+    ("https://1.2.3.4.5/a", "the host ends in a number"),
+    ("https://news.localhost/a", "the host is a local name"),
+    ("https://-www.zenger.news/a", "the host is not a valid host name"),
+])
+def test_parse_payload_checks_hosts_with_the_fetchers_rule_even_past_the_schema(
+        url: str, reason: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python check stands on its own: with a schema that only asks for a string, it still refuses."""
+    monkeypatch.setattr(protocol, "_PAYLOAD", compile_validator({"type": "object"}))
+    with pytest.raises(protocol.WebhookRejected) as caught:
+        protocol.parse_payload(json.dumps({"partner": "zenger", "url": url}).encode())
+    assert caught.value.status == 400 and reason in caught.value.reason
+    for body in ({"partner": "zenger", "id": "12345\n"}, {"partner": "zenger", "url": "https://www.zenger.news/a\n"}):
+        with pytest.raises(protocol.WebhookRejected):
+            protocol.parse_payload(json.dumps(body).encode())
+
+
+@pytest.mark.parametrize("payload", [
+    {"partner": "zenger", "id": "12345"},
+    {"partner": "zenger", "id": "ZN-2024:001.v2"},
+    {"partner": "benzinga", "id": "a" * 128},
+    {"partner": "zenger", "url": "https://www.zenger.news/2024/05/10/story/"},
+    {"partner": "zenger", "url": "https://www.zenger.news"},
+    {"partner": "zenger", "url": "https://localhost.zenger.news/a"},
+    {"partner": "benzinga", "url": "https://www.benzinga.com/news/24/03/12345/headline?x=1&y=%20"},
+    {"partner": "benzinga", "url": "https://1.benzinga.com/a"},
+])
+def test_plain_payloads_still_parse(payload: dict[str, Any]) -> None:
+    assert protocol.parse_payload(json.dumps(payload).encode()) == payload
+
+
 def test_a_400_does_not_use_up_its_webhook_id(client: Client) -> None:
     assert client.post(b'{"partner": "reuters", "id": "1"}', msg_id="msg_fixed").status == 400
     assert client.post(msg_id="msg_fixed").status == 202
@@ -506,6 +577,21 @@ def test_without_a_journal_shutdown_runs_queued_jobs_itself() -> None:
         stopping.join(TIMEOUT)
         assert client.wait_for(queued, "done")
     assert len(recorder.jobs) == 2
+
+
+def test_a_job_whose_article_waits_in_the_spool_leaves_the_journal_and_one_s3_refused_stays() -> None:
+    def handler(job: IngestJob) -> dict[str, Any]:
+        if job.source.article_id == "nobucket":
+            raise RetryLater("bucket b: NoSuchBucket")
+        return {"status": "spooled", "error": {"code": "publish_failed", "message": "S3 unreachable"}}
+
+    journal = MemoryJournal()
+    with serving(handler, workers=1, journal=journal) as client:
+        spooled = client.post(b'{"partner": "zenger", "id": "1"}').body["job_id"]
+        kept = client.post(b'{"partner": "zenger", "id": "nobucket"}').body["job_id"]
+        assert client.wait_for(spooled, "spooled")["error"]["code"] == "publish_failed"
+        assert client.wait_for(kept, "spooled")["error"]["code"] == "retry_later"
+    assert list(journal.jobs) == [kept], "the spool holds the first job's work; the second must wait for the fix"
 
 
 def test_metrics_count_outcomes_latency_queue_and_journal() -> None:

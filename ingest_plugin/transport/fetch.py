@@ -10,7 +10,14 @@ passes the guard of ``safety.md`` §4:
   rebinding cannot switch it, while the ``Host`` header, TLS SNI and certificate check use the name;
 * redirects are followed by hand, each hop checked again, and never from https down to http;
 * bodies are streamed and capped on the wire and again after gzip decoding (no zip bombs), per-read and whole-fetch
-  timeouts apply, and requests to one host are spaced out (politeness to partners).
+  timeouts apply, and requests to one host are spaced out (politeness to partners);
+* the whole-fetch deadline holds through every step: each connect, TLS handshake, send and socket read (status line,
+  each header line, chunk-size lines, trailers, body) waits at most until the deadline, so a server that trickles one
+  byte just inside the read timeout cannot keep a worker past ``total_timeout``.
+
+Whether a host is an IP address or a name is decided in one place, :func:`ip_literal`, with the resolver's own
+rules (``2130706433``, ``0x7f000001``, ``0177.0.0.1`` and ``127.1`` are all 127.0.0.1); the webhook's payload check
+uses the same function (:func:`plain_host_problem`), so the two cannot disagree.
 
 It is built on :mod:`http.client`: the pinning needs our own socket anyway, and urllib3 would add its own
 redirects, retries and pools that we would have to switch off. Every failure raises
@@ -19,8 +26,10 @@ redirects, retries and pools that we would have to switch off. Every failure rai
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import mimetypes
+import re
 import socket
 import ssl
 import threading
@@ -31,7 +40,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
@@ -232,21 +241,26 @@ def _check_http_url(url: str, policy: FetchPolicy) -> _Target:
 
 
 def _resolve_checked(host: str, port: int, allow_private: bool) -> tuple[tuple[int, int, int, Any], ...]:
-    """Resolve once and refuse the host if ANY address is off limits (a mixed answer is a rebinding attempt)."""
+    """Resolve once and refuse the host if ANY address is off limits (a mixed answer is a rebinding attempt).
+
+    An IP literal in any form the resolver accepts (:func:`ip_literal`) is not looked up: its one address is used."""
+    literal = ip_literal(host)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if literal is not None:
+            infos = socket.getaddrinfo(str(literal), port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+        else:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise _Refused(f"cannot resolve {host}: {getattr(exc, 'strerror', None) or exc}") from None
     if not infos:
         raise _Refused(f"cannot resolve {host}: no addresses")
-    literal = _is_ip_literal(host)
     for _family, _type, _proto, _name, sockaddr in infos:
         ip = ipaddress.ip_address(sockaddr[0])
         inner = _embedded_ipv4(ip)
         problem = _address_problem(inner or ip, allow_private)
         if problem:
             shown = f"{ip} (IPv4 {inner})" if inner else str(ip)
-            raise _Refused(f"{shown} is {problem}" if literal else f"{host} resolves to {problem} {shown}")
+            raise _Refused(f"{shown} is {problem}" if literal is not None else f"{host} resolves to {problem} {shown}")
     return tuple((family, type_, proto, sockaddr) for family, type_, proto, _name, sockaddr in infos)
 
 
@@ -282,8 +296,11 @@ def _address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_pr
 
 def _exchange(target: _Target, policy: FetchPolicy, etag: str | None, last_modified: str | None,
               deadline: float) -> tuple[int, http.client.HTTPMessage, bytes]:
-    """One request on a socket pinned to a checked address; the body is read only for a 2xx answer."""
-    sock = _connect(target, policy)
+    """One request on a socket pinned to a checked address; the body is read only for a 2xx answer.
+
+    http.client sends the request, but the answer is read through a :class:`_DeadlineReader`: every read it makes
+    (status line, header lines, chunk sizes, trailers, body) is bounded by the read timeout and the deadline."""
+    sock = _connect(target, policy, deadline)
     conn = http.client.HTTPConnection(target.host)
     conn.sock = sock  # pinned: http.client never resolves or connects by itself
     conn.auto_open = 0
@@ -295,19 +312,24 @@ def _exchange(target: _Target, policy: FetchPolicy, etag: str | None, last_modif
         headers["If-Modified-Since"] = last_modified
     response: http.client.HTTPResponse | None = None
     try:
-        conn.request("GET", target.request_target, headers=headers)
         _arm(sock, policy, deadline)
-        response = conn.getresponse()
+        conn.request("GET", target.request_target, headers=headers)
+        # HTTPResponse only calls makefile("rb") on what it is given; ours hands it the deadline-bound reader.
+        response = http.client.HTTPResponse(cast(socket.socket, _DeadlineSocket(sock, policy, deadline)),
+                                            method="GET")
+        response.begin()
         status = response.status
         if status in REDIRECT_STATUSES or status == 304:
             return status, response.headers, b""
         if not 200 <= status < 300:
             raise _Refused(f"HTTP {status} {response.reason}".strip())
         _check_content_type(response.headers.get("Content-Type"), policy)
-        return status, response.headers, _read_body(response, sock, policy, deadline)
+        return status, response.headers, _read_body(response, policy)
+    except _DeadlineExceeded:
+        raise _Refused(_total_limit(policy)) from None
     except TimeoutError:
         if time.monotonic() >= deadline:
-            raise _Refused(f"took longer than {policy.total_timeout:g} s") from None
+            raise _Refused(_total_limit(policy)) from None
         raise _Refused(f"read timed out after {policy.read_timeout:g} s") from None
     except (OSError, http.client.HTTPException, ValueError, zlib.error) as exc:
         raise _Refused(f"{type(exc).__name__}: {exc}") from None
@@ -318,16 +340,28 @@ def _exchange(target: _Target, policy: FetchPolicy, etag: str | None, last_modif
         sock.close()
 
 
-def _connect(target: _Target, policy: FetchPolicy) -> socket.socket:
+def _total_limit(policy: FetchPolicy) -> str:
+    return f"took longer than the total time limit of {policy.total_timeout:g} s"
+
+
+class _DeadlineExceeded(TimeoutError):
+    """A wait cut short by the whole-fetch deadline rather than by the per-read timeout."""
+
+
+def _connect(target: _Target, policy: FetchPolicy, deadline: float) -> socket.socket:
     """A connected socket (TLS-wrapped for https, verified against the host NAME) to the first checked address
-    that answers."""
+    that answers. Each attempt, TLS handshake included, waits at most the connect timeout and never past the
+    deadline."""
     problem = "no address"
     for family, type_, proto, sockaddr in target.addresses:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Refused(_total_limit(policy))
         sock = socket.socket(family, type_, proto)
         try:
-            sock.settimeout(policy.connect_timeout)
+            sock.settimeout(min(policy.connect_timeout, remaining))
             sock.connect(sockaddr)
-            if target.scheme == "https":
+            if target.scheme == "https":  # the handshake as a whole is bounded by the socket timeout
                 return _tls_context(policy.ca_file).wrap_socket(sock, server_hostname=target.host)
             return sock
         except ssl.SSLCertVerificationError as exc:
@@ -335,6 +369,8 @@ def _connect(target: _Target, policy: FetchPolicy) -> socket.socket:
             raise _Refused(f"the TLS certificate of {target.host} is not accepted: {exc.verify_message}") from None
         except TimeoutError:
             sock.close()
+            if remaining <= policy.connect_timeout:
+                raise _Refused(_total_limit(policy)) from None
             problem = f"connecting to {sockaddr[0]} timed out after {policy.connect_timeout:g} s"
         except OSError as exc:
             sock.close()
@@ -348,12 +384,50 @@ def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
-def _arm(sock: socket.socket, policy: FetchPolicy, deadline: float) -> None:
-    """Before each blocking read: wait at most the read timeout, and never past the whole-fetch deadline."""
+def _arm(sock: socket.socket, policy: FetchPolicy, deadline: float) -> bool:
+    """Before each blocking socket call: wait at most the read timeout, and never past the whole-fetch deadline.
+    Returns whether the deadline is the nearer limit (a timeout then means the fetch ran out of time)."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise TimeoutError
+        raise _DeadlineExceeded
     sock.settimeout(min(policy.read_timeout, remaining))
+    return remaining <= policy.read_timeout
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The response side of the socket as http.client reads it. Every ``recv`` is re-armed from the time left, so
+    a server sending one byte just inside the read timeout (in the status line, a header line, a chunk-size line
+    or the body) still cannot stretch the fetch past its deadline."""
+
+    def __init__(self, sock: socket.socket, policy: FetchPolicy, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._policy = policy
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        bounded_by_deadline = _arm(self._sock, self._policy, self._deadline)
+        try:
+            return self._sock.recv_into(buffer)
+        except TimeoutError:
+            if bounded_by_deadline:
+                raise _DeadlineExceeded from None
+            raise
+
+
+class _DeadlineSocket:
+    """What :class:`http.client.HTTPResponse` is given instead of the socket: it only calls ``makefile("rb")``."""
+
+    def __init__(self, sock: socket.socket, policy: FetchPolicy, deadline: float) -> None:
+        self._reader = _DeadlineReader(sock, policy, deadline)
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        if mode != "rb":
+            raise ValueError(f"unsupported mode {mode!r}")
+        return io.BufferedReader(self._reader)
 
 
 def _check_content_type(value: str | None, policy: FetchPolicy) -> None:
@@ -363,9 +437,9 @@ def _check_content_type(value: str | None, policy: FetchPolicy) -> None:
                        f"{', '.join(sorted(policy.content_types))})")
 
 
-def _read_body(response: http.client.HTTPResponse, sock: socket.socket, policy: FetchPolicy,
-               deadline: float) -> bytes:
-    """Stream the body, stopping as soon as it passes ``max_bytes``, compressed or decompressed."""
+def _read_body(response: http.client.HTTPResponse, policy: FetchPolicy) -> bytes:
+    """Stream the body, stopping as soon as it passes ``max_bytes``, compressed or decompressed. The response reads
+    through a :class:`_DeadlineReader`, so every read here is bounded by the read timeout and the deadline."""
     limit = policy.max_bytes
     too_large = _Refused(f"response over {limit:,} bytes")
     if response.length is not None and response.length > limit:
@@ -377,7 +451,6 @@ def _read_body(response: http.client.HTTPResponse, sock: socket.socket, policy: 
     body = bytearray()
     received = 0
     while True:
-        _arm(sock, policy, deadline)
         chunk = response.read1(_CHUNK)
         if not chunk:
             break
@@ -442,12 +515,82 @@ def _safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"[:300]
 
 
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address ``host`` names when the resolver would read it as a number instead of looking it up, else None.
+
+    IPv4 follows ``inet_aton`` as ``getaddrinfo`` applies it (glibc, BSD): one to four dot-separated parts, each
+    decimal, octal (leading ``0``) or hex (``0x``), the last one filling the remaining bytes. So ``2130706433``,
+    ``0x7f000001``, ``0177.0.0.1`` and ``127.1`` are all 127.0.0.1. IPv6 may be bracketed and carry a zone
+    (``fe80::1%eth0``). A non-ASCII host is IDNA-encoded first, as ``getaddrinfo`` does. The fetcher decides
+    "address or name" with this function and the webhook's payload check refuses whatever it accepts, so the two
+    agree."""
+    text = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not text.isascii():  # as socket.getaddrinfo does: IDNA maps "１２７.0.0.1" (full-width digits) to 127.0.0.1
+        try:
+            text = text.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    if ":" in text:
+        try:
+            return ipaddress.IPv6Address(text)
+        except ValueError:
+            return None
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    values = []
+    for part in parts:
+        value = _inet_aton_part(part)
+        if value is None:
+            return None
+        values.append(value)
+    *leading, last = values
+    if any(value > 0xFF for value in leading) or last >= 1 << (8 * (4 - len(leading))):
+        return None
+    number = last
+    for index, value in enumerate(leading):
+        number |= value << (8 * (3 - index))
+    return ipaddress.IPv4Address(number)
+
+
+def _inet_aton_part(part: str) -> int | None:
+    """One part of an ``inet_aton`` address: ``0x1F`` (hex, at least one digit), ``017`` (octal) or ``15``."""
+    if not part or not part.isascii() or not part[0].isdigit():
+        return None
+    if part[:2] in ("0x", "0X"):
+        digits, base = part[2:], 16
+        allowed = "0123456789abcdefABCDEF"
+    elif part[0] == "0":
+        digits, base, allowed = part[1:] or "0", 8, "01234567"
+    else:
+        digits, base, allowed = part, 10, "0123456789"
+    if not digits or any(char not in allowed for char in digits):
+        return None
+    value = int(digits, base)
+    return value if value <= 0xFFFFFFFF else None
+
+
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def plain_host_problem(host: str) -> str | None:
+    """Why ``host`` is not a plain public DNS name (what the webhook payload's ``url`` must name), or None.
+
+    Refused: an IP literal in any form :func:`ip_literal` (the fetcher) reads as one; a name whose last label is a
+    number (a browser reads ``1.2.3.4.5`` or ``example.0x1`` as an IPv4 address too); ``localhost`` and
+    ``*.localhost``; anything but dot-separated LDH labels of 1 to 63 characters (no empty label, no trailing dot)."""
+    if ip_literal(host) is not None:
+        return "is an IP address literal"
+    name = host.lower()
+    labels = name.split(".")
+    last = labels[-1]
+    if last.isascii() and (last.isdigit() or (last[:2] == "0x" and all(c in "0123456789abcdef" for c in last[2:]))):
+        return "ends in a number, which reads as an IPv4 address"
+    if last == "localhost":
+        return "is a local name"
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        return "is not a valid host name"
+    return None
 
 
 def _ms(started: float) -> int:

@@ -211,13 +211,13 @@ class WebhookApp:
         started = time.monotonic()
         result: dict[str, Any] | None = None
         error: dict[str, str] | None = None
-        status = "done"
+        status, kept_queued = "done", False
         try:
             result = dict(self._handler(job))
             status, error = result.pop("status", status), result.pop("error", None)
         except RetryLater as exc:
             log.get_logger().error("job_kept_for_retry", reason=str(exc))
-            status, error = "spooled", {"code": "retry_later", "message": str(exc)}
+            status, error, kept_queued = "spooled", {"code": "retry_later", "message": str(exc)}, True
         except IngestError as exc:
             status, error = "failed", exc.to_dict()
         except Exception as exc:  # a bug in one job must not stop the others
@@ -226,7 +226,7 @@ class WebhookApp:
         self._update(job.job_id, status, result=result, error=error)
         self.metrics.job_done(status, time.monotonic() - started, result)
         log.get_logger().info("job_done", status=status, duration_ms=round((time.monotonic() - started) * 1000))
-        return status != "spooled"
+        return not kept_queued  # a job whose article waits in the local spool is done: the spool holds the work
 
     def _update(self, job_id: str, status: str, result: Mapping[str, Any] | None = None,
                 error: Mapping[str, Any] | None = None) -> None:

@@ -1,7 +1,9 @@
 """Standard Webhooks v1, the protocol half of the webhook: signing, verifying and the thin payload.
 
 HMAC-SHA256 over ``id.timestamp.body`` with ``whsec_`` secrets (several at once, for rotation), a timestamp window,
-constant-time comparison; the payload checked against ``schemas/webhook-payload.schema.json``. No I/O here.
+constant-time comparison; the payload checked against ``schemas/webhook-payload.schema.json``, then again with
+whole-string matches and the fetcher's own host rule (:func:`~ingest_plugin.transport.fetch.plain_host_problem`).
+No I/O here.
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema.exceptions import best_match
 
 from ingest_plugin.schemas import compile_validator, load_schema
+from ingest_plugin.transport.fetch import plain_host_problem
 
 SECRET_PREFIX = "whsec_"
 MIN_SECRET_BYTES = 24  # the spec asks for 24 to 64 random bytes
@@ -28,6 +32,10 @@ HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 # Ids are also log fields and dedupe keys; a UUID, a ULID or Svix's "msg_…" all fit.
 WEBHOOK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:-]{0,127}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+# The schema's patterns again, matched against the whole string (a pattern is a search, and Python's "$" also
+# matches before a final newline): an id becomes an S3 key, so "12345\n" must not be a second article.
+ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_URL = re.compile(r"https://[A-Za-z0-9.-]+(?:/[!-~]*)?")
 _PAYLOAD = compile_validator(load_schema("webhook-payload.schema.json"))
 
 
@@ -111,4 +119,14 @@ def parse_payload(body: bytes) -> dict[str, Any]:
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "(root)"
         raise WebhookRejected(400, f"payload {where}: {error.message}"[:200])
+    if "id" in payload and not ARTICLE_ID.fullmatch(payload["id"]):
+        raise WebhookRejected(400, "payload id: not a plain article id")
+    if "url" in payload:
+        url = payload["url"]
+        if not _URL.fullmatch(url):
+            raise WebhookRejected(400, "payload url: not a plain https URL")
+        host = urlsplit(url).hostname or ""
+        problem = plain_host_problem(host)
+        if problem:
+            raise WebhookRejected(400, f"payload url: the host {problem}"[:200])
     return payload
