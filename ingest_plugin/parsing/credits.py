@@ -26,13 +26,19 @@ BYLINE_PRIORITY = ("by-paragraph", "json-ld", "byline-markup", "twitter", "meta"
 
 _PARTNER_NAMES = "|".join(sorted((re.escape(n) for p in partners.PROFILES.values() for n in (p.name, *p.aliases)
                                   if " " in n or n[0].isupper()), key=len, reverse=True))
-_INVESTMENT_ADVICE = re.compile(r"[^.!?\n]*\bdoes not (?:provide|offer|give|constitute)\b[^.!?\n]*\badvice\b"
-                                r"[^.!?\n]*[.!?]?", re.I)
+# The disclaimer sentences below start at a sentence start ("(?<![^.!?\n])") and commit to the first occurrence of
+# each keyword ("(?>…*?…)"): a sentence holding a match has one from its first occurrences, and every match starts
+# at its sentence's start, so these find what the plain patterns ("[^.!?\n]*\bdoes not …") found, without trying
+# every position of a long sentence (quadratic to cubic on a long paragraph with no sentence end).
+_INVESTMENT_ADVICE = re.compile(r"(?<![^.!?\n])(?>[^.!?\n]*?\bdoes not (?:provide|offer|give|constitute)\b)"
+                                r"(?>[^.!?\n]*?\badvice\b)[^.!?\n]*+[.!?]?", re.I)
 _DISCLAIMER_LABEL = re.compile(r"^\(?\s*(?:Disclaimer|Disclosure)\s*[:：—–-]\s*(?P<text>.+?)\)?$", re.I)
+# The gaps are bounded here, so the first verb need not be the one that matches: from each verb the rest costs at
+# most a constant, and the sentence-start anchor keeps the search from starting again inside the sentence.
 _AI_DISCLOSURE = re.compile(
-    r"[^.!?\n]*\b(?:produced|generated|written|created|drafted)\b[^.!?\n]{0,60}\b(?:with the help of|using|with|by)"
-    r"\b[^.!?\n]{0,40}\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*"
-    r"[.!?]?", re.I)
+    r"(?<![^.!?\n])[^.!?\n]*?\b(?:produced|generated|written|created|drafted)\b[^.!?\n]{0,60}"
+    r"\b(?:with the help of|using|with|by)\b[^.!?\n]{0,40}"
+    r"\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*+[.!?]?", re.I)
 _AI_KEYWORDS = ("neuro", " ai ", " ai.", "(ai)", "artificial intelligence", "automated content", "generative")
 _PARTNER_WORDS = {n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)}
 # Only what is in a text's lower case when any of the words is: "benzinga", not also "www.benzinga.com".

@@ -69,7 +69,10 @@ _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1
 _EXCESSIVE_DEPTH = "Excessive depth"
 _FEED_ROOT = re.compile(r"<(?:rss|rdf:rdf|feed|item)\b", re.I)
 _WHOLE_DOCUMENT = re.compile(r"\s*<(?:html|!doctype)", re.I)  # what lxml's fragment parser parses as a document
-_PROLOG = re.compile(r"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]|\[.*?\])*>)*", re.S | re.I)
+# Possessive throughout: a DOCTYPE's internal subset ("[ … ]") ends at its first "]" and nothing else may end it, so
+# no other split of the text can succeed where the first fails. Backtracking over the ways to split "][][]…" (the
+# lazy ".*?" it replaces) took exponential time on an unclosed subset.
+_PROLOG = re.compile(r"^(?:\s++|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]++|\[[^\]]*+\])*+>)*+", re.S | re.I)
 _MOJIBAKE = re.compile("â€[™œ\x9d“”˜¦¢]|Ã[\x80-\xbf©¨§¡³±¶¼]|Â[\xa0-\xbf]")
 _LAYOUT_TAGS = re.compile(r"</?(?:div|span|section|font|center)\b[^>]*>", re.I)
 
@@ -394,5 +397,7 @@ def _parse_html(text: str, utf8_source: bytes | None = None) -> html.HtmlElement
     if any(_EXCESSIVE_DEPTH in entry.message for entry in parser.error_log):
         # Even with huge_tree libxml2 drops content nested deeper than 2048 levels. Layout wrappers carry no
         # content, so drop them and parse again rather than lose the article.
-        root = html.document_fromstring(_LAYOUT_TAGS.sub("", text), parser=HTML_PARSER)
+        # Only up to the last ">": a tag after it cannot close, and each would be scanned to the end (quadratic).
+        cut = text.rfind(">") + 1
+        root = html.document_fromstring(_LAYOUT_TAGS.sub("", text[:cut]) + text[cut:], parser=HTML_PARSER)
     return root

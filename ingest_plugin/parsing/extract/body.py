@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate, islice
 from typing import Iterator
 
 from lxml import etree
@@ -196,6 +197,9 @@ def strip_yoast_footer(text: str) -> str:
     return _YOAST_FOOTER.sub("", text)
 
 
+_SCORED_TAGS = ("p", "h2", "h3", "blockquote", "li")
+
+
 def content_root(doc: HtmlElement, elements: NamedElements) -> HtmlElement | None:
     """The element holding the article's paragraphs; ``elements`` are all of the document's, in document order
     (the caller has them already: looking for known containers among them costs no walk over the page).
@@ -205,25 +209,79 @@ def content_root(doc: HtmlElement, elements: NamedElements) -> HtmlElement | Non
     """
     best, best_score = None, 0
     scores: dict[HtmlElement, int] = {}
-    for p in doc.iter("p", "h2", "h3", "blockquote", "li"):
+    scored = list(doc.iter(*_SCORED_TAGS))
+    knowns = [el for el, class_attr, id_attr, itemprop in elements
+              if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)]
+    # Scored elements or known containers nested in one another would each read the text they share again
+    # (quadratic in the depth): then the lengths come from one walk over the page instead.
+    lengths = _TextLengths(doc) if len(knowns) > 4 or any(map(_holds_scored, scored)) else None
+    for p in scored:
         parent = p.getparent()
         if parent is None:
             continue
         if p.tag == "li" and (grandparent := parent.getparent()) is not None:
             parent = grandparent
-        length = len(text_of(p).strip())
+        length = lengths.stripped(p) if lengths is not None else len(text_of(p).strip())
         scores[parent] = scores.get(parent, 0) + (length if p.tag == "p" else length // 2)
     for el, score in scores.items():
         if score > best_score:
             best, best_score = el, score
-    for known in (el for el, class_attr, id_attr, itemprop in elements
-                  if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)):
-        text_len = len(text_of(known))
+    for known in knowns:
+        text_len = lengths.length(known) if lengths is not None else len(text_of(known))
         if best is not None and (known is best or _is_descendant(best, known)) and text_len < best_score * 4 + 2000:
             return known
         if best is None or text_len >= best_score * 0.5 and scores.get(known, 0) >= best_score * 0.5:
             return known
     return best
+
+
+def _holds_scored(el: HtmlElement) -> bool:
+    """Whether a scored element holds another (stops at the first: the subtrees of those that hold none are
+    disjoint, so asking all of them reads the page once)."""
+    return next(islice(el.iter(*_SCORED_TAGS), 1, None), None) is not None
+
+
+class _TextLengths:
+    """``len(text_of(el))`` and ``len(text_of(el).strip())`` of every element of a tree, from one walk.
+
+    The text of an element is its text nodes in document order (its own ``.text``, then each descendant's text and
+    each descendant's tail): a contiguous run of the pieces the walk collects, so its length is a difference of two
+    prefix sums, and what ``strip()`` removes lies in the first and last pieces that are not all white space."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        pieces: list[str] = []
+        self._spans: dict[HtmlElement, tuple[int, int]] = {}
+        starts: dict[HtmlElement, int] = {}
+        for event, node in etree.iterwalk(root, events=("start", "end")):
+            if event == "start":
+                starts[node] = len(pieces)
+                pieces.append((node.text or "") if isinstance(node.tag, str) else "")  # a comment's text is no text
+            else:
+                self._spans[node] = (starts.pop(node), len(pieces))
+                pieces.append(node.tail or "")
+        self._pieces = pieces
+        self._sums = list(accumulate(map(len, pieces), initial=0))
+        count = len(pieces)
+        # The first piece at or after i (the last at or before i) that is not all white space; count (-1) if none.
+        self._next, self._previous = [count] * (count + 1), [-1] * (count + 1)
+        for i in range(count - 1, -1, -1):
+            self._next[i] = i if pieces[i] and not pieces[i].isspace() else self._next[i + 1]
+        for i in range(count):
+            self._previous[i + 1] = i if pieces[i] and not pieces[i].isspace() else self._previous[i]
+
+    def length(self, el: HtmlElement) -> int:
+        start, end = self._spans[el]
+        return self._sums[end] - self._sums[start]
+
+    def stripped(self, el: HtmlElement) -> int:
+        start, end = self._spans[el]
+        first, last = self._next[start], self._previous[end]
+        if first >= end:
+            return 0
+        head, tail = self._pieces[first], self._pieces[last]
+        if first == last:
+            return len(head.strip())
+        return (self._sums[last] - self._sums[first + 1] + len(head.lstrip()) + len(tail.rstrip()))
 
 
 @lru_cache(maxsize=4096)

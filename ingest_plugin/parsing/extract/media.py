@@ -34,9 +34,11 @@ _CREDIT_ELEMENT = etree.XPath("descendant::*[self::cite or self::small or contai
                               "contains(@class,'copyright') or contains(@class,'photographer')]")
 _CREDIT_WORDS = r"(?:Photo(?:graph)?|Image|Picture|Graphic|Illustration|Credit)s?"
 _CAPTION_CREDITS = (
-    # "… (Photo by Jane Doe/Getty Images)" or "… (Jane Doe/Getty Images)"
-    re.compile(rf"\s*\(\s*(?:{_CREDIT_WORDS}\s*(?:by|courtesy(?: of)?|credit|via)?\s*:?\s*)?([^()]*\w/[^()]+|"
-               rf"(?<=\()\s*{_CREDIT_WORDS}\b[^()]+)\)\.?$", re.I),
+    # "… (Photo by Jane Doe/Getty Images)" or "… (Jane Doe/Getty Images)". Only the last "(" can start a match,
+    # which ends the caption: the lookahead rules out every other "(" at the cost of reading up to the next
+    # parenthesis, where an unclosed one made each "/" after it cost a scan to the end (quadratic).
+    re.compile(rf"(?<!\s)\s*+\((?=[^()]*+\)\.?$)\s*(?:{_CREDIT_WORDS}\s*(?:by|courtesy(?: of)?|credit|via)?\s*:?\s*)?"
+               rf"([^()]*\w/[^()]+|(?<=\()\s*{_CREDIT_WORDS}\b[^()]+)\)\.?$", re.I),
     # "… Photo: Jane Doe" / "… Credit: Shutterstock" / "… Photo courtesy of X"
     re.compile(rf"(?:^|(?<=[.!?”\"’)])\s)\s*{_CREDIT_WORDS}\s*(?:by|courtesy(?: of)?|credit|via)?\s*:?\s+(.+)$"),
     # "… in January 2021. DARRIAN TRAYNOR" or "… AFP/GETTY IMAGES"
@@ -45,6 +47,7 @@ _CAPTION_CREDITS = (
     # "… Jane Doe/Getty Images"
     re.compile(r"(?<=[.!?”\"’)])\s+([A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}\s*/\s*[A-Z][\w.'’ \-]+)$"),
 )
+_CAPS_CREDIT = _CAPTION_CREDITS[2]
 _CREDIT_LINE = re.compile(
     rf"^(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
     rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
@@ -58,6 +61,13 @@ _DECORATION = re.compile(r"(?:^|[/_\-\s.])(?:logo|logos|icon|icons|avatar|avatar
 _DECORATION_WORDS = ("logo", "icon", "avatar", "emoji", "sprite", "pixel", "spacer", "tiny", "badge")
 _IMAGE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?)$", re.I)
 _SIZE_SUFFIX = re.compile(r"(?:-\d+x\d+|-scaled|-e\d+)+(?=\.\w+$)")
+# Beyond this a file name is no WordPress size variant worth pairing: it is compared as it stands. The suffix
+# pattern tries every "-" and runs to the end of the name from each: quadratic on a long run of "-1x1".
+_MAX_FILE_NAME = 500
+# The all-capitals credit ("… DARRIAN TRAYNOR", "… AFP/GETTY IMAGES") is looked for in the caption's last characters
+# only: the pattern runs to the end of the caption from every sentence start, quadratic on many short capitalised
+# sentences, and no credit is that long.
+_CAPS_CREDIT_WINDOW = 300
 _AGENCY_ABBREVIATIONS = {"AFP", "AP", "EPA", "UPI", "DPA", "ANP", "ANSA", "EFE", "TASS", "PA", "NASA"}
 
 
@@ -104,13 +114,16 @@ def _tweet_in(el: HtmlElement) -> tuple[re.Match | None, HtmlElement | None]:
 
 def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
     pictures: list[Picture] = []
+    images = _image_counts(root)  # kept up to date as pictures leave the tree
     for img in list(root.iter("img")):
         if not _is_inside(img, root):
             continue  # removed together with an earlier figure
         href, width, height = best_image_source(img, base_url)
-        holder = _figure_holder(img, root)
+        holder = _figure_holder(img, root, images)
         if href is None:
-            (holder if holder is not None and len(list(holder.iter("img"))) == 1 else img).drop_tree()
+            doomed = holder if holder is not None and images.get(holder) == 1 else img
+            _forget_images(doomed, root, images)
+            doomed.drop_tree()
             continue
         caption, credit = _caption_and_credit(holder) if holder is not None else (None, None)
         name = f"photo-{len(pictures) + 1}"
@@ -118,8 +131,10 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
                           width=width, height=height)
         pictures.append(picture)
         if holder is not None:
+            _forget_images(holder, root, images)
             _replace(holder, "figure", name)
         else:
+            _forget_images(img, root, images)
             block = img
             while (parent := block.getparent()) is not None and parent is not root and block.tag not in BLOCK_TAGS:
                 block = parent
@@ -133,12 +148,36 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
     return pictures
 
 
+def _image_counts(root: HtmlElement) -> dict[HtmlElement, int]:
+    """How many ``<img>`` each element under ``root`` (``root`` included) holds, for :func:`_figure_holder`: one climb
+    per picture, where counting each ancestor's pictures anew cost a walk of the shared container per picture."""
+    counts: dict[HtmlElement, int] = {}
+    for img in root.iter("img"):
+        for ancestor in img.iterancestors():
+            counts[ancestor] = counts.get(ancestor, 0) + 1
+            if ancestor is root:
+                break
+    return counts
+
+
+def _forget_images(el: HtmlElement, root: HtmlElement, counts: dict[HtmlElement, int]) -> None:
+    """``el`` (an ``<img>`` or an element holding some) is about to leave the tree: its ancestors hold its pictures
+    no more."""
+    gone = 1 if el.tag == "img" else counts.get(el, 0)
+    if gone:
+        for ancestor in el.iterancestors():
+            counts[ancestor] = counts.get(ancestor, 0) - gone
+            if ancestor is root:
+                break
+
+
 def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_url: str | None) -> Picture:
     """The page's featured image, with the caption and credit of its hero figure when the page shows one
     outside the article body."""
     in_body = set(body.iter("img"))
+    images = _image_counts(doc)
     for img in doc.iter("img"):
-        holder = _figure_holder(img, doc) if img not in in_body else None
+        holder = _figure_holder(img, doc, images) if img not in in_body else None
         if holder is None:
             continue  # the holder is the cheap test: only a figure's picture can be the hero
         href, width, height = best_image_source(img, base_url)
@@ -152,8 +191,13 @@ def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_u
 
 def same_image(a: str, b: str) -> bool:
     """Two URLs of one picture, whatever WordPress size variant ("-1024x683", "-scaled") each names."""
-    name = lambda url: _SIZE_SUFFIX.sub("", urlsplit(url).path.rsplit("/", 1)[-1].lower())  # noqa: E731
-    return name(a) == name(b)
+    return _file_name(a) == _file_name(b)
+
+
+def _file_name(url: str) -> str:
+    """The file name of a picture URL in lower case, without a WordPress size variant's suffix."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    return _SIZE_SUFFIX.sub("", name) if len(name) <= _MAX_FILE_NAME else name
 
 
 def credit_line(text: str) -> str | None:
@@ -241,7 +285,8 @@ def _rules_out(text: str, words: tuple[str, ...]) -> bool:
 def split_caption_credit(caption: str) -> tuple[str | None, str | None]:
     caption = clean(caption)
     for pattern in _CAPTION_CREDITS:
-        match = pattern.search(caption)
+        start = max(0, len(caption) - _CAPS_CREDIT_WINDOW) if pattern is _CAPS_CREDIT else 0
+        match = pattern.search(caption, start)
         if match:
             credit = normalise_credit(match.group(1))
             rest = caption[: match.start()].strip()
@@ -276,13 +321,14 @@ def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
     return split_caption_credit(text_of(caption_el))
 
 
-def _figure_holder(img: HtmlElement, root: HtmlElement) -> HtmlElement | None:
+def _figure_holder(img: HtmlElement, root: HtmlElement, images: dict[HtmlElement, int]) -> HtmlElement | None:
+    """``images``: how many pictures each element holds (:func:`_image_counts`)."""
     el = img.getparent()
     while el is not None and el is not root:
         classes = el.get("class") or ""
         if el.tag == "figure" or "wp-caption" in classes.split() or "wp-block-image" in classes:
             return el
-        if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or len(list(el.iter("img"))) > 1:
+        if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or images.get(el, 0) > 1:
             return None
         el = el.getparent()
     return None

@@ -13,6 +13,8 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from ingest_plugin.errors import Stage
+from ingest_plugin.log import get_logger
 from ingest_plugin.parsing.extract.body import text_of
 from ingest_plugin.parsing.text import clean
 
@@ -172,13 +174,24 @@ def parse_json_ld(raw: str) -> Any:
     # Each wrapping marker holds a "<" or a ">": two one-character searches spare most blocks the regex.
     text = (_JSON_LD_WRAPPING.sub("", raw) if "<" in raw or ">" in raw else raw).strip().rstrip(";").strip()
     try:
-        return json.loads(text, strict=False)
-    except json.JSONDecodeError:
-        pass  # the trailing-comma repair below rewrites the whole text: only worth it for broken JSON
-    try:
-        return json.loads(_TRAILING_COMMA.sub(r"\1", text), strict=False)
-    except json.JSONDecodeError:
-        return None
+        try:
+            return json.loads(text, strict=False)
+        except json.JSONDecodeError:
+            pass  # the trailing-comma repair below rewrites the whole text: only worth it for broken JSON
+        try:
+            return json.loads(_TRAILING_COMMA.sub(r"\1", text), strict=False)
+        except json.JSONDecodeError:
+            return None
+    # One bad block costs that block only: the article still parses from the page's other metadata.
+    except RecursionError:
+        _skipped("the JSON is nested too deeply", len(raw))
+    except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
+        _skipped(f"the JSON holds a number no metadata has: {exc}"[:200], len(raw))
+    return None
+
+
+def _skipped(reason: str, size: int) -> None:
+    get_logger().warning("metadata_block_skipped", stage=Stage.EXTRACT, block="json-ld", reason=reason, size=size)
 
 
 def _flatten(data: Any) -> list[dict]:
