@@ -5,6 +5,7 @@ servers where their answers differ (``If-Match`` on a missing key: SeaweedFS 412
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -111,6 +112,16 @@ def make_item(document: dict[str, Any] | None = None, *, raw: bytes = b"<html>ra
                               "source_url": "https://www.zenger.news/story/"}  # fmt: skip
     values.update(fields)
     return ItemResult(input_name=values.pop("input_name", "story.html"), raw=raw, document=document, **values)
+
+
+def snapshot(publisher: Publisher, prefix: str = "articles/") -> dict[str, tuple[str, Any]]:
+    """Key -> (ETag, LastModified) of every object under ``prefix``: equal snapshots mean nothing was written."""
+    listing = publisher.client.list_objects_v2(Bucket=publisher.settings.bucket, Prefix=prefix)
+    return {o["Key"]: (o["ETag"], o["LastModified"]) for o in listing.get("Contents", [])}
+
+
+def get_json(publisher: Publisher, key: str) -> Any:
+    return json.loads(publisher.client.get_object(Bucket=publisher.settings.bucket, Key=key)["Body"].read())
 
 
 def job_handler(publisher: Publisher) -> JobHandler:

@@ -5,7 +5,6 @@ replay writes nothing and reports ``killed``, for the same one HEAD an unchanged
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ from ingest_plugin.ingest.runs import run_jobs
 from ingest_plugin.publishing import Status
 from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
 from ingest_plugin.publishing.content import content_hash, to_bytes
-from tests.conftest import ingest_one, job_handler, logging_as_it_was, make_document, make_item
+from tests.conftest import get_json, ingest_one, job_handler, logging_as_it_was, make_document, make_item, snapshot
 
 pytestmark = pytest.mark.s3
 FOLDER = "articles/zenger/1/"
@@ -30,14 +29,6 @@ def keys(publisher, prefix=FOLDER):
     return sorted(o["Key"][len(prefix):] for o in listing.get("Contents", []))
 
 
-def snapshot(publisher, prefix="articles/"):
-    """Key -> (ETag, LastModified) of every object under ``prefix``: equal snapshots mean nothing was written."""
-    listing = publisher.client.list_objects_v2(Bucket=publisher.settings.bucket, Prefix=prefix)
-    return {o["Key"]: (o["ETag"], o["LastModified"]) for o in listing.get("Contents", [])}
-
-
-def get_json(publisher, key):
-    return json.loads(publisher.client.get_object(Bucket=publisher.settings.bucket, Key=key)["Body"].read())
 
 
 def metadata(publisher, key):

@@ -25,7 +25,7 @@ from ingest_plugin.parsing.validate import validate_document
 from ingest_plugin.publishing import Publisher, S3Settings, Status
 from ingest_plugin.publishing.articles import ORPHAN_GRACE_SECONDS, RepairAction
 from ingest_plugin.publishing.content import content_hash, to_bytes
-from tests.conftest import ingest_one, job_handler, make_document, make_item, minimal_validate
+from tests.conftest import get_json, ingest_one, job_handler, make_document, make_item, minimal_validate, snapshot
 
 pytestmark = pytest.mark.s3
 REPO = Path(__file__).resolve().parent.parent
@@ -66,13 +66,6 @@ def keys(publisher, prefix=FOLDER):
     return sorted(o["Key"][len(prefix):] for o in listing.get("Contents", []))
 
 
-def snapshot(publisher, prefix="articles/"):
-    listing = publisher.client.list_objects_v2(Bucket=publisher.settings.bucket, Prefix=prefix)
-    return {o["Key"]: (o["ETag"], o["LastModified"]) for o in listing.get("Contents", [])}
-
-
-def get_json(publisher, key):
-    return json.loads(publisher.client.get_object(Bucket=publisher.settings.bucket, Key=key)["Body"].read())
 
 
 def body_of(document):

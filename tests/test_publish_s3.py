@@ -21,7 +21,7 @@ from ingest_plugin.publishing import S3SetupError, Status
 from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
 from ingest_plugin.publishing.content import content_hash, to_bytes
 from ingest_plugin.publishing.s3io import Put, checksum_sha256
-from tests.conftest import ingest_files, ingest_one, make_document, make_item
+from tests.conftest import get_json, ingest_files, ingest_one, make_document, make_item, snapshot
 
 pytestmark = pytest.mark.s3
 REPO = Path(__file__).resolve().parent.parent
@@ -33,14 +33,6 @@ def keys(publisher, prefix=""):
     return sorted(o["Key"] for o in listing.get("Contents", []))
 
 
-def snapshot(publisher, prefix="articles/"):
-    """Key -> (ETag, LastModified) of every object under ``prefix``: equal snapshots mean nothing was written."""
-    listing = publisher.client.list_objects_v2(Bucket=publisher.settings.bucket, Prefix=prefix)
-    return {o["Key"]: (o["ETag"], o["LastModified"]) for o in listing.get("Contents", [])}
-
-
-def get_json(publisher, key):
-    return json.loads(publisher.client.get_object(Bucket=publisher.settings.bucket, Key=key)["Body"].read())
 
 
 def test_if_match_on_a_missing_key_is_a_refusal_on_both_servers(publisher):

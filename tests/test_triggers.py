@@ -224,9 +224,18 @@ def webhook(env, config, serve_log):
         port = probe.getsockname()[1]
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
     with open(serve_log, "wb") as log_file:
-        server = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "--log-level", "INFO", "serve", "--config",
-                                   str(config), "--port", str(port)], env=variables, stdout=subprocess.PIPE,
-                                  stderr=log_file)
+        server, base = start_serve(config, variables, port, log_file)
+    yield base
+    server.terminate()
+    server.communicate(timeout=30)
+    assert server.returncode == 0
+
+
+def start_serve(config, variables, port, stderr):
+    """`serve` in its own process on 127.0.0.1:port, once /healthz answers (bounded wait); its base URL."""
+    server = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "--log-level", "INFO", "serve", "--config",
+                               str(config), "--port", str(port)], env=variables, stdout=subprocess.PIPE,
+                              stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -234,10 +243,7 @@ def webhook(env, config, serve_log):
             break
         except OSError:
             time.sleep(0.1)
-    yield base
-    server.terminate()
-    server.communicate(timeout=30)
-    assert server.returncode == 0
+    return server, base
 
 
 def post(base, payload, *, secret=SECRET, msg_id=None, timestamp=None, signature=None):
@@ -298,16 +304,8 @@ def test_a_webhook_job_that_s3_refuses_as_set_up_stays_journaled(env, config, tm
         port = probe.getsockname()[1]
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
     variables["INGEST_S3_BUCKET"] = "no-such-bucket"
-    server = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "serve", "--config", str(config), "--port",
-                               str(port)], env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_serve(config, variables, port, subprocess.PIPE)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         status, reply = post(base, {"partner": "zenger", "id": "63809"})
         assert status == 202
         job = wait_for_job(base, reply["job_id"])
