@@ -58,8 +58,9 @@ Examples:
   ingest-plugin reingest --file fixed-page.html
   ingest-plugin reingest --failed --since 2026-11-01                 # replay failed/; remove what now succeeds
 
-Exit status: 0 all published or unchanged; 1 something failed, or S3 could not be read before anything was
-replayed (nothing written: run it again); 2 usage or configuration error."""
+Exit status: 0 all published, unchanged or kept killed; 1 something failed, or S3 could not be read before
+anything was replayed (nothing written: run it again); 2 usage or configuration error (an impossible --since, a
+partner the configuration does not know, a missing bucket, refused credentials): nothing written."""
 
 
 def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
