@@ -129,7 +129,8 @@ class FaultProxy:
                     self.send_header("Content-Type", "application/xml")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if self.command != "HEAD":  # a body after a HEAD answer would be read as the next answer
+                        self.wfile.write(payload)
                     return
                 if fault is not None and fault.mode == "drop_before":
                     self.close_connection = True
