@@ -14,7 +14,7 @@ import base64
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -169,9 +169,6 @@ class IngestJob:
     @property
     def reinstate(self) -> bool:
         return self.action is Action.REINSTATE
-
-    def next_attempt(self) -> IngestJob:
-        return replace(self, attempt=self.attempt + 1)
 
     def to_dict(self, payloads: PayloadStore | None = None) -> dict[str, Any]:
         """The job as JSON-ready data; with ``payloads``, a large raw payload is stored there and referenced."""

@@ -103,9 +103,6 @@ class InProcessQueue:
         self._lock = threading.Lock()
         self._closed = False
 
-    def full(self) -> bool:
-        return self._queue.full()
-
     def send(self, job: IngestJob) -> None:
         if self._queue.full():  # the cheap early answer, before the journal write; the put below still decides
             raise QueueFull

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest_plugin.config import Config, PartnerConfig
@@ -76,22 +75,16 @@ def url_items(url: str, config: Config, partner: PartnerConfig | None = None) ->
                             content_type=result.content_type, max_bytes=config.limits.max_input_bytes))
 
 
-def stored_document(publisher: Publisher, partner_key: str, article_id: str) -> dict[str, Any] | None:
-    """The newest published version of an article, or None."""
-    key = publisher.articles.keys.current(partner_key, Identity.of_partner_id(partner_key, article_id).article_key)
-    stored = publisher.bucket.get(key)
-    return stored.json() if stored else None
-
-
 def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> ItemResult:
-    """The published article as an item (for a cancel), or a coded error naming it."""
+    """The newest published version of an article as an item (for a cancel), or a coded error naming it."""
     name = f"{partner_key}/{article_id}"
-    document = stored_document(publisher, partner_key, article_id)
-    if document is None:
+    article_key = Identity.of_partner_id(partner_key, article_id).article_key
+    stored = publisher.bucket.get(publisher.articles.keys.current(partner_key, article_key))
+    if stored is None:
         return ItemResult(input_name=name, raw=b"", partner=partner_key).failed(IngestError(
             ErrorCode.FETCH_FAILED, "no published article with this id in S3", stage=Stage.FETCH))
-    return ItemResult(input_name=name, raw=b"", document=document, partner=partner_key,
-                      article_key=Identity.of_partner_id(partner_key, article_id).article_key,
+    document = stored.json()
+    return ItemResult(input_name=name, raw=b"", document=document, partner=partner_key, article_key=article_key,
                       source_url=document_canonical_url(document))
 
 
