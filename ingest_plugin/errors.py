@@ -16,6 +16,8 @@ class ErrorCode(StrEnum):
     NOT_AN_ARTICLE = "not_an_article"  # parsed, but holds no article (no headline or no body)
     UNKNOWN_PARTNER = "unknown_partner"  # an article, but from no partner we have a profile for
     INVALID_DOCUMENT = "invalid_document"  # the ninjs document failed schema or profile validation
+    TOO_COMPLEX = "too_complex"  # parsing ran past the configured CPU budget
+    PARTNER_MISMATCH = "partner_mismatch"  # the content claims another partner than the one it came from
     FETCH_FAILED = "fetch_failed"  # the source could not be fetched
     PUBLISH_FAILED = "publish_failed"  # S3 refused or could not be reached
 
