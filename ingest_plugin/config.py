@@ -48,6 +48,7 @@ class Limits:
     fetch_read_timeout: float = 20.0
     fetch_max_redirects: int = 5
     min_seconds_between_requests: float = 1.0
+    parse_budget_seconds: float = 10.0  # CPU time per input in a parse worker process; 0 parses in-process
 
 
 @dataclass(frozen=True)

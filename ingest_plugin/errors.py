@@ -46,6 +46,10 @@ class IngestError(Exception):
         self.input = input
         self.stage = Stage(stage)
 
+    def __reduce__(self) -> tuple[object, tuple[dict[str, str]]]:
+        """Pickled as its dict: the parse budget's worker processes send errors back to the runner."""
+        return IngestError.from_dict, (self.to_dict(),)
+
     def for_input(self, input: str) -> "IngestError":
         """The same error, naming the given input (stages raise before they know the input's name)."""
         return IngestError(self.code, self.message, input=input, stage=self.stage)

@@ -15,12 +15,12 @@ from typing import Any
 
 from ingest_plugin.config import Config, PartnerConfig
 from ingest_plugin.errors import IngestError
+from ingest_plugin.ingest.budget import Parser
 from ingest_plugin.ingest.handler import JobHandler, Outcome
 from ingest_plugin.ingest.jobs import IngestJob, UrlSource, item_job
 from ingest_plugin.ingest.runs import FEED_FAILED, FEED_FETCHED, FEED_NOT_MODIFIED, RunSummary, run_jobs
 from ingest_plugin.log import get_logger
 from ingest_plugin.parsing.model import ItemResult
-from ingest_plugin.parsing.pipeline import parse_items
 from ingest_plugin.publishing import Publisher, Status
 from ingest_plugin.transport.fetch import FetchResult, fetch
 
@@ -77,7 +77,7 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
             for url in partner.feeds:
                 feed = _Feed(partner, url)
                 feeds.append(feed)
-                for item in _feed_items(feed, config, cursors[partner.profile.key], fetcher):
+                for item in _feed_items(feed, config, cursors[partner.profile.key], fetcher, handler.parse):
                     fingerprint = _fingerprint(item)
                     if fingerprint in seen:
                         continue
@@ -112,7 +112,8 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
     return summary
 
 
-def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fetcher) -> Iterator[ItemResult]:
+def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fetcher,
+                parse: Parser) -> Iterator[ItemResult]:
     known = cursor.get("feeds", {}).get(feed.url, {})
     try:
         result = fetcher(feed.url, config.fetch_policy(feed.partner), etag=known.get("etag"),
@@ -125,8 +126,8 @@ def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fe
         feed.validators, feed.status = dict(known), FEED_NOT_MODIFIED
         return
     feed.validators = {"etag": result.etag, "last_modified": result.last_modified}
-    yield from parse_items(result.body, input_name=feed.url, source_url=result.final_url,
-                           content_type=result.content_type, max_bytes=config.limits.max_input_bytes)
+    yield from parse(result.body, input_name=feed.url, source_url=result.final_url,
+                     content_type=result.content_type, max_bytes=config.limits.max_input_bytes)
 
 
 def _job(item: ItemResult, partner: PartnerConfig) -> IngestJob:

@@ -17,6 +17,7 @@ import structlog
 from ingest_plugin import log
 from ingest_plugin.config import Config
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.ingest.budget import Parser, parser_for
 from ingest_plugin.ingest.jobs import FailedSource, IngestJob, item_job
 from ingest_plugin.ingest.resolve import resolve
 from ingest_plugin.ingest.spool import Spool
@@ -62,10 +63,12 @@ class JobHandler:
     """Runs jobs against one configuration, publisher and spool. Threads may share one (the webhook's workers do):
     it keeps no state of its own between jobs, and publishing is safe under concurrent writers."""
 
-    def __init__(self, config: Config, publisher: Publisher, spool: Spool | None = None) -> None:
+    def __init__(self, config: Config, publisher: Publisher, spool: Spool | None = None,
+                 parse: Parser | None = None) -> None:
         self.config = config
         self.publisher = publisher
         self.spool = spool or Spool(publisher.settings.spool_dir)
+        self.parse = parse or parser_for(config.limits.parse_budget_seconds)  # each input under the parse budget
 
     def __call__(self, job: IngestJob, *, run_id: str | None = None, dry_run: bool = False) -> Iterator[Outcome]:
         """The outcome of every article of ``job``, as each is done (a feed gives many, a page one).
@@ -98,7 +101,7 @@ class JobHandler:
         """The job's parsed items; then, if reading what the job names failed (S3, the partner, a file, a record
         this release cannot read), the error, as a coded error that keeps the whole job."""
         try:
-            yield from resolve(job, self.config, self.publisher, self.spool.payloads)
+            yield from resolve(job, self.config, self.publisher, self.spool.payloads, self.parse)
         except IngestError as error:
             yield error
         except S3SetupError:

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 from ingest_plugin.config import Config, PartnerConfig
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.ingest.budget import Parser, parse_in_process
 from ingest_plugin.ingest.jobs import (
     ArticleSource,
     FailedSource,
@@ -20,34 +21,34 @@ from ingest_plugin.ingest.jobs import (
 )
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.ninjs import document_canonical_url
-from ingest_plugin.parsing.pipeline import parse_items
 from ingest_plugin.partners.identity import Identity
 from ingest_plugin.publishing import Publisher
 from ingest_plugin.publishing.failed import FailedEntry
 from ingest_plugin.transport.fetch import fetch
 
 
-def resolve(job: IngestJob, config: Config, publisher: Publisher,
-            payloads: PayloadStore | None = None) -> Iterator[ItemResult]:
-    """The parsed items of a job, each a document or a coded error; an error reading what the job names (S3, the
-    partner, a file) is raised, for the handler to keep the whole job."""
+def resolve(job: IngestJob, config: Config, publisher: Publisher, payloads: PayloadStore | None = None,
+            parse: Parser = parse_in_process) -> Iterator[ItemResult]:
+    """The parsed items of a job (parsed by ``parse``: under the parse budget, in runners), each a document or a
+    coded error; an error reading what the job names (S3, the partner, a file) is raised, for the handler to keep
+    the whole job."""
     source = job.source
     if isinstance(source, ItemSource):
         yield source.item
     elif isinstance(source, PayloadSource):
-        yield from parse_items(source.payload.read(payloads), input_name=source.name, source_url=source.source_url,
-                               max_bytes=config.limits.max_input_bytes)
+        yield from parse(source.payload.read(payloads), input_name=source.name, source_url=source.source_url,
+                         max_bytes=config.limits.max_input_bytes)
     elif isinstance(source, UrlSource):
-        yield from url_items(source.url, config, config.partner(source.partner) if source.partner else None)
+        yield from url_items(source.url, config, config.partner(source.partner) if source.partner else None, parse)
     elif isinstance(source, ArticleSource):
         if job.cancel:  # a kill needs no fetch: it withdraws what we published
             yield stored_item(publisher, source.partner, source.article_id)
         else:
-            yield from id_items(source.article_id, source.partner, config, publisher)
+            yield from id_items(source.article_id, source.partner, config, publisher, parse)
     elif isinstance(source, FailedSource):
         entry = publisher.failed.get(source.record_key)
         if entry is not None:  # else replayed by someone else meanwhile
-            yield from replay_items(entry, config, publisher)
+            yield from replay_items(entry, config, publisher, parse)
 
 
 def partner_for(config: Config, url: str | None = None, key: str | None = None) -> PartnerConfig:
@@ -63,7 +64,8 @@ def partner_for(config: Config, url: str | None = None, key: str | None = None) 
                       stage=Stage.FETCH)
 
 
-def url_items(url: str, config: Config, partner: PartnerConfig | None = None) -> list[ItemResult]:
+def url_items(url: str, config: Config, partner: PartnerConfig | None = None,
+              parse: Parser = parse_in_process) -> list[ItemResult]:
     """Fetch ``url`` under the partner's policy (allow-list, SSRF guard, limits) and parse it."""
     try:
         partner = partner or partner_for(config, url=url)
@@ -71,8 +73,8 @@ def url_items(url: str, config: Config, partner: PartnerConfig | None = None) ->
     except IngestError as error:
         partner_key = partner.profile.key if partner else None
         return [ItemResult(input_name=url, raw=b"", source_url=url, partner=partner_key).failed(error)]
-    return list(parse_items(result.body, input_name=url, source_url=result.final_url,
-                            content_type=result.content_type, max_bytes=config.limits.max_input_bytes))
+    return parse(result.body, input_name=url, source_url=result.final_url, content_type=result.content_type,
+                 max_bytes=config.limits.max_input_bytes)
 
 
 def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> ItemResult:
@@ -88,30 +90,32 @@ def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> Item
                       source_url=document_canonical_url(document))
 
 
-def id_items(article_id: str, partner_key: str, config: Config, publisher: Publisher) -> list[ItemResult]:
+def id_items(article_id: str, partner_key: str, config: Config, publisher: Publisher,
+             parse: Parser = parse_in_process) -> list[ItemResult]:
     """Fetch an article named by its partner id: from the partner's URL template (safety.md: build fetch URLs
     from the id, never take them from a payload), else from the canonical URL of the version we published."""
     partner = config.partner(partner_key)
     if partner.article_url:
-        return url_items(partner.article_url.replace("{id}", quote(article_id, safe="")), config, partner)
+        return url_items(partner.article_url.replace("{id}", quote(article_id, safe="")), config, partner, parse)
     stored = stored_item(publisher, partner_key, article_id)
     if stored.error is not None:
         return [stored]
     if not stored.source_url:
         return [ItemResult(input_name=stored.input_name, raw=b"", partner=partner_key).failed(IngestError(
             ErrorCode.FETCH_FAILED, "the stored document has no canonical URL to fetch again", stage=Stage.FETCH))]
-    return url_items(stored.source_url, config, partner)
+    return url_items(stored.source_url, config, partner, parse)
 
 
-def replay_items(entry: FailedEntry, config: Config, publisher: Publisher) -> list[ItemResult]:
+def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
+                 parse: Parser = parse_in_process) -> list[ItemResult]:
     """The kept raw payload parsed again (the parser may have been fixed), else the recorded job's URL or article
     fetched again, under the partner it failed for."""
     record = entry.record
     name = str(record.get("input") or entry.key)
     raw = publisher.failed.raw(entry)
     if raw:
-        items = list(parse_items(raw, input_name=name, source_url=record.get("source_url"),
-                                 max_bytes=config.limits.max_input_bytes))
+        items = parse(raw, input_name=name, source_url=record.get("source_url"),
+                      max_bytes=config.limits.max_input_bytes)
         if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
             error = items[0].error.for_input(name) if items[0].error else None
             return [replace(items[0], input_name=name, error=error)]
@@ -119,9 +123,9 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher) -> li
     recorded = record.get("job") or {}
     partner = record.get("partner")
     if recorded.get("source", {}).get("kind") in (UrlSource.kind, ArticleSource.kind):
-        return list(resolve(IngestJob.from_dict(recorded), config, publisher))
+        return list(resolve(IngestJob.from_dict(recorded), config, publisher, parse=parse))
     if record.get("source_url"):
-        return url_items(record["source_url"], config, config.partner(partner) if partner else None)
+        return url_items(record["source_url"], config, config.partner(partner) if partner else None, parse)
     unreplayable = ItemResult(input_name=name, raw=b"", partner=partner, article_key=record.get("article_key"))
     return [unreplayable.failed(IngestError(ErrorCode.FETCH_FAILED, "the failed record keeps neither a payload nor "
                                                                    "a URL", stage=Stage.FETCH))]

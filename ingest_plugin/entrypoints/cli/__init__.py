@@ -73,17 +73,32 @@ def _add_parse(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parse.add_argument("--pretty", action="store_true", help="indent each document (no longer one per line)")
     parse.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                        help=f"reject inputs larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
+    parse.add_argument("--budget", type=_seconds, metavar="SECONDS",
+                       help="parse each input in a worker process stopped after SECONDS of CPU time (too_complex), "
+                            "as the runners do (default: no budget, parse in this process)")
     parse.set_defaults(handler=run_parse)
+
+
+def _seconds(text: str) -> float:
+    """The type of ``--budget``: a positive number of seconds (anything else exits 2)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"not a number of seconds between 0 and 3600: {text!r}")
+    return seconds
 
 
 def run_parse(args: argparse.Namespace) -> int:
     from ingest_plugin import log
     from ingest_plugin.errors import IngestError
-    from ingest_plugin.parsing.pipeline import parse_items
+    from ingest_plugin.ingest.budget import parse_in_process, parser_for
     from ingest_plugin.transport.files import read_input
 
     log.bind_run("parse")
     status = EXIT_OK
+    parse = parser_for(args.budget) if args.budget else parse_in_process
     for name in args.inputs:
         try:
             data = read_input(name)
@@ -91,8 +106,8 @@ def run_parse(args: argparse.Namespace) -> int:
             _report(error)
             status = max(status, EXIT_NOINPUT)
             continue
-        for result in parse_items(data, input_name=name, source_url=args.source_url,
-                                  input_format=args.input_format, max_bytes=args.max_bytes):
+        for result in parse(data, input_name=name, source_url=args.source_url, input_format=args.input_format,
+                            max_bytes=args.max_bytes):
             if result.error is not None:
                 _report(result.error)
                 status = max(status, EXIT_DATAERR) if status != EXIT_NOINPUT else status
