@@ -18,6 +18,7 @@ from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.budget import Parser
 from ingest_plugin.ingest.handler import JobHandler, Outcome
 from ingest_plugin.ingest.jobs import IngestJob, UrlSource, item_job
+from ingest_plugin.ingest.resolve import same_partner
 from ingest_plugin.ingest.runs import FEED_FAILED, FEED_FETCHED, FEED_NOT_MODIFIED, RunSummary, run_jobs
 from ingest_plugin.log import get_logger
 from ingest_plugin.parsing.model import ItemResult
@@ -126,8 +127,9 @@ def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fe
         feed.validators, feed.status = dict(known), FEED_NOT_MODIFIED
         return
     feed.validators = {"etag": result.etag, "last_modified": result.last_modified}
-    yield from parse(result.body, input_name=feed.url, source_url=result.final_url,
-                     content_type=result.content_type, max_bytes=config.limits.max_input_bytes)
+    yield from same_partner(parse(result.body, input_name=feed.url, source_url=result.final_url,
+                                  content_type=result.content_type, max_bytes=config.limits.max_input_bytes),
+                            feed.partner.profile.key, f"{feed.partner.profile.key}'s feed {feed.url}")
 
 
 def _job(item: ItemResult, partner: PartnerConfig) -> IngestJob:

@@ -73,8 +73,20 @@ def url_items(url: str, config: Config, partner: PartnerConfig | None = None,
     except IngestError as error:
         partner_key = partner.profile.key if partner else None
         return [ItemResult(input_name=url, raw=b"", source_url=url, partner=partner_key).failed(error)]
-    return parse(result.body, input_name=url, source_url=result.final_url, content_type=result.content_type,
-                 max_bytes=config.limits.max_input_bytes)
+    return same_partner(parse(result.body, input_name=url, source_url=result.final_url,
+                              content_type=result.content_type, max_bytes=config.limits.max_input_bytes),
+                        partner.profile.key, f"a URL fetched from {partner.profile.key}'s hosts")
+
+
+def same_partner(items: list[ItemResult], partner: str | None, came_from: str) -> list[ItemResult]:
+    """``items``, each refused (``partner_mismatch``) whose content claims another partner than the one the job came
+    from: never published under the partner it claims, its failure is kept under the partner it came from."""
+    if not partner:
+        return items
+    return [replace(item, partner=partner, article_key=None, document=None).failed(IngestError(
+        ErrorCode.PARTNER_MISMATCH, f"the content claims to be {item.partner}'s article {item.article_key!r}, but "
+                                    f"came from {came_from}", stage=Stage.EXTRACT))
+            if item.ok and item.partner != partner else item for item in items]
 
 
 def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> ItemResult:
@@ -114,8 +126,9 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
     name = str(record.get("input") or entry.key)
     raw = publisher.failed.raw(entry)
     if raw:
-        items = parse(raw, input_name=name, source_url=record.get("source_url"),
-                      max_bytes=config.limits.max_input_bytes)
+        items = same_partner(parse(raw, input_name=name, source_url=record.get("source_url"),
+                                   max_bytes=config.limits.max_input_bytes),
+                             record.get("partner"), f"a payload kept for {record.get('partner')}")
         if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
             error = items[0].error.for_input(name) if items[0].error else None
             return [replace(items[0], input_name=name, error=error)]
