@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -386,6 +387,33 @@ def validation_benchmark(docs: list[gen.Doc], repeats: int) -> dict[str, Any]:
     return {"documents": len(documents),
             "median_ms": {name: round(statistics.median(t) * 1000, 4) for name, t in per_doc.items()},
             "total_ms": {name: round(sum(t) * 1000, 2) for name, t in per_doc.items()}}
+
+
+def budget_benchmark(docs: list[gen.Doc], repeats: int) -> dict[str, Any]:
+    """What the parse budget costs: each document parsed in-process and through a warm budgeted worker process
+    (the runners' way: the input and the results cross a socket), interleaved; the overhead is the difference."""
+    from ingest_plugin.ingest.budget import BudgetedParser, parse_in_process
+
+    started = time.perf_counter()
+    budgeted = BudgetedParser(60)
+    budgeted(docs[0].data, input_name=docs[0].name)  # starts the worker
+    start_ms = (time.perf_counter() - started) * 1000
+    inline: list[float] = []
+    through_worker: list[float] = []
+    try:
+        for doc in docs:
+            options = {"input_name": doc.name, "source_url": doc.source_url}
+            for parse, times in ((partial(parse_in_process, **options), inline),
+                                 (partial(budgeted, **options), through_worker)):
+                times.append(statistics.median(_timed(parse, doc.data) for _ in range(repeats)))
+    finally:
+        budgeted.close()
+    overhead = [b - a for a, b in zip(inline, through_worker, strict=True)]
+    return {"documents": len(docs), "worker_start_ms": round(start_ms, 1),
+            "in_process_median_ms": round(statistics.median(inline) * 1000, 3),
+            "budgeted_median_ms": round(statistics.median(through_worker) * 1000, 3),
+            "overhead_median_ms": round(statistics.median(overhead) * 1000, 3),
+            "overhead_total_percent": round(100 * (sum(through_worker) / sum(inline) - 1), 1)}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -971,6 +999,11 @@ def render(results: dict[str, Any]) -> str:
             out.append(f"  validation, median ms per document over the {v['documents']} documents parsed: "
                        + ", ".join(f"{name} {ms}" for name, ms in v["median_ms"].items())
                        + " (validate_document: the jsonschema-rs gate, then our own checks)")
+        if b := results.get("budget"):
+            out.append(f"  parse budget (a worker process per runner thread): {b['overhead_median_ms']} ms median "
+                       f"overhead per document ({b['in_process_median_ms']} ms in-process, {b['budgeted_median_ms']}"
+                       f" ms through the worker; {b['overhead_total_percent']}% over the whole corpus); a worker "
+                       f"starts in {b['worker_start_ms']} ms, once")
         out.append("")
     pub = results.get("publish")
     if pub:
@@ -1107,6 +1140,7 @@ def main(argv: list[str] | None = None) -> int:
         if results["parse"]["problems"]["b"]:
             failed.append("our parser failed on corpus documents")
         results["validation"] = validation_benchmark(docs, plan.repeats)
+        results["budget"] = budget_benchmark(docs, plan.repeats)
     if "profile" not in args.skip:
         print("profile: pyinstrument on a typical and a large page ...", file=sys.stderr, flush=True)
         results["profile"] = profile_parse(gen.typical_page(args.seed), plan.profile_iterations)
