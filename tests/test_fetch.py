@@ -434,6 +434,27 @@ def test_the_total_timeout_bounds_the_tls_handshake(net: FakeNet, tmp_path: Path
     assert message.endswith(": took longer than the total time limit of 1 s")
 
 
+def test_the_total_timeout_bounds_a_name_lookup_that_never_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DNS server that stays silent keeps the C resolver for its own retries (tens of seconds): the fetch gives up
+    at its 1 s total limit and never connects."""
+    released = threading.Event()
+    answer_for_test_names = socket.getaddrinfo
+
+    def silent_resolver(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "silent.partner.example":
+            released.wait(60)  # the resolver answers only after the test ends
+        return answer_for_test_names(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", silent_resolver)
+    policy = policy_for(allowed_hosts=frozenset({"silent.partner.example"}), connect_timeout=5.0, **TRICKLE_LIMITS)
+    try:
+        message = refused("http://silent.partner.example/feed", policy)
+    finally:
+        released.set()
+    assert message == ("cannot fetch http://silent.partner.example/feed: cannot resolve silent.partner.example: no "
+                       "answer within 1.0 s")
+
+
 def test_a_quick_answer_is_unaffected_by_the_deadline_reader(serve: Callable[..., LoopbackHTTPServer]) -> None:
     """Chunked transfer, headers and body all read through the deadline-bound reader."""
     with TrickleServer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"v1\"\r\n\r\n"

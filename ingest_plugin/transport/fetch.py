@@ -11,9 +11,9 @@ passes the guard of ``safety.md`` §4:
 * redirects are followed by hand, each hop checked again, and never from https down to http;
 * bodies are streamed and capped on the wire and again after gzip decoding (no zip bombs), per-read and whole-fetch
   timeouts apply, and requests to one host are spaced out (politeness to partners);
-* the whole-fetch deadline holds through every step: each connect, TLS handshake, send and socket read (status line,
-  each header line, chunk-size lines, trailers, body) waits at most until the deadline, so a server that trickles one
-  byte just inside the read timeout cannot keep a worker past ``total_timeout``.
+* the whole-fetch deadline holds through every step: the name lookup, each connect, TLS handshake, send and socket
+  read (status line, each header line, chunk-size lines, trailers, body) waits at most until the deadline, so a
+  server that trickles one byte just inside the read timeout cannot keep a worker past ``total_timeout``.
 
 Whether a host is an IP address or a name is decided in one place, :func:`ip_literal`, with the resolver's own
 rules (``2130706433``, ``0x7f000001``, ``0177.0.0.1`` and ``127.1`` are all 127.0.0.1); the webhook's payload check
@@ -181,7 +181,7 @@ def _fetch_http(url: str, policy: FetchPolicy, etag: str | None, last_modified: 
     current = url
     for hop in range(policy.max_redirects + 1):
         try:
-            target = _check_http_url(current, policy)
+            target = _check_http_url(current, policy, deadline)
         except _Refused as exc:
             if hop == 0:
                 raise
@@ -205,7 +205,7 @@ def _fetch_http(url: str, policy: FetchPolicy, etag: str | None, last_modified: 
     raise _Refused(f"too many redirects (more than {policy.max_redirects})")
 
 
-def _check_http_url(url: str, policy: FetchPolicy) -> _Target:
+def _check_http_url(url: str, policy: FetchPolicy, deadline: float) -> _Target:
     """Everything that must hold before a packet leaves: scheme, no userinfo, allow-list, then every address."""
     try:
         parts = urlsplit(url)
@@ -234,24 +234,24 @@ def _check_http_url(url: str, policy: FetchPolicy) -> _Target:
         if host in allowed or any(entry.startswith(bracketed + ":") for entry in allowed):
             raise _Refused(f"port {port} of host {host} is not on the allow-list for this partner")
         raise _Refused(f"host {host} is not on the allow-list for this partner")
-    addresses = _resolve_checked(host, port, policy.allow_private)
+    addresses = _resolve_checked(host, port, policy.allow_private, min(policy.connect_timeout,
+                                                                      deadline - time.monotonic()))
     request_target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
     return _Target(scheme=scheme, host=host, host_header=bracketed if port == default_port else with_port,
                    request_target=request_target, addresses=addresses)
 
 
-def _resolve_checked(host: str, port: int, allow_private: bool) -> tuple[tuple[int, int, int, Any], ...]:
-    """Resolve once and refuse the host if ANY address is off limits (a mixed answer is a rebinding attempt).
+def _resolve_checked(host: str, port: int, allow_private: bool,
+                     timeout: float) -> tuple[tuple[int, int, int, Any], ...]:
+    """Resolve once, within ``timeout``, and refuse the host if ANY address is off limits (a mixed answer is a
+    rebinding attempt).
 
     An IP literal in any form the resolver accepts (:func:`ip_literal`) is not looked up: its one address is used."""
     literal = ip_literal(host)
-    try:
-        if literal is not None:
-            infos = socket.getaddrinfo(str(literal), port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
-        else:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise _Refused(f"cannot resolve {host}: {getattr(exc, 'strerror', None) or exc}") from None
+    if literal is not None:
+        infos = socket.getaddrinfo(str(literal), port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    else:
+        infos = _lookup(host, port, timeout)
     if not infos:
         raise _Refused(f"cannot resolve {host}: no addresses")
     for _family, _type, _proto, _name, sockaddr in infos:
@@ -262,6 +262,27 @@ def _resolve_checked(host: str, port: int, allow_private: bool) -> tuple[tuple[i
             shown = f"{ip} (IPv4 {inner})" if inner else str(ip)
             raise _Refused(f"{shown} is {problem}" if literal is not None else f"{host} resolves to {problem} {shown}")
     return tuple((family, type_, proto, sockaddr) for family, type_, proto, _name, sockaddr in infos)
+
+
+def _lookup(host: str, port: int, timeout: float) -> list[Any]:
+    """``getaddrinfo`` within ``timeout``: the C resolver cannot be interrupted (a slow or silent DNS server keeps it
+    for its own retries, many seconds), so it runs in a daemon thread that is abandoned if it answers too late."""
+    answer: list[Any] = []
+
+    def look_up() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            answer.append(exc)
+
+    resolver = threading.Thread(target=look_up, name=f"resolve {host}", daemon=True)
+    resolver.start()
+    resolver.join(max(timeout, 0))
+    if not answer:
+        raise _Refused(f"cannot resolve {host}: no answer within {max(timeout, 0):.1f} s")
+    if isinstance(answer[0], BaseException):
+        raise _Refused(f"cannot resolve {host}: {getattr(answer[0], 'strerror', None) or answer[0]}")
+    return cast(list[Any], answer[0])
 
 
 def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
