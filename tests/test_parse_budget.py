@@ -19,6 +19,7 @@ from ingest_plugin import log
 from ingest_plugin.ingest.budget import BudgetedParser, parse_in_process, parser_for
 from ingest_plugin.parsing.model import ItemResult
 from tests.conftest import logging_as_it_was
+from tests.httpserver import LoopbackHTTPServer, Route
 from tests.pagebuilder import zenger_page
 from tests.test_triggers import cli, env, items, keys  # noqa: F401 - env is a fixture
 
@@ -127,3 +128,31 @@ def test_ingest_keeps_a_too_complex_input_for_replay_and_publishes_the_rest(env,
     assert keys(env, "failed/") == []
     current = [k for k in keys(env, "articles/") if k.endswith("current.json")]
     assert len(current) == 2
+
+
+def test_a_scheduled_run_keeps_a_too_complex_feed_and_publishes_the_others(env, tmp_path: Path) -> None:  # noqa: F811
+    routes = {"/feed/": Route((FIXTURES / "feeds" / "zenger-wordpress.rss").read_bytes(),
+                              content_type="application/rss+xml"),
+              "/huge/": Route(huge_page())}
+    with LoopbackHTTPServer(routes) as site:
+        config = tmp_path / "cron.toml"
+        config.write_text(f"""
+[limits]
+min_seconds_between_requests = 0
+parse_budget_seconds = 0.5
+
+[fetch]
+allow_private_addresses = true
+
+[[partners]]
+profile = "zenger"
+feeds = ["{site.url('/huge/')}", "{site.url('/feed/')}"]
+allowed_hosts = ["127.0.0.1:{site.port}"]
+""")
+        result = cli(env, "run", "--config", str(config))
+    assert result.returncode == 1, result.stderr.decode()[-2000:]
+    outcomes = items(result)
+    assert sorted(o["status"] for o in outcomes) == ["created"] * 3 + ["failed"]
+    (refused,) = [o for o in outcomes if o["status"] == "failed"]
+    assert (refused["input"], refused["error"]["code"]) == (site.url("/huge/"), "too_complex")
+    assert len([k for k in keys(env, "failed/") if k.endswith("/raw")]) == 1
