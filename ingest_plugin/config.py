@@ -62,11 +62,39 @@ class WebhookConfig:
 
 
 @dataclass(frozen=True)
+class QueueConfig:
+    """The SQS jobs queue that spreads work over workers or Lambda; no URL: one host, no queue (the default)."""
+
+    url: str | None = None  # INGEST_QUEUE_URL
+    dead_letter_url: str | None = None  # INGEST_DLQ_URL: where jobs go after max_receives (reingest --from-dlq)
+    endpoint_url: str | None = None  # an SQS-compatible server; boto3 also reads AWS_ENDPOINT_URL_SQS
+    max_receives: int = 5  # INGEST_MAX_RECEIVES: the DLQ redrive policy's maxReceiveCount
+    visibility_timeout: int = 300  # seconds a received job stays hidden; extended while it runs
+    wait_seconds: int = 20  # long polling
+    retry_seconds: int = 10  # a job that could not run is delivered again after this, doubling per receive
+
+
+@dataclass(frozen=True)
+class ChangesConfig:
+    """Change events for the CMS: the S3 change log, and an SQS queue or SNS topic to send each event to."""
+
+    log: bool = True
+    queue_url: str | None = None  # INGEST_CHANGES_QUEUE_URL
+    topic_arn: str | None = None  # INGEST_CHANGES_TOPIC_ARN
+
+
+_QUEUE_ENV = {"url": "INGEST_QUEUE_URL", "dead_letter_url": "INGEST_DLQ_URL", "max_receives": "INGEST_MAX_RECEIVES"}
+_CHANGES_ENV = {"queue_url": "INGEST_CHANGES_QUEUE_URL", "topic_arn": "INGEST_CHANGES_TOPIC_ARN"}
+
+
+@dataclass(frozen=True)
 class Config:
     s3_file: Mapping[str, Any] = field(default_factory=dict)  # [s3] of the file; see :meth:`s3`
     partners: tuple[PartnerConfig, ...] = ()
     limits: Limits = Limits()
     webhook: WebhookConfig = WebhookConfig()
+    queue: QueueConfig = QueueConfig()
+    changes: ChangesConfig = ChangesConfig()
     quiet_partner_hours: float = 24.0
     allow_private_addresses: bool = False
     allow_file_urls: bool = False
@@ -133,6 +161,8 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
         partners=_partners(data.get("partners"), source),
         limits=Limits(**data.get("limits", {})),
         webhook=WebhookConfig(**{**webhook, "secrets": tuple(webhook.get("secrets", ()))}),
+        queue=QueueConfig(**_with_environment(data.get("queue", {}), _QUEUE_ENV, environ, source)),
+        changes=ChangesConfig(**_with_environment(data.get("changes", {}), _CHANGES_ENV, environ, source)),
         quiet_partner_hours=data.get("alerts", {}).get("quiet_partner_hours", 24.0),
         allow_private_addresses=fetch.get("allow_private_addresses", False),
         allow_file_urls=fetch.get("allow_file_urls", False),
@@ -140,6 +170,23 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
         source=source,
         environ=environ,
     )
+
+
+def _with_environment(table: dict[str, Any], names: dict[str, str], environ: Mapping[str, str],
+                      source: str) -> dict[str, Any]:
+    """A table of the file with the environment variables that override its keys (``names``: key -> variable)."""
+    merged = dict(table)
+    for key, variable in names.items():
+        value = environ.get(variable, "").strip()
+        if not value:
+            continue
+        if key == "max_receives":
+            if not value.isdigit() or not 1 <= int(value) <= 1000:
+                raise ConfigError(f"{source}: {variable}={value!r} is not a number of receives from 1 to 1000")
+            merged[key] = int(value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _partners(entries: list[dict[str, Any]] | None, source: str) -> tuple[PartnerConfig, ...]:

@@ -24,11 +24,19 @@ from ingest_plugin.ingest.runs import RunSummary, run_jobs
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.publishing import Publisher, S3Settings, ensure_bucket
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY, MotoS3, SeaweedFS
+from ingest_plugin.testing.local_sqs import LocalSQS
 
 
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
     with SeaweedFS(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def local_sqs() -> Iterator[LocalSQS]:
+    """``moto_server`` in its own process on 127.0.0.1, for SQS and SNS; each test makes its own queues."""
+    with LocalSQS() as server:
         yield server
 
 

@@ -19,7 +19,8 @@ from ingest_plugin.ingest.budget import Parser
 from ingest_plugin.ingest.handler import JobHandler, Outcome
 from ingest_plugin.ingest.jobs import IngestJob, UrlSource, item_job
 from ingest_plugin.ingest.resolve import same_partner
-from ingest_plugin.ingest.runs import FEED_FAILED, FEED_FETCHED, FEED_NOT_MODIFIED, RunSummary, run_jobs
+from ingest_plugin.ingest.runs import FEED_FAILED, FEED_FETCHED, FEED_NOT_MODIFIED, RunSummary, dispatch
+from ingest_plugin.ingest.sqs import SqsQueue
 from ingest_plugin.log import get_logger
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.publishing import Publisher, Status
@@ -52,8 +53,10 @@ class _Planned:
 
 
 def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, dry_run: bool = False,
-              now: datetime | None = None) -> RunSummary:
-    """One scheduled run over every enabled partner's feeds; returns the run summary (its exit code tells cron)."""
+              now: datetime | None = None, queue: SqsQueue | None = None) -> RunSummary:
+    """One scheduled run over every enabled partner's feeds; returns the run summary (its exit code tells cron).
+    With a ``queue``, the new and changed items are sent to it (``queued``) for workers to ingest, and the cursor
+    moves past exactly what was sent."""
     publisher = handler.publisher
     now = now or datetime.now(timezone.utc)
     cursors = {p.profile.key: _read_cursor(publisher, p.profile.key)
@@ -103,7 +106,7 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
     def done(job: IngestJob, outcomes: list[Outcome]) -> None:
         handled.append((planned.pop(job.job_id), outcomes))
 
-    summary = run_jobs(plan(), handler, trigger="cron", dry_run=dry_run, keep_outcomes=True, on_job=done,
+    summary = dispatch(plan(), handler, queue, trigger="cron", dry_run=dry_run, keep_outcomes=True, on_job=done,
                        on_start=started)
     if not dry_run:
         for key in cursors:

@@ -17,7 +17,8 @@ from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.handler import JobHandler
 from ingest_plugin.ingest.inputs import file_jobs
 from ingest_plugin.ingest.jobs import Action, ArticleSource, FailedSource, IngestJob, UrlSource
-from ingest_plugin.ingest.runs import RunSummary, run_jobs
+from ingest_plugin.ingest.runs import RunSummary, dispatch
+from ingest_plugin.ingest.sqs import SqsQueue
 from ingest_plugin.publishing import Publisher
 
 PROGRESS_FROM = 20  # items; fewer finish before a bar would help
@@ -34,10 +35,11 @@ class Selection:
 
 
 def reingest(selection: Selection, handler: JobHandler, *, action: Action = Action.INGEST, force: bool = False,
-             dry_run: bool = False, progress: TextIO | None = None) -> RunSummary:
-    """Re-ingest what ``selection`` names; returns the run summary."""
+             dry_run: bool = False, progress: TextIO | None = None, queue: SqsQueue | None = None) -> RunSummary:
+    """Re-ingest what ``selection`` names (here, or through ``queue`` when one is configured); returns the run
+    summary."""
     jobs = list(selected_jobs(selection, handler.publisher, action=action, force=force))
-    return run_jobs(_with_progress(jobs, progress), handler, trigger="reingest", dry_run=dry_run,
+    return dispatch(_with_progress(jobs, progress), handler, queue, trigger="reingest", dry_run=dry_run,
                     keep_outcomes=True)
 
 

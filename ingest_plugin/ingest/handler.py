@@ -18,7 +18,9 @@ from ingest_plugin import log
 from ingest_plugin.config import Config
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.budget import Parser, parser_for
-from ingest_plugin.ingest.jobs import FailedSource, IngestJob, item_job
+from ingest_plugin.ingest.jobs import FailedSource, IngestJob, PayloadStore, item_job
+from ingest_plugin.ingest.payloads import AnyPayloads, S3Payloads
+from ingest_plugin.ingest.queue import RetryLater
 from ingest_plugin.ingest.resolve import resolve
 from ingest_plugin.ingest.spool import Spool
 from ingest_plugin.parsing.model import ItemResult
@@ -64,11 +66,16 @@ class JobHandler:
     it keeps no state of its own between jobs, and publishing is safe under concurrent writers."""
 
     def __init__(self, config: Config, publisher: Publisher, spool: Spool | None = None,
-                 parse: Parser | None = None) -> None:
+                 parse: Parser | None = None, *, queued: bool = False) -> None:
+        """``queued``: the job came from a shared queue, which keeps it while S3 is down (no local spool: the job
+        raises :class:`RetryLater` instead, so the queue delivers it again), and whose payloads may be in S3."""
         self.config = config
         self.publisher = publisher
         self.spool = spool or Spool(publisher.settings.spool_dir)
         self.parse = parse or parser_for(config.limits.parse_budget_seconds)  # each input under the parse budget
+        self.queued = queued
+        self.payloads: PayloadStore = (AnyPayloads(self.spool.payloads, S3Payloads(publisher)) if queued
+                                       else self.spool.payloads)
 
     def __call__(self, job: IngestJob, *, run_id: str | None = None, dry_run: bool = False) -> Iterator[Outcome]:
         """The outcome of every article of ``job``, as each is done (a feed gives many, a page one).
@@ -101,7 +108,7 @@ class JobHandler:
         """The job's parsed items; then, if reading what the job names failed (S3, the partner, a file, a record
         this release cannot read), the error, as a coded error that keeps the whole job."""
         try:
-            yield from resolve(job, self.config, self.publisher, self.spool.payloads, self.parse)
+            yield from resolve(job, self.config, self.publisher, self.payloads, self.parse)
         except IngestError as error:
             yield error
         except S3SetupError:
@@ -163,6 +170,8 @@ class JobHandler:
         except S3SetupError:
             raise
         except Exception as exc:  # S3 takes not even the failure record: keep everything on local disk
+            if self.queued:  # or rather in the queue, which delivers the job again later
+                raise RetryLater(f"S3 took not even the failure record of {item.input_name}: {exc}") from exc
             kept = job if whole_job or replay else item_job(item, action=job.action, force=job.force,
                                                             trigger=job.trigger, attempt=job.attempt)
             path = self.spool.put_job(kept, error)

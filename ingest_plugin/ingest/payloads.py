@@ -1,9 +1,12 @@
 """Payload stores: where a raw payload too big to travel inside a job waits (the claim check of :mod:`.jobs`).
 
 :class:`LocalPayloads` keeps them on local disk, beside the spool and the webhook journal that reference them: it
-works while S3 is down, and nothing else needs to read it. References are content hashes, so storing the same bytes
-twice (a job spooled again, say) writes one file. A payload is removed when nothing references it any more
-(:meth:`LocalPayloads.sweep`), and not within an hour of its last use.
+works while S3 is down, and nothing else needs to read it. :class:`S3Payloads` keeps those of jobs sent to a shared
+queue in the bucket, where every worker and Lambda function reads them (a lifecycle rule expires them).
+
+References are content hashes, so storing the same bytes twice (a job spooled again, say) writes one file. A local
+payload is removed when nothing references it any more (:meth:`LocalPayloads.sweep`), and not within an hour of its
+last use.
 """
 from __future__ import annotations
 
@@ -15,8 +18,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.ingest.jobs import PayloadStore
+from ingest_plugin.publishing import Publisher
 
 _PREFIX = "local:"
+_S3_PREFIX = "s3:"
 SWEEP_GRACE_SECONDS = 3600
 
 
@@ -66,3 +72,40 @@ class LocalPayloads:
         if not ref.startswith(_PREFIX) or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
             raise ValueError(f"not a local payload reference: {ref!r}")
         return self.directory / digest
+
+
+class S3Payloads:
+    """A :class:`~ingest_plugin.ingest.jobs.PayloadStore` in the bucket, ``payloads/{sha256}``: readable by every
+    worker and Lambda function, unlike the local store."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self.bucket, self.keys = publisher.bucket, publisher.articles.keys
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        self.bucket.put(self.keys.payload(digest), data, content_type="application/octet-stream")
+        return _S3_PREFIX + digest
+
+    def get(self, ref: str) -> bytes:
+        try:
+            stored = self.bucket.get(self.keys.payload(ref.removeprefix(_S3_PREFIX)))
+        except ValueError as exc:
+            raise IngestError(ErrorCode.FETCH_FAILED, f"not a stored payload reference: {exc}", input=ref,
+                              stage=Stage.READ) from None
+        if stored is None or stored.body is None:
+            raise IngestError(ErrorCode.FETCH_FAILED, "the stored payload is gone (expired?)", input=ref,
+                              stage=Stage.READ)
+        return stored.body
+
+
+class AnyPayloads:
+    """Reads a reference from whichever store made it (``local:`` on this host, ``s3:`` in the bucket)."""
+
+    def __init__(self, local: PayloadStore, shared: PayloadStore) -> None:
+        self.local, self.shared = local, shared
+
+    def put(self, data: bytes) -> str:
+        return self.shared.put(data)
+
+    def get(self, ref: str) -> bytes:
+        return (self.shared if ref.startswith(_S3_PREFIX) else self.local).get(ref)

@@ -45,6 +45,7 @@ class Delivery:
     job: IngestJob
     receipt: str  # the queue's handle for this delivery (an SQS receipt handle; here the job id)
     receive_count: int = 1
+    message_id: str | None = None  # the queue's id of the message (SQS), for the logs
 
 
 class JobQueue(Protocol):

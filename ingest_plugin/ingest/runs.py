@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
 
 from ingest_plugin import log
@@ -16,6 +17,7 @@ from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.handler import JobHandler, Outcome
 from ingest_plugin.ingest.jobs import Action, IngestJob
 from ingest_plugin.ingest.spool import RUN
+from ingest_plugin.ingest.sqs import BATCH, SqsQueue
 from ingest_plugin.publishing import Status
 from ingest_plugin.publishing.content import utc_now
 
@@ -115,6 +117,52 @@ def flush_spool(handler: JobHandler, run_id: str) -> Iterator[Outcome]:
     spool.sweep_payloads()
 
 
+def enqueue_jobs(
+    jobs: Iterable[IngestJob],
+    queue: SqsQueue,
+    handler: JobHandler,
+    *,
+    trigger: str = "manual",
+    dry_run: bool = False,
+    keep_outcomes: bool = False,
+    on_job: Callable[[IngestJob, list[Outcome]], None] | None = None,
+    on_start: Callable[[RunSummary], None] | None = None,
+) -> RunSummary:
+    """A run that sends its trigger's jobs to the shared queue instead of running them (a worker or the Lambda
+    function does): each job sent is ``queued``; a batch SQS refuses is ``failed`` and not handed to ``on_job``, so
+    a trigger's cursor never moves past a job that was not enqueued for sure. One run record, as :func:`run_jobs`."""
+    run = RunSummary(log.bind_run(trigger), trigger, utc_now("milliseconds"), dry_run=dry_run,
+                     outcomes=[] if keep_outcomes else None)
+    if on_start is not None:
+        on_start(run)
+    pending = iter(jobs)
+    while batch := list(islice(pending, BATCH)):
+        queued = [Outcome(Status.QUEUED, input=job.name, partner=getattr(job.source, "partner", None),
+                          dry_run=dry_run) for job in batch]
+        try:
+            if not dry_run:
+                queue.send_batch(batch)
+        except IngestError as error:
+            log.get_logger().error("enqueue_failed", jobs=len(batch), error=error.message)
+            for job in batch:
+                run.add(Outcome(Status.FAILED, input=job.name, error=error.for_input(job.name)))
+            continue
+        for job, outcome in zip(batch, queued, strict=True):
+            run.add(outcome)
+            if on_job is not None:
+                on_job(job, [outcome])
+    _finish(run, handler)
+    return run
+
+
+def dispatch(jobs: Iterable[IngestJob], handler: JobHandler, queue: SqsQueue | None, **options: Any) -> RunSummary:
+    """A trigger's jobs, run here (no queue: one host) or sent to the shared queue, with the same options."""
+    if queue is None:
+        return run_jobs(jobs, handler, **options)
+    options.pop("on_outcome", None)
+    return enqueue_jobs(jobs, queue, handler, **options)
+
+
 def run_jobs(
     jobs: Iterable[IngestJob],
     handler: JobHandler,
@@ -158,14 +206,19 @@ def run_jobs(
                 pass
         else:
             on_job(job, list(outcomes))
+    _finish(run, handler)
+    return run
+
+
+def _finish(run: RunSummary, handler: JobHandler) -> None:
+    """Log the run's end and store its record (in the local spool when S3 is down)."""
     run.finished_at = utc_now("milliseconds")
     logger = log.get_logger()
     logger.info("run_finished", ok=run.ok, counts=run.counts, flushed=run.flushed, deferred=run.deferred,
-                dry_run=dry_run)
-    if not dry_run:
+                dry_run=run.dry_run)
+    if not run.dry_run:
         try:
             handler.publisher.runs.write(run.record())
         except IngestError as exc:
             path = handler.spool.put_run(run.record())
             logger.error("run_record_spooled", reason=exc.message, path=str(path))
-    return run

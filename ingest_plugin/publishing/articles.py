@@ -50,7 +50,8 @@ from typing import Any
 
 from ingest_plugin import log
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.publishing.content import CANCELED, USABLE, content_hash, to_bytes, version_document
+from ingest_plugin.publishing.changes import WRITTEN_AT_METADATA, ChangeLog
+from ingest_plugin.publishing.content import CANCELED, USABLE, content_hash, to_bytes, utc_now, version_document
 from ingest_plugin.publishing.keys import ArticleObject, KeyLayout
 from ingest_plugin.publishing.s3io import (
     PUB_STATUS_METADATA,
@@ -84,6 +85,7 @@ class Status(StrEnum):
     KILLED = "killed"  # the article was killed; only a reinstatement publishes it again (nothing written, no failure)
     FAILED = "failed"  # kept under failed/ with its raw payload and error record
     SPOOLED = "spooled"  # S3 unreachable: kept in the local spool until the next run
+    QUEUED = "queued"  # sent to the shared jobs queue: a worker or the Lambda function publishes it
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def _metadata(document: dict[str, Any], digest: str, source_url: str | None = No
     """The user metadata of a version (and of ``current.json`` when it copies it): all a next writer needs."""
     metadata = {"content-sha256": digest, "version": str(document["version"]),
                 PUB_STATUS_METADATA: metadata_value(str(document.get("pubStatus") or USABLE)),
+                "uri": metadata_value(str(document.get("uri", ""))), WRITTEN_AT_METADATA: utc_now("milliseconds"),
                 **stamp_metadata(document)}  # fmt: skip
     if source_url:
         metadata["source-url"] = metadata_value(source_url)
@@ -164,10 +167,12 @@ class _Draft:
 
 
 class ArticleStore:
-    def __init__(self, bucket: Bucket, keys: KeyLayout, validate: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, bucket: Bucket, keys: KeyLayout, validate: Callable[[dict[str, Any]], None],
+                 changes: ChangeLog | None = None) -> None:
         self.bucket = bucket
         self.keys = keys
         self.validate = validate  # runs on every document we build, so nothing invalid leaves the process
+        self.changes = changes  # the change log: one event per version that becomes current
         # New articles seen in a row. Threads sharing the store may race on it; it is a hint, never a guarantee.
         self._new_streak = 0
 
@@ -255,12 +260,12 @@ class ArticleStore:
                     # Another writer owns this version, or a dead one left it (an orphan): move current.json to it
                     # either way (a live writer cannot be told from a dead one), then write ours after it.
                     log.get_logger().info("version taken by another writer; retrying", version=version.number)
-                    self._advance(current_key, current, stored)
+                    self._advance(current_key, current, stored, partner, article_key)
                     continue
                 recovered = put is Put.REFUSED_ON_RETRY and stored.checksum_sha256 == checksum_sha256(version.body)
                 if not recovered:
                     status = Status.UNCHANGED  # an overlapping run published this very content first
-            self._advance(current_key, current, stored)
+            self._advance(current_key, current, stored, partner, article_key)
             if status is Status.REINSTATED:
                 log.get_logger().warning("reinstated", partner=partner, article_id=article_key,
                                          version=version.number, killed_version=current.version if current else None,
@@ -281,6 +286,7 @@ class ArticleStore:
         put = self.bucket.put(first.key, first.body, metadata=first.metadata, if_none_match=True)
         recovered = put is Put.REFUSED_ON_RETRY and self._holds(first.key, first.body)
         if put is Put.WRITTEN or recovered:
+            self._record_change(partner, article_key, first.stored())
             moved = self.bucket.put(current_key, first.body, metadata=first.metadata, if_none_match=True)
             if moved is Put.WRITTEN:
                 return PublishResult(first.status, 1, first.key, recovered=recovered)
@@ -298,8 +304,15 @@ class ArticleStore:
         stored = self.bucket.get(key)
         return stored is not None and stored.checksum_sha256 == checksum_sha256(body)
 
-    def _advance(self, current_key: str, seen: Stored | None, target: Stored) -> None:
-        """Move ``current.json`` from ``seen`` to ``target`` by compare-and-swap; done once at ``target`` or beyond."""
+    def _record_change(self, partner: str, article_key: str, version: Stored) -> None:
+        if self.changes is not None:
+            self.changes.record(partner, article_key, version)
+
+    def _advance(self, current_key: str, seen: Stored | None, target: Stored, partner: str,
+                 article_key: str) -> None:
+        """Move ``current.json`` from ``seen`` to ``target`` by compare-and-swap; done once at ``target`` or beyond.
+        The change event of ``target`` is written first, so no crash leaves a current version without one."""
+        self._record_change(partner, article_key, target)
         etag = seen.etag if seen else None
         metadata = dict(target.metadata)
         if PUB_STATUS_METADATA not in metadata and target.body is not None:  # a version older than the metadata
@@ -397,7 +410,7 @@ class ArticleStore:
         result = RepairResult(action, partner, article_key, at, number, target.version, target.key, dry_run)
         if dry_run:
             return result
-        self._advance(current_key, current, target)
+        self._advance(current_key, current, target, partner, article_key)
         logger.warning(f"orphan_{action}", current_version=at, orphan_version=number, version=target.version,
                        killed=_killed(target))
         return result

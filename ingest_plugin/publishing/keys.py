@@ -4,13 +4,16 @@
 
     {prefix}/articles/{partner}/{article_key}/v{N}.json     immutable, one per version, create-only
     {prefix}/articles/{partner}/{article_key}/current.json  copy of the newest version, compare-and-swap
-    (metadata of both: content-sha256, version, pub-status, first-created, version-created, source-url)
+    (metadata of both: content-sha256, version, pub-status, first-created, version-created, source-url, uri,
+    written-at)
     {prefix}/failed/{partner}/{article_key}/raw             the failing raw payload
     {prefix}/failed/{partner}/{article_key}/error.json      why it failed, attempts, first/last failure
     {prefix}/runs/history/{run_id}.json                     one record per run (expired by a lifecycle rule)
     {prefix}/runs/latest/{trigger}.json                     last_attempt and last_success of one trigger
     {prefix}/runs/latest.json                               the same, of any trigger
     {prefix}/webhooks/dedupe/{webhook_id}.json             the job a webhook-id started (several hosts only)
+    {prefix}/changes/YYYY/MM/DD/HH/{time}-{partner}-{article_key}-v{N}.json   one change event per version
+    {prefix}/payloads/{sha256}                              a queued job's raw payload over 100 KiB (claim check)
 
 Keys are derived only from the partner and the partner's own article id, so every trigger, every run and every
 process computes the same keys for the same article; that is what makes conditional writes dedupe.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 
@@ -122,3 +126,19 @@ class KeyLayout:
     def webhook_dedupe(self, webhook_id: str) -> str:
         """Which job a ``webhook-id`` started, for the webhook servers of several hosts (``[webhook] dedupe``)."""
         return self._key("webhooks", "dedupe", f"{_segment(webhook_id, 'webhook id')}.json")
+
+    def change(self, written_at: datetime, partner: str, article_key: str, version: int) -> str:
+        """The change event of one version, in an hourly folder, sorting by the time the version was written."""
+        moment = written_at.astimezone(timezone.utc)
+        return self._key("changes", moment.strftime("%Y/%m/%d/%H"),
+                         f"{moment.strftime('%Y%m%dT%H%M%S.%f')[:-3]}Z-{_segment(partner, 'partner')}-"
+                         f"{_segment(article_key, 'article key')}-v{version}.json")
+
+    def payload(self, digest: str) -> str:
+        """A raw payload too big for a queued job (its claim check), by SHA-256; expired by a lifecycle rule."""
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not a SHA-256 digest: {digest!r}")
+        return self._key("payloads", digest)
+
+    def changes_root(self) -> str:
+        return self._key("changes", "")

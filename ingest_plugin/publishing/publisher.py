@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ingest_plugin.publishing.articles import ArticleStore
+from ingest_plugin.publishing.changes import ChangeLog, Notify
 from ingest_plugin.publishing.failed import FailedStore
 from ingest_plugin.publishing.keys import KeyLayout
 from ingest_plugin.publishing.runs import RunStore
@@ -27,11 +28,16 @@ class Publisher:
         *,
         client: Any = None,
         validate: Callable[[dict[str, Any]], None] | None = None,
+        change_log: bool = False,
+        notify: Notify | None = None,
     ) -> None:
+        """``change_log`` writes one change event per version that becomes current under ``changes/``, and sends
+        it to ``notify`` (an SQS queue or SNS topic) when given."""
         self.settings = settings
         self.client = client or make_client(settings)
         self.bucket = Bucket(self.client, settings.bucket)
         keys = KeyLayout(settings.prefix)
-        self.articles = ArticleStore(self.bucket, keys, validate or _default_validator())
+        self.changes = ChangeLog(self.bucket, keys, notify) if change_log or notify else None
+        self.articles = ArticleStore(self.bucket, keys, validate or _default_validator(), self.changes)
         self.failed = FailedStore(self.bucket, keys)
         self.runs = RunStore(self.bucket, keys)

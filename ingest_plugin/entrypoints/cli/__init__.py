@@ -16,6 +16,7 @@ from ingest_plugin.entrypoints.cli.failed import add_failed_parser
 from ingest_plugin.entrypoints.cli.publish import add_ingest_parser, add_publish_parser
 from ingest_plugin.entrypoints.cli.repair import add_repair_parser
 from ingest_plugin.entrypoints.cli.triggers import add_trigger_parsers
+from ingest_plugin.entrypoints.cli.worker import add_worker_parser
 from ingest_plugin.parsing import DEFAULT_MAX_BYTES, INPUT_FORMATS
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ingest_parser(commands)
     add_publish_parser(commands)
     add_trigger_parsers(commands)
+    add_worker_parser(commands)
     add_failed_parser(commands)
     add_repair_parser(commands)
     return parser
@@ -129,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from ingest_plugin import log
 
-    log.configure(args.log_level or ("INFO" if args.command == "serve" else "WARNING"))
+    log.configure(args.log_level or ("INFO" if args.command in ("serve", "worker") else "WARNING"))
     try:
         status: int = args.handler(args)
     except BrokenPipeError:

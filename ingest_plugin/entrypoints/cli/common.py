@@ -52,12 +52,13 @@ def command_errors(work: Callable[[argparse.Namespace], int]) -> Callable[[argpa
     return run
 
 
-def job_handler(config: Config) -> JobHandler:
-    """The handler the run commands give their jobs to: the configured S3 bucket, the local spool beside it."""
+def job_handler(config: Config, *, queued: bool = False) -> JobHandler:
+    """The handler the run commands give their jobs to: the configured S3 bucket (with its change log), the local
+    spool beside it; ``queued`` for a consumer of the shared queue (see :class:`JobHandler`)."""
     from ingest_plugin.ingest.handler import JobHandler
-    from ingest_plugin.publishing import Publisher
+    from ingest_plugin.ingest.sqs import publisher_for
 
-    return JobHandler(config, Publisher(config.s3()))
+    return JobHandler(config, publisher_for(config), queued=queued)
 
 
 def date_or_time(text: str) -> date | datetime:

@@ -4,6 +4,7 @@ Each parses its arguments and calls one function of its entry point (:mod:`..cro
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from ingest_plugin.entrypoints.cli.common import (
 if TYPE_CHECKING:
     from ingest_plugin.config import Config
     from ingest_plugin.ingest.handler import JobHandler
+    from ingest_plugin.ingest.sqs import SqsQueue
 
 Command = Callable[[argparse.Namespace, "Config", "JobHandler"], int]
 
@@ -57,6 +59,10 @@ Examples:
   ingest-plugin reingest --partner zenger --id 63809 --reinstate    # a killed article published again
   ingest-plugin reingest --file fixed-page.html
   ingest-plugin reingest --failed --since 2026-11-01                 # replay failed/; remove what now succeeds
+  ingest-plugin reingest --from-dlq                                  # dead-letter queue -> jobs queue, after a fix
+
+With a jobs queue configured ([queue] url or INGEST_QUEUE_URL) the selected jobs are sent to it (status
+"queued") for the workers or the Lambda function to run; without one they run here.
 
 Exit status: 0 all published, unchanged or kept killed; 1 something failed, or S3 could not be read before
 anything was replayed (nothing written: run it again); 2 usage or configuration error (an impossible --since, a
@@ -96,6 +102,9 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
     reingest.add_argument("--failed", action="store_true", help="replay the items kept under failed/")
     reingest.add_argument("--since", type=date_or_time, metavar="DATE",
                           help="with --failed: only failures at or after DATE (YYYY-MM-DD, or an ISO 8601 time)")
+    reingest.add_argument("--from-dlq", action="store_true",
+                          help="move the dead-letter queue's jobs back to the jobs queue (after a fix), for the "
+                               "workers to run again ([queue] dead_letter_url / INGEST_DLQ_URL)")
     reingest.add_argument("--force", action="store_true", help="a new version even when nothing changed")
     actions = reingest.add_mutually_exclusive_group()
     actions.add_argument("--cancel", action="store_true", help="publish a kill (pubStatus canceled)")
@@ -131,8 +140,9 @@ def _with_config(work: Command) -> Callable[[argparse.Namespace], int]:
 def run_cron(args: argparse.Namespace, config: Config, handler: JobHandler) -> int:
     from ingest_plugin.entrypoints.cli.output import print_summary
     from ingest_plugin.entrypoints.cron import run_feeds
+    from ingest_plugin.ingest.sqs import job_queue
 
-    summary = run_feeds(config, handler, dry_run=args.dry_run)
+    summary = run_feeds(config, handler, dry_run=args.dry_run, queue=job_queue(config, handler.publisher))
     print_summary(summary)
     return summary.exit_code
 
@@ -142,11 +152,16 @@ def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) 
     from ingest_plugin.entrypoints.cli.output import print_summary
     from ingest_plugin.entrypoints.reingest import Selection, reingest
     from ingest_plugin.ingest.jobs import Action
+    from ingest_plugin.ingest.sqs import job_queue
 
     selection = Selection(urls=args.url, ids=args.ids, partner=args.partner, files=args.files, failed=args.failed,
                           since=args.since)
+    queue = job_queue(config, handler.publisher)
+    if args.from_dlq:
+        return _from_dead_letter_queue(config, handler, queue, dry_run=args.dry_run)
     if not (selection.urls or selection.ids or selection.files or selection.failed):
-        print("ingest-plugin reingest: name what to re-ingest (--url, --id, --file or --failed)", file=sys.stderr)
+        print("ingest-plugin reingest: name what to re-ingest (--url, --id, --file, --failed or --from-dlq)",
+              file=sys.stderr)
         return EXIT_USAGE
     if selection.ids and not selection.partner:
         print("ingest-plugin reingest: --id needs --partner", file=sys.stderr)
@@ -154,9 +169,26 @@ def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) 
     if selection.partner:
         config.partner(selection.partner)  # a partner the configuration does not know: a usage error, exit 2
     action = Action.CANCEL if args.cancel else Action.REINSTATE if args.reinstate else Action.INGEST
-    summary = reingest(selection, handler, action=action, force=args.force, dry_run=args.dry_run)
+    summary = reingest(selection, handler, action=action, force=args.force, dry_run=args.dry_run, queue=queue)
     print_summary(summary)
     return summary.exit_code
+
+
+def _from_dead_letter_queue(config: Config, handler: JobHandler, queue: SqsQueue | None, *, dry_run: bool) -> int:
+    """``reingest --from-dlq``: the dead-letter queue's messages back to the jobs queue, as they are."""
+    from ingest_plugin.ingest.sqs import job_queue
+
+    dead = job_queue(config, handler.publisher, url=config.queue.dead_letter_url)
+    if queue is None or dead is None:
+        print("ingest-plugin reingest: --from-dlq needs the jobs queue and its dead-letter queue: set [queue] url "
+              "and dead_letter_url (or INGEST_QUEUE_URL and INGEST_DLQ_URL)", file=sys.stderr)
+        return EXIT_USAGE
+    if dry_run:
+        print(json.dumps({"event": "from_dlq", "dry_run": True, "waiting": dead.depth()}))
+        return 0
+    moved = dead.move_to(queue)
+    print(json.dumps({"event": "from_dlq", "moved": moved, "queue": queue.url}))
+    return 0
 
 
 @_with_config

@@ -1,0 +1,147 @@
+"""The shared jobs queue, end to end (issue #12): real ``ingest-plugin`` processes, SQS in ``moto_server`` and S3
+in SeaweedFS, both on 127.0.0.1. Triggers send jobs (``queued``); ``worker`` processes run them; every version
+that becomes current gets exactly one change event, in the bucket's change log and on the CMS's queue."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
+from tests.httpserver import LoopbackHTTPServer, Route
+
+pytestmark = pytest.mark.s3
+FIXTURES = Path(__file__).parent / "fixtures"
+PAGES = sorted((FIXTURES / "pages").glob("zenger-*.html"))[:4]
+
+
+class Stack:
+    """A bucket, a jobs queue with its dead-letter queue, a change-event queue, and the environment of a process
+    that uses them."""
+
+    def __init__(self, seaweedfs: Any, sqs: Any, tmp_path: Path, *, max_receives: int = 2) -> None:
+        self.bucket = f"t-{uuid.uuid4().hex[:16]}"
+        self.s3 = boto3.client("s3", endpoint_url=seaweedfs.endpoint_url, region_name=REGION,
+                               aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        self.s3.create_bucket(Bucket=self.bucket)
+        self.sqs = sqs.client()
+        self.queue, self.dead = sqs.queue_pair(max_receives=max_receives, visibility_timeout=30)
+        self.changes = self.sqs.create_queue(QueueName=f"changes-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+        self.config = tmp_path / "ingest.toml"
+        self.config.write_text(f"[queue]\nretry_seconds = 0\nwait_seconds = 1\nmax_receives = {max_receives}\n")
+        self.env = {**os.environ, **sqs.env(), "AWS_ENDPOINT_URL": seaweedfs.endpoint_url,
+                    "INGEST_S3_BUCKET": self.bucket, "INGEST_SPOOL_DIR": str(tmp_path / "spool"),
+                    "INGEST_QUEUE_URL": self.queue, "INGEST_DLQ_URL": self.dead,
+                    "INGEST_CHANGES_QUEUE_URL": self.changes, "INGEST_CONFIG": str(self.config),
+                    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "ingest_plugin", *args], env=self.env, capture_output=True,
+                              timeout=timeout)
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+    def json(self, key: str) -> Any:
+        return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def waiting(self, url: str) -> int:
+        attributes = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def drain(self, url: str) -> list[dict[str, Any]]:
+        bodies = []
+        while messages := self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                    WaitTimeSeconds=0).get("Messages", []):
+            bodies += [json.loads(m["Body"]) for m in messages]
+            self.sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+        return bodies
+
+
+@pytest.fixture
+def stack(seaweedfs: Any, local_sqs: Any, tmp_path: Path) -> Stack:
+    return Stack(seaweedfs, local_sqs, tmp_path)
+
+
+def statuses(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+    return [json.loads(line)["status"] for line in result.stdout.decode().splitlines() if '"event": "item"' in line]
+
+
+def test_reingested_jobs_are_queued_and_a_worker_publishes_each_once_with_one_change_event(stack: Stack) -> None:
+    sent = stack.cli("reingest", *[arg for page in PAGES for arg in ("--file", str(page))])
+    assert sent.returncode == 0, sent.stderr.decode()[-2000:]
+    assert statuses(sent) == ["queued"] * len(PAGES)
+    assert stack.keys("articles/") == [] and stack.waiting(stack.queue) == len(PAGES)
+
+    worker = stack.cli("worker", "--concurrency", "2", "--max-idle", "3")
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    current = [k for k in stack.keys("articles/") if k.endswith("/current.json")]
+    assert len(current) == len(PAGES) and stack.waiting(stack.queue) == 0
+    log_keys = stack.keys("changes/")
+    events = [stack.json(key) for key in log_keys]
+    assert sorted(e["key"] for e in events) == sorted(k.replace("current.json", "v1.json") for k in current)
+    for event in events:
+        document = stack.json(event["key"])
+        assert (event["uri"], event["version"], event["pubStatus"]) == (document["uri"], 1, "usable")
+    assert sorted(e["key"] for e in stack.drain(stack.changes)) == sorted(e["key"] for e in events)
+
+    again = stack.cli("reingest", *[arg for page in PAGES for arg in ("--file", str(page))])  # unchanged now
+    assert again.returncode == 0
+    assert stack.cli("worker", "--max-idle", "3").returncode == 0
+    assert stack.keys("changes/") == log_keys and stack.drain(stack.changes) == []  # no version, no event
+
+
+def test_a_message_no_worker_can_read_ends_in_the_dead_letter_queue_with_a_failed_record(stack: Stack) -> None:
+    stack.sqs.send_message(QueueUrl=stack.queue, MessageBody='{"schema": 99, "source": {}}')
+    worker = stack.cli("worker", "--max-idle", "4")
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    assert stack.waiting(stack.queue) == 0
+    assert stack.waiting(stack.dead) == 1
+    (record_key,) = [k for k in stack.keys("failed/") if k.endswith("error.json")]
+    record = stack.json(record_key)
+    assert record["code"] == "fetch_failed" and "dead-letter queue" in record["message"]
+
+    moved = stack.cli("reingest", "--from-dlq")
+    assert moved.returncode == 0, moved.stderr.decode()[-2000:]
+    assert json.loads(moved.stdout.decode().splitlines()[-1])["moved"] == 1
+    assert stack.waiting(stack.dead) == 0 and stack.waiting(stack.queue) == 1
+
+
+def test_sigterm_lets_the_running_job_finish_and_exits_0(stack: Stack) -> None:
+    slow = Route(PAGES[0].read_bytes(), delay=3.0)  # the partner takes 3 s: SIGTERM arrives mid-job
+    with LoopbackHTTPServer({"/story/": slow}) as site:
+        stack.config.write_text(stack.config.read_text() + f"""
+[limits]
+min_seconds_between_requests = 0
+
+[fetch]
+allow_private_addresses = true
+
+[[partners]]
+profile = "zenger"
+allowed_hosts = ["127.0.0.1:{site.port}"]
+""")
+        assert stack.cli("reingest", "--url", site.url("/story/")).returncode == 0
+        worker = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "--log-level", "INFO", "worker"],
+                                  env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not site.requests:
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=60)
+    assert worker.returncode == 0, stderr.decode()[-2000:]
+    assert b"worker_stopped" in stderr
+    assert len([k for k in stack.keys("articles/") if k.endswith("current.json")]) == 1  # the job finished
+    assert stack.waiting(stack.queue) == 0  # and its message was deleted
