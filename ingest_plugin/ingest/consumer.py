@@ -73,6 +73,7 @@ def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, ma
 
 def judge_unreadable(handler: JobHandler, message: UnreadableMessage, max_receives: int) -> Judged:
     """A message that holds no job: retried (a newer release may read it), recorded on its last receive."""
+    log.bind_run("queue", run_id=message.message_id)
     log.get_logger().error("message_unreadable", message_id=message.message_id, reason=message.reason,
                            receive_count=message.receive_count)
     if message.receive_count >= max_receives:

@@ -73,8 +73,9 @@ class LocalSQS:
         return {"AWS_ENDPOINT_URL_SQS": self.endpoint_url, "AWS_ENDPOINT_URL_SNS": self.endpoint_url,
                 "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION}
 
-    def client(self, service: str = "sqs") -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION,
+    def client(self) -> Any:
+        """An SQS client on this server."""
+        return boto3.client("sqs", endpoint_url=self.endpoint_url, region_name=REGION,
                             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
 
     def queue_pair(self, *, max_receives: int = 3, visibility_timeout: int = 30) -> tuple[str, str]:

@@ -198,6 +198,7 @@ def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> 
     from ingest_plugin.entrypoints.webhook.dedupe import S3Dedupe
     from ingest_plugin.entrypoints.webhook.jobs import make_handler
     from ingest_plugin.ingest.queue import DiskJournal
+    from ingest_plugin.ingest.sqs import job_queue
 
     if not config.webhook.secrets:
         print("ingest-plugin serve: no webhook secret: set INGEST_WEBHOOK_SECRETS or [webhook] secrets",
@@ -209,11 +210,13 @@ def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> 
     log.bind_run("webhook")
     run_job = make_handler(handler)
     journal = DiskJournal(handler.publisher.settings.spool_dir)
-    journal.replay(run_job)
+    journal.replay(run_job)  # jobs a crash left here run first, queue or not
     publisher = handler.publisher
     dedupe = (S3Dedupe(publisher.bucket, publisher.articles.keys.webhook_dedupe)
               if config.webhook.dedupe == "s3" else None)
-    serve(config.webhook, run_job, host=args.host, port=args.port, journal=journal, dedupe=dedupe)
+    queue = job_queue(config, publisher)  # with a shared queue, jobs go there before the 202 and nothing stays here
+    serve(config.webhook, run_job, host=args.host, port=args.port, journal=None if queue else journal,
+          dedupe=dedupe, queue=queue)
     return 0
 
 

@@ -41,7 +41,7 @@ from ingest_plugin.entrypoints.webhook.protocol import (
 )
 from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.jobs import IngestJob, from_webhook_payload
-from ingest_plugin.ingest.queue import InProcessQueue, JobJournal, QueueClosed, QueueFull, RetryLater
+from ingest_plugin.ingest.queue import InProcessQueue, JobJournal, JobQueue, QueueClosed, QueueFull, RetryLater
 
 if TYPE_CHECKING:
     from waitress.server import BaseWSGIServer, MultiSocketServer
@@ -89,14 +89,16 @@ class WebhookApp:
     :meth:`shutdown`. Without a journal, queued jobs live in memory only and shutdown runs them before it returns."""
 
     def __init__(self, keys: Sequence[bytes], handler: Handler, *, queue_size: int, workers: int, max_body: int,
-                 tolerance: float, dedupe: DedupeStore, max_jobs: int, journal: JobJournal | None) -> None:
+                 tolerance: float, dedupe: DedupeStore, max_jobs: int, journal: JobJournal | None,
+                 queue: JobQueue | None = None) -> None:
         self.max_body = max_body
         self._keys = keys
         self._handler = handler
         self._tolerance = tolerance
         self.dedupe = dedupe
         self._max_jobs = max_jobs
-        self._queue = InProcessQueue(queue_size, journal)
+        self._queue: JobQueue = queue if queue is not None else InProcessQueue(queue_size, journal)
+        self._journal = journal
         self.metrics = WebhookMetrics(self._queue.depth, lambda: journal.size() if journal is not None else 0)
         self._records: dict[str, _Record] = {}
         self._finished: deque[str] = deque()  # finished job ids, oldest first, so old records can be forgotten
@@ -170,15 +172,15 @@ class WebhookApp:
             self._records[job.job_id] = _Record(job)
         try:
             self._queue.send(job)
-        except (QueueFull, QueueClosed, OSError) as exc:
+        except (QueueFull, QueueClosed, OSError, IngestError) as exc:
             with self._lock:
                 del self._records[job.job_id]
             if isinstance(exc, QueueFull):
                 raise WebhookRejected(429, "queue full", retry_after=RETRY_AFTER_SECONDS) from None
             if isinstance(exc, QueueClosed):
                 raise WebhookRejected(503, "shutting down", retry_after=RETRY_AFTER_SECONDS) from None
-            # a disk we cannot write to: no 202 for work we could lose
-            log.get_logger().error("job_journal_failed", job_id=job.job_id, error=str(exc))
+            # a disk we cannot write to, a shared queue we cannot reach: no 202 for work we could lose
+            log.get_logger().error("job_not_stored", job_id=job.job_id, error=str(exc))
             raise WebhookRejected(503, "cannot store the job", retry_after=RETRY_AFTER_SECONDS) from None
 
     def _health(self) -> _Response:
@@ -253,11 +255,11 @@ class WebhookApp:
             self._leave_queued(job)
         for worker in self._workers:
             worker.join()
-        log.get_logger().info("webhook_shutdown", spooled=len(left) if self._queue.journal is not None else 0)
+        log.get_logger().info("webhook_shutdown", spooled=len(left) if self._journal is not None else 0)
 
     def _leave_queued(self, job: IngestJob) -> None:
         """A queued job at shutdown stays in the journal; without a journal it runs now."""
-        if self._queue.journal is not None:
+        if self._journal is not None:
             self._update(job.job_id, "spooled")
             log.get_logger().info("job_spooled", job_id=job.job_id, webhook_id=job.request_id)
             return
@@ -279,10 +281,12 @@ def _read_body(environ: dict[str, Any], max_body: int) -> bytes:
 
 def create_app(secrets: Iterable[str], handler: Handler, *, queue_size: int = 100, workers: int = 2,
                max_body: int = 20_000, tolerance: float = DEFAULT_TOLERANCE, dedupe: DedupeStore | None = None,
-               max_jobs: int = 10_000, journal: JobJournal | None = None) -> WebhookApp:
+               max_jobs: int = 10_000, journal: JobJournal | None = None,
+               queue: JobQueue | None = None) -> WebhookApp:
     """The webhook WSGI app with its worker threads already running. ``secrets`` are ``whsec_…`` values (all are
     accepted, for rotation); ``max_jobs`` bounds how many finished jobs ``GET /jobs/{id}`` remembers; ``journal``
-    keeps accepted jobs across a crash (see :class:`JobJournal`)."""
+    keeps accepted jobs across a crash (see :class:`JobJournal`). With a shared ``queue`` (SQS) the app only sends
+    jobs to it (give ``workers=0``): workers elsewhere run them, and this process keeps no state."""
     keys = [decode_secret(secret) for secret in secrets]
     if not keys:
         raise ValueError("the webhook needs at least one secret")
@@ -290,7 +294,7 @@ def create_app(secrets: Iterable[str], handler: Handler, *, queue_size: int = 10
     if dedupe.ttl_seconds < 2 * tolerance:
         raise ValueError(f"the dedupe TTL ({dedupe.ttl_seconds} s) must cover the whole ±{tolerance} s window")
     return WebhookApp(keys, handler, queue_size=queue_size, workers=workers, max_body=max_body,
-                      tolerance=tolerance, dedupe=dedupe, max_jobs=max_jobs, journal=journal)
+                      tolerance=tolerance, dedupe=dedupe, max_jobs=max_jobs, journal=journal, queue=queue)
 
 
 # --- serving ----------------------------------------------------------------------------------------------------
@@ -307,13 +311,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(settings: WebhookConfig, handler: Handler, *, host: str = "127.0.0.1", port: int = 8080,
-          journal: JobJournal | None = None, dedupe: DedupeStore | None = None) -> None:
+          journal: JobJournal | None = None, dedupe: DedupeStore | None = None,
+          queue: JobQueue | None = None) -> None:
     """Serve the webhook until SIGTERM or SIGINT, then shut down gracefully: stop listening, let running jobs
     finish, and leave queued jobs in ``journal`` for the next start (``None``: run them here before returning).
     ``dedupe`` defaults to this process's memory. Call it from the main thread, which owns signal handling."""
-    app = create_app(settings.secrets, handler, queue_size=settings.queue_size, workers=settings.workers,
-                     max_body=settings.max_body_bytes, tolerance=settings.tolerance_seconds, journal=journal,
-                     dedupe=dedupe)
+    app = create_app(settings.secrets, handler, queue_size=settings.queue_size,
+                     workers=0 if queue is not None else settings.workers, max_body=settings.max_body_bytes,
+                     tolerance=settings.tolerance_seconds, journal=journal, dedupe=dedupe, queue=queue)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server = make_server(app, host, port)
