@@ -54,7 +54,9 @@ _DISTRIBUTOR = re.compile(
     r"\s+(?P<name>" + _PARTNER_NAMES + r")\b\.?", re.I)
 _EDITED_BY = re.compile(r"^[\s(\[]*(?:Copy[- ]?)?Edited\s+by\s*:?\s+(?P<names>[^()\n]{3,120}?)\s*[)\]]?\s*\.?\s*$",
                         re.I)
-_BY_LINE = re.compile(r"^\s*By\s*:?\s+(?P<names>\S.{0,150})$")
+# Possessive white space: "By" + a long run of spaces split between "\s*" and "\s+" every way (quadratic); the names
+# start with a non-space, so no split but the whole run can lead to them.
+_BY_LINE = re.compile(r"^\s*+By(?:\s*+:)?\s++(?P<names>\S.{0,150})$")
 _RESIDUE = re.compile(r"^[\s.,;:|()\-–—*]*$")
 
 
@@ -119,7 +121,8 @@ class _Found:
 
 def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: _Found,
                 by_paragraph: list[str]) -> None:
-    lines = [(line, line.lower()) for line in map(clean, raw.split("\n"))] if "\n" in raw else [(text, lowered)]
+    lines = ([(line, line.lower()) for line in (clean(part, markup=False) for part in raw.split("\n"))]
+             if "\n" in raw else [(text, lowered)])
     rests = [_take_credit_line(line, lowered_line, index, draft, credits, by_paragraph) for line, lowered_line in lines]
     if rests == [line for line, _ in lines]:
         return  # no credit in the block (most blocks)
@@ -167,7 +170,7 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
         _take_editors(match.group("names"), credits, draft)
         line = ""
     if line != original or "&" in line or "<" in line:  # otherwise clean() would give the line back unchanged
-        line = clean(line)
+        line = clean(line, markup=False)
     return "" if _RESIDUE.match(line) else line
 
 

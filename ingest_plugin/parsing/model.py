@@ -80,6 +80,9 @@ class Draft:
     modified: datetime | None = None
     created: datetime | None = None
     canonical_url: str | None = None
+    # The other URLs the input gives for the article (og:url, shortlink, a URL guid): none may be another
+    # partner's (pipeline: partner_mismatch).
+    identity_urls: tuple[str, ...] = ()
     partner_id: str | None = None
     language: str | None = None
     keywords: list[str] = field(default_factory=list)

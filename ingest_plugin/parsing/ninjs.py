@@ -63,7 +63,7 @@ def to_ninjs(article: Article, *, now: datetime | None = None) -> dict[str, Any]
     summary = clean(article.summary)
     if article.summary and summary not in (draft.subhead, draft.headline):
         doc["descriptions"].append({"role": "summary", "contentType": "text/plain", "value": summary})
-    words = clean_words(_TAG.sub(" ", article.body_html))
+    words = clean_words(_TAG.sub(" ", article.body_html), markup=False)  # the text of the body: "<" is text
     doc["bodies"] = [{"role": "main", "contentType": "text/html", "value": article.body_html,
                       "charCount": len(" ".join(words)), "wordCount": _word_count(words)}]
     if article.located:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 import structlog
 
+from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.log import get_logger
 from ingest_plugin.parsing import DEFAULT_MAX_BYTES, formats
@@ -29,10 +30,11 @@ from ingest_plugin.parsing.extract.body import (
 )
 from ingest_plugin.parsing.extract.dateline import find_dateline
 from ingest_plugin.parsing.extract.media import credit_line, lift_pictures, lift_tweets, same_image
-from ingest_plugin.parsing.model import Article, Draft, ItemResult
+from ingest_plugin.parsing.model import Article, Draft, ItemResult, Picture, Tweet
 from ingest_plugin.parsing.ninjs import to_ninjs
 from ingest_plugin.parsing.sanitize import sanitize_body, sanitize_embed
 from ingest_plugin.parsing.text import clean, is_web_url
+from ingest_plugin.parsing.urls import Use, url_problem
 from ingest_plugin.parsing.validate import validate_document
 
 
@@ -98,10 +100,44 @@ def build_article(draft: Draft) -> Article:
         if not picture.credit and (credit := next(remaining, None)) is not None:
             picture = replace(picture, credit=credit)
         credited.append(picture)
+    credited, tweets = _on_allowed_hosts(draft, credited, tweets)
     body_html = sanitize_body(body) if body is not None else ""
     return Article(draft=draft, credits=credits, body_html=body_html, pictures=credited,
                    tweets=[replace(tweet, html=sanitize_embed(tweet.html)) for tweet in tweets], located=located,
                    summary=scan.summary(), tickers=tickers)
+
+
+def _on_allowed_hosts(draft: Draft, pictures: list[Picture], tweets: list[Tweet]) -> tuple[list[Picture],
+                                                                                         list[Tweet]]:
+    """The pictures and embeds whose URLs the partner's profile allows (``urls``): one that is not is dropped,
+    with a warning, and its placeholder leaves the body, so that the article is published without it."""
+    dropped = {p.name for p in pictures if not _allowed(p.name, p.href, draft.partner, Use.MEDIA)} | {
+        t.name for t in tweets if not _allowed(t.name, t.uri, draft.partner, Use.EMBED)}
+    if not dropped:
+        return pictures, tweets
+    if draft.body is not None:
+        for placeholder in [el for el in draft.body.iter("figure", "div") if el.get("data-association") in dropped]:
+            placeholder.drop_tree()
+    return [p for p in pictures if p.name not in dropped], [t for t in tweets if t.name not in dropped]
+
+
+def _allowed(name: str, url: str, partner: partners.PartnerProfile, use: Use) -> bool:
+    problem = url_problem(url, partner, use)
+    if problem is not None:
+        get_logger().warning("association_dropped", association=name, reason=problem)
+    return problem is None
+
+
+def _foreign_claim(draft: Draft, served: partners.PartnerProfile) -> str | None:
+    """How the content claims to be another partner's article than ``served``'s, or None. Published, such an item
+    would be a new version of the other partner's article, credited to it."""
+    for url in (draft.canonical_url, *draft.identity_urls):
+        owner = partners.partner_for_url(url)
+        if owner is not None and owner is not served:
+            return f"its URL {url!r} names an article of {owner.name}"
+    if draft.partner is not served:
+        return f"its content names {draft.partner.name} as its origin"
+    return None
 
 
 def _walk_blocks(draft: Draft) -> tuple[list[str], CreditsScan]:
@@ -116,7 +152,7 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], CreditsScan]:
         if (parent := block.getparent()) is None or taken and any(parent is t for t in taken):
             continue
         raw = text_of(block)
-        text = clean(raw)
+        text = clean(raw, markup=False)
         if (credit := credit_line(text)) is not None:
             credit_lines.append(credit)
             block.drop_tree()
@@ -137,6 +173,14 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
         return unparsed.failed(error)
     except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
         return unparsed.failed(_unexpected(exc))
+    # The partner whose host served the input; for an input of unknown origin (a file), the one its reader found.
+    served = partners.partner_for_url(source_url) or draft.partner
+    if (claim := _foreign_claim(draft, served)) is not None:
+        return replace(unparsed, partner=served.key).failed(IngestError(
+            ErrorCode.PARTNER_MISMATCH, f"the input came from {served.name}, but {claim}", stage=Stage.EXTRACT))
+    if draft.canonical_url and (problem := url_problem(draft.canonical_url, served, Use.PAGE)):
+        get_logger().warning("canonical_url_dropped", partner=served.key, input=input_name, reason=problem)
+        draft = replace(draft, canonical_url=None)  # a syndicated copy's: it must not reach altIds
     key = draft.identity.article_key
     identified = replace(unparsed, partner=draft.partner.key, article_key=key)
     started = time.perf_counter()

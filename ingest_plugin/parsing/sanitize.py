@@ -69,13 +69,28 @@ def sanitize_embed(markup: str) -> str:
     return _EMBED_CLEANER.clean(markup).strip()
 
 
+def is_clean_body(markup: str) -> bool:
+    """Whether the policy leaves ``markup`` as it is: validation asks it of every body, whoever wrote it."""
+    return _BODY_CLEANER.clean(markup).strip() == markup.strip()
+
+
+def is_clean_embed(markup: str) -> bool:
+    """Whether the embed policy leaves ``markup`` as it is: validation asks it of every embed."""
+    return sanitize_embed(markup) == markup.strip()
+
+
 def _tidy(body: HtmlElement) -> None:
-    """Unwrap links that go nowhere, demote stray h1s, and drop blocks left empty by extraction."""
+    """Unwrap links that go nowhere, demote stray h1s, drop blocks left empty by extraction, and drop the line
+    breaks a ``<pre>`` starts with: an HTML parser drops one at each reading, so the sanitised body would not be
+    what sanitising it again gives, which validation requires of every body (``is_clean_body``)."""
     for a in list(body.iter("a")):
         if not _is_web_url(a.get("href")):
             a.drop_tag()
     for h1 in body.iter("h1"):
         h1.tag = "h2"
+    for pre in body.iter("pre"):
+        if pre.text:
+            pre.text = pre.text.lstrip("\r\n")
     for el in reversed(list(body.iter("p", "div", "span", "em", "strong", "li", "h2", "h3", "h4", "blockquote"))):
         if el is body or el.get("data-association") or el.getparent() is None or _shows_words(el.text):
             continue
@@ -90,8 +105,8 @@ def _shows_words(text: str | None) -> bool:
 
 
 def _blank(text: str) -> bool:
-    """``not clean(text)``, without splitting and joining every word of a long text: only text holding entities
-    or markup needs ``clean()`` to tell."""
+    """``not clean(text, markup=False)`` (an element's text: "&lt;Title&gt;" in the source is words, not a tag),
+    without splitting and joining every word of a long text: only text holding entities or "<" needs ``clean()``."""
     if "&" in text or "<" in text:
-        return not clean(text)
+        return not clean(text, markup=False)
     return not text.replace("\u200b", "").strip()

@@ -15,6 +15,15 @@ _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
 _MARKUP = re.compile(r"<[A-Za-z/!?]")
 _TAG_OPENERS = re.compile(r"<+(?=[A-Za-z/!?])")
 _MAX_MARKUP_PASSES = 4
+# Unicode's control (Cc) and format (Cf) characters but the two joiners: bidi overrides, isolates and marks, soft
+# hyphen, zero-width space, BOM, tag characters... As of Unicode 15 (U+13439-1343F are unassigned in Python 3.11's
+# Unicode 14); tests/test_plain_text.py checks the classes against the running Python's unicodedata. Those beyond
+# U+FFFF are a class apart: in one class with them, the others are no longer looked up in a bitmap (3.5x slower).
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+                        r"\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_INVISIBLE_ASTRAL = re.compile(r"[\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+                               r"\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: Persian, Indic scripts and emoji sequences need them between characters
 # Characters RFC 3986 allows in a path, query or fragment, less the quote (it could end an HTML attribute), and a
 # "%" that starts no escape: each is percent-encoded as UTF-8.
 _NOT_IN_URL = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&()*+,;=:@/?%]")
@@ -25,27 +34,42 @@ _VISIBLE_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)
 _TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
 
 
-def clean(text: object) -> str:
-    """Plain text as a reader sees it: entities decoded (twice-encoded ones too), NBSP and runs of space collapsed.
+def clean(text: object, *, markup: bool = True) -> str:
+    """Plain text as a reader sees it: entities decoded (twice-encoded ones too), invisible characters removed,
+    NBSP and runs of space collapsed: the one normalisation of every plain-text field.
+
+    Removed are the control and format characters (Unicode Cc, Cf) but ZWNJ and ZWJ: bidi overrides and isolates
+    (U+202E, U+2066...) reorder what a reader sees, and marks and zero-width characters hide in it, which allows
+    spoofed names and headlines. The joiners stay inside words (Persian, Indic scripts, emoji sequences); a word
+    made of joiners only goes. A soft hyphen (U+00AD) is removed, not made a hyphen: it only says where a word may
+    break, and without it the word reads, searches and dedupes as the same word. A zero-width space (U+200B) is
+    removed, not made a space: Thai and Khmer use it between words that show no space. The controls Unicode counts
+    as white space (tab, line breaks, NEL, U+001C-001F) separate words, as any space does.
+
+    ``markup=False`` is for text read from a parsed document (an element's text): any "<" in it was escaped in the
+    source, so text that looks like a tag ("<Title>") is kept as text. A raw field (a JSON or RSS title, a meta
+    tag) may carry real markup, which is stripped (see :func:`_text_of_markup`).
 
     Accepts anything a JSON payload may hold: numbers become text, other non-strings become empty.
     """
     if _is_plain(text):
         return text.strip()
-    return " ".join(clean_words(text))
+    return " ".join(clean_words(text, markup=markup))
 
 
 def _is_plain(text: object) -> TypeGuard[str]:
     """True when ``clean(text)`` is just ``text.strip()`` (most text is), decided without splitting it into words.
 
-    Every character ``str.split()`` splits on, but the space, is unprintable (so is the zero-width space), so a
-    printable text without two spaces in a row has single spaces between its words already."""
+    Every character ``str.split()`` splits on, but the space, is unprintable, and so is every invisible character
+    :func:`clean` removes: a printable text without two spaces in a row has single spaces between its words
+    already, and nothing to remove."""
     return (type(text) is str and "<" not in text and "  " not in text and text.isprintable()
             and ("&" not in text or not _ENTITY.search(text)))
 
 
-def clean_words(text: object) -> list[str]:
-    """The space-separated words of ``clean(text)``, for a caller that counts them: no second split of the text."""
+def clean_words(text: object, *, markup: bool = True) -> list[str]:
+    """The space-separated words of ``clean(text)``, for a caller that counts them: no second split of the text
+    (unless it holds invisible characters)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = str(text)
     if not text or not isinstance(text, str):
@@ -54,10 +78,22 @@ def clean_words(text: object) -> list[str]:
         if "&" not in text or not _ENTITY.search(text):
             break
         text = html.unescape(text)
-    if "<" in text and _MARKUP.search(text):  # a title or tag that arrived as HTML: keep its text only
+    if markup and "<" in text and _MARKUP.search(text):  # a title or tag that arrived as HTML: keep its text only
         text = _text_of_markup(text)
-    # str.split() splits on every Unicode space, NBSP included, and is much faster than a regex.
-    return text.replace("\u200b", "").split()
+    # str.split() splits on every Unicode space, NBSP included, and is much faster than a regex. What it leaves
+    # is printable unless an invisible character is in it: one check of the joined words spares most texts the
+    # regex.
+    words = text.split()
+    return words if "".join(words).isprintable() else _visible_words(words)
+
+
+def _visible_words(words: list[str]) -> list[str]:
+    """``words`` without invisible characters, and without words made of joiners only (they join nothing)."""
+    text = _INVISIBLE.sub("", " ".join(words))
+    if text.isprintable():
+        return text.split()
+    text = _INVISIBLE_ASTRAL.sub("", text)  # joiners, or characters beyond U+FFFF: rare, and a slower class
+    return [word for word in text.split() if word.strip(_JOINERS)]
 
 
 def _text_of_markup(markup: str) -> str:
@@ -122,17 +158,21 @@ def is_web_url(value: str | None) -> bool:
 
 
 def canonical_url(url: str | None) -> str | None:
-    """The URL without tracking parameters or fragment, usable as a dedupe key."""
+    """The URL without tracking parameters or fragment, usable as a dedupe key, written as :func:`web_url` writes
+    every URL we publish (a quote, space or apostrophe percent-encoded, no user information); None when it names no
+    web host."""
     if not url:
         return None
-    url = clean(url)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(clean(url))
+        hostname = parts.hostname
+    except ValueError:  # an unclosed "[" IPv6 literal
+        return None
+    if parts.scheme not in ("http", "https") or not hostname:
         return None
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if not _TRACKING_PARAM.match(k)])
-    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
-    return urlunsplit((parts.scheme, parts.netloc.lower(), path, query, ""))
+    return web_url(urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, "")))
 
 
 def parse_datetime(value: str | None, zone: tzinfo = timezone.utc) -> datetime | None:

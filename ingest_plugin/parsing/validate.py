@@ -1,5 +1,7 @@
 """Stage 6, validate: every document passes our strict ninjs profile (``schemas/``) and the rules a schema
-cannot express, before anything leaves the process.
+cannot express, before anything leaves the process. It is the last gate for every writer (the parser, ``publish``
+of hand-edited documents, spool flushes, replays): every URL is held to the one URL policy (``urls``) and every
+HTML body to the sanitiser's allow-list, so that what the parse path guarantees holds for any document written.
 
 The validator is compiled once, with format checking on (``uri``, ``date-time``) and no remote ``$ref`` fetches.
 A start-up self-test proves the format checkers are really installed: jsonschema silently skips a format whose
@@ -14,11 +16,18 @@ from typing import Any
 import jsonschema_rs
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.parsing.sanitize import is_clean_body, is_clean_embed
+from ingest_plugin.parsing.urls import Use, url_problem
+from ingest_plugin.partners import by_key
+from ingest_plugin.partners.identity import Identity
 from ingest_plugin.schemas import compile_validator, load_schema
 
 PROFILE_SCHEMA_NAME = "ninjs-profile.schema.json"
 _AUTHOR = "http://cv.iptc.org/newscodes/contentprodpartyrole/author"
 _EDITOR = "http://cv.iptc.org/newscodes/contentprodpartyrole/editor"
+_ORIGIN = "http://cv.iptc.org/newscodes/contentprodpartyrole/origcont"
+# A value that starts with a URI scheme: an altId holding one is a URL, whatever its role.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _PLACEHOLDER = re.compile(r'data-association="([^"]+)"')
 # ASCII characters other than capitals, "i" and "k": see _Lowered.
 _PROBE = re.compile(r"[^A-Zik\x80-\U0010ffff]+")
@@ -69,7 +78,45 @@ def problems(doc: dict[str, Any]) -> list[str]:
         found.append(f"associations: body placeholders {sorted(placeholders)} do not match {sorted(inline)}")
     if datetime.fromisoformat(doc["firstCreated"]) > datetime.fromisoformat(doc["versionCreated"]):
         found.append("versionCreated: earlier than firstCreated")
-    return found
+    return found + _url_problems(doc) + _markup_problems(doc)
+
+
+def _url_problems(doc: dict[str, Any]) -> list[str]:
+    """Every URL of the document against the URL policy of the partner its ``uri`` names, and the origin it credits
+    against that partner. The profile schema closes every object, so these are all the URLs a document can hold
+    (tests/test_validate.py checks the list against the schema's)."""
+    try:
+        partner = by_key(Identity.of_uri(doc["uri"]).partner)
+    except IngestError as error:
+        return [f"uri: {error.message}"]
+    found = [f"infoSources/{n}/name: the origin credited is not {partner.name}, whose article the uri names"
+             for n, source in enumerate(doc["infoSources"])
+             if source["role"] == _ORIGIN and source["name"] != partner.name]
+    urls: list[tuple[str, Any, Use]] = [
+        (f"infoSources/{n}/uri", source["uri"], Use.PAGE if source["role"] == _ORIGIN else Use.LINK)
+        for n, source in enumerate(doc["infoSources"]) if "uri" in source]
+    urls += [(f"altIds/{n}/value", alt["value"], Use.PAGE) for n, alt in enumerate(doc.get("altIds", ()))
+             if alt["role"] == "canonical-url" or _SCHEME.match(alt["value"])]
+    urls += [(f"organisations/{n}/symbols/{m}/symbolType", symbol["symbolType"], Use.LINK)
+             for n, organisation in enumerate(doc.get("organisations", ()))
+             for m, symbol in enumerate(organisation["symbols"]) if "symbolType" in symbol]
+    for n, association in enumerate(doc.get("associations", ())):
+        use = Use.MEDIA if association["type"] == "picture" else Use.EMBED
+        if use is Use.EMBED:  # a picture's uri is a URN the schema checks; an embed's is the embedded post
+            urls.append((f"associations/{n}/uri", association["uri"], use))
+        urls += [(f"associations/{n}/renditions/{m}/href", rendition["href"], use)
+                 for m, rendition in enumerate(association["renditions"])]
+    return found + [f"{path}: {problem}" for path, url, use in urls if (problem := url_problem(url, partner, use))]
+
+
+def _markup_problems(doc: dict[str, Any]) -> list[str]:
+    """Every HTML body and embed against the sanitiser's allow-list: one the sanitiser would change holds a tag, an
+    attribute or a URL it does not allow (a hand-edited ``<script>`` or ``onerror``)."""
+    found = [f"bodies/{n}/value: holds markup the body allow-list does not keep (a tag, attribute or link URL)"
+             for n, body in enumerate(doc["bodies"]) if not is_clean_body(body["value"])]
+    return found + [f"associations/{n}/bodies/{m}/value: holds markup the embed allow-list does not keep"
+                    for n, association in enumerate(doc.get("associations", ()))
+                    for m, body in enumerate(association.get("bodies", ())) if not is_clean_embed(body["value"])]
 
 
 class _Lowered:

@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 
+# What a partner's article id may look like wherever one comes from outside (a webhook payload, a backfill list):
+# the webhook schema's pattern, matched against the whole string (``fullmatch``; Python's "$" also matches before a
+# final newline), since an id becomes part of a URL, an S3 key and log lines: "12345\n" must not be another article.
+ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
 
 @dataclass(frozen=True)
 class PartnerProfile:
@@ -36,17 +41,49 @@ class PartnerProfile:
     # Input formats whose content normally carries the disclaimer: when one arrives without it, that is worth a
     # warning (the partner's page changed); in the others (Benzinga's API never sends it) adding it is routine.
     disclaimer_formats: tuple[str, ...] = ()
+    # Hosts besides ``hosts`` that may serve the article's pictures (image CDNs) and its embeds (tweets). Every
+    # picture, rendition and embed URL of a document must be on one of them: a page cannot make readers' browsers
+    # fetch from anywhere (docs/hardening.md).
+    media_hosts: frozenset[str] = frozenset()
+    embed_hosts: frozenset[str] = frozenset()
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     def owns_url(self, url: str | None) -> bool:
-        host = (urlsplit(url).hostname or "") if url else ""
-        return host in self.hosts or any(host.endswith("." + h) for h in self.hosts)
+        return _on_hosts(_host(url), self.hosts)
+
+    def serves_media(self, url: str | None) -> bool:
+        """Whether a picture or rendition may be published at ``url``: on the partner's hosts or its media hosts."""
+        host = _host(url)
+        return _on_hosts(host, self.hosts) or _on_hosts(host, self.media_hosts)
+
+    def serves_embed(self, url: str | None) -> bool:
+        """Whether an embed (a tweet) may be published at ``url``: on the partner's hosts or its embed hosts."""
+        host = _host(url)
+        return _on_hosts(host, self.hosts) or _on_hosts(host, self.embed_hosts)
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases, *self.desks)
+
+
+def _host(url: str | None) -> str:
+    """The host name of ``url`` in lower case; "" when it has none or is not a URL at all."""
+    try:
+        return (urlsplit(url).hostname or "") if url else ""
+    except ValueError:  # an unclosed "[" IPv6 literal
+        return ""
+
+
+def _on_hosts(host: str, hosts: frozenset[str]) -> bool:
+    """One of ``hosts``, or a subdomain of one: ``host`` and its parent domains are looked up (asked of every URL
+    of every document, so one set lookup per label rather than a test per allowed host)."""
+    while host:
+        if host in hosts:
+            return True
+        host = host.partition(".")[2]
+    return False
 
 
 def _registry() -> dict[str, PartnerProfile]:

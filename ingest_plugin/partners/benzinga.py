@@ -41,4 +41,6 @@ PROFILE = PartnerProfile(
     ),
     fetch_article_page=False,
     timezone="America/New_York",  # the API documents created/updated in Eastern time
+    # Every picture seen in its pages, feeds and API payloads is on its own hosts: no media_hosts. Tweets are embedded.
+    embed_hosts=frozenset({"twitter.com", "x.com"}),
 )

@@ -33,4 +33,6 @@ PROFILE = PartnerProfile(
     fetch_article_page=False,  # content:encoded carries the whole story
     article_url="https://www.zenger.news/?p={id}",  # WordPress redirects the shortlink to the article
     disclaimer_formats=("html", "wordpress-rss"),  # its article pages and feed carry it under the story
+    # Every picture seen in its pages, feeds and API payloads is on its own hosts: no media_hosts. Tweets are embedded.
+    embed_hosts=frozenset({"twitter.com", "x.com"}),
 )

@@ -120,7 +120,7 @@ def read(loaded: Loaded) -> Draft:
         subhead=subhead if subhead and subhead != headline else None, summary=meta.description,
         byline_candidates=byline_candidates, published=parse_datetime(published, profile.zone),
         modified=parse_datetime(modified, profile.zone), created=parse_datetime(meta.created, profile.zone),
-        canonical_url=canonical,
+        canonical_url=canonical, identity_urls=tuple(u for u in (meta.og_url, meta.shortlink) if u),
         partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
         site_names=site_names, copyright_holder=meta.copyright_holder)
 

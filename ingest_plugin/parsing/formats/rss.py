@@ -36,7 +36,8 @@ def read(loaded: Loaded) -> Iterator[tuple[bytes, Callable[[], Draft]]]:
         return
     generator = (channel.findtext("generator") or "").lower()
     channel_link = channel.findtext("link") or loaded.tree.get("{http://www.w3.org/XML/1998/namespace}base")
-    channel_profile = partners.partner_for_url(channel_link) or partners.partner_for_url(loaded.source_url)
+    # The host that served the feed first: a feed's own link could claim any partner.
+    channel_profile = partners.partner_for_url(loaded.source_url) or partners.partner_for_url(channel_link)
     wordpress = "wordpress" in generator
     context = _channel_context(channel_link, generator)
     for item in channel.iter("item"):
@@ -65,7 +66,9 @@ def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile |
     strip_chrome(body)
     paragraphize(body)
     excerpt = strip_yoast_footer(clean(parse_html_fragment(description).text_content())) if encoded else None
-    profile = partners.partner_for_url(link) or channel_profile or partners.detect_partner(
+    # The feed's partner, not the one the item's link names: an item linking to another partner's article is that
+    # partner's claim, which the pipeline refuses (partner_mismatch) instead of publishing it as theirs.
+    profile = channel_profile or partners.partner_for_url(link) or partners.detect_partner(
         (guid,), (), lambda: clean(body.text_content()))
     creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
     images = [url for m in _MEDIA_IMAGE(item) if (url := web_url(clean(m.get("url"))))]
@@ -79,6 +82,7 @@ def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile |
         published=parse_datetime(item.findtext("pubDate") or item.findtext("dc:date", namespaces=NS)),
         modified=parse_datetime(item.findtext("{http://purl.org/rss/1.0/modules/content/}modified")),
         canonical_url=link,
+        identity_urls=(guid,) if guid else (),
         partner_id=profile.article_id(guid) or profile.article_id(link or ""),
         keywords=[clean(c.text) for c in item.findall("category") if clean(c.text)],
         pictures=[Picture(href=u, featured=True) for u in images[:1]],
