@@ -15,7 +15,8 @@ from ingest_plugin.entrypoints.cli import build_parser
 
 SYSTEMD = Path(__file__).resolve().parents[1] / "deploy" / "systemd"
 SERVICES = sorted(SYSTEMD.glob("*.service"))
-COMMAND_OF = {"ingest-plugin-run.service": "run", "ingest-plugin-serve.service": "serve"}
+COMMAND_OF = {"ingest-plugin-run.service": "run", "ingest-plugin-serve.service": "serve",
+              "ingest-plugin-worker.service": "worker"}
 
 
 def unit(path: Path) -> configparser.ConfigParser:
@@ -71,8 +72,9 @@ def test_run_is_a_oneshot_started_by_the_timer() -> None:
     assert timer["Install"]["WantedBy"] == "timers.target"
 
 
-def test_serve_restarts_on_failure_and_drains_on_sigterm() -> None:
-    service = unit(SYSTEMD / "ingest-plugin-serve.service")["Service"]
+@pytest.mark.parametrize("name", ["ingest-plugin-serve.service", "ingest-plugin-worker.service"])
+def test_long_running_services_restart_on_failure_and_drain_on_sigterm(name: str) -> None:
+    service = unit(SYSTEMD / name)["Service"]
     assert service["Type"] == "simple" and service["Restart"] == "on-failure"
     assert service["KillSignal"] == "SIGTERM"
     assert int(service["TimeoutStopSec"]) >= 150  # a running job may fetch for 120 s, then write to S3
