@@ -7,12 +7,12 @@ one that fails again stays there, in the same record, with its attempt count rai
 """
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TextIO
 
+from ingest_plugin.entrypoints.progress import with_progress
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.handler import JobHandler
 from ingest_plugin.ingest.inputs import file_jobs
@@ -20,8 +20,6 @@ from ingest_plugin.ingest.jobs import Action, ArticleSource, FailedSource, Inges
 from ingest_plugin.ingest.runs import RunSummary, dispatch
 from ingest_plugin.ingest.sqs import SqsQueue
 from ingest_plugin.publishing import Publisher
-
-PROGRESS_FROM = 20  # items; fewer finish before a bar would help
 
 
 @dataclass
@@ -39,8 +37,8 @@ def reingest(selection: Selection, handler: JobHandler, *, action: Action = Acti
     """Re-ingest what ``selection`` names (here, or through ``queue`` when one is configured); returns the run
     summary."""
     jobs = list(selected_jobs(selection, handler.publisher, action=action, force=force))
-    return dispatch(_with_progress(jobs, progress), handler, queue, trigger="reingest", dry_run=dry_run,
-                    keep_outcomes=True)
+    return dispatch(with_progress(jobs, "reingest", total=len(jobs), out=progress), handler, queue,
+                    trigger="reingest", dry_run=dry_run, keep_outcomes=True)
 
 
 def selected_jobs(selection: Selection, publisher: Publisher, *, action: Action = Action.INGEST,
@@ -61,18 +59,3 @@ def selected_jobs(selection: Selection, publisher: Publisher, *, action: Action 
             yield IngestJob(FailedSource(entry.key), action=Action.CANCEL if cancel else Action.INGEST,
                             force=force or bool(recorded.get("force")), trigger="reingest",
                             attempt=int(entry.record.get("attempts", 0)) + 1)
-
-
-def _with_progress(items: list[IngestJob], out: TextIO | None) -> Iterable[IngestJob]:
-    """A progress bar on a terminal (stderr) when there are many items; nothing otherwise."""
-    out = out if out is not None else sys.stderr
-    if len(items) < PROGRESS_FROM or not out.isatty():
-        yield from items
-        return
-    width = 30
-    for done, item in enumerate(items, start=1):
-        filled = width * done // len(items)
-        out.write(f"\rreingest [{'#' * filled}{'.' * (width - filled)}] {done}/{len(items)}")
-        out.flush()
-        yield item
-    out.write("\n")

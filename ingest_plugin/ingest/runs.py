@@ -119,7 +119,7 @@ def flush_spool(handler: JobHandler, run_id: str) -> Iterator[Outcome]:
 
 def enqueue_jobs(
     jobs: Iterable[IngestJob],
-    queue: SqsQueue,
+    queue: SqsQueue | None,
     handler: JobHandler,
     *,
     trigger: str = "manual",
@@ -130,7 +130,11 @@ def enqueue_jobs(
 ) -> RunSummary:
     """A run that sends its trigger's jobs to the shared queue instead of running them (a worker or the Lambda
     function does): each job sent is ``queued``; a batch SQS refuses is ``failed`` and not handed to ``on_job``, so
-    a trigger's cursor never moves past a job that was not enqueued for sure. One run record, as :func:`run_jobs`."""
+    a trigger's cursor never moves past a job that was not enqueued for sure. One run record, as :func:`run_jobs`.
+    A dry run sends nothing and only counts the jobs: then ``queue`` may be None (``backfill --dry-run`` counts so,
+    queue or not, without fetching anything)."""
+    if queue is None and not dry_run:
+        raise ValueError("only a dry run takes jobs without a queue to send them to")
     run = RunSummary(log.bind_run(trigger), trigger, utc_now("milliseconds"), dry_run=dry_run,
                      outcomes=[] if keep_outcomes else None)
     if on_start is not None:
@@ -140,7 +144,7 @@ def enqueue_jobs(
         queued = [Outcome(Status.QUEUED, input=job.name, partner=getattr(job.source, "partner", None),
                           dry_run=dry_run) for job in batch]
         try:
-            if not dry_run:
+            if queue is not None and not dry_run:
                 queue.send_batch(batch)
         except IngestError as error:
             log.get_logger().error("enqueue_failed", jobs=len(batch), error=error.message)

@@ -41,7 +41,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.log import get_logger
@@ -205,8 +205,32 @@ def _fetch_http(url: str, policy: FetchPolicy, etag: str | None, last_modified: 
     raise _Refused(f"too many redirects (more than {policy.max_redirects})")
 
 
+def http_url_refusal(url: str, policy: FetchPolicy) -> str | None:
+    """Why :func:`fetch` refuses the http(s) URL ``url`` under ``policy`` before any name lookup (scheme, user info,
+    host or port off the allow-list), or None; a ``file:`` URL is refused here. For a trigger that checks a list of
+    URLs before anything runs (``backfill``): the same rule, so the two cannot disagree."""
+    try:
+        _allowed(url, policy)
+    except _Refused as exc:
+        return str(exc)
+    return None
+
+
 def _check_http_url(url: str, policy: FetchPolicy, deadline: float) -> _Target:
     """Everything that must hold before a packet leaves: scheme, no userinfo, allow-list, then every address."""
+    parts, scheme, host, port = _allowed(url, policy)
+    bracketed = f"[{host}]" if ":" in host else host
+    addresses = _resolve_checked(host, port, policy.allow_private, min(policy.connect_timeout,
+                                                                      deadline - time.monotonic()))
+    request_target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
+    return _Target(scheme=scheme, host=host,
+                   host_header=bracketed if port == _DEFAULT_PORTS[scheme] else f"{bracketed}:{port}",
+                   request_target=request_target, addresses=addresses)
+
+
+def _allowed(url: str, policy: FetchPolicy) -> tuple[SplitResult, str, str, int]:
+    """What is checked before a name is looked up: scheme, no userinfo, the allow-list. Returns the URL's parts,
+    scheme, ASCII host and port."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -234,11 +258,7 @@ def _check_http_url(url: str, policy: FetchPolicy, deadline: float) -> _Target:
         if host in allowed or any(entry.startswith(bracketed + ":") for entry in allowed):
             raise _Refused(f"port {port} of host {host} is not on the allow-list for this partner")
         raise _Refused(f"host {host} is not on the allow-list for this partner")
-    addresses = _resolve_checked(host, port, policy.allow_private, min(policy.connect_timeout,
-                                                                      deadline - time.monotonic()))
-    request_target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
-    return _Target(scheme=scheme, host=host, host_header=bracketed if port == default_port else with_port,
-                   request_target=request_target, addresses=addresses)
+    return parts, scheme, host, port
 
 
 def _resolve_checked(host: str, port: int, allow_private: bool,

@@ -42,7 +42,7 @@ class SummaryPrinter:
         verdict = "ok" if summary.ok else "FAILED"
         for feed in summary.feeds:
             if feed["status"] == FEED_FAILED:
-                self.out.write(f"  feed failed {feed['url']}  {feed['reason']}\n")
+                self.out.write(f"  {feed.get('kind', 'feed')} failed {feed['url']}  {feed['reason']}\n")
         if summary.deferred:
             self.out.write(f"  {summary.deferred} new items left for the next run by [limits] max_items_per_run\n")
         self.out.write(f"run {summary.run_id}: {verdict}, {summary.items} items: {counts or 'none'}{note}\n")

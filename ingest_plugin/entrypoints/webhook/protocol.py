@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from jsonschema.exceptions import best_match
 
+from ingest_plugin.partners import ARTICLE_ID
 from ingest_plugin.schemas import compile_validator, load_schema
 from ingest_plugin.transport.fetch import plain_host_problem
 
@@ -33,8 +34,8 @@ HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 WEBHOOK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:-]{0,127}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 # The schema's patterns again, matched against the whole string (a pattern is a search, and Python's "$" also
-# matches before a final newline): an id becomes an S3 key, so "12345\n" must not be a second article.
-ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# matches before a final newline): an id becomes an S3 key, so "12345\n" must not be a second article. The id's
+# pattern is ingest_plugin.partners.ARTICLE_ID (backfill lists check ids with it too).
 _URL = re.compile(r"https://[A-Za-z0-9.-]+(?:/[!-~]*)?")
 _PAYLOAD = compile_validator(load_schema("webhook-payload.schema.json"))
 
