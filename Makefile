@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install test demo lint bench soak fuzz clean
+.PHONY: install test demo lint bench soak fuzz clean interop
 
 install: $(VENV)/.installed-test
 
@@ -16,12 +16,14 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[$*]'
 	touch $@
 
-# ruff and mypy (setup.cfg's [mypy]) first, then the built wheel in a clean virtualenv, then the tests.
+# ruff and mypy (setup.cfg's [mypy]) first, then the built wheel in a clean virtualenv, then the tests, then Superdesk's
+# own parser on our renderings (`make interop`).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check ingest_plugin tests
 	$(BIN)/mypy --config-file setup.cfg
 	bash tests/wheel_check.sh $(BIN)/python
 	$(BIN)/python -m pytest
+	$(MAKE) interop
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m ingest_plugin.testing.demo
@@ -43,5 +45,23 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check ingest_plugin tests
 	$(BIN)/mypy --config-file setup.cfg
 
+# Superdesk's own NINJSFeedParser (superdesk-core 2.5.3, unmodified) reads the `superdesk` rendering of every fixture
+# (tests/interop/README.md). Its own virtualenv, built once from a lock file with exact versions (a cold install took
+# 115 s on the 2-core machine, so `make test` runs it too); rebuilt when the lock file changes.
+INTEROP := .venv-interop
+$(INTEROP)/.installed: tests/interop/requirements.lock tests/interop/build-constraints.txt
+	rm -rf $(INTEROP)
+	$(PYTHON) -m venv $(INTEROP)
+	$(INTEROP)/bin/python -m pip install --quiet pip==24.0
+	$(INTEROP)/bin/python -m pip install --quiet --no-deps superdesk-core==2.5.3
+	PIP_CONSTRAINT=$(CURDIR)/tests/interop/build-constraints.txt \
+		$(INTEROP)/bin/python -m pip install --quiet --no-deps -r tests/interop/requirements.lock
+	touch $@
+
+interop: $(VENV)/.installed-test $(INTEROP)/.installed
+	rm -rf .interop
+	$(BIN)/python -m tests.interop.make_renderings .interop
+	$(INTEROP)/bin/python tests/interop/check_superdesk.py .interop
+
 clean:
-	rm -rf $(VENV) .demo-s3 .s3data .ingest-spool .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(INTEROP) .interop .demo-s3 .s3data .ingest-spool .pytest_cache build *.egg-info

@@ -68,6 +68,12 @@ version="$(tr -d '\n' <"$tmp/out")"
 [[ "$version" == "ingest-plugin "* ]] || fail "ingest-plugin --version printed '$version'"
 
 "$cli" parse "$sample" >"$tmp/parsed.jsonl" 2>"$tmp/out" || fail "ingest-plugin parse $sample (exit $?)"
+# A rendering of every kind, each checked by the rendering schemas the wheel must carry (docs/renderings.md).
+for profile in ninjs-2.2 ninjs-1.6 superdesk newsml-g2; do
+    "$cli" parse "$sample" --profile "$profile" >"$tmp/rendered" 2>"$tmp/out" \
+        || fail "ingest-plugin parse $sample --profile $profile (exit $?)"
+    [[ -s "$tmp/rendered" ]] || fail "ingest-plugin parse --profile $profile printed nothing"
+done
 
 step "ingest-plugin check-config --help" "$cli" check-config --help
 grep -q "check-config" "$tmp/out" || fail "ingest-plugin check-config --help printed no usage"

@@ -15,6 +15,10 @@ The protocol needs no lock, so overlapping cron, webhook and manual runs (and th
 
 A new article costs 3 requests (HEAD 404, PUT, PUT), an update 3 as well, an unchanged article 1 HEAD.
 
+**Renderings** (``profiles``, docs/renderings.md): each configured rendering of a version is built and checked with
+the version, before anything is written (a failure is ``invalid_document`` and nothing of the version is written),
+and written create-only between steps 2 and 4: one more request per object; none for an unchanged article.
+
 **Presumed new.** Once :data:`PRESUME_NEW_AFTER` articles in a row were new (a backfill, a burst of fresh stories),
 the store skips step 1 for the next one: it writes ``v1.json`` create-only and then ``current.json`` create-only, 2
 requests. The conditions keep this exact: a refused ``v1.json`` means the article exists, and it then goes through
@@ -50,6 +54,7 @@ from typing import Any
 
 from ingest_plugin import log
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.parsing.render import CANONICAL, LossLog, Rendering, render_all
 from ingest_plugin.publishing.changes import WRITTEN_AT_METADATA, ChangeLog
 from ingest_plugin.publishing.content import CANCELED, USABLE, content_hash, to_bytes, utc_now, version_document
 from ingest_plugin.publishing.keys import ArticleObject, KeyLayout
@@ -161,6 +166,7 @@ class _Draft:
     body: bytes
     metadata: dict[str, str]
     status: Status
+    renderings: tuple[Rendering, ...] = ()  # the configured profiles, each checked: written before current moves
 
     def stored(self) -> Stored:
         return Stored(self.key, "", self.metadata, self.body)
@@ -168,9 +174,12 @@ class _Draft:
 
 class ArticleStore:
     def __init__(self, bucket: Bucket, keys: KeyLayout, validate: Callable[[dict[str, Any]], None],
-                 changes: ChangeLog | None = None) -> None:
+                 changes: ChangeLog | None = None, profiles: Iterable[str] = ()) -> None:
         self.bucket = bucket
         self.keys = keys
+        # renderings written create-only beside each new version, before current.json moves (docs/renderings.md)
+        self.profiles = tuple(p for p in profiles if p != CANONICAL)
+        self.losses = LossLog()  # what a profile cannot carry: logged once per profile and run
         self.validate = validate  # runs on every document we build, so nothing invalid leaves the process
         self.changes = changes  # the change log: one event per version that becomes current
         # New articles seen in a row. Threads sharing the store may race on it; it is a hint, never a guarantee.
@@ -179,6 +188,7 @@ class ArticleStore:
     def start_run(self) -> None:
         """Presume nothing at the start of a run, so a re-run of known articles costs one HEAD each."""
         self._new_streak = 0
+        self.losses.reset()
 
     def publish(
         self,
@@ -218,7 +228,7 @@ class ArticleStore:
             self.validate(built)
             key = self.keys.version(partner, article_key, number)
             return _Draft(number, key, built, to_bytes(built), _metadata(built, digest, source_url),
-                          _written_status(built, number, reinstating))
+                          _written_status(built, number, reinstating), self.render(built))
 
         if self._new_streak >= PRESUME_NEW_AFTER and not (force or cancel or reinstate or dry_run):
             created = self._create_presumed_new(current_key, draft(1, None, False), partner, article_key)
@@ -265,6 +275,9 @@ class ArticleStore:
                 recovered = put is Put.REFUSED_ON_RETRY and stored.checksum_sha256 == checksum_sha256(version.body)
                 if not recovered:
                     status = Status.UNCHANGED  # an overlapping run published this very content first
+            # its renderings before current.json moves: ours, or, for a version another writer stored, its own
+            self.write_renderings(partner, article_key, version.number, version.renderings
+                                  if put is Put.WRITTEN or recovered else self.render(stored.json()))
             self._advance(current_key, current, stored, partner, article_key)
             if status is Status.REINSTATED:
                 log.get_logger().warning("reinstated", partner=partner, article_id=article_key,
@@ -286,6 +299,7 @@ class ArticleStore:
         put = self.bucket.put(first.key, first.body, metadata=first.metadata, if_none_match=True)
         recovered = put is Put.REFUSED_ON_RETRY and self._holds(first.key, first.body)
         if put is Put.WRITTEN or recovered:
+            self.write_renderings(partner, article_key, 1, first.renderings)
             self._record_change(partner, article_key, first.stored())
             moved = self.bucket.put(current_key, first.body, metadata=first.metadata, if_none_match=True)
             if moved is Put.WRITTEN:
@@ -298,6 +312,29 @@ class ArticleStore:
                 return PublishResult(Status.UNCHANGED, now.version, existing)
         self._new_streak = 0
         return None
+
+    def render(self, document: dict[str, Any]) -> tuple[Rendering, ...]:
+        """The configured renderings of a version, each checked (``invalid_document`` otherwise, before anything of
+        the version is written); what a profile cannot carry is logged once per profile and run."""
+        renderings = tuple(render_all(document, self.profiles))
+        for rendering in renderings:
+            self.losses.report(rendering)
+        return renderings
+
+    def write_renderings(self, partner: str, article_key: str, number: int, renderings: Iterable[Rendering],
+                         *, replace: bool = False) -> list[str]:
+        """Write each rendering object beside version ``number``, create-only (a refusal means it is there: a
+        rendering is a pure function of the version); ``replace`` overwrites (``render-profiles --rewrite``, after a
+        mapping fix). Returns the keys written."""
+        written = []
+        for rendering in renderings:
+            for item in rendering.objects:
+                key = self.keys.rendering(partner, article_key, number, item.leaf)
+                put = self.bucket.put(key, item.body, metadata={"version": str(number), "profile": item.profile},
+                                      content_type=item.content_type, if_none_match=not replace)
+                if put is Put.WRITTEN:
+                    written.append(key)
+        return written
 
     def _holds(self, key: str, body: bytes) -> bool:
         """True when ``key`` holds exactly ``body``: a create refused only on a retry was our own lost-reply write."""
@@ -422,6 +459,7 @@ class ArticleStore:
         document = {k: v for k, v in current.json().items() if k != "edNote"}  # ours; the new version gets its own
         built = version_document(document, number, orphan.stamps, restores=current.version)
         self.validate(built)
+        renderings = self.render(built)
         digest = content_hash(built)
         key = self.keys.version(partner, article_key, number)
         source_url = current.metadata.get("source-url")
@@ -431,6 +469,7 @@ class ArticleStore:
             return Stored(key, "", metadata, body)
         put = self.bucket.put(key, body, metadata=metadata, if_none_match=True)
         if put is Put.WRITTEN:
+            self.write_renderings(partner, article_key, number, renderings)
             return Stored(key, "", metadata, body)
         stored = self.bucket.get(key)  # refused: another sweep restored the same content, or a writer moved on
         return stored if stored is not None and stored.content_hash == digest else None

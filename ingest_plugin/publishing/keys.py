@@ -4,6 +4,7 @@
 
     {prefix}/articles/{partner}/{article_key}/v{N}.json     immutable, one per version, create-only
     {prefix}/articles/{partner}/{article_key}/current.json  copy of the newest version, compare-and-swap
+    {prefix}/articles/{partner}/{article_key}/v{N}.{profile}[.{part}].{ext}   renderings of version N, create-only
     (metadata of both: content-sha256, version, pub-status, first-created, version-created, source-url, uri,
     written-at)
     {prefix}/failed/{partner}/{article_key}/raw             the failing raw payload
@@ -30,6 +31,8 @@ RUN_HISTORY = ("runs", "history")
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _VERSION_LEAF = re.compile(r"v([1-9][0-9]{0,17})\.json")
 CURRENT_LEAF = "current.json"
+# v{N}.{profile}[.{part}].{ext}: the renderings written beside a version (never v{N}.json itself)
+_RENDERING_LEAF = re.compile(r"v([1-9][0-9]{0,17})\.([a-z][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)*\.(?:json|xml))")
 
 
 def is_safe_segment(value: str) -> bool:
@@ -75,6 +78,27 @@ class KeyLayout:
 
     def current(self, partner: str, article_key: str) -> str:
         return f"{self.article(partner, article_key)}current.json"
+
+    def rendering(self, partner: str, article_key: str, number: int, leaf: str) -> str:
+        """One object of a rendering of version ``number``: ``v{N}.{leaf}`` (``v3.superdesk.json``,
+        ``v3.newsml-g2.text.xml``), beside the version; docs/renderings.md."""
+        if not _RENDERING_LEAF.fullmatch(f"v{number}.{leaf}"):
+            raise IngestError(ErrorCode.PUBLISH_FAILED, f"{leaf!r} is not a rendering leaf", stage=Stage.PUBLISH)
+        return f"{self.article(partner, article_key)}v{number}.{leaf}"
+
+    def parse_rendering(self, key: str) -> tuple[ArticleObject, str] | None:
+        """The article, version and leaf a rendering key names (``…/v3.superdesk.json`` -> version 3,
+        ``superdesk.json``); None for any other key, the version itself and ``current.json`` included."""
+        root = self.articles_root()
+        if not key.startswith(root):
+            return None
+        parts = key[len(root):].split("/")
+        if len(parts) != 3 or not (is_safe_segment(parts[0]) and is_safe_segment(parts[1])):
+            return None
+        match = _RENDERING_LEAF.fullmatch(parts[2])
+        if match is None:
+            return None
+        return ArticleObject(parts[0], parts[1], int(match.group(1))), match.group(2)
 
     def articles_root(self, partner: str | None = None) -> str:
         """The folder of every article (ends with '/'), or of one partner's articles."""

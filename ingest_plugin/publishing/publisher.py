@@ -38,6 +38,7 @@ class Publisher:
         self.bucket = Bucket(self.client, settings.bucket)
         keys = KeyLayout(settings.prefix)
         self.changes = ChangeLog(self.bucket, keys, notify) if change_log or notify else None
-        self.articles = ArticleStore(self.bucket, keys, validate or _default_validator(), self.changes)
+        self.articles = ArticleStore(self.bucket, keys, validate or _default_validator(), self.changes,
+                                     profiles=settings.profiles)
         self.failed = FailedStore(self.bucket, keys)
         self.runs = RunStore(self.bucket, keys)

@@ -23,6 +23,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.handlers import add_expect_header
 
+from ingest_plugin.parsing import RENDERING_PROFILES
+
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client  # the stubs (test extra) are needed by mypy only
 
@@ -44,6 +46,8 @@ class S3Settings:
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
     spool_dir: Path = Path(".ingest-spool")  # where items wait while S3 is unreachable
+    # renderings written beside each version (docs/renderings.md); ninjs-3.1 is the version itself
+    profiles: tuple[str, ...] = ("ninjs-3.1",)
 
     # environment variable for each field; AWS_* are boto3's own names, so one environment serves both
     ENV = {
@@ -55,6 +59,7 @@ class S3Settings:
         "connect_timeout": "INGEST_S3_CONNECT_TIMEOUT",
         "read_timeout": "INGEST_S3_READ_TIMEOUT",
         "spool_dir": "INGEST_SPOOL_DIR",
+        "profiles": "INGEST_S3_PROFILES",  # space- or comma-separated
     }
 
     def __post_init__(self) -> None:
@@ -64,6 +69,11 @@ class S3Settings:
             raise SettingsError("max_attempts must be at least 1")
         object.__setattr__(self, "prefix", self.prefix.strip("/"))
         object.__setattr__(self, "spool_dir", Path(self.spool_dir))
+        profiles = self.profiles.replace(",", " ").split() if isinstance(self.profiles, str) else self.profiles
+        unknown = [p for p in profiles if p not in RENDERING_PROFILES]
+        if unknown:
+            raise SettingsError(f"unknown rendering profile(s) {unknown}: choose from {', '.join(RENDERING_PROFILES)}")
+        object.__setattr__(self, "profiles", tuple(dict.fromkeys(profiles)))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "S3Settings":

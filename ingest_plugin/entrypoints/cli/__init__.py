@@ -11,13 +11,15 @@ import sys
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ingest_plugin import __version__
+from ingest_plugin.entrypoints.cli.backfill import add_backfill_parser
 from ingest_plugin.entrypoints.cli.common import EXIT_DATAERR, EXIT_NOINPUT, EXIT_OK
 from ingest_plugin.entrypoints.cli.failed import add_failed_parser
 from ingest_plugin.entrypoints.cli.publish import add_ingest_parser, add_publish_parser
+from ingest_plugin.entrypoints.cli.renderings import add_rendering_parsers
 from ingest_plugin.entrypoints.cli.repair import add_repair_parser
 from ingest_plugin.entrypoints.cli.triggers import add_trigger_parsers
 from ingest_plugin.entrypoints.cli.worker import add_worker_parser
-from ingest_plugin.parsing import DEFAULT_MAX_BYTES, INPUT_FORMATS
+from ingest_plugin.parsing import DEFAULT_MAX_BYTES, INPUT_FORMATS, RENDERING_PROFILES
 
 if TYPE_CHECKING:
     from ingest_plugin.errors import IngestError
@@ -57,9 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_ingest_parser(commands)
     add_publish_parser(commands)
     add_trigger_parsers(commands)
+    add_backfill_parser(commands)
     add_worker_parser(commands)
     add_failed_parser(commands)
     add_repair_parser(commands)
+    add_rendering_parsers(commands)
     return parser
 
 
@@ -75,6 +79,10 @@ def _add_parse(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parse.add_argument("--pretty", action="store_true", help="indent each document (no longer one per line)")
     parse.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                        help=f"reject inputs larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
+    parse.add_argument("--profile", choices=RENDERING_PROFILES, metavar="NAME",
+                       help="print each document as this rendering instead (docs/renderings.md): "
+                            + ", ".join(RENDERING_PROFILES) + "; JSON profiles one per line, newsml-g2 as its XML "
+                            "items (text, pictures, package), each with its XML declaration")
     parse.add_argument("--budget", type=_seconds, metavar="SECONDS",
                        help="parse each input in a worker process stopped after SECONDS of CPU time (too_complex), "
                             "as the runners do (default: no budget, parse in this process)")
@@ -100,6 +108,11 @@ def run_parse(args: argparse.Namespace) -> int:
 
     log.bind_run("parse")
     status = EXIT_OK
+    losses = None
+    if args.profile:
+        from ingest_plugin.parsing.render import LossLog
+
+        losses = LossLog()
     parse = parser_for(args.budget) if args.budget else parse_in_process
     for name in args.inputs:
         try:
@@ -113,9 +126,28 @@ def run_parse(args: argparse.Namespace) -> int:
             if result.error is not None:
                 _report(result.error)
                 status = max(status, EXIT_DATAERR) if status != EXIT_NOINPUT else status
+            elif args.profile:
+                try:
+                    _emit_rendering(result.document, args.profile, pretty=args.pretty, losses=losses)
+                except IngestError as error:
+                    _report(error.for_input(name))
+                    status = max(status, EXIT_DATAERR) if status != EXIT_NOINPUT else status
             else:
                 _emit(result.document, pretty=args.pretty)
     return status
+
+
+def _emit_rendering(document: dict[str, Any] | None, profile: str, *, pretty: bool, losses: Any) -> None:
+    """One parsed document as ``profile`` (checked like every rendering: ``invalid_document`` otherwise)."""
+    from ingest_plugin.parsing.render import render
+
+    rendering = render(document or {}, profile)
+    losses.report(rendering)
+    for item in rendering.objects:
+        if item.leaf.endswith(".xml"):
+            sys.stdout.write(item.body.decode("utf-8") + "\n")
+        else:
+            _emit(json.loads(item.body), pretty=pretty)
 
 
 def _emit(document: dict[str, Any] | None, *, pretty: bool) -> None:
