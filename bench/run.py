@@ -389,6 +389,39 @@ def validation_benchmark(docs: list[gen.Doc], repeats: int) -> dict[str, Any]:
             "total_ms": {name: round(sum(t) * 1000, 2) for name, t in per_doc.items()}}
 
 
+# Issue 19: a NewsML-G2 rendering, checks included, must add less than this per document (median).
+RENDER_G2_TARGET_MS = 1.0
+
+
+def render_benchmark(docs: list[gen.Doc], repeats: int) -> dict[str, Any]:
+    """What each rendering profile adds per document (issue 19): ``parsing.render.render``, the rendering and its own
+    checks, exactly what publishing runs before it writes a version's renderings; on every document the corpus parses
+    to. Median and p95 over the documents of each document's median time."""
+    from ingest_plugin import parse_items
+    from ingest_plugin.parsing.render import EXTRA_PROFILES, render
+
+    documents = [r.document for d in docs for r in parse_items(d.data, input_name=d.name, source_url=d.source_url)
+                 if r.ok and r.document is not None]
+    per_doc: dict[str, list[float]] = {profile: [] for profile in EXTRA_PROFILES}
+    for document in documents:
+        for profile in EXTRA_PROFILES:
+            render(document, profile)  # warm-up, and every one must pass its checks: a failure raises here
+            per_doc[profile].append(statistics.median(
+                _timed(partial(render, profile=profile), document) for _ in range(max(repeats, 5))))
+
+    def p95(values: list[float]) -> float:
+        return sorted(values)[round(0.95 * (len(values) - 1))]
+
+    profiles = {profile: {"median_ms": round(statistics.median(t) * 1000, 4), "p95_ms": round(p95(t) * 1000, 4),
+                          "max_ms": round(max(t) * 1000, 4)} for profile, t in per_doc.items()}
+    g2 = profiles["newsml-g2"]["median_ms"]
+    return {"documents": len(documents), "pictures": sum(1 for d in documents for a in d.get("associations", ())
+                                                         if a["type"] == "picture"),
+            "profiles": profiles,
+            "target": {"figure": "newsml-g2 median ms per document", "measured": g2,
+                       "target": f"< {RENDER_G2_TARGET_MS}", "met": g2 < RENDER_G2_TARGET_MS}}
+
+
 def budget_benchmark(docs: list[gen.Doc], repeats: int) -> dict[str, Any]:
     """What the parse budget costs: each document parsed in-process and through a warm budgeted worker process
     (the runners' way: the input and the results cross a socket), interleaved; the overhead is the difference."""
@@ -1005,6 +1038,17 @@ def render(results: dict[str, Any]) -> str:
                        f" ms through the worker; {b['overhead_total_percent']}% over the whole corpus); a worker "
                        f"starts in {b['worker_start_ms']} ms, once")
         out.append("")
+    rendering = results.get("render")
+    if rendering:
+        out.append(f"RENDER - added cost per document of each profile (rendering + its checks, before a write), "
+                   f"{rendering['documents']} documents ({rendering['pictures']} pictures)")
+        out.append(f"  {'profile':12} {'median ms':>10} {'p95 ms':>9} {'max ms':>9}")
+        for profile, row in rendering["profiles"].items():
+            out.append(f"  {profile:12} {row['median_ms']:>10.3f} {row['p95_ms']:>9.3f} {row['max_ms']:>9.3f}")
+        target = rendering["target"]
+        out.append(f"  target (issue 19): {target['figure']} {target['measured']} {target['target']}: "
+                   f"{'met' if target['met'] else 'NOT met'}")
+        out.append("")
     pub = results.get("publish")
     if pub:
         out.append(f"PUBLISH - {pub['server']}, ordinary pages' documents (median "
@@ -1107,7 +1151,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "bench/results-quick.json)")
     parser.add_argument("--seed", type=int, default=gen.DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["parse", "publish", "memory", "profile", "startup"],
+                        choices=["parse", "render", "publish", "memory", "profile", "startup"],
                         help="leave a part out (repeatable)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--bucket", help=argparse.SUPPRESS)
@@ -1141,6 +1185,9 @@ def main(argv: list[str] | None = None) -> int:
             failed.append("our parser failed on corpus documents")
         results["validation"] = validation_benchmark(docs, plan.repeats)
         results["budget"] = budget_benchmark(docs, plan.repeats)
+    if "render" not in args.skip:
+        print("render: every profile on every document the corpus parses to ...", file=sys.stderr, flush=True)
+        results["render"] = render_benchmark(docs, plan.repeats)
     if "profile" not in args.skip:
         print("profile: pyinstrument on a typical and a large page ...", file=sys.stderr, flush=True)
         results["profile"] = profile_parse(gen.typical_page(args.seed), plan.profile_iterations)
