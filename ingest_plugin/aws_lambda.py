@@ -32,6 +32,7 @@ from ingest_plugin.ingest.handler import JobHandler
 from ingest_plugin.ingest.jobs import IngestJob
 from ingest_plugin.ingest.sqs import SqsQueue, UnreadableMessage, job_queue, publisher_for
 
+START_MARGIN_MS = 60_000  # a job is started only with this much of the invocation left (fetch, parse, publish)
 LAMBDA_SPOOL = "/tmp/ingest-spool"  # noqa: S108 - Lambda's only writable place; nothing in it must outlive a call
 
 
@@ -58,7 +59,7 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     runtime = _runtime()
     records = event.get("Records")
     if isinstance(records, list) and records and all(r.get("eventSource") == "aws:sqs" for r in records):
-        return _sqs_batch(runtime, records)
+        return _sqs_batch(runtime, records, getattr(context, "get_remaining_time_in_millis", None))
     if event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event":
         return _scheduled(runtime)
     if event.get("version") == "2.0" and isinstance(event.get("requestContext"), dict):
@@ -74,11 +75,19 @@ def _scheduled(runtime: _Runtime) -> dict[str, Any]:
     return summary.record()
 
 
-def _sqs_batch(runtime: _Runtime, records: list[dict[str, Any]]) -> dict[str, Any]:
+def _sqs_batch(runtime: _Runtime, records: list[dict[str, Any]],
+               remaining_ms: Callable[[], int] | None) -> dict[str, Any]:
+    """Each record as a job; the ones to deliver again are reported. Records the function has no time left to start
+    (less than :data:`START_MARGIN_MS`, e.g. a batch of slow partners) are reported without running: a timed-out
+    invocation would otherwise count a receive against every record of the batch, done or not."""
     failures = []
     max_receives = runtime.config.queue.max_receives
-    for record in records:
+    for position, record in enumerate(records):
         message_id, receipt = record["messageId"], record.get("receiptHandle", "")
+        if remaining_ms is not None and remaining_ms() < START_MARGIN_MS:
+            log.get_logger().warning("lambda_time_short", left_for_later=len(records) - position)
+            failures += [{"itemIdentifier": r["messageId"]} for r in records[position:]]
+            break
         count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         try:
             job = IngestJob.from_dict(json.loads(record["body"]))

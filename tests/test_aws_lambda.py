@@ -145,6 +145,24 @@ def test_an_sqs_batch_reports_only_the_records_that_failed(deployment: Deploymen
     assert [m["Body"] for m in deployment.receive_all(deployment.dead)] == ["{not a job"]
 
 
+class ShortOnTime:
+    """A Lambda context with less time left than one job needs."""
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 5_000
+
+
+def test_records_the_invocation_has_no_time_for_are_reported_without_running(deployment: Deployment) -> None:
+    for number in range(3):
+        job = IngestJob(UrlSource(deployment.site.url("/story/"), "zenger"), trigger=f"webhook-{number}")
+        deployment.sqs.send_message(QueueUrl=deployment.queue, MessageBody=json.dumps(job.to_dict()))
+    received = deployment.receive_all(deployment.queue)
+    answer = aws_lambda.handler(sqs_event(received), ShortOnTime())
+    assert sorted(f["itemIdentifier"] for f in answer["batchItemFailures"]) == sorted(m["MessageId"] for m in received)
+    assert deployment.keys("articles/") == [] and deployment.keys("failed/") == []
+
+
 def http_event(body: bytes, *, secret: str = SECRET, webhook_id: str | None = None) -> dict[str, Any]:
     request = event("http-api-event.json")
     webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest_plugin.entrypoints.cli import publish as commands_publish
-from ingest_plugin.ingest.spool import Spool
+from ingest_plugin.ingest.spool import RUN, Spool
 from ingest_plugin.parsing.pipeline import parse_items
 from ingest_plugin.publishing import Status
 from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
@@ -119,7 +119,7 @@ def test_thirty_percent_of_requests_failing_loses_and_duplicates_nothing(
     items, summary = output[:-1], output[-1]
     assert len(items) == len(documents)
     spooled = Spool(publisher.settings.spool_dir)
-    spool = {job.name: job for job in map(spooled.job, spooled.entries())}
+    spool = {spooled.job(entry).name: spooled.job(entry) for entry in spooled.entries() if entry.kind != RUN}
     kept = 0
     for document, line, item in zip(documents, lines, items, strict=True):
         partner, key = item["partner"], item["article_key"]
@@ -188,3 +188,14 @@ def test_lost_reply_on_a_presumed_new_article_is_recognised_as_ours(proxy, make_
     assert outcome.recovered is (lost == r"/v1\.json$")
     assert listing(publisher, "articles/zenger/50/") == ["current.json", "v1.json"]
     assert publisher.bucket.get("articles/zenger/50/current.json").content_hash == content_hash(make_document(50))
+
+
+def test_a_policy_that_refuses_head_bucket_costs_one_question_per_run(proxy, make_publisher):
+    """With ``s3:ListBucket`` granted on the key prefix only (deploy/aws/template.yaml), ``HeadBucket`` answers 403:
+    the bucket exists, and the next new articles do not ask again."""
+    publisher = make_publisher(proxy.endpoint_url)
+    bucket = publisher.settings.bucket
+    proxy.add(Fault("status", status=403, code="AccessDenied", methods=("HEAD",), path=rf"^/{bucket}/?$"))
+    outcomes = [ingest_one(make_item(make_document(number)), publisher) for number in (1, 2, 3)]
+    assert [o.status for o in outcomes] == [Status.CREATED] * 3
+    assert [r.path for r in proxy.log if r.method == "HEAD" and r.path.rstrip("/") == f"/{bucket}"] == [f"/{bucket}"]

@@ -6,6 +6,7 @@ import argparse
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -55,9 +56,12 @@ def test_first_ingest_then_unchanged_rerun_costs_one_head_and_no_write(publisher
     body = publisher.client.get_object(Bucket=publisher.settings.bucket, Key=first.key)["Body"].read()
     assert head["ContentType"] == "application/json"
     assert head["ChecksumSHA256"] == checksum_sha256(body)
+    written_at = head["Metadata"].pop("written-at")  # when we built it: the time of its change event
+    assert abs(datetime.fromisoformat(written_at) - datetime.now(timezone.utc)) < timedelta(minutes=5)
     assert head["Metadata"] == {"content-sha256": content_hash(item.document), "version": "1",
                                 "first-created": "2024-03-12T16:00:00Z", "version-created": "2024-03-12T16:40:00Z",
-                                "source-url": "https://www.zenger.news/story/", "pub-status": "usable"}  # fmt: skip
+                                "source-url": "https://www.zenger.news/story/", "pub-status": "usable",
+                                "uri": "urn:newsml:zenger.news:1"}  # fmt: skip
     before = snapshot(publisher)
     counter = request_counter(publisher.client)
     again = ingest_one(make_item(make_document(versionCreated="2030-01-01T00:00:00Z")), publisher)

@@ -1,22 +1,22 @@
 """Consuming a shared queue: what a ``worker`` process and the Lambda function do with each delivered job.
 
 :func:`run_delivered` is the one place a queued job is judged, for both runners. It runs the job through the job
-handler (with a visibility heartbeat while it runs) and says whether the delivery is **done** (every article
+handler and says whether the delivery is **done** (every article
 published, unchanged, or kept under ``failed/``: delete the message) or must be **retried** (S3 refused even the
 failure record, the set-up is wrong, the handler crashed: the message comes back later, and after ``max_receives``
 receives SQS moves it to the dead-letter queue). On the last receive before that, a job that fails again is
 recorded under ``failed/`` with the reason, so the dead-letter queue never holds a job nobody can explain.
 
-:class:`QueueWorker` is the long-running consumer: ``concurrency`` threads each receive, run and acknowledge one job
-at a time; SIGTERM stops receiving, lets running jobs finish (a job received after the signal is released at
-once), and exits 0.
+:class:`QueueWorker` is the long-running consumer: ``concurrency`` threads run one job each, fed by one fetcher, with
+one visibility heartbeat for all running jobs and batched deletes; SIGTERM stops receiving, lets running jobs finish
+(a job received but not started is released at once), and exits 0.
 """
 from __future__ import annotations
 
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -46,7 +46,7 @@ class Judged:
 
 
 def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, max_receives: int,
-                  message_id: str | None = None, heartbeat: _Heartbeat | None = None) -> Judged:
+                  message_id: str | None = None) -> Judged:
     """Run one delivered job and judge the delivery (module docstring). Never raises for the job's sake. Every
     log line of the job carries its id (as the run id), its trigger, the message id and the receive count."""
     log.bind_job(job.trigger, job.job_id, job.request_id)
@@ -62,9 +62,6 @@ def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, ma
         counts = Counter(str(o.status) for o in outcomes)
         log.get_logger().info("job_done", counts=dict(counts))
         return Judged(Verdict.DONE, outcomes)
-    finally:
-        if heartbeat is not None:
-            heartbeat.stop()
     log.get_logger().warning("job_retried", reason=reason, last_receive=receive_count >= max_receives)
     if receive_count >= max_receives:
         _record_poison(handler, job.name, job.to_dict(handler.payloads), reason, job.summary())
@@ -94,30 +91,17 @@ def _record_poison(handler: JobHandler, name: str, body: Any, reason: str, job: 
     log.get_logger().error("job_to_dead_letter_queue", input=name, key=key, reason=reason)
 
 
-class _Heartbeat:
-    """Keeps a running job's message hidden: extends its visibility every third of the timeout until stopped."""
-
-    def __init__(self, queue: SqsQueue, delivery: Delivery) -> None:
-        self._queue, self._delivery = queue, delivery
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
-        self._thread.start()
-
-    def _beat(self) -> None:
-        period = max(1.0, self._queue.visibility_timeout / 3)
-        while not self._stopped.wait(period):
-            try:
-                self._queue.extend(self._delivery, self._queue.visibility_timeout)
-            except IngestError as exc:
-                log.get_logger().warning("heartbeat_failed", error=exc.message)
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-
 class QueueWorker:
     """``concurrency`` threads consuming ``queue`` through ``handler`` until :meth:`stop`, or ``max_idle`` seconds
-    without a job."""
+    without a job.
+
+    One fetcher receives up to ten messages a request, only for threads that are free (a message never waits long
+    in this process, its visibility clock running); one heartbeat keeps every running job's message hidden with
+    one request per ten; deletes are batched too (flushed every half second, and at the end). A crash between a
+    job's end and its delete only means one more delivery, which publishing shrugs off.
+    """
+
+    ACK_EVERY = 0.5  # seconds
 
     def __init__(self, queue: SqsQueue, handler: JobHandler, *, concurrency: int = 1,
                  max_idle: float | None = None) -> None:
@@ -125,64 +109,129 @@ class QueueWorker:
         self.concurrency, self.max_idle = concurrency, max_idle
         self.stopping = threading.Event()
         self.jobs_done = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._waiting: deque[Delivery | UnreadableMessage] = deque()  # received, not yet started
+        self._running: dict[str, Delivery] = {}  # receipt -> delivery, for the heartbeat
+        self._reserved = 0  # received and not yet settled
+        self._to_ack: list[str] = []
+        self._fetching_done = False
         self._last_job = time.monotonic()
 
     def run(self) -> None:
         threads = [threading.Thread(target=self._consume, name=f"worker-{n}", daemon=True)
                    for n in range(self.concurrency)]
-        for thread in threads:
+        helpers = [threading.Thread(target=self._fetch, name="fetcher", daemon=True),
+                   threading.Thread(target=self._beat, name="heartbeat", daemon=True)]
+        for thread in threads + helpers:
             thread.start()
-        while any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(0.2)
-            if self.max_idle is not None and time.monotonic() - self._last_job > self.max_idle:
-                log.get_logger().info("worker_idle_exit", idle_seconds=self.max_idle, jobs=self.jobs_done)
-                self.stop()
+        for thread in threads:
+            thread.join()
+        self.stopping.set()
+        for thread in helpers:
+            thread.join()
+        self._flush_acks()
         log.get_logger().info("worker_stopped", jobs=self.jobs_done)
 
     def stop(self) -> None:
         self.stopping.set()
+        with self._lock:
+            self._lock.notify_all()
+
+    def _fetch(self) -> None:
+        """Receive for the free threads; give up after ``max_idle`` seconds without a message."""
+        try:
+            while not self.stopping.is_set():
+                with self._lock:
+                    while self._reserved >= self.concurrency and not self.stopping.is_set():
+                        self._lock.wait(0.5)
+                    wanted = self.concurrency - self._reserved
+                if self.stopping.is_set():
+                    return
+                wait = self.queue.wait_seconds if self.max_idle is None else min(self.queue.wait_seconds,
+                                                                                 self.max_idle)
+                try:
+                    received = self.queue.receive_many(wanted, timeout=wait)
+                except IngestError as exc:  # SQS unreachable: wait, then try again
+                    log.get_logger().error("receive_failed", error=exc.message)
+                    self.stopping.wait(5)
+                    continue
+                with self._lock:
+                    if received:
+                        self._last_job = time.monotonic()
+                    self._waiting.extend(received)
+                    self._reserved += len(received)
+                    self._lock.notify_all()
+                    idle = time.monotonic() - self._last_job
+                if not received and self.max_idle is not None and idle > self.max_idle and not self._reserved:
+                    log.get_logger().info("worker_idle_exit", idle_seconds=self.max_idle, jobs=self.jobs_done)
+                    return
+        finally:
+            with self._lock:
+                self._fetching_done = True
+                self._lock.notify_all()
+
+    def _next(self) -> Delivery | UnreadableMessage | None:
+        with self._lock:
+            while not self._waiting and not self._fetching_done:
+                self._lock.wait(0.5)
+            return self._waiting.popleft() if self._waiting else None
 
     def _consume(self) -> None:
-        while not self.stopping.is_set():
-            wait = self.queue.wait_seconds if self.max_idle is None else min(self.queue.wait_seconds, self.max_idle)
-            try:
-                delivery = self.queue.receive(timeout=wait)
-            except UnreadableMessage as message:
-                self._settle_unreadable(message)
+        while (item := self._next()) is not None:
+            if isinstance(item, UnreadableMessage):
+                judge_unreadable(self.handler, item, self.queue.max_receives)
+                self._settle(item.receipt, Verdict.RETRY, item.receive_count)
                 continue
-            except IngestError as exc:  # SQS unreachable: wait, then try again
-                log.get_logger().error("receive_failed", error=exc.message)
-                self.stopping.wait(5)
-                continue
-            if delivery is None:
+            if self.stopping.is_set():  # received, never started: hand it back at once
+                self._settle(item.receipt, Verdict.RETRY, item.receive_count, delay=0)
                 continue
             with self._lock:
-                self._last_job = time.monotonic()
-            if self.stopping.is_set():  # received after SIGTERM: hand it back at once
-                self._settle(delivery, Judged(Verdict.RETRY, reason="worker stopping"), delay=0)
-                continue
-            judged = run_delivered(self.handler, delivery.job, receive_count=delivery.receive_count,
-                                   max_receives=self.queue.max_receives, message_id=delivery.message_id,
-                                   heartbeat=_Heartbeat(self.queue, delivery))
-            self._settle(delivery, judged, delay=self.queue.retry_delay(delivery.receive_count))
+                self._running[item.receipt] = item
+            judged = run_delivered(self.handler, item.job, receive_count=item.receive_count,
+                                   max_receives=self.queue.max_receives, message_id=item.message_id)
             with self._lock:
+                del self._running[item.receipt]
                 self.jobs_done += 1
                 self._last_job = time.monotonic()
+            self._settle(item.receipt, judged.verdict, item.receive_count)
 
-    def _settle(self, delivery: Delivery, judged: Judged, *, delay: int) -> None:
-        try:
-            if judged.verdict is Verdict.DONE:
-                self.queue.ack(delivery)
-            else:
-                self.queue.hide(delivery.receipt, delay)
-        except IngestError as exc:  # the message comes back after its visibility timeout; publishing is idempotent
-            log.get_logger().error("settle_failed", verdict=str(judged.verdict), error=exc.message)
+    def _settle(self, receipt: str, verdict: Verdict, receive_count: int, delay: int | None = None) -> None:
+        if verdict is Verdict.DONE:
+            with self._lock:
+                self._to_ack.append(receipt)
+        else:
+            try:
+                self.queue.hide(receipt, self.queue.retry_delay(receive_count) if delay is None else delay)
+            except IngestError as exc:  # it comes back after its visibility timeout anyway
+                log.get_logger().error("settle_failed", verdict=str(verdict), error=exc.message)
+        with self._lock:
+            self._reserved -= 1
+            self._lock.notify_all()
 
-    def _settle_unreadable(self, message: UnreadableMessage) -> None:
-        judge_unreadable(self.handler, message, self.queue.max_receives)
+    def _beat(self) -> None:
+        """Every third of the visibility timeout: keep the running jobs' messages hidden; delete the done ones."""
+        period = max(1.0, self.queue.visibility_timeout / 3)
+        last_beat = time.monotonic()
+        while not (self.stopping.is_set() and self._fetching_done and not self._reserved):
+            self.stopping.wait(self.ACK_EVERY)
+            self._flush_acks()
+            if time.monotonic() - last_beat < period:
+                continue
+            last_beat = time.monotonic()
+            with self._lock:
+                running = list(self._running)
+            if running:
+                try:
+                    self.queue.hide_many(running, self.queue.visibility_timeout)
+                except IngestError as exc:
+                    log.get_logger().warning("heartbeat_failed", error=exc.message)
+
+    def _flush_acks(self) -> None:
+        with self._lock:
+            receipts, self._to_ack = self._to_ack, []
+        if not receipts:
+            return
         try:
-            self.queue.hide(message.receipt, self.queue.retry_delay(message.receive_count))
-        except IngestError as exc:
-            log.get_logger().error("settle_failed", verdict=str(Verdict.RETRY), error=exc.message)
+            self.queue.ack_many(receipts)
+        except IngestError as exc:  # the messages come back; publishing is idempotent
+            log.get_logger().error("ack_failed", jobs=len(receipts), error=exc.message)

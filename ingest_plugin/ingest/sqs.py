@@ -40,6 +40,16 @@ class UnreadableMessage(Exception):
             message_id, receipt, receive_count, body, reason)
 
 
+def _delivery(message: dict[str, Any]) -> Delivery | UnreadableMessage:
+    count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+    try:
+        job = IngestJob.from_dict(json.loads(message["Body"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        return UnreadableMessage(message["MessageId"], message["ReceiptHandle"], count, message["Body"],
+                                 f"{type(exc).__name__}: {exc}")
+    return Delivery(job, message["ReceiptHandle"], count, message["MessageId"])
+
+
 class SqsQueue:
     """A :class:`~ingest_plugin.ingest.queue.JobQueue` on an SQS standard queue."""
 
@@ -92,27 +102,36 @@ class SqsQueue:
     def receive(self, timeout: float | None = None) -> Delivery | None:
         """One job (long polling up to ``timeout`` seconds, at most the queue's wait time), or None. A message that
         holds no readable job raises :class:`UnreadableMessage`."""
-        if self._closed:
+        received = self.receive_many(1, timeout)
+        if not received:
             return None
+        if isinstance(received[0], UnreadableMessage):
+            raise received[0]
+        return received[0]
+
+    def receive_many(self, count: int, timeout: float | None = None) -> list[Delivery | UnreadableMessage]:
+        """Up to ``count`` (at most ten) deliveries in one request, long polling up to ``timeout`` seconds; a
+        message that holds no readable job comes back as an :class:`UnreadableMessage`."""
+        if self._closed:
+            return []
         wait = self.wait_seconds if timeout is None else max(0, min(self.wait_seconds, int(timeout)))
         answer = self._call("ReceiveMessage", self.client.receive_message, QueueUrl=self.url,
-                            MaxNumberOfMessages=1, WaitTimeSeconds=wait,
+                            MaxNumberOfMessages=max(1, min(BATCH, count)), WaitTimeSeconds=wait,
                             VisibilityTimeout=self.visibility_timeout,
                             MessageSystemAttributeNames=["ApproximateReceiveCount"])
-        messages = answer.get("Messages", [])
-        if not messages:
-            return None
-        message = messages[0]
-        count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-        try:
-            job = IngestJob.from_dict(json.loads(message["Body"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UnreadableMessage(message["MessageId"], message["ReceiptHandle"], count, message["Body"],
-                                    f"{type(exc).__name__}: {exc}") from None
-        return Delivery(job, message["ReceiptHandle"], count, message["MessageId"])
+        return [_delivery(message) for message in answer.get("Messages", [])]
 
     def ack(self, delivery: Delivery) -> None:
-        self._call("DeleteMessage", self.client.delete_message, QueueUrl=self.url, ReceiptHandle=delivery.receipt)
+        self.ack_many([delivery.receipt])
+
+    def ack_many(self, receipts: list[str]) -> None:
+        """Delete the messages of ``receipts``, ten per request."""
+        for start in range(0, len(receipts), BATCH):
+            entries = [{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(receipts[start:start + BATCH])]
+            answer = self._call("DeleteMessageBatch", self.client.delete_message_batch, QueueUrl=self.url,
+                                Entries=entries)
+            if answer.get("Failed"):  # an expired receipt: the message comes back, and publishing is idempotent
+                get_logger().warning("ack_failed", failed=[f.get("Code") for f in answer["Failed"]])
 
     def release(self, delivery: Delivery) -> None:
         self.hide(delivery.receipt, 0)
@@ -122,8 +141,17 @@ class SqsQueue:
 
     def hide(self, receipt: str, seconds: float) -> None:
         """The message of ``receipt`` stays invisible for ``seconds`` from now (0: visible again at once)."""
-        self._call("ChangeMessageVisibility", self.client.change_message_visibility, QueueUrl=self.url,
-                   ReceiptHandle=receipt, VisibilityTimeout=int(seconds))
+        self.hide_many([receipt], seconds)
+
+    def hide_many(self, receipts: list[str], seconds: float) -> None:
+        """:meth:`hide` for many messages, ten per request (the heartbeat of every running job at once)."""
+        for start in range(0, len(receipts), BATCH):
+            entries = [{"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": int(seconds)}
+                       for i, r in enumerate(receipts[start:start + BATCH])]
+            answer = self._call("ChangeMessageVisibilityBatch", self.client.change_message_visibility_batch,
+                                QueueUrl=self.url, Entries=entries)
+            if answer.get("Failed"):
+                get_logger().warning("visibility_not_changed", failed=[f.get("Code") for f in answer["Failed"]])
 
     def depth(self) -> int:
         answer = self._call("GetQueueAttributes", self.client.get_queue_attributes, QueueUrl=self.url,

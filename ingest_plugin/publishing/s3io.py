@@ -173,7 +173,8 @@ class Bucket:
         """A 404 for a missing bucket raises: it must never pass for a missing article (a new one, written).
 
         A GET's 404 names its cause; a HEAD's has no body, so the first one per bucket asks the bucket itself
-        (``head_bucket``: one request per run, not per article).
+        (``head_bucket``: one request per run, not per article). A 403 to that question also says the bucket exists:
+        a policy granting ``s3:ListBucket`` on a key prefix only (deploy/aws/template.yaml) refuses ``HeadBucket``.
         """
         code = not_found.response.get("Error", {}).get("Code")
         if code not in ("NoSuchBucket", "NoSuchKey") and not self._bucket_seen:
@@ -181,6 +182,7 @@ class Bucket:
                 self.client.head_bucket(Bucket=self.name)
             except ClientError as exc:
                 code = "NoSuchBucket" if _status(exc) == 404 else code
+                self._bucket_seen = _status(exc) == 403
             else:
                 self._bucket_seen = True
         if code == "NoSuchBucket":
