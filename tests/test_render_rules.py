@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 import pytest
 from lxml import etree
 
-from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.parsing.render import EXTRA_PROFILES, LossLog, render
 from ingest_plugin.parsing.render import common as render_common
+from ingest_plugin.partners import by_key
 from tests.conftest import logging_as_it_was
 from tests.rendering_fixtures import document, fixture_ids
 
@@ -198,14 +198,11 @@ def test_g2_signals_update_from_version_2_and_correction_when_the_partner_marks_
     assert signals(corrected) == ["sig:update", "sig:correction"]
 
 
-def test_g2_provider_comes_from_the_partner_data_and_a_partner_without_one_is_refused(monkeypatch):
-    doc = document(f"{SOIL}@v1")
-    provider = g2_items(doc)["newsml-g2.text.xml"].find(f"{NAR}itemMeta/{NAR}provider")
-    assert (provider.get("uri"), provider.findtext(f"{NAR}name")) == ("https://www.zenger.news/", "Zenger News")
-    monkeypatch.delitem(render_common.G2_PROVIDERS, "zenger")
-    with pytest.raises(IngestError) as raised:
-        render(doc, "newsml-g2")
-    assert raised.value.code is ErrorCode.INVALID_DOCUMENT and "provider" in raised.value.message
+def test_g2_provider_comes_from_the_partner_profile():
+    for ref, partner in ((f"{SOIL}@v1", "zenger"), *((r, "benzinga") for r in fixture_ids() if "benzinga" in r)):
+        provider = g2_items(document(ref))["newsml-g2.text.xml"].find(f"{NAR}itemMeta/{NAR}provider")
+        profile = by_key(partner)
+        assert (provider.get("uri"), provider.findtext(f"{NAR}name")) == (profile.homepage, profile.name), ref
 
 
 def test_what_a_strict_dialect_cannot_carry_is_logged_once_per_profile_and_run():

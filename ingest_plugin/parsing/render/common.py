@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.sanitize import BODY_ATTRIBUTES, BODY_TAGS, EMBED_ATTRIBUTES, EMBED_TAGS
 from ingest_plugin.partners.identity import Identity
@@ -25,23 +26,6 @@ from ingest_plugin.partners.identity import Identity
 ROLE = "http://cv.iptc.org/newscodes/contentprodpartyrole/"
 AUTHOR, EDITOR, ORIGIN, DISTRIBUTOR = (ROLE + r for r in ("author", "editor", "origcont", "distributor"))
 LINK_REL = "noopener noreferrer nofollow"  # what the sanitiser gives every link
-
-
-@dataclass(frozen=True)
-class G2Provider:
-    """What NewsML-G2 needs of a partner and ninjs has no place for: ``itemMeta/provider``."""
-
-    name: str
-    uri: str
-
-
-# The G2 provider of each partner, keyed by partner profile key. Partner data: it belongs in the partner profiles
-# (ingest_plugin/partners/), and lives here only until they carry it; a partner missing here cannot be rendered as
-# NewsML-G2 (invalid_document names it).
-G2_PROVIDERS: dict[str, G2Provider] = {
-    "zenger": G2Provider("Zenger News", "https://www.zenger.news/"),
-    "benzinga": G2Provider("Benzinga", "https://www.benzinga.com/"),
-}
 
 
 def invalid(profile: str, problems: Iterable[str]) -> IngestError:
@@ -53,6 +37,20 @@ def invalid(profile: str, problems: Iterable[str]) -> IngestError:
 
 def partner_key(document: dict[str, Any]) -> str:
     return Identity.of_uri(document["uri"]).partner
+
+
+@dataclass(frozen=True)
+class Provider:
+    """What NewsML-G2 needs of a partner and ninjs has no place for: ``itemMeta/provider``."""
+
+    name: str
+    uri: str
+
+
+def provider(document: dict[str, Any]) -> Provider:
+    """The G2 provider of a version: its partner profile's name and homepage (partner data, not code)."""
+    profile = partners.by_key(partner_key(document))
+    return Provider(profile.name, profile.homepage)
 
 
 # --- dates -----------------------------------------------------------------------------------------------------------

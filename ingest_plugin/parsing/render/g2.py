@@ -134,7 +134,7 @@ def is_correction(document: dict[str, Any], body: etree._Element) -> bool:
     return any(text.strip().lower().startswith(_CORRECTION) for text in texts)
 
 
-def _item_meta(document: dict[str, Any], item_class: str, provider: c.G2Provider, signals: list[str],
+def _item_meta(document: dict[str, Any], item_class: str, provider: c.Provider, signals: list[str],
                ednote: bool) -> str:
     parts = [_e("itemClass", qcode=item_class), _named("provider", provider.name, uri=provider.uri),
              _e("versionCreated", document["versionCreated"]), _e("firstCreated", document["firstCreated"]),
@@ -201,10 +201,7 @@ def _dateline(document: dict[str, Any]) -> str | None:
 def to_g2(document: dict[str, Any]) -> tuple[list[G2Item], list[str]]:
     """The text item, the picture items and the package of one version (written in this order: the package last,
     so its presence says every item it names is there); and the canonical fields G2 cannot carry."""
-    partner = c.partner_key(document)
-    provider = c.G2_PROVIDERS.get(partner)
-    if provider is None:
-        raise c.invalid("newsml-g2", [f"partner {partner!r} has no G2 provider (name and URI)"])
+    provider = c.provider(document)
     dropped: list[str] = []
     number = int(document["version"])
     body = _body_tree(document)
