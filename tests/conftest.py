@@ -73,10 +73,11 @@ def minimal_validate(document: dict[str, Any]) -> None:
 
 @pytest.fixture
 def make_publisher(aws_env: None, tmp_path: Path) -> Callable[..., Publisher]:
-    """``make_publisher(endpoint_url, bucket=None, **settings)``: a publisher on a new (or the given) bucket."""
+    """``make_publisher(endpoint_url, bucket=None, change_log=False, **settings)``: a publisher on a new (or the
+    given) bucket."""
 
     def make(endpoint_url: str, bucket: str | None = None, *, validate: Any = minimal_validate,
-             **overrides: Any) -> Publisher:  # fmt: skip
+             change_log: bool = False, **overrides: Any) -> Publisher:  # fmt: skip
         settings = S3Settings(
             bucket=bucket or f"t-{uuid.uuid4().hex[:16]}",
             endpoint_url=endpoint_url,
@@ -84,7 +85,7 @@ def make_publisher(aws_env: None, tmp_path: Path) -> Callable[..., Publisher]:
             spool_dir=overrides.pop("spool_dir", tmp_path / "spool"),
             **overrides,
         )
-        publisher = Publisher(settings, validate=validate)
+        publisher = Publisher(settings, validate=validate, change_log=change_log)
         if bucket is None:
             ensure_bucket(publisher.client, settings)
         return publisher

@@ -199,3 +199,17 @@ def test_a_policy_that_refuses_head_bucket_costs_one_question_per_run(proxy, mak
     outcomes = [ingest_one(make_item(make_document(number)), publisher) for number in (1, 2, 3)]
     assert [o.status for o in outcomes] == [Status.CREATED] * 3
     assert [r.path for r in proxy.log if r.method == "HEAD" and r.path.rstrip("/") == f"/{bucket}"] == [f"/{bucket}"]
+
+
+def test_a_racing_writers_identical_version_behind_a_lost_reply_gets_one_change_event(proxy, make_publisher):
+    """Writer B creates v1; writer A, presuming the article new, sends the same v1, which S3 refuses, and the reply
+    is lost: A's retry meets an identical v1 and takes it for its own. The change event is still B's one event (its
+    key comes from the version as stored, not from A's draft)."""
+    first = make_publisher(proxy.endpoint_url, change_log=True)
+    second = make_publisher(proxy.endpoint_url, bucket=first.settings.bucket, change_log=True)
+    assert ingest_one(make_item(), first).status is Status.CREATED
+    second.articles._new_streak = PRESUME_NEW_AFTER  # a backfill of new articles: no HEAD first
+    proxy.add(Fault("drop_after", methods=("PUT",), path=r"/v1\.json$", count=1))
+    assert ingest_one(make_item(), second).status in (Status.CREATED, Status.UNCHANGED)
+    assert proxy.stats["drop_after"] == 1
+    assert len(listing(first, "changes/")) == 1

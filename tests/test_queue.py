@@ -145,3 +145,14 @@ allowed_hosts = ["127.0.0.1:{site.port}"]
     assert b"worker_stopped" in stderr
     assert len([k for k in stack.keys("articles/") if k.endswith("current.json")]) == 1  # the job finished
     assert stack.waiting(stack.queue) == 0  # and its message was deleted
+
+
+def test_check_config_reaches_the_queues_and_says_so(stack: Stack) -> None:
+    stack.sqs.send_message(QueueUrl=stack.queue, MessageBody="{}")
+    reached = stack.cli("check-config")
+    assert reached.returncode == 0, reached.stderr.decode()[-2000:]
+    assert f"SQS: jobs queue {stack.queue}: ok (1 waiting)".encode() in reached.stdout
+    assert f"SQS: dead-letter queue {stack.dead}: ok (0 waiting)".encode() in reached.stdout
+    stack.env["INGEST_QUEUE_URL"] = stack.queue + "-missing"
+    missing = stack.cli("check-config")
+    assert missing.returncode == 1 and b"jobs queue" in missing.stderr and b"NOT reachable" in missing.stderr

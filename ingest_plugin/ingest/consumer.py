@@ -4,8 +4,8 @@
 handler and says whether the delivery is **done** (every article
 published, unchanged, or kept under ``failed/``: delete the message) or must be **retried** (S3 refused even the
 failure record, the set-up is wrong, the handler crashed: the message comes back later, and after ``max_receives``
-receives SQS moves it to the dead-letter queue). On the last receive before that, a job that fails again is
-recorded under ``failed/`` with the reason, so the dead-letter queue never holds a job nobody can explain.
+receives SQS moves it to the dead-letter queue). Its last deliveries are recorded under ``failed/`` with the
+reason, so the dead-letter queue never holds a job nobody can explain.
 
 :class:`QueueWorker` is the long-running consumer: ``concurrency`` threads run one job each, fed by one fetcher, with
 one visibility heartbeat for all running jobs and batched deletes; SIGTERM stops receiving, lets running jobs finish
@@ -48,9 +48,17 @@ class Judged:
 def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, max_receives: int,
                   message_id: str | None = None) -> Judged:
     """Run one delivered job and judge the delivery (module docstring). Never raises for the job's sake. Every
-    log line of the job carries its id (as the run id), its trigger, the message id and the receive count."""
+    log line of the job carries its id (as the run id), its trigger, the message id and the receive count.
+
+    From its second-to-last delivery on, a job is recorded under ``failed/`` *before* it runs (and the record is
+    removed if it succeeds): a job that kills its worker (memory, a crash in a C library) still reaches the
+    dead-letter queue with a record saying so, even when the worker dies on its last delivery."""
     log.bind_job(job.trigger, job.job_id, job.request_id)
     structlog.contextvars.bind_contextvars(message_id=message_id, receive_count=receive_count)
+    last_chances = receive_count >= max_receives - 1
+    kept = _record_delivery_failure(handler, job.name, job.to_dict(handler.payloads), job.summary(), receive_count,
+                                    max_receives, "the worker running it stopped (a crash, a kill, memory, time)"
+                                    ) if last_chances else None
     try:
         outcomes = tuple(handler(job, run_id=job.job_id))
     except (RetryLater, S3SetupError, IngestError) as exc:
@@ -61,34 +69,53 @@ def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, ma
     else:
         counts = Counter(str(o.status) for o in outcomes)
         log.get_logger().info("job_done", counts=dict(counts))
+        if kept is not None:
+            _forget(handler, kept)
         return Judged(Verdict.DONE, outcomes)
     log.get_logger().warning("job_retried", reason=reason, last_receive=receive_count >= max_receives)
-    if receive_count >= max_receives:
-        _record_poison(handler, job.name, job.to_dict(handler.payloads), reason, job.summary())
+    if last_chances:
+        _record_delivery_failure(handler, job.name, job.to_dict(handler.payloads), job.summary(), receive_count,
+                                 max_receives, reason)
     return Judged(Verdict.RETRY, reason=reason)
 
 
 def judge_unreadable(handler: JobHandler, message: UnreadableMessage, max_receives: int) -> Judged:
-    """A message that holds no job: retried (a newer release may read it), recorded on its last receive."""
+    """A message that holds no job: retried (a newer release may read it), and recorded at every receive, so that
+    it reaches the dead-letter queue with its record even if a worker dies holding it."""
     log.bind_run("queue", run_id=message.message_id)
     log.get_logger().error("message_unreadable", message_id=message.message_id, reason=message.reason,
                            receive_count=message.receive_count)
-    if message.receive_count >= max_receives:
-        _record_poison(handler, f"message {message.message_id}", message.body, message.reason, None)
+    _record_delivery_failure(handler, f"message {message.message_id}", message.body, None, message.receive_count,
+                             max_receives, message.reason)
     return Judged(Verdict.RETRY, reason=message.reason)
 
 
-def _record_poison(handler: JobHandler, name: str, body: Any, reason: str, job: dict[str, Any] | None) -> None:
-    """Keep a job headed for the dead-letter queue under ``failed/``: the message as it was, and why."""
+def _record_delivery_failure(handler: JobHandler, name: str, body: Any, job: dict[str, Any] | None,
+                             receive_count: int, max_receives: int, reason: str) -> str | None:
+    """Keep a job that may end in the dead-letter queue under ``failed/``: the message as it was, and why; the
+    record's key, or None when S3 takes not even that (the dead-letter queue still keeps the message)."""
     raw = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
-    error = IngestError(ErrorCode.FETCH_FAILED, f"the job failed on every one of its deliveries and goes to the "
-                                                f"dead-letter queue: {reason}", input=name, stage=Stage.READ)
+    error = IngestError(ErrorCode.FETCH_FAILED, f"delivery {receive_count} of at most {max_receives} failed; after "
+                                                f"the last one the job goes to the dead-letter queue: {reason}",
+                        input=name, stage=Stage.READ)
     try:
         key = handler.publisher.failed.record(ItemResult(input_name=name, raw=raw), error, job=job)
-    except Exception as exc:  # noqa: BLE001 - S3 is down: the message itself is kept by the dead-letter queue
-        log.get_logger().error("poison_not_recorded", input=name, error=f"{type(exc).__name__}: {exc}")
-        return
-    log.get_logger().error("job_to_dead_letter_queue", input=name, key=key, reason=reason)
+    except Exception as exc:  # noqa: BLE001 - S3 is down: the message itself is kept by the queue
+        log.get_logger().error("delivery_failure_not_recorded", input=name, error=f"{type(exc).__name__}: {exc}")
+        return None
+    log.get_logger().warning("delivery_failure_recorded", input=name, key=key, reason=reason,
+                             to_dead_letter_queue=receive_count >= max_receives)
+    return key
+
+
+def _forget(handler: JobHandler, key: str) -> None:
+    """The job succeeded after all: its delivery-failure record goes."""
+    try:
+        entry = handler.publisher.failed.get(key)
+        if entry is not None:
+            handler.publisher.failed.remove(entry)
+    except Exception as exc:  # noqa: BLE001 - a stale record is harmless: replaying it publishes nothing new
+        log.get_logger().warning("delivery_record_not_removed", key=key, error=f"{type(exc).__name__}: {exc}")
 
 
 class QueueWorker:

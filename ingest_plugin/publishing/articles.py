@@ -297,10 +297,13 @@ class ArticleStore:
         stored and writes the next version if the content differs (or nothing, for a killed article).
         """
         put = self.bucket.put(first.key, first.body, metadata=first.metadata, if_none_match=True)
-        recovered = put is Put.REFUSED_ON_RETRY and self._holds(first.key, first.body)
-        if put is Put.WRITTEN or recovered:
+        held = self._holding(first.key, first.body) if put is Put.REFUSED_ON_RETRY else None
+        recovered = held is not None
+        if put is Put.WRITTEN or held is not None:
             self.write_renderings(partner, article_key, 1, first.renderings)
-            self._record_change(partner, article_key, first.stored())
+            # The version as S3 holds it: a "lost reply" may have been a racing writer's identical version, whose
+            # metadata (its written-at, and so its change event's key) are the ones that count.
+            self._record_change(partner, article_key, held or first.stored())
             moved = self.bucket.put(current_key, first.body, metadata=first.metadata, if_none_match=True)
             if moved is Put.WRITTEN:
                 return PublishResult(first.status, 1, first.key, recovered=recovered)
@@ -336,10 +339,11 @@ class ArticleStore:
                     written.append(key)
         return written
 
-    def _holds(self, key: str, body: bytes) -> bool:
-        """True when ``key`` holds exactly ``body``: a create refused only on a retry was our own lost-reply write."""
+    def _holding(self, key: str, body: bytes) -> Stored | None:
+        """``key`` as stored when it holds exactly ``body`` (a create refused only on a retry was our own lost-reply
+        write, or an identical one of a racing writer), else None."""
         stored = self.bucket.get(key)
-        return stored is not None and stored.checksum_sha256 == checksum_sha256(body)
+        return stored if stored is not None and stored.checksum_sha256 == checksum_sha256(body) else None
 
     def _record_change(self, partner: str, article_key: str, version: Stored) -> None:
         if self.changes is not None:

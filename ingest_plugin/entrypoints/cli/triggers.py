@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ingest_plugin.config import Config
     from ingest_plugin.ingest.handler import JobHandler
     from ingest_plugin.ingest.sqs import SqsQueue
+    from ingest_plugin.publishing import Publisher
 
 Command = Callable[[argparse.Namespace, "Config", "JobHandler"], int]
 
@@ -253,7 +254,29 @@ def run_check_config(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE if setup else EXIT_FAILED
     print(f"S3: bucket {settings.bucket!r} at {where}: ok (listed)")
-    return 0
+    return _check_queues(config, publisher)
+
+
+def _check_queues(config: Config, publisher: Publisher) -> int:
+    """Reach the jobs queue and its dead-letter queue, when configured, and say how many jobs wait in each."""
+    from ingest_plugin.errors import IngestError
+    from ingest_plugin.ingest.sqs import job_queue
+
+    status = 0
+    for name, url in (("jobs queue", config.queue.url), ("dead-letter queue", config.queue.dead_letter_url)):
+        queue = job_queue(config, publisher, url=url) if url else None
+        if queue is None:
+            if name == "jobs queue":
+                print("queue: none (one host: the triggers run their jobs themselves)")
+            continue
+        try:
+            waiting = queue.depth()
+        except IngestError as exc:
+            print(f"SQS: {name} {url}: NOT reachable: {exc.message}", file=sys.stderr)
+            status = EXIT_FAILED
+            continue
+        print(f"SQS: {name} {url}: ok ({waiting} waiting)")
+    return status
 
 
 def _secret_problem(config: Config) -> str | None:
