@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from . import corpus as gen
-from . import startup
+from . import scaleout, startup
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000  # throughput in MB/s means 10^6 bytes per second
@@ -1095,6 +1095,8 @@ def render(results: dict[str, Any]) -> str:
             out.append("")
     if results.get("startup"):
         out += [startup.render(results["startup"]), ""]
+    if results.get("scaleout"):
+        out += [scaleout.render(results["scaleout"]), ""]
     out.append("TARGETS (issue 5)")
     for check in results["targets"]:
         state = {True: "met", False: "NOT met", None: "n/a"}[check["met"]]
@@ -1118,12 +1120,15 @@ class Plan:
     memory_counts: tuple[int, ...]
     profile_iterations: int
     startup_runs: int  # timed runs of each command (after one warm-up)
+    scaleout_articles: int  # the backfill through 1, 2 and 4 workers (bench/scaleout.py)
 
 
 FULL = Plan(pages=60, feeds=6, repeats=5, publish_single=300, publish_multi=1200, publish_repeats=3, concurrency=16,
-            publish_processes=2, memory_counts=(1000, 5000, 10000), profile_iterations=300, startup_runs=15)
+            publish_processes=2, memory_counts=(1000, 5000, 10000), profile_iterations=300, startup_runs=15,
+            scaleout_articles=1000)
 QUICK = Plan(pages=12, feeds=2, repeats=2, publish_single=40, publish_multi=160, publish_repeats=1, concurrency=16,
-             publish_processes=2, memory_counts=(100, 400), profile_iterations=40, startup_runs=5)
+             publish_processes=2, memory_counts=(100, 400), profile_iterations=40, startup_runs=5,
+             scaleout_articles=100)
 
 
 def corpus_summary(docs: list[gen.Doc], seed: int) -> dict[str, Any]:
@@ -1151,7 +1156,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "bench/results-quick.json)")
     parser.add_argument("--seed", type=int, default=gen.DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["parse", "render", "publish", "memory", "profile", "startup"],
+                        choices=["parse", "render", "publish", "memory", "profile", "startup", "scaleout"],
                         help="leave a part out (repeatable)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--bucket", help=argparse.SUPPRESS)
@@ -1193,6 +1198,12 @@ def main(argv: list[str] | None = None) -> int:
         results["profile"] = profile_parse(gen.typical_page(args.seed), plan.profile_iterations)
         large = max((d for d in docs if d.kind == "zenger-page" and d.size <= 600 * gen.KB), key=lambda d: d.size)
         results["profile_large"] = profile_parse(large, max(5, plan.profile_iterations // 15))
+    if "scaleout" not in args.skip:
+        print(f"scaleout: a backfill of {plan.scaleout_articles} articles through 1, 2 and 4 workers ...",
+              file=sys.stderr, flush=True)
+        results["scaleout"] = scaleout.scaleout_benchmark(plan.scaleout_articles)
+        if bad := scaleout.failures(results["scaleout"]):
+            failed.append("scale-out: " + "; ".join(bad))
     if "startup" not in args.skip:
         print(f"startup: --version, --help, parse, the Lambda module's import; {plan.startup_runs} runs each ...",
               file=sys.stderr, flush=True)
