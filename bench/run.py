@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from . import corpus as gen
-from . import scaleout, startup
+from . import extraction, scaleout, startup
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000  # throughput in MB/s means 10^6 bytes per second
@@ -1095,6 +1095,8 @@ def render(results: dict[str, Any]) -> str:
             out.append("")
     if results.get("startup"):
         out += [startup.render(results["startup"]), ""]
+    if results.get("extraction"):
+        out += [extraction.render(results["extraction"]), ""]
     if results.get("scaleout"):
         out += [scaleout.render(results["scaleout"]), ""]
     out.append("TARGETS (issue 5)")
@@ -1156,7 +1158,8 @@ def main(argv: list[str] | None = None) -> int:
                                                  "bench/results-quick.json)")
     parser.add_argument("--seed", type=int, default=gen.DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["parse", "render", "publish", "memory", "profile", "startup", "scaleout"],
+                        choices=["parse", "render", "publish", "memory", "profile", "startup", "scaleout",
+                                 "extraction"],
                         help="leave a part out (repeatable)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--bucket", help=argparse.SUPPRESS)
@@ -1210,6 +1213,14 @@ def main(argv: list[str] | None = None) -> int:
         results["startup"] = startup.startup_benchmark(plan.startup_runs)
         if bad := startup.failures(results["startup"]):
             failed.append("start-up: " + ", ".join(bad) + " failed")
+    if "extraction" not in args.skip:
+        if extraction.CORPUS.is_dir():  # the real pages of issue 18 (../shared/corpora), not in the project
+            print(f"extraction: the real pages of {extraction.CORPUS}, ours and trafilatura ...", file=sys.stderr,
+                  flush=True)
+            results["extraction"] = extraction.extraction_benchmark(extraction.CORPUS,
+                                                                    1 if args.quick else extraction.REPEATS)
+        else:
+            results["extraction"] = {"skipped": f"no corpus at {extraction.CORPUS}"}
     if not {"publish", "memory"} <= set(args.skip):
         from ingest_plugin.testing.local_s3 import SeaweedFS
 
