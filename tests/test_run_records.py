@@ -10,6 +10,7 @@ import pytest
 from ingest_plugin.entrypoints.webhook.dedupe import S3Dedupe
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.ingest.jobs import Action, item_job
+from ingest_plugin.ingest.payloads import S3Payloads
 from ingest_plugin.ingest.runs import run_jobs
 from ingest_plugin.publishing.keys import KeyLayout
 from tests.conftest import job_handler, make_document, make_item
@@ -49,11 +50,13 @@ def test_the_lifecycle_rules_expire_run_history_and_dedupe_records_and_nothing_e
                  trigger=trigger)
     publisher.bucket.update_json("cursors/zenger.json", lambda cursor: {"seen": {}})
     S3Dedupe(publisher.bucket, KeyLayout().webhook_dedupe).claim("msg_1", "job-1")
+    payload = S3Payloads(publisher).put(b"a queued job's raw payload")
     keys = all_keys(publisher)
     expired = {rule["ID"]: {key for key in keys if key.startswith(rule["Filter"]["Prefix"])}
                for rule in LIFECYCLE["Rules"]}
     assert expired == {"ingest-plugin-run-history": {key for key in keys if key.startswith("runs/history/")},
-                       "ingest-plugin-webhook-dedupe": {"webhooks/dedupe/msg_1.json"}}
+                       "ingest-plugin-webhook-dedupe": {"webhooks/dedupe/msg_1.json"},
+                       "ingest-plugin-queued-payloads": {"payloads/" + payload.removeprefix("s3:")}}
     assert len(expired["ingest-plugin-run-history"]) == 4
     kept = set(keys) - set.union(*expired.values())
     assert {key.split("/")[0] for key in kept} == {"articles", "failed", "runs", "cursors"}

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(server.env())
         settings = S3Settings(bucket=BUCKET, endpoint_url=server.endpoint_url, region=REGION,
                               spool_dir=data_dir / "spool")  # fmt: skip
-        publisher = Publisher(settings)
+        publisher = Publisher(settings, change_log=True)  # as the commands: one change event per new version
         created = ensure_bucket(publisher.client, settings)
         print(f"Bucket {BUCKET}: {'created' if created else 'already there (from an earlier run)'}")
         print(f"Ingesting {len(samples)} sample files: {', '.join(str(p) for p in samples)}")
