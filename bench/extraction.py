@@ -41,6 +41,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from . import report
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpora" / "readability-test-pages"
 PARTNER_URL = "https://www.zenger.news/bench/{name}/"  # a page of an existing partner (Zenger News)
@@ -362,12 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     guard = NetworkGuard().install()
     result = extraction_benchmark(args.corpus, args.repeats)
     result["network_refused"] = guard.refused
-    report = render(result)
-    result["table"] = report
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    print(report)
-    print(f"results: {args.json}")
+    report.publish(result, render, args.json)
     if guard.refused:
         print(f"bench.extraction: a tool tried the network: {guard.refused[:3]}", file=sys.stderr)
         return 1

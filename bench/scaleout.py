@@ -16,7 +16,6 @@ in this process (the job handler alone, one at a time).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import subprocess
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+from . import report
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY = (0.1, 0.3)  # seconds per page
@@ -106,6 +107,7 @@ def scaleout_benchmark(articles: int = 1000, worker_counts: tuple[int, ...] = (1
     from ingest_plugin.publishing import Publisher, S3Settings, ensure_bucket
     from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY, SeaweedFS
     from ingest_plugin.testing.local_sqs import LocalSQS
+    from tests.httpserver import partner_config
     from tests.s3_fault_proxy import FaultProxy
 
     scratch = Path(tempfile.mkdtemp(prefix="ingest-scaleout-"))
@@ -116,22 +118,8 @@ def scaleout_benchmark(articles: int = 1000, worker_counts: tuple[int, ...] = (1
     try:
         with SeaweedFS(scratch / "s3") as s3, LocalSQS() as sqs, FaultProxy(sqs.endpoint_url) as counted:
             config = scratch / "ingest.toml"
-            config.write_text(f"""
-[limits]
-min_seconds_between_requests = 0
-parse_budget_seconds = 10
-
-[fetch]
-allow_private_addresses = true
-
-[queue]
-wait_seconds = 1
-visibility_timeout = 60
-
-[[partners]]
-profile = "zenger"
-allowed_hosts = ["127.0.0.1:{site.port}"]
-""")
+            config.write_text(partner_config(site, limits={"parse_budget_seconds": 10},
+                                             queue={"wait_seconds": 1, "visibility_timeout": 60}))
             jobs = [IngestJob(UrlSource(site.url(f"/story/{n}/"), "zenger"), trigger="backfill")
                     for n in range(articles)]
             env_base = {**os.environ, **sqs.env(), "AWS_ENDPOINT_URL_SQS": counted.endpoint_url,
@@ -232,8 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results-scaleout.json")
     args = parser.parse_args(argv)
     results = scaleout_benchmark(args.articles)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
-    print(render(results))
+    report.publish(results, render, args.json)
     bad = failures(results)
     for problem in bad:
         print(f"NOT MET: {problem}", file=sys.stderr)

@@ -15,7 +15,6 @@ Import times come from ``python -X importtime -c "import MODULE"``: the cumulati
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from . import report
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -289,12 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the figures go (default bench/results-startup.json)")
     args = parser.parse_args(argv)
     result = startup_benchmark(args.runs)
-    report = render(result)
-    result["table"] = report
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    print(report)
-    print(f"results: {args.json}")
+    report.publish(result, render, args.json)
     if bad := failures(result):
         print("bench.startup: failed: " + "; ".join(bad), file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import http.client
+import json
 import mimetypes
 import select
 import socket
@@ -27,7 +28,7 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parsedate_to_datetime
@@ -340,3 +341,27 @@ def wait_healthy(port: int, still_starting: Callable[[], bool], timeout: float =
         if time.monotonic() > deadline:
             raise RuntimeError(f"the server on port {port} did not answer /healthz within {timeout:g} s")
         time.sleep(0.1)
+
+
+def partner_config(site: Any, *, feeds: Iterable[str] = (), article_url: bool = False,
+                   limits: Mapping[str, object] | None = None, queue: Mapping[str, object] | None = None) -> str:
+    """The TOML configuration of a Zenger partner living on the loopback ``site`` (anything with ``port`` and
+    ``url(path)``): its host on the allow-list, private addresses allowed (it is loopback), no pacing between
+    requests, its feeds (paths on the site), its ``article_url`` (``/?p={id}``, as WordPress serves a shortlink) when
+    asked, and extra ``[limits]`` and ``[queue]`` keys."""
+    tables = [toml_table("limits", {"min_seconds_between_requests": 0, **(limits or {})}),
+              toml_table("fetch", {"allow_private_addresses": True})]
+    if queue:
+        tables.append(toml_table("queue", queue))
+    partner: dict[str, object] = {"profile": "zenger", "allowed_hosts": [f"127.0.0.1:{site.port}"]}
+    if feeds:
+        partner["feeds"] = [site.url(path) for path in feeds]
+    if article_url:
+        partner["article_url"] = site.url("/?p=") + "{id}"
+    tables.append(toml_table("[partners]", partner))
+    return "\n".join(tables)
+
+
+def toml_table(name: str, keys: Mapping[str, object]) -> str:
+    """A TOML table of JSON-compatible values (strings, numbers, booleans, lists of strings)."""
+    return f"[{name}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in keys.items())

@@ -17,7 +17,7 @@ from ingest_plugin.ingest.runs import run_jobs
 from ingest_plugin.ingest.spool import Spool
 from ingest_plugin.publishing import Publisher, Status
 from tests.conftest import make_publisher as _unused  # noqa: F401 - the fixture below builds on it
-from tests.httpserver import LoopbackHTTPServer, Route
+from tests.httpserver import LoopbackHTTPServer, Route, partner_config
 from tests.s3_fault_proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.s3
@@ -33,18 +33,7 @@ def partner_site():
 
 def config_for(tmp_path: Path, site: LoopbackHTTPServer):
     path = tmp_path / "ingest.toml"
-    path.write_text(f"""
-[limits]
-min_seconds_between_requests = 0
-
-[fetch]
-allow_private_addresses = true
-
-[[partners]]
-profile = "zenger"
-allowed_hosts = ["127.0.0.1:{site.port}"]
-article_url = "{site.url('/?p=')}{{id}}"
-""")
+    path.write_text(partner_config(site, article_url=True))
     return load_config(path, environ={})
 
 

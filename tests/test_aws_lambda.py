@@ -21,7 +21,7 @@ from ingest_plugin.entrypoints.webhook.protocol import sign
 from ingest_plugin.ingest.jobs import IngestJob, UrlSource
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
 from tests.conftest import logging_as_it_was
-from tests.httpserver import LoopbackHTTPServer, Route
+from tests.httpserver import LoopbackHTTPServer, Route, partner_config
 
 pytestmark = pytest.mark.s3
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,22 +48,8 @@ class Deployment:
         self.sqs = sqs.client()
         self.queue, self.dead = sqs.queue_pair(max_receives=2)
         config = tmp_path / "ingest.toml"
-        config.write_text(f"""
-[limits]
-min_seconds_between_requests = 0
-
-[fetch]
-allow_private_addresses = true
-
-[queue]
-retry_seconds = 0
-max_receives = 2  # as the redrive policy of the test queue
-
-[[partners]]
-profile = "zenger"
-feeds = ["{site.url('/feed/')}"]
-allowed_hosts = ["127.0.0.1:{site.port}"]
-""")
+        # max_receives: as the redrive policy of the test queue
+        config.write_text(partner_config(site, feeds=["/feed/"], queue={"retry_seconds": 0, "max_receives": 2}))
         for name, value in {**sqs.env(), "AWS_ENDPOINT_URL": seaweedfs.endpoint_url, "INGEST_S3_BUCKET": self.bucket,
                             "INGEST_QUEUE_URL": self.queue, "INGEST_DLQ_URL": self.dead,
                             "INGEST_WEBHOOK_SECRETS": SECRET, "INGEST_CONFIG": str(config),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.httpserver import LoopbackHTTPServer, Route
+from tests.httpserver import LoopbackHTTPServer, Route, partner_config
 from tests.test_triggers import cli, env, items, keys  # noqa: F401 - env is a fixture
 
 pytestmark = pytest.mark.s3
@@ -31,19 +31,7 @@ def zenger_site():
 @pytest.fixture
 def config(tmp_path, zenger_site):
     path = tmp_path / "ingest.toml"
-    path.write_text(f"""
-[limits]
-min_seconds_between_requests = 0
-
-[fetch]
-allow_private_addresses = true
-
-[[partners]]
-profile = "zenger"
-feeds = ["{zenger_site.url('/feed/')}", "{zenger_site.url('/other-feed/')}"]
-allowed_hosts = ["127.0.0.1:{zenger_site.port}"]
-article_url = "{zenger_site.url('/?p=')}{{id}}"
-""")
+    path.write_text(partner_config(zenger_site, feeds=["/feed/", "/other-feed/"], article_url=True))
     return path
 
 

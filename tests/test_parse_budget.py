@@ -19,7 +19,7 @@ from ingest_plugin import log
 from ingest_plugin.ingest.budget import BudgetedParser, parse_in_process, parser_for
 from ingest_plugin.parsing.model import ItemResult
 from tests.conftest import logging_as_it_was
-from tests.httpserver import LoopbackHTTPServer, Route
+from tests.httpserver import LoopbackHTTPServer, Route, partner_config
 from tests.pagebuilder import zenger_page
 from tests.test_triggers import cli, env, items, keys  # noqa: F401 - env is a fixture
 
@@ -136,19 +136,7 @@ def test_a_scheduled_run_keeps_a_too_complex_feed_and_publishes_the_others(env, 
               "/huge/": Route(huge_page())}
     with LoopbackHTTPServer(routes) as site:
         config = tmp_path / "cron.toml"
-        config.write_text(f"""
-[limits]
-min_seconds_between_requests = 0
-parse_budget_seconds = 0.5
-
-[fetch]
-allow_private_addresses = true
-
-[[partners]]
-profile = "zenger"
-feeds = ["{site.url('/huge/')}", "{site.url('/feed/')}"]
-allowed_hosts = ["127.0.0.1:{site.port}"]
-""")
+        config.write_text(partner_config(site, feeds=["/huge/", "/feed/"], limits={"parse_budget_seconds": 0.5}))
         result = cli(env, "run", "--config", str(config))
     assert result.returncode == 1, result.stderr.decode()[-2000:]
     outcomes = items(result)

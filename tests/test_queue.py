@@ -17,27 +17,28 @@ import boto3
 import pytest
 
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
-from tests.httpserver import LoopbackHTTPServer, Route
+from tests.httpserver import LoopbackHTTPServer, Route, partner_config, toml_table
 
 pytestmark = pytest.mark.s3
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = sorted((FIXTURES / "pages").glob("zenger-*.html"))[:4]
+QUEUE = {"retry_seconds": 0, "wait_seconds": 1, "max_receives": 2}  # retries at once, quick idle exits
 
 
 class Stack:
     """A bucket, a jobs queue with its dead-letter queue, a change-event queue, and the environment of a process
     that uses them."""
 
-    def __init__(self, seaweedfs: Any, sqs: Any, tmp_path: Path, *, max_receives: int = 2) -> None:
+    def __init__(self, seaweedfs: Any, sqs: Any, tmp_path: Path) -> None:
         self.bucket = f"t-{uuid.uuid4().hex[:16]}"
         self.s3 = boto3.client("s3", endpoint_url=seaweedfs.endpoint_url, region_name=REGION,
                                aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
         self.s3.create_bucket(Bucket=self.bucket)
         self.sqs = sqs.client()
-        self.queue, self.dead = sqs.queue_pair(max_receives=max_receives, visibility_timeout=30)
+        self.queue, self.dead = sqs.queue_pair(max_receives=QUEUE["max_receives"], visibility_timeout=30)
         self.changes = self.sqs.create_queue(QueueName=f"changes-{uuid.uuid4().hex[:12]}")["QueueUrl"]
         self.config = tmp_path / "ingest.toml"
-        self.config.write_text(f"[queue]\nretry_seconds = 0\nwait_seconds = 1\nmax_receives = {max_receives}\n")
+        self.config.write_text(toml_table("queue", QUEUE))
         self.env = {**os.environ, **sqs.env(), "AWS_ENDPOINT_URL": seaweedfs.endpoint_url,
                     "INGEST_S3_BUCKET": self.bucket, "INGEST_SPOOL_DIR": str(tmp_path / "spool"),
                     "INGEST_QUEUE_URL": self.queue, "INGEST_DLQ_URL": self.dead,
@@ -122,17 +123,7 @@ def test_a_message_no_worker_can_read_ends_in_the_dead_letter_queue_with_a_faile
 def test_sigterm_lets_the_running_job_finish_and_exits_0(stack: Stack) -> None:
     slow = Route(PAGES[0].read_bytes(), delay=3.0)  # the partner takes 3 s: SIGTERM arrives mid-job
     with LoopbackHTTPServer({"/story/": slow}) as site:
-        stack.config.write_text(stack.config.read_text() + f"""
-[limits]
-min_seconds_between_requests = 0
-
-[fetch]
-allow_private_addresses = true
-
-[[partners]]
-profile = "zenger"
-allowed_hosts = ["127.0.0.1:{site.port}"]
-""")
+        stack.config.write_text(partner_config(site, queue=QUEUE))
         assert stack.cli("reingest", "--url", site.url("/story/")).returncode == 0
         worker = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "--log-level", "INFO", "worker"],
                                   env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

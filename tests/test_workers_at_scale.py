@@ -25,7 +25,7 @@ from ingest_plugin.config import QueueConfig
 from ingest_plugin.ingest.jobs import IngestJob, UrlSource
 from ingest_plugin.ingest.sqs import SqsQueue, sqs_client
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
-from tests.httpserver import LoopbackHTTPServer, Route
+from tests.httpserver import LoopbackHTTPServer, Route, partner_config
 from tests.pagebuilder import zenger_page
 from tests.s3_fault_proxy import Fault, FaultProxy
 
@@ -71,23 +71,8 @@ def test_four_workers_publish_a_thousand_jobs_exactly_once_through_faults(seawee
                   Fault("status", status=500, code="InternalError", probability=fault_rate),
                   Fault("drop_after", methods=("PUT",), probability=fault_rate / 2))
         config = tmp_path / "ingest.toml"
-        config.write_text(f"""
-[limits]
-min_seconds_between_requests = 0
-
-[fetch]
-allow_private_addresses = true
-
-[queue]
-retry_seconds = 0
-wait_seconds = 1
-visibility_timeout = 5
-max_receives = {MAX_RECEIVES}
-
-[[partners]]
-profile = "zenger"
-allowed_hosts = ["127.0.0.1:{site.port}"]
-""")
+        config.write_text(partner_config(site, queue={"retry_seconds": 0, "wait_seconds": 1, "visibility_timeout": 5,
+                                                      "max_receives": MAX_RECEIVES}))
         env = {**os.environ, **local_sqs.env(), "AWS_ENDPOINT_URL": proxy.endpoint_url, "INGEST_S3_BUCKET": bucket,
                "INGEST_SPOOL_DIR": str(tmp_path / "spool"), "INGEST_QUEUE_URL": queue_url,
                "INGEST_DLQ_URL": dead_url, "INGEST_CHANGES_QUEUE_URL": changes_url, "INGEST_CONFIG": str(config),

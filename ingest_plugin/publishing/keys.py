@@ -89,14 +89,9 @@ class KeyLayout:
     def parse_rendering(self, key: str) -> tuple[ArticleObject, str] | None:
         """The article, version and leaf a rendering key names (``…/v3.superdesk.json`` -> version 3,
         ``superdesk.json``); None for any other key, the version itself and ``current.json`` included."""
-        root = self.articles_root()
-        if not key.startswith(root):
-            return None
-        parts = key[len(root):].split("/")
-        if len(parts) != 3 or not (is_safe_segment(parts[0]) and is_safe_segment(parts[1])):
-            return None
-        match = _RENDERING_LEAF.fullmatch(parts[2])
-        if match is None:
+        parts = self._article_parts(key)
+        match = _RENDERING_LEAF.fullmatch(parts[2]) if parts else None
+        if parts is None or match is None:
             return None
         return ArticleObject(parts[0], parts[1], int(match.group(1))), match.group(2)
 
@@ -109,17 +104,24 @@ class KeyLayout:
     def parse_article(self, key: str) -> ArticleObject | None:
         """The article and version an object key names: ``v{N}.json`` or ``current.json`` of an article folder;
         None for any other key (left alone by whoever walks the folders)."""
-        root = self.articles_root()
-        if not key.startswith(root):
-            return None
-        parts = key[len(root):].split("/")
-        if len(parts) != 3 or not (is_safe_segment(parts[0]) and is_safe_segment(parts[1])):
+        parts = self._article_parts(key)
+        if parts is None:
             return None
         partner, article_key, leaf = parts
         if leaf == CURRENT_LEAF:
             return ArticleObject(partner, article_key, None)
         match = _VERSION_LEAF.fullmatch(leaf)
         return ArticleObject(partner, article_key, int(match.group(1))) if match else None
+
+    def _article_parts(self, key: str) -> tuple[str, str, str] | None:
+        """Partner, article key and leaf of a key in an article folder; None for any other key."""
+        root = self.articles_root()
+        if not key.startswith(root):
+            return None
+        parts = key[len(root):].split("/")
+        if len(parts) != 3 or not (is_safe_segment(parts[0]) and is_safe_segment(parts[1])):
+            return None
+        return parts[0], parts[1], parts[2]
 
     def failed(self, partner: str, article_key: str) -> str:
         """The folder of one failed article (ends with '/'): ``raw`` and ``error.json``."""
