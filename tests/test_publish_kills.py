@@ -213,3 +213,28 @@ def test_a_kill_left_behind_by_a_crash_wins_over_the_next_update(publisher, requ
     assert keys(publisher) == ["current.json", "v1.json", "v2.json"]
     assert get_json(publisher, f"{FOLDER}current.json")["pubStatus"] == "canceled"
     assert metadata(publisher, f"{FOLDER}current.json")["pub-status"] == "canceled"
+
+
+def test_a_version_todays_checks_refuse_is_still_killed_as_a_withdrawal(make_publisher, s3_server):
+    """A version published under older rules (here: an apostrophe left raw in its canonical URL, which today's URL
+    check refuses) cannot be re-validated as it is; its kill is published as a withdrawal notice instead of failing."""
+    from ingest_plugin import parse
+    from ingest_plugin.parsing.ninjs import WITHDRAWN_BODY
+    from ingest_plugin.parsing.validate import validate_document
+    from tests.pagebuilder import zenger_page
+
+    (document,) = parse(zenger_page().encode())
+    legacy = {**document, "altIds": [a if a["role"] != "canonical-url" else
+                                     {**a, "value": "https://www.zenger.news/it's-news/"} for a in document["altIds"]]}
+    older = make_publisher(s3_server.endpoint_url)  # the checks of then: no URL check
+    key = legacy["uri"].rsplit(":", 1)[-1]
+    assert ingest_one(make_item(legacy, article_key=key), older).status is Status.CREATED
+    today = make_publisher(s3_server.endpoint_url, bucket=older.settings.bucket, validate=validate_document)
+    with logging_as_it_was(), capture_logs() as logs:
+        killed = ingest_one(make_item(legacy, article_key=key), today, cancel=True)
+    assert (killed.status, killed.version) == (Status.CANCELED, 2)
+    version = get_json(today, f"articles/zenger/{key}/v2.json")
+    assert version["pubStatus"] == "canceled" and version["bodies"][0]["value"] == WITHDRAWN_BODY
+    assert "associations" not in version and all(a["role"] != "canonical-url" for a in version.get("altIds", []))
+    assert version["headlines"] == legacy["headlines"] and version["uri"] == legacy["uri"]
+    assert [e["event"] for e in logs if e["event"] == "kill_as_withdrawal"] == ["kill_as_withdrawal"]

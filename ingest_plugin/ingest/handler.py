@@ -24,7 +24,8 @@ from ingest_plugin.ingest.queue import RetryLater
 from ingest_plugin.ingest.resolve import resolve
 from ingest_plugin.ingest.spool import Spool
 from ingest_plugin.parsing.model import ItemResult
-from ingest_plugin.publishing import Publisher, S3SetupError, Status
+from ingest_plugin.parsing.ninjs import withdrawal
+from ingest_plugin.publishing import Publisher, PublishResult, S3SetupError, Status
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,7 @@ class JobHandler:
                 if item.document is None or not item.partner or not item.article_key:
                     raise IngestError(ErrorCode.INVALID_DOCUMENT, "no document, partner or article key to publish",
                                       stage=Stage.PUBLISH)
-                result = self.publisher.articles.publish(
-                    item.document, partner=item.partner, article_key=item.article_key, source_url=item.source_url,
-                    force=job.force, cancel=job.cancel, reinstate=job.reinstate, dry_run=dry_run)
+                result = self._publish(item, item.document, job, dry_run)
             except IngestError as exc:
                 error = exc.for_input(item.input_name)
             except S3SetupError:
@@ -151,6 +150,23 @@ class JobHandler:
                                document=result.document, **_identity(item, dry_run))
             return self._keep(item, error, job, run_id=run_id, dry_run=dry_run, started=started,
                               record_key=record_key)
+
+    def _publish(self, item: ItemResult, document: dict[str, Any], job: IngestJob, dry_run: bool) -> PublishResult:
+        """Publish ``document`` for ``item``. A kill of a version today's checks refuse (published under older rules:
+        a picture host or a URL they now refuse) is published as its :func:`withdrawal` instead: a kill must never
+        fail for the content it withdraws."""
+        assert item.partner and item.article_key
+        try:
+            return self.publisher.articles.publish(
+                document, partner=item.partner, article_key=item.article_key, source_url=item.source_url,
+                force=job.force, cancel=job.cancel, reinstate=job.reinstate, dry_run=dry_run)
+        except IngestError as refused:
+            if not job.cancel or refused.code is not ErrorCode.INVALID_DOCUMENT or document.get("bodies") is None:
+                raise
+            log.get_logger().warning("kill_as_withdrawal", reason=refused.message)
+            return self.publisher.articles.publish(
+                withdrawal(document), partner=item.partner, article_key=item.article_key, source_url=item.source_url,
+                force=job.force, cancel=True, dry_run=dry_run)
 
     def _keep(self, item: ItemResult, error: IngestError, job: IngestJob, *, run_id: str | None, dry_run: bool,
               record_key: str | None, started: float | None = None, whole_job: bool = False) -> Outcome:

@@ -16,6 +16,8 @@ from ingest_plugin import partners
 from ingest_plugin.parsing.model import Article, Picture, Tweet
 from ingest_plugin.parsing.names import display_byline
 from ingest_plugin.parsing.text import clean, clean_words, rfc3339
+from ingest_plugin.parsing.urls import Use, url_problem
+from ingest_plugin.partners.identity import Identity
 
 NINJS_STANDARD = {"name": "ninjs", "version": "3.1", "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json"}
 PROFILE = "ingest-plugin/partner-article/1"
@@ -143,3 +145,24 @@ def _tweet(tweet: Tweet) -> dict[str, Any]:
 def document_canonical_url(document: dict[str, Any]) -> str | None:
     """The partner's canonical URL recorded in a document's ``altIds``."""
     return next((a.get("value") for a in document.get("altIds", []) if a.get("role") == "canonical-url"), None)
+
+
+WITHDRAWN_BODY = "<p>This story was withdrawn by the partner.</p>"
+
+
+def withdrawal(document: dict[str, Any]) -> dict[str, Any]:
+    """A kill of ``document`` that today's checks accept whatever it holds: a version published under older rules
+    may carry a picture host or a URL they now refuse, and a kill must never be refused for that. Identity, dates,
+    headline, credits and disclaimer stay; the body becomes the withdrawal notice; pictures and embeds go; a URL
+    altId goes when the URL check refuses it."""
+    partner = Identity.of_uri(document.get("uri", "")).partner
+    profile = partners.by_key(partner)
+    kept = {key: value for key, value in document.items() if key != "associations"}
+    kept["bodies"] = [{**document["bodies"][0], "value": WITHDRAWN_BODY}]
+    alt_ids = [a for a in document.get("altIds", []) if a.get("role") != "canonical-url"
+               or url_problem(a.get("value"), profile, Use.PAGE) is None]
+    if alt_ids:
+        kept["altIds"] = alt_ids
+    else:
+        kept.pop("altIds", None)
+    return kept

@@ -31,7 +31,7 @@ from ingest_plugin.parsing.extract.body import (
 from ingest_plugin.parsing.extract.dateline import find_dateline
 from ingest_plugin.parsing.extract.media import credit_line, lift_pictures, lift_tweets, same_image
 from ingest_plugin.parsing.model import Article, Draft, ItemResult, Picture, Tweet
-from ingest_plugin.parsing.ninjs import to_ninjs
+from ingest_plugin.parsing.ninjs import WITHDRAWN_BODY, to_ninjs
 from ingest_plugin.parsing.sanitize import sanitize_body, sanitize_embed
 from ingest_plugin.parsing.text import clean, is_web_url
 from ingest_plugin.parsing.urls import Use, url_problem
@@ -191,7 +191,7 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
                 raise IngestError(ErrorCode.NOT_AN_ARTICLE, "nothing of the article body is left after removing "
                                                             "site chrome and credits", stage=Stage.EXTRACT)
             if not article.body_html:
-                article = replace(article, body_html="<p>This story was withdrawn by the partner.</p>")
+                article = replace(article, body_html=WITHDRAWN_BODY)
             document = to_ninjs(article)
             validate_document(document)
             get_logger().debug("parsed", stage=Stage.PARSE, format=draft.input_format,
