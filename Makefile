@@ -35,10 +35,13 @@ bench: $(VENV)/.installed-bench
 soak: $(VENV)/.installed-test
 	$(BIN)/python soak/run.py
 
-# The property-based fuzz tests, long and randomized (CI runs a short derandomized pass inside `make test`).
+# The property-based fuzz tests, long and randomized (CI runs a short derandomized pass inside `make test`), then
+# the timing fuzzers: every regular expression of the package, and the whole parse on growing inputs, each held to
+# linear growth (both always run: reports, exit status 1 when a bound is broken). See docs/hardening.md.
 FUZZ_EXAMPLES ?= 20000
 fuzz: $(VENV)/.installed-test
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
+	$(BIN)/python -m bench.fuzz_patterns; status=$$?; $(BIN)/python -m bench.fuzz_timing && exit $$status
 
 # ruff and mypy come with the test extra.
 lint: $(VENV)/.installed-test

@@ -67,6 +67,8 @@ GUARDS: dict[str, tuple[str, Callable[[str], str]]] = {
         "normalise_credit matches clean() text: no run of white space", clean),
     "ingest_plugin.parsing.extract.media._SIZE_SUFFIX": (
         "_file_name leaves file names over 500 characters alone", lambda s: s[:500]),
+    "ingest_plugin.parsing.load._CHARSET_IN_MARKUP": (
+        "_declared_encoding searches the first 8,192 bytes", lambda s: s[:8192]),
     "ingest_plugin.parsing.names._SEPARATORS": ("_people splits clean() text: no run of white space", clean),
     "ingest_plugin.parsing.names._TRAILING_NOISE": ("_people searches clean() text: no run of white space", clean),
     "ingest_plugin.parsing.ninjs._TAG": (

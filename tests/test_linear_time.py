@@ -7,11 +7,20 @@ from lxml import html
 from structlog.testing import capture_logs
 
 from ingest_plugin import parse
-from ingest_plugin.parsing.credits import _AI_DISCLOSURE, _INVESTMENT_ADVICE
-from ingest_plugin.parsing.extract.body import content_root, strip_chrome
-from ingest_plugin.parsing.extract.media import featured_picture, lift_pictures, same_image, split_caption_credit
-from ingest_plugin.parsing.load import load, parse_html_fragment
-from tests.pagebuilder import zenger_page
+from ingest_plugin.parsing.credits import _AI_DISCLOSURE, _BY_LINE, _INVESTMENT_ADVICE
+from ingest_plugin.parsing.extract.body import content_root, paragraphize, strip_chrome, strip_yoast_footer
+from ingest_plugin.parsing.extract.media import (
+    featured_picture,
+    lift_pictures,
+    lift_tweets,
+    same_image,
+    split_caption_credit,
+)
+from ingest_plugin.parsing.extract.metadata import read_page_meta
+from ingest_plugin.parsing.load import _CHARSET_IN_MARKUP, load, parse_html_fragment
+from ingest_plugin.parsing.names import people
+from ingest_plugin.parsing.sanitize import is_clean_body, sanitize_body
+from tests.pagebuilder import DEFAULT_BODY, zenger_page
 
 
 def test_doctype_internal_subset_does_not_backtrack_exponentially():
@@ -115,3 +124,200 @@ def test_json_ld_article_next_to_a_bad_block_still_counts():
     page = zenger_page(headline="Spending Bill", head_extra=f'<script type="application/ld+json">{deep}</script>')
     docs = parse(page.encode())
     assert docs[0]["headlines"][0]["value"] == "Spending Bill"
+
+
+def test_nested_blockquotes_are_read_once_for_tweets():
+    # 1,500 quotes in quotes around 40,000 links: each one read the links (or the text) of all those inside it.
+    story = "<p>" + '<a href="https://www.zenger.news/x/">a link</a> word ' * 40_000 + "</p>"
+    root = parse_html_fragment('<blockquote class="twitter-tweet">' * 1500 + story + "</blockquote>" * 1500)
+    assert lift_tweets(root) == [] and len(root.findall(".//blockquote")) == 1500
+    tweet = '<blockquote class="twitter-tweet"><a href="https://twitter.com/jack/status/20">x</a></blockquote>'
+    root = parse_html_fragment("<blockquote>" * 1500 + story + tweet + "</blockquote>" * 1500)
+    assert [t.uri for t in lift_tweets(root)] == ["https://twitter.com/jack/status/20"]
+    assert len(root.findall(".//blockquote")) == 1500 and len(root.findall(".//div[@data-association]")) == 1
+
+
+def test_nested_twitter_wrappers_are_read_once_for_tweets():
+    # Twitter-classed divs in one another around 200 KB of text: each one read the words of all those inside it. The
+    # innermost one's URL runs into the words before it ("Embed:Embed:https://…"): only that div holds it as a word.
+    words = "<p>" + "word " * 40_000 + "</p>"
+    url = "https://twitter.com/jack/status/20"
+    wrappers = '<div class="twitter-embed">Embed:' * 1500 + f'<div class="twitter-embed">{url}</div>'
+    root = parse_html_fragment(wrappers + words + "</div>" * 1500)
+    tweets = lift_tweets(root)
+    assert [t.uri for t in tweets] == [url] and tweets[0].name == "tweet-1"
+    assert len(root.findall(".//div")) == 1501 and root.find(".//div[@data-association]") is not None
+    root = parse_html_fragment('<div class="twitter-embed">Embed: ' * 1500 + words + "</div>" * 1500)
+    assert lift_tweets(root) == []
+
+
+def test_tweets_side_by_side_under_deep_wrappers():
+    # 5,000 tweets at the bottom of 1,500 divs: each climbed the divs for its wrapper, and chrome removal gathered
+    # every tweet's ancestors in one XPath node set (quadratic).
+    tweet = '<blockquote class="twitter-tweet"><a href="https://twitter.com/jack/status/{}">x</a></blockquote>'
+    root = parse_html_fragment('<div class="share">' * 1500 + "".join(tweet.format(i) for i in range(5000))
+                               + "</div>" * 1500)
+    strip_chrome(root)  # "share" is chrome, kept for the tweets it holds
+    assert len(root.findall(".//div")) == 1500
+    assert [t.uri for t in lift_tweets(root)] == [f"https://twitter.com/jack/status/{i}" for i in range(5000)]
+
+
+def test_images_under_deep_nesting():
+    # 20,000 images at the bottom of 1,500 blockquotes: each counted itself in all its ancestors, each was found
+    # still in the tree by a climb to the root, and each climbed for its <picture> and its block.
+    image = '<img src="https://www.zenger.news/p{}.jpg" width="800">'
+    images = "".join(image.format(i) for i in range(20_000))
+    for opening, closing in (("<blockquote>", "</blockquote>"), ("<span>", "</span>")):
+        root = parse_html_fragment(opening * 1500 + images + closing * 1500)
+        pictures = lift_pictures(root, None)
+        assert [p.href for p in pictures] == [f"https://www.zenger.news/p{i}.jpg" for i in range(20_000)]
+        assert len(root.findall(".//figure[@data-association]")) == 20_000
+
+
+def test_sources_of_a_picture_are_read_once():
+    # One <picture> of 1,500 sources (libxml2 nests each in the one before) and 3,000 images: each image read every
+    # source's srcset.
+    sources = "".join(f'<source srcset="https://e.com/s{i}.webp {i + 1}w">' for i in range(1500))
+    images = "".join(f'<img src="https://e.com/i{i}.jpg" width="800">' for i in range(3000))
+    root = parse_html_fragment(f"<picture>{sources}{images}</picture>")
+    pictures = lift_pictures(root, None)
+    assert len(pictures) == 3000 and {(p.href, p.width) for p in pictures} == {("https://e.com/s1499.webp", 1500)}
+
+
+def test_blocks_left_empty_under_deep_nesting():
+    # 1,500 nested divs holding 20,000 picture placeholders and white space: each div read the text of all those
+    # inside it to see whether it was empty, and looked through them for a placeholder.
+    placeholders = '<figure data-association="photo-1"></figure> <p> </p>' * 20_000
+    body = parse_html_fragment("<div>" * 1500 + placeholders + "</div>" * 1500 + "<p> </p><p>Story.</p>")
+    assert sanitize_body(body).count("<figure") == 20_000
+    body = parse_html_fragment("<div>" * 1500 + "<p>" + " \n" * 100_000 + "</p>" + "</div>" * 1500 + "<p>Story.</p>")
+    assert sanitize_body(body) == "<p>Story.</p>"
+
+
+def test_many_distinct_disclaimers_and_editors():
+    # 10,000 disclaimer sentences in one paragraph, each different, and 6,000 editor lines: each sentence was cut out
+    # of the whole paragraph by its own pass over it, and each disclaimer or editor looked for in all those before.
+    sentences = "".join(f"Fund {i} does not provide investment advice. " for i in range(10_000))
+    editors = "".join(f"<p>Edited by Jane Mac{_letters(i)}</p>" for i in range(6000))
+    [doc] = parse(zenger_page(f"<p>Market report.</p><p>{sentences}</p>{DEFAULT_BODY}{editors}").encode())
+    disclaimers = [d["value"] for d in doc["descriptions"] if d["role"] == "disclaimer"]
+    assert disclaimers[:10_000] == [f"Fund {i} does not provide investment advice." for i in range(10_000)]
+    assert "does not provide" not in doc["bodies"][0]["value"]
+    assert len([s for s in doc["infoSources"] if s["role"].endswith("editor")]) == 6002
+
+
+def test_many_names_in_one_byline():
+    names = ", ".join(f"Jane Mac{_letters(i)}" for i in range(20_000))
+    assert people(names) == [f"Jane Mac{_letters(i)}" for i in range(20_000)]
+
+
+def _letters(number: int) -> str:
+    """A word of letters for a number, as names hold no digits."""
+    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
+
+
+def test_many_distinct_stocks_tags_and_images():
+    # 30,000 stocks and tags of a Benzinga story, and a JSON-LD article of 30,000 images: each one was looked for
+    # in all those before (and each image put in front of them all).
+    story = {"id": 1, "title": "Markets", "body": "<p>" + "word " * 40 + "</p>",
+             "stocks": [{"name": f"S{i}"} for i in range(30_000)], "tags": [{"name": f"T{i}"} for i in range(30_000)]}
+    [doc] = parse(json.dumps(story).encode())
+    assert [o["name"] for o in doc["organisations"]] == [f"S{i}" for i in range(30_000)]
+    assert [s["name"] for s in doc["subjects"]] == [f"T{i}" for i in range(30_000)]
+    graph = {"@type": "Article", "headline": "H", "image": [f"https://www.zenger.news/a{i}.jpg" for i in range(30_000)]}
+    meta = read_page_meta(html.fromstring(f'<html><head><script type="application/ld+json">{json.dumps(graph)}'
+                                          "</script></head><body></body></html>"))
+    assert meta.images == [f"https://www.zenger.news/a{i}.jpg" for i in reversed(range(30_000))]
+
+
+def test_one_big_json_ld_node_referred_to_by_every_image():
+    node = {"@id": "#i", "url": "https://www.zenger.news/a.jpg", **{f"k{i}": i + 1 for i in range(20_000)}}
+    graph = [node, {"@type": "Article", "headline": "H", "image": [{"@id": "#i"}] * 20_000}]
+    meta = read_page_meta(html.fromstring(f'<html><head><script type="application/ld+json">{json.dumps(graph)}'
+                                          "</script></head><body></body></html>"))
+    assert meta.images == ["https://www.zenger.news/a.jpg"]
+
+
+def test_page_queries_over_many_links_and_headers():
+    # 30,000 rel=tag links, date-classed spans and rel=author links: libxml2 took each element an XPath query
+    # found through its attribute ("@rel/parent::*"), or through a union ("a | b"), comparing it with all those
+    # found before.
+    links = "".join(f'<a rel="tag" href="/t/{i}">t{i}</a>' for i in range(30_000))
+    [doc] = parse(zenger_page(DEFAULT_BODY).replace('<main id="main">', f'<main id="main"><p>{links}</p>').encode())
+    assert [s["name"] for s in doc["subjects"]] == [f"t{i}" for i in range(30_000)]
+    dates = '<span class="post-date">x</span>' * 30_000 + '<span class="post-date">May 2, 2024</span>'
+    authors = "".join(f'<a rel="author" href="/a/{i}">Jane Mac{_letters(i)}</a>' for i in range(30_000))
+    [doc] = parse(_header_page(dates + authors).encode())
+    assert doc["firstCreated"].startswith("2024-05-02")
+    assert [s["name"] for s in doc["infoSources"] if s["role"].endswith("author")][:2] == ["Jane Maca", "Jane Macb"]
+
+
+def _header_page(header: str) -> str:
+    """An article page with no metadata: its headline, date, byline and dek are read from ``header``."""
+    return (f'<!DOCTYPE html><html><head><title>Flood Waters Rise</title><meta property="og:title" '
+            f'content="Flood Waters Rise"></head><body><article>{header}<div class="entry-content">{DEFAULT_BODY}'
+            "</div></article></body></html>")
+
+
+def test_nested_headers_are_read_a_few_levels_deep():
+    # 1,500 h1s, date-, dek- and byline-classed divs in one another around 200 KB of text: each one read the text
+    # of all those inside it. Four levels are read; the header elements after them are found.
+    words = "<p>" + "word " * 40_000 + "</p>"
+    header = ('<h1>Flood Waters Rise</h1><h2>Rivers rose overnight across the valley.</h2>'
+              '<span class="post-date">May 2, 2024</span><span class="byline">By Jane Doe</span>')
+    for opening, closing in (("<h1>", "</h1>"), ('<div class="post-meta">', "</div>"),
+                             ('<div class="subtitle">', "</div>"), ('<div class="byline">', "</div>")):
+        [doc] = parse(_header_page(opening * 1500 + words + closing * 1500 + header).encode())
+        assert doc["firstCreated"].startswith("2024-05-02") and doc["by"] == "By Jane Doe"
+        assert [h["value"] for h in doc["headlines"]] == ["Flood Waters Rise",
+                                                          "Rivers rose overnight across the valley."]
+
+
+def test_many_captions_in_one_figure():
+    # 60,000 figcaptions and 60,000 caption-classed spans: the first caption came from a union of the two queries,
+    # which libxml2 merges comparing each node of one with each of the other.
+    captions = '<figcaption>Caption.</figcaption><span class="caption">Other.</span>' * 60_000
+    root = parse_html_fragment(f'<figure><img src="https://www.zenger.news/a.jpg" width="800">{captions}</figure>')
+    assert [p.caption for p in lift_pictures(root, None)] == ["Caption."]
+
+
+def test_patterns_with_runs_of_white_space():
+    assert _BY_LINE.match("By" + " " * 100_000) is None
+    assert _BY_LINE.match("By :" + " " * 10 + "Jane Doe").group("names") == "Jane Doe"
+    assert strip_yoast_footer("The post " + " " * 100_000 + "x") == "The post " + " " * 100_000 + "x"
+    assert strip_yoast_footer("Story.  The post X appeared first on Zenger News.") == "Story."
+    assert _CHARSET_IN_MARKUP.search(b"<meta charset=" + b" " * 8000 + b"'") is None
+    assert _CHARSET_IN_MARKUP.search(b'<meta charset=  "  utf-8">').group(1) == b"utf-8"
+
+
+def test_chrome_removed_side_by_side():
+    # 100,000 buttons in one paragraph, each followed by a word: removing each one appended its tail to the text
+    # before it, which grew with every button (quadratic).
+    root = parse_html_fragment("<p>" + "<button>Share</button>word " * 100_000 + "</p>")
+    strip_chrome(root)
+    assert root.find(".//button") is None and root[0].text == "word " * 100_000
+
+
+def test_pictures_without_a_usable_source_side_by_side():
+    # 80,000 placeholder images in one paragraph, each followed by a word: the same growing text, once per image.
+    root = parse_html_fragment("<p>" + '<img src="data:image/gif;base64,R0lGOD">word ' * 80_000 + "</p>")
+    assert lift_pictures(root, None) == [] and root[0].text == "word " * 80_000
+
+
+def test_links_to_nowhere_and_ampersands_in_one_paragraph():
+    # 50,000 relative links in one paragraph (each unwrapped: lxml looked for it among its siblings and appended its
+    # text to the growing text before it) and 300,000 ampersands (nh3 takes time quadratic in the ampersands of one
+    # text node).
+    body = parse_html_fragment("<p>" + '<a href="/tag/x">word</a> ' * 50_000 + "</p>")
+    assert sanitize_body(body) == "<p>" + "word " * 50_000 + "</p>"
+    body = parse_html_fragment("<p>Q" + "&amp; " * 300_000 + "A</p>")
+    markup = sanitize_body(body)
+    assert markup == "<p>Q" + "&amp; " * 300_000 + "A</p>" and is_clean_body(markup)
+
+
+def test_paragraphs_made_around_deep_blocks():
+    # Loose text beside 1,500 nested divs over 100,000 paragraphs: making paragraphs of it took every child of each
+    # div out and put it back, moving the whole nesting under it once per level.
+    body = parse_html_fragment("<div>loose " * 1500 + "<p>x</p>" * 100_000 + "</div>" * 1500)
+    paragraphize(body)
+    assert len(body.findall(".//p")) == 101_500 and body.find(".//div/p").text == "loose "

@@ -51,8 +51,10 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"\x7fELF", b"BZh",
                  b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"\x28\xb5\x2f\xfd")
 _CHARSET_IN_HEADER = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+# Possessive white space: a long run after "=" was split between the two "\s*" every way (quadratic); the value
+# holds no space or quote, so only the whole run can lead to it.
 _CHARSET_IN_MARKUP = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.I)
+    rb"""<meta[^>]+charset\s*+=\s*+["']?\s*+([\w.:-]+)|<\?xml[^>]+encoding\s*+=\s*+["']([\w.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Control characters and the two noncharacters XML refuses: lxml raises on them, and no reader wants them.
 _UNUSABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff"

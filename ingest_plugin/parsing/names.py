@@ -56,13 +56,13 @@ def _people(text: str, not_people: tuple[str, ...]) -> tuple[str, ...]:
     text = _LEADING_BY.sub("", text)
     if _TRAILING_NOISE_HINT.search(text):
         text = _TRAILING_NOISE.sub("", text)
-    names: list[str] = []
+    names: dict[str, str] = {}  # lower case -> as written, the first of each (a list was searched for each name)
     blocked = frozenset(n.lower() for n in not_people)
     for part in _SEPARATORS.split(text):
         name = person_name(part, blocked)
-        if name and name.lower() not in (n.lower() for n in names):
-            names.append(name)
-    return tuple(names)
+        if name:
+            names.setdefault(name.lower(), name)
+    return tuple(names.values())
 
 
 def person_name(candidate: str, blocked: frozenset[str] | set[str] = frozenset()) -> str | None:

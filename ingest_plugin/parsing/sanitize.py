@@ -6,13 +6,14 @@ http(s) or mailto only, and get ``rel="noopener noreferrer nofollow"``.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
 from lxml import etree
 from lxml.html import HtmlElement
 
-from ingest_plugin.parsing.extract.body import text_of
+from ingest_plugin.parsing.extract.body import remove_all
 from ingest_plugin.parsing.text import clean, is_web_url
 
 # Asked twice of every link (unwrapping dead links, then nh3's attribute filter), and sites repeat their links.
@@ -28,9 +29,20 @@ EMBED_TAGS = {"blockquote", "p", "a", "br", "em", "strong", "b", "i"}
 EMBED_ATTRIBUTES = {"a": {"href"}, "blockquote": {"cite", "lang", "data-lang", "data-dnt", "data-width"},
                     "p": {"lang", "dir"}}
 URL_SCHEMES = {"http", "https", "mailto"}
-# Compiled once: ``el.xpath(string)`` compiles its expression on every call.
-_HOLDS_PLACEHOLDER_OR_BREAKS = etree.XPath(".//*[@data-association] | .//br[2]")
+# Compiled once: ``el.xpath(string)`` compiles its expression on every call. Two queries, not one union: libxml2
+# merges the two results comparing every node of one with every node of the other (quadratic).
+_PLACEHOLDERS = etree.XPath(".//*[@data-association]")
+_SECOND_BREAKS = etree.XPath(".//br[2]")
 _URL_ATTRIBUTES = {"href", "cite"}
+_AMPERSANDS_PER_TEXT = 200  # see _short_texts
+# How HTML (html5ever, in nh3) reads a tag: its name, then attributes, whose value only when it follows "=" may be
+# quoted (a quote elsewhere is part of a name or an unquoted value), up to the ">" outside a quoted value.
+_TAG = re.compile(r"""</?([A-Za-z][^\t\n\f\r />]*+)(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r />=]*+"""
+                  r"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >]*+))?+)*+>""")
+_COMMENT_END = re.compile(r"--!?>")
+# Text up to its closing tag (RCDATA and RAWTEXT); where markup is read otherwise: nothing after it is split.
+_TEXT_ELEMENTS = frozenset({"title", "textarea", "style", "xmp", "iframe", "noembed", "noframes"})
+_OTHER_RULES = frozenset({"script", "noscript", "plaintext", "svg", "math", "select", "template", "frameset"})
 
 
 def _only_real_urls(_tag: str, attribute: str, value: str) -> str | None:
@@ -62,7 +74,7 @@ def sanitize_body(body: HtmlElement) -> str:
     tag = body.tag
     assert isinstance(tag, str)  # as the HTML parser made it (lxml's types also allow bytes and QName)
     markup = leading_text + wrapped[len(tag) + 2:-(len(tag) + 3)]
-    return _BODY_CLEANER.clean(markup).strip()
+    return _BODY_CLEANER.clean(_short_texts(markup)).strip()
 
 
 def sanitize_embed(markup: str) -> str:
@@ -71,7 +83,7 @@ def sanitize_embed(markup: str) -> str:
 
 def is_clean_body(markup: str) -> bool:
     """Whether the policy leaves ``markup`` as it is: validation asks it of every body, whoever wrote it."""
-    return _BODY_CLEANER.clean(markup).strip() == markup.strip()
+    return _BODY_CLEANER.clean(_short_texts(markup)).strip() == markup.strip()
 
 
 def is_clean_embed(markup: str) -> bool:
@@ -79,34 +91,135 @@ def is_clean_embed(markup: str) -> bool:
     return sanitize_embed(markup) == markup.strip()
 
 
+def _short_texts(markup: str) -> str:
+    """``markup`` with an empty comment before every 200th "&" of a text: nh3 (html5ever) takes time quadratic in
+    the ampersands of one text node (seconds for a paragraph of 100,000). The policy strips comments and the texts
+    on either side come out as one, so nh3 makes of it what it makes of ``markup``.
+
+    Only text is split, never where it starts (a line break that starts a ``<pre>`` stays the first), and as HTML
+    reads it: tags and comments as its tokenizer does, a title, textarea or style to its closing tag. Past markup
+    read by other rules (a script, svg, a select, a CDATA section or declaration) or that does not end, nothing is
+    split. The sanitized bodies and the markup lxml writes hold none of those."""
+    if markup.count("&") <= _AMPERSANDS_PER_TEXT:
+        return markup
+    out, at, start = [], 0, 0  # text since ``at``; the next "<" at or after ``start``
+    while (start := markup.find("<", start)) >= 0:
+        after = markup[start + 1:start + 2]
+        if not (after in ("!", "?", "/") or after.isascii() and after.isalpha()):
+            start += 1  # a "<" that opens nothing is text
+            continue
+        out.append(_split_at_ampersands(markup[at:start]))
+        end = _end_of_markup(markup, start)
+        if end < 0:
+            out.append(markup[start:])
+            return "".join(out)
+        out.append(markup[start:end])
+        at = start = end
+    out.append(_split_at_ampersands(markup[at:]))
+    return "".join(out)
+
+
+def _end_of_markup(markup: str, start: int) -> int:
+    """Where the comment or tag at ``start`` ends (a title, textarea or style: with its text), or -1 for markup
+    read by other rules or that does not end."""
+    if markup.startswith("<!--", start):  # "<!-->" and "<!--->" end at once
+        for short in ("<!-->", "<!--->"):
+            if markup.startswith(short, start):
+                return start + len(short)
+        end = _COMMENT_END.search(markup, start + 4)
+        return end.end() if end else -1
+    tag = _TAG.match(markup, start)
+    if tag is None:
+        return -1
+    name = tag.group(1).lower()
+    if markup[start + 1] == "/" or name not in _TEXT_ELEMENTS | _OTHER_RULES:
+        return tag.end()
+    if name in _OTHER_RULES:
+        return -1
+    closing = re.compile(rf"</{name}[\t\n\f\r />]", re.I).search(markup, tag.end())
+    return closing.start() if closing else -1
+
+
+def _split_at_ampersands(text: str) -> str:
+    if text.count("&") < _AMPERSANDS_PER_TEXT:
+        return text
+    first, *rest = text.split("&")
+    return first + "".join(("<!---->&" if number % _AMPERSANDS_PER_TEXT == 0 else "&") + part
+                           for number, part in enumerate(rest, start=1))
+
+
 def _tidy(body: HtmlElement) -> None:
     """Unwrap links that go nowhere, demote stray h1s, drop blocks left empty by extraction, and drop the line
     breaks a ``<pre>`` starts with: an HTML parser drops one at each reading, so the sanitised body would not be
     what sanitising it again gives, which validation requires of every body (``is_clean_body``)."""
-    for a in list(body.iter("a")):
-        if not _is_web_url(a.get("href")):
-            a.drop_tag()
+    remove_all((), opened=[a for a in body.iter("a") if not _is_web_url(a.get("href"))])
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     for pre in body.iter("pre"):
         if pre.text:
             pre.text = pre.text.lstrip("\r\n")
+    # The blocks left empty are dropped together at the end: each one's text is blank, so the blocks around them
+    # (looked at later, innermost first) read the same text with them as without them.
+    holders, empty = _holders(body), []
+    blank: dict[HtmlElement, bool] = {}
     for el in reversed(list(body.iter("p", "div", "span", "em", "strong", "li", "h2", "h3", "h4", "blockquote"))):
-        if el is body or el.get("data-association") or el.getparent() is None or _shows_words(el.text):
+        if el is body or el.get("data-association") or _shows_words(el.text):
             continue
-        if _blank(text_of(el)) and not _HOLDS_PLACEHOLDER_OR_BREAKS(el):
-            el.drop_tree()
+        if el not in holders and _blank_text(el, blank):
+            empty.append(el)
+    remove_all(empty)
+
+
+def _holders(body: HtmlElement) -> set[HtmlElement]:
+    """The elements holding a placeholder or two line breaks in a row of siblings (what an empty block keeps): one
+    climb from each, stopping where an earlier one passed, where asking each block its own subtree read nested
+    blocks' again."""
+    holders: set[HtmlElement] = set()
+    for found in _PLACEHOLDERS(body) + _SECOND_BREAKS(body):
+        for el in found.iterancestors():
+            if el in holders:
+                break
+            holders.add(el)
+    return holders
+
+
+def _blank_text(el: HtmlElement, blank: dict[HtmlElement, bool]) -> bool:
+    """Whether ``el``'s text is blank, piece by piece (its own text, then each child's text and tail), each
+    element's answer kept in ``blank``: reading each block's whole text read the blocks nested in it again
+    (quadratic in the nesting). Blank pieces make a blank text, so this is ``_blank(text_of(el))`` but where
+    pieces that are not blank alone would blank out together (an entity split between elements, in double-escaped
+    markup): then the element stays. Blocks dropped meanwhile held blank text, so the answers kept still hold."""
+    pending = [el]
+    while pending:
+        node = pending[-1]
+        if node in blank:
+            pending.pop()
+            continue
+        if not _blank(node.text or ""):
+            blank[pending.pop()] = False
+            continue
+        children = [child for child in node if isinstance(child.tag, str)]  # a comment's text is no text
+        unknown = [child for child in children if child not in blank]
+        if unknown:
+            pending += unknown
+            continue
+        blank[pending.pop()] = all(blank[child] for child in children) and all(_blank(child.tail or "")
+                                                                                for child in node)
+    return blank[el]
 
 
 def _shows_words(text: str | None) -> bool:
     """Whether ``text``, at the start of an element's text, proves the element is not blank without reading the rest:
-    it has a visible character, and no "&" or "<", so no entity or markup of what follows can take it away."""
-    return bool(text and "&" not in text and "<" not in text and text.replace("\u200b", "").strip())
+    it has a visible character (not one clean() removes, such as a soft hyphen), and no "&" or "<", so no entity or
+    markup of what follows can take it away."""
+    return bool(text and "&" not in text and "<" not in text and not _blank(text))
 
 
 def _blank(text: str) -> bool:
     """``not clean(text, markup=False)`` (an element's text: "&lt;Title&gt;" in the source is words, not a tag),
-    without splitting and joining every word of a long text: only text holding entities or "<" needs ``clean()``."""
+    without splitting and joining every word of a long text: only text holding entities, "<" or characters that are
+    not printable (invisible ones clean() removes, a soft hyphen or a bidi mark) needs ``clean()``."""
     if "&" in text or "<" in text:
         return not clean(text, markup=False)
-    return not text.replace("\u200b", "").strip()
+    rest = text.replace("\u200b", "").strip()
+    return not rest or not rest.isprintable() and not clean(rest, markup=False)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from itertools import accumulate, islice
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from lxml import etree
+from lxml import etree, html
 from lxml.html import HtmlElement
 
 from ingest_plugin.parsing.model import Ticker
@@ -46,7 +46,6 @@ _CONTAINER_CLASSES = frozenset({"entry-content", "article-content-body-only", "t
 # XML white space: what separates class tokens, and what XPath's normalize-space() strips (not NBSP: it can be part
 # of a token).
 XML_SPACE = re.compile(r"[ \t\r\n]+")
-_TWEET_HOLDERS = etree.XPath("descendant::blockquote[contains(@class, 'twitter-tweet')]/ancestor::*")
 _PROMO_TEXT = re.compile(
     r"^(?:See Also|Related Links?|Related|Also Read|Read Next|Read More|Read Also|Also See|More From \w+|"
     r"Don['’]t Miss|Now Read|Check (?:It )?Out|Trending|Recommended(?: for you| from our partners)?|"
@@ -58,7 +57,9 @@ _PROMO_TEXT = re.compile(
     r"|^(?:Share|Share this|Share this article|Share on \w+|Tweet|Email|Print)(?: this)?(?: article| story)?:?$",
     re.I)
 _TICKER_HREF = re.compile(r"/(?:stock|quote|stocks)/([A-Za-z][A-Za-z0-9.\-]{0,9})/?(?:#([A-Za-z]+))?$")
-_YOAST_FOOTER = re.compile(r"\s*The post .{1,300}? appeared first on .{1,80}?\.?\s*$", re.I | re.S)
+# Starts only where a run of white space starts (the leftmost match does): from every space of a long run, "\s*"
+# read the rest of the run again (quadratic).
+_YOAST_FOOTER = re.compile(r"(?<!\s)\s*+The post .{1,300}? appeared first on .{1,80}?\.?\s*$", re.I | re.S)
 
 
 def text_of(el: HtmlElement) -> str:
@@ -68,6 +69,35 @@ def text_of(el: HtmlElement) -> str:
     if not len(el):
         return el.text or ""
     return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
+# How many elements of one kind (bylines, dates, deks, h1s) nested in one another have their texts read.
+_NESTED_READS = 4
+
+
+def outer_ones(elements: list[HtmlElement]) -> list[HtmlElement]:
+    """``elements`` less those inside four others of them (the order kept). The text of an element holds the texts
+    of the ones inside it: reading each one's text read the innermost text once per level (quadratic in a hostile
+    nesting). Real pages nest a byline in a byline, or a date in a date, two or three deep at most.
+
+    How many of them hold an element comes from a climb from each one, stopping at an ancestor already climbed:
+    ``above`` keeps how many of them are at or above each ancestor."""
+    kind = set(elements)
+    above: dict[HtmlElement, int] = {}
+    kept = []
+    for el in elements:
+        parent = el.getparent()
+        climbed, node = [], parent
+        while node is not None and node not in above:
+            climbed.append(node)
+            node = node.getparent()
+        count = above[node] if node is not None else 0
+        for ancestor in reversed(climbed):
+            count += ancestor in kind
+            above[ancestor] = count
+        if parent is None or above[parent] < _NESTED_READS:
+            kept.append(el)
+    return kept
 
 
 def class_tokens(el: HtmlElement) -> list[str]:
@@ -124,7 +154,7 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
     callers look for things among them rather than walk the page again (or read the attributes the walk has read).
     """
     kept, doomed = [named(root)], []
-    tweet_holders = set(_TWEET_HOLDERS(root))  # chrome that holds a tweet embed stays; its other chrome goes
+    tweet_holders = _tweet_holders(root)  # chrome that holds a tweet embed stays; its other chrome goes
     # The children still to visit, the next one last: a list costs less per element than lxml's iterwalk.
     pending = root[::-1]
     while pending:
@@ -139,9 +169,69 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             doomed.append(el)
             continue
         pending += el[::-1]
-    for el in doomed:
-        el.drop_tree()
+    remove_all(doomed)
     return kept
+
+
+def remove_all(dropped: Iterable[HtmlElement], opened: Iterable[HtmlElement] = ()) -> None:
+    """Drop the ``dropped`` elements, their tails left in place (what ``drop_tree()`` does), and open the ``opened``
+    ones, their text, children and tail left in place (``drop_tag()``), each parent's children and texts set once.
+    Both append to the text before the element (and drop_tag() looks for it among its siblings), once per element:
+    quadratic in the elements of one parent."""
+    drop, open_ = set(dropped), set(opened)
+    parents = dict.fromkeys(parent for el in (*drop, *open_) if (parent := el.getparent()) is not None
+                            and parent not in drop and parent not in open_)
+    for parent in parents:
+        _rebuild(parent, drop, open_)
+
+
+def _rebuild(parent: HtmlElement, dropped: set[HtmlElement], opened: set[HtmlElement]) -> None:
+    """``parent``'s content without ``dropped`` and with ``opened`` opened: the texts and the elements that stay,
+    in order, then the ones from inside opened elements moved into place and each text set once."""
+    kept: list[HtmlElement] = []
+    texts: list[list[str]] = [[]]  # texts[0]: the parent's text; texts[i]: the tail of kept[i - 1]
+    pending: list[str | HtmlElement] = _content(parent)[::-1]  # what comes next, last
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            texts[-1].append(item)
+        elif item in opened:
+            pending += _content(item)[::-1]
+        elif item not in dropped:
+            kept.append(item)
+            texts.append([])
+    for index, el in enumerate(kept):
+        if el.getparent() is not parent:  # from inside an opened element
+            if index:
+                kept[index - 1].addnext(el)
+            else:
+                parent.insert(0, el)
+    for child in [child for child in parent if child in dropped or child in opened]:
+        parent.remove(child)
+    parent.text = "".join(texts[0]) or None
+    for el, text in zip(kept, texts[1:], strict=True):
+        el.tail = "".join(text) or None
+
+
+def _content(el: HtmlElement) -> list[str | HtmlElement]:
+    """``el``'s text, then each child and its tail."""
+    content: list[str | HtmlElement] = [el.text or ""]
+    for child in el:
+        content += (child, child.tail or "")
+    return content
+
+
+def _tweet_holders(root: HtmlElement) -> set[HtmlElement]:
+    """Every ancestor of a tweet embed (``blockquote.twitter-tweet``) under ``root``: one climb per embed, stopping
+    at an ancestor an earlier one added (an XPath query for all their ancestors was quadratic in their nesting)."""
+    holders: set[HtmlElement] = set()
+    for quote in root.iterdescendants("blockquote"):
+        if "twitter-tweet" in (quote.get("class") or ""):
+            for el in quote.iterancestors():
+                if el in holders:
+                    break
+                holders.add(el)
+    return holders
 
 
 def _is_descendant(el: HtmlElement, ancestor: HtmlElement) -> bool:
@@ -321,12 +411,12 @@ def _wrap_runs(container: HtmlElement) -> None:
     items: list = []
     if leading and leading.strip():
         items.append(leading)
-    for child in list(container):
+    children = list(container)
+    for child in children:
         items.append(child)
         if child.tail and child.tail.strip():
             items.append(child.tail)
         child.tail = None
-        container.remove(child)
     br_run = 0
     for item in items:
         if isinstance(item, str):
@@ -345,17 +435,20 @@ def _wrap_runs(container: HtmlElement) -> None:
         else:
             runs[-1].append(item)
             br_run = 0
+    # The blocks stay where they are and each paragraph goes in after the block (or paragraph) before it: taking
+    # every child out and putting it back moved each nested block's whole subtree (quadratic in the nesting).
+    blocks, previous = set(), None
     for run in runs:
         if not run:
             continue
         if len(run) == 1 and not isinstance(run[0], str) and run[0].tag in BLOCK_TAGS:
-            container.append(run[0])
+            blocks.add(previous := run[0])
             continue
         while run and not isinstance(run[-1], str) and run[-1].tag == "br":
             run.pop()
         if not any((isinstance(i, str) and i.strip()) or (not isinstance(i, str) and i.tag != "br") for i in run):
             continue
-        p = etree.SubElement(container, "p")
+        p = html.Element("p")  # filled before it goes in: no climb of the container's ancestors per item
         for item in run:
             if isinstance(item, str):
                 if len(p):
@@ -364,3 +457,11 @@ def _wrap_runs(container: HtmlElement) -> None:
                     p.text = (p.text or "") + item
             else:
                 p.append(item)
+        if previous is None:
+            container.insert(0, p)
+        else:
+            previous.addnext(p)
+        previous = p
+    for child in children:  # what no paragraph took: the line breaks that end or make a paragraph break
+        if child not in blocks and child.getparent() is container:
+            container.remove(child)

@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 from lxml import etree, html
 from lxml.html import HtmlElement
 
-from ingest_plugin.parsing.extract.body import BLOCK_TAGS, text_of
+from ingest_plugin.parsing.extract.body import BLOCK_TAGS, remove_all, text_of
 from ingest_plugin.parsing.model import Picture, Tweet
 from ingest_plugin.parsing.names import name_case
 from ingest_plugin.parsing.text import clean, web_url
 
-_TWEET_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
+# Used with match(): anchored where the match starts, also inside a text (see _Embeds.wrapped_tweet).
+_TWEET_URL = re.compile(r"https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
 _HANDLE_IN_TEXT = re.compile(r"\(@(\w{1,15})\)")
 _SRCSET_ITEM = re.compile(r"(\S+)(?:\s+(\d+(?:\.\d+)?)([wx]))?")
 _PLACEHOLDER_SRC = re.compile(r"^data:|placeholder|lazy[-_]?load|blank\.(?:gif|png)|spacer\.gif|1x1|pixel\.gif",
@@ -28,8 +29,10 @@ _IMG_ATTRS = ("data-orig-file", "data-large-file", "data-full-url", "data-lazy-s
               "data-url", "src")
 _SRCSET_ATTRS = ("data-lazy-srcset", "data-srcset", "srcset")
 # descendant:: rather than .// (descendant-or-self::node()/child::), which libxml2 evaluates one child step at a time.
-_CAPTION_ELEMENT = etree.XPath("descendant::figcaption | descendant::*[contains(@class,'wp-caption-text') or "
-                               "contains(@class,'caption')]")
+# The first caption: one step, no union of two queries (libxml2 merges those comparing every node of one with every
+# node of the other, quadratic in a figure of many captions).
+_CAPTION_ELEMENT = etree.XPath("descendant::*[self::figcaption or contains(@class,'wp-caption-text') or "
+                               "contains(@class,'caption')][1]")
 _CREDIT_ELEMENT = etree.XPath("descendant::*[self::cite or self::small or contains(@class,'credit') or "
                               "contains(@class,'copyright') or contains(@class,'photographer')]")
 _CREDIT_WORDS = r"(?:Photo(?:graph)?|Image|Picture|Graphic|Illustration|Credit)s?"
@@ -75,15 +78,19 @@ def lift_tweets(root: HtmlElement) -> list[Tweet]:
     """Tweet embeds: the standard ``blockquote.twitter-tweet`` (wrapped or not) and WordPress embed blocks that
     were saved before the widget rendered (only the tweet's URL inside ``figure.wp-block-embed-twitter``)."""
     tweets: list[Tweet] = []
+    embeds = _Embeds(root)
     for el in list(root.iter("blockquote", "figure", "div")):
-        if not _is_inside(el, root):
+        if el in embeds.gone:
             continue  # replaced together with an earlier embed
-        tweet_url, quote = _tweet_in(el)
+        if el.tag == "blockquote":
+            tweet_url, quote = embeds.quoted_tweet(el), el
+        else:
+            tweet_url, quote = embeds.wrapped_tweet(el), None
         if tweet_url is None:
             continue
         host, handle, status = tweet_url.groups()
         uri = f"https://{host.lower()}/{handle}/status/{status}"
-        holder = _embed_holder(quote if quote is not None else el, root)
+        holder = embeds.holder(quote if quote is not None else el)
         captions = [clean(text_of(c)) for c in holder.iter("figcaption")]
         name = f"tweet-{len(tweets) + 1}"
         if quote is not None:
@@ -93,37 +100,151 @@ def lift_tweets(root: HtmlElement) -> list[Tweet]:
             markup = f'<blockquote class="twitter-tweet"><a href="{uri}">{uri}</a></blockquote>'
         tweets.append(Tweet(name=name, uri=uri, handle=f"@{handle}", html=markup,
                             caption=next((c for c in captions if c), None)))
+        embeds.gone.update(holder.iter("blockquote", "figure", "div"))
         _replace(holder, "div", name)
     return tweets
 
 
-def _tweet_in(el: HtmlElement) -> tuple[re.Match | None, HtmlElement | None]:
-    """(status URL match, the blockquote or None) when ``el`` is a tweet embed."""
-    if el.tag == "blockquote":
-        links = [a.get("href", "") for a in el.iter("a")] + [el.get("cite") or ""]
-        matches = [m for m in map(_TWEET_URL.match, links) if m]
-        marked = "twitter" in (el.get("class") or "") or "twitter" in _classes_up(el) \
-            or bool(_HANDLE_IN_TEXT.search(text_of(el)))
-        return (matches[-1], el) if matches and marked else (None, None)
-    if "twitter" not in (el.get("class") or "") or el.find(".//blockquote") is not None:
-        return None, None
-    candidates = [a.get("href", "") for a in el.iter("a")] + clean(text_of(el)).split()
-    match = next((m for m in map(_TWEET_URL.match, candidates) if m), None)
-    return match, None
+class _Embeds:
+    """What :func:`lift_tweets` learns of a body's embeds as it goes, so that no subtree is read once per embed
+    around it: nested blockquotes or twitter-classed wrappers each read all those inside them again (quadratic).
+
+    An embed that is no tweet tells something of everything inside it: no tweet link among its links (none among
+    theirs either), no "(@handle)" in its text (none in theirs), no tweet URL among its words (one of theirs can
+    only start one where a word of the wrapper runs into it). Each subtree read is replaced, or teaches one of
+    these; elements are read in document order, so the subtree of each one asked about is still as it was."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        self.root = root
+        self.gone: set[HtmlElement] = set()  # inside an embed already replaced
+        self._no_links: set[HtmlElement] = set()  # no link to a tweet inside (a blockquote's cite aside)
+        self._no_handle: set[HtmlElement] = set()  # blockquotes whose text holds no "(@handle)"
+        self._words: dict[HtmlElement, tuple[str, int, int]] = {}  # see wrapped_tweet
+        self._quote_holders: set[HtmlElement] | None = None
+        self._wrappers: dict[HtmlElement, HtmlElement | None] = {}  # see _wrapper_above
+
+    def quoted_tweet(self, quote: HtmlElement) -> re.Match[str] | None:
+        """The status URL of a tweet blockquote, marked as one by its class, its parent's or a "(@handle)" in its
+        text: the cite attribute's, else its last link to a tweet."""
+        cite = _TWEET_URL.match(quote.get("cite") or "")
+        if cite is None and quote in self._no_links:
+            return None
+        if "twitter" not in (quote.get("class") or "") and "twitter" not in _classes_up(quote):
+            if quote in self._no_handle:
+                return None
+            if not _HANDLE_IN_TEXT.search(text_of(quote)):
+                self._no_handle.update(quote.iter("blockquote"))
+                return None
+        if cite is not None or quote in self._no_links:
+            return cite
+        matches = [m for m in map(_TWEET_URL.match, (a.get("href", "") for a in quote.iter("a"))) if m]
+        if not matches:
+            self._no_links.update(quote.iter("blockquote", "figure", "div"))
+        return matches[-1] if matches else None
+
+    def wrapped_tweet(self, wrapper: HtmlElement) -> re.Match[str] | None:
+        """The first tweet URL among the links, then the words, of a twitter-classed figure or div that holds no
+        blockquote: an embed saved before the widget rendered."""
+        if "twitter" not in (wrapper.get("class") or "") or wrapper in self._holding_quotes():
+            return None
+        if wrapper not in self._no_links:
+            links = (a.get("href", "") for a in wrapper.iter("a"))
+            if match := next((m for m in map(_TWEET_URL.match, links) if m), None):
+                return match
+            self._no_links.update(wrapper.iter("blockquote", "figure", "div"))
+        if wrapper in self._words:
+            # Inside a wrapper whose words hold no tweet URL: each of its words is one of those, or the start of
+            # one, but for a first word that starts inside a word of the wrapper's (exact for text that clean()
+            # leaves as it is; escaped markup or entities are read as text).
+            text, start, end = self._words[wrapper]
+            if 0 < start < end and not text[start - 1].isspace() and not text[start].isspace():
+                return _TWEET_URL.match(text, start, end)
+            return None
+        words = clean(text_of(wrapper)).split()
+        match = next((m for m in map(_TWEET_URL.match, words) if m), None)
+        if match is None:
+            self._words.update(_wrappers_inside(wrapper))
+        return match
+
+    def _holding_quotes(self) -> set[HtmlElement]:
+        """Elements with a blockquote inside (what ``.//blockquote`` asked of each wrapper's subtree): one climb
+        per blockquote, each stopping where an earlier one passed."""
+        if self._quote_holders is None:
+            self._quote_holders = set()
+            for quote in self.root.iter("blockquote"):
+                for el in quote.iterancestors():
+                    if el in self._quote_holders:
+                        break
+                    self._quote_holders.add(el)
+        return self._quote_holders
+
+    def holder(self, embed: HtmlElement) -> HtmlElement:
+        """What replaces an embed: its outermost figure or wp-block-embed wrapper up through divs, else itself."""
+        above = self._wrapper_above(embed.getparent())
+        return above if above is not None else embed
+
+    def _wrapper_above(self, el: HtmlElement | None) -> HtmlElement | None:
+        """The outermost figure or wp-block-embed wrapper from ``el`` up through divs. Each element's answer is kept:
+        tweets side by side in deep divs each climbed them all."""
+        climbed = []
+        while el is not None and el is not self.root and el not in self._wrappers \
+                and (el.tag == "div" or _is_embed_wrapper(el)):
+            climbed.append(el)
+            el = el.getparent()
+        found = self._wrappers.get(el) if el is not None else None
+        for node in reversed(climbed):
+            if found is None and _is_embed_wrapper(node):
+                found = node
+            self._wrappers[node] = found
+        return found
+
+
+def _is_embed_wrapper(el: HtmlElement) -> bool:
+    return el.tag == "figure" or "wp-block-embed" in (el.get("class") or "")
+
+
+def _wrappers_inside(wrapper: HtmlElement) -> dict[HtmlElement, tuple[str, int, int]]:
+    """The twitter-classed figures and divs inside ``wrapper``, each with the wrapper's text (zero-width spaces out,
+    as clean() takes them) and where its own text starts and ends in it: one walk of the wrapper."""
+    pieces: list[str] = []
+    length = 0
+    starts: dict[HtmlElement, int] = {}
+    spans: dict[HtmlElement, tuple[int, int]] = {}
+    for event, node in etree.iterwalk(wrapper, events=("start", "end")):
+        if event == "start":
+            if node is not wrapper and node.tag in ("figure", "div") and "twitter" in (node.get("class") or ""):
+                starts[node] = length
+            piece = node.text if isinstance(node.tag, str) else None  # a comment's text is no text
+        else:
+            if node in starts:
+                spans[node] = (starts.pop(node), length)
+            piece = node.tail if node is not wrapper else None
+        if piece:
+            piece = piece.replace("\u200b", "")
+            pieces.append(piece)
+            length += len(piece)
+    text = "".join(pieces)
+    return {node: (text, start, end) for node, (start, end) in spans.items()}
 
 
 def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
     pictures: list[Picture] = []
-    images = _image_counts(root)  # kept up to date as pictures leave the tree
-    for img in list(root.iter("img")):
-        if not _is_inside(img, root):
+    images = list(root.iter("img"))
+    gone: set[HtmlElement] = set()  # left the tree with an earlier picture's holder
+    sources = _PictureSources(base_url)
+    blocks: dict[HtmlElement, HtmlElement] = {}  # see _block_of
+    carriers: list[HtmlElement] = []  # see _drop
+    for index, img in enumerate(images):
+        if img in gone:
             continue  # removed together with an earlier figure
-        href, width, height = best_image_source(img, base_url)
-        holder = _figure_holder(img, root, images)
+        href, width, height = best_image_source(img, base_url, sources)
+        # Every earlier image has left the tree: an element holds another picture exactly when it holds the next.
+        shared = _meeting_point(img, images[index + 1]) if index + 1 < len(images) else None
+        holder = _figure_holder(img, root, (shared,))
         if href is None:
-            doomed = holder if holder is not None and images.get(holder) == 1 else img
-            _forget_images(doomed, root, images)
-            doomed.drop_tree()
+            doomed = holder if holder is not None and holder is not shared else img
+            gone.update(doomed.iter("img"))
+            _drop(doomed, carriers)
             continue
         caption, credit = _caption_and_credit(holder) if holder is not None else (None, None)
         name = f"photo-{len(pictures) + 1}"
@@ -131,56 +252,85 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
                           width=width, height=height)
         pictures.append(picture)
         if holder is not None:
-            _forget_images(holder, root, images)
+            gone.update(holder.iter("img"))
             _replace(holder, "figure", name)
         else:
-            _forget_images(img, root, images)
-            block = img
-            while (parent := block.getparent()) is not None and parent is not root and block.tag not in BLOCK_TAGS:
-                block = parent
+            block = _block_of(img, root, blocks)
             placeholder = html.Element("figure", {"data-association": name})
             if block is img:
                 _replace(img, "figure", name)
             else:
                 block.addnext(placeholder)
                 placeholder.tail, block.tail = block.tail, None
-                img.drop_tree()
+                _drop(img, carriers)
+    remove_all(carriers)
     return pictures
 
 
-def _image_counts(root: HtmlElement) -> dict[HtmlElement, int]:
-    """How many ``<img>`` each element under ``root`` (``root`` included) holds, for :func:`_figure_holder`: one climb
-    per picture, where counting each ancestor's pictures anew cost a walk of the shared container per picture."""
-    counts: dict[HtmlElement, int] = {}
-    for img in root.iter("img"):
-        for ancestor in img.iterancestors():
-            counts[ancestor] = counts.get(ancestor, 0) + 1
-            if ancestor is root:
-                break
-    return counts
+def _drop(el: HtmlElement, carriers: list[HtmlElement]) -> None:
+    """Take ``el`` out of the tree, its tail left where it was on an empty comment (added to ``carriers``), which
+    remove_all() takes out with the others at the end: drop_tree() appends the tail to the text before it, and
+    pictures dropped side by side made that text grow by each one's tail in turn (quadratic)."""
+    carrier = html.HtmlComment("")
+    carrier.tail = el.tail
+    parent = el.getparent()
+    assert parent is not None  # el is inside the root, never the root itself
+    parent.replace(el, carrier)
+    carriers.append(carrier)
 
 
-def _forget_images(el: HtmlElement, root: HtmlElement, counts: dict[HtmlElement, int]) -> None:
-    """``el`` (an ``<img>`` or an element holding some) is about to leave the tree: its ancestors hold its pictures
-    no more."""
-    gone = 1 if el.tag == "img" else counts.get(el, 0)
-    if gone:
-        for ancestor in el.iterancestors():
-            counts[ancestor] = counts.get(ancestor, 0) - gone
-            if ancestor is root:
-                break
+def _meeting_point(a: HtmlElement, b: HtmlElement) -> HtmlElement | None:
+    """The lowest element holding both ``a`` and ``b`` (two images), found by climbing from both at once: that
+    costs their distance to it, and those distances of the images in document order add up to twice the tree's
+    size at most, where counting each ancestor's images cost each image the whole climb to the root."""
+    seen_a: set[HtmlElement] = set()
+    seen_b: set[HtmlElement] = set()
+    x, y = a.getparent(), b.getparent()
+    while x is not None or y is not None:
+        if x is not None:
+            if x in seen_b:
+                return x
+            seen_a.add(x)
+            x = x.getparent()
+        if y is not None:
+            if y in seen_a:
+                return y
+            seen_b.add(y)
+            y = y.getparent()
+    return None
+
+
+def _block_of(img: HtmlElement, root: HtmlElement, memo: dict[HtmlElement, HtmlElement]) -> HtmlElement:
+    """The block a picture without a holder stands in: its nearest block ancestor below ``root``, or the child of
+    ``root`` on the way, or the image itself. ``memo`` keeps each element's answer: pictures in deep inline markup
+    each climbed it all."""
+    el, climbed = img, []
+    while el not in memo and el.tag not in BLOCK_TAGS and (parent := el.getparent()) is not None \
+            and parent is not root:
+        climbed.append(el)
+        el = parent
+    block = memo.get(el, el)
+    for node in climbed:
+        memo[node] = block
+    return block
 
 
 def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_url: str | None) -> Picture:
     """The page's featured image, with the caption and credit of its hero figure when the page shows one
     outside the article body."""
     in_body = set(body.iter("img"))
-    images = _image_counts(doc)
-    for img in doc.iter("img"):
-        holder = _figure_holder(img, doc, images) if img not in in_body else None
+    images = list(doc.iter("img"))
+    sources = _PictureSources(base_url)
+    for index, img in enumerate(images):
+        if img in in_body:
+            continue
+        # An element holds another picture when it holds the one before or the one after.
+        shared = (_meeting_point(images[index - 1], img) if index else None,
+                  _meeting_point(img, images[index + 1]) if index + 1 < len(images) else None)
+        holder = _figure_holder(img, doc, shared)
         if holder is None:
             continue  # the holder is the cheap test: only a figure's picture can be the hero
-        href, width, height = best_image_source(img, base_url)
+        href, width, height = best_image_source(img, base_url, sources)
         if href and same_image(href, image_url):
             caption, credit = _caption_and_credit(holder)
             return Picture(name="featured", href=href, caption=caption, credit=credit, width=width, height=height,
@@ -208,27 +358,21 @@ def credit_line(text: str) -> str | None:
     return normalise_credit(match.group("credit") or match.group("tool") or match.group("courtesy"))
 
 
-def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | None, int | None, int | None]:
-    """The real image behind lazy-loading: the widest ``srcset`` candidate, else the best ``data-*``/``src``."""
+def best_image_source(img: HtmlElement, base_url: str | None, sources: _PictureSources | None = None
+                      ) -> tuple[str | None, int | None, int | None]:
+    """The real image behind lazy-loading: the widest ``srcset`` candidate (the image's or its ``<picture>``'s
+    sources'), else the best ``data-*``/``src``. ``sources``: one for all the images of a tree."""
     width_attr, height_attr = _int(img.get("width")), _int(img.get("height"))
-    candidates: list[tuple[float, int, str]] = []
-    # libxml2 nests <img> inside an unclosed <source>; the <picture> is the parent or the grandparent.
-    picture = next((a for a in img.iterancestors() if a.tag == "picture"), None)
-    sources = [img] + (list(picture.iter("source")) if picture is not None else [])
-    for rank, (source, attr) in enumerate((s, a) for s in sources for a in _SRCSET_ATTRS):
-        for item in (source.get(attr) or "").split(","):
-            match = _SRCSET_ITEM.match(item.strip())
-            if match and match.group(1):
-                size = float(match.group(2) or 0) * (1000 if match.group(3) == "x" else 1)
-                candidates.append((size, -rank, match.group(1)))
+    candidates = _srcset_candidates(img, 0)
     for rank, attr in enumerate(_IMG_ATTRS):
         if value := img.get(attr):
             candidates.append((float(width_attr or 0) if attr == "src" else 1e9 - rank if rank < 3 else 0,
                                -10 - rank, value))
-    best = _best_usable(candidates, base_url)
+    around = (sources or _PictureSources(base_url)).best_around(img)
+    best = _better(_best_usable(candidates, base_url), around)
     if best is None:
         return None, None, None
-    size, url = best
+    (size, _rank), url = best
     if _is_decoration(img, url, width_attr, height_attr):
         return None, None, None
     width = int(size) if 0 < size < 1e5 and size == int(size) and size > 50 else width_attr
@@ -238,15 +382,107 @@ def best_image_source(img: HtmlElement, base_url: str | None) -> tuple[str | Non
     return url, width, height
 
 
-def _best_usable(candidates: list[tuple[float, int, str]], base_url: str | None) -> tuple[float, str] | None:
-    """(size, URL) of the best candidate whose URL is usable. Best first, so URLs are resolved only until a group of
-    equally ranked candidates holds one; the greatest URL of that group wins, as a max() over all of them would."""
+# A candidate is (size, -rank, raw URL); the best of several is ((size, -rank), usable URL).
+Candidate = tuple[float, int, str]
+Best = tuple[tuple[float, int], str]
+
+
+def _srcset_candidates(el: HtmlElement, first_rank: int) -> list[Candidate]:
+    """The candidates of an image's or a source's srcset attributes, ranked from ``first_rank`` in the order of
+    _SRCSET_ATTRS."""
+    candidates = []
+    for rank, attr in enumerate(_SRCSET_ATTRS, start=first_rank):
+        for item in (el.get(attr) or "").split(","):
+            match = _SRCSET_ITEM.match(item.strip())
+            if match and match.group(1):
+                size = float(match.group(2) or 0) * (1000 if match.group(3) == "x" else 1)
+                candidates.append((size, -rank, match.group(1)))
+    return candidates
+
+
+def _best_usable(candidates: list[Candidate], base_url: str | None) -> Best | None:
+    """The best candidate whose URL is usable. Best first, so URLs are resolved only until a group of equally
+    ranked candidates holds one; the greatest URL of that group wins, as a max() over all of them would."""
     rank_of = lambda candidate: candidate[:2]  # noqa: E731
-    for (size, _rank), group in groupby(sorted(candidates, key=rank_of, reverse=True), key=rank_of):
+    for key, group in groupby(sorted(candidates, key=rank_of, reverse=True), key=rank_of):
         urls = [url for url in (_usable_image_url(raw, base_url) for *_, raw in group) if url is not None]
         if urls:
-            return size, max(urls)
+            return key, max(urls)
     return None
+
+
+def _better(a: Best | None, b: Best | None) -> Best | None:
+    """The better of two bests of disjoint candidates: of equal rank, they were one group, and the greater URL
+    wins."""
+    if a is None or b is None:
+        return a or b
+    if a[0] == b[0]:
+        return a[0], max(a[1], b[1])
+    return max(a, b)
+
+
+class _PictureSources:
+    """The best candidate of the sources of each ``<picture>`` around an image, with its rank among the image's
+    own (which it follows): worked out once per picture, where ``picture.iter("source")`` per image read a picture's
+    sources once per image in it, and nested pictures read the inner ones' again. A picture's sources are taken as
+    they are when the first image in it is asked about."""
+
+    def __init__(self, base_url: str | None) -> None:
+        self.base_url = base_url
+        self._above: dict[HtmlElement, HtmlElement | None] = {}  # the nearest <picture> at or above an element
+        self._best: dict[HtmlElement, Best | None] = {}
+
+    def best_around(self, img: HtmlElement) -> Best | None:
+        picture = self._picture_from(img.getparent())
+        if picture is None:
+            return None
+        if picture not in self._best:
+            outer = picture
+            while (above := self._picture_from(outer.getparent())) is not None:
+                outer = above
+            self._read(outer)
+        return self._best[picture]
+
+    def _picture_from(self, el: HtmlElement | None) -> HtmlElement | None:
+        """The nearest ``<picture>`` at or above ``el``; each element climbed keeps its answer (images share their
+        ancestors: each climbed to the root)."""
+        climbed = []
+        while el is not None and el.tag != "picture" and el not in self._above:
+            climbed.append(el)
+            el = el.getparent()
+        found = self._above.get(el, el) if el is not None else None
+        for node in climbed:
+            self._above[node] = found
+        return found
+
+    def _read(self, outer: HtmlElement) -> None:
+        """The best of every picture in ``outer``, itself included, in one walk: each source's best candidate,
+        ranked by its place among all of them, and a picture's the best of its own sources' and of the pictures
+        inside it. A source i places in its picture (after the image's three srcset attributes) counts from the
+        picture's first source."""
+        frames: list[list] = []  # per open picture: [its best as (size, -place, -rank, URL) or None, first place]
+        place = 0
+        for event, el in etree.iterwalk(outer, events=("start", "end"), tag=("picture", "source")):
+            if el.tag == "source":
+                if event == "start":
+                    frame = frames[-1]
+                    frame[1] = place if frame[1] is None else frame[1]  # the first place in the picture
+                    if (found := _best_usable(_srcset_candidates(el, 0), self.base_url)) is not None:
+                        (size, minus_rank), url = found
+                        mine = (size, -place, minus_rank, url)
+                        frame[0] = mine if frame[0] is None else max(frame[0], mine)
+                    place += 1
+            elif event == "start":
+                frames.append([None, None])
+            else:
+                best, first = frames.pop()
+                self._best[el] = None if best is None else (
+                    (best[0], -(3 + 3 * (-best[1] - first) - best[2])), best[3])
+                if frames and first is not None:  # the picture around it holds these sources too
+                    outside = frames[-1]
+                    outside[1] = first if outside[1] is None else outside[1]
+                    if best is not None:
+                        outside[0] = best if outside[0] is None else max(outside[0], best)
 
 
 def _usable_image_url(raw: str, base_url: str | None) -> str | None:
@@ -321,28 +557,19 @@ def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
     return split_caption_credit(text_of(caption_el))
 
 
-def _figure_holder(img: HtmlElement, root: HtmlElement, images: dict[HtmlElement, int]) -> HtmlElement | None:
-    """``images``: how many pictures each element holds (:func:`_image_counts`)."""
+def _figure_holder(img: HtmlElement, root: HtmlElement, shared: tuple[HtmlElement | None, ...]
+                   ) -> HtmlElement | None:
+    """The figure (or WordPress caption block) holding ``img`` alone. ``shared``: the lowest elements holding
+    ``img`` and a neighbouring picture, at and above which every element holds more than one."""
     el = img.getparent()
     while el is not None and el is not root:
         classes = el.get("class") or ""
         if el.tag == "figure" or "wp-caption" in classes.split() or "wp-block-image" in classes:
             return el
-        if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or images.get(el, 0) > 1:
+        if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or el in shared:
             return None
         el = el.getparent()
     return None
-
-
-def _embed_holder(quote: HtmlElement, root: HtmlElement) -> HtmlElement:
-    el, holder = quote.getparent(), quote
-    while el is not None and el is not root:
-        if el.tag == "figure" or "wp-block-embed" in (el.get("class") or ""):
-            holder = el
-        elif el.tag not in ("div",):
-            break
-        el = el.getparent()
-    return holder
 
 
 def _classes_up(el: HtmlElement) -> str:
@@ -356,15 +583,6 @@ def _replace(el: HtmlElement, tag: str, name: str) -> None:
     parent = el.getparent()
     assert parent is not None  # el is inside the root, never the root itself
     parent.replace(el, placeholder)
-
-
-def _is_inside(el: HtmlElement, root: HtmlElement) -> bool:
-    node: HtmlElement | None = el
-    while node is not None:
-        if node is root:
-            return True
-        node = node.getparent()
-    return False
 
 
 def _int(value: str | None) -> int | None:

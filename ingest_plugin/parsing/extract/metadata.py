@@ -24,6 +24,7 @@ _LOWER_LD_JSON = str.maketrans("LDJSON", "ldjson")  # XPath's translate(@type, '
 _JSON_LD_WRAPPING = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _WP_JSON_POST = re.compile(r"/wp-json/wp/v2/posts/(\d+)")
+_REFERENCE_FIELDS = ("name", "url", "contentUrl")  # what is read of a node a reference points at
 
 
 @dataclass
@@ -126,9 +127,11 @@ def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
     by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
 
     def resolve(value: Any) -> Any:
-        """A ``{"@id": …}`` reference -> the graph node, keeping what the reference itself said."""
+        """A ``{"@id": …}`` reference -> the graph node, keeping what the reference itself said. Only the fields
+        read below come from the node: a big node referred to by every image was copied whole for each."""
         if isinstance(value, dict) and isinstance(value.get("@id"), str) and value["@id"] in by_id:
-            return {**value, **{k: v for k, v in by_id[value["@id"]].items() if v}}
+            node = by_id[value["@id"]]
+            return {**value, **{k: node[k] for k in _REFERENCE_FIELDS if node.get(k)}}
         return value
 
     article = next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n)) and n.get("headline")),
@@ -156,11 +159,16 @@ def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
     page = resolve(article.get("mainEntityOfPage") or article.get("isPartOf"))
     if isinstance(page, dict) and isinstance(page.get("url"), str):
         meta.canonical = meta.canonical or clean(page["url"])
+    # Each new one goes first (the article's last image leads), as inserting at the front did; a set answers "seen
+    # already" (a list's membership test and insert(0) made many images quadratic).
+    seen, found = set(meta.images), []
     for image in _as_list(article.get("image")):
         image = resolve(image)
         url = (image.get("contentUrl") or image.get("url")) if isinstance(image, dict) else image
-        if isinstance(url, str) and url not in meta.images:
-            meta.images.insert(0, clean(url))
+        if isinstance(url, str) and url not in seen:
+            found.append(clean(url))
+            seen.add(found[-1])
+    meta.images[:0] = found[::-1]
     keywords = article.get("keywords")
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",")]

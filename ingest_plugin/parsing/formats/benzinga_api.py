@@ -71,16 +71,16 @@ def _html(value: Any) -> str:
 
 
 def _names(values: Any) -> list[str]:
-    out = []
-    for value in values if isinstance(values, list) else []:
-        name = clean(value.get("name") if isinstance(value, dict) else value if isinstance(value, str) else "")
-        if name and name not in out:
-            out.append(name)
-    return out
+    """The names in order, each once (a dict: a list's membership test made many names quadratic)."""
+    names = (clean(value.get("name") if isinstance(value, dict) else value if isinstance(value, str) else "")
+             for value in (values if isinstance(values, list) else []))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _tickers(story: dict) -> list[Ticker]:
-    tickers: list[Ticker] = []
+    """The story's stocks in order, the first of each symbol (keyed by symbol: looking through the list for each
+    one made many stocks quadratic)."""
+    tickers: dict[str, Ticker] = {}
     for stock in [s for key in ("stocks", "securities", "tickers") if isinstance(story.get(key), list)
                   for s in story[key]]:
         if isinstance(stock, str):
@@ -88,9 +88,9 @@ def _tickers(story: dict) -> list[Ticker]:
         if not isinstance(stock, dict):
             continue
         symbol = clean(stock.get("symbol") or stock.get("name"))
-        if symbol and symbol not in (t.symbol for t in tickers):
-            tickers.append(Ticker(symbol=symbol, exchange=clean(stock.get("exchange")) or None))
-    return tickers
+        if symbol and symbol not in tickers:
+            tickers[symbol] = Ticker(symbol=symbol, exchange=clean(stock.get("exchange")) or None)
+    return list(tickers.values())
 
 
 def _featured(images: Any) -> list[Picture]:

@@ -17,6 +17,7 @@ from ingest_plugin.parsing.extract.body import (
     class_tokens,
     content_root,
     named,
+    outer_ones,
     paragraphize,
     strip_chrome,
     text_of,
@@ -35,37 +36,40 @@ def _has_token(token: str) -> str:
     return f"(contains(., '{token}') and contains(concat(' ', normalize-space(.), ' '), ' {token} '))"
 
 
-def _where(attribute: str, test: str, element: str = "*") -> str:
-    """A location step to the ``element`` descendants whose ``attribute`` passes ``test`` (an XPath expression on
-    the attribute node, ``.``).
+def _attributes(attribute: str, test: str, element: str = "*") -> etree.XPath:
+    """The ``attribute`` nodes, passing ``test`` (an XPath expression on the attribute node, ``.``), of the
+    page's ``element``s: their elements (:func:`_owners`) in document order, one each.
 
     Through the attribute axis rather than a predicate on the element (``*[contains(@class, 'x')]``): libxml2 then
     looks at the attributes each element has instead of evaluating an expression on every element, several times
-    faster on a whole page. An element has at most one attribute of a name, so the two select the same elements,
-    in document order."""
-    return f"descendant::{element}/@{attribute}[{test}]/parent::*"
+    faster on a whole page. Without a "/parent::*" step, which libxml2 takes comparing each element found with all
+    those found before (quadratic in their number); for the same reason no query here is a union ("a | b").
+
+    "/descendant::x" rather than "//x": libxml2 expands "//" before a predicate into every node of the page, text
+    nodes included, and then looks at their children; the descendant axis is a single walk."""
+    return etree.XPath(f"/descendant::{element}/@{attribute}[{test}]")
 
 
-# "/descendant::x" rather than "//x": libxml2 expands "//" before a predicate into every node of the page, text
-# nodes included, and then looks at their children; the descendant axis is a single walk.
-_AUTHOR_PROP, _NAME_PROP = _where("itemprop", ".='author'"), _where("itemprop", ".='name'")
-_ITEMPROP_AUTHORS = etree.XPath(f"/{_AUTHOR_PROP}/{_NAME_PROP} | /{_AUTHOR_PROP}[not({_NAME_PROP})]")
-_VCARD_NAMES = etree.XPath(f"/{_where('class', _has_token('vcard'))}/{_where('class', _has_token('fn'))}")
-_AUTHOR_LINKS = etree.XPath(f"/{_where('rel', _has_token('author'), 'a')}")
+def _owners(attributes: list) -> list[HtmlElement]:
+    return [attribute.getparent() for attribute in attributes]
+
+
+_ITEMPROPS = _attributes("itemprop", ".='author' or .='name'")
+_VCARDS, _FNS = _attributes("class", _has_token("vcard")), _attributes("class", _has_token("fn"))
+_AUTHOR_LINKS = _attributes("rel", _has_token("author"), "a")
 _AUTHOR_CLASSES = ("author-name", "entry-author", "post-author", "article-author", "byline-author")
 # Links with a rel attribute: the few there are are tested in Python (see _is_tag_link), for a fraction of the
 # cost of libxml2's string functions on each.
-_LINKS_WITH_REL = etree.XPath("/descendant::a/@rel/parent::*")
+_LINK_RELS = _attributes("rel", "true()", "a")
 _TAG_RELS = frozenset({"tag", "category"})
-_PUBLISHED_TIME = etree.XPath("/descendant::time[contains(@class,'published') or @itemprop='datePublished'][@datetime]"
-                              " | /" + _where("itemprop", ".='datePublished'") + "[@content]")
-_MODIFIED_TIME = etree.XPath("/descendant::time[contains(@class,'updated') or @itemprop='dateModified'][@datetime]"
-                             " | /" + _where("itemprop", ".='dateModified'") + "[@content]")
+_PUBLISHED_TIME = etree.XPath("/descendant::*[self::time[contains(@class,'published') or @itemprop='datePublished']"
+                              "[@datetime] or @itemprop='datePublished' and @content]")
+_MODIFIED_TIME = etree.XPath("/descendant::*[self::time[contains(@class,'updated') or @itemprop='dateModified']"
+                             "[@datetime] or @itemprop='dateModified' and @content]")
 _ANY_TIME = etree.XPath("/descendant::time[@datetime]")
-_DATE_ELEMENTS = etree.XPath(
-    "/descendant::time | /"
-    + _where("class", "contains(., 'date') or contains(., 'byline') or contains(., 'posted') or contains(., 'meta')")
-    + "[not(self::meta)]")
+_DATE_ELEMENTS = etree.XPath("/descendant::*[self::time or not(self::meta) and @class[contains(., 'date') or "
+                             "contains(., 'byline') or contains(., 'posted') or contains(., 'meta')]]")
+_SECOND_P = etree.XPath(".//p[2]")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
                       "reading-time")
@@ -129,10 +133,9 @@ def _rel_links(doc: HtmlElement) -> tuple[list[str], bool]:
     """The texts of the page's tag links, and whether any link's ``rel`` mentions "author" (when none does, no
     byline link is looked for)."""
     texts, author_rel = [], False
-    for a in _LINKS_WITH_REL(doc):
-        rel = a.get("rel")
+    for rel in _LINK_RELS(doc):
         author_rel = author_rel or "author" in rel
-        if _is_tag_link(rel) and (text := clean(text_of(a))):
+        if _is_tag_link(rel) and (text := clean(text_of(rel.getparent()))):
             texts.append(text)
     return texts, author_rel
 
@@ -158,7 +161,7 @@ def _wordpress_post_id(doc: HtmlElement) -> str | None:
 
 
 def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | None:
-    h1s = list(doc.iter("h1"))
+    h1s = outer_ones(list(doc.iter("h1")))
     if headline:
         wanted = clean(headline).lower()
         for h1 in h1s:
@@ -186,8 +189,8 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
-    for el, class_attr, id_attr, _ in elements:
-        if _names_a_dek(class_attr, id_attr) and _dek_like(el, headline):
+    for el in outer_ones([el for el, class_attr, id_attr, _ in elements if _names_a_dek(class_attr, id_attr)]):
+        if _dek_like(el, headline):
             return el
     if h1 is None:
         return None
@@ -222,7 +225,7 @@ def _names_a_dek(class_attr: str | None, id_attr: str | None) -> bool:
 def _dek_like(el: HtmlElement, headline: str | None) -> bool:
     text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
-        and not el.xpath(".//p[2] | .//img | .//figure")
+        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el)
 
 
 def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements,
@@ -230,7 +233,7 @@ def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements
     """``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author."""
     candidates = [("json-ld", name) for name in meta.authors]
     for found in _byline_markup(doc, elements, author_rel):
-        texts = [t for t in dict.fromkeys(clean(text_of(el)) for el in found) if t]
+        texts = [t for t in dict.fromkeys(clean(text_of(el)) for el in outer_ones(found)) if t]
         if texts:
             candidates.append(("byline-markup", ", ".join(texts)))
             break
@@ -248,15 +251,51 @@ def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) 
     A kind the page cannot have is not queried, and the class-named kinds are picked from ``elements``: most pages
     have none of the nested kinds, and a walk of the page costs more than testing its class strings in Python."""
     if any(itemprop == "author" for _, _, _, itemprop in elements):
-        yield _ITEMPROP_AUTHORS(doc)
+        yield _itemprop_authors(doc)
     if any(class_attr and "vcard" in class_attr for _, class_attr, _, _ in elements):
-        yield _VCARD_NAMES(doc)
+        fns, inside = _owners(_FNS(doc)), _Inside(_owners(_VCARDS(doc)))
+        yield [fn for fn in fns if inside(fn)]
     if author_rel:
-        yield _AUTHOR_LINKS(doc)
+        yield _owners(_AUTHOR_LINKS(doc))
     yield [el for el, class_attr, _, _ in elements
            if class_attr and "author" in class_attr and any(name in class_attr for name in _AUTHOR_CLASSES)]
     yield [el for el, class_attr, _, _ in elements if class_attr and "byline" in class_attr and (
         "article-byline" in class_attr or "post-byline" in class_attr or "byline" in XML_SPACE.split(class_attr))]
+
+
+def _itemprop_authors(doc: HtmlElement) -> list[HtmlElement]:
+    """The itemprop="name" elements inside itemprop="author" ones, and the authors with no name inside, in document
+    order: what "//A//N | //A[not(.//N)]" selects, without the union."""
+    props = [(attribute.getparent(), attribute == "author") for attribute in _ITEMPROPS(doc)]
+    inside_author = _Inside([owner for owner, is_author in props if is_author])
+    holding_name = set()  # elements with a name inside: one climb per name, stopping where an earlier one passed
+    for owner, is_author in props:
+        if not is_author:
+            for el in owner.iterancestors():
+                if el in holding_name:
+                    break
+                holding_name.add(el)
+    return [owner for owner, is_author in props
+            if (owner not in holding_name if is_author else inside_author(owner))]
+
+
+class _Inside:
+    """Whether an element is inside one of ``holders``; each element climbed keeps its answer (nested ones share
+    their ancestors)."""
+
+    def __init__(self, holders: list[HtmlElement]) -> None:
+        self._holders = set(holders)
+        self._known: dict[HtmlElement, bool] = {}  # an element is one of the holders or inside one
+
+    def __call__(self, el: HtmlElement) -> bool:
+        climbed, node = [], el.getparent()
+        while node is not None and node not in self._holders and node not in self._known:
+            climbed.append(node)
+            node = node.getparent()
+        found = node is not None and (node in self._holders or self._known[node])
+        for ancestor in climbed:
+            self._known[ancestor] = found
+        return found
 
 
 def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None) -> None:
@@ -296,7 +335,7 @@ def _is_listing(doc: HtmlElement, meta: PageMeta) -> bool:
 
 def _visible_date(doc: HtmlElement) -> str | None:
     """A date shown only as text in the article header ("April 2, 2022 9:12 AM | 2 min read")."""
-    for el in _DATE_ELEMENTS(doc):
+    for el in outer_ones(_DATE_ELEMENTS(doc)):
         if found := find_visible_date(clean(text_of(el))):
             return found
     return None
