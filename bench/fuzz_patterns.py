@@ -120,7 +120,8 @@ def find_patterns() -> tuple[list[Found], list[str]]:
             for path, item in _contents(value, f"{name}.{attribute}"):
                 if isinstance(item, re.Pattern):
                     found.setdefault(id(item), Found(item, [])).where.append(path)
-    sources = "\n".join(path.read_text() for path in Path(ingest_plugin.__file__).parent.rglob("*.py"))
+    sources = {name: Path(module.__file__).read_text() for name, module in sys.modules.items()
+               if name.startswith("ingest_plugin") and getattr(module, "__file__", None)}
     for item in found.values():
         item.ops = _calls(item.where, sources)
         item.guard = next((where for where in item.where if where in GUARDS), None)
@@ -131,10 +132,12 @@ _AS_TIMED = {"search": "finditer", "finditer": "finditer", "findall": "finditer"
              "subn": "finditer", "split": "finditer", "match": "match", "fullmatch": "fullmatch"}
 
 
-def _calls(where: list[str], sources: str) -> tuple[str, ...]:
-    """The operations to time: those the package's code calls on the pattern by one of its names."""
-    names = {w.rsplit(".", 1)[-1] for w in where if not w.endswith("]")}
-    methods = {m.group(1) for name in names for m in re.finditer(rf"\b{re.escape(name)}\s*\.\s*(\w+)\(", sources)}
+def _calls(where: list[str], sources: dict[str, str]) -> tuple[str, ...]:
+    """The operations to time: those called on the pattern by name in the modules holding it as a global (each
+    module that imports it holds it too)."""
+    names = [w.rsplit(".", 1) for w in where if not w.endswith("]")]
+    methods = {m.group(1) for module, name in names
+               for m in re.finditer(rf"\b{re.escape(name)}\s*\.\s*(\w+)\(", sources.get(module, ""))}
     ops = tuple(sorted({_AS_TIMED[m] for m in methods if m in _AS_TIMED}))
     return ops or ("finditer", "match", "fullmatch")
 

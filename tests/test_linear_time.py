@@ -19,7 +19,7 @@ from ingest_plugin.parsing.extract.media import (
 from ingest_plugin.parsing.extract.metadata import read_page_meta
 from ingest_plugin.parsing.load import _CHARSET_IN_MARKUP, load, parse_html_fragment
 from ingest_plugin.parsing.names import people
-from ingest_plugin.parsing.sanitize import is_clean_body, sanitize_body
+from ingest_plugin.parsing.sanitize import is_clean_body, is_clean_embed, sanitize_body, sanitize_embed
 from tests.pagebuilder import DEFAULT_BODY, zenger_page
 
 
@@ -306,13 +306,17 @@ def test_pictures_without_a_usable_source_side_by_side():
 
 def test_links_to_nowhere_and_ampersands_in_one_paragraph():
     # 50,000 relative links in one paragraph (each unwrapped: lxml looked for it among its siblings and appended its
-    # text to the growing text before it) and 300,000 ampersands (nh3 takes time quadratic in the ampersands of one
-    # text node).
+    # text to the growing text before it) and 300,000 ampersands in a paragraph and in a tweet (nh3 takes time
+    # quadratic in the ampersands of one text node, and validation cleans each body and embed again).
     body = parse_html_fragment("<p>" + '<a href="/tag/x">word</a> ' * 50_000 + "</p>")
     assert sanitize_body(body) == "<p>" + "word " * 50_000 + "</p>"
     body = parse_html_fragment("<p>Q" + "&amp; " * 300_000 + "A</p>")
     markup = sanitize_body(body)
     assert markup == "<p>Q" + "&amp; " * 300_000 + "A</p>" and is_clean_body(markup)
+    tweet = parse_html_fragment('<blockquote class="twitter-tweet"><p>' + "&amp; " * 300_000 + "</p>"
+                                '<a href="https://twitter.com/jack/status/20">x</a></blockquote>')
+    embed = sanitize_embed(lift_tweets(tweet)[0].html)
+    assert embed.startswith('<blockquote class="twitter-tweet"><p>&amp; &amp; ') and is_clean_embed(embed)
 
 
 def test_paragraphs_made_around_deep_blocks():
@@ -321,3 +325,23 @@ def test_paragraphs_made_around_deep_blocks():
     body = parse_html_fragment("<div>loose " * 1500 + "<p>x</p>" * 100_000 + "</div>" * 1500)
     paragraphize(body)
     assert len(body.findall(".//p")) == 101_500 and body.find(".//div/p").text == "loose "
+
+
+def test_many_promo_paragraphs_and_credit_lines_leave_the_body_in_one_pass():
+    # Each promo or credit line used to be dropped on its own (drop_tree() grows the text before it) and each block
+    # checked against every promo list removed so far: 40,000 of them took minutes.
+    promos = ("<p>See Also: another story</p>\n<p>Check out our free email newsletters</p>\n"
+              "<p>Photo by Jane Doe/Getty Images</p>\n") * 15_000
+    (document,) = parse(zenger_page(DEFAULT_BODY + promos).encode())
+    body = document["bodies"][0]["value"]
+    assert "See Also" not in body and "newsletters" not in body and "Jane Doe" not in body
+    assert "Lawmakers met on Tuesday" in body
+
+
+def test_a_raw_title_with_a_run_of_angle_brackets_or_ampersands():
+    from ingest_plugin.parsing.text import clean
+
+    # A "<" run that opens no tag was stripped from every position of the run (quadratic); nh3 is quadratic in the
+    # ampersands of one text: 40,000 "<" took 10 s, 800,000 "&" 10 s.
+    assert clean("<xmp>" * 6 + "<" * 40_000 + " Big news") == "xmp>" + "<" * 40_000 + " Big news"
+    assert clean("<b>Big</b> news " + "& " * 400_000) == "Big news " + " ".join(["&"] * 400_000)

@@ -13,6 +13,7 @@ from itertools import chain
 from typing import Any, Callable, Iterator
 
 import structlog
+from lxml.html import HtmlElement
 
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
@@ -21,9 +22,10 @@ from ingest_plugin.parsing import DEFAULT_MAX_BYTES, formats
 from ingest_plugin.parsing import load as loading
 from ingest_plugin.parsing.credits import CreditsScan
 from ingest_plugin.parsing.extract.body import (
-    drop_promo,
     is_promo,
     mark_line_breaks,
+    promo_blocks,
+    remove_all,
     text_blocks,
     text_of,
     ticker_links,
@@ -147,21 +149,25 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], CreditsScan]:
     if draft.body is None:
         return credit_lines, scan
     mark_line_breaks(draft.body)
-    taken: list = []  # lists removed with a promo heading: their items are no longer in the body
+    leaving: set[HtmlElement] = set()  # credit lines and promos, removed together after the walk (linear)
+    taken: set[HtmlElement] = set()  # lists that leave with a promo heading: their items are skipped
     for index, block in enumerate(list(text_blocks(draft.body))):
-        if (parent := block.getparent()) is None or taken and any(parent is t for t in taken):
+        if (parent := block.getparent()) is None or parent in taken:
             continue
         raw = text_of(block)
         text = clean(raw, markup=False)
         if (credit := credit_line(text)) is not None:
             credit_lines.append(credit)
-            block.drop_tree()
+            leaving.add(block)
             continue
         lowered = text.lower()
         if is_promo(text, lowered, draft.partner.promo_patterns):
-            taken.append(drop_promo(block, text))
+            promo = promo_blocks(block, text, leaving)
+            leaving.update(promo)
+            taken.update(promo[1:])
         else:
             scan.block(block, index, raw, text, lowered)
+    remove_all(leaving)
     return [c for c in credit_lines if c], scan
 
 

@@ -6,7 +6,6 @@ http(s) or mailto only, and get ``rel="noopener noreferrer nofollow"``.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import nh3
@@ -14,6 +13,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from ingest_plugin.parsing.extract.body import remove_all
+from ingest_plugin.parsing.markup import short_texts
 from ingest_plugin.parsing.text import clean, is_web_url
 
 # Asked twice of every link (unwrapping dead links, then nh3's attribute filter), and sites repeat their links.
@@ -34,15 +34,6 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _PLACEHOLDERS = etree.XPath(".//*[@data-association]")
 _SECOND_BREAKS = etree.XPath(".//br[2]")
 _URL_ATTRIBUTES = {"href", "cite"}
-_AMPERSANDS_PER_TEXT = 200  # see _short_texts
-# How HTML (html5ever, in nh3) reads a tag: its name, then attributes, whose value only when it follows "=" may be
-# quoted (a quote elsewhere is part of a name or an unquoted value), up to the ">" outside a quoted value.
-_TAG = re.compile(r"""</?([A-Za-z][^\t\n\f\r />]*+)(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r />=]*+"""
-                  r"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >]*+))?+)*+>""")
-_COMMENT_END = re.compile(r"--!?>")
-# Text up to its closing tag (RCDATA and RAWTEXT); where markup is read otherwise: nothing after it is split.
-_TEXT_ELEMENTS = frozenset({"title", "textarea", "style", "xmp", "iframe", "noembed", "noframes"})
-_OTHER_RULES = frozenset({"script", "noscript", "plaintext", "svg", "math", "select", "template", "frameset"})
 
 
 def _only_real_urls(_tag: str, attribute: str, value: str) -> str | None:
@@ -74,78 +65,21 @@ def sanitize_body(body: HtmlElement) -> str:
     tag = body.tag
     assert isinstance(tag, str)  # as the HTML parser made it (lxml's types also allow bytes and QName)
     markup = leading_text + wrapped[len(tag) + 2:-(len(tag) + 3)]
-    return _BODY_CLEANER.clean(_short_texts(markup)).strip()
+    return _BODY_CLEANER.clean(short_texts(markup)).strip()
 
 
 def sanitize_embed(markup: str) -> str:
-    return _EMBED_CLEANER.clean(markup).strip()
+    return _EMBED_CLEANER.clean(short_texts(markup)).strip()
 
 
 def is_clean_body(markup: str) -> bool:
     """Whether the policy leaves ``markup`` as it is: validation asks it of every body, whoever wrote it."""
-    return _BODY_CLEANER.clean(_short_texts(markup)).strip() == markup.strip()
+    return _BODY_CLEANER.clean(short_texts(markup)).strip() == markup.strip()
 
 
 def is_clean_embed(markup: str) -> bool:
     """Whether the embed policy leaves ``markup`` as it is: validation asks it of every embed."""
     return sanitize_embed(markup) == markup.strip()
-
-
-def _short_texts(markup: str) -> str:
-    """``markup`` with an empty comment before every 200th "&" of a text: nh3 (html5ever) takes time quadratic in
-    the ampersands of one text node (seconds for a paragraph of 100,000). The policy strips comments and the texts
-    on either side come out as one, so nh3 makes of it what it makes of ``markup``.
-
-    Only text is split, never where it starts (a line break that starts a ``<pre>`` stays the first), and as HTML
-    reads it: tags and comments as its tokenizer does, a title, textarea or style to its closing tag. Past markup
-    read by other rules (a script, svg, a select, a CDATA section or declaration) or that does not end, nothing is
-    split. The sanitized bodies and the markup lxml writes hold none of those."""
-    if markup.count("&") <= _AMPERSANDS_PER_TEXT:
-        return markup
-    out, at, start = [], 0, 0  # text since ``at``; the next "<" at or after ``start``
-    while (start := markup.find("<", start)) >= 0:
-        after = markup[start + 1:start + 2]
-        if not (after in ("!", "?", "/") or after.isascii() and after.isalpha()):
-            start += 1  # a "<" that opens nothing is text
-            continue
-        out.append(_split_at_ampersands(markup[at:start]))
-        end = _end_of_markup(markup, start)
-        if end < 0:
-            out.append(markup[start:])
-            return "".join(out)
-        out.append(markup[start:end])
-        at = start = end
-    out.append(_split_at_ampersands(markup[at:]))
-    return "".join(out)
-
-
-def _end_of_markup(markup: str, start: int) -> int:
-    """Where the comment or tag at ``start`` ends (a title, textarea or style: with its text), or -1 for markup
-    read by other rules or that does not end."""
-    if markup.startswith("<!--", start):  # "<!-->" and "<!--->" end at once
-        for short in ("<!-->", "<!--->"):
-            if markup.startswith(short, start):
-                return start + len(short)
-        end = _COMMENT_END.search(markup, start + 4)
-        return end.end() if end else -1
-    tag = _TAG.match(markup, start)
-    if tag is None:
-        return -1
-    name = tag.group(1).lower()
-    if markup[start + 1] == "/" or name not in _TEXT_ELEMENTS | _OTHER_RULES:
-        return tag.end()
-    if name in _OTHER_RULES:
-        return -1
-    closing = re.compile(rf"</{name}[\t\n\f\r />]", re.I).search(markup, tag.end())
-    return closing.start() if closing else -1
-
-
-def _split_at_ampersands(text: str) -> str:
-    if text.count("&") < _AMPERSANDS_PER_TEXT:
-        return text
-    first, *rest = text.split("&")
-    return first + "".join(("<!---->&" if number % _AMPERSANDS_PER_TEXT == 0 else "&") + part
-                           for number, part in enumerate(rest, start=1))
 
 
 def _tidy(body: HtmlElement) -> None:

@@ -10,10 +10,12 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 
 import nh3
 
+from ingest_plugin.parsing.markup import short_texts
+
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]+);", re.I)
 # What a browser reads as the start of a tag, comment, declaration or processing instruction.
 _MARKUP = re.compile(r"<[A-Za-z/!?]")
-_TAG_OPENERS = re.compile(r"<+(?=[A-Za-z/!?])")
+_TAG_OPENERS = re.compile(r"(?<!<)<+(?=[A-Za-z/!?])")  # from a run's start only: linear on a run of "<"
 _MAX_MARKUP_PASSES = 4
 # Unicode's control (Cc) and format (Cf) characters but the two joiners: bidi overrides, isolates and marks, soft
 # hyphen, zero-width space, BOM, tag characters... As of Unicode 15 (U+13439-1343F are unassigned in Python 3.11's
@@ -104,11 +106,11 @@ def _text_of_markup(markup: str) -> str:
     words (it was text, not a script to drop), a few times at most (each pass peels one layer, so the number of
     passes is bounded rather than the input's to choose); a "<" that would still open a tag is then dropped.
     """
-    text = html.unescape(nh3.clean(markup, tags=set()))
+    text = html.unescape(nh3.clean(short_texts(markup), tags=set()))
     for _ in range(_MAX_MARKUP_PASSES):
         if not _MARKUP.search(text):
             return text
-        text = html.unescape(nh3.clean(text, tags=set(), clean_content_tags=set()))
+        text = html.unescape(nh3.clean(short_texts(text), tags=set(), clean_content_tags=set()))
     return _TAG_OPENERS.sub("", text)
 
 

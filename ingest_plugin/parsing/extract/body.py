@@ -208,9 +208,13 @@ def _rebuild(parent: HtmlElement, dropped: set[HtmlElement], opened: set[HtmlEle
                 parent.insert(0, el)
     for child in [child for child in parent if child in dropped or child in opened]:
         parent.remove(child)
-    parent.text = "".join(texts[0]) or None
-    for el, text in zip(kept, texts[1:], strict=True):
-        el.tail = "".join(text) or None
+    # Only the texts that change are set: lxml refuses a text holding a control character (a character reference
+    # can put one in the tree), and one drop_tree() or drop_tag() left alone must not fail.
+    if (text := "".join(texts[0])) != (parent.text or ""):
+        parent.text = text or None
+    for el, pieces in zip(kept, texts[1:], strict=True):
+        if (text := "".join(pieces)) != (el.tail or ""):
+            el.tail = text or None
 
 
 def _content(el: HtmlElement) -> list[str | HtmlElement]:
@@ -265,15 +269,15 @@ def is_promo(text: str, lowered: str, partner_patterns: tuple[tuple[str, re.Patt
     return False
 
 
-def drop_promo(block: HtmlElement, text: str) -> HtmlElement | None:
-    """Remove a promo block; a short promo heading takes the list right after it along ("Zinger Key Points" and
-    its bullets). Returns that list, if any, so a walk in progress can skip its items."""
+def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement]) -> list[HtmlElement]:
+    """A promo block, and for a short promo heading the list right after it ("Zinger Key Points" and its bullets),
+    the elements already ``leaving`` the body passed over."""
     following = block.getnext()
-    taken = following if following is not None and following.tag in ("ul", "ol") and len(text) < 60 else None
-    if taken is not None:
-        taken.drop_tree()
-    block.drop_tree()
-    return taken
+    while following is not None and following in leaving:
+        following = following.getnext()
+    if following is not None and following.tag in ("ul", "ol") and len(text) < 60:
+        return [block, following]
+    return [block]
 
 
 def mark_line_breaks(body: HtmlElement) -> None:

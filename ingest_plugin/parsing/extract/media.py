@@ -246,13 +246,14 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
             gone.update(doomed.iter("img"))
             _drop(doomed, carriers)
             continue
+        if holder is not None:  # before its credit element (and what that holds) leaves it
+            gone.update(holder.iter("img"))
         caption, credit = _caption_and_credit(holder) if holder is not None else (None, None)
         name = f"photo-{len(pictures) + 1}"
         picture = Picture(name=name, href=href, caption=caption, credit=credit, alt=clean(img.get("alt")) or None,
                           width=width, height=height)
         pictures.append(picture)
         if holder is not None:
-            gone.update(holder.iter("img"))
             _replace(holder, "figure", name)
         else:
             block = _block_of(img, root, blocks)
@@ -363,7 +364,7 @@ def best_image_source(img: HtmlElement, base_url: str | None, sources: _PictureS
     """The real image behind lazy-loading: the widest ``srcset`` candidate (the image's or its ``<picture>``'s
     sources'), else the best ``data-*``/``src``. ``sources``: one for all the images of a tree."""
     width_attr, height_attr = _int(img.get("width")), _int(img.get("height"))
-    candidates = _srcset_candidates(img, 0)
+    candidates = _srcset_candidates(img)
     for rank, attr in enumerate(_IMG_ATTRS):
         if value := img.get(attr):
             candidates.append((float(width_attr or 0) if attr == "src" else 1e9 - rank if rank < 3 else 0,
@@ -387,11 +388,10 @@ Candidate = tuple[float, int, str]
 Best = tuple[tuple[float, int], str]
 
 
-def _srcset_candidates(el: HtmlElement, first_rank: int) -> list[Candidate]:
-    """The candidates of an image's or a source's srcset attributes, ranked from ``first_rank`` in the order of
-    _SRCSET_ATTRS."""
+def _srcset_candidates(el: HtmlElement) -> list[Candidate]:
+    """The candidates of an image's or a source's srcset attributes, ranked in the order of _SRCSET_ATTRS."""
     candidates = []
-    for rank, attr in enumerate(_SRCSET_ATTRS, start=first_rank):
+    for rank, attr in enumerate(_SRCSET_ATTRS):
         for item in (el.get(attr) or "").split(","):
             match = _SRCSET_ITEM.match(item.strip())
             if match and match.group(1):
@@ -422,10 +422,10 @@ def _better(a: Best | None, b: Best | None) -> Best | None:
 
 
 class _PictureSources:
-    """The best candidate of the sources of each ``<picture>`` around an image, with its rank among the image's
-    own (which it follows): worked out once per picture, where ``picture.iter("source")`` per image read a picture's
-    sources once per image in it, and nested pictures read the inner ones' again. A picture's sources are taken as
-    they are when the first image in it is asked about."""
+    """The best candidate of the sources of the ``<picture>`` around an image (any ancestor: libxml2 nests an image
+    in an unclosed ``<source>``), ranked after the image's own: worked out once per picture, where
+    ``picture.iter("source")`` per image read a picture's sources once per image in it, and nested pictures read
+    the inner ones' again. A picture's sources are taken as they are when the first image in it is asked about."""
 
     def __init__(self, base_url: str | None) -> None:
         self.base_url = base_url
@@ -458,8 +458,8 @@ class _PictureSources:
     def _read(self, outer: HtmlElement) -> None:
         """The best of every picture in ``outer``, itself included, in one walk: each source's best candidate,
         ranked by its place among all of them, and a picture's the best of its own sources' and of the pictures
-        inside it. A source i places in its picture (after the image's three srcset attributes) counts from the
-        picture's first source."""
+        inside it. In a picture, a source's three srcset attributes rank after the image's three and those of the
+        sources before it."""
         frames: list[list] = []  # per open picture: [its best as (size, -place, -rank, URL) or None, first place]
         place = 0
         for event, el in etree.iterwalk(outer, events=("start", "end"), tag=("picture", "source")):
@@ -467,7 +467,7 @@ class _PictureSources:
                 if event == "start":
                     frame = frames[-1]
                     frame[1] = place if frame[1] is None else frame[1]  # the first place in the picture
-                    if (found := _best_usable(_srcset_candidates(el, 0), self.base_url)) is not None:
+                    if (found := _best_usable(_srcset_candidates(el), self.base_url)) is not None:
                         (size, minus_rank), url = found
                         mine = (size, -place, minus_rank, url)
                         frame[0] = mine if frame[0] is None else max(frame[0], mine)
