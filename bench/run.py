@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from . import corpus as gen
-from . import extraction, scaleout, startup
+from . import extraction, report, scaleout, startup
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1_000_000  # throughput in MB/s means 10^6 bytes per second
@@ -1250,12 +1250,7 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = target_checks(results)
     results["network_refused_total"] = len(guard.refused)
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
-    report = render(results)
-    results["table"] = report
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    print(report)
-    print(f"results: {out}")
+    report.publish(results, render, out)
     if failed:
         print("bench: " + "; ".join(failed), file=sys.stderr)
         return 1
