@@ -136,13 +136,14 @@ def scaleout_benchmark(articles: int = 1000, worker_counts: tuple[int, ...] = (1
                        "INGEST_DLQ_URL": dead_url, "INGEST_SPOOL_DIR": str(scratch / f"spool-{workers}")}
                 refused_before = site.refused
                 started = time.perf_counter()
-                processes = [subprocess.Popen([sys.executable, "-m", "ingest_plugin", "worker", "--concurrency", "1",
-                                               "--max-idle", "5"], env=env, stdout=subprocess.DEVNULL,
-                                              stderr=subprocess.DEVNULL) for _ in range(workers)]
-                while producer.depth() or _in_flight(producer):
+                processes = [subprocess.Popen([sys.executable, "-m", "ingest_plugin", "worker", "--concurrency", "1"],
+                                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             for _ in range(workers)]
+                while producer.depth() or _in_flight(producer):  # a retried job may come back after a delay
                     time.sleep(0.2)
                 elapsed = time.perf_counter() - started
-                for process in processes:
+                for process in processes:  # SIGTERM: they finish what they hold (nothing) and exit 0
+                    process.terminate()
                     process.wait(timeout=120)
                 published = len([k for k in _keys(s3.endpoint_url, bucket, "articles/") if k.endswith("current.json")])
                 rows.append({"workers": workers, "articles": articles, "published": published,
