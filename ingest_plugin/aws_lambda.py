@@ -92,12 +92,12 @@ def _sqs_batch(runtime: _Runtime, records: list[dict[str, Any]],
         try:
             job = IngestJob.from_dict(json.loads(record["body"]))
         except (ValueError, KeyError, TypeError) as exc:
-            judge_unreadable(runtime.handler, UnreadableMessage(message_id, receipt, count, record.get("body", ""),
-                                                                f"{type(exc).__name__}: {exc}"), max_receives)
-            verdict = Verdict.RETRY
+            unreadable = UnreadableMessage(message_id, receipt, count, record.get("body", ""),
+                                           f"{type(exc).__name__}: {exc}")
+            verdict = judge_unreadable(runtime.handler, unreadable, max_receives)
         else:
             verdict = run_delivered(runtime.handler, job, receive_count=count, max_receives=max_receives,
-                                    message_id=message_id).verdict
+                                    message_id=message_id)
         if verdict is Verdict.RETRY:
             failures.append({"itemIdentifier": message_id})
             _delay(runtime.queue, receipt, count)

@@ -17,7 +17,6 @@ import json
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +24,7 @@ import structlog
 
 from ingest_plugin import log
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.ingest.handler import JobHandler, Outcome
+from ingest_plugin.ingest.handler import JobHandler
 from ingest_plugin.ingest.jobs import IngestJob
 from ingest_plugin.ingest.queue import Delivery, RetryLater
 from ingest_plugin.ingest.sqs import SqsQueue, UnreadableMessage
@@ -38,15 +37,8 @@ class Verdict(StrEnum):
     RETRY = "retry"  # leave it: delivered again after the delay (or moved to the dead-letter queue)
 
 
-@dataclass(frozen=True)
-class Judged:
-    verdict: Verdict
-    outcomes: tuple[Outcome, ...] = ()
-    reason: str | None = None
-
-
 def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, max_receives: int,
-                  message_id: str | None = None) -> Judged:
+                  message_id: str | None = None) -> Verdict:
     """Run one delivered job and judge the delivery (module docstring). Never raises for the job's sake. Every
     log line of the job carries its id (as the run id), its trigger, the message id and the receive count.
 
@@ -71,15 +63,15 @@ def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, ma
         log.get_logger().info("job_done", counts=dict(counts))
         if kept is not None:
             _forget(handler, kept)
-        return Judged(Verdict.DONE, outcomes)
+        return Verdict.DONE
     log.get_logger().warning("job_retried", reason=reason, last_receive=receive_count >= max_receives)
     if last_chances:
         _record_delivery_failure(handler, job.name, job.to_dict(handler.payloads), job.summary(), receive_count,
                                  max_receives, reason)
-    return Judged(Verdict.RETRY, reason=reason)
+    return Verdict.RETRY
 
 
-def judge_unreadable(handler: JobHandler, message: UnreadableMessage, max_receives: int) -> Judged:
+def judge_unreadable(handler: JobHandler, message: UnreadableMessage, max_receives: int) -> Verdict:
     """A message that holds no job: retried (a newer release may read it), and recorded at every receive, so that
     it reaches the dead-letter queue with its record even if a worker dies holding it."""
     log.bind_run("queue", run_id=message.message_id)
@@ -87,7 +79,7 @@ def judge_unreadable(handler: JobHandler, message: UnreadableMessage, max_receiv
                            receive_count=message.receive_count)
     _record_delivery_failure(handler, f"message {message.message_id}", message.body, None, message.receive_count,
                              max_receives, message.reason)
-    return Judged(Verdict.RETRY, reason=message.reason)
+    return Verdict.RETRY
 
 
 def _record_delivery_failure(handler: JobHandler, name: str, body: Any, job: dict[str, Any] | None,
@@ -206,21 +198,21 @@ class QueueWorker:
     def _consume(self) -> None:
         while (item := self._next()) is not None:
             if isinstance(item, UnreadableMessage):
-                judge_unreadable(self.handler, item, self.queue.max_receives)
-                self._settle(item.receipt, Verdict.RETRY, item.receive_count)
+                self._settle(item.receipt, judge_unreadable(self.handler, item, self.queue.max_receives),
+                             item.receive_count)
                 continue
             if self.stopping.is_set():  # received, never started: hand it back at once
                 self._settle(item.receipt, Verdict.RETRY, item.receive_count, delay=0)
                 continue
             with self._lock:
                 self._running[item.receipt] = item
-            judged = run_delivered(self.handler, item.job, receive_count=item.receive_count,
+            verdict = run_delivered(self.handler, item.job, receive_count=item.receive_count,
                                    max_receives=self.queue.max_receives, message_id=item.message_id)
             with self._lock:
                 del self._running[item.receipt]
                 self.jobs_done += 1
                 self._last_job = time.monotonic()
-            self._settle(item.receipt, judged.verdict, item.receive_count)
+            self._settle(item.receipt, verdict, item.receive_count)
 
     def _settle(self, receipt: str, verdict: Verdict, receive_count: int, delay: int | None = None) -> None:
         if verdict is Verdict.DONE:

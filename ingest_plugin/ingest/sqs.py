@@ -210,7 +210,6 @@ def job_queue(config: Config, publisher: Publisher, url: str | None = None) -> S
     if not url:
         return None
     queue = config.queue
-    get_logger().debug("queue", url=url)
     return SqsQueue(sqs_client(queue, publisher.settings.region), url, payloads=S3Payloads(publisher),
                     wait_seconds=queue.wait_seconds, visibility_timeout=queue.visibility_timeout,
                     max_receives=queue.max_receives, retry_seconds=queue.retry_seconds)
