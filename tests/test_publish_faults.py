@@ -213,3 +213,32 @@ def test_a_racing_writers_identical_version_behind_a_lost_reply_gets_one_change_
     assert ingest_one(make_item(), second).status in (Status.CREATED, Status.UNCHANGED)
     assert proxy.stats["drop_after"] == 1
     assert len(listing(first, "changes/")) == 1
+
+
+CHANGE_EVENT_PUT = r"^/[^/]+/changes/"
+
+
+def test_a_change_event_refused_on_a_retry_is_not_sent_again_by_a_racing_writer(proxy, make_publisher):
+    """Two workers publish the same version (a duplicated job). The change event's bytes are the same for both, so
+    a create refused only on a retry cannot tell by content whose it is: the writer that lost the race sends none."""
+    first = make_publisher(proxy.endpoint_url, change_log=True)
+    second = make_publisher(proxy.endpoint_url, bucket=first.settings.bucket, change_log=True)
+    first.changes.notify = (first_sent := []).append
+    second.changes.notify = (second_sent := []).append
+    assert ingest_one(make_item(), first).status is Status.CREATED
+    proxy.add(Fault("status", status=503, code="SlowDown", methods=("PUT",), path=CHANGE_EVENT_PUT, count=1))
+    assert second.changes.record("zenger", "1", first.bucket.get("articles/zenger/1/v1.json")) is False
+    assert proxy.stats["status:503"] == 1
+    assert [(e["uri"], e["version"]) for e in first_sent] == [("urn:newsml:zenger.news:1", 1)]
+    assert second_sent == []
+    assert len(listing(first, "changes/")) == 1
+
+
+def test_a_change_event_whose_reply_was_lost_is_still_sent_once(proxy, make_publisher):
+    publisher = make_publisher(proxy.endpoint_url, change_log=True)
+    publisher.changes.notify = (sent := []).append
+    proxy.add(Fault("drop_after", methods=("PUT",), path=CHANGE_EVENT_PUT, count=1))
+    assert ingest_one(make_item(), publisher).status is Status.CREATED
+    assert proxy.stats["drop_after"] == 1
+    assert [(e["uri"], e["version"]) for e in sent] == [("urn:newsml:zenger.news:1", 1)]
+    assert len(listing(publisher, "changes/")) == 1

@@ -9,7 +9,8 @@ written: ``changes/YYYY/MM/DD/HH/{writtenAt}-{partner}-{article_key}-v{N}.json``
 version alone, so whoever moves ``current.json`` to a version (its writer, a writer that meets an orphan, the repair
 sweep) writes the event *before* moving it, create-only: a version gets exactly one event, however writers race or
 crash. The writer whose create succeeded also sends the event to the configured SQS queue or SNS topic, so a race
-sends one message; a crash between the log write and the send loses that message, never the log entry (a CMS that
+sends one message (every writer's event bytes are the same, so each create carries a one-off writer token: a create
+refused only on a retry was ours when the stored event holds our token); a crash between the log write and the send loses that message, never the log entry (a CMS that
 must not miss one pages the log; see docs/scaling.md).
 
 A CMS pages the log with ``ListObjectsV2`` and ``StartAfter`` = the last key it read. An event is written when its
@@ -19,6 +20,7 @@ later run): re-read the last hour on each poll and skip the (uri, version) pairs
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -28,6 +30,7 @@ from ingest_plugin.publishing.keys import KeyLayout
 from ingest_plugin.publishing.s3io import Bucket, Put, Stored
 
 WRITTEN_AT_METADATA = "written-at"  # when the version was built: the event's time, the same for every emitter
+WRITER_METADATA = "writer"  # a token of the one create that wrote an event
 Notify = Callable[[dict[str, Any]], None]
 
 
@@ -44,8 +47,10 @@ class ChangeLog:
         this call wrote it (and sent it on), False when it was there already."""
         event = _event(partner, article_key, version, self.keys.version(partner, article_key, version.version))
         key = self.keys.change(_moment(event["writtenAt"]), partner, article_key, version.version)
-        put = self.bucket.put(key, json.dumps(event, sort_keys=True).encode("utf-8"), if_none_match=True)
-        if put is Put.REFUSED:
+        token = uuid.uuid4().hex
+        put = self.bucket.put(key, json.dumps(event, sort_keys=True).encode("utf-8"), if_none_match=True,
+                              metadata={WRITER_METADATA: token})
+        if put is Put.REFUSED or (put is Put.REFUSED_ON_RETRY and not self._wrote(key, token)):
             return False
         if self.notify is not None:
             try:
@@ -53,6 +58,11 @@ class ChangeLog:
             except Exception as exc:  # noqa: BLE001 - the version and its log entry stand; the send is a courtesy
                 log.get_logger().error("change_event_not_sent", key=key, error=f"{type(exc).__name__}: {exc}")
         return True
+
+    def _wrote(self, key: str, token: str) -> bool:
+        """Whether the stored event is our own create whose reply was lost, not a racing writer's identical one."""
+        stored = self.bucket.get(key, body=False)
+        return stored is not None and stored.metadata.get(WRITER_METADATA) == token
 
 
 def _event(partner: str, article_key: str, version: Stored, key: str) -> dict[str, Any]:
