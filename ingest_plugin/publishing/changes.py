@@ -10,8 +10,8 @@ version alone, so whoever moves ``current.json`` to a version (its writer, a wri
 sweep) writes the event *before* moving it, create-only: a version gets exactly one event, however writers race or
 crash. The writer whose create succeeded also sends the event to the configured SQS queue or SNS topic, so a race
 sends one message (every writer's event bytes are the same, so each create carries a one-off writer token: a create
-refused only on a retry was ours when the stored event holds our token); a crash between the log write and the send loses that message, never the log entry (a CMS that
-must not miss one pages the log; see docs/scaling.md).
+refused only on a retry was ours when the stored event holds our token); a crash between the log write and the
+send loses that message, never the log entry (a CMS that must not miss one pages the log; see docs/scaling.md).
 
 A CMS pages the log with ``ListObjectsV2`` and ``StartAfter`` = the last key it read. An event is written when its
 version becomes current, at most seconds after ``writtenAt`` (longer only when a crashed write is finished by a
