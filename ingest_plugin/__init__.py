@@ -6,7 +6,8 @@ Public API::
     documents = parse(page_bytes, source_url="https://www.zenger.news/2023/06/18/…/")
 
 :func:`parse` returns one ninjs dict per article and raises :class:`IngestError` (with a stable ``code``) on bad
-input; :func:`parse_items` yields every article's outcome without raising, for batch callers. The parser (lxml,
+input; :func:`parse_items` yields every article's outcome without raising, for batch callers. Partners are the
+built-in ones until a configuration's are installed (``load_config(path).install_partners()``). The parser (lxml,
 jsonschema) is imported on first use, so that importing the package, or ``ingest-plugin --version``, stays cheap.
 """
 from typing import TYPE_CHECKING, Any

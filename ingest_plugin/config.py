@@ -1,9 +1,11 @@
 """Configuration: a TOML file (``--config PATH`` or ``INGEST_CONFIG``) plus environment overrides.
 
-The file is validated against ``schemas/config.schema.json`` before anything runs, so a typo is reported with its
-path instead of being ignored. Environment variables win over the file: the S3 ones of
-:class:`~ingest_plugin.publishing.settings.S3Settings` (``INGEST_S3_BUCKET``, ``AWS_ENDPOINT_URL``, …) and
-``INGEST_WEBHOOK_SECRETS`` (space-separated ``whsec_…`` values, as Standard Webhooks writes them).
+The file, and every partner file it names, is validated against ``schemas/config.schema.json`` before anything
+runs, so a typo is reported with its path instead of being ignored. Partners are data: the built-in ones
+(``partners/partners.toml``), replaced or joined by the ``[partners.KEY]`` tables that define one. Environment
+variables win over the file: the S3 ones of :class:`~ingest_plugin.publishing.settings.S3Settings`
+(``INGEST_S3_BUCKET``, ``AWS_ENDPOINT_URL``, …) and ``INGEST_WEBHOOK_SECRETS`` (space-separated ``whsec_…`` values,
+as Standard Webhooks writes them).
 """
 from __future__ import annotations
 
@@ -16,28 +18,38 @@ from typing import Any
 
 from ingest_plugin import partners
 from ingest_plugin.parsing import DEFAULT_MAX_BYTES
+from ingest_plugin.partners import BUILT_IN as BUILT_IN_PROFILES
+from ingest_plugin.partners import PartnerProfile
 from ingest_plugin.publishing.settings import S3Settings, SettingsError
 from ingest_plugin.schemas import compile_validator, load_schema
 from ingest_plugin.transport.fetch import FetchPolicy
 
 CONFIG_ENV = "INGEST_CONFIG"
 SECRETS_ENV = "INGEST_WEBHOOK_SECRETS"
-_VALIDATOR = compile_validator(load_schema("config.schema.json"))
+_SCHEMA = load_schema("config.schema.json")
+_VALIDATOR = compile_validator(_SCHEMA)
+# A partner file: the configuration's partner tables, and nothing else.
+_PARTNER_FILE_VALIDATOR = compile_validator({**_SCHEMA, "required": ["partners"],
+                                             "properties": {"partners": _SCHEMA["properties"]["partners"]}})
 
 
 class ConfigError(ValueError):
     """The configuration cannot be used; the message says where and why."""
 
 
+BUILT_IN = "built-in"  # the source of a partner defined by the package itself
+
+
 @dataclass(frozen=True)
 class PartnerConfig:
-    profile: partners.PartnerProfile
+    profile: PartnerProfile
     feeds: tuple[str, ...] = ()
     allowed_hosts: frozenset[str] = frozenset()
     update_policy: str = "update"  # "ignore": a changed article is not republished
     fetch_article_page: bool = False
     enabled: bool = True
     article_url: str | None = None  # template with "{id}": how to fetch an article named only by its id
+    source: str = BUILT_IN  # where its profile is defined: built-in, or the configuration or partner file
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,8 @@ _CHANGES_ENV = {"queue_url": "INGEST_CHANGES_QUEUE_URL", "topic_arn": "INGEST_CH
 @dataclass(frozen=True)
 class Config:
     s3_file: Mapping[str, Any] = field(default_factory=dict)  # [s3] of the file; see :meth:`s3`
-    partners: tuple[PartnerConfig, ...] = ()
+    partners: tuple[PartnerConfig, ...] = ()  # the configured partners: what the triggers may ingest
+    profiles: tuple[PartnerProfile, ...] = BUILT_IN_PROFILES  # every partner parsing knows (install them)
     limits: Limits = Limits()
     webhook: WebhookConfig = WebhookConfig()
     queue: QueueConfig = QueueConfig()
@@ -130,8 +143,15 @@ class Config:
         for partner in self.partners:
             if partner.profile.key == key:
                 return partner
-        raise ConfigError(f"{self.source}: partner {key!r} is not configured (known: "
-                          f"{', '.join(p.profile.key for p in self.partners)})")
+        raise ConfigError(f"{self.source}: partner {key!r} is not configured (known: {', '.join(self.partner_keys)})")
+
+    @property
+    def partner_keys(self) -> tuple[str, ...]:
+        return tuple(partner.profile.key for partner in self.partners)
+
+    def install_partners(self) -> None:
+        """Make this configuration's partners the ones the process parses with (and reads document URIs with)."""
+        partners.install(self.profiles)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -148,17 +168,18 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
             raise ConfigError(f"{source}: no such configuration file") from None
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{source}: cannot read the configuration: {exc}") from None
-    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        raise ConfigError(source + ": " + "; ".join(
-            f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors))
+    if isinstance(data.get("partners"), list):
+        data["partners"] = _partner_list(data["partners"], source)
+    _check(data, _VALIDATOR, source)
+    configured, profiles = _partners(data, Path(path).parent if path else Path("."), source)
     webhook = dict(data.get("webhook", {}))
     if environ.get(SECRETS_ENV, "").strip():
         webhook["secrets"] = environ[SECRETS_ENV].split()
     fetch = data.get("fetch", {})
     return Config(
         s3_file=data.get("s3", {}),
-        partners=_partners(data.get("partners"), source),
+        partners=configured,
+        profiles=profiles,
         limits=Limits(**data.get("limits", {})),
         webhook=WebhookConfig(**{**webhook, "secrets": tuple(webhook.get("secrets", ()))}),
         queue=QueueConfig(**_with_environment(data.get("queue", {}), _QUEUE_ENV, environ, source)),
@@ -189,24 +210,89 @@ def _with_environment(table: dict[str, Any], names: dict[str, str], environ: Map
     return merged
 
 
-def _partners(entries: list[dict[str, Any]] | None, source: str) -> tuple[PartnerConfig, ...]:
-    """Configured partners; with no ``[[partners]]`` table, every known profile with no feeds."""
-    if entries is None:
-        entries = [{"profile": key} for key in partners.PROFILES]
-    seen: set[str] = set()
-    out = []
-    for entry in entries:
-        if entry["profile"] in seen:
-            raise ConfigError(f"{source}: partners: {entry['profile']!r} is configured twice")
-        seen.add(entry["profile"])
-        profile = partners.by_key(entry["profile"])
-        out.append(PartnerConfig(
+def _check(data: dict[str, Any], validator: Any, source: str) -> None:
+    """Every schema error of ``data``, each with its path, in one :class:`ConfigError`."""
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise ConfigError(source + ": " + "; ".join(
+            f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors))
+
+
+def _partner_list(entries: list[Any], source: str) -> dict[str, Any]:
+    """The ``[[partners]]`` list of release 0.2 (each entry with ``profile = KEY``), read as the ``[partners.KEY]``
+    tables it stands for, so that configurations written for it still load."""
+    tables: dict[str, Any] = {}
+    for number, entry in enumerate(entries):
+        key = entry.get("profile") if isinstance(entry, dict) else None
+        if not isinstance(key, str):
+            raise ConfigError(f"{source}: partners.{number}: no profile = KEY (better: one [partners.KEY] table each)")
+        if key in tables:
+            raise ConfigError(f"{source}: partners: {key!r} is configured twice")
+        tables[key] = {name: value for name, value in entry.items() if name != "profile"}
+    return tables
+
+
+def _partners(data: dict[str, Any], directory: Path, source: str
+              ) -> tuple[tuple[PartnerConfig, ...], tuple[PartnerProfile, ...]]:
+    """The configured partners and every partner parsing knows. A table with ``name`` defines a partner (replacing
+    a built-in one of its key); one without configures a partner defined elsewhere. With no partner table and no
+    partner file, every built-in partner is configured, with no feeds."""
+    defined: dict[str, tuple[PartnerProfile, str]] = {p.key: (p, BUILT_IN) for p in BUILT_IN_PROFILES}
+    settings: dict[str, Mapping[str, Any]] = {}  # the configured partners' tables
+    for name in data.get("partner_files", ()):
+        path = directory / name
+        for key, table in _partner_file(path).items():
+            if key in settings:
+                raise ConfigError(f"{path}: partners.{key}: already defined in {defined[key][1]}")
+            defined[key] = (_profile(key, table, str(path)), str(path))
+            settings[key] = table
+    for key, table in data.get("partners", {}).items():
+        if "name" in table:
+            if key in settings:
+                raise ConfigError(f"{source}: partners.{key}: already defined in {defined[key][1]}")
+            defined[key] = (_profile(key, table, source), source)
+        elif key not in defined:
+            raise ConfigError(f"{source}: partners.{key}: no such partner (built-in: "
+                              f"{', '.join(p.key for p in BUILT_IN_PROFILES)}): define it with name, homepage, "
+                              "domain, hosts and disclaimer, or name a partner file that does")
+        settings[key] = {**settings.get(key, {}), **table}
+    if not settings:
+        settings = {p.key: {} for p in BUILT_IN_PROFILES}
+    configured = []
+    for key, table in settings.items():
+        profile, origin = defined[key]
+        configured.append(PartnerConfig(
             profile=profile,
-            feeds=tuple(entry.get("feeds", ())),
-            allowed_hosts=frozenset(entry.get("allowed_hosts") or profile.hosts),
-            update_policy=entry.get("update_policy", "update"),
-            fetch_article_page=entry.get("fetch_article_page", profile.fetch_article_page),
-            enabled=entry.get("enabled", True),
-            article_url=entry.get("article_url", profile.article_url),
+            feeds=tuple(table.get("feeds", ())),
+            allowed_hosts=frozenset(table.get("allowed_hosts") or profile.hosts),
+            update_policy=table.get("update_policy", "update"),
+            fetch_article_page=table.get("fetch_article_page", profile.fetch_article_page),
+            enabled=table.get("enabled", True),
+            article_url=table.get("article_url", profile.article_url),
+            source=origin,
         ))
-    return tuple(out)
+    return tuple(configured), tuple(profile for profile, _origin in defined.values())
+
+
+def _partner_file(path: Path) -> dict[str, Any]:
+    """The partner tables of a partner file, each a whole definition, checked like the configuration's own."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such partner file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the partner file: {exc}") from None
+    _check(data, _PARTNER_FILE_VALIDATOR, str(path))
+    for key, table in data["partners"].items():
+        if "name" not in table:
+            raise ConfigError(f"{path}: partners.{key}: a partner file defines partners: name, homepage, domain, "
+                              "hosts and disclaimer are required")
+    tables: dict[str, Any] = data["partners"]
+    return tables
+
+
+def _profile(key: str, table: Mapping[str, Any], source: str) -> PartnerProfile:
+    try:
+        return partners.profile_from_table(key, table)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: partners.{key}.{exc}") from None

@@ -353,12 +353,12 @@ def partner_config(site: Any, *, feeds: Iterable[str] = (), article_url: bool = 
               toml_table("fetch", {"allow_private_addresses": True})]
     if queue:
         tables.append(toml_table("queue", queue))
-    partner: dict[str, object] = {"profile": "zenger", "allowed_hosts": [f"127.0.0.1:{site.port}"]}
+    partner: dict[str, object] = {"allowed_hosts": [f"127.0.0.1:{site.port}"]}
     if feeds:
         partner["feeds"] = [site.url(path) for path in feeds]
     if article_url:
         partner["article_url"] = site.url("/?p=") + "{id}"
-    tables.append(toml_table("[partners]", partner))
+    tables.append(toml_table("partners.zenger", partner))
     return "\n".join(tables)
 
 

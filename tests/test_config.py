@@ -16,7 +16,9 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYqr"
 
 def test_the_documented_example_is_valid():
     config = load_config(EXAMPLE, {})
-    assert [p.profile.key for p in config.partners] == ["zenger", "benzinga"]
+    assert [p.profile.key for p in config.partners] == ["zenger", "benzinga", "acme"]
+    assert [p.source for p in config.partners] == ["built-in", "built-in", str(EXAMPLE)]
+    assert config.partner("acme").profile.article_id("https://news.acme.example/story/123/") == "123"
     assert config.partner("zenger").article_url == "https://www.zenger.news/?p={id}"
     assert config.s3().bucket == "newsroom-partner-ingest"
 
@@ -33,7 +35,9 @@ def test_environment_wins_over_the_file():
     ("[s3]\nbucket = 'UPPER_case'\n", "s3.bucket"),
     ("[limts]\nmax_items_per_run = 5\n", "'limts' was unexpected"),
     ("[limits]\nmax_items_per_run = 0\n", "limits.max_items_per_run"),
-    ("[[partners]]\nprofile = 'reuters'\n", "partners.0.profile"),
+    ("[[partners]]\nprofile = 'reuters'\n", "partners.reuters: no such partner"),
+    ("[partners.reuters]\nfeeds = []\n", "partners.reuters: no such partner"),
+    ("[partners.zenger]\nfeed = []\n", "'feed' was unexpected"),
     ("[[partners]]\nprofile = 'zenger'\n[[partners]]\nprofile = 'zenger'\n", "configured twice"),
     ("[webhook]\nsecrets = ['whsec_short']\n", "webhook.secrets.0"),
     ("this is not toml", "cannot read the configuration"),
@@ -64,25 +68,41 @@ def test_check_config_reports_an_unreachable_bucket(tmp_path):
     assert b"NOT reachable" in result.stderr and b"Traceback" not in result.stderr
 
 
-def _schema_keys(schema: dict, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
-    """Every key path the schema allows: through objects, and through arrays of objects (``partners.profile``)."""
+def _schema_keys(schema: dict, node: dict | None = None, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every key path the schema allows: through objects, arrays of objects, and maps of tables (``partners.*``)."""
+    node = _resolved(schema, schema if node is None else node)
     found: set[tuple[str, ...]] = set()
-    for name, child in schema.get("properties", {}).items():
+    tables = [(name, child) for name, child in node.get("properties", {}).items()]
+    if isinstance(node.get("additionalProperties"), dict):
+        tables.append(("*", node["additionalProperties"]))
+    for name, child in tables:
+        child = _resolved(schema, child)
         if child.get("type") == "array" and child.get("items", {}).get("type") == "object":
             child = child["items"]
-        found |= _schema_keys(child, (*path, name)) if "properties" in child else {(*path, name)}
+        nested = "properties" in child or isinstance(child.get("additionalProperties"), dict)
+        found |= _schema_keys(schema, child, (*path, name)) if nested else {(*path, name)}
     return found
 
 
+def _resolved(schema: dict, node: dict) -> dict:
+    """``node``, or the definition its local ``$ref`` ("#/$defs/…") points to."""
+    if "$ref" not in node:
+        return node
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        schema = schema[part]
+    return schema
+
+
 def _set_keys(data: object, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
-    """Every key path set in parsed TOML: tables are walked, arrays of tables too (each element's keys)."""
+    """Every key path set in parsed TOML: tables are walked, arrays of tables too (each element's keys); a partner's
+    key is "*", as in the schema."""
     found: set[tuple[str, ...]] = set()
     if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
         for item in data:
             found |= _set_keys(item, path)
     elif isinstance(data, dict):
         for name, value in data.items():
-            found |= _set_keys(value, (*path, name))
+            found |= _set_keys(value, (*path, "*" if path == ("partners",) else name))
     else:
         found.add(path)
     return found
@@ -100,6 +120,7 @@ def _commented_keys(text: str) -> dict[tuple[str, ...], str]:
     for line in text.splitlines():
         if header := _HEADER.match(line.strip()):
             table = tuple(header.group(1).split("."))
+            table = ("partners", "*", *table[2:]) if table[:1] == ("partners",) else table
         elif key := _COMMENTED_KEY.match(line.strip()):
             found[(*table, key.group(1))] = f"{key.group(1)} ={key.group(2)}"
     return found
@@ -119,4 +140,5 @@ def test_the_example_documents_every_key_of_the_schema_and_no_other():
     unknown = sorted(".".join(path) for path in documented - known)
     assert missing == [], f"keys of the schema missing from {EXAMPLE.name}: {missing}"
     assert unknown == [], f"keys in {EXAMPLE.name} the schema does not know: {unknown}"
-    assert ("partners", "article_url") in known and ("fetch", "file_roots") in known  # the walk reaches them
+    assert ("partners", "*", "article_url") in known and ("fetch", "file_roots") in known  # the walk reaches them
+    assert ("partners", "*", "id_rules") in known and ("partner_files",) in known

@@ -219,7 +219,7 @@ def _letters(number: int) -> str:
 def test_many_distinct_stocks_tags_and_images():
     # 30,000 stocks and tags of a Benzinga story, and a JSON-LD article of 30,000 images: each one was looked for
     # in all those before (and each image put in front of them all).
-    story = {"id": 1, "title": "Markets", "body": "<p>" + "word " * 40 + "</p>",
+    story = {"id": 1, "title": "Markets", "body": "<p>" + "word " * 40 + "</p>", "created": "2024-07-25T10:48:30Z",
              "stocks": [{"name": f"S{i}"} for i in range(30_000)], "tags": [{"name": f"T{i}"} for i in range(30_000)]}
     [doc] = parse(json.dumps(story).encode())
     assert [o["name"] for o in doc["organisations"]] == [f"S{i}" for i in range(30_000)]

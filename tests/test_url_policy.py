@@ -166,10 +166,9 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYqr"
     ('[s3]\nbucket = "news-bucket\\n"\n', "s3.bucket"),
     ('[s3]\nendpoint_url = "http://127.0.0.1:9000\\n"\n', "s3.endpoint_url"),
     (f'[webhook]\nsecrets = ["{SECRET}\\n"]\n', "webhook.secrets.0"),
-    ('[[partners]]\nprofile = "zenger"\nfeeds = ["https://www.zenger.news/feed/\\n"]\n', "partners.0.feeds.0"),
-    ('[[partners]]\nprofile = "zenger"\nallowed_hosts = ["www.zenger.news\\n"]\n', "partners.0.allowed_hosts.0"),
-    ('[[partners]]\nprofile = "zenger"\narticle_url = "https://www.zenger.news/?p={id}\\n"\n',
-     "partners.0.article_url"),
+    ('[partners.zenger]\nfeeds = ["https://www.zenger.news/feed/\\n"]\n', "partners.zenger.feeds.0"),
+    ('[partners.zenger]\nallowed_hosts = ["www.zenger.news\\n"]\n', "partners.zenger.allowed_hosts.0"),
+    ('[partners.zenger]\narticle_url = "https://www.zenger.news/?p={id}\\n"\n', "partners.zenger.article_url"),
 ])
 def test_a_config_value_with_a_trailing_newline_is_refused(tmp_path, toml, path):
     config = tmp_path / "config.toml"

@@ -94,7 +94,7 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
                     seen.add(fingerprint)
                     if partner.update_policy == "ignore" and _published(publisher, item):
                         continue
-                    job = _job(item, partner)
+                    job = _job(item, feed)
                     planned[job.job_id] = _Planned(feed, fingerprint)
                     yield job
                 run.feeds.append(feed.report())
@@ -135,10 +135,13 @@ def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fe
                             feed.partner.profile.key, f"{feed.partner.profile.key}'s feed {feed.url}")
 
 
-def _job(item: ItemResult, partner: PartnerConfig) -> IngestJob:
-    """The feed item as parsed; or its article page, when the partner profile says feed content is too thin."""
-    if partner.fetch_article_page and item.ok and item.source_url:
-        return IngestJob(UrlSource(item.source_url, partner.profile.key), trigger="cron")
+def _job(item: ItemResult, feed: _Feed) -> IngestJob:
+    """The feed item as parsed; or its article page, when the partner profile says feed content is too thin. An item
+    whose link is not the partner's has the feed's URL for its own: fetching that would read the feed again."""
+    partner = feed.partner
+    if partner.fetch_article_page and item.ok and item.source_url and item.source_url != feed.url:
+        published = item.document.get("firstCreated") if item.document else None
+        return IngestJob(UrlSource(item.source_url, partner.profile.key, published), trigger="cron")
     return item_job(item, trigger="cron")
 
 

@@ -270,7 +270,7 @@ def _site_root(url: str) -> bool:
 def _needs_template(partner: PartnerConfig, what: str) -> None:
     if not partner.article_url:
         raise BackfillError(f"{what}: partner {partner.profile.key} has no article_url template to fetch an "
-                            "article by its id: set article_url in its [[partners]] entry, or list URLs instead")
+                            "article by its id: set article_url in its [partners.KEY] table, or list URLs instead")
 
 
 def _id_job(partner: PartnerConfig, article_id: str) -> IngestJob:

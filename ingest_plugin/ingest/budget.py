@@ -22,11 +22,13 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 import structlog
 
+from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.log import get_logger
 from ingest_plugin.parsing.model import ItemResult
@@ -41,7 +43,7 @@ class Parser(Protocol):
 
     def __call__(self, data: bytes, *, input_name: str = "-", source_url: str | None = None,
                  input_format: str | None = None, content_type: str | None = None,
-                 max_bytes: int = ...) -> list[ItemResult]: ...
+                 max_bytes: int = ..., published: datetime | None = None) -> list[ItemResult]: ...
 
 
 def parse_in_process(data: bytes, **options: Any) -> list[ItemResult]:
@@ -119,6 +121,7 @@ class _Worker:
                 [sys.executable, "-m", __name__, str(theirs.fileno()), repr(seconds)], pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env)
         self._conn = Connection(ours.detach())
+        self._partners: partners.Registry | None = None  # what the worker parses with: the built-in partners at first
         if not self._conn.poll(_START_TIMEOUT) or self._receive() != _READY:
             self.stop()
             raise RuntimeError("the parse worker process did not start")
@@ -127,10 +130,15 @@ class _Worker:
         return self._process.poll() is None
 
     def parse(self, data: bytes, options: dict[str, Any], *, timeout: float) -> Any:
+        """The worker's results for ``data``, parsed with this process's installed partners (sent along whenever
+        they are not the ones the worker has: a configuration may define partners of its own)."""
+        installed = partners.registry()
+        profiles = tuple(installed.profiles.values()) if installed is not self._partners else None
         try:
-            self._conn.send((data, options))
+            self._conn.send((data, options, profiles))
         except OSError as exc:
             raise _WorkerLost(f"the parse worker could not take the input: {exc}") from None
+        self._partners = installed
         if not self._conn.poll(timeout):
             raise _WorkerLost(f"no answer within {timeout:g} s of wall-clock time")
         return self._receive()
@@ -183,9 +191,11 @@ def _serve(conn: Connection, seconds: float) -> None:
     conn.send(_READY)
     while True:
         try:
-            data, options = conn.recv()
+            data, options, profiles = conn.recv()
         except EOFError:
             return
+        if profiles is not None:
+            partners.install(profiles)
         _limit_cpu(resource, seconds)
         results = [(replace(item, raw=b"") if item.raw is data else item, item.raw is data)
                    for item in parse_items(data, **options)]

@@ -71,6 +71,7 @@ class JobHandler:
         """``queued``: the job came from a shared queue, which keeps it while S3 is down (no local spool: the job
         raises :class:`RetryLater` instead, so the queue delivers it again), and whose payloads may be in S3."""
         self.config = config
+        config.install_partners()  # parsing and document URIs know the configured partners, built-in or not
         self.publisher = publisher
         self.spool = spool or Spool(publisher.settings.spool_dir)
         self.parse = parse or parser_for(config.limits.parse_budget_seconds)  # each input under the parse budget

@@ -84,6 +84,8 @@ class UrlSource:
 
     url: str
     partner: str | None = None
+    # When the feed item that listed the page was published (RFC 3339): the date of a page that states none.
+    published: str | None = None
     kind = "url"
 
     @property
@@ -215,7 +217,8 @@ def item_job(item: ItemResult, *, action: Action = Action.INGEST, force: bool = 
 
 def _source_to_dict(source: Source, payloads: PayloadStore | None) -> dict[str, Any]:
     if isinstance(source, UrlSource):
-        return {"kind": source.kind, "url": source.url, "partner": source.partner}
+        return {"kind": source.kind, "url": source.url, "partner": source.partner,
+                **({"published": source.published} if source.published else {})}
     if isinstance(source, ArticleSource):
         return {"kind": source.kind, "partner": source.partner, "article_id": source.article_id}
     if isinstance(source, PayloadSource):
@@ -229,7 +232,7 @@ def _source_to_dict(source: Source, payloads: PayloadStore | None) -> dict[str, 
 def _source_from_dict(data: Mapping[str, Any], payloads: PayloadStore | None) -> Source:
     kind = data["kind"]
     if kind == UrlSource.kind:
-        return UrlSource(data["url"], data.get("partner"))
+        return UrlSource(data["url"], data.get("partner"), data.get("published"))
     if kind == ArticleSource.kind:
         return ArticleSource(data["partner"], data["article_id"])
     if kind == PayloadSource.kind:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from ingest_plugin.config import Config, PartnerConfig
@@ -39,7 +40,8 @@ def resolve(job: IngestJob, config: Config, publisher: Publisher, payloads: Payl
         yield from parse(source.payload.read(payloads), input_name=source.name, source_url=source.source_url,
                          max_bytes=config.limits.max_input_bytes)
     elif isinstance(source, UrlSource):
-        yield from url_items(source.url, config, config.partner(source.partner) if source.partner else None, parse)
+        yield from url_items(source.url, config, config.partner(source.partner) if source.partner else None, parse,
+                             published=source.published)
     elif isinstance(source, ArticleSource):
         if job.cancel:  # a kill needs no fetch: it withdraws what we published
             yield stored_item(publisher, source.partner, source.article_id)
@@ -65,8 +67,9 @@ def partner_for(config: Config, url: str | None = None, key: str | None = None) 
 
 
 def url_items(url: str, config: Config, partner: PartnerConfig | None = None,
-              parse: Parser = parse_in_process) -> list[ItemResult]:
-    """Fetch ``url`` under the partner's policy (allow-list, SSRF guard, limits) and parse it."""
+              parse: Parser = parse_in_process, published: str | None = None) -> list[ItemResult]:
+    """Fetch ``url`` under the partner's policy (allow-list, SSRF guard, limits) and parse it; ``published`` (RFC
+    3339): the date the job knows, for a page that states none."""
     try:
         partner = partner or partner_for(config, url=url)
         result = fetch(url, config.fetch_policy(partner))
@@ -74,7 +77,8 @@ def url_items(url: str, config: Config, partner: PartnerConfig | None = None,
         partner_key = partner.profile.key if partner else None
         return [ItemResult(input_name=url, raw=b"", source_url=url, partner=partner_key).failed(error)]
     return same_partner(parse(result.body, input_name=url, source_url=result.final_url,
-                              content_type=result.content_type, max_bytes=config.limits.max_input_bytes),
+                              content_type=result.content_type, max_bytes=config.limits.max_input_bytes,
+                              published=datetime.fromisoformat(published) if published else None),
                         partner.profile.key, f"a URL fetched from {partner.profile.key}'s hosts")
 
 
@@ -125,15 +129,17 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
     record = entry.record
     name = str(record.get("input") or entry.key)
     raw = publisher.failed.raw(entry)
+    recorded = record.get("job") or {}
     if raw:
+        published = recorded.get("source", {}).get("published")  # a page's date from the feed that listed it
         items = same_partner(parse(raw, input_name=name, source_url=record.get("source_url"),
-                                   max_bytes=config.limits.max_input_bytes),
+                                   max_bytes=config.limits.max_input_bytes,
+                                   published=datetime.fromisoformat(published) if published else None),
                              record.get("partner"), f"a payload kept for {record.get('partner')}")
         if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
             error = items[0].error.for_input(name) if items[0].error else None
             return [replace(items[0], input_name=name, error=error)]
         return items
-    recorded = record.get("job") or {}
     partner = record.get("partner")
     if recorded.get("source", {}).get("kind") in (UrlSource.kind, ArticleSource.kind):
         return list(resolve(IngestJob.from_dict(recorded), config, publisher, parse=parse))

@@ -7,6 +7,6 @@ heavy.
 """
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-INPUT_FORMATS = ("html", "wordpress-rss", "benzinga-rss", "benzinga-api", "benzinga-webhook")
+INPUT_FORMATS = ("html", "wordpress-rss", "wordpress-atom", "benzinga-rss", "benzinga-api", "benzinga-webhook")
 # What ``parsing.render`` renders a stored version as (docs/renderings.md); ninjs-3.1 is the version itself.
 RENDERING_PROFILES = ("ninjs-3.1", "ninjs-2.2", "ninjs-1.6", "superdesk", "newsml-g2")

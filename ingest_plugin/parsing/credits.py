@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -21,11 +22,21 @@ from ingest_plugin.parsing.model import Credits, Draft, Person
 from ingest_plugin.parsing.names import people
 from ingest_plugin.parsing.text import clean
 
-# Byline sources, most trustworthy first: the line the journalist wrote in the story beats CMS account metadata.
-BYLINE_PRIORITY = ("by-paragraph", "json-ld", "byline-markup", "twitter", "meta", "dc:creator", "api")
+# Byline sources, most trustworthy first (the line the journalist wrote in the story beats CMS account metadata),
+# each with how ``parse --explain`` names it.
+BYLINE_SOURCES = {
+    "by-paragraph": "a byline line opening the story (By, Written by, Story by, Special to, Reporting by)",
+    "header-line": "the byline line under the page's headline",
+    "json-ld": "JSON-LD: the article's author",
+    "byline-markup": "byline markup (rel=\"author\", itemprop=\"author\", vcard, author classes)",
+    "twitter": "the twitter:data \"Written by\" meta tag",
+    "meta": "the author meta tag",
+    "dc:creator": "the feed item's dc:creator",
+    "atom:author": "the Atom entry's author",
+    "api": "the API story's authors",
+    "contributor-box": "the contributor box after the story",
+}
 
-_PARTNER_NAMES = "|".join(sorted((re.escape(n) for p in partners.PROFILES.values() for n in (p.name, *p.aliases)
-                                  if " " in n or n[0].isupper()), key=len, reverse=True))
 # The disclaimer sentences below start at a sentence start ("(?<![^.!?\n])") and commit to the first occurrence of
 # each keyword ("(?>…*?…)"): a sentence holding a match has one from its first occurrences, and every match starts
 # at its sentence's start, so these find what the plain patterns ("[^.!?\n]*\bdoes not …") found, without trying
@@ -40,23 +51,41 @@ _AI_DISCLOSURE = re.compile(
     r"\b(?:with the help of|using|with|by)\b[^.!?\n]{0,40}"
     r"\b(?:Benzinga Neuro|AI|artificial intelligence|automated content engine|Neuro)\b[^.!?\n]*+[.!?]?", re.I)
 _AI_KEYWORDS = ("neuro", " ai ", " ai.", "(ai)", "artificial intelligence", "automated content", "generative")
-_PARTNER_WORDS = {n.split()[0].lower() for p in partners.PROFILES.values() for n in (p.name, *p.aliases)}
-# Only what is in a text's lower case when any of the words is: "benzinga", not also "www.benzinga.com".
-_PARTNER_KEYWORDS = tuple(sorted(w for w in _PARTNER_WORDS if not any(o != w and o in w for o in _PARTNER_WORDS)))
 _CREATION_VERBS = ("produced", "generated", "written", "created", "drafted")
 _CREATION_VERB = re.compile(rf"\b(?:{'|'.join(_CREATION_VERBS)})\b")
 _EDITED_BY_IN_DISCLOSURE = re.compile(r"\b(?:edited|reviewed)\s+by\s+(?P<names>[^.()]+)", re.I)
-_DISTRIBUTOR = re.compile(
+_DISTRIBUTOR_LINE = (
     r"(?:^|(?<=[.!?]\s))\s*(?:(?:This|The) (?:story|article|report|content|piece) (?:was|is) )?"
     r"(?:(?:Produced|Created|Published|Written|Reported|Distributed|Brought to you|Made|Prepared|Syndicated)\s+"
     r"(?:in\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with|with|by|for|via|through)"
     r"|In\s+(?:association|partnership|collaboration|cooperation|conjunction)\s+with)"
-    r"\s+(?P<name>" + _PARTNER_NAMES + r")\b\.?", re.I)
+    r"\s+(?P<name>{names})\b\.?")
+
+
+@lru_cache(maxsize=8)
+def _distributor(registry: partners.Registry) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    """For the installed partners (a configuration may add some): the words one of their names starts with, and the
+    distributor line naming one of them; worked out once per set of partners."""
+    names = [n for p in registry.profiles.values() for n in (p.name, *p.aliases)]
+    words = {n.split()[0].lower() for n in names}
+    # Only what is in a text's lower case when any of the words is: "benzinga", not also "www.benzinga.com".
+    keywords = tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+    alternatives = "|".join(sorted((re.escape(n) for n in names if " " in n or n[0].isupper()), key=len, reverse=True))
+    return keywords, re.compile(_DISTRIBUTOR_LINE.format(names=alternatives), re.I)
 _EDITED_BY = re.compile(r"^[\s(\[]*(?:Copy[- ]?)?Edited\s+by\s*:?\s+(?P<names>[^()\n]{3,120}?)\s*[)\]]?\s*\.?\s*$",
                         re.I)
 # Possessive white space: "By" + a long run of spaces split between "\s*" and "\s+" every way (quadratic); the names
-# start with a non-space, so no split but the whole run can lead to them.
-_BY_LINE = re.compile(r"^\s*+By(?:\s*+:)?\s++(?P<names>\S.{0,150})$")
+# start with a non-space, so no split but the whole run can lead to them. "Written by", "Story by": the same line.
+_BY_LINE = re.compile(r"^\s*+(?i:(?:(?:written|story|words|text|reported)\s++)?by)(?:\s*+:)?\s++(?P<names>\S.{0,150})$")
+_BY_WORDS = ("by", "written by", "story by", "words by", "text by", "reported by")
+# "Jane Doe, Special to Zenger News": a contributor's byline, in the story's first blocks only.
+_SPECIAL_TO = re.compile(r"^(?P<names>[^,\n]{3,60}+),\s*+Special\s++(?:to|for)\s++\S.{0,60}$", re.I)
+# One part of a wire credit line, "(Reporting by A; Editing by B)": who wrote, who edited. Bounded gaps, anchored.
+_CREDIT_PART = re.compile(r"^\s*+(?:(?P<author>Reporting|Writing|Written|Story|Words)\s++by"
+                          r"|(?P<editor>(?:Copy[- ]?)?Edit(?:ing|ed)\s++by|Editors?\s*+:))"
+                          r"\s*+:?\s*+(?P<names>[^:]{3,120})$", re.I)
+_CREDIT_WORDS = ("reporting by", "writing by", "written by", "story by", "words by", "editing by", "edited by",
+                 "editor")
 _RESIDUE = re.compile(r"^[\s.,;:|()\-–—*]*$")
 
 
@@ -82,11 +111,13 @@ class CreditsScan:
         editor_names = {e.name.lower() for e in found.editors}
         candidates = [("by-paragraph", line) for line in self.by_paragraph] + draft.byline_candidates
         authors: list[Person] = []
-        for source in BYLINE_PRIORITY:
+        sources = {name: source for name, source in found.sources.items() if name != "by-paragraph"}
+        for source, description in BYLINE_SOURCES.items():
             names = [n for where, raw in candidates if where == source
                      for n in people(raw, not_people=not_people) if n.lower() not in editor_names]
             if names:
                 authors = [Person(n) for n in dict.fromkeys(names)]
+                sources["authors"] = found.sources.get(source, description)
                 break
         canonical = draft.partner.disclaimer
         disclaimers = found.disclaimers
@@ -98,8 +129,10 @@ class CreditsScan:
                 "disclaimer_added", stage=Stage.CREDITS, disclaimer=canonical, format=draft.input_format,
                 reason="the source dropped the partner's canonical disclaimer" if dropped
                 else "this format never carries the partner's disclaimer")
+        sources["disclaimer"] = (f"{draft.partner.name}'s configuration (disclaimer): the input does not carry it"
+                                 if added else "a disclaimer in the input, the partner's own")
         return Credits(authors=authors, editors=found.editors, distributor=found.distributor,
-                       disclaimers=disclaimers, disclaimer_added=added)
+                       disclaimers=disclaimers, disclaimer_added=added, sources=sources)
 
     def summary(self) -> str | None:
         """The draft's summary, less the byline an RSS excerpt starts with when the body started with it too."""
@@ -120,6 +153,7 @@ class _Found:
     # The lists' entries in lower case, to find a repeated one without reading the list (quadratic in the count).
     editor_keys: set[str] = field(default_factory=set)
     disclaimer_keys: set[str] = field(default_factory=set)
+    sources: dict[str, str] = field(default_factory=dict)  # see Credits.sources
 
 
 def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: _Found,
@@ -146,13 +180,37 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
     if not line:
         return line
     original = line
-    if index < 4 and lowered.startswith("by") and len(line) < 160 and (match := _BY_LINE.match(line)):
+    rest = _take_credits(line, lowered, index, draft, credits, by_paragraph)
+    _note_sources(credits, original, by_paragraph)
+    return rest
+
+
+def _note_sources(credits: _Found, line: str, by_paragraph: list[str]) -> None:
+    """Which body line gave the first editors, the distributor and the "By" line (``parse --explain``)."""
+    quoted = f"a credit line in the body, {line[:100]!r}"
+    for name, found in (("editors", credits.editors), ("distributor", credits.distributor),
+                        ("by-paragraph", by_paragraph)):
+        if found and name not in credits.sources:
+            credits.sources[name] = quoted
+
+
+def _take_credits(line: str, lowered: str, index: int, draft: Draft, credits: _Found,
+                  by_paragraph: list[str]) -> str:
+    original = line
+    if index < 4 and lowered.startswith(_BY_WORDS) and len(line) < 160 and (match := _BY_LINE.match(line)):
         names = people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))
         if names:
             by_paragraph.append(match.group("names"))
             return ""
-        if len(line) < 80 and not re.search(r"[.!?]\s", line):
+        if len(line) < 80 and lowered.startswith("by") and not re.search(r"[.!?]\s", line):
             return ""  # "By Zenger News Staff": a byline naming no person is still not story text
+    if index < 4 and "special" in lowered and len(line) < 130 and (match := _SPECIAL_TO.match(line)) \
+            and people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names)):
+        by_paragraph.append(match.group("names"))
+        return ""
+    if len(line) < 260 and any(map(lowered.__contains__, _CREDIT_WORDS)) and _take_credit_parts(line, draft, credits,
+                                                                                                 by_paragraph):
+        return ""
     if lowered.lstrip("( ").startswith(("disclaimer", "disclosure")) and (match := _DISCLAIMER_LABEL.match(line)):
         _add_disclaimer(credits, match.group("text"))
         _take_editors(match.group("text"), credits, draft, disclosure=True)
@@ -163,8 +221,9 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
     if (any(map(lowered.__contains__, _CREATION_VERBS)) and any(map(lowered.__contains__, _AI_KEYWORDS))
             and _CREATION_VERB.search(lowered)):
         line = _take_disclaimers(_AI_DISCLOSURE, line, credits, draft)
-    if len(line) <= 200 and any(map(lowered.__contains__, _PARTNER_KEYWORDS)):
-        for match in list(_DISTRIBUTOR.finditer(line)):
+    keywords, distributor = _distributor(partners.registry())
+    if len(line) <= 200 and any(map(lowered.__contains__, keywords)):
+        for match in list(distributor.finditer(line)):
             profile = partners.partner_named(match.group("name"))
             if profile and profile.key != draft.partner.key:
                 credits.distributor = profile.key
@@ -175,6 +234,22 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
     if line != original or "&" in line or "<" in line:  # otherwise clean() would give the line back unchanged
         line = clean(line, markup=False)
     return "" if _RESIDUE.match(line) else line
+
+
+def _take_credit_parts(line: str, draft: Draft, credits: _Found, by_paragraph: list[str]) -> bool:
+    """A wire credit line, "(Reporting by A; Editing by B)" or "Editor: B", taken whole when each of its parts
+    names people: the writers are bylines, the others editors. A line with any other part is story text."""
+    parts = [part for part in line.strip(" ()[].").split(";") if part.strip()]
+    found = [match for part in parts if (match := _CREDIT_PART.match(part))
+             and people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))]
+    if not parts or len(found) < len(parts):
+        return False
+    for match in found:
+        if match.group("author"):
+            by_paragraph.append(match.group("names"))
+        else:
+            _take_editors(match.group("names"), credits, draft)
+    return True
 
 
 def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: _Found, draft: Draft) -> str:

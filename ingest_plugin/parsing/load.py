@@ -29,9 +29,12 @@ def _html_parser(encoding: str | None = None) -> html.HTMLParser:
 
     Every element an HtmlElement, without lxml.html's per-element Python lookup of form classes (<form>, <input>…),
     which we never use: that callback ran for each element the pipeline touches.
+
+    collect_ids=False: libxml2 builds no table of the page's ids as it parses (nothing here looks an element up by
+    its id).
     """
     parser = html.HTMLParser(huge_tree=True, no_network=True, remove_comments=True, remove_pis=True,
-                             default_doctype=False, encoding=encoding)
+                             default_doctype=False, encoding=encoding, collect_ids=False)
     parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
         element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity))
     return parser
@@ -69,7 +72,7 @@ _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1
                    "l1": "cp1252", "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254",
                    "iso-8859-11": "cp874", "x-user-defined": "cp1252"}
 _EXCESSIVE_DEPTH = "Excessive depth"
-_FEED_ROOT = re.compile(r"<(?:rss|rdf:rdf|feed|item)\b", re.I)
+_FEED_ROOT = re.compile(r"<(?:rss|rdf:rdf|feed|item|entry)\b", re.I)  # an Atom entry document stands alone too
 _WHOLE_DOCUMENT = re.compile(r"\s*<(?:html|!doctype)", re.I)  # what lxml's fragment parser parses as a document
 # Possessive throughout: a DOCTYPE's internal subset ("[ … ]") ends at its first "]" and nothing else may end it, so
 # no other split of the text can succeed where the first fails. Backtracking over the ways to split "][][]…" (the
@@ -293,7 +296,8 @@ def _kind(text: str, input_format: str | None) -> str:
     if input_format:
         if input_format not in INPUT_FORMATS:
             raise ValueError(f"unknown input format {input_format!r}; choose from {', '.join(INPUT_FORMATS)}")
-        return {"html": "html", "wordpress-rss": "xml", "benzinga-rss": "xml"}.get(input_format, "json")
+        return {"html": "html", "wordpress-rss": "xml", "wordpress-atom": "xml", "benzinga-rss": "xml"}.get(
+            input_format, "json")
     head = text.lstrip()[:1]
     if head and head in "{[":
         return "json"

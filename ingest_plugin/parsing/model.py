@@ -91,6 +91,8 @@ class Draft:
     site_names: list[str] = field(default_factory=list)  # og:site_name, publisher: never a person
     copyright_holder: str | None = None
     removed: bool = False  # the partner withdrew the story (webhook action "Removed")
+    # Where each field came from (a field name -> the source or rule that gave it), for ``parse --explain``.
+    sources: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """Identity of last resort, for an article with neither a partner id nor a URL."""
@@ -113,6 +115,7 @@ class Credits:
     distributor: str | None = None  # partner profile key of the distributing partner
     disclaimers: list[str] = field(default_factory=list)
     disclaimer_added: bool = False  # the source dropped the canonical disclaimer; we added it (fail closed)
+    sources: dict[str, str] = field(default_factory=dict)  # as Draft.sources: authors, editors, distributor…
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class ItemResult:
     partner: str | None = None  # partner profile key, e.g. "zenger"
     article_key: str | None = None  # stable, S3-safe key of the article (same across versions)
     source_url: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # where each field came from (``parsing.explain``)
 
     @property
     def ok(self) -> bool:

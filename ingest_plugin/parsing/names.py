@@ -39,6 +39,13 @@ _LEADING_BY = re.compile(r"^(?:(?:written|posted|reported|story|words)\s+)?by\b\
 # Every branch of _TRAILING_NOISE needs one of these: checking for them first is much cheaper than the search.
 _TRAILING_NOISE_HINT = re.compile(r"\d|reporting|updated|published|posted", re.I)
 _SEPARATORS = re.compile(r"\s*(?:;|\||,|\s&\s|\band\b|\s[-–—]\s)\s*", re.I)
+# "Martin Untersinger (avec Damien Leloup)", "Richard (R.J.) Eskow": a remark in parentheses is no part of a name.
+_PARENTHESES = re.compile(r"\([^()]{0,80}\)")
+# "Adrian Malloch (photography)": a credit for another role than writing, whose name is no byline's.
+_OTHER_ROLE = re.compile(r"photo|video|graphic|illustrat|camera|design|edit", re.I)
+_DROPPED = "\ue000"  # marks, through the split, a name a remark took out of the byline
+# "Martin Luther King, Jr.": the comma before a suffix separates no names.
+_COMMA_SUFFIX = re.compile(r",\s*+(?=(?:Jr|Sr|II|III|IV)\b)")
 _ADDRESS = re.compile(r"@|://|\bwww\.|\.(?:com|news|org|net|io|co|uk|gov|edu)\b", re.I)
 
 
@@ -58,16 +65,26 @@ def _people(text: str, not_people: tuple[str, ...]) -> tuple[str, ...]:
         text = _TRAILING_NOISE.sub("", text)
     names: dict[str, str] = {}  # lower case -> as written, the first of each (a list was searched for each name)
     blocked = frozenset(n.lower() for n in not_people)
+    if "(" in text:
+        text = _PARENTHESES.sub(_remark, text)
+    if "," in text:
+        text = _COMMA_SUFFIX.sub(" ", text)
     for part in _SEPARATORS.split(text):
-        name = person_name(part, blocked)
+        name = person_name(part, blocked) if _DROPPED not in part else None
         if name:
             names.setdefault(name.lower(), name)
     return tuple(names.values())
 
 
+def _remark(match: re.Match[str]) -> str:
+    return _DROPPED if _OTHER_ROLE.search(match.group()) else " "
+
+
 def person_name(candidate: str, blocked: frozenset[str] | set[str] = frozenset()) -> str | None:
     """One candidate -> the name as it should be printed, or None when it is not a person."""
-    candidate = clean(candidate).strip(" .,:;()[]\"'“”‘’")
+    candidate = clean(candidate).strip(" ,:;()[]\"'“”‘’").lstrip(".")
+    if candidate.endswith(".") and candidate.rsplit(None, 1)[-1].lower() not in _SUFFIXES:
+        candidate = candidate.rstrip(". ")  # a sentence's full stop, not the one of "Jr."
     candidate = _LEADING_BY.sub("", candidate)
     lowered = candidate.lower()
     if not candidate or len(candidate) > 50 or lowered in blocked or _ADDRESS.search(candidate):

@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest_plugin import partners
-from ingest_plugin.parsing.model import Article, Picture, Tweet
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.parsing.model import Article, Draft, Picture, Tweet
 from ingest_plugin.parsing.names import display_byline
 from ingest_plugin.parsing.text import clean, clean_words, rfc3339
 from ingest_plugin.parsing.urls import Use, url_problem
@@ -30,10 +31,10 @@ _IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "
                 "webp": "image/webp", "avif": "image/avif"}
 
 
-def to_ninjs(article: Article, *, now: datetime | None = None) -> dict[str, Any]:
+def to_ninjs(article: Article) -> dict[str, Any]:
     draft, credits, partner = article.draft, article.credits, article.draft.partner
     uri = draft.identity.uri
-    first = draft.published or draft.created or draft.modified or now or datetime.now(timezone.utc)
+    first = draft.published or draft.created or draft.modified or _withdrawn_at(draft)
     version_time = max(draft.modified or first, first)
     doc: dict[str, Any] = {
         "uri": uri,
@@ -85,6 +86,14 @@ def to_ninjs(article: Article, *, now: datetime | None = None) -> dict[str, Any]
     if not doc["altIds"]:
         del doc["altIds"]
     return doc
+
+
+def _withdrawn_at(draft: Draft) -> datetime:
+    """The time of a withdrawal that states no date (it is news now; the publisher keeps the first version's
+    dates); any other undated article is refused before it gets here (``pipeline``): never the ingest time."""
+    if not draft.removed:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no publication date in the input", stage=Stage.EXTRACT)
+    return datetime.now(timezone.utc)
 
 
 def _word_count(words: list[str]) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import datetime
 from itertools import chain
 from typing import Any, Callable, Iterator
 
@@ -42,8 +43,12 @@ from ingest_plugin.parsing.validate import validate_document
 
 def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = None,
                 input_format: str | None = None, content_type: str | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ItemResult]:
-    """Every article in one input, as a validated ninjs document or a coded error."""
+                max_bytes: int = DEFAULT_MAX_BYTES, published: datetime | None = None) -> Iterator[ItemResult]:
+    """Every article in one input, as a validated ninjs document or a coded error.
+
+    ``published``: the publication date the job knows (the date of the feed item that listed a page), for an
+    article whose input states none. Without either, the article is refused: the ingest time is no publication
+    date."""
     whole = ItemResult(input_name=input_name, raw=data, source_url=source_url)
     try:
         loaded = loading.load(data, content_type=content_type, source_url=source_url, max_bytes=max_bytes,
@@ -62,7 +67,7 @@ def parse_items(data: bytes, *, input_name: str = "-", source_url: str | None = 
         return
     for number, (raw, make_draft) in enumerate(chain([first], items), start=1):
         name = input_name if raw is None else f"{input_name}#{number}"
-        yield _finish(name, data if raw is None else raw, make_draft, source_url)
+        yield _finish(name, data if raw is None else raw, make_draft, source_url, published)
 
 
 def parse(data: bytes, *, source_url: str | None = None, input_format: str | None = None,
@@ -171,10 +176,11 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], CreditsScan]:
     return [c for c in credit_lines if c], scan
 
 
-def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source_url: str | None) -> ItemResult:
+def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source_url: str | None,
+            published: datetime | None) -> ItemResult:
     unparsed = ItemResult(input_name=input_name, raw=raw, source_url=source_url)
     try:
-        draft = make_draft()
+        draft = _dated(make_draft(), published)
     except IngestError as error:
         return unparsed.failed(error)
     except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
@@ -206,7 +212,33 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
             return identified.failed(error)
         except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
             return identified.failed(_unexpected(exc))
-    return replace(identified, document=document, source_url=draft.canonical_url or source_url)
+    return replace(identified, document=document, source_url=draft.canonical_url or source_url,
+                   sources=_sources(article))
+
+
+def _dated(draft: Draft, published: datetime | None) -> Draft:
+    """The draft with a date of its own, else the one the job supplies; refused without either. A withdrawal needs
+    none: it only cancels what was published."""
+    if draft.published or draft.created or draft.modified or draft.removed:
+        return draft
+    if published is not None:  # a date without an offset is the partner's newsroom time, as in its pages
+        return replace(draft, published=published if published.tzinfo else published.replace(tzinfo=draft.partner.zone),
+                       sources={**draft.sources, "published": "the job: the date of the feed item that listed it"})
+    raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no publication date anywhere in the input (metadata, time "
+                                                "elements, visible text) and none supplied by the job: an undated "
+                                                "page is no article we can publish", stage=Stage.EXTRACT)
+
+
+def _sources(article: Article) -> dict[str, str]:
+    """Where each field of the article came from (``parse --explain``): the reader's, the credits', the body's."""
+    sources = {**article.draft.sources, **article.credits.sources}
+    if article.located:
+        sources["located"] = "the dateline opening the body"
+    if article.tickers != article.draft.tickers:
+        sources["tickers"] = "stock links in the body" + (", and " + sources["tickers"] if "tickers" in sources else "")
+    if article.tweets:
+        sources["tweets"] = "tweet embeds in the body"
+    return sources
 
 
 def _unexpected(exc: Exception) -> IngestError:

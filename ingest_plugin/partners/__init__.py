@@ -1,15 +1,20 @@
-"""Partner profiles: everything partner-specific, as data plus a couple of small hooks.
+"""Partner profiles: everything partner-specific, as data.
 
-The pipeline never branches on a partner's name; it asks the profile. Adding a partner means adding a module here
-and registering its profile in :data:`PROFILES`.
+The pipeline never branches on a partner's name; it asks the profile. A profile is made from a TOML table
+(:func:`profile_from_table`): the built-in ones from ``partners.toml`` beside this module, others from the
+configuration, whose loaded partners the runners :func:`install` before they parse. Parsing reads the installed
+:class:`Registry` and never a file, so adding a partner is a configuration change, not a code change. What data
+cannot express stays code: the Benzinga API and webhook formats always belong to the partner keyed ``benzinga``.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from re import _parser as _sre  # type: ignore[attr-defined]  # the stdlib's regex parser: no public API gives the tree
+from typing import Any, Callable
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 
@@ -29,11 +34,13 @@ class PartnerProfile:
     aliases: tuple[str, ...]  # other spellings of the name; none of them is ever a person
     disclaimer: str  # the canonical disclaimer every document carries (fail closed)
     id_role: str  # altIds role of the partner's own article id
-    article_id: Callable[[str], str | None]  # canonical URL or guid -> the partner's article id
+    # Where the partner's article id is in a URL, shortlink or feed guid: each pattern has one group, the id; the
+    # first pattern that matches gives it.
+    id_rules: tuple[re.Pattern[str], ...] = ()
     desks: tuple[str, ...] = ()  # desk or account names of this partner that are never people
     # Body paragraphs that are the partner's own promos, as (needle, case-insensitive pattern) pairs: the pattern
-    # is only searched in text whose lower case holds the needle, a part of every match ("" for patterns anchored
-    # at the start, which fail at once anyway); an unanchored case-insensitive search tries every position.
+    # is only searched in text whose lower case holds the needle, a part of every match ("" when the pattern has
+    # none: see :func:`_needle`).
     promo_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     fetch_article_page: bool = True  # whether feed content alone is too thin (used by the cron trigger)
     timezone: str = "UTC"  # the newsroom's zone, for times a page states without an offset
@@ -50,6 +57,14 @@ class PartnerProfile:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def article_id(self, url_or_guid: str) -> str | None:
+        """The partner's own id of an article, from its canonical URL, shortlink or feed guid."""
+        for rule in self.id_rules:
+            match = rule.search(url_or_guid or "")
+            if match and match.group(1):
+                return match.group(1)
+        return None
 
     def owns_url(self, url: str | None) -> bool:
         return _on_hosts(_host(url), self.hosts)
@@ -86,56 +101,202 @@ def _on_hosts(host: str, hosts: frozenset[str]) -> bool:
     return False
 
 
-def _registry() -> dict[str, PartnerProfile]:
-    from ingest_plugin.partners import benzinga, zenger
+# --- Profiles from data ---------------------------------------------------------------------------------------------
 
-    return {p.key: p for p in (zenger.PROFILE, benzinga.PROFILE)}
+# Bounds of a linear-safe pattern: repeats at most this long, and at most this many ways to match at one position.
+_MAX_REPEAT, _MAX_WAYS = 1000, 100_000
 
 
-PROFILES: dict[str, PartnerProfile] = _registry()
-# Asked for on every byline and credit line of every article: worked out once.
-_ALL_NAMES = tuple(n for p in PROFILES.values() for n in p.names())
-# Lower-cased name or alias -> profile; the first profile to spell a name keeps it.
-_BY_LOWERED_NAME = {n.lower(): p for p in reversed(PROFILES.values()) for n in (p.name, *p.aliases)}
+def profile_from_table(key: str, table: Mapping[str, Any]) -> PartnerProfile:
+    """The profile a partner table defines (already checked by the config schema); a :class:`ValueError` names the
+    key whose value cannot be used (a regular expression that is not linear-safe, an unknown time zone)."""
+    timezone = table.get("timezone", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone: no time zone {timezone!r} (an IANA name, e.g. Europe/London)") from None
+    return PartnerProfile(
+        key=key, name=table["name"], homepage=table["homepage"], domain=table["domain"],
+        hosts=_hostnames(table["hosts"]), aliases=tuple(table.get("aliases", ())), disclaimer=table["disclaimer"],
+        id_role=table.get("id_role", f"{key}-id"),
+        id_rules=tuple(_compiled(rule, f"id_rules.{n}", groups=1) for n, rule in enumerate(table.get("id_rules", ()))),
+        desks=tuple(table.get("desks", ())),
+        promo_patterns=tuple(_promo(pattern, f"promo_patterns.{n}")
+                             for n, pattern in enumerate(table.get("promo_patterns", ()))),
+        fetch_article_page=table.get("fetch_article_page", True), timezone=timezone,
+        article_url=table.get("article_url"), disclaimer_formats=tuple(table.get("disclaimer_formats", ())),
+        media_hosts=_hostnames(table.get("media_hosts", ())), embed_hosts=_hostnames(table.get("embed_hosts", ())))
+
+
+def _hostnames(hosts: Iterable[str]) -> frozenset[str]:
+    return frozenset(host.lower() for host in hosts)
+
+
+def _compiled(pattern: str, where: str, *, groups: int | None = None, flags: int = 0) -> re.Pattern[str]:
+    """``pattern`` compiled, once it is known to run in linear time on any text (and to hold ``groups`` groups)."""
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as exc:
+        raise ValueError(f"{where}: not a regular expression: {exc}") from None
+    if groups is not None and compiled.groups != groups:
+        raise ValueError(f"{where}: needs exactly {groups} group(s), the id, and has {compiled.groups}")
+    problem, ways = _unsafe(_sre.parse(pattern, flags))
+    if problem is None and ways > _MAX_WAYS:
+        problem = f"its bounds allow {ways:,} ways to match at one position (at most {_MAX_WAYS:,})"
+    if problem:
+        raise ValueError(f"{where}: not linear-safe: {problem}")
+    return compiled
+
+
+def _promo(pattern: str, where: str) -> tuple[str, re.Pattern[str]]:
+    compiled = _compiled(pattern, where, flags=re.I)
+    return _needle(_sre.parse(pattern, re.I)), compiled
+
+
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
+_ONE_CHARACTER = (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN, _sre.CATEGORY)
+
+
+def _unsafe(items: Any) -> tuple[str | None, int]:
+    """Why the parsed pattern ``items`` could take more than linear time on a long text (None when it cannot), and
+    how many ways it has to match at one position. Only single characters may repeat more than once, every repeat is
+    bounded, and there are no back-references: then the work at each position of a search is bounded."""
+    ways = 1
+    for op, arg in items:
+        children: list[Any] = []
+        if op in _REPEATS:
+            _low, high, body = arg
+            if high == _sre.MAXREPEAT:
+                return "an unbounded repeat (*, + or {n,}): give it a bound, as in {0,80}", ways
+            if high > _MAX_REPEAT:
+                return f"a repeat of more than {_MAX_REPEAT}", ways
+            if high > 1 and not (len(body) == 1 and body[0][0] in _ONE_CHARACTER):
+                return "a repeated group: repeat single characters only", ways
+            ways *= high + 1
+            children = [body]
+        elif op == _sre.SUBPATTERN:
+            children = [arg[-1]]
+        elif op == _sre.BRANCH:
+            children = arg[1]
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            children = [arg[1]]
+        elif op == _sre.ATOMIC_GROUP:
+            children = [arg]
+        elif op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS):
+            return "a back-reference", ways
+        for child in children:
+            problem, child_ways = _unsafe(child)
+            if problem:
+                return problem, ways
+            ways *= child_ways
+    return None, ways
+
+
+def _needle(items: Any) -> str:
+    """The longest run of plain characters every match of a case-insensitive pattern holds, lower-cased, for a cheap
+    test before its search; "" when there is none of 3 or more. No "i" or "s": re.I also matches "ı", "İ" and "ſ",
+    which ``lower()`` does not make "i" or "s"."""
+    best = run = ""
+    for op, arg in items:
+        character = chr(arg) if op == _sre.LITERAL else ""
+        if character and character.isascii() and (character.isalnum() or character in " ,.:-") \
+                and character.lower() not in "is":
+            run += character.lower()
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best if len(best) >= 3 else ""
+
+
+# --- The registry ---------------------------------------------------------------------------------------------------
+
+
+class Registry:
+    """The partners parsing knows, with the lookups asked of every article worked out once."""
+
+    def __init__(self, profiles: Iterable[PartnerProfile]) -> None:
+        self.profiles: dict[str, PartnerProfile] = {profile.key: profile for profile in profiles}
+        # Asked for on every byline and credit line of every article.
+        self.names = tuple(n for p in self.profiles.values() for n in p.names())
+        # Lower-cased name or alias -> profile; the first profile to spell a name keeps it.
+        self._by_lowered_name = {n.lower(): p for p in reversed(self.profiles.values()) for n in (p.name, *p.aliases)}
+
+    def __repr__(self) -> str:
+        return f"Registry({', '.join(self.profiles)})"
+
+    def by_key(self, key: str) -> PartnerProfile:
+        return self.profiles[key]
+
+    def by_domain(self, domain: str) -> PartnerProfile | None:
+        return next((p for p in self.profiles.values() if p.domain == domain), None)
+
+    def partner_for_url(self, url: str | None) -> PartnerProfile | None:
+        return next((p for p in self.profiles.values() if p.owns_url(url)), None)
+
+    def partner_named(self, name: str | None) -> PartnerProfile | None:
+        return self._by_lowered_name.get(name.strip().lower()) if name else None
+
+    def detect_partner(self, urls: Iterable[str | None], names: Iterable[str | None],
+                       text: Callable[[], str] = str) -> PartnerProfile:
+        """The origin partner: by URL host first, then by site/publisher name, then by who the text credits
+        (``text`` is only called when the cheaper signals say nothing)."""
+        for url in urls:
+            if profile := self.partner_for_url(url):
+                return profile
+        for name in names:
+            if profile := self.partner_named(name):
+                return profile
+        lowered = text().lower()
+        # The disclaimer names the origin; a Zenger story produced with Benzinga mentions both.
+        for profile in self.profiles.values():
+            if profile.disclaimer.lower() in lowered:
+                return profile
+        counts = {p.key: sum(lowered.count(n.lower()) for n in (p.name, p.domain)) for p in self.profiles.values()}
+        best = max(counts, key=counts.__getitem__, default=None)
+        if best is not None and counts[best]:
+            return self.profiles[best]
+        raise IngestError(ErrorCode.UNKNOWN_PARTNER, "no partner profile matches this article's URL, site name or "
+                                                     "credits (known partners: " + ", ".join(self.profiles) + ")",
+                          stage=Stage.EXTRACT)
+
+
+def _built_in() -> tuple[PartnerProfile, ...]:
+    from ingest_plugin.partners.packaged import partner_tables
+
+    return tuple(profile_from_table(key, table) for key, table in partner_tables().items())
+
+
+BUILT_IN: tuple[PartnerProfile, ...] = _built_in()
+_installed = Registry(BUILT_IN)
+
+
+def install(profiles: Iterable[PartnerProfile]) -> None:
+    """Make ``profiles`` the partners this process parses with (a loaded configuration's: ``Config.profiles``)."""
+    global _installed
+    _installed = Registry(profiles)
+
+
+def registry() -> Registry:
+    """The installed partners: the built-in ones until a configuration's are installed."""
+    return _installed
 
 
 def by_key(key: str) -> PartnerProfile:
-    return PROFILES[key]
+    return _installed.by_key(key)
 
 
 def all_partner_names() -> tuple[str, ...]:
-    return _ALL_NAMES
+    return _installed.names
 
 
 def partner_for_url(url: str | None) -> PartnerProfile | None:
-    return next((p for p in PROFILES.values() if p.owns_url(url)), None)
+    return _installed.partner_for_url(url)
 
 
 def partner_named(name: str | None) -> PartnerProfile | None:
-    if not name:
-        return None
-    return _BY_LOWERED_NAME.get(name.strip().lower())
+    return _installed.partner_named(name)
 
 
 def detect_partner(urls: Iterable[str | None], names: Iterable[str | None],
                    text: Callable[[], str] = str) -> PartnerProfile:
-    """The origin partner: by URL host first, then by site/publisher name, then by who the text credits
-    (``text`` is only called when the cheaper signals say nothing)."""
-    for url in urls:
-        if profile := partner_for_url(url):
-            return profile
-    for name in names:
-        if profile := partner_named(name):
-            return profile
-    lowered = text().lower()
-    counts = {p.key: sum(lowered.count(n.lower()) for n in (p.name, p.domain)) for p in PROFILES.values()}
-    # The disclaimer names the origin; a Zenger story produced with Benzinga mentions both.
-    for profile in PROFILES.values():
-        if profile.disclaimer.lower() in lowered:
-            return profile
-    best = max(counts, key=counts.__getitem__)
-    if counts[best]:
-        return PROFILES[best]
-    raise IngestError(ErrorCode.UNKNOWN_PARTNER, "no partner profile matches this article's URL, site name or "
-                                                 "credits (known partners: " + ", ".join(PROFILES) + ")",
-                      stage=Stage.EXTRACT)
+    return _installed.detect_partner(urls, names, text)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.partners import PROFILES, PartnerProfile, by_key
+from ingest_plugin.partners import PartnerProfile, by_key, registry
 
 _DOCUMENT_URI = re.compile(r"urn:newsml:(?P<domain>[^:]+):(?P<id>[^:]+)")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -40,7 +40,7 @@ class Identity:
     def of_uri(cls, uri: str) -> Identity:
         """Read back from a document's ``uri`` (a coded ``unknown_partner`` error when no partner made it)."""
         match = _DOCUMENT_URI.fullmatch(uri or "")
-        profile = next((p for p in PROFILES.values() if match and p.domain == match["domain"]), None)
+        profile = registry().by_domain(match["domain"]) if match else None
         if match is None or profile is None:
             raise IngestError(ErrorCode.UNKNOWN_PARTNER, f"the uri {uri!r} names no partner we know",
                               stage=Stage.LOAD)

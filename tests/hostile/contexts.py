@@ -120,7 +120,9 @@ URL_CONTEXTS: dict[str, Callable[[str], bytes]] = {
                                          ).encode("utf-8"),
     "blockquote-cite": lambda url: zenger_page(LEAD + f"<blockquote cite={quoteattr(url)}><p>We will vote.</p>"
                                                "</blockquote>" + TAIL).encode("utf-8"),
-    "canonical": lambda url: zenger_page(LEAD + TAIL, url=url).encode("utf-8"),
+    # Dated outside the JSON-LD too: a URL holding "</script>" ends the JSON-LD block, and its date with it.
+    "canonical": lambda url: zenger_page(LEAD + TAIL, url=url, head_extra='<meta property="article:published_time" '
+                                         'content="2024-03-12T14:05:00+00:00">').encode("utf-8"),
     "tweet-link": lambda url: zenger_page(
         LEAD + '<blockquote class="twitter-tweet"><p>Vote</p>&mdash; S (@s) '
         f"<a href={quoteattr('https://twitter.com/s/status/99' + url)}>June 1</a></blockquote>" + TAIL

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from ingest_plugin import __version__
 from ingest_plugin.entrypoints.cli.backfill import add_backfill_parser
-from ingest_plugin.entrypoints.cli.common import EXIT_DATAERR, EXIT_NOINPUT, EXIT_OK
+from ingest_plugin.entrypoints.cli.common import EXIT_DATAERR, EXIT_NOINPUT, EXIT_OK, EXIT_USAGE, configured
 from ingest_plugin.entrypoints.cli.failed import add_failed_parser
 from ingest_plugin.entrypoints.cli.publish import add_ingest_parser, add_publish_parser
 from ingest_plugin.entrypoints.cli.renderings import add_rendering_parsers
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from ingest_plugin.errors import IngestError
 
 _DESCRIPTION = """\
-Ingest syndication-partner stories (Zenger News, Benzinga) as validated IPTC ninjs 3.1 documents.
+Ingest syndication-partner stories (Zenger News, Benzinga, and partners defined in the configuration) as
+validated IPTC ninjs 3.1 documents.
 
 Inputs are detected from their content: a partner article page (HTML), a WordPress or Benzinga RSS 2.0
 feed, a Benzinga REST API v2 JSON array, or a Benzinga webhook v1 envelope."""
@@ -39,7 +40,15 @@ Errors: each input (or feed item) that fails gets one JSON object on stderr, e.g
 Codes: empty_input, too_large, undecodable, not_an_article, unknown_partner, invalid_document.
 The other inputs are still processed.
 
-Exit status: 0 all parsed; 65 at least one input or item failed; 66 an input file could not be read.
+Partners: the built-in ones (Zenger News, Benzinga), or with --config those of a configuration: partners it
+defines ([partners.KEY] with a name, or a partner file) are parsed too, and replace built-in ones of the same key.
+
+Explain: --explain prints, instead of each document, where each of its fields came from, e.g.
+  "by": {"value": "By Jane Roe", "from": "the byline line under the page's headline"}
+  "descriptions[disclaimer]": {"value": "…", "from": "Zenger News's configuration (disclaimer): the input …"}
+
+Exit status: 0 all parsed; 65 at least one input or item failed; 66 an input file could not be read; 2 the
+configuration could not be used.
 
 Examples:
   ingest-plugin parse samples/zenger-article.html --pretty
@@ -79,10 +88,16 @@ def _add_parse(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parse.add_argument("--pretty", action="store_true", help="indent each document (no longer one per line)")
     parse.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                        help=f"reject inputs larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
+    parse.add_argument("--explain", action="store_true",
+                       help="instead of each document, say where each of its fields came from (JSON-LD, a meta tag, "
+                            "the byline line, a body line, the partner's configuration, a fallback): one JSON object "
+                            "per article, {input, uri, fields: {FIELD: {value, from}}}")
     parse.add_argument("--profile", choices=RENDERING_PROFILES, metavar="NAME",
                        help="print each document as this rendering instead (docs/renderings.md): "
                             + ", ".join(RENDERING_PROFILES) + "; JSON profiles one per line, newsml-g2 as its XML "
                             "items (text, pictures, package), each with its XML declaration")
+    parse.add_argument("--config", metavar="PATH",
+                       help="parse with the partners of this TOML configuration (default: the built-in partners)")
     parse.add_argument("--budget", type=_seconds, metavar="SECONDS",
                        help="parse each input in a worker process stopped after SECONDS of CPU time (too_complex), "
                             "as the runners do (default: no budget, parse in this process)")
@@ -107,6 +122,14 @@ def run_parse(args: argparse.Namespace) -> int:
     from ingest_plugin.transport.files import read_input
 
     log.bind_run("parse")
+    if args.config:
+        from ingest_plugin.config import ConfigError
+
+        try:
+            configured(args.config)
+        except ConfigError as exc:
+            print(f"ingest-plugin: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     status = EXIT_OK
     losses = None
     if args.profile:
@@ -126,6 +149,12 @@ def run_parse(args: argparse.Namespace) -> int:
             if result.error is not None:
                 _report(result.error)
                 status = max(status, EXIT_DATAERR) if status != EXIT_NOINPUT else status
+            elif args.explain:
+                from ingest_plugin.parsing.explain import explain
+
+                assert result.document is not None  # a result without an error holds its document
+                _emit({"input": result.input_name, "uri": result.document["uri"],
+                       "fields": explain(result.document, result.sources)}, pretty=args.pretty)
             elif args.profile:
                 try:
                     _emit_rendering(result.document, args.profile, pretty=args.pretty, losses=losses)

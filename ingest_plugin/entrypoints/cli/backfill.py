@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, command_errors, date_or_time
+from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, command_errors, configured, date_or_time
 
 if TYPE_CHECKING:
     from ingest_plugin.entrypoints.cli.output import SummaryPrinter
@@ -59,7 +59,8 @@ def add_backfill_parser(commands: argparse._SubParsersAction[argparse.ArgumentPa
                                                "file of URLs and ids.",
                                    epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_option(backfill)
-    backfill.add_argument("--partner", required=True, metavar="PARTNER", help="a configured partner (e.g. zenger)")
+    backfill.add_argument("--partner", required=True, metavar="PARTNER",
+                          help="a configured partner's key (e.g. zenger; check-config lists them)")
     source = backfill.add_mutually_exclusive_group(required=True)
     source.add_argument("--sitemap", nargs="?", const="", metavar="URL",
                         help="walk the partner's post sitemaps: discovered from its homepage host, or from URL (a "
@@ -97,14 +98,13 @@ def _positive(text: str) -> int:
 def run_backfill(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ingest_plugin.config import load_config
     from ingest_plugin.entrypoints.cli.common import job_handler
     from ingest_plugin.entrypoints.cli.output import SummaryPrinter
     from ingest_plugin.entrypoints.progress import with_progress
     from ingest_plugin.ingest import backfill
     from ingest_plugin.ingest.sqs import job_queue
 
-    config = load_config(args.config)
+    config = configured(args.config)
     partner = config.partner(args.partner)  # a partner the configuration does not know: a usage error, exit 2
     try:
         planned = backfill.plan(config, partner, sitemap=args.sitemap or None, discover=args.sitemap == "",

@@ -70,3 +70,13 @@ def date_or_time(text: str) -> date | datetime:
         return parse_moment(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def configured(path: str | None) -> Config:
+    """The command's configuration, with its partners installed: those its parsing and the stored documents it
+    reads may name (a configuration may define partners of its own)."""
+    from ingest_plugin.config import load_config
+
+    config = load_config(path)
+    config.install_partners()
+    return config

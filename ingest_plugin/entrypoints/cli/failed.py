@@ -20,6 +20,7 @@ from ingest_plugin.entrypoints.cli.common import (
     EXIT_USAGE,
     add_config_option,
     command_errors,
+    configured,
     date_or_time,
 )
 from ingest_plugin.errors import ErrorCode
@@ -136,11 +137,10 @@ def _with_store(work: FailedCommand) -> Callable[[argparse.Namespace], int]:
     """Run ``work`` on the configured bucket's failed/ store, under :func:`command_errors`."""
     def run(args: argparse.Namespace) -> int:
         from ingest_plugin import log
-        from ingest_plugin.config import load_config
         from ingest_plugin.publishing import Publisher
 
         log.bind_run("failed")
-        return work(args, Publisher(load_config(args.config).s3()).failed)
+        return work(args, Publisher(configured(args.config).s3()).failed)
     return command_errors(run)
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, job_handler, s3_setup_failed
+from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, configured, job_handler, s3_setup_failed
 
 if TYPE_CHECKING:
     from ingest_plugin.ingest.jobs import IngestJob
@@ -67,29 +67,28 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from ingest_plugin.errors import IngestError
     from ingest_plugin.ingest.inputs import document_jobs
 
-    try:  # every line is checked before anything reaches S3: a bad one is a usage error, not a failure record
-        jobs = document_jobs(args.documents, force=args.force)
-    except IngestError as error:
-        print(f"ingest-plugin publish: {error} (nothing was published: fix the line and run again)",
-              file=sys.stderr)
-        return EXIT_USAGE
-    return _run(args, lambda: jobs)
+    return _run(args, lambda: document_jobs(args.documents, force=args.force))
 
 
 def _run(args: argparse.Namespace, jobs: Callable[[], Iterator[IngestJob]]) -> int:
     from ingest_plugin import log
-    from ingest_plugin.config import ConfigError, load_config
+    from ingest_plugin.config import ConfigError
     from ingest_plugin.entrypoints.cli.output import SummaryPrinter
+    from ingest_plugin.errors import IngestError
     from ingest_plugin.ingest.runs import run_jobs
     from ingest_plugin.publishing import S3SetupError, ensure_bucket
 
     try:
-        handler = job_handler(load_config(args.config))
+        handler = job_handler(configured(args.config))  # its partners are the ones documents may name
+        planned = jobs()
     except ConfigError as exc:
         print(f"ingest-plugin: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IngestError as error:  # publish checks every line before anything reaches S3: a usage error
+        print(f"ingest-plugin publish: {error} (nothing was published: fix the line and run again)",
+              file=sys.stderr)
         return EXIT_USAGE
     publisher = handler.publisher
     if args.create_bucket and not args.dry_run:
@@ -99,7 +98,7 @@ def _run(args: argparse.Namespace, jobs: Callable[[], Iterator[IngestJob]]) -> i
             log.get_logger().error("create_bucket_failed", bucket=publisher.settings.bucket, error=str(exc))
     printer = SummaryPrinter(dry_run=args.dry_run)
     try:  # items are printed as they are done: a long run keeps none of them
-        summary = run_jobs(jobs(), handler, dry_run=args.dry_run, on_outcome=printer.item)
+        summary = run_jobs(planned, handler, dry_run=args.dry_run, on_outcome=printer.item)
     except S3SetupError as exc:
         return s3_setup_failed(exc)
     printer.run(summary)

@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ingest_plugin.entrypoints.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_config_option, command_errors
+from ingest_plugin.entrypoints.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_config_option,
+    command_errors,
+    configured,
+)
 from ingest_plugin.parsing import RENDERING_PROFILES
 
 _RENDER_EPILOG = """\
@@ -83,12 +90,11 @@ def _line(record: dict[str, Any], human: str) -> None:
 
 def _render_profiles(args: argparse.Namespace) -> int:
     from ingest_plugin import log
-    from ingest_plugin.config import load_config
     from ingest_plugin.publishing import Publisher
     from ingest_plugin.publishing.renderings import backfill
 
     log.bind_run("render-profiles")
-    config = load_config(args.config)
+    config = configured(args.config)
     if args.partner:
         config.partner(args.partner)
     settings = config.s3()
@@ -116,12 +122,11 @@ def _render_profiles(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from ingest_plugin import log
-    from ingest_plugin.config import load_config
     from ingest_plugin.ingest.export import export
     from ingest_plugin.publishing import Publisher
 
     log.bind_run("export")
-    config = load_config(args.config)
+    config = configured(args.config)
     if args.partner:
         config.partner(args.partner)
     if not args.directory.is_dir():

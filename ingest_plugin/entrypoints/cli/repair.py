@@ -11,7 +11,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from ingest_plugin.entrypoints.cli.common import EXIT_FAILED, EXIT_OK, add_config_option, command_errors
+from ingest_plugin.entrypoints.cli.common import EXIT_FAILED, EXIT_OK, add_config_option, command_errors, configured
 
 if TYPE_CHECKING:
     from ingest_plugin.publishing.articles import RepairResult
@@ -50,7 +50,8 @@ def add_repair_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                                  description="Find versions an interrupted write left newer than current.json, and "
                                              "resolve them (adopt a kill, supersede anything else).",
                                  epilog=_REPAIR_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    repair.add_argument("--partner", metavar="PARTNER", help="only this partner's articles (its key, e.g. zenger)")
+    repair.add_argument("--partner", metavar="PARTNER",
+                        help="only this partner's articles (a configured partner's key, e.g. zenger)")
     repair.add_argument("--dry-run", action="store_true", help="read S3 and report what would be done; write nothing")
     repair.add_argument("--grace", type=_seconds, default=DEFAULT_GRACE_SECONDS, metavar="SECONDS",
                         help="leave orphans younger than this for the next sweep: a writer may still finish them "
@@ -75,12 +76,11 @@ def run_repair(args: argparse.Namespace) -> int:
 
 def _repair(args: argparse.Namespace) -> int:
     from ingest_plugin import log
-    from ingest_plugin.config import load_config
     from ingest_plugin.errors import IngestError
     from ingest_plugin.publishing import Publisher
 
     log.bind_run("repair")
-    config = load_config(args.config)
+    config = configured(args.config)
     if args.partner:
         config.partner(args.partner)  # a partner the configuration does not know: a usage error, exit 2
     store = Publisher(config.s3()).articles

@@ -14,6 +14,7 @@ from ingest_plugin.entrypoints.cli.common import (
     EXIT_USAGE,
     add_config_option,
     command_errors,
+    configured,
     date_or_time,
     job_handler,
 )
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 Command = Callable[[argparse.Namespace, "Config", "JobHandler"], int]
 
 _RUN_EPILOG = """\
-Polls every feed of every enabled [[partners]] entry of the configuration, ingests the items that are new or
+Polls every feed of every enabled [partners.KEY] table of the configuration, ingests the items that are new or
 changed since the last run (the cursor lives in S3, so overlapping runs on several hosts never double-ingest),
 writes a run record, and logs a partner_quiet alert for a partner silent longer than [alerts] quiet_partner_hours.
 At most [limits] max_items_per_run items per run; the rest wait for the next run (counted as deferred).
@@ -97,7 +98,9 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
     reingest.add_argument("--id", action="append", default=[], dest="ids", metavar="PARTNER_ID",
                           help="an article by its partner id (needs --partner): fetched from the partner's "
                                "article_url template, else from the canonical URL of the version published before")
-    reingest.add_argument("--partner", metavar="PARTNER", help="the partner of --id (a configured partner)")
+    reingest.add_argument("--partner", metavar="PARTNER",
+                          help="the partner of --id: the key of a configured partner ([partners.KEY]; check-config "
+                               "lists them)")
     reingest.add_argument("--file", action="append", default=[], dest="files", metavar="PATH",
                           help="parse and ingest a local file")
     reingest.add_argument("--failed", action="store_true", help="replay the items kept under failed/")
@@ -114,18 +117,21 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
     reingest.add_argument("--dry-run", action="store_true", help="show what would be written; write nothing")
     reingest.set_defaults(handler=run_reingest)
 
-    check = commands.add_parser("check-config", help="validate the configuration and test S3 access",
-                                description="Validate the configuration file and environment, then test that "
+    check = commands.add_parser("check-config", help="validate the configuration, list its partners, test S3 access",
+                                description="Validate the configuration file (and the partner files it names) and "
+                                            "the environment, list the configured partners (key, name, hosts, "
+                                            "feeds, source: built-in or the file that defines it), then test that "
                                             "the S3 bucket can be listed.")
     add_config_option(check)
     check.set_defaults(handler=run_check_config)
 
 
 def _setup(args: argparse.Namespace) -> tuple[Config, JobHandler]:
-    from ingest_plugin.config import load_config
     from ingest_plugin.publishing import ensure_bucket
 
-    config = load_config(args.config)
+    config = configured(args.config)
+    if getattr(args, "partner", None):
+        config.partner(args.partner)  # a partner the configuration does not know: a usage error, before any S3 access
     handler = job_handler(config)
     if getattr(args, "create_bucket", False) and not getattr(args, "dry_run", False):
         ensure_bucket(handler.publisher.client, handler.publisher.settings)
@@ -167,8 +173,6 @@ def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) 
     if selection.ids and not selection.partner:
         print("ingest-plugin reingest: --id needs --partner", file=sys.stderr)
         return EXIT_USAGE
-    if selection.partner:
-        config.partner(selection.partner)  # a partner the configuration does not know: a usage error, exit 2
     action = Action.CANCEL if args.cancel else Action.REINSTATE if args.reinstate else Action.INGEST
     summary = reingest(selection, handler, action=action, force=args.force, dry_run=args.dry_run, queue=queue)
     print_summary(summary)
@@ -217,7 +221,7 @@ def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> 
               if config.webhook.dedupe == "s3" else None)
     queue = job_queue(config, publisher)  # with a shared queue, jobs go there before the 202 and nothing stays here
     serve(config.webhook, run_job, host=args.host, port=args.port, journal=None if queue else journal,
-          dedupe=dedupe, queue=queue)
+          dedupe=dedupe, queue=queue, partners=config.partner_keys)
     return 0
 
 
@@ -240,8 +244,10 @@ def run_check_config(args: argparse.Namespace) -> int:
     print(f"configuration: {config.source}: ok")
     for partner in config.partners:
         state = "enabled" if partner.enabled else "disabled"
-        print(f"  partner {partner.profile.key} ({state}): {len(partner.feeds)} feed(s), hosts "
-              f"{', '.join(sorted(partner.allowed_hosts))}, updates: {partner.update_policy}")
+        profile = partner.profile
+        print(f"  partner {profile.key} ({state}): {profile.name!r}, hosts {', '.join(sorted(profile.hosts))}; "
+              f"{len(partner.feeds)} feed(s), fetches from {', '.join(sorted(partner.allowed_hosts))}, updates: "
+              f"{partner.update_policy}; source: {partner.source}")
     print(f"  webhook secrets: {len(config.webhook.secrets)}")
     where = settings.endpoint_url or "AWS"
     try:

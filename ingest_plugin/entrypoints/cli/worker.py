@@ -5,7 +5,7 @@ import argparse
 import signal
 import sys
 
-from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, command_errors, job_handler
+from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, command_errors, configured, job_handler
 
 _EPILOG = """\
 Receives jobs from the SQS jobs queue ([queue] url, INGEST_QUEUE_URL, or --queue) and runs each through the same
@@ -46,11 +46,10 @@ def _positive(text: str) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     from ingest_plugin import log
-    from ingest_plugin.config import load_config
     from ingest_plugin.ingest.consumer import QueueWorker
     from ingest_plugin.ingest.sqs import job_queue
 
-    config = load_config(args.config)
+    config = configured(args.config)
     handler = job_handler(config, queued=True)
     queue = job_queue(config, handler.publisher, url=args.queue)
     if queue is None:

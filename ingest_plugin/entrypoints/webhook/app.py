@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -90,8 +90,9 @@ class WebhookApp:
 
     def __init__(self, keys: Sequence[bytes], handler: Handler, *, queue_size: int, workers: int, max_body: int,
                  tolerance: float, dedupe: DedupeStore, max_jobs: int, journal: JobJournal | None,
-                 queue: JobQueue | None = None) -> None:
+                 queue: JobQueue | None = None, partners: Collection[str] | None = None) -> None:
         self.max_body = max_body
+        self.partners = partners  # the keys a payload may name (None: every installed partner's)
         self._keys = keys
         self._handler = handler
         self._tolerance = tolerance
@@ -142,7 +143,7 @@ class WebhookApp:
             body = _read_body(environ, self.max_body)
             headers = {name: environ.get("HTTP_" + name.upper().replace("-", "_"), "") for name in HEADERS}
             webhook_id = verify_with_keys(headers, body, self._keys, None, self._tolerance)
-            return self._enqueue(webhook_id, parse_payload(body))
+            return self._enqueue(webhook_id, parse_payload(body, self.partners))
         except WebhookRejected as exc:
             claimed_id = environ.get("HTTP_WEBHOOK_ID", "")
             log.get_logger().warning(
@@ -282,11 +283,12 @@ def _read_body(environ: dict[str, Any], max_body: int) -> bytes:
 def create_app(secrets: Iterable[str], handler: Handler, *, queue_size: int = 100, workers: int = 2,
                max_body: int = 20_000, tolerance: float = DEFAULT_TOLERANCE, dedupe: DedupeStore | None = None,
                max_jobs: int = 10_000, journal: JobJournal | None = None,
-               queue: JobQueue | None = None) -> WebhookApp:
+               queue: JobQueue | None = None, partners: Collection[str] | None = None) -> WebhookApp:
     """The webhook WSGI app with its worker threads already running. ``secrets`` are ``whsec_…`` values (all are
     accepted, for rotation); ``max_jobs`` bounds how many finished jobs ``GET /jobs/{id}`` remembers; ``journal``
     keeps accepted jobs across a crash (see :class:`JobJournal`). With a shared ``queue`` (SQS) the app only sends
-    jobs to it (give ``workers=0``): workers elsewhere run them, and this process keeps no state."""
+    jobs to it (give ``workers=0``): workers elsewhere run them, and this process keeps no state. ``partners``: the
+    keys a payload may name (the configured partners; default: every installed one); others get 400."""
     keys = [decode_secret(secret) for secret in secrets]
     if not keys:
         raise ValueError("the webhook needs at least one secret")
@@ -294,7 +296,8 @@ def create_app(secrets: Iterable[str], handler: Handler, *, queue_size: int = 10
     if dedupe.ttl_seconds < 2 * tolerance:
         raise ValueError(f"the dedupe TTL ({dedupe.ttl_seconds} s) must cover the whole ±{tolerance} s window")
     return WebhookApp(keys, handler, queue_size=queue_size, workers=workers, max_body=max_body,
-                      tolerance=tolerance, dedupe=dedupe, max_jobs=max_jobs, journal=journal, queue=queue)
+                      tolerance=tolerance, dedupe=dedupe, max_jobs=max_jobs, journal=journal, queue=queue,
+                      partners=partners)
 
 
 # --- serving ----------------------------------------------------------------------------------------------------
@@ -312,13 +315,15 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def serve(settings: WebhookConfig, handler: Handler, *, host: str = "127.0.0.1", port: int = 8080,
           journal: JobJournal | None = None, dedupe: DedupeStore | None = None,
-          queue: JobQueue | None = None) -> None:
+          queue: JobQueue | None = None, partners: Collection[str] | None = None) -> None:
     """Serve the webhook until SIGTERM or SIGINT, then shut down gracefully: stop listening, let running jobs
     finish, and leave queued jobs in ``journal`` for the next start (``None``: run them here before returning).
-    ``dedupe`` defaults to this process's memory. Call it from the main thread, which owns signal handling."""
+    ``dedupe`` defaults to this process's memory; ``partners`` are the keys a payload may name (see
+    :func:`create_app`). Call it from the main thread, which owns signal handling."""
     app = create_app(settings.secrets, handler, queue_size=settings.queue_size,
                      workers=0 if queue is not None else settings.workers, max_body=settings.max_body_bytes,
-                     tolerance=settings.tolerance_seconds, journal=journal, dedupe=dedupe, queue=queue)
+                     tolerance=settings.tolerance_seconds, journal=journal, dedupe=dedupe, queue=queue,
+                     partners=partners)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server = make_server(app, host, port)

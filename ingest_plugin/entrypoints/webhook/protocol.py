@@ -14,13 +14,13 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema.exceptions import best_match
 
-from ingest_plugin.partners import ARTICLE_ID
+from ingest_plugin.partners import ARTICLE_ID, registry
 from ingest_plugin.schemas import compile_validator, load_schema
 from ingest_plugin.transport.fetch import plain_host_problem
 
@@ -110,8 +110,9 @@ def verify(headers: Mapping[str, str], body: bytes, secrets: Iterable[str], now:
     verify_with_keys(headers, body, [decode_secret(secret) for secret in secrets], now, tolerance)
 
 
-def parse_payload(body: bytes) -> dict[str, Any]:
-    """The thin payload, checked against ``schemas/webhook-payload.schema.json``; 400 otherwise."""
+def parse_payload(body: bytes, partners: Collection[str] | None = None) -> dict[str, Any]:
+    """The thin payload, checked against ``schemas/webhook-payload.schema.json`` and naming one of ``partners`` (the
+    configured partners' keys; default: every installed partner); 400 otherwise."""
     try:
         payload = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):  # bad UTF-8, bad JSON, or nesting deep enough to blow the stack
@@ -120,6 +121,10 @@ def parse_payload(body: bytes) -> dict[str, Any]:
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "(root)"
         raise WebhookRejected(400, f"payload {where}: {error.message}"[:200])
+    known = tuple(registry().profiles) if partners is None else partners
+    if payload["partner"] not in known:
+        raise WebhookRejected(400, f"payload partner: {payload['partner']!r} is not a configured partner (known: "
+                                   f"{', '.join(known)})"[:200])
     if "id" in payload and not ARTICLE_ID.fullmatch(payload["id"]):
         raise WebhookRejected(400, "payload id: not a plain article id")
     if "url" in payload:

@@ -6,9 +6,10 @@ by text patterns.
 """
 from __future__ import annotations
 
+import heapq
 import re
 from functools import lru_cache
-from itertools import accumulate, islice
+from itertools import islice
 from typing import Iterable, Iterator
 
 from lxml import etree, html
@@ -24,23 +25,42 @@ _ALWAYS_CHROME_TAGS = frozenset({"script", "style", "noscript", "template", "for
                                  "textarea", "nav", "aside", "footer", "dialog", "svg", "math", "object", "embed",
                                  "iframe", "frame", "frameset", "link", "meta", "base", "canvas", "audio", "video",
                                  "source", "map"})
+# Furniture of these kinds (a form, a layout wrapper named like furniture) stays when it holds most of the page's
+# text: ASP.NET wraps the whole page in one form. Other kinds (a script, a menu's list or link) never hold it.
+_MAY_HOLD_ARTICLE = frozenset({"div", "section", "form", "main", "span", "table", "tbody", "tr", "td", "center",
+                               "aside", "header", "footer", "nav", "dialog", "font", "dl", "dd", "blockquote"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog"})
-# Class or id tokens of site furniture (matched against whole tokens, prefix-anchored).
+# Class or id tokens of site furniture: the token, or the token and more after a "-" or "_" ("sidebar-primary"),
+# but not a state or size ("menu-open", "nav-visible", "share-xs": layout classes of the page around them).
 _CHROME_TOKEN = re.compile(
     r"^(?:skip-link|screen-reader-text|sr-only|visually-hidden|menu|navbar|nav|navigation|site-header|site-footer"
     r"|header-wrap|masthead|breadcrumbs?|sidebar|widget|widget-area|share|shares|sharing|sharedaddy|social|"
     r"social-share|share-buttons|sd-sharing|jp-relatedposts|related|related-posts|related-articles|yarpp|"
-    r"newsletter|subscribe|subscription|signup|promo|promotion|sponsored|advert|advertisement|ads?|ad-slot|"
-    r"ad-container|adsbygoogle|dfp|cookie|cookies|cookie-banner|cookie-notice|gdpr|consent|comments?|comment-respond|"
+    r"newsletter|subscribe|subscription|signup|promo|promotion|sponsored|advert|advertisement|adsbygoogle|dfp|"
+    r"cookie|cookies|cookie-banner|cookie-notice|gdpr|consent|comments?|comment-respond|"
     r"respond|post-navigation|nav-links|pagination|tags-links|post-tags|tag-links|cat-links|entry-footer|"
-    r"author-box|author-bio|about-author|recommended|outbrain|taboola|zergnet|popup|modal|paywall|"
-    r"print-only|hidden|toolbar|read-more|more-stories|trending|most-popular|key-points|keypoints|"
-    r"zinger-key-points|article-share|post-share|entry-share)(?:$|[-_])", re.I)
-# Advertising slots, whatever the theme calls them ("td-a-rec", "zenger-ad--sidebar", "ad-slot").
-_AD_TOKEN = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt)(?:$|[-_])",
-                       re.I)
+    r"author-box|author-bio|about-author|recommended|outbrain|taboola|zergnet|popup|"
+    r"toolbar|read-more|more-stories|trending|most-popular|key-points|keypoints|"
+    r"zinger-key-points|article-share|post-share|entry-share|slick-arrow|slick-dots|swiper-button|"
+    r"swiper-pagination|carousel-control|carousel-indicators|slideshow-controls|slideshow-nav|gallery-nav)"
+    r"(?:$|[-_](?!(?:open|opened|active|visible|enabled|closed|expanded|collapsed|free|left|right|xs|sm|md|lg|xl)"
+    r"$))"
+    # Words that name furniture only alone (or numbered): "modal-open", "hidden-xs", "paywall-content" are not.
+    r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$", re.I)
+# Advertising slots, related-story modules, promos and slideshows (their captions and controls), wherever the
+# theme puts the word in a token ("td-a-rec", "jnews_related_post_container", "inline-gallery-embedded").
+_CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt|related|"
+                          r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
+                          r"carousel|slider|gallery[-_]embed(?:ded)?)"
+                          r"(?:$|[-_])", re.I)
 _NEVER_CHROME = frozenset({"html", "body", "main", "article"})
-_CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagram-media|wp-caption|has-)", re.I)
+# An author's own blocks: a slideshow block's pictures are the article's (its controls are furniture).
+_CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagram-media|wp-caption|has-|"
+                                      r"wp-block-jetpack-slideshow)", re.I)
+# Tokens of an article's own container: an element carrying one is no furniture whatever else it is named
+# (Blogger's posts are in a "widget Blog").
+_CONTENT_TOKENS = frozenset({"Blog", "hentry", "entry-content", "post-body", "article-body", "post-content",
+                             "story-body", "articleBody"})
 _CONTAINER_CLASSES = frozenset({"entry-content", "article-content-body-only", "td-post-content", "post-content",
                                 "article-body", "post-body", "story-body", "article-content"})
 # XML white space: what separates class tokens, and what XPath's normalize-space() strips (not NBSP: it can be part
@@ -50,7 +70,13 @@ _PROMO_TEXT = re.compile(
     r"^(?:See Also|Related Links?|Related|Also Read|Read Next|Read More|Read Also|Also See|More From \w+|"
     r"Don['’]t Miss|Now Read|Check (?:It )?Out|Trending|Recommended(?: for you| from our partners)?|"
     r"You (?:may|might) also like|Sponsored|Popular|Must Read|Editor['’]s Picks?|Top Stories|Latest News|"
-    r"Also on \w+)\s*(?::|：|-|–|—|$)"
+    r"Also on \w+|More (?:Stories|News|Articles)|Related (?:Stories|Articles|Posts|News|Coverage))"
+    r"\s*(?::|：|-|–|—|…|\.\.\.|$)"
+    # Calls to action, embeds' fallback text (Instagram's), a slideshow's controls.
+    r"|^Get\b[^,.!?]{1,60}\bon the go\b[^,.]{0,40}[.!]?$|^(?:Download|Get) (?:the|our) [^,.]{1,40} app\b[^,]{0,60}$"
+    r"|^View this (?:post|profile|photo|video) on (?:Instagram|Facebook|TikTok|Twitter|X)$"
+    r"|^A (?:post|photo|video) shared by .{1,120}$"
+    r"|^(?:Previous|Prev|Next)(?: (?:slide|image|photo|picture))?$|^\d{1,3} ?(?:/|of) ?\d{1,3}$"
     r"|^The post .{1,300} appeared first on .{1,80}$"
     r"|^(?:Sign up|Subscribe)\b.{0,120}\b(?:newsletters?|inbox|updates)\b"
     r"|^Recommended from our partners$|^[-–—\s]*Advertisement[-–—\s]*$|^Skip to (?:main )?content$"
@@ -132,29 +158,50 @@ def _names_unless_chrome(el: HtmlElement, tag: str) -> Names | None:
     class_attr = el.get("class") if "class" in names else None
     id_attr = el.get("id") if "id" in names else None
     if tag not in _NEVER_CHROME:  # page classes such as "one-sidebar" describe the layout, not the element
-        if "hidden" in names or "aria-hidden" in names and el.get("aria-hidden") == "true" \
-                and tag not in ("img", "figure"):
+        if ("hidden" in names or "aria-hidden" in names or "style" in names) and _invisible(el, tag, names):
             return None
         if _names_chrome(class_attr, id_attr):
             return None
     return class_attr, id_attr, el.get("itemprop") if "itemprop" in names else None
 
 
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
+                           re.I)
+
+
+def _invisible(el: HtmlElement, tag: str, names: list[str]) -> bool:
+    """Whether the element is hidden from readers (``names``: its attributes' names): what no reader sees is no
+    article text, however long."""
+    if "hidden" in names or "aria-hidden" in names and el.get("aria-hidden") == "true" and tag not in ("img", "figure"):
+        return True
+    style = el.get("style") if "style" in names else None
+    return style is not None and ("none" in style or "hidden" in style) and _HIDING_STYLE.search(style) is not None
+
+
 @lru_cache(maxsize=4096)
 def _names_chrome(class_attr: str | None, id_attr: str | None) -> bool:
     """Cached by attribute value: a theme repeats the same few class strings on every element and page."""
-    return any((_CHROME_TOKEN.match(t) or _AD_TOKEN.search(t)) and not _CHROME_TOKEN_EXCEPTIONS.match(t)
-               for t in (class_attr or "").split() + ([id_attr] if id_attr else []))
+    tokens = (class_attr or "").split() + ([id_attr] if id_attr else [])
+    return _CONTENT_TOKENS.isdisjoint(tokens) and any(
+        (_CHROME_TOKEN.match(t) or _CHROME_PART.search(t)) and not _CHROME_TOKEN_EXCEPTIONS.match(t) for t in tokens)
+
+
+# Furniture kept for holding most of the page's text holds the next one kept so, and each read the text of those
+# inside it: a few of them (a form, a layout wrapper, a builder's section) is all a page may have.
+_MOST_TEXT_READS = 8
 
 
 def strip_chrome(root: HtmlElement) -> NamedElements:
-    """Remove every chrome element under ``root``: one depth-first walk that skips removed subtrees.
+    """Remove every chrome element under ``root``: one depth-first walk that skips removed subtrees. An element
+    holding most of the page's text is never chrome, whatever its kind or name says.
 
     Returns the elements that stay with their class, id and itemprop, ``root`` first, in document order, so that
     callers look for things among them rather than walk the page again (or read the attributes the walk has read).
     """
     kept, doomed = [named(root)], []
     tweet_holders = _tweet_holders(root)  # chrome that holds a tweet embed stays; its other chrome goes
+    half_text = -1  # half the length of the page's text, once asked
+    kept_for_text = 0  # furniture kept for holding most of the text
     # The children still to visit, the next one last: a list costs less per element than lxml's iterwalk.
     pending = root[::-1]
     while pending:
@@ -165,6 +212,11 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             kept.append((el, *names))
         elif el in tweet_holders:
             kept.append(named(el))
+        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and len(text_of(el)) > (
+                half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
+                and not _invisible(el, tag, el.keys()):
+            kept.append(named(el))  # the article itself, whatever its markup says (the removed ones are disjoint)
+            kept_for_text += 1
         else:
             doomed.append(el)
             continue
@@ -173,16 +225,39 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
     return kept
 
 
+def _visible_text_length(root: HtmlElement) -> int:
+    """The length of the text of ``root`` outside scripts and styles."""
+    return len(text_of(root)) - sum(len(el.text or "") for el in root.iter("script", "style"))
+
+
 def remove_all(dropped: Iterable[HtmlElement], opened: Iterable[HtmlElement] = ()) -> None:
     """Drop the ``dropped`` elements, their tails left in place (what ``drop_tree()`` does), and open the ``opened``
     ones, their text, children and tail left in place (``drop_tag()``), each parent's children and texts set once.
     Both append to the text before the element (and drop_tag() looks for it among its siblings), once per element:
-    quadratic in the elements of one parent."""
+    quadratic in the elements of one parent.
+
+    A parent losing only a few children, and opening none (most of them), has each one dropped as ``drop_tree()``
+    does: rebuilding it read all its children, however many stay."""
     drop, open_ = set(dropped), set(opened)
-    parents = dict.fromkeys(parent for el in (*drop, *open_) if (parent := el.getparent()) is not None
-                            and parent not in drop and parent not in open_)
-    for parent in parents:
-        _rebuild(parent, drop, open_)
+    parents: dict[HtmlElement, list[HtmlElement]] = {}
+    for el in (*drop, *open_):
+        if (parent := el.getparent()) is not None and parent not in drop and parent not in open_:
+            parents.setdefault(parent, []).append(el)
+    for parent, children in parents.items():
+        if len(children) > _FEW_DROPPED or open_ and not open_.isdisjoint(children):
+            _rebuild(parent, drop, open_)
+            continue
+        for child in children:  # in any order: each tail joins the text before it, whichever stays
+            if tail := child.tail:
+                if (previous := child.getprevious()) is None:
+                    parent.text = (parent.text or "") + tail
+                else:
+                    previous.tail = (previous.tail or "") + tail
+            parent.remove(child)
+
+
+# Children of one parent dropped one at a time: each drop copies the text before it, so only a few (linear).
+_FEW_DROPPED = 4
 
 
 def _rebuild(parent: HtmlElement, dropped: set[HtmlElement], opened: set[HtmlElement]) -> None:
@@ -238,10 +313,6 @@ def _tweet_holders(root: HtmlElement) -> set[HtmlElement]:
     return holders
 
 
-def _is_descendant(el: HtmlElement, ancestor: HtmlElement) -> bool:
-    return any(parent is ancestor for parent in el.iterancestors())
-
-
 def ticker_links(root: HtmlElement) -> list[Ticker]:
     """Stock tickers linked in the text: ``(NASDAQ:<a class="ticker" href="…/stock/AAPL#NASDAQ">AAPL</a>)``."""
     tickers: dict[str, Ticker] = {}
@@ -291,91 +362,326 @@ def strip_yoast_footer(text: str) -> str:
     return _YOAST_FOOTER.sub("", text)
 
 
-_SCORED_TAGS = ("p", "h2", "h3", "blockquote", "li")
+# Elements whose text is a paragraph of their own: text in any other element (span, a, font, b...) belongs to the
+# nearest of these above it.
+_BLOCKISH = BLOCK_TAGS | {"td", "th", "tr", "tbody", "thead", "tfoot", "dd", "dt", "center", "details", "summary",
+                          "fieldset", "body", "html", "caption", "li"}
+# Readability's starting scores: by kind, and by what the class or id says.
+_TAG_WEIGHT = {"div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3,
+               "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5,
+               "th": -5}
+_POSITIVE_NAME = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story", re.I)
+_NEGATIVE_NAME = re.compile(r"-ad-|hidden|^hid$|banner|combx|comment|com-|contact|footer|gdpr|masthead|media|"
+                            r"meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|"
+                            r"shopping|tags|widget|teaser|card|menu|nav", re.I)
+_COMMAS = re.compile(r"[,،，﹐、]")
+# A date in a line of fields ("by X | March 3, 2024 | News", "X · 3 Mar 2024"), or after "By X".
+_META_LINE = re.compile(r"^\s*By\b.{0,80}?\b(?:19|20)\d\d\b|[|·•].{0,80}?\b(?:19|20)\d\d\b|"
+                        r"\b(?:19|20)\d\d\b.{0,80}?[|·•]", re.I | re.S)
+_SENTENCE_END = re.compile(r"[.!?。！？…:\"”’)]\s*$")
+
+
+@lru_cache(maxsize=4096)
+def _name_weight(class_attr: str | None, id_attr: str | None) -> int:
+    weight = 0
+    for name in (class_attr, id_attr):
+        if name:
+            weight += 25 * ((_POSITIVE_NAME.search(name) is not None) - (_NEGATIVE_NAME.search(name) is not None))
+    return weight
+
+
+class _PageText:
+    """Text lengths, link text lengths and paragraph scores of the blocks of a tree, from one pass over its elements
+    (innermost first: each one's figures are complete when it is reached, and go to its parent).
+
+    A paragraph is the text a block holds outside the blocks inside it (text in spans, links or loose between
+    ``<br>``s counts): it scores as in Mozilla Readability (two points, one per comma, one per 100 characters up to
+    three), less its share of link text, and the score goes to the elements holding it: in full to the first, half
+    to the next, a sixth, a ninth and a twelfth to the three after. A block with only inline content is the
+    paragraph, so its parent comes first; a block with blocks or line breaks between its runs of text holds them,
+    and comes first itself."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        # Per element with children, while the pass goes: [text length, in links, its own text's length, in links,
+        # commas, line breaks, holds blocks]; then per block: (text length, in links).
+        pending: dict[HtmlElement, list] = {}
+        self.lengths: dict[HtmlElement, tuple[int, int]] = {}
+        self.scores: dict[HtmlElement, float] = {}
+        self._firsts: dict[HtmlElement, float] = {}  # the score of the paragraphs each element holds first
+        # Bound once: looked up on every element, they cost as much as the work.
+        blockish, commas, take, find, lengths = _BLOCKISH, _COMMAS.findall, pending.pop, pending.get, self.lengths
+        for el in reversed(list(root.iter())):
+            tag = el.tag
+            text = el.text if tag.__class__ is str else None  # a comment's text is no text
+            parent = el.getparent()
+            figures = take(el, None)
+            if figures is None:  # no child: most elements, added to their parent's figures without a list of their own
+                if parent is None:
+                    continue
+                up = find(parent)
+                if up is None:
+                    up = pending[parent] = [0, 0, 0, 0, 0, 0, False]
+                length = len(text) if text else 0
+                tail = el.tail
+                if tail:
+                    up[0] += length + len(tail)
+                    up[2] += len(tail)
+                    if "," in tail or not tail.isascii():
+                        up[4] += len(commas(tail))
+                else:
+                    up[0] += length
+                if tag in blockish:
+                    lengths[el] = (length, length if tag == "a" else 0)
+                    up[6] = True
+                    if length >= 25:
+                        self._score(el, [length, 0, length, 0, len(commas(text)) if text else 0, 0, False])
+                elif tag == "br":
+                    up[5] += 1
+                elif text:
+                    up[2] += length
+                    if tag == "a":
+                        up[1] += length
+                        up[3] += length
+                    if "," in text or not text.isascii():
+                        up[4] += len(commas(text))
+                continue
+            if text:
+                figures[0] += len(text)
+                figures[2] += len(text)
+                if "," in text or not text.isascii():
+                    figures[4] += len(commas(text))
+            if tag == "a":
+                figures[1] = figures[0]
+                figures[3] = figures[2]
+            lengths[el] = (figures[0], figures[1])
+            if tag in blockish:
+                if figures[2] - figures[3] >= 25:
+                    self._score(el, figures)
+            if parent is None:
+                continue
+            up = find(parent)
+            if up is None:
+                up = pending[parent] = [0, 0, 0, 0, 0, 0, False]
+            tail = el.tail
+            tail_length = len(tail) if tail else 0
+            up[0] += figures[0] + tail_length
+            up[1] += figures[1]
+            up[2] += tail_length
+            if tail and ("," in tail or not tail.isascii()):
+                up[4] += len(commas(tail))
+            if tag in blockish:
+                up[6] = True
+            else:
+                up[2] += figures[2]
+                up[3] += figures[3]
+                up[4] += figures[4]
+                up[5] += figures[5]
+        self._spread()
+
+    def _score(self, block: HtmlElement, figures: list) -> None:
+        _, _, length, linked, commas, breaks, holds_blocks = figures
+        runs = max(1, min(1 + breaks // 2, length // 100))
+        score = (2 * runs + commas + min(length // 100, 3 * runs)) * (1 - linked / length)
+        first = block if holds_blocks or runs > 1 else block.getparent()
+        if first is not None:
+            self._firsts[first] = self._firsts.get(first, 0.0) + score
+
+    def _spread(self) -> None:
+        """Each first holder's paragraph scores to it and the four elements above it: once per holder, not per
+        paragraph (paragraphs side by side share their holders)."""
+        scores = self.scores
+        for first, score in self._firsts.items():
+            for level, el in enumerate((first, *islice(first.iterancestors(), 4))):
+                if (current := scores.get(el)) is None:
+                    tag = el.tag
+                    current = (_TAG_WEIGHT.get(tag, 0) if isinstance(tag, str) else 0) \
+                        + _name_weight(el.get("class"), el.get("id"))
+                scores[el] = current + (score if level == 0 else score / (2 if level == 1 else level * 3))
+
+    def length(self, el: HtmlElement) -> int:
+        return self.lengths.get(el, (0, 0))[0]
+
+    def link_density(self, el: HtmlElement) -> float:
+        total, linked = self.lengths.get(el, (0, 0))
+        return linked / total if total else 0.0
+
+    def content(self, el: HtmlElement) -> int:
+        """The length of the text outside links."""
+        total, linked = self.lengths.get(el, (0, 0))
+        return total - linked
+
+    def final(self, el: HtmlElement) -> float:
+        """The element's score, less its share of link text."""
+        score = self.scores.get(el)
+        return 0.0 if score is None else score * (1 - self.link_density(el))
 
 
 def content_root(doc: HtmlElement, elements: NamedElements) -> HtmlElement | None:
-    """The element holding the article's paragraphs; ``elements`` are all of the document's, in document order
-    (the caller has them already: looking for known containers among them costs no walk over the page).
+    """The element holding the article's text; ``elements`` are all of the document's, in document order (the
+    caller has them already: looking for known containers among them costs no walk over the page).
 
-    Known containers win when they hold at least half of the best paragraph cluster's text; otherwise the element
-    whose direct paragraphs carry the most text is taken (any theme).
+    Mozilla Readability's algorithm on one walk of the page: the best-scoring element, or the element holding
+    several of the best ones, then its siblings that continue the body. A container the page declares (schema.org's
+    ``articleBody``, a theme's ``entry-content``) is taken when it holds the best-scoring element with little else,
+    or most of its text. Teasers and the theme's meta line leave the element returned.
     """
-    best, best_score = None, 0
-    scores: dict[HtmlElement, int] = {}
-    scored = list(doc.iter(*_SCORED_TAGS))
-    knowns = [el for el, class_attr, id_attr, itemprop in elements
-              if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)]
-    # Scored elements or known containers nested in one another would each read the text they share again
-    # (quadratic in the depth): then the lengths come from one walk over the page instead.
-    lengths = _TextLengths(doc) if len(knowns) > 4 or any(map(_holds_scored, scored)) else None
-    for p in scored:
-        parent = p.getparent()
-        if parent is None:
-            continue
-        if p.tag == "li" and (grandparent := parent.getparent()) is not None:
-            parent = grandparent
-        length = lengths.stripped(p) if lengths is not None else len(text_of(p).strip())
-        scores[parent] = scores.get(parent, 0) + (length if p.tag == "p" else length // 2)
-    for el, score in scores.items():
-        if score > best_score:
-            best, best_score = el, score
+    page = _PageText(doc)
+    best = _best_candidate(page)
+    if best is None:
+        return doc.find("body")
+    knowns = outer_ones([el for el, class_attr, id_attr, itemprop in elements
+                         if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)])
+    root = _declared_root(best, knowns, page)
+    if root is None:
+        root = _with_siblings(best, page)
+        body = doc.find("body")
+        content = page.content(root) if root in page.lengths else sum(map(page.content, root))  # a new holder's
+        if body is not None and content < _FRAGMENT and page.content(body) >= 4 * _FRAGMENT:
+            root = body  # a fragment won (a caption, a box): the page's text, its furniture removed, is the article
+    _drop_teasers_and_meta(root, page)
+    return root
+
+
+# Less text outside links than this is no article body when the page has much more (and declares no container).
+_FRAGMENT = 250
+
+
+def _declared_root(best: HtmlElement, knowns: list[HtmlElement], page: _PageText) -> HtmlElement | None:
+    """The first declared container (``knowns``, outer ones) holding ``best`` with little else, or most of its text,
+    or (apart from it) at least as much text with few links; or the page's only one, when it holds some text."""
+    best_content = page.content(best)
+    above, below = set(best.iterancestors()), set(best.iter()) if knowns else set()
+    lone = len(knowns) == 1  # the page's one declared container, if it has text, is its article
     for known in knowns:
-        text_len = lengths.length(known) if lengths is not None else len(text_of(known))
-        if best is not None and (known is best or _is_descendant(best, known)) and text_len < best_score * 4 + 2000:
-            return known
-        if best is None or text_len >= best_score * 0.5 and scores.get(known, 0) >= best_score * 0.5:
-            return known
+        content = page.content(known)
+        if known is best or known in above:
+            if content <= 2 * best_content + 1000:
+                return _with_siblings(known, page, declared=True)
+        elif known in below:
+            if content >= 0.6 * best_content or lone and content >= _FRAGMENT // 2:
+                return known
+        elif (content >= best_content or lone and content >= _FRAGMENT // 2) and page.link_density(known) < 0.3:
+            return _with_siblings(known, page)
+    return None
+
+
+def _drop_teasers_and_meta(root: HtmlElement, page: _PageText) -> None:
+    """Take out of the body what themes put in it beside the article: story teasers (``<article>``s with a linked
+    heading beside the article, holding less than half the text together: a related-story module, whatever its
+    class; more make a listing, which the caller refuses) and the theme's meta line (a short element holding a
+    link to an author's page and a date: "by X | March 3, 2024 | News", which page builders put inside the
+    content wrapper). The byline was read from the page before."""
+    total = page.length(root) if root in page.lengths else len(text_of(root))
+    doomed = [article for article in outer_ones(list(root.iter("article")))
+              if article is not root and page.length(article) < total / 2 and _has_linked_heading(article)]
+    if sum(map(page.length, doomed)) >= total / 2:
+        doomed = []
+    for link in islice((a for a in root.iter("a") if _links_an_author(a)), 3):
+        line, parent = link, link.getparent()
+        for _ in range(4):
+            if parent is None or parent is root or page.lengths.get(parent, (0, 0))[0] > 200 \
+                    or len(text_of(parent)) > 200:
+                break
+            line, parent = parent, parent.getparent()
+        if line is not link and parent is not None and (
+                next(line.iter("time"), None) is not None or _META_LINE.search(text_of(line))):
+            doomed.append(line)
+    remove_all(doomed)
+
+
+def _has_linked_heading(el: HtmlElement) -> bool:
+    return any(next(heading.iter("a"), None) is not None
+               for heading in islice(el.iter("h2", "h3", "h4", "h5", "h6"), 2))
+
+
+def _links_an_author(a: HtmlElement) -> bool:
+    return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
+
+
+def _best_candidate(page: _PageText) -> HtmlElement | None:
+    """Readability's top candidate: the best final score, raised to an ancestor holding three of the five best, or
+    to a parent scoring higher, or to the parent of an only child."""
+    finals = {el: page.final(el) for el in page.scores if el.tag != "html"}
+    if not finals:
+        return None
+    top = heapq.nlargest(5, finals.items(), key=lambda item: item[1])
+    best, best_score = top[0]
+    if best.tag == "body":
+        return best
+    # Close seconds not inside it: parts of one body that a wrapper holds.
+    aboves = [above for el, score in top[1:] if score >= 0.75 * best_score
+              and best not in (above := set(el.iterancestors()))]
+    if len(aboves) >= 3:
+        for ancestor in best.iterancestors():
+            if ancestor.tag in ("html", "body"):
+                break
+            if sum(ancestor in above for above in aboves) >= 3:
+                best = ancestor
+                break
+    last, parent = page.final(best), best.getparent()
+    while parent is not None and parent.tag not in ("html", "body"):
+        if parent in finals:
+            score = finals[parent]
+            if score < best_score / 3:
+                break
+            if score > (last if best_score < 40 else last * 1.5):
+                best = parent
+                break
+            last = score
+        parent = parent.getparent()
+    while (parent := best.getparent()) is not None and parent.tag not in ("html", "body") and len(parent) == 1:
+        best = parent
     return best
 
 
-def _holds_scored(el: HtmlElement) -> bool:
-    """Whether a scored element holds another (stops at the first: the subtrees of those that hold none are
-    disjoint, so asking all of them reads the page once)."""
-    return next(islice(el.iter(*_SCORED_TAGS), 1, None), None) is not None
+def _with_siblings(best: HtmlElement, page: _PageText, declared: bool = False) -> HtmlElement:
+    """``best``, or a new element in its place holding it and the siblings that continue the body (Readability's
+    rule: a sibling scoring a fifth of it, or a paragraph of text with few links). A body split over wrappers of
+    its parts (``div.part > div.text``, twice) is found first: the siblings of the highest element holding little
+    more than ``best`` that carry the same class. A ``declared`` container (``articleBody``, ``entry-content``) is
+    the body itself: only wrappers of the same class continue it, never the theme's header or featured image beside
+    it."""
+    best_score, content, unit = page.final(best), page.content(best), best
+    while (parent := unit.getparent()) is not None and parent.tag not in ("html", "body") \
+            and page.content(parent) <= 1.25 * content:
+        unit = parent
+    threshold = max(10.0, best_score * 0.2)
+    if unit is not best and (name := unit.get("class")):
+        kept = [sibling for sibling in unit.itersiblings(preceding=True)
+                if sibling.get("class") == name and page.final(sibling) >= threshold][::-1]
+        kept += [unit] + [sibling for sibling in unit.itersiblings()
+                          if sibling.get("class") == name and page.final(sibling) >= threshold]
+        if len(kept) > 1:
+            return _holding(kept)
+    parent = best.getparent()
+    if parent is None or best.tag == "body" or declared:  # a declared container is the body: not its header
+        return best
+    name = best.get("class")
+    kept = []
+    for sibling in parent:
+        if sibling is best:
+            kept.append(sibling)
+        elif sibling not in page.lengths:
+            continue
+        elif page.final(sibling) + (best_score * 0.2 if name and sibling.get("class") == name else 0) >= threshold:
+            kept.append(sibling)
+        elif sibling.tag == "p":
+            length, density = page.length(sibling), page.link_density(sibling)
+            if length > 80 and density < 0.25 \
+                    or 0 < length <= 80 and density == 0 and _SENTENCE_END.search(text_of(sibling)):
+                kept.append(sibling)
+    return _holding(kept) if len(kept) > 1 else best
 
 
-class _TextLengths:
-    """``len(text_of(el))`` and ``len(text_of(el).strip())`` of every element of a tree, from one walk.
-
-    The text of an element is its text nodes in document order (its own ``.text``, then each descendant's text and
-    each descendant's tail): a contiguous run of the pieces the walk collects, so its length is a difference of two
-    prefix sums, and what ``strip()`` removes lies in the first and last pieces that are not all white space."""
-
-    def __init__(self, root: HtmlElement) -> None:
-        pieces: list[str] = []
-        self._spans: dict[HtmlElement, tuple[int, int]] = {}
-        starts: dict[HtmlElement, int] = {}
-        for event, node in etree.iterwalk(root, events=("start", "end")):
-            if event == "start":
-                starts[node] = len(pieces)
-                pieces.append((node.text or "") if isinstance(node.tag, str) else "")  # a comment's text is no text
-            else:
-                self._spans[node] = (starts.pop(node), len(pieces))
-                pieces.append(node.tail or "")
-        self._pieces = pieces
-        self._sums = list(accumulate(map(len, pieces), initial=0))
-        count = len(pieces)
-        # The first piece at or after i (the last at or before i) that is not all white space; count (-1) if none.
-        self._next, self._previous = [count] * (count + 1), [-1] * (count + 1)
-        for i in range(count - 1, -1, -1):
-            self._next[i] = i if pieces[i] and not pieces[i].isspace() else self._next[i + 1]
-        for i in range(count):
-            self._previous[i + 1] = i if pieces[i] and not pieces[i].isspace() else self._previous[i]
-
-    def length(self, el: HtmlElement) -> int:
-        start, end = self._spans[el]
-        return self._sums[end] - self._sums[start]
-
-    def stripped(self, el: HtmlElement) -> int:
-        start, end = self._spans[el]
-        first, last = self._next[start], self._previous[end]
-        if first >= end:
-            return 0
-        head, tail = self._pieces[first], self._pieces[last]
-        if first == last:
-            return len(head.strip())
-        return (self._sums[last] - self._sums[first + 1] + len(head.lstrip()) + len(tail.rstrip()))
+def _holding(kept: list[HtmlElement]) -> HtmlElement:
+    """A new element in the place of the first of ``kept`` (siblings, in order), holding them all."""
+    holder = html.Element("div")
+    kept[0].addprevious(holder)
+    for sibling in kept:
+        tail, sibling.tail = sibling.tail, None
+        holder.append(sibling)
+        sibling.tail = tail
+    return holder
 
 
 @lru_cache(maxsize=4096)

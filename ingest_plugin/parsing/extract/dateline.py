@@ -1,5 +1,6 @@
-"""The dateline at the start of a story: wire style ("NAIROBI, Kenya —") and press-release style
-("Bentonville, AR, May 10, 2026 (GLOBE NEWSWIRE) --"). The text stays in the body; the place goes to ``located``."""
+"""The dateline at the start of a story: wire style ("NAIROBI, Kenya —", "ISTANBUL —", "SÃO PAULO, Brazil —",
+"Nairobi, Kenya —") and press-release style ("Bentonville, AR, May 10, 2026 (GLOBE NEWSWIRE) --"). The text stays
+in the body; the place goes to ``located``."""
 from __future__ import annotations
 
 import re
@@ -11,28 +12,47 @@ from ingest_plugin.parsing.names import name_case
 from ingest_plugin.parsing.text import clean
 
 _DASH = r"(?:—|–|--|-)"
+_LETTER = r"[^\W\d_]"
+# Capitals, any script's ("SÃO PAULO"): each piece of the place is bounded, so a match costs a constant.
 _WIRE = re.compile(
-    rf"^(?P<city>[A-Z][A-Z.'’\- ]{{1,40}}?)(?:,\s*(?P<region>[A-Z][\w.'’\- ]{{1,30}}?))?\s*(?:\([^)]{{1,40}}\)\s*)?"
-    rf"{_DASH}\s")
+    rf"^(?P<city>{_LETTER}(?:{_LETTER}|[.'’\- ]){{1,40}}?)(?:,\s*(?P<region>{_LETTER}(?:\w|[.'’\- ]){{1,30}}?))?"
+    rf"\s*(?:\([^)]{{1,40}}\)\s*)?{_DASH}\s")
+# Title case ("Nairobi, Kenya —", "Istanbul —"): one to three capitalised words, and only before a long dash, which
+# a sentence opening with a name rarely has.
+_TITLE_WORD = r"[^\W\d_a-z][^\W\d_]{1,20}"
+_TITLE = re.compile(rf"^(?P<city>{_TITLE_WORD}(?: {_TITLE_WORD}){{0,2}})(?:,\s*(?P<region>{_TITLE_WORD}"
+                    rf"(?: {_TITLE_WORD}){{0,2}}|[A-Z]{{2}}|[A-Z][a-z]{{1,4}}\.))?\s*(?:—|–|--)\s")
 _RELEASE = re.compile(
     rf"^(?P<place>[A-Z][\w.'’\- ]{{1,40}}?(?:,\s*[A-Z][\w.'’\- ]{{1,30}}?)?),\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
     rf"Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{{1,2}},?\s+\d{{4}}\s*(?:/[^/]{{1,40}}/\s*)?(?:\([^)]{{1,60}}\)\s*)?"
     rf"{_DASH}")
+_LOOKED_AT = 2  # text blocks, links-only ones (a category list the body kept) aside
 
 
 def find_dateline(body: HtmlElement | None) -> str | None:
     if body is None:
         return None
-    for index, block in enumerate(text_blocks(body)):
-        if index >= 2:
+    looked_at = 0
+    for block in text_blocks(body):
+        if looked_at >= _LOOKED_AT:
             break
         text = clean(text_of(block))
+        if not text or _only_links(block, text):
+            continue
+        looked_at += 1
         if match := _RELEASE.match(text):
             return _place(match.group("place"))
-        if (match := _WIRE.match(text)) and match.group("city").replace(" ", "").replace(".", "").isupper():
+        if (match := _WIRE.match(text)) and match.group("city").replace(" ", "").replace(".", "").isupper() \
+                or (match := _TITLE.match(text)):
             region = match.group("region")
             return _place(match.group("city")) + (f", {region.strip()}" if region else "")
     return None
+
+
+def _only_links(block: HtmlElement, text: str) -> bool:
+    """A block whose text is all link text: a category or tag list, never a story's first paragraph."""
+    linked = sum(len(clean(text_of(a))) for a in block.iter("a"))
+    return linked >= len(text)
 
 
 def _place(place: str) -> str:

@@ -14,7 +14,7 @@ from lxml.html import HtmlElement
 
 from ingest_plugin.parsing.extract.body import BLOCK_TAGS, remove_all, text_of
 from ingest_plugin.parsing.model import Picture, Tweet
-from ingest_plugin.parsing.names import name_case
+from ingest_plugin.parsing.names import name_case, person_name
 from ingest_plugin.parsing.text import clean, web_url
 
 # Used with match(): anchored where the match starts, also inside a text (see _Embeds.wrapped_tweet).
@@ -51,6 +51,9 @@ _CAPTION_CREDITS = (
     re.compile(r"(?<=[.!?”\"’)])\s+([A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}\s*/\s*[A-Z][\w.'’ \-]+)$"),
 )
 _CAPS_CREDIT = _CAPTION_CREDITS[2]
+# "… in Lagos on Tuesday. (Jane Doe)": a name in parentheses after the caption's last sentence. Only a position
+# after a sentence's end can start a match, and the name is bounded.
+_PAREN_CREDIT = re.compile(r"(?<=[.!?”\"’])\s*+\(([^()]{3,80})\)\.?$")
 _CREDIT_LINE = re.compile(
     rf"^(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
     rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
@@ -248,7 +251,12 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
             continue
         if holder is not None:  # before its credit element (and what that holds) leaves it
             gone.update(holder.iter("img"))
-        caption, credit = _caption_and_credit(holder) if holder is not None else (None, None)
+            caption, credit = _caption_and_credit(holder)
+        elif (beside := sibling_caption(_block_of(img, root, blocks))) is not None:
+            caption, credit = _caption_and_credit_of(beside)
+            _drop(beside, carriers)
+        else:
+            caption, credit = None, None
         name = f"photo-{len(pictures) + 1}"
         picture = Picture(name=name, href=href, caption=caption, credit=credit, alt=clean(img.get("alt")) or None,
                           width=width, height=height)
@@ -528,6 +536,9 @@ def split_caption_credit(caption: str) -> tuple[str | None, str | None]:
             rest = caption[: match.start()].strip()
             if credit:
                 return rest or None, credit
+    if caption.endswith((")", ").")) and (match := _PAREN_CREDIT.search(caption)) \
+            and person_name(match.group(1).split("/")[0]):
+        return caption[: match.start()].strip() or None, normalise_credit(match.group(1))
     return caption or None, None
 
 
@@ -546,8 +557,11 @@ def normalise_credit(credit: str | None) -> str | None:
 
 def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
     caption_el = next(iter(_CAPTION_ELEMENT(holder)), None)
-    if caption_el is None:
-        return None, None
+    return _caption_and_credit_of(caption_el) if caption_el is not None else (None, None)
+
+
+def _caption_and_credit_of(caption_el: HtmlElement) -> tuple[str | None, str | None]:
+    """The caption and credit one caption element holds (a credit element inside it goes)."""
     credit_el = next(iter(_CREDIT_ELEMENT(caption_el)), None)
     if credit_el is not None:
         credit = normalise_credit(text_of(credit_el))
@@ -561,15 +575,35 @@ def _figure_holder(img: HtmlElement, root: HtmlElement, shared: tuple[HtmlElemen
                    ) -> HtmlElement | None:
     """The figure (or WordPress caption block) holding ``img`` alone. ``shared``: the lowest elements holding
     ``img`` and a neighbouring picture, at and above which every element holds more than one."""
-    el = img.getparent()
+    el: HtmlElement | None = img.getparent()
+    below = img
     while el is not None and el is not root:
         classes = el.get("class") or ""
         if el.tag == "figure" or "wp-caption" in classes.split() or "wp-block-image" in classes:
             return el
         if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or el in shared:
             return None
-        el = el.getparent()
+        if el.tag == "div" and len(el) == 2 and _is_caption(el[1] if el[0] is below else el[0]):
+            return el  # a theme's image widget: the image and its caption alone in a div (Elementor)
+        below, el = el, el.getparent()
     return None
+
+
+def _is_caption(el: HtmlElement) -> bool:
+    """A caption a theme writes outside ``figcaption`` (``p.wp-caption-text``, ``.widget-image-caption``)."""
+    if el.tag == "figcaption":
+        return True
+    classes = el.get("class") if isinstance(el.tag, str) else None
+    return classes is not None and "caption" in classes and any(
+        "caption" in token and token != "wp-caption" for token in classes.split())
+
+
+def sibling_caption(block: HtmlElement) -> HtmlElement | None:
+    """The caption element right after the block an image stands in (``<p><img></p><p class="wp-caption-text">``)."""
+    after = block.getnext()
+    while after is not None and not isinstance(after.tag, str):
+        after = after.getnext()
+    return after if after is not None and _is_caption(after) and next(after.iter("img"), None) is None else None
 
 
 def _classes_up(el: HtmlElement) -> str:

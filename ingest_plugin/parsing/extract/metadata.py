@@ -36,6 +36,7 @@ class PageMeta:
     modified: str | None = None
     created: str | None = None
     authors: list[str] = field(default_factory=list)  # names of the Article node's authors, in order
+    person_authors: set[str] = field(default_factory=set)  # those of them typed Person: people, whatever their name
     publisher: str | None = None
     site_name: str | None = None
     canonical: str | None = None
@@ -49,6 +50,16 @@ class PageMeta:
     copyright_holder: str | None = None
     title: str | None = None
     wp_post_id: str | None = None  # the WordPress post id, from the first REST API link (rel="alternate") naming one
+    og_type: str | None = None  # "article", "website", "profile"… in lower case
+    ld_types: set[str] = field(default_factory=set)  # the @type of every JSON-LD node: what the page says it is
+    has_article_node: bool = False  # a JSON-LD node of an article type (Article, NewsArticle, BlogPosting…)
+    sources: dict[str, str] = field(default_factory=dict)  # field -> the tag or JSON-LD property that gave it
+
+    def take(self, name: str, value: Any, source: str) -> None:
+        """Set field ``name`` to ``value`` from ``source``, when there is a value (what came before stays else)."""
+        if value:
+            setattr(self, name, value)
+            self.sources[name] = source
 
 
 def read_page_meta(doc: HtmlElement) -> PageMeta:
@@ -59,7 +70,8 @@ def read_page_meta(doc: HtmlElement) -> PageMeta:
     _read_json_ld(head["script"], meta)
     title = doc.find(".//title")
     meta.title = clean(text_of(title)) if title is not None else None
-    meta.language = meta.language or doc.get("lang") or doc.get("xml:lang")
+    if not meta.language:
+        meta.take("language", doc.get("lang") or doc.get("xml:lang"), "the <html> element's lang")
     return meta
 
 
@@ -82,17 +94,25 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
         content = el.get("content")
         if content is None:
             continue
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
-        if key:
+        keys = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").lower()
+        for key in keys.split():  # RDFa: one tag may state several properties ("og:title twitter:title")
             tags.setdefault(key, []).append(clean(content))
     first = lambda *keys: next((tags[k][0] for k in keys if tags.get(k) and tags[k][0]), None)  # noqa: E731
-    meta.headline = first("og:title", "twitter:title")
-    meta.description = first("og:description", "description", "twitter:description")
-    meta.published = first("article:published_time", "datepublished", "pubdate", "publish-date",
-                           "parsely-pub-date", "sailthru.date", "dc.date.issued", "date")
-    meta.modified = first("article:modified_time", "og:updated_time", "datemodified", "last-modified")
+
+    def take(name: str, *keys: str) -> None:
+        if key := next((k for k in keys if tags.get(k) and tags[k][0]), None):
+            meta.take(name, tags[key][0], f"the {key} meta tag")
+
+    take("headline", "og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "dc:title",
+         "dcterms.title")
+    take("description", "og:description", "description", "twitter:description")
+    take("published", "article:published_time", "datepublished", "pubdate", "publish-date", "publishdate",
+         "publish_date", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date",
+         "dcterms.date", "dcterms.created", "article.published", "date")
+    take("modified", "article:modified_time", "og:updated_time", "datemodified", "last-modified")
     meta.site_name = first("og:site_name", "application-name")
     meta.og_url = first("og:url")
+    meta.og_type = (first("og:type") or "").lower() or None
     meta.meta_author = first("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
     meta.images = [u for k in ("og:image", "og:image:secure_url", "twitter:image") for u in tags.get(k, []) if u]
     meta.keywords = [t for t in tags.get("article:tag", []) if t] + [s for s in tags.get("article:section", []) if s]
@@ -101,14 +121,14 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
     for i in range(1, 5):
         if (tags.get(f"twitter:label{i}") or [""])[0].lower().startswith("written by"):
             meta.twitter_written_by = first(f"twitter:data{i}")
-    meta.language = first("og:locale", "content-language", "language")
+    take("language", "og:locale", "content-language", "language")
     for link in links:
         rel_attr, href = link.get("rel"), link.get("href")
         if rel_attr is None or href is None:
             continue
         rel = rel_attr.lower().split()
         if "canonical" in rel and not meta.canonical:
-            meta.canonical = clean(href)
+            meta.take("canonical", clean(href), '<link rel="canonical">')
         elif "shortlink" in rel and not meta.shortlink:
             meta.shortlink = clean(href)
         if rel_attr == "alternate" and meta.wp_post_id is None and (match := _WP_JSON_POST.search(href)):
@@ -124,6 +144,7 @@ def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
         nodes.extend(_flatten(data))
     if not nodes:
         return
+    meta.ld_types = {t for n in nodes for t in _types(n)}
     by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
 
     def resolve(value: Any) -> Any:
@@ -138,18 +159,21 @@ def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
                    None) or next((n for n in nodes if any(_ARTICLE_TYPES.search(t) for t in _types(n))), None)
     if article is None:
         return
-    meta.headline = _text(article.get("headline")) or meta.headline
-    meta.alternative_headline = _text(article.get("alternativeHeadline"))
-    meta.description = meta.description or _text(article.get("description"))
-    meta.published = _text(article.get("datePublished")) or meta.published
-    meta.modified = _text(article.get("dateModified")) or meta.modified
-    meta.created = _text(article.get("dateCreated"))
-    meta.language = _text(article.get("inLanguage")) or meta.language
+    meta.has_article_node = True
+    kind = next((t for t in _types(article) if _ARTICLE_TYPES.search(t)), "Article")
+    for field_name, prop in (("headline", "headline"), ("alternative_headline", "alternativeHeadline"),
+                             ("published", "datePublished"), ("modified", "dateModified"),
+                             ("created", "dateCreated"), ("language", "inLanguage")):
+        meta.take(field_name, _text(article.get(prop)), f"JSON-LD {kind}.{prop}")
+    if not meta.description:
+        meta.take("description", _text(article.get("description")), f"JSON-LD {kind}.description")
     for author in _as_list(article.get("author")):
         author = resolve(author)
         name = _text(author.get("name")) if isinstance(author, dict) else _text(author)
         if name:
             meta.authors.append(name)
+            if isinstance(author, dict) and "Person" in _types(_node(author, by_id)):
+                meta.person_authors.add(name)
     publisher = resolve(article.get("publisher"))
     if isinstance(publisher, dict):
         meta.publisher = _text(publisher.get("name"))
@@ -157,8 +181,8 @@ def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
     if isinstance(holder, dict):
         meta.copyright_holder = _text(holder.get("name"))
     page = resolve(article.get("mainEntityOfPage") or article.get("isPartOf"))
-    if isinstance(page, dict) and isinstance(page.get("url"), str):
-        meta.canonical = meta.canonical or clean(page["url"])
+    if isinstance(page, dict) and isinstance(page.get("url"), str) and not meta.canonical:
+        meta.take("canonical", clean(page["url"]), f"JSON-LD {kind}.mainEntityOfPage")
     # Each new one goes first (the article's last image leads), as inserting at the front did; a set answers "seen
     # already" (a list's membership test and insert(0) made many images quadratic).
     seen, found = set(meta.images), []
@@ -215,6 +239,12 @@ def _flatten(data: Any) -> list[dict]:
             if "@type" in item or "@id" in item:
                 out.append(item)
     return out
+
+
+def _node(value: dict, by_id: dict[str, dict]) -> dict:
+    """The graph node a ``{"@id": …}`` reference points at, else the value itself."""
+    reference = value.get("@id")
+    return by_id.get(reference, value) if isinstance(reference, str) else value
 
 
 def _types(node: dict) -> list[str]:

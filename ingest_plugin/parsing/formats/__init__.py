@@ -8,10 +8,10 @@ from functools import partial
 from typing import Callable, Iterator
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.parsing.formats import benzinga_api, html_page, rss
+from ingest_plugin.parsing.formats import atom, benzinga_api, html_page, rss
 from ingest_plugin.parsing.model import Draft, Loaded
 
-READERS = (html_page, rss, benzinga_api)
+READERS = (html_page, rss, atom, benzinga_api)
 
 
 def drafts(loaded: Loaded) -> Iterator[tuple[bytes | None, Callable[[], Draft]]]:
@@ -28,5 +28,5 @@ def drafts(loaded: Loaded) -> Iterator[tuple[bytes | None, Callable[[], Draft]]]
                 yield from reader.read(loaded)
             return
     raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"no reader understands this {loaded.kind} input (an RSS 2.0 "
-                                                "feed, an article page or Benzinga JSON was expected)",
+                                                "or Atom feed, an article page or Benzinga JSON was expected)",
                       stage=Stage.EXTRACT)

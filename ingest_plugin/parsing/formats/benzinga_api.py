@@ -63,7 +63,13 @@ def _story_draft(story: Any) -> Draft:
         canonical_url=url, partner_id=story_id or None,
         keywords=_names(story.get("channels")) + _names(story.get("tags")),
         tickers=_tickers(story), pictures=_featured(story.get("image") or story.get("images")),
-        removed=removed)
+        removed=removed, sources=dict(_API_SOURCES))
+
+
+_API_SOURCES = {"headline": "the story's title", "summary": "the story's teaser", "body": "the story's body",
+                "published": "the story's created time", "modified": "the story's updated time",
+                "canonical_url": "the story's url", "partner_id": "the story's id", "keywords": "the story's channels "
+                "and tags", "tickers": "the story's stocks", "pictures": "the story's image (the largest size)"}
 
 
 def _html(value: Any) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator
+from itertools import chain, islice
+from typing import Callable, Iterator
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -12,6 +13,7 @@ from lxml.html import HtmlElement
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.extract.body import (
+    BLOCK_TAGS,
     XML_SPACE,
     NamedElements,
     class_tokens,
@@ -19,12 +21,14 @@ from ingest_plugin.parsing.extract.body import (
     named,
     outer_ones,
     paragraphize,
+    remove_all,
     strip_chrome,
     text_of,
 )
 from ingest_plugin.parsing.extract.media import featured_picture
 from ingest_plugin.parsing.extract.metadata import PageMeta, read_page_meta
 from ingest_plugin.parsing.model import Draft, Loaded
+from ingest_plugin.parsing.names import people, person_name
 from ingest_plugin.parsing.text import canonical_url, clean, find_visible_date, parse_datetime
 
 FORMAT = "html"
@@ -67,18 +71,55 @@ _PUBLISHED_TIME = etree.XPath("/descendant::*[self::time[contains(@class,'publis
 _MODIFIED_TIME = etree.XPath("/descendant::*[self::time[contains(@class,'updated') or @itemprop='dateModified']"
                              "[@datetime] or @itemprop='dateModified' and @content]")
 _ANY_TIME = etree.XPath("/descendant::time[@datetime]")
+# Microdata's publication date, wherever the theme puts it (an aside, an hAtom <abbr title=…>): read before the
+# chrome goes.
+_ITEMPROP_PUBLISHED = _attributes("itemprop", ".='datePublished'")
 _DATE_ELEMENTS = etree.XPath("/descendant::*[self::time or not(self::meta) and @class[contains(., 'date') or "
                              "contains(., 'byline') or contains(., 'posted') or contains(., 'meta')]]")
 _SECOND_P = etree.XPath(".//p[2]")
+_URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
                       "reading-time")
 _HEADER_PART_CLASS = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
+_EXCERPT_TOKEN = re.compile(r"(?:^|[-_])excerpt(?:$|[-_])", re.I)
 _HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
                                 re.I)
 _HEADLINE_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# A visible "By JANE DOE" under the headline, in whatever element the theme uses: read from the first elements after
+# the h1 only, each by its first few text nodes, so the look costs a constant whatever the page.
+_HEADER_LOOK_AHEAD, _HEADER_TEXT_NODES = 40, 8
+_BYLINE_LINES = 3  # byline markup elements looked at for removal: each costs a climb
+_HEADER_LINE_MAX = 300  # characters of a byline element that leaves the page once read (more: it holds more)
+_BYLINE_INITIALS = frozenset("BbWwSsPp")
+_HEADER_BY = re.compile(r"^(?i:(?:written|story|words|posted)\s++)?(?i:by)\b\s*+:?\s*+(?P<names>\S.{0,100})$")
+# An author box after the story ("About the author", a bio naming the writer).
+_CONTRIBUTOR_BOXES = _attributes("class", "contains(., 'author') or contains(., 'contributor') or "
+                                          "contains(., 'sabox')")
+# Not "author-info": themes name their header byline so.
+_CONTRIBUTOR_BOX = re.compile(r"(?:^|[-_])(?:(?:author|writer|contributor)[-_]?(?:bio|box|card|profile|about|"
+                              r"description)|about[-_](?:the[-_])?author|saboxplugin-wrap)(?:$|[-_])", re.I)
+_CONTRIBUTOR_NAME_TAGS = ("h2", "h3", "h4", "h5", "h6", "a", "strong", "b", "span", "div", "p")
+
+
+# What a page declares itself to be when it is no article: schema.org page types, OpenGraph types.
+_NOT_ARTICLE_PAGE_TYPES = frozenset({"AboutPage", "FAQPage", "ContactPage", "ProfilePage", "CollectionPage",
+                                     "SearchResultsPage", "CheckoutPage", "QAPage", "RealEstateListing"})
+_NOT_ARTICLE_OG_TYPES = frozenset({"profile", "product", "product.item", "business.business", "place", "book"})
+# JSON-LD a page may hold besides its main entity: only these, and a WebPage, say "a web page", not "an article".
+_PAGE_FURNITURE_TYPES = frozenset({"WebPage", "WebSite", "Organization", "Corporation", "NewsMediaOrganization",
+                                   "BreadcrumbList", "ListItem", "ImageObject", "Person", "SiteNavigationElement",
+                                   "SearchAction", "EntryPoint", "Place", "PostalAddress", "ContactPoint",
+                                   "WPHeader", "WPFooter", "WPSideBar", "LocalBusiness", "Brand", "Logo"})
+# The labels of a stock quote's table ("Previous Close", "Day's Range", "Market Cap"…), compared in lower case.
+_QUOTE_LABELS = frozenset({"open", "previous close", "prev close", "prev. close", "day's range", "day’s range",
+                           "day range", "days range", "52 week range", "52-week range", "52 wk range", "52-wk range",
+                           "52 week high", "52 week low", "market cap", "volume", "avg volume", "avg. volume",
+                           "average volume", "bid", "ask", "p/e ratio", "p/e", "pe ratio (ttm)", "eps (ttm)", "eps",
+                           "dividend yield", "beta", "day high", "day low", "shares outstanding", "float"})
+_QUOTE_LABELS_NEEDED = 4
 
 
 def can_read(loaded: Loaded) -> bool:
@@ -88,37 +129,82 @@ def can_read(loaded: Loaded) -> bool:
 def read(loaded: Loaded) -> Draft:
     doc: HtmlElement = loaded.tree
     meta = read_page_meta(doc)
+    if (kind := _declared_non_article(doc, meta)) is not None:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is no article: {kind}", stage=Stage.EXTRACT)
     tag_texts, author_rel = _rel_links(doc)
     keywords = list(dict.fromkeys(meta.keywords + tag_texts))
     post_id = meta.wp_post_id or _wordpress_post_id(doc)
+    # The chrome holds some author boxes: their writer is read before it goes, when the metadata names no person,
+    # and the microdata date when the metadata gives none (each a walk of the page, spared where it cannot count).
+    contributor = None if _meta_names_a_person(meta) else _contributor_name(
+        _contributor_boxes(_owners(_CONTRIBUTOR_BOXES(doc))))
+    declared_published = None if meta.published else _first_attr(_owners(_ITEMPROP_PUBLISHED(doc)))
     elements = _with_outside_root(doc, strip_chrome(doc))
+    boxes = _contributor_boxes([el for el, class_attr, _, _ in elements if class_attr and _may_name_a_box(class_attr)])
+    contributor = contributor or _contributor_name(boxes)
+    sources = {_DRAFT_FIELDS.get(name, name): source for name, source in meta.sources.items()}
     h1 = _headline_element(doc, meta.headline)
-    headline = meta.headline or (clean(text_of(h1)) if h1 is not None else None) or meta.title
-    headline = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
+    h1_text = clean(text_of(h1)) if h1 is not None and not meta.headline else None
+    headline = meta.headline or _visible_headline(h1_text, meta.title)
+    if not meta.headline:
+        sources["headline"] = "the page's h1" if headline and headline == h1_text else "the page's <title>"
+    unsuffixed = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
+    if unsuffixed != headline:
+        sources["headline"] += ", less the site name"
+    headline = unsuffixed
     dek_el = _dek_element(elements, h1, headline)
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
-    byline_candidates = _byline_candidates(doc, meta, elements, author_rel)
-    published = meta.published or _first_attr(_PUBLISHED_TIME(doc)) or _first_attr(_ANY_TIME(doc)) \
-        or _visible_date(doc)
-    modified = meta.modified or _first_attr(_MODIFIED_TIME(doc))
+    if dek_el is not None:
+        sources["subhead"] = f"the dek under the headline, {_element_name(dek_el)}"
+    byline_candidates, byline_elements = _byline_candidates(doc, meta, elements, author_rel)
+    if h1 is not None and (header_line := _header_byline(h1)):
+        byline_candidates.append(("header-line", header_line))
+    if contributor:
+        byline_candidates.append(("contributor-box", contributor))
+    published = _first_found(sources, "published", (sources.get("published", ""), lambda: meta.published),
+                             ('a <time class="published"> or itemprop="datePublished" element',
+                              lambda: _first_attr(_PUBLISHED_TIME(doc))),
+                             ('microdata itemprop="datePublished"', lambda: declared_published),
+                             ("the page's first <time datetime> element", lambda: _first_attr(_ANY_TIME(doc))),
+                             ("a date in the text of the page header", lambda: _visible_date(doc)))
+    modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
+                            ('a <time class="updated"> or itemprop="dateModified" element',
+                             lambda: _first_attr(_MODIFIED_TIME(doc))))
     root = content_root(doc, elements)
+    if not headline and root is not None:  # the page names no title: what a reader takes for one
+        if (opening := _opening_heading(root)) is not None:
+            h1, headline = opening, clean(text_of(opening))  # it leaves the body as an h1 would
+            sources["headline"] = f"the heading opening the article, {_element_name(opening)}: the page names no title"
+        elif headline := _lede(root):
+            sources["headline"] = "the first sentence of the article: the page names no title and shows no heading"
     if root is None or not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no article headline and body found in the page",
                           stage=Stage.EXTRACT)
     _remove_header_parts(root, h1, dek_el)
+    _remove_byline_lines(root, byline_elements)
+    remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
     paragraphize(root)
     site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
-    if _text_shorter_than(root, 120) or _is_listing(doc, meta) or headline.lower() in site_titles:
+    if _text_shorter_than(root, 120) or _is_listing(doc, meta, root) \
+            or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
     canonical = canonical_url(urljoin(loaded.source_url or "", meta.canonical or meta.og_url or "")) \
         or canonical_url(loaded.source_url)
+    if not meta.canonical:
+        sources["canonical_url"] = "the og:url meta tag" if meta.og_url else "the URL the page was fetched from"
+    if not published and (published := _url_date(canonical)):
+        sources["published"] = "the date in the page's permalink"
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
     profile = partners.detect_partner((canonical, loaded.source_url, meta.og_url, meta.shortlink), site_names,
                                       lambda: clean(text_of(doc)))
     shortlink = meta.shortlink or (f"{profile.homepage}?p={post_id}" if post_id else "")
     partner_id = profile.article_id(shortlink) or profile.article_id(canonical or "")
     featured = [featured_picture(doc, root, meta.images[0], canonical)] if meta.images else []
+    sources.update(body=f"the page's content root, {_element_name(root)}",
+                   keywords="the page's tags: article:tag and article:section, JSON-LD keywords, rel=\"tag\" links",
+                   partner_id=f"{profile.name}'s id rules on the page's shortlink or canonical URL",
+                   pictures="featured: the page's JSON-LD image or og:image; inline: the body's figures")
     return Draft(
         partner=profile, input_format=FORMAT, headline=headline, body=root,
         subhead=subhead if subhead and subhead != headline else None, summary=meta.description,
@@ -126,7 +212,58 @@ def read(loaded: Loaded) -> Draft:
         modified=parse_datetime(modified, profile.zone), created=parse_datetime(meta.created, profile.zone),
         canonical_url=canonical, identity_urls=tuple(u for u in (meta.og_url, meta.shortlink) if u),
         partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
-        site_names=site_names, copyright_holder=meta.copyright_holder)
+        # A personal site is named after its author: an article node's Person of that name is still a person.
+        site_names=[n for n in site_names if n not in meta.person_authors], copyright_holder=meta.copyright_holder,
+        sources=sources)
+
+
+# PageMeta's field names that a Draft names otherwise.
+_DRAFT_FIELDS = {"description": "summary", "alternative_headline": "subhead", "canonical": "canonical_url"}
+
+
+def _first_found(sources: dict[str, str], name: str, *candidates: tuple[str, Callable[[], str | None]]
+                 ) -> str | None:
+    """The first value a candidate gives (each asked only when those before it gave none), its source noted."""
+    for source, value_of in candidates:
+        if value := value_of():
+            sources[name] = source
+            return value
+    return None
+
+
+def _element_name(el: HtmlElement) -> str:
+    """How ``parse --explain`` names an element: ``<div class="entry-content">``."""
+    names = "".join(f' {attribute}="{el.get(attribute)}"' for attribute in ("id", "class", "itemprop")
+                    if el.get(attribute))
+    return f"<{el.tag if isinstance(el.tag, str) else 'element'}{names[:120]}>"
+
+
+def _declared_non_article(doc: HtmlElement, meta: PageMeta) -> str | None:
+    """What a page without article metadata says it is instead, or None: a schema.org page type (AboutPage,
+    FAQPage…), JSON-LD that describes only a web page, an OpenGraph type that is no article (a profile, a
+    product), or a stock quote's table. Generic signals, whatever the headline and the length of the text."""
+    if meta.has_article_node or meta.og_type == "article":
+        return None
+    types = {t.rsplit("/", 1)[-1].rsplit(":", 1)[-1] for t in meta.ld_types}
+    if declared := sorted(types & _NOT_ARTICLE_PAGE_TYPES):
+        return f"its JSON-LD type is {declared[0]}"
+    if meta.og_type in _NOT_ARTICLE_OG_TYPES:
+        return f"its og:type is {meta.og_type}"
+    if "WebPage" in types and types <= _PAGE_FURNITURE_TYPES:
+        return "its JSON-LD describes a WebPage and no article"
+    labels = {label for cell in doc.iter("th", "td", "dt") if (label := _cell_label(cell)) in _QUOTE_LABELS}
+    if len(labels) >= _QUOTE_LABELS_NEEDED:
+        return "it holds a stock quote table (open, previous close, market cap…)"
+    return None
+
+
+def _cell_label(cell: HtmlElement) -> str | None:
+    """A table cell's short label in lower case, read from its own text and its first children's only (a cell
+    holding a nested table is read no further: nested layout tables would be read once per level)."""
+    if len(cell) > 2:
+        return None
+    text = "".join([cell.text or "", *((child.text or "") + (child.tail or "") for child in cell)])
+    return clean(text, markup=False).rstrip(":").lower() if len(text) < 60 else None
 
 
 def _rel_links(doc: HtmlElement) -> tuple[list[str], bool]:
@@ -170,6 +307,62 @@ def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | N
     return h1s[0] if h1s else None
 
 
+def _opening_heading(root: HtmlElement) -> HtmlElement | None:
+    """For a page that names no title anywhere (no ``<title>``, h1 or title metadata): the heading a reader takes
+    for its title, an h2/h3 or an element named as a title (``post-title``, ``itemprop="headline"``): the one
+    starting the content root, else the nearest one before it."""
+    if not (root.text or "").strip():
+        for el in islice(root.iterdescendants(etree.Element), _OPENING_LOOK):
+            if _names_a_title(el):
+                return el if _headline_like(el) else None
+            if (el.text or "").strip():
+                break  # the text starts with no heading
+    nearest = islice((el for el in reversed(_TITLE_LIKE_BEFORE(root)) if _names_a_title(el)), _OPENING_LOOK)
+    return next((el for el in nearest if _headline_like(el)), None)  # a few texts read: they may nest
+
+
+_OPENING_LOOK = 20  # elements of the content root looked at for a heading, and headings before it
+# The elements before the content root that may be a title; _names_a_title decides. One query over the page, on
+# pages without any title only.
+_TITLE_LIKE_BEFORE = etree.XPath("preceding::*[self::h2 or self::h3 or @itemprop='headline' or "
+                                 "contains(@class, 'title') or contains(@class, 'headline')]")
+_NOT_ARTICLE_TITLES = ("site", "blog", "widget", "section", "sidebar", "footer", "menu", "nav", "page-header")
+
+
+def _lede(root: HtmlElement) -> str | None:
+    """The article's first sentence, or its first words up to a word boundary, read from its first text nodes only."""
+    text = clean(" ".join(islice(root.itertext(etree.Element), _OPENING_LOOK)), markup=False)[:_LEDE_MAX]
+    if (end := _SENTENCE_END.search(text, _LEDE_MIN)) is not None:
+        return text[:end.start() + 1]
+    return text if len(text) < _LEDE_MAX else text.rsplit(" ", 1)[0] or None
+
+
+_LEDE_MIN, _LEDE_MAX = 20, 150  # a sentence ends after the first few words ("Mr. X"), within 150 characters
+_SENTENCE_END = re.compile(r"(?<=\w\w)[.!?。！？](?=\s|$)")
+
+
+def _names_a_title(el: HtmlElement) -> bool:
+    if el.tag in ("h2", "h3") or el.get("itemprop") == "headline":
+        return True
+    return any(t == "title" or t == "headline" or t.endswith(("-title", "_title", "-headline", "_headline"))
+               and not t.startswith(_NOT_ARTICLE_TITLES) for t in (el.get("class") or "").lower().split())
+
+
+def _headline_like(el: HtmlElement) -> bool:
+    text = clean(text_of(el))
+    return 3 <= len(text) <= 200 and len(text.split()) <= 25
+
+
+def _visible_headline(h1: str | None, title: str | None) -> str | None:
+    """Without a headline in the metadata: the h1 when the page's title holds it as its main part ("Headline |
+    Site"), else the title (the h1 of a page may be its site's or a section's name: "V8", "Health Center")."""
+    if not h1 or not title:
+        return h1 or title
+    if h1.lower() in title.lower() and 2 * len(h1) >= len(title) or len(title.split()) < 3 <= len(h1.split()):
+        return h1
+    return title
+
+
 def _without_site_suffix(headline: str | None, site_names: tuple[str | None, ...]) -> str | None:
     if not headline:
         return headline
@@ -192,6 +385,11 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     for el in outer_ones([el for el, class_attr, id_attr, _ in elements if _names_a_dek(class_attr, id_attr)]):
         if _dek_like(el, headline):
             return el
+    # A page builder's excerpt widget (Elementor's theme-post-excerpt, Divi's post excerpt): the dek when it is the
+    # page's only excerpt (a listing's teasers each have one).
+    excerpts = outer_ones([el for el, class_attr, _, _ in elements if class_attr and _names_an_excerpt(class_attr)])
+    if len(excerpts) == 1 and _dek_like(excerpts[0], headline):
+        return excerpts[0]
     if h1 is None:
         return None
     holder = h1
@@ -222,6 +420,11 @@ def _names_a_dek(class_attr: str | None, id_attr: str | None) -> bool:
     return any(_DEK_TOKEN.search(token) for token in (class_attr or "").split() + ([id_attr] if id_attr else []))
 
 
+@lru_cache(maxsize=4096)
+def _names_an_excerpt(class_attr: str) -> bool:
+    return "excerpt" in class_attr and any(_EXCERPT_TOKEN.search(token) for token in class_attr.split())
+
+
 def _dek_like(el: HtmlElement, headline: str | None) -> bool:
     text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
@@ -229,19 +432,102 @@ def _dek_like(el: HtmlElement, headline: str | None) -> bool:
 
 
 def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements,
-                       author_rel: bool) -> list[tuple[str, str]]:
-    """``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author."""
+                       author_rel: bool) -> tuple[list[tuple[str, str]], list[HtmlElement]]:
+    """The byline candidates, and the first few elements of the byline markup they were read from.
+
+    ``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author."""
     candidates = [("json-ld", name) for name in meta.authors]
+    shown: list[HtmlElement] = []
     for found in _byline_markup(doc, elements, author_rel):
-        texts = [t for t in dict.fromkeys(clean(text_of(el)) for el in outer_ones(found)) if t]
+        outer = outer_ones(found)
+        texts = [t for t in dict.fromkeys(clean(text_of(el)) for el in outer) if t]
         if texts:
             candidates.append(("byline-markup", ", ".join(texts)))
+            shown = outer[:_BYLINE_LINES]
             break
     if meta.twitter_written_by:
         candidates.append(("twitter", meta.twitter_written_by))
     if meta.meta_author:
         candidates.append(("meta", meta.meta_author))
-    return candidates
+    return candidates, shown
+
+
+def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
+    """Byline markup read inside the body leaves it, with the short block around it ("JANE DOE | AP | May 2"):
+    the largest block above it whose text stays short. A name inside a paragraph of story text stays."""
+    for el in shown:
+        if root not in el.iterancestors():
+            continue
+        line = None
+        for node in chain([el], el.iterancestors()):
+            if node is root or len(text_of(node)) >= _HEADER_LINE_MAX:
+                break
+            line = node
+        if line is not None and line.tag in BLOCK_TAGS:
+            line.drop_tree()
+
+
+def _header_byline(h1: HtmlElement) -> str | None:
+    """The names of a "By …" line among the first elements after the headline, outside the content container as
+    often as in it (an all-caps "BY JANE DOE" block under the title). The line, read, is emptied: wherever the
+    content root turns out to be, it is no story text."""
+    for el in _elements_after(h1):
+        first = next((t for t in islice(el.itertext(), 3) if not t.isspace()), "")
+        if first.lstrip()[:1] not in _BYLINE_INITIALS:
+            continue  # the cheap look: most elements' text starts with no "By", "Written", "Story"…
+        text = _short_text(el, 120)
+        if text and (match := _HEADER_BY.match(text)) and people(match.group("names")):
+            if len(text_of(el)) < _HEADER_LINE_MAX:
+                el.clear(keep_tail=True)
+            return match.group("names")
+    return None
+
+
+def _short_text(el: HtmlElement, limit: int) -> str | None:
+    """The cleaned text of an element's first few text nodes, when it is short (None otherwise): a look at a line
+    that costs a constant, however long the element."""
+    texts = [t for t in islice(el.itertext(), _HEADER_TEXT_NODES) if not t.isspace()]
+    if sum(map(len, texts)) > 4 * limit:
+        return None
+    text = clean(" ".join(texts), markup=False)
+    return text if 4 < len(text) < limit else None
+
+
+def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
+    """The first elements after ``el`` in document order (its own descendants aside), at most a fixed number."""
+    count = 0
+    for node in chain([el], el.iterancestors()):
+        if node.tag == "body":
+            return
+        for sibling in node.itersiblings():
+            for found in sibling.iter(etree.Element):
+                yield found
+                count += 1
+                if count >= _HEADER_LOOK_AHEAD:
+                    return
+
+
+def _contributor_boxes(candidates: list[HtmlElement]) -> list[HtmlElement]:
+    """The author boxes among ``candidates`` (elements whose class may name one), outermost, none holding the
+    headline (a theme's wrapper of the whole post)."""
+    boxes = outer_ones([box for box in candidates if any(_CONTRIBUTOR_BOX.search(t) for t in class_tokens(box))])
+    return [box for box in boxes if next(box.iter("h1"), None) is None]
+
+
+@lru_cache(maxsize=4096)
+def _may_name_a_box(class_attr: str) -> bool:
+    return "author" in class_attr or "contributor" in class_attr or "sabox" in class_attr
+
+
+def _contributor_name(boxes: list[HtmlElement]) -> str | None:
+    """The writer an author box names ("About the author" + a name): its first heading, link or name element
+    that reads as a person's name."""
+    return next((text for box in boxes for el in islice(box.iter(_CONTRIBUTOR_NAME_TAGS), 12)
+                 if (text := _short_text(el, 60)) and person_name(text)), None)
+
+
+def _meta_names_a_person(meta: PageMeta) -> bool:
+    return any(people(name) for name in (*meta.authors, meta.twitter_written_by, meta.meta_author) if name)
 
 
 def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) -> Iterator[list[HtmlElement]]:
@@ -328,9 +614,23 @@ def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
     return len(clean(text)) < limit
 
 
-def _is_listing(doc: HtmlElement, meta: PageMeta) -> bool:
-    """A home, category or search page: several article teasers and no article metadata."""
-    return not meta.published and not meta.authors and sum(1 for _ in doc.iter("article")) >= 3
+def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement) -> bool:
+    """A home, category or search page: several ``<article>`` teasers, none of them the article, and no article
+    metadata. An article page shows teasers too (related stories): there the content root is in an ``<article>``
+    twice as long as any other, or outside them all, or holds more text of its own than theirs."""
+    if meta.published or meta.authors:
+        return False
+    articles = outer_ones(list(doc.iter("article")))
+    if len(articles) < 3:
+        return False
+    inside = set(root.iterdescendants("article"))
+    teasers = [len(text_of(article)) for article in articles if article in inside]
+    if len(teasers) >= 2:
+        root_length = len(text_of(root))
+        return sum(teasers) >= root_length / 2 and max(teasers) < root_length / 2
+    holder = root if root.tag == "article" else next(root.iterancestors("article"), None)
+    return holder is not None and len(text_of(holder)) < 2 * max(
+        len(text_of(article)) for article in articles if article is not holder)
 
 
 def _visible_date(doc: HtmlElement) -> str | None:
@@ -341,9 +641,22 @@ def _visible_date(doc: HtmlElement) -> str | None:
     return None
 
 
+def _url_date(url: str | None) -> str | None:
+    """The day a dated permalink names ("/2024/03/12/slug/"): the last date the page itself gives."""
+    match = _URL_DATE.search(url or "")
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}" if 1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31 \
+        else None
+
+
 def _first_attr(elements: list) -> str | None:
+    """The first date an element states in ``datetime`` or ``content``, or as a date in ``title`` (hAtom's
+    ``<abbr title="2016-12-06T12:06:00-08:00">``)."""
     for el in elements:
-        value = el.get("datetime") or el.get("content")
+        title = el.get("title")
+        value = el.get("datetime") or el.get("content") or (title if parse_datetime(title) else None)
         if value:
             return value
     return None

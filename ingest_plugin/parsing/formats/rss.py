@@ -17,8 +17,9 @@ from ingest_plugin.parsing.text import canonical_url, clean, parse_datetime, web
 
 NS = {"content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/",
       "media": "http://search.yahoo.com/mrss/"}
-_MEDIA_IMAGE = etree.XPath("media:content[@url] | media:thumbnail[@url] | enclosure[starts-with(@type,'image')]",
-                           namespaces=NS)
+# media:group holds renditions of one picture, as media:content does when repeated.
+_MEDIA_IMAGE = etree.XPath("media:content[@url] | media:group/media:content[@url] | media:thumbnail[@url] | "
+                           "enclosure[starts-with(@type,'image')]", namespaces=NS)
 
 
 def can_read(loaded: Loaded) -> bool:
@@ -71,7 +72,6 @@ def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile |
     profile = channel_profile or partners.partner_for_url(link) or partners.detect_partner(
         (guid,), (), lambda: clean(body.text_content()))
     creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
-    images = [url for m in _MEDIA_IMAGE(item) if (url := web_url(clean(m.get("url"))))]
     return Draft(
         partner=profile,
         input_format="wordpress-rss" if wordpress or encoded is not None else f"{profile.key}-rss",
@@ -85,5 +85,37 @@ def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile |
         identity_urls=(guid,) if guid else (),
         partner_id=profile.article_id(guid) or profile.article_id(link or ""),
         keywords=[clean(c.text) for c in item.findall("category") if clean(c.text)],
-        pictures=[Picture(href=u, featured=True) for u in images[:1]],
+        pictures=featured_pictures(_MEDIA_IMAGE(item)),
+        sources={"headline": "the feed item's title", "summary": "the feed item's description (an excerpt)",
+                 "body": "the feed item's content:encoded" if encoded else "the feed item's description",
+                 "published": "the feed item's pubDate or dc:date", "modified": "the feed item's modified date",
+                 "canonical_url": "the feed item's link",
+                 "partner_id": f"{profile.name}'s id rules on the guid or link",
+                 "keywords": "the feed item's categories", "pictures": "the feed item's media:content"},
     )
+
+
+def featured_pictures(renditions: list, url_attribute: str = "url") -> list[Picture]:
+    """The item's picture, as a list of at most one: its largest rendition with a usable URL, and the size that
+    rendition states."""
+    for el in _largest_first(renditions):
+        if url := web_url(clean(el.get(url_attribute))):
+            return [Picture(href=url, featured=True, width=_number(el.get("width")) or None,
+                            height=_number(el.get("height")) or None)]
+    return []
+
+
+def _largest_first(renditions: list) -> list:
+    """Several ``media:content`` renditions of the item's picture: the largest (width, else file size) first; a
+    rendition that states no size keeps its place after those that do. Not an image (``medium`` or ``type``
+    naming video or audio): left out."""
+    def size(el: etree._Element) -> tuple[int, int]:
+        return _number(el.get("width")), _number(el.get("fileSize") or el.get("length"))
+
+    images = [el for el in renditions if (el.get("medium") or "image") == "image"
+              and (el.get("type") or "image/").startswith("image/")]
+    return sorted(images, key=size, reverse=True)
+
+
+def _number(value: str | None) -> int:
+    return int(value) if value and value.isdecimal() and len(value) < 12 else 0

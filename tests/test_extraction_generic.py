@@ -1,0 +1,375 @@
+"""Body extraction on pages in themes the fixtures do not use (issue 18, failure classes 1-4): the content root is
+found from where the text is, furniture rules never delete the article, a page showing story teasers is still an
+article, and theme chrome and promos inside the content wrapper leave the body. Every page here is written for
+this test, in the markup of the theme it names."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from ingest_plugin.parsing.pipeline import parse_items
+
+URL = "https://www.zenger.news/2024/03/12/harbor-dredging-plan/"
+PUBLISHED = datetime(2024, 3, 12, 14, 5, tzinfo=timezone.utc)
+HEADLINE = "Port Authority Approves Harbor Dredging Plan"
+
+# The article: four paragraphs a reader must find in the body, whatever the markup around them.
+STORY = [
+    "The port authority on Tuesday approved a plan to dredge the main shipping channel, a project that officials "
+    "said would allow larger container ships to dock without waiting for high tide.",
+    "The work, expected to take two years, will deepen the channel by about six feet, according to documents "
+    "presented at the meeting, and will be paid for partly by a federal grant.",
+    "Environmental groups said they would study the plan closely, noting that earlier dredging in the harbor had "
+    "disturbed oyster beds and stirred up sediment left by decades of industrial use.",
+    "Shipping companies welcomed the decision, saying that the delays caused by the shallow channel had cost "
+    "them millions of dollars a year in fuel, labor and missed connections.",
+]
+TEASER = ("City council delays vote on waterfront park after residents ask for more time to review the design, "
+          "which would replace two parking lots with lawns, a playground and a kayak launch near the ferry dock.")
+
+
+def paragraphs(tag: str = "p") -> str:
+    return "".join(f"<{tag}>{text}</{tag}>" for text in STORY)
+
+
+def page(body: str, *, head: str = "", body_class: str = "single single-post", dated: bool = True) -> bytes:
+    meta = '<meta property="article:published_time" content="2024-03-12T14:05:00+00:00">' if dated else ""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{HEADLINE} - Harbor Times</title>
+<link rel="canonical" href="{URL}"><meta property="og:title" content="{HEADLINE}">{meta}{head}</head>
+<body class="{body_class}">{body}</body></html>""".encode()
+
+
+def parsed(data: bytes, *, published: datetime | None = None) -> str:
+    """The body's text of the one article in ``data``, which must not be refused."""
+    [result] = parse_items(data, input_name="page.html", source_url=URL, published=published)
+    assert result.error is None, result.error.message
+    return _text(result.document["bodies"][0]["value"])
+
+
+def _text(markup: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+
+
+def assert_story(text: str, *, absent: tuple[str, ...] = ()) -> None:
+    for sentence in STORY:
+        assert sentence in text
+    for chrome in absent:
+        assert chrome not in text
+
+
+MENU = """<nav class="main-navigation"><ul class="menu">
+<li class="menu-item"><a href="/news/">News</a><ul class="sub-menu">
+<li><a href="/news/local/">Local news from around the harbor and the towns along the coast, every day</a></li>
+<li><a href="/news/world/">World news, analysis, opinion and the stories everyone is talking about</a></li>
+</ul></li></ul></nav>"""
+
+
+# --- 1. the content root -----------------------------------------------------------------------------------------
+
+def test_text_in_divs_spans_and_line_breaks_is_the_body():
+    """No p element at all: the story is in divs, and in a span whose paragraphs are separated by <br>s."""
+    body = f"""<div class="layout"><div class="topbar"><a href="/">Home</a> <a href="/about/">About</a></div>
+<h1>{HEADLINE}</h1>
+<div class="story"><div class="txt">{STORY[0]}</div><div class="txt">{STORY[1]}</div>
+<span class="more">{STORY[2]}<br><br>{STORY[3]}</span></div>
+<div class="foot"><a href="/contact/">Contact</a> <a href="/privacy/">Privacy</a></div></div>"""
+    assert_story(parsed(page(body)), absent=("Contact", "Privacy"))
+
+
+def test_a_menu_with_long_sub_menu_items_never_wins():
+    """The menu's items are long links in nested lists: link text scores nothing, and a menu item's score is not
+    its sub-menus' (no nav element or menu class here to remove it first)."""
+    links = "".join(f'<li><a href="/s/{i}/">{TEASER}</a><ul><li><a href="/s/{i}/a/">{TEASER}</a></li>'
+                    f'<li><a href="/s/{i}/b/">{TEASER}</a></li></ul></li>' for i in range(6))
+    body = f'<div id="top"><ul>{links}</ul></div><h1>{HEADLINE}</h1><div id="story">{paragraphs()}</div>'
+    text = parsed(page(body))
+    assert_story(text, absent=("City council delays vote",))
+
+
+def test_a_block_of_story_teasers_never_wins():
+    """A teaser block of linked headlines, each with a paragraph of text, beside a shorter article."""
+    teasers = "".join(f'<div class="item"><h3><a href="/s/{i}/">Council delays vote {i}</a></h3>'
+                      f'<div class="dek"><a href="/s/{i}/">{TEASER}</a></div></div>' for i in range(8))
+    body = f'<div class="col-a">{teasers}</div><div class="col-b"><h1>{HEADLINE}</h1>{paragraphs()}</div>'
+    assert_story(parsed(page(body)), absent=("Council delays vote",))
+
+
+def test_a_declared_article_body_is_trusted_with_its_paragraphs_one_level_deeper():
+    """schema.org's articleBody holds wrappers, and the paragraphs are inside them."""
+    parts = "".join(f'<div class="para-wrap"><p>{text}</p></div>' for text in STORY)
+    body = f"""<article itemscope itemtype="https://schema.org/NewsArticle"><h1 itemprop="headline">{HEADLINE}</h1>
+<div itemprop="articleBody"><div class="lede-wrap"><p>{STORY[0]}</p></div>{parts[len(STORY[0]) + 36:]}</div>
+</article><div class="more"><p>{TEASER}</p><p>{TEASER}</p></div>"""
+    text = parsed(page(body))
+    assert_story(text, absent=("City council",))
+
+
+def test_a_body_split_over_sibling_containers_keeps_all_of_them():
+    """The body is in two containers of the same kind, an ad slot between them (a page template's split)."""
+    body = f"""<main><h1>{HEADLINE}</h1><div class="story-part"><div class="story-text"><p>{STORY[0]}</p>
+<p>{STORY[1]}</p></div></div><div class="ad-slot">Advertisement</div>
+<div class="story-part"><div class="story-text"><p>{STORY[2]}</p><p>{STORY[3]}</p></div></div></main>"""
+    assert_story(parsed(page(body)), absent=("Advertisement",))
+
+
+# --- 2. furniture rules that deleted the article -----------------------------------------------------------------
+
+@pytest.mark.parametrize("wrapper_class", ["adaptive-layout", "modal-open", "paywall-content", "hidden-xs",
+                                           "sidebar-right", "menu-open"])
+def test_layout_classes_that_begin_like_furniture_keep_the_article(wrapper_class: str) -> None:
+    body = f'<div class="{wrapper_class}"><h1>{HEADLINE}</h1><div class="text">{paragraphs()}</div></div>'
+    assert_story(parsed(page(body)))
+
+
+def test_an_aspnet_page_wrapped_in_one_form_keeps_its_article():
+    """ASP.NET Web Forms put the whole page in one form; the story is a label's text, in <br>-separated runs."""
+    story = "<br><br>".join(STORY)
+    body = f"""<form method="post" action="./Article.aspx?id=4242" id="form1">
+<div class="aspNetHidden">
+<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="dDwtMTA4MzE0MjEwNTs7Pg=="></div>
+<div id="header"><a href="/Default.aspx">Harbor Times</a></div>
+<div id="ctl00_MainContent_pnlArticle"><h1 id="ctl00_MainContent_lblTitle">{HEADLINE}</h1>
+<span id="ctl00_MainContent_lblBody">{story}</span></div>
+<div id="footer">Copyright 2024 Harbor Times</div></form>"""
+    assert_story(parsed(page(body)), absent=("__VIEWSTATE",))
+
+
+def test_bloggers_widget_blog_is_the_article():
+    body = f"""<div class="main-outer"><div class="section" id="main"><div class="widget Blog" id="Blog1">
+<div class="blog-posts hfeed"><div class="post hentry"><h3 class="post-title entry-title">{HEADLINE}</h3>
+<div class="post-body entry-content" id="post-body-4242">{"<br><br>".join(STORY)}</div>
+<div class="post-footer">Posted by Harbor Desk at 9:12 AM</div></div></div></div></div>
+<div class="sidebar section" id="sidebar"><div class="widget HTML" id="HTML1"><h2>Blogroll</h2>
+<p>{TEASER}</p></div></div></div>"""
+    assert_story(parsed(page(body, body_class="version-1-3-3 variant-simple")), absent=("Blogroll", "City council"))
+
+
+def test_an_element_holding_most_of_the_text_is_never_furniture():
+    """A wrapper carrying a furniture-like name ("promo") that holds the whole article stays."""
+    body = f'<div class="promo"><h1>{HEADLINE}</h1>{paragraphs()}</div><div class="promo"><p>Subscribe</p></div>'
+    assert_story(parsed(page(body)))
+
+
+# --- 3. listing detection ----------------------------------------------------------------------------------------
+
+def test_an_article_with_story_teasers_and_no_metadata_is_not_a_listing():
+    """No date or author metadata (the job supplies the date), and six <article> teasers under a short story,
+    holding more text than it."""
+    teasers = "".join(f'<article class="teaser"><h3><a href="/s/{i}/">Council delays vote {i}</a></h3>'
+                      f"<p>{TEASER}</p></article>" for i in range(6))
+    body = f"""<main><article class="post"><h1>{HEADLINE}</h1><div class="text">{paragraphs()}</div></article>
+<section class="more-from-harbor-times"><h2>More from Harbor Times</h2>{teasers}</section></main>"""
+    assert_story(parsed(page(body, dated=False), published=PUBLISHED), absent=("Council delays vote",))
+
+
+def test_a_page_of_teasers_is_still_a_listing():
+    teasers = "".join(f'<article class="teaser"><h2><a href="/s/{i}/">Council delays vote {i}</a></h2>'
+                      f"<p>{TEASER}</p></article>" for i in range(6))
+    [result] = parse_items(page(f"<main><h1>Harbor Times</h1>{teasers}</main>", dated=False),
+                           input_name="home.html", source_url=URL, published=PUBLISHED)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+
+
+# --- 4. chrome and promos left in the body -----------------------------------------------------------------------
+
+def test_divi_meta_line_inside_the_builders_content_wrapper_leaves_the_body():
+    body = f"""<div id="et-main-area"><div id="main-content"><article id="post-4242" class="et_pb_post post-4242 post">
+<div class="entry-content"><div class="et-l et-l--post"><div class="et_builder_inner_content et_pb_gutters3">
+<div class="et_pb_section et_pb_section_0"><div class="et_pb_row"><div class="et_pb_column">
+<div class="et_pb_module et_pb_post_title et_pb_post_title_0"><div class="et_pb_title_container">
+<h1 class="entry-title">{HEADLINE}</h1></div></div><div class="et_pb_module et_pb_text et_pb_text_0">
+<div class="et_pb_text_inner"><p class="et_pb_title_meta_container"> by <span class="author vcard">
+<a href="https://www.zenger.news/author/mara-quill/" title="Posts by Mara Quill" rel="author">Mara Quill</a></span>
+ | <span class="published">Mar 12, 2024</span> | <a href="/category/business/" rel="category tag">Business</a></p>
+{paragraphs()}</div>
+</div></div></div></div></div></div></div></article></div></div>"""
+    assert_story(parsed(page(body)), absent=("Mara Quill", "Mar 12, 2024", "Business"))
+
+
+def test_elementor_post_info_inside_the_content_wrapper_leaves_the_body():
+    body = f"""<div data-elementor-type="single-post" class="elementor elementor-4242 elementor-location-single">
+<div class="elementor-element elementor-widget elementor-widget-theme-post-title"><h1 class="elementor-heading-title">
+{HEADLINE}</h1></div><div class="elementor-element elementor-widget elementor-widget-post-info">
+<div class="elementor-widget-container">
+<ul class="elementor-inline-items elementor-icon-list-items elementor-post-info">
+<li class="elementor-icon-list-item" itemprop="author"><a href="https://www.zenger.news/author/mara-quill/">
+<span class="elementor-post-info__item elementor-post-info__item--type-author">By Mara Quill</span></a></li>
+<li class="elementor-icon-list-item" itemprop="datePublished"><span class="elementor-post-info__item--type-date">
+March 12, 2024</span></li></ul></div></div>
+<div class="elementor-element elementor-widget elementor-widget-theme-post-content">
+<div class="elementor-widget-container">{paragraphs()}</div></div></div>"""
+    assert_story(parsed(page(body)), absent=("By Mara Quill", "March 12, 2024"))
+
+
+def test_jnews_related_posts_with_full_teasers_leave_the_body():
+    teasers = "".join(f'<article class="jeg_post jeg_pl_md_box"><div class="jeg_postblock_content">'
+                      f'<h3 class="jeg_post_title"><a href="/s/{i}/">Council delays vote {i}</a></h3>'
+                      f'<div class="jeg_post_excerpt"><p>{TEASER}</p></div></div></article>' for i in range(3))
+    body = f"""<div class="jeg_main_content"><h1 class="jeg_post_title">{HEADLINE}</h1>
+<div class="entry-content no-share"><div class="content-inner">{paragraphs()}</div></div>
+<div class="jnews_related_post_container"><div class="jeg_postblock_22 jeg_postblock">
+<div class="jeg_block_heading"><h3 class="jeg_block_title"><span>Related Posts</span></h3></div>
+<div class="jeg_posts_wrap"><div class="jeg_posts">{teasers}</div></div></div></div></div>"""
+    assert_story(parsed(page(body)), absent=("Council delays vote", "City council", "Related Posts"))
+
+
+def test_teaser_articles_inside_the_content_wrapper_leave_the_body():
+    """A Newspack "homepage articles" block put inside the post's content: full teaser paragraphs, no class the
+    furniture rules know."""
+    teasers = "".join(f'<article class="post-has-image"><div class="entry-wrapper"><h3 class="entry-title">'
+                      f'<a href="/s/{i}/">Council delays vote {i}</a></h3><div class="excerpt"><p>{TEASER}</p></div>'
+                      f"</div></article>" for i in range(2))
+    body = f"""<article id="post-4242" class="post-4242 post type-post entry"><header class="entry-header">
+<h1 class="entry-title">{HEADLINE}</h1></header><div class="entry-content">{paragraphs()}
+<div class="wp-block-newspack-blocks-homepage-articles is-grid columns-2">{teasers}</div></div></article>"""
+    assert_story(parsed(page(body)), absent=("Council delays vote", "City council"))
+
+
+def test_soledad_and_smartmag_related_modules_and_calls_to_action_leave_the_body():
+    body = f"""<div class="penci-single-wrapper"><h1 class="post-title single-post-title">{HEADLINE}</h1>
+<div class="post-entry blockquote-style-2"><div class="inner-post-entry entry-content" id="penci-post-entry-inner">
+{paragraphs()}<p><strong>You may also like…</strong></p><p>GET THE HARBOR TIMES APP ON THE GO</p></div></div>
+<div class="post-related"><div class="post-title-box"><h4 class="post-box-title">You may also like</h4></div>
+<div class="item-related"><h3><a href="/s/1/">Council delays vote</a></h3><p>{TEASER}</p></div></div>
+<section class="related-posts"><article class="l-post grid-post"><h2 class="post-title"><a href="/s/2/">
+Ferry fares rise</a></h2><p>{TEASER}</p></article></section></div>"""
+    assert_story(parsed(page(body)), absent=("You may also like", "ON THE GO", "Council delays vote", "Ferry fares"))
+
+
+def test_embed_fallback_text_and_slideshow_controls_leave_the_body():
+    instagram = """<blockquote class="instagram-media" data-instgrm-permalink="https://www.instagram.com/p/C4x/">
+<div><a href="https://www.instagram.com/p/C4x/"><div>View this post on Instagram</div></a>
+<p><a href="https://www.instagram.com/p/C4x/">A post shared by Harbor Times (@harbortimes)</a></p></div></blockquote>"""
+    slideshow = """<div class="slideshow"><div class="slides"><figure><img src="https://www.zenger.news/wp-content/uploads/
+2024/03/dredge.jpg" width="800" height="600" alt="A dredge"><figcaption>A dredge at work in the channel.</figcaption>
+</figure></div><div class="slideshow-controls"><a class="prev" href="#">Previous</a><span>1 of 5</span>
+<a class="next" href="#">Next</a></div><p>Next</p><p>2 of 5</p></div>"""
+    body = f"""<article class="wp-block-post"><h1 class="wp-block-post-title">{HEADLINE}</h1>
+<div class="entry-content wp-block-post-content is-layout-constrained">{paragraphs()[:-len(STORY[3]) - 7]}
+{instagram}{slideshow}<p>{STORY[3]}</p></div></article>"""
+    text = parsed(page(body))
+    assert_story(text, absent=("View this post on Instagram", "A post shared by", "Previous", "1 of 5", "2 of 5",
+                               "Next"))
+
+
+def test_jannah_and_block_theme_pages_keep_the_body_and_drop_the_chrome():
+    jannah = f"""<div id="tie-container" class="site tie-container"><div id="tie-wrapper">
+<div class="main-content tie-col-md-8 tie-col-xs-12" role="main">
+<article id="the-post" class="container-wrapper post-content">
+<header class="entry-header-outer"><h1 class="post-title entry-title">{HEADLINE}</h1></header>
+<div class="entry-content entry clearfix">{paragraphs()}</div>
+<div id="share-buttons-bottom" class="share-buttons share-buttons-bottom"><a href="#">Facebook</a></div></article>
+<div id="related-posts" class="container-wrapper has-extra-post"><div class="mag-box-title"><h3>Related Articles</h3>
+</div><div class="related-item"><h3 class="post-title"><a href="/s/1/">Council delays vote</a></h3></div></div></div>
+<aside class="sidebar tie-col-md-4" role="complementary"><div class="widget"><p>{TEASER}</p></div></aside>
+</div></div>"""
+    assert_story(parsed(page(jannah)), absent=("Facebook", "Related Articles", "Council delays vote", "City council"))
+    block_theme = f"""<div class="wp-site-blocks"><header class="wp-block-template-part"><p class="wp-block-site-title">
+<a href="/">Harbor Times</a></p></header><main class="wp-block-group"><h1 class="wp-block-post-title">{HEADLINE}</h1>
+<div class="entry-content wp-block-post-content is-layout-constrained">{paragraphs()}</div>
+<div class="wp-block-query"><h2>More posts</h2><ul class="wp-block-post-template"><li class="wp-block-post">
+<h2 class="wp-block-post-title"><a href="/s/1/">Council delays vote</a></h2><div class="wp-block-post-excerpt">
+<p class="wp-block-post-excerpt__excerpt">{TEASER}</p></div></li></ul></div></main></div>"""
+    assert_story(parsed(page(block_theme)), absent=("More posts", "Council delays vote", "City council"))
+
+
+def test_nested_furniture_wrappers_around_the_text_are_read_a_few_times():
+    """Each wrapper holds most of the page's text: asking each one its text would be quadratic in the nesting, so
+    only the outer few are kept for it (a hostile page may lose its article, but costs little)."""
+    depth = 240  # under libxml2's nesting limit, past which the page is parsed again without layout tags
+    story = "".join(f"<p>{text}</p>" for text in STORY) * 2000
+    body = '<div class="sidebar">' * depth + f"<h1>{HEADLINE}</h1>{story}" + "</div>" * depth
+    [result] = parse_items(page(body), input_name="deep.html", source_url=URL)
+    assert result.error is None or str(result.error.code) == "not_an_article"
+
+
+def test_a_linked_title_of_the_article_and_a_link_to_its_author_in_the_text_stay():
+    """The article is an <article> whose title links to itself (as in many themes' templates) beside two teasers,
+    and a paragraph links to an author's page and names a year: only the teasers leave."""
+    teasers = "".join(f'<article class="teaser"><h3><a href="/s/{i}/">Council delays vote {i}</a></h3>'
+                      f"<p>{TEASER}</p></article>" for i in range(2))
+    mention = ('<p>The plan follows a <a href="https://www.zenger.news/author/mara-quill/">Mara Quill</a> '
+               "investigation published in 2019.</p>")
+    body = f"""<main><article class="post"><h2 class="entry-title"><a href="{URL}">{HEADLINE}</a></h2>
+{paragraphs()}{mention}</article>{teasers}</main>"""
+    text = parsed(page(body))
+    assert_story(text, absent=("Council delays vote",))
+    assert "investigation published in 2019" in text
+
+
+def test_a_listing_whose_best_text_is_one_of_its_teasers_is_still_a_listing():
+    teasers = "".join(f'<article class="teaser"><h2><a href="/s/{i}/">Council delays vote {i}</a></h2>'
+                      f"<p>{TEASER}</p></article>" for i in range(5))
+    main = f'<article class="teaser"><h2><a href="/s/9/">Dredging plan</a></h2><p>{STORY[0]}</p></article>'
+    [result] = parse_items(page(f"<main><h1>Harbor Times</h1>{main}{teasers}{teasers}</main>", dated=False),
+                           input_name="home.html", source_url=URL, published=PUBLISHED)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+
+
+def test_a_page_whose_best_scoring_block_is_a_fragment_keeps_its_text():
+    """A poem in short lines (none scores as a paragraph) beside one captioned box: the box is no article body,
+    so the page's text is."""
+    lines = [f"Tide line {i:02}, gulls cry" for i in range(60)]
+    poem = "".join(f"<div class='line'>{line}</div>" for line in lines)
+    box = f'<div class="content-box"><p>{TEASER}</p></div>'
+    text = parsed(page(f'<div class="wrap"><h1>{HEADLINE}</h1><div class="poem">{poem}</div></div>{box}'))
+    assert all(line in text for line in lines)
+
+
+def test_a_jetpack_slideshow_keeps_its_pictures_and_drops_its_controls():
+    """The author's slideshow block: its slides become the article's pictures, with their captions; its buttons
+    and its counter leave the body."""
+    slides = "".join(
+        f'<li class="wp-block-jetpack-slideshow_slide swiper-slide"><figure><img alt="" src="https://wpcdn.zenger.news/'
+        f'wp-content/uploads/2024/03/12091133/dredge-{i}.jpg" width="1200" height="800"><figcaption class="wp-block-'
+        f'jetpack-slideshow_caption gallery-caption">Dredge number {i} at work.</figcaption></figure></li>'
+        for i in range(3))
+    show = f"""<div class="wp-block-jetpack-slideshow aligncenter" data-autoplay="false">
+<div class="wp-block-jetpack-slideshow_container swiper-container">
+<ul class="wp-block-jetpack-slideshow_swiper-wrapper swiper-wrapper">{slides}</ul>
+<a class="wp-block-jetpack-slideshow_button-prev swiper-button-prev" role="button">Previous</a>
+<a class="wp-block-jetpack-slideshow_button-next swiper-button-next" role="button">Next</a>
+<div class="wp-block-jetpack-slideshow_pagination swiper-pagination"><span>1 of 3</span></div></div></div>"""
+    body = f"""<article class="post"><h1 class="entry-title">{HEADLINE}</h1>
+<div class="entry-content">{paragraphs()}{show}</div></article>"""
+    [result] = parse_items(page(body), input_name="page.html", source_url=URL)
+    assert result.error is None, result.error.message
+    assert_story(_text(result.document["bodies"][0]["value"]), absent=("Previous", "Next", "1 of 3"))
+    captions = [a["descriptions"][0]["value"] for a in result.document["associations"] if a["type"] == "picture"]
+    assert captions == [f"Dredge number {i} at work." for i in range(3)]
+
+
+def test_a_short_story_in_a_declared_container_is_not_replaced_by_the_page():
+    """A video post: one paragraph in the theme's content container, much more text around it."""
+    about = "".join(f"<div class='blurb'><p>{TEASER}</p></div>" for _ in range(8))
+    body = f"""<article class="post"><h1 class="entry-title">{HEADLINE}</h1><div class="entry-content">
+<p>{STORY[0]}</p></div></article><div class="site-info">{about}</div>"""
+    text = parsed(page(body))
+    assert STORY[0] in text and "City council" not in text
+
+
+def test_nested_teasers_author_links_and_paragraphs_at_every_level_stay_linear():
+    """Every level of a deep nesting holds a paragraph, a teaser article and a link to an author: the scores, the
+    teaser and meta-line rules and the sibling merge each look at a level a bounded number of times."""
+    depth, width = 120, 40
+    level = (f'<p>{STORY[0]} <a href="/author/x/" rel="author">X</a> | 2024</p>'
+             f'<article><h3><a href="/s/">Teaser</a></h3><p>{TEASER}</p></article>') * width
+    body = f"<h1>{HEADLINE}</h1>" + f'<div class="entry-content">{level}' * depth + "</div>" * depth
+    [result] = parse_items(page(body), input_name="deep.html", source_url=URL)
+    assert result.error is None, result.error.message
+    assert STORY[0] in _text(result.document["bodies"][0]["value"])
+
+
+def test_a_declared_container_is_the_body_without_the_theme_header_beside_it():
+    """tagDiv's post template: the category list and dek sit in a header beside ``td-post-content``, with enough
+    text to count as a sibling that continues the body; the declared container alone is the body."""
+    header = ('<div class="td-post-header"><ul class="td-category"><li class="entry-category"><a href="/category/'
+              'africa/">Africa</a></li><li class="entry-category"><a href="/category/world/">World</a></li></ul>'
+              f'<header class="td-post-title"><h1 class="entry-title">{HEADLINE}</h1><p class="td-post-sub-title">'
+              "Officials said the deeper channel would let the largest container ships dock at any tide, ending "
+              "years of delays</p></header></div>")
+    text = parsed(page(f'<article class="post">{header}<div class="td-post-content">{paragraphs()}</div></article>'))
+    assert_story(text, absent=("Africa", "World"))

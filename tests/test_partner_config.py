@@ -1,0 +1,346 @@
+"""Partners defined by configuration (issue #18, build item 3): a partner is data in the TOML configuration or a
+partner file it names, checked by the config schema; the built-in ones are the same data and can be replaced; a
+third partner needs no code. End to end: a partner defined only in a test configuration, its site on a loopback
+server, through ``ingest``, ``run``, ``serve`` and ``reingest`` into the local S3 (SeaweedFS)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ingest_plugin import parse, partners
+from ingest_plugin.config import ConfigError, load_config
+from ingest_plugin.partners import profile_from_table
+from tests.httpserver import LoopbackHTTPServer, Route, toml_table
+from tests.test_triggers import cli, env, items, keys, post, start_serve, wait_for_job  # noqa: F401 - env: fixture
+
+ACME = {
+    "name": "Acme Wire", "homepage": "https://news.acme.example/", "domain": "acme.example",
+    "hosts": ["acme.example", "news.acme.example"], "aliases": ["Acme"], "desks": ["Acme Staff"],
+    "disclaimer": "Acme Wire does not provide investment advice.", "id_role": "acme-id",
+    "id_rules": [r"/story/(\d{1,12})/", r"[?&]p=(\d{1,20})\b"], "promo_patterns": [r"^Subscribe to Acme\b"],
+    "timezone": "Europe/London",
+}
+PACKAGED = Path(partners.__file__).parent / "partners.toml"
+
+
+@pytest.fixture(autouse=True)
+def built_in_partners():
+    """Whatever a test installs, the next one parses with the built-in partners again."""
+    yield
+    partners.install(partners.BUILT_IN)
+
+
+def write_config(directory: Path, *tables: str) -> Path:
+    path = directory / "ingest.toml"
+    path.write_text("\n".join(tables))
+    return path
+
+
+def acme_page(article_id: int, headline: str) -> bytes:
+    """A page of the Acme Wire site: nothing in it is any built-in partner's."""
+    url = f"https://news.acme.example/story/{article_id}/{headline.lower().replace(' ', '-')}/"
+    graph = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": headline, "url": url,
+             "datePublished": "2024-07-12T09:05:00", "author": {"@type": "Person", "name": "Jane Roe"},
+             "publisher": {"@type": "Organization", "name": "Acme Wire"}}
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{headline} | Acme Wire</title>
+<link rel="canonical" href="{url}"><link rel="shortlink" href="https://news.acme.example/?p={article_id}">
+<meta property="og:site_name" content="Acme Wire">
+<script type="application/ld+json">{json.dumps(graph)}</script></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/markets/">Markets</a></li></ul></nav>
+<main><article><h1>{headline}</h1><p class="byline">By Jane Roe</p>
+<div class="entry-content">
+<p>LONDON — The harbour authority said on Friday that dredging of the main channel would finish a month early,
+letting the largest container ships call at the port again before the autumn peak in trade.</p>
+<p>Shipping lines had diverted vessels to rival ports since the spring, when silt cut the channel's depth, and
+the authority said traffic should return to normal within weeks of the work ending.</p>
+<p>Subscribe to Acme for the morning briefing, free every weekday.</p>
+</div></article></main><footer><p>© Acme Wire</p></footer></body></html>""".encode()
+
+
+def acme_feed(site: LoopbackHTTPServer, *stories: tuple[int, str]) -> bytes:
+    """An RSS 2.0 feed of the Acme site whose item links point at the loopback site (to be fetched)."""
+    entries = "".join(f"""<item><title>{headline}</title><link>{site.url(f"/story/{number}/")}</link>
+<guid isPermaLink="false">https://news.acme.example/?p={number}</guid>
+<pubDate>Fri, 12 Jul 2024 08:05:00 +0000</pubDate><dc:creator>Jane Roe</dc:creator>
+<description>The harbour authority said dredging of the main channel would finish a month early, letting the largest
+container ships call at the port again before the autumn peak in trade, and shipping lines would return.</description>
+</item>""" for number, headline in stories)
+    return f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
+xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Acme Wire</title><link>https://news.acme.example/</link>
+<description>News</description>{entries}</channel></rss>""".encode()
+
+
+# --- The schema and the loader ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table, complaint", [
+    ({**ACME, "bogus": 1}, "partners.acme: Additional properties are not allowed ('bogus' was unexpected)"),
+    ({key: value for key, value in ACME.items() if key != "disclaimer"}, "'disclaimer' is a dependency of 'name'"),
+    ({"feeds": [], "hosts": ["acme.example"]}, "partners.acme: 'name' is a dependency of 'hosts'"),
+    ({"feeds": []}, "partners.acme: no such partner (built-in: zenger, benzinga)"),
+    ({**ACME, "hosts": []}, "partners.acme.hosts: [] should be non-empty"),
+    ({**ACME, "id_rules": [r"/story/(\d+)/"]}, "partners.acme.id_rules.0: not linear-safe: an unbounded repeat"),
+    ({**ACME, "id_rules": [r"/(\d{1,9})/(\d{1,9})/"]}, "partners.acme.id_rules.0: needs exactly 1 group(s)"),
+    ({**ACME, "id_rules": [r"/([a-z]{1,9}"]}, "partners.acme.id_rules.0: not a regular expression"),
+    ({**ACME, "promo_patterns": ["^ok", r"(?:ab|a){1,40}c"]},
+     "partners.acme.promo_patterns.1: not linear-safe: a repeated group"),
+    ({**ACME, "promo_patterns": [r"(a)\1"]}, "partners.acme.promo_patterns.0: not linear-safe: a back-reference"),
+    ({**ACME, "promo_patterns": [r".{0,999}.{0,999}x"]}, "1,000,000 ways to match at one position"),
+    ({**ACME, "timezone": "Mars/Olympus_Mons"}, "partners.acme.timezone: no time zone 'Mars/Olympus_Mons'"),
+    ({**ACME, "disclaimer_formats": ["pdf"]}, "partners.acme.disclaimer_formats.0"),
+])
+def test_a_partner_table_that_cannot_be_used_is_refused_naming_its_key(tmp_path, table, complaint):
+    path = write_config(tmp_path, toml_table("partners.acme", table))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert complaint in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_partner_key_must_be_s3_safe(tmp_path):
+    path = write_config(tmp_path, toml_table('partners."Acme Wire"', ACME))
+    with pytest.raises(ConfigError, match=r"partners: 'Acme Wire' does not match"):
+        load_config(path, {})
+
+
+def test_the_built_in_partners_are_a_valid_partner_file(tmp_path):
+    """partners.toml passes the schema as a partner file, and gives the very profiles the package uses."""
+    config = load_config(write_config(tmp_path, f"partner_files = [{json.dumps(str(PACKAGED))}]"), {})
+    assert config.profiles == partners.BUILT_IN
+    assert [(p.profile.key, p.source) for p in config.partners] == [("zenger", str(PACKAGED)),
+                                                                    ("benzinga", str(PACKAGED))]
+
+
+def test_promo_needles_are_found_from_the_patterns():
+    """Each promo pattern is only searched in text holding its needle: a run of characters every match holds."""
+    benzinga = dict((pattern.pattern, needle) for needle, pattern in partners.by_key("benzinga").promo_patterns)
+    assert benzinga[r"\bin Benzinga Pro\.?$"] == "nga pro" and benzinga[r"\bGet your tickets\b"] == "get your t"
+    profile = profile_from_table("acme", {**ACME, "promo_patterns": ["Visit (?:us|them) today", "^(?:a|b)"]})
+    assert [needle for needle, _ in profile.promo_patterns] == [" today", ""]  # no "i", "s" or group in a needle
+    assert all(needle in pattern.pattern.lower() for needle, pattern in profile.promo_patterns)
+
+
+def test_a_configured_partner_replaces_the_built_in_one_of_its_key(tmp_path):
+    page = (Path(__file__).parent / "fixtures" / "pages" / "zenger-kenya-drought.html").read_bytes()
+    (before,) = parse(page)
+    assert before["uri"].startswith("urn:newsml:zenger.news:")
+    table = {**tomllib.loads(PACKAGED.read_text())["partners"]["zenger"], "name": "Zenger Wire",
+             "domain": "zenger.example", "aliases": ["Zenger"]}
+    config = load_config(write_config(tmp_path, toml_table("partners.zenger", table)), {})
+    assert [(p.profile.key, p.profile.name, p.source) for p in config.partners] == [
+        ("zenger", "Zenger Wire", str(tmp_path / "ingest.toml"))]  # the only configured partner
+    assert [p.key for p in config.profiles] == ["zenger", "benzinga"]  # parsing still knows Benzinga
+    config.install_partners()
+    (after,) = parse(page)
+    assert after["uri"] == before["uri"].replace("zenger.news", "zenger.example")
+    assert after["copyrightHolder"] == "Zenger Wire"
+
+
+def test_the_partner_list_of_release_0_2_is_still_read(tmp_path):
+    legacy = load_config(write_config(tmp_path, '[[partners]]\nprofile = "zenger"\nfeeds = ["https://www.zenger.news/feed/"]\n'
+                                                '[[partners]]\nprofile = "benzinga"\nenabled = false\n'), {})
+    tables = load_config(write_config(tmp_path, '[partners.zenger]\nfeeds = ["https://www.zenger.news/feed/"]\n'
+                                                '[partners.benzinga]\nenabled = false\n'), {})
+    assert legacy.partners == tables.partners
+    with pytest.raises(ConfigError, match=r"partners\.1: no profile = KEY"):
+        load_config(write_config(tmp_path, '[[partners]]\nprofile = "zenger"\n[[partners]]\nfeeds = []\n'), {})
+
+
+def test_a_partner_file_defines_partners_the_configuration_configures(tmp_path):
+    (tmp_path / "partners").mkdir()
+    partner_file = tmp_path / "partners" / "acme.toml"
+    partner_file.write_text(toml_table("partners.acme", {**ACME, "feeds": ["https://news.acme.example/feed/"]}))
+    config = load_config(write_config(tmp_path, 'partner_files = ["partners/acme.toml"]',
+                                      toml_table("partners.acme", {"enabled": False})), {})
+    (acme,) = config.partners
+    assert (acme.profile.name, acme.source, acme.feeds, acme.enabled) == (
+        "Acme Wire", str(partner_file), ("https://news.acme.example/feed/",), False)
+    with pytest.raises(ConfigError, match="partners.acme: already defined in .*acme.toml"):
+        load_config(write_config(tmp_path, 'partner_files = ["partners/acme.toml"]',
+                                 toml_table("partners.acme", ACME)), {})
+    partner_file.write_text(toml_table("partners.acme", {"feeds": []}))
+    with pytest.raises(ConfigError, match="a partner file defines partners"):
+        load_config(write_config(tmp_path, 'partner_files = ["partners/acme.toml"]'), {})
+    with pytest.raises(ConfigError, match="no such partner file"):
+        load_config(write_config(tmp_path, 'partner_files = ["partners/missing.toml"]'), {})
+
+
+# --- The command line ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3_that_must_not_be_asked():
+    """An "S3 endpoint" that records every request: a command refused for its arguments sends none."""
+    with LoopbackHTTPServer({}) as server:
+        yield server
+
+
+@pytest.mark.parametrize("command", [
+    ["reingest", "--partner", "reuters", "--id", "1"],
+    ["backfill", "--partner", "reuters", "--ids", "1-2"],
+    ["repair", "--partner", "reuters"],
+    ["render-profiles", "--partner", "reuters"],
+    ["export", "--profile", "superdesk", "out", "--partner", "reuters"],
+])
+def test_an_unknown_partner_is_a_usage_error_before_any_s3_access(tmp_path, s3_that_must_not_be_asked, command):
+    config = write_config(tmp_path, toml_table("partners.acme", ACME))
+    environ = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "b", "AWS_ENDPOINT_URL": s3_that_must_not_be_asked.url(),
+               "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1",
+               "INGEST_SPOOL_DIR": str(tmp_path / "spool")}
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin", *command, "--config", str(config)], env=environ,
+                            capture_output=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr.decode()
+    assert "partner 'reuters' is not configured (known: acme)" in result.stderr.decode()
+    assert s3_that_must_not_be_asked.requests == []
+
+
+def test_parse_knows_the_partners_of_the_configuration_it_is_given(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes(acme_page(4242, "Harbour Dredging Ends Early"))
+    config = write_config(tmp_path, toml_table("partners.acme", ACME))
+    command = [sys.executable, "-m", "ingest_plugin", "parse", str(page)]
+    unknown = subprocess.run(command, capture_output=True, timeout=60)
+    assert unknown.returncode == 65 and json.loads(unknown.stderr)["code"] == "unknown_partner"
+    for budget in ([], ["--budget", "5"]):  # in this process, and in a parse worker process
+        known = subprocess.run([*command, "--config", str(config), *budget], capture_output=True, timeout=60)
+        assert known.returncode == 0, known.stderr.decode()
+        assert json.loads(known.stdout)["uri"] == "urn:newsml:acme.example:4242"
+
+
+def test_help_reads_no_configuration(tmp_path):
+    environ = {"PATH": "/usr/bin:/bin", "INGEST_CONFIG": str(tmp_path / "missing.toml")}
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin", "reingest", "--help"], env=environ,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0 and b"[partners.KEY]" in result.stdout
+
+
+def test_check_config_lists_the_partners_and_where_each_is_defined(tmp_path):
+    config = write_config(tmp_path, toml_table("partners.zenger", {}), toml_table("partners.acme", ACME))
+    environ = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "nowhere", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+               "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1",
+               "INGEST_S3_MAX_ATTEMPTS": "1", "INGEST_S3_CONNECT_TIMEOUT": "1"}
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin", "check-config", "--config", str(config)],
+                            env=environ, capture_output=True, timeout=60)
+    lines = result.stdout.decode().splitlines()
+    assert "  partner zenger (enabled): 'Zenger News', hosts wpcdn.zenger.news, www.zenger.news, zenger.news; 0 " \
+           "feed(s), fetches from wpcdn.zenger.news, www.zenger.news, zenger.news, updates: update; source: " \
+           "built-in" in lines
+    assert "  partner acme (enabled): 'Acme Wire', hosts acme.example, news.acme.example; 0 feed(s), fetches from " \
+           f"acme.example, news.acme.example, updates: update; source: {config}" in lines
+    assert result.returncode == 1 and b"NOT reachable" in result.stderr  # the listing comes before S3
+
+
+# --- A third partner, end to end -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def acme_site():
+    routes: dict[str, Route | bytes] = {"/story/4242/": acme_page(4242, "Harbour Dredging Ends Early"),
+                                        "/story/4243/": acme_page(4243, "Port Traffic Returns"),
+                                        "/": acme_page(4245, "Shipping Lines Come Back")}  # "/?p=ID", by id
+    with LoopbackHTTPServer(routes) as server:
+        server.routes["/feed/"] = Route(acme_feed(server, (4242, "Harbour Dredging Ends Early"),
+                                                  (4243, "Port Traffic Returns")), content_type="application/rss+xml")
+        yield server
+
+
+@pytest.fixture
+def acme_config(tmp_path, acme_site):
+    """A configuration whose only partner is Acme Wire, defined right here, its site on loopback."""
+    return write_config(
+        tmp_path, toml_table("limits", {"min_seconds_between_requests": 0}),
+        toml_table("fetch", {"allow_private_addresses": True}),
+        toml_table("partners.acme", {**ACME, "hosts": [*ACME["hosts"], "127.0.0.1"],  # its site, here
+                                     "feeds": [acme_site.url("/feed/")],
+                                     "allowed_hosts": [f"127.0.0.1:{acme_site.port}"],
+                                     "article_url": acme_site.url("/?p=") + "{id}"}))
+
+
+def document(env, key):  # noqa: F811
+    _, s3, bucket = env
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def test_a_partner_defined_only_in_the_configuration_ingests_end_to_end(env, acme_config, acme_site,  # noqa: F811
+                                                                       tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes(acme_page(4241, "Dredging Begins"))
+    ingested = cli(env, "ingest", str(page), "--config", str(acme_config))  # parsed in a budgeted worker process
+    assert ingested.returncode == 0, ingested.stderr.decode()[-2000:]
+    doc = document(env, "articles/acme/4241/v1.json")
+    assert doc["uri"] == "urn:newsml:acme.example:4241"
+    assert {"role": "acme-id", "value": "4241"} in doc["altIds"]
+    assert doc["firstCreated"] == "2024-07-12T09:05:00+01:00"  # a time with no offset, read in London
+    body = json.dumps(doc)
+    assert "Acme Wire does not provide investment advice." in body  # the partner's disclaimer, added
+    assert "Subscribe to Acme" not in body and "Jane Roe" in body  # its promo dropped, the byline kept
+
+    run = cli(env, "run", "--config", str(acme_config))  # the feed, each item's page fetched (the default)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    assert sorted((i["status"], i["key"]) for i in items(run)) == [
+        ("created", "articles/acme/4242/v1.json"), ("created", "articles/acme/4243/v1.json")]
+    assert "cursors/acme.json" in keys(env, "cursors/")
+    assert {"/feed/", "/story/4242/", "/story/4243/"} <= set(acme_site.paths())
+
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
+    server, base = start_serve(acme_config, variables, port, subprocess.PIPE)
+    try:
+        status, reply = post(base, {"partner": "acme", "id": "4245"})
+        assert status == 202, reply
+        job = wait_for_job(base, reply["job_id"])
+        assert job["status"] == "done" and job["result"]["items"][0]["key"] == "articles/acme/4245/v1.json", job
+        status, reply = post(base, {"partner": "zenger", "id": "63809"})  # built-in, but not configured here
+        assert (status, reply) == (400, {"error": "payload partner: 'zenger' is not a configured partner (known: "
+                                                  "acme)"})
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert acme_site.paths().count("/?p=4245") == 1
+
+    again = cli(env, "reingest", "--config", str(acme_config), "--partner", "acme", "--id", "4245", "--force")
+    assert again.returncode == 0, again.stderr.decode()[-2000:]
+    assert [(i["status"], i["key"]) for i in items(again)] == [("updated", "articles/acme/4245/v2.json")]
+    assert document(env, "articles/acme/4245/current.json")["version"] == "2"
+    assert not any(key.startswith("failed/") for key in keys(env))
+
+
+def test_feed_items_linking_off_the_partners_hosts_are_published_from_the_feed(env, acme_site, tmp_path):  # noqa: F811
+    """A partner whose pages are fetched (the default) but whose feed links to no host of its own: each item's link
+    is dropped and its URL is the feed's, so the item is published from the feed, and the feed is read once."""
+    config = write_config(
+        tmp_path, toml_table("limits", {"min_seconds_between_requests": 0}),
+        toml_table("fetch", {"allow_private_addresses": True}),
+        toml_table("partners.acme", {**ACME, "feeds": [acme_site.url("/feed/")],
+                                     "allowed_hosts": [f"127.0.0.1:{acme_site.port}"]}))
+    run = cli(env, "run", "--config", str(config))
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    assert sorted((i["status"], i["key"]) for i in items(run)) == [
+        ("created", "articles/acme/4242/v1.json"), ("created", "articles/acme/4243/v1.json")]
+    assert acme_site.paths() == ["/feed/"]
+
+
+def test_an_undated_page_listed_by_the_feed_takes_the_feed_items_date_and_alone_is_refused(
+        env, acme_config, acme_site, tmp_path):  # noqa: F811
+    """The ingest time is no publication date: a page that states none is published with the date of the feed item
+    that listed it (a cron run), and refused with a clear reason when it arrives alone."""
+    undated = acme_page(4242, "Harbour Dredging Ends Early").replace(b'"datePublished": "2024-07-12T09:05:00", ', b"")
+    assert b"datePublished" not in undated
+    acme_site.routes["/story/4242/"] = Route(undated)
+    run = cli(env, "run", "--config", str(acme_config))
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    assert sorted(i["status"] for i in items(run)) == ["created", "created"]
+    assert document(env, "articles/acme/4242/v1.json")["firstCreated"] == "2024-07-12T08:05:00+00:00"  # pubDate
+
+    page = tmp_path / "undated.html"
+    page.write_bytes(undated)
+    alone = cli(env, "parse", str(page), "--config", str(acme_config))
+    assert alone.returncode == 65 and alone.stdout == b""
+    assert b"not_an_article" in alone.stderr and b"no publication date" in alone.stderr
