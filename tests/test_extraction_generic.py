@@ -373,3 +373,32 @@ def test_a_declared_container_is_the_body_without_the_theme_header_beside_it():
               "years of delays</p></header></div>")
     text = parsed(page(f'<article class="post">{header}<div class="td-post-content">{paragraphs()}</div></article>'))
     assert_story(text, absent=("Africa", "World"))
+
+
+def untitled(body: str) -> bytes:
+    """A page that names no title anywhere: no <title>, no title metadata, no h1."""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><link rel="canonical" href="{URL}">
+<meta property="article:published_time" content="2024-03-12T14:05:00+00:00"></head>
+<body>{body}</body></html>""".encode()
+
+
+def headline_and_text(data: bytes) -> tuple[str, str]:
+    [result] = parse_items(data, input_name="page.html", source_url=URL)
+    assert result.error is None, result.error.message
+    return result.document["headlines"][0]["value"], _text(result.document["bodies"][0]["value"])
+
+
+@pytest.mark.parametrize("body", [
+    # An h2 starting the content root (the site's own h2 in the header is no article's title).
+    f'<header><h2 class="site-title">Harbor Times</h2></header><div class="post"><h2>{HEADLINE}</h2>'
+    f'<div class="post-body">{paragraphs()}</div></div>',
+    # An element named as a title, before the content root.
+    f'<div class="main"><div class="story-headline">{HEADLINE}</div><div class="text">{paragraphs()}</div></div>',
+    f'<div itemscope><span itemprop="headline">{HEADLINE}</span></div><div class="story">{paragraphs()}</div>',
+])
+def test_a_page_without_a_title_takes_the_heading_opening_the_article(body):
+    """No <title>, h1 or title metadata: the heading a reader takes for the title is the headline, and leaves the
+    body when it is in it."""
+    headline, text = headline_and_text(untitled(body))
+    assert headline == HEADLINE
+    assert_story(text, absent=(HEADLINE, "Harbor Times"))

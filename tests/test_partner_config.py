@@ -344,3 +344,24 @@ def test_an_undated_page_listed_by_the_feed_takes_the_feed_items_date_and_alone_
     alone = cli(env, "parse", str(page), "--config", str(acme_config))
     assert alone.returncode == 65 and alone.stdout == b""
     assert b"not_an_article" in alone.stderr and b"no publication date" in alone.stderr
+
+
+def test_a_partners_own_body_container_is_the_fast_path_to_its_article(tmp_path):
+    """Acme's story sits in ``div.story-text``; beside it, a letters column with more text and no furniture class
+    would win a generic search. With ``containers = ["story-text"]`` the body is the story alone."""
+    story = ["The harbour authority said on Friday that dredging of the main channel would finish a month early.",
+             "Shipping lines had diverted vessels to rival ports since the spring, when silt cut the channel's depth.",
+             "The authority said traffic should return to normal within weeks of the work ending, officials said."]
+    letters = " ".join(["Sir, the town council should spend the harbour money on the old swimming baths, which have "
+                        "been closed for years, instead of digging the channel deeper for ships, write many readers."
+                        ] * 6)
+    page = f"""<!DOCTYPE html><html lang="en"><head><title>Dredging Ends Early | Acme Wire</title>
+<link rel="canonical" href="https://news.acme.example/story/4250/dredging-ends-early/">
+<meta property="article:published_time" content="2024-07-12T09:05:00+01:00"></head><body>
+<h1>Dredging Ends Early</h1><div class="story-text">{"".join(f"<p>{p}</p>" for p in story)}</div>
+<div class="letters"><p>{letters}</p><p>{letters}</p></div></body></html>""".encode()
+    config = write_config(tmp_path, toml_table("partners.acme", {**ACME, "containers": ["story-text"]}))
+    load_config(config, {}).install_partners()
+    [document] = parse(page, source_url="https://news.acme.example/story/4250/dredging-ends-early/")
+    body = document["bodies"][0]["value"]
+    assert all(paragraph in body for paragraph in story) and "swimming baths" not in body

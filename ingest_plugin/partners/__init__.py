@@ -53,6 +53,9 @@ class PartnerProfile:
     # fetch from anywhere (docs/hardening.md).
     media_hosts: frozenset[str] = frozenset()
     embed_hosts: frozenset[str] = frozenset()
+    # Class names or ids of the element holding the article body in the partner's pages, first choice first: the
+    # content root's fast path (the generic search runs when a page has none of them).
+    containers: tuple[str, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -125,7 +128,8 @@ def profile_from_table(key: str, table: Mapping[str, Any]) -> PartnerProfile:
                              for n, pattern in enumerate(table.get("promo_patterns", ()))),
         fetch_article_page=table.get("fetch_article_page", True), timezone=timezone,
         article_url=table.get("article_url"), disclaimer_formats=tuple(table.get("disclaimer_formats", ())),
-        media_hosts=_hostnames(table.get("media_hosts", ())), embed_hosts=_hostnames(table.get("embed_hosts", ())))
+        media_hosts=_hostnames(table.get("media_hosts", ())), embed_hosts=_hostnames(table.get("embed_hosts", ())),
+        containers=tuple(table.get("containers", ())))
 
 
 def _hostnames(hosts: Iterable[str]) -> frozenset[str]:

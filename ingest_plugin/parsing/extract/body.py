@@ -61,8 +61,9 @@ _CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagr
 # (Blogger's posts are in a "widget Blog").
 _CONTENT_TOKENS = frozenset({"Blog", "hentry", "entry-content", "post-body", "article-body", "post-content",
                              "story-body", "articleBody"})
-_CONTAINER_CLASSES = frozenset({"entry-content", "article-content-body-only", "td-post-content", "post-content",
-                                "article-body", "post-body", "story-body", "article-content"})
+# Article-body containers of common themes (a partner's own are its ``containers``, data).
+_CONTAINER_CLASSES = frozenset({"entry-content", "td-post-content", "post-content", "article-body", "post-body",
+                                "story-body", "article-content"})
 # XML white space: what separates class tokens, and what XPath's normalize-space() strips (not NBSP: it can be part
 # of a token).
 XML_SPACE = re.compile(r"[ \t\r\n]+")
@@ -160,7 +161,7 @@ def _names_unless_chrome(el: HtmlElement, tag: str) -> Names | None:
     if tag not in _NEVER_CHROME:  # page classes such as "one-sidebar" describe the layout, not the element
         if ("hidden" in names or "aria-hidden" in names or "style" in names) and _invisible(el, tag, names):
             return None
-        if _names_chrome(class_attr, id_attr):
+        if (class_attr or id_attr) and _names_chrome(class_attr, id_attr):
             return None
     return class_attr, id_attr, el.get("itemprop") if "itemprop" in names else None
 
@@ -226,8 +227,12 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
 
 
 def _visible_text_length(root: HtmlElement) -> int:
-    """The length of the text of ``root`` outside scripts and styles."""
-    return len(text_of(root)) - sum(len(el.text or "") for el in root.iter("script", "style"))
+    """The length of the text of ``root`` outside scripts and styles. libxml2 counts the characters of the whole
+    text without making a Python string of it."""
+    return int(_TEXT_LENGTH(root)) - sum(len(el.text or "") for el in root.iter("script", "style"))
+
+
+_TEXT_LENGTH = etree.XPath("string-length(.)")
 
 
 def remove_all(dropped: Iterable[HtmlElement], opened: Iterable[HtmlElement] = ()) -> None:
@@ -516,15 +521,21 @@ class _PageText:
         return 0.0 if score is None else score * (1 - self.link_density(el))
 
 
-def content_root(doc: HtmlElement, elements: NamedElements) -> HtmlElement | None:
+def content_root(doc: HtmlElement, elements: NamedElements, containers: tuple[str, ...] = ()
+                 ) -> HtmlElement | None:
     """The element holding the article's text; ``elements`` are all of the document's, in document order (the
     caller has them already: looking for known containers among them costs no walk over the page).
 
     Mozilla Readability's algorithm on one walk of the page: the best-scoring element, or the element holding
     several of the best ones, then its siblings that continue the body. A container the page declares (schema.org's
     ``articleBody``, a theme's ``entry-content``) is taken when it holds the best-scoring element with little else,
-    or most of its text. Teasers and the theme's meta line leave the element returned.
+    or most of its text. Teasers and the theme's meta line leave the element returned. ``containers``: the class
+    names or ids of the partner's own body element (its configuration, first choice first), the fast path: the
+    element the first of them names, holding some text, is the root, and no page is scored.
     """
+    if containers and (known := _partner_container(elements, containers)) is not None:
+        _drop_teasers_and_meta(known, _PageText(known))
+        return known
     page = _PageText(doc)
     best = _best_candidate(page)
     if best is None:
@@ -682,6 +693,20 @@ def _holding(kept: list[HtmlElement]) -> HtmlElement:
         holder.append(sibling)
         sibling.tail = tail
     return holder
+
+
+def _partner_container(elements: NamedElements, containers: tuple[str, ...]) -> HtmlElement | None:
+    """The element the first of the partner's ``containers`` (a class token or an id, in its order) names, among
+    those holding some text: one pass over the elements, each name's first holder kept."""
+    wanted, found = set(containers), dict[str, HtmlElement]()
+    for el, class_attr, id_attr, _ in elements:
+        names = {id_attr} if id_attr in wanted else set()
+        if class_attr:
+            names.update(wanted.intersection(XML_SPACE.split(class_attr)))
+        for name in names - found.keys():
+            if len(text_of(el).strip()) >= _FRAGMENT // 2:
+                found[name] = el
+    return next((found[name] for name in containers if name in found), None)
 
 
 @lru_cache(maxsize=4096)

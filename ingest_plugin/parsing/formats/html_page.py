@@ -66,16 +66,9 @@ _AUTHOR_CLASSES = ("author-name", "entry-author", "post-author", "article-author
 # cost of libxml2's string functions on each.
 _LINK_RELS = _attributes("rel", "true()", "a")
 _TAG_RELS = frozenset({"tag", "category"})
-_PUBLISHED_TIME = etree.XPath("/descendant::*[self::time[contains(@class,'published') or @itemprop='datePublished']"
-                              "[@datetime] or @itemprop='datePublished' and @content]")
-_MODIFIED_TIME = etree.XPath("/descendant::*[self::time[contains(@class,'updated') or @itemprop='dateModified']"
-                             "[@datetime] or @itemprop='dateModified' and @content]")
-_ANY_TIME = etree.XPath("/descendant::time[@datetime]")
 # Microdata's publication date, wherever the theme puts it (an aside, an hAtom <abbr title=…>): read before the
 # chrome goes.
 _ITEMPROP_PUBLISHED = _attributes("itemprop", ".='datePublished'")
-_DATE_ELEMENTS = etree.XPath("/descendant::*[self::time or not(self::meta) and @class[contains(., 'date') or "
-                             "contains(., 'byline') or contains(., 'posted') or contains(., 'meta')]]")
 _SECOND_P = etree.XPath(".//p[2]")
 _URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
@@ -161,22 +154,23 @@ def read(loaded: Loaded) -> Draft:
         byline_candidates.append(("header-line", header_line))
     if contributor:
         byline_candidates.append(("contributor-box", contributor))
+    dates = _PageDates(doc, elements)
     published = _first_found(sources, "published", (sources.get("published", ""), lambda: meta.published),
                              ('a <time class="published"> or itemprop="datePublished" element',
-                              lambda: _first_attr(_PUBLISHED_TIME(doc))),
+                              lambda: _first_attr(dates.stated("published", "datePublished"))),
                              ('microdata itemprop="datePublished"', lambda: declared_published),
-                             ("the page's first <time datetime> element", lambda: _first_attr(_ANY_TIME(doc))),
-                             ("a date in the text of the page header", lambda: _visible_date(doc)))
+                             ("the page's first <time datetime> element", lambda: _first_attr(dates.times())),
+                             ("a date in the text of the page header", lambda: _visible_date(dates.date_like())))
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
-                             lambda: _first_attr(_MODIFIED_TIME(doc))))
-    root = content_root(doc, elements)
+                             lambda: _first_attr(dates.stated("updated", "dateModified"))))
+    # The partner the page's URL names, for its own body container (the fast path); the partner is decided below.
+    hinted = partners.partner_for_url(loaded.source_url) or partners.partner_for_url(meta.canonical)
+    root = content_root(doc, elements, hinted.containers if hinted else ())
     if not headline and root is not None:  # the page names no title: what a reader takes for one
         if (opening := _opening_heading(root)) is not None:
             h1, headline = opening, clean(text_of(opening))  # it leaves the body as an h1 would
             sources["headline"] = f"the heading opening the article, {_element_name(opening)}: the page names no title"
-        elif headline := _lede(root):
-            sources["headline"] = "the first sentence of the article: the page names no title and shows no heading"
     if root is None or not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no article headline and body found in the page",
                           stage=Stage.EXTRACT)
@@ -327,18 +321,6 @@ _OPENING_LOOK = 20  # elements of the content root looked at for a heading, and 
 _TITLE_LIKE_BEFORE = etree.XPath("preceding::*[self::h2 or self::h3 or @itemprop='headline' or "
                                  "contains(@class, 'title') or contains(@class, 'headline')]")
 _NOT_ARTICLE_TITLES = ("site", "blog", "widget", "section", "sidebar", "footer", "menu", "nav", "page-header")
-
-
-def _lede(root: HtmlElement) -> str | None:
-    """The article's first sentence, or its first words up to a word boundary, read from its first text nodes only."""
-    text = clean(" ".join(islice(root.itertext(etree.Element), _OPENING_LOOK)), markup=False)[:_LEDE_MAX]
-    if (end := _SENTENCE_END.search(text, _LEDE_MIN)) is not None:
-        return text[:end.start() + 1]
-    return text if len(text) < _LEDE_MAX else text.rsplit(" ", 1)[0] or None
-
-
-_LEDE_MIN, _LEDE_MAX = 20, 150  # a sentence ends after the first few words ("Mr. X"), within 150 characters
-_SENTENCE_END = re.compile(r"(?<=\w\w)[.!?。！？](?=\s|$)")
 
 
 def _names_a_title(el: HtmlElement) -> bool:
@@ -633,9 +615,10 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement) -> bool:
         len(text_of(article)) for article in articles if article is not holder)
 
 
-def _visible_date(doc: HtmlElement) -> str | None:
-    """A date shown only as text in the article header ("April 2, 2022 9:12 AM | 2 min read")."""
-    for el in outer_ones(_DATE_ELEMENTS(doc)):
+def _visible_date(date_like: list[HtmlElement]) -> str | None:
+    """A date shown only as text in the article header ("April 2, 2022 9:12 AM | 2 min read"): the first of the
+    page's time elements and elements whose class speaks of a date, a byline or meta data that shows one."""
+    for el in outer_ones(date_like):
         if found := find_visible_date(clean(text_of(el))):
             return found
     return None
@@ -649,6 +632,62 @@ def _url_date(url: str | None) -> str | None:
     year, month, day = (int(part) for part in match.groups())
     return f"{year:04d}-{month:02d}-{day:02d}" if 1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31 \
         else None
+
+
+class _PageDates:
+    """The page's time elements, microdata dates and elements whose class speaks of a date, for the date rules:
+    picked in one pass, when a date is first looked for, from the elements the chrome walk kept (with the class and
+    itemprop it read), where each rule was a walk of the page. The header's byline line was emptied since (its
+    attributes and what it held are gone), so the few picked are checked again, in the page as it is."""
+
+    def __init__(self, doc: HtmlElement, elements: NamedElements) -> None:
+        self._doc, self._elements = doc, elements
+        self._picked: list[HtmlElement] | None = None
+        self._known: dict[HtmlElement, bool] = {}
+
+    def _page_ones(self) -> list[HtmlElement]:
+        if self._picked is None:
+            self._picked = [el for el, class_attr, _, itemprop in self._elements
+                            if (class_attr and _may_name_a_date(class_attr) or itemprop in _DATE_PROPS
+                                or el.tag == "time") and self._in_page(el)]
+        return self._picked
+
+    def _in_page(self, el: HtmlElement) -> bool:
+        """Whether ``el`` is still in the page: under its root, or under an element after it (markup after
+        ``</html>``); an element taken out has no siblings at its top. Each element climbed keeps its answer (the
+        picked ones may nest)."""
+        climbed, node = [], el
+        while node not in self._known and (parent := node.getparent()) is not None:
+            climbed.append(node)
+            node = parent
+        found = self._known.get(node)
+        if found is None:
+            found = self._known[node] = node is self._doc or node.getprevious() is not None
+        for ancestor in climbed:
+            self._known[ancestor] = found
+        return found
+
+    def stated(self, word: str, prop: str) -> list[HtmlElement]:
+        """A ``<time datetime>`` whose class holds ``word`` or whose itemprop is ``prop``, or any element with that
+        itemprop and a ``content``."""
+        return [el for el in self._page_ones() if el.get("itemprop") == prop and (
+            el.get("content") is not None or el.tag == "time" and el.get("datetime") is not None)
+            or el.tag == "time" and word in (el.get("class") or "") and el.get("datetime") is not None]
+
+    def times(self) -> list[HtmlElement]:
+        return [el for el in self._page_ones() if el.tag == "time" and el.get("datetime") is not None]
+
+    def date_like(self) -> list[HtmlElement]:
+        return [el for el in self._page_ones() if el.tag == "time" or el.tag != "meta" and any(
+            word in (el.get("class") or "") for word in ("date", "byline", "posted", "meta"))]
+
+
+_DATE_PROPS = frozenset({"datePublished", "dateModified"})
+
+
+@lru_cache(maxsize=4096)
+def _may_name_a_date(class_attr: str) -> bool:
+    return any(word in class_attr for word in ("date", "byline", "posted", "meta", "published", "updated"))
 
 
 def _first_attr(elements: list) -> str | None:
