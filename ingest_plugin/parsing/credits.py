@@ -181,17 +181,18 @@ def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits
         return line
     original = line
     rest = _take_credits(line, lowered, index, draft, credits, by_paragraph)
-    _note_sources(credits, original, by_paragraph)
+    if rest != original:
+        _note_sources(credits, original, by_paragraph)
     return rest
 
 
 def _note_sources(credits: _Found, line: str, by_paragraph: list[str]) -> None:
-    """Which body line gave the first editors, the distributor and the "By" line (``parse --explain``)."""
-    quoted = f"a credit line in the body, {line[:100]!r}"
+    """Which body line gave the first editors, the distributor and the "By" line (``parse --explain``): called
+    for a line that held a credit."""
     for name, found in (("editors", credits.editors), ("distributor", credits.distributor),
                         ("by-paragraph", by_paragraph)):
         if found and name not in credits.sources:
-            credits.sources[name] = quoted
+            credits.sources[name] = f"a credit line in the body, {line[:100]!r}"
 
 
 def _take_credits(line: str, lowered: str, index: int, draft: Draft, credits: _Found,

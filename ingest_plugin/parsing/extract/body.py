@@ -534,7 +534,7 @@ def content_root(doc: HtmlElement, elements: NamedElements, containers: tuple[st
     element the first of them names, holding some text, is the root, and no page is scored.
     """
     if containers and (known := _partner_container(elements, containers)) is not None:
-        _drop_teasers_and_meta(known, _PageText(known))
+        _drop_teasers_and_meta(known)
         return known
     page = _PageText(doc)
     best = _best_candidate(page)
@@ -576,21 +576,24 @@ def _declared_root(best: HtmlElement, knowns: list[HtmlElement], page: _PageText
     return None
 
 
-def _drop_teasers_and_meta(root: HtmlElement, page: _PageText) -> None:
+def _drop_teasers_and_meta(root: HtmlElement, page: _PageText | None = None) -> None:
     """Take out of the body what themes put in it beside the article: story teasers (``<article>``s with a linked
     heading beside the article, holding less than half the text together: a related-story module, whatever its
     class; more make a listing, which the caller refuses) and the theme's meta line (a short element holding a
     link to an author's page and a date: "by X | March 3, 2024 | News", which page builders put inside the
-    content wrapper). The byline was read from the page before."""
-    total = page.length(root) if root in page.lengths else len(text_of(root))
+    content wrapper). The byline was read from the page before. Without ``page`` (the partner's container, not
+    scored) the lengths are read once each: the outer articles do not overlap."""
+    lengths = page.lengths if page is not None else {}
+    length = page.length if page is not None else (lambda el: len(text_of(el)))
+    total = length(root) if page is None or root in lengths else len(text_of(root))
     doomed = [article for article in outer_ones(list(root.iter("article")))
-              if article is not root and page.length(article) < total / 2 and _has_linked_heading(article)]
-    if sum(map(page.length, doomed)) >= total / 2:
+              if article is not root and length(article) < total / 2 and _has_linked_heading(article)]
+    if sum(map(length, doomed)) >= total / 2:
         doomed = []
     for link in islice((a for a in root.iter("a") if _links_an_author(a)), 3):
         line, parent = link, link.getparent()
         for _ in range(4):
-            if parent is None or parent is root or page.lengths.get(parent, (0, 0))[0] > 200 \
+            if parent is None or parent is root or lengths.get(parent, (0, 0))[0] > 200 \
                     or len(text_of(parent)) > 200:
                 break
             line, parent = parent, parent.getparent()
@@ -696,17 +699,17 @@ def _holding(kept: list[HtmlElement]) -> HtmlElement:
 
 
 def _partner_container(elements: NamedElements, containers: tuple[str, ...]) -> HtmlElement | None:
-    """The element the first of the partner's ``containers`` (a class token or an id, in its order) names, among
-    those holding some text: one pass over the elements, each name's first holder kept."""
-    wanted, found = set(containers), dict[str, HtmlElement]()
+    """The element the first of the partner's ``containers`` (a class token or an id, in its order) names, when it
+    holds some text: one pass over the elements, only each name's first element read (its text read once)."""
+    wanted, first = set(containers), dict[str, HtmlElement]()
     for el, class_attr, id_attr, _ in elements:
-        names = {id_attr} if id_attr in wanted else set()
-        if class_attr:
-            names.update(wanted.intersection(XML_SPACE.split(class_attr)))
-        for name in names - found.keys():
-            if len(text_of(el).strip()) >= _FRAGMENT // 2:
-                found[name] = el
-    return next((found[name] for name in containers if name in found), None)
+        if id_attr in wanted:
+            first.setdefault(id_attr, el)
+        if class_attr and any(name in class_attr for name in wanted):
+            for name in wanted.intersection(XML_SPACE.split(class_attr)):
+                first.setdefault(name, el)
+    held = (first[name] for name in containers if name in first)
+    return next((el for el in held if len(text_of(el).strip()) >= _FRAGMENT // 2), None)
 
 
 @lru_cache(maxsize=4096)
