@@ -179,11 +179,21 @@ def _invisible(el: HtmlElement, tag: str, names: list[str]) -> bool:
     return style is not None and ("none" in style or "hidden" in style) and _HIDING_STYLE.search(style) is not None
 
 
-@lru_cache(maxsize=4096)
 def _names_chrome(class_attr: str | None, id_attr: str | None) -> bool:
-    """Cached by attribute value: a theme repeats the same few class strings on every element and page."""
-    tokens = (class_attr or "").split() + ([id_attr] if id_attr else [])
-    return _CONTENT_TOKENS.isdisjoint(tokens) and any(
+    """Whether the class and id name furniture, and none of their tokens names content."""
+    content, chrome = _token_verdicts(class_attr) if class_attr else (False, False)
+    if id_attr:
+        id_content, id_chrome = _token_verdicts(id_attr, whole=True)
+        content, chrome = content or id_content, chrome or id_chrome
+    return chrome and not content
+
+
+@lru_cache(maxsize=4096)
+def _token_verdicts(value: str, whole: bool = False) -> tuple[bool, bool]:
+    """Whether a class value (an id: ``whole``, one token) holds a content token, and a furniture one. Cached by
+    value: a theme repeats the same few class strings on every element and page (a page's ids are each its own)."""
+    tokens = [value] if whole else value.split()
+    return not _CONTENT_TOKENS.isdisjoint(tokens), any(
         (_CHROME_TOKEN.match(t) or _CHROME_PART.search(t)) and not _CHROME_TOKEN_EXCEPTIONS.match(t) for t in tokens)
 
 
