@@ -258,6 +258,7 @@ def _partners(data: dict[str, Any], directory: Path, source: str
         settings[key] = {**settings.get(key, {}), **table}
     if not settings:
         settings = {p.key: {} for p in BUILT_IN_PROFILES}
+    _check_distinct(defined)
     configured = []
     for key, table in settings.items():
         profile, origin = defined[key]
@@ -272,6 +273,17 @@ def _partners(data: dict[str, Any], directory: Path, source: str
             source=origin,
         ))
     return tuple(configured), tuple(profile for profile, _origin in defined.values())
+
+
+def _check_distinct(defined: dict[str, tuple[PartnerProfile, str]]) -> None:
+    """No two partners share a domain (document URIs) or a host (whose URLs are whose): the first would silently
+    take the other's articles. A partner copied from a built-in one must replace it (same key) or change both."""
+    owners: dict[tuple[str, str], str] = {}
+    for key, (profile, origin) in defined.items():
+        for claim in [("domain", profile.domain)] + [("host", host) for host in sorted(profile.hosts)]:
+            if (other := owners.setdefault(claim, key)) != key:
+                raise ConfigError(f"{origin}: partners.{key}: its {claim[0]} {claim[1]!r} is partner {other!r}'s "
+                                  f"too: each partner needs its own (to replace {other!r}, use its key)")
 
 
 def _partner_file(path: Path) -> dict[str, Any]:

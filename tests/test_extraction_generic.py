@@ -402,3 +402,20 @@ def test_a_page_without_a_title_takes_the_heading_opening_the_article(body):
     headline, text = headline_and_text(untitled(body))
     assert headline == HEADLINE
     assert_story(text, absent=(HEADLINE, "Harbor Times"))
+
+
+def test_a_related_posts_module_with_a_long_inline_script_still_leaves_the_body():
+    """Script text is no text a reader sees: it must not make a module look like it holds most of the page."""
+    slots = ", ".join(f'"slot{n}": "div-gpt-ad-{n}"' for n in range(250))
+    script = f"<script>window.adConfig = {{{slots}}};</script>"
+    module = f'<div class="jp-relatedposts">{script}<h3>Related</h3><p>{TEASER}</p></div>'
+    text = parsed(page(f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}'
+                       f'{module}</div></article>'))
+    assert_story(text, absent=(TEASER,))
+
+
+def test_a_sidebar_named_by_its_side_is_furniture():
+    box = f'<div class="sidebar-right"><h3>Most read</h3><p>{TEASER}</p></div>'
+    text = parsed(page(f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}'
+                       f'{box}</div></article>'))
+    assert_story(text, absent=(TEASER,))

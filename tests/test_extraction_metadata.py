@@ -608,3 +608,49 @@ def test_new_patterns_on_hostile_lines_stay_linear():
     header = "<div>" + "<span>BY </span>" * 50_000 + "</div>"
     doc, _, _ = article(page(yoast(), soledad(STORY, below_title=header)))
     assert doc["by"] == "Zenger News"
+
+
+# --- found in review: each a page a newsroom meets -----------------------------------------------------------------
+
+UNDATED_URL = "https://www.zenger.news/spending-bill-passes/"  # no date in the permalink
+
+
+def _bare(head: str, body: str) -> bytes:
+    return (f'<!DOCTYPE html><html lang="en"><head><title>{HEADLINE} - Zenger News</title>'
+            f'<link rel="canonical" href="{UNDATED_URL}">{head}</head><body>{body}</body></html>').encode()
+
+
+def test_a_date_inside_the_byline_line_dates_the_article():
+    """The header's byline line leaves the page once read; the date it holds is read before."""
+    for line in ('<span>By Jane Doe</span> <time class="published" datetime="2024-03-03T10:00:00Z">March 3</time>',
+                 'By <a href="/author/jane/">Jane Doe</a> | <time datetime="2024-03-03T10:00:00Z">March 3</time>'):
+        doc, credits, body = article(_bare("", f'<h1>{HEADLINE}</h1><div class="post-meta">{line}</div>'
+                                               f'<div class="entry-content">{STORY}</div>'))
+        assert doc["firstCreated"] == "2024-03-03T10:00:00+00:00" and credits["author"] == ["Jane Doe"]
+
+
+def test_a_written_by_line_at_the_end_of_a_review_is_story_text_not_the_byline():
+    review = ("<p>The film runs a little long, and its middle hour sags, but the final scenes are worth the wait.</p>"
+              "<p>It opens in theaters on Friday and arrives on streaming services later in the spring.</p>")
+    credit = "<p>Written by Greta Gerwig and Noah Baumbach</p>"
+    doc, credits, body = article(_bare('<meta name="author" content="Jane Critic">'
+                                       '<meta property="article:published_time" content="2024-03-12T14:05:00Z">',
+                                       f'<h1>{HEADLINE}</h1><div class="entry-content">{STORY}{review}{credit}</div>'))
+    assert credits["author"] == ["Jane Critic"] and "Written by Greta Gerwig" in body
+
+
+def test_a_dated_signed_market_story_with_a_quote_box_is_an_article():
+    quote = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in (
+        ("Open", "182.10"), ("Previous Close", "181.40"), ("Volume", "52.1M"), ("Market Cap", "2.9T")))
+    doc, credits, body = article(_bare('<meta name="author" content="Jane Doe">'
+                                       '<meta property="article:published_time" content="2024-03-12T14:05:00Z">',
+                                       f'<h1>{HEADLINE}</h1><div class="entry-content">{STORY}'
+                                       f'<table>{quote}</table></div>'))
+    assert credits["author"] == ["Jane Doe"]
+
+
+def test_a_name_opening_the_story_is_no_dateline():
+    opening = ("<p>Elon Musk — the billionaire who owns the social network — said on Tuesday that he would step "
+               "back.</p>")
+    doc, _, body = article(page(yoast(), jnews(opening + STORY)))
+    assert "located" not in doc and "Elon Musk —" in body

@@ -91,6 +91,12 @@ xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Acme Wire</title><li
      "partners.acme.promo_patterns.1: not linear-safe: a repeated group"),
     ({**ACME, "promo_patterns": [r"(a)\1"]}, "partners.acme.promo_patterns.0: not linear-safe: a back-reference"),
     ({**ACME, "promo_patterns": [r".{0,999}.{0,999}x"]}, "1,000,000 ways to match at one position"),
+    # copied from a built-in table: its articles would resolve to the built-in partner
+    ({**ACME, "domain": "zenger.news"}, "partners.acme: its domain 'zenger.news' is partner 'zenger''s too"),
+    ({**ACME, "hosts": ["news.acme.example", "www.benzinga.com"]}, "its host 'www.benzinga.com' is partner 'benzinga'"),
+    # searched at every position of a paragraph: 90,601 ways at each is seconds on a long one (anchored, it is fine)
+    ({**ACME, "promo_patterns": [r"x.{0,300}.{0,300}z"]}, "90,601 ways to match at one position (at most 1,000"),
+    ({**ACME, "promo_patterns": [r"(?m)^x.{0,300}.{0,300}z"]}, "(at most 1,000"),
     ({**ACME, "timezone": "Mars/Olympus_Mons"}, "partners.acme.timezone: no time zone 'Mars/Olympus_Mons'"),
     ({**ACME, "disclaimer_formats": ["pdf"]}, "partners.acme.disclaimer_formats.0"),
 ])
@@ -113,6 +119,11 @@ def test_the_built_in_partners_are_a_valid_partner_file(tmp_path):
     assert config.profiles == partners.BUILT_IN
     assert [(p.profile.key, p.source) for p in config.partners] == [("zenger", str(PACKAGED)),
                                                                     ("benzinga", str(PACKAGED))]
+
+
+def test_a_pattern_anchored_at_the_start_may_have_wider_bounds():
+    profile = profile_from_table("acme", {**ACME, "promo_patterns": [r"^x.{0,300}.{0,300}z"]})
+    assert profile.promo_patterns[0][1].search("x" + "y" * 500 + "z")
 
 
 def test_promo_needles_are_found_from_the_patterns():

@@ -209,8 +209,8 @@ def _take_credits(line: str, lowered: str, index: int, draft: Draft, credits: _F
             and people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names)):
         by_paragraph.append(match.group("names"))
         return ""
-    if len(line) < 260 and any(map(lowered.__contains__, _CREDIT_WORDS)) and _take_credit_parts(line, draft, credits,
-                                                                                                 by_paragraph):
+    if len(line) < 260 and any(map(lowered.__contains__, _CREDIT_WORDS)) and _take_credit_parts(
+            line, draft, credits, by_paragraph, opening=index < 4):
         return ""
     if lowered.lstrip("( ").startswith(("disclaimer", "disclosure")) and (match := _DISCLAIMER_LABEL.match(line)):
         _add_disclaimer(credits, match.group("text"))
@@ -237,13 +237,18 @@ def _take_credits(line: str, lowered: str, index: int, draft: Draft, credits: _F
     return "" if _RESIDUE.match(line) else line
 
 
-def _take_credit_parts(line: str, draft: Draft, credits: _Found, by_paragraph: list[str]) -> bool:
+def _take_credit_parts(line: str, draft: Draft, credits: _Found, by_paragraph: list[str], *,
+                       opening: bool) -> bool:
     """A wire credit line, "(Reporting by A; Editing by B)" or "Editor: B", taken whole when each of its parts
-    names people: the writers are bylines, the others editors. A line with any other part is story text."""
+    names people: the writers are bylines, the others editors. A line with any other part is story text. Past the
+    story's ``opening`` blocks, writers are read only from the wire's parenthesised form: a review's "Written by"
+    line at the end names the film's writers, not the article's."""
     parts = [part for part in line.strip(" ()[].").split(";") if part.strip()]
     found = [match for part in parts if (match := _CREDIT_PART.match(part))
              and people(match.group("names"), not_people=(*partners.all_partner_names(), *draft.site_names))]
     if not parts or len(found) < len(parts):
+        return False
+    if not opening and not line.lstrip().startswith(("(", "[")) and any(match.group("author") for match in found):
         return False
     for match in found:
         if match.group("author"):

@@ -108,6 +108,9 @@ def _on_hosts(host: str, hosts: frozenset[str]) -> bool:
 
 # Bounds of a linear-safe pattern: repeats at most this long, and at most this many ways to match at one position.
 _MAX_REPEAT, _MAX_WAYS = 1000, 100_000
+# A pattern that is not anchored at the start is tried at every position of a paragraph: its bound per position
+# must be small, or a long paragraph costs seconds (".{0,300}.{0,300}" is 90,601 ways at each of them).
+_MAX_WAYS_SEARCHED = 1000
 
 
 def profile_from_table(key: str, table: Mapping[str, Any]) -> PartnerProfile:
@@ -144,9 +147,13 @@ def _compiled(pattern: str, where: str, *, groups: int | None = None, flags: int
         raise ValueError(f"{where}: not a regular expression: {exc}") from None
     if groups is not None and compiled.groups != groups:
         raise ValueError(f"{where}: needs exactly {groups} group(s), the id, and has {compiled.groups}")
-    problem, ways = _unsafe(_sre.parse(pattern, flags))
-    if problem is None and ways > _MAX_WAYS:
-        problem = f"its bounds allow {ways:,} ways to match at one position (at most {_MAX_WAYS:,})"
+    parsed = _sre.parse(pattern, flags)
+    problem, ways = _unsafe(parsed)
+    once = _anchored(parsed) and not parsed.state.flags & re.MULTILINE  # (?m): ^ is at every line
+    limit = _MAX_WAYS if once else _MAX_WAYS_SEARCHED
+    if problem is None and ways > limit:
+        problem = (f"its bounds allow {ways:,} ways to match at one position (at most {limit:,}"
+                   + ("" if limit == _MAX_WAYS else "; anchor it with ^ for more") + ")")
     if problem:
         raise ValueError(f"{where}: not linear-safe: {problem}")
     return compiled
@@ -194,6 +201,21 @@ def _unsafe(items: Any) -> tuple[str | None, int]:
                 return problem, ways
             ways *= child_ways
     return None, ways
+
+
+def _anchored(items: Any) -> bool:
+    """Whether every match of the parsed pattern starts at the start of the text (``^``, ``\\A``), so that a
+    search tries it at one position only."""
+    if not len(items):
+        return False
+    op, arg = items[0]
+    if op == _sre.AT:
+        return arg in (_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING)
+    if op == _sre.BRANCH:
+        return all(_anchored(branch) for branch in arg[1])
+    if op in (_sre.SUBPATTERN, _sre.ATOMIC_GROUP):
+        return _anchored(arg[-1] if op == _sre.SUBPATTERN else arg)
+    return False
 
 
 def _needle(items: Any) -> str:

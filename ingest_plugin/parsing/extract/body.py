@@ -43,7 +43,7 @@ _CHROME_TOKEN = re.compile(
     r"toolbar|read-more|more-stories|trending|most-popular|key-points|keypoints|"
     r"zinger-key-points|article-share|post-share|entry-share|slick-arrow|slick-dots|swiper-button|"
     r"swiper-pagination|carousel-control|carousel-indicators|slideshow-controls|slideshow-nav|gallery-nav)"
-    r"(?:$|[-_](?!(?:open|opened|active|visible|enabled|closed|expanded|collapsed|free|left|right|xs|sm|md|lg|xl)"
+    r"(?:$|[-_](?!(?:open|opened|active|visible|enabled|closed|expanded|collapsed|xs|sm|md|lg|xl)"
     r"$))"
     # Words that name furniture only alone (or numbered): "modal-open", "hidden-xs", "paywall-content" are not.
     r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$", re.I)
@@ -223,7 +223,7 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             kept.append((el, *names))
         elif el in tweet_holders:
             kept.append(named(el))
-        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and len(text_of(el)) > (
+        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and _visible_text_length(el) > (
                 half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
                 and not _invisible(el, tag, el.keys()):
             kept.append(named(el))  # the article itself, whatever its markup says (the removed ones are disjoint)
@@ -446,7 +446,7 @@ class _PageText:
                 else:
                     up[0] += length
                 if tag in blockish:
-                    lengths[el] = (length, length if tag == "a" else 0)
+                    lengths[el] = (length, 0)
                     up[6] = True
                     if length >= 25:
                         self._score(el, [length, 0, length, 0, len(commas(text)) if text else 0, 0, False])

@@ -1,6 +1,6 @@
 """The dateline at the start of a story: wire style ("NAIROBI, Kenya —", "ISTANBUL —", "SÃO PAULO, Brazil —",
-"Nairobi, Kenya —") and press-release style ("Bentonville, AR, May 10, 2026 (GLOBE NEWSWIRE) --"). The text stays
-in the body; the place goes to ``located``."""
+"Nairobi, Kenya —": in title case with its region, or one word before a new sentence) and press-release style
+("Bentonville, AR, May 10, 2026 (GLOBE NEWSWIRE) --"). The text stays in the body; the place goes to ``located``."""
 from __future__ import annotations
 
 import re
@@ -17,11 +17,13 @@ _LETTER = r"[^\W\d_]"
 _WIRE = re.compile(
     rf"^(?P<city>{_LETTER}(?:{_LETTER}|[.'’\- ]){{1,40}}?)(?:,\s*(?P<region>{_LETTER}(?:\w|[.'’\- ]){{1,30}}?))?"
     rf"\s*(?:\([^)]{{1,40}}\)\s*)?{_DASH}\s")
-# Title case ("Nairobi, Kenya —", "Istanbul —"): one to three capitalised words, and only before a long dash, which
-# a sentence opening with a name rarely has.
+# Title case ("Nairobi, Kenya —", "Portland, Ore. —"): a place of one to three capitalised words and its region,
+# before a long dash; or one word alone when the sentence after the dash starts with a capital ("Istanbul — The").
+# A name opening a sentence ("Elon Musk — the billionaire…") is neither.
 _TITLE_WORD = r"[^\W\d_a-z][^\W\d_]{1,20}"
-_TITLE = re.compile(rf"^(?P<city>{_TITLE_WORD}(?: {_TITLE_WORD}){{0,2}})(?:,\s*(?P<region>{_TITLE_WORD}"
-                    rf"(?: {_TITLE_WORD}){{0,2}}|[A-Z]{{2}}|[A-Z][a-z]{{1,4}}\.))?\s*(?:—|–|--)\s")
+_TITLE = re.compile(rf"^(?P<city>{_TITLE_WORD}(?: {_TITLE_WORD}){{0,2}}),\s*(?P<region>{_TITLE_WORD}"
+                    rf"(?: {_TITLE_WORD}){{0,2}}|[A-Z]{{2}}|[A-Z][a-z]{{1,4}}\.)\s*(?:—|–|--)\s"
+                    rf"|^(?P<alone>{_TITLE_WORD})\s*(?:—|–|--)\s+(?=[A-ZÀ-ÖØ-Þ“\"‘])")
 _RELEASE = re.compile(
     rf"^(?P<place>[A-Z][\w.'’\- ]{{1,40}}?(?:,\s*[A-Z][\w.'’\- ]{{1,30}}?)?),\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
     rf"Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{{1,2}},?\s+\d{{4}}\s*(?:/[^/]{{1,40}}/\s*)?(?:\([^)]{{1,60}}\)\s*)?"
@@ -42,10 +44,11 @@ def find_dateline(body: HtmlElement | None) -> str | None:
         looked_at += 1
         if match := _RELEASE.match(text):
             return _place(match.group("place"))
-        if (match := _WIRE.match(text)) and match.group("city").replace(" ", "").replace(".", "").isupper() \
-                or (match := _TITLE.match(text)):
+        if (match := _WIRE.match(text)) and match.group("city").replace(" ", "").replace(".", "").isupper():
             region = match.group("region")
             return _place(match.group("city")) + (f", {region.strip()}" if region else "")
+        if match := _TITLE.match(text):
+            return match.group("alone") or f"{match.group('city')}, {match.group('region').strip()}"
     return None
 
 

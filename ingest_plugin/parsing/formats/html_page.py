@@ -86,6 +86,7 @@ _HEADLINE_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADER_LOOK_AHEAD, _HEADER_TEXT_NODES = 40, 8
 _BYLINE_LINES = 3  # byline markup elements looked at for removal: each costs a climb
 _HEADER_LINE_MAX = 300  # characters of a byline element that leaves the page once read (more: it holds more)
+_STORY_LINE = 80  # characters of a paragraph's opening text that make it story text, longer than a byline
 _BYLINE_INITIALS = frozenset("BbWwSsPp")
 _HEADER_BY = re.compile(r"^(?i:(?:written|story|words|posted)\s++)?(?i:by)\b\s*+:?\s*+(?P<names>\S.{0,100})$")
 # An author box after the story ("About the author", a bio naming the writer).
@@ -149,12 +150,8 @@ def read(loaded: Loaded) -> Draft:
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
         sources["subhead"] = f"the dek under the headline, {_element_name(dek_el)}"
-    byline_candidates, byline_elements = _byline_candidates(doc, meta, elements, author_rel)
-    if h1 is not None and (header_line := _header_byline(h1)):
-        byline_candidates.append(("header-line", header_line))
-    if contributor:
-        byline_candidates.append(("contributor-box", contributor))
-    dates = _PageDates(doc, elements)
+    # Dates first: the byline line read below leaves the page, and it may hold the date.
+    dates = _PageDates(elements)
     published = _first_found(sources, "published", (sources.get("published", ""), lambda: meta.published),
                              ('a <time class="published"> or itemprop="datePublished" element',
                               lambda: _first_attr(dates.stated("published", "datePublished"))),
@@ -164,6 +161,11 @@ def read(loaded: Loaded) -> Draft:
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
                              lambda: _first_attr(dates.stated("updated", "dateModified"))))
+    byline_candidates, byline_elements = _byline_candidates(doc, meta, elements, author_rel)
+    if h1 is not None and (header_line := _header_byline(h1)):
+        byline_candidates.append(("header-line", header_line))
+    if contributor:
+        byline_candidates.append(("contributor-box", contributor))
     # The partner the page's URL names, for its own body container (the fast path); the partner is decided below.
     hinted = partners.partner_for_url(loaded.source_url) or partners.partner_for_url(meta.canonical)
     root = content_root(doc, elements, hinted.containers if hinted else ())
@@ -245,6 +247,8 @@ def _declared_non_article(doc: HtmlElement, meta: PageMeta) -> str | None:
         return f"its og:type is {meta.og_type}"
     if "WebPage" in types and types <= _PAGE_FURNITURE_TYPES:
         return "its JSON-LD describes a WebPage and no article"
+    if meta.published or meta.authors or meta.meta_author:
+        return None  # a dated or signed story (market news) may show a quote box; a quote page is neither
     labels = {label for cell in doc.iter("th", "td", "dt") if (label := _cell_label(cell)) in _QUOTE_LABELS}
     if len(labels) >= _QUOTE_LABELS_NEEDED:
         return "it holds a stock quote table (open, previous close, market cap…)"
@@ -452,9 +456,14 @@ def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
 def _header_byline(h1: HtmlElement) -> str | None:
     """The names of a "By …" line among the first elements after the headline, outside the content container as
     often as in it (an all-caps "BY JANE DOE" block under the title). The line, read, is emptied: wherever the
-    content root turns out to be, it is no story text."""
+    content root turns out to be, it is no story text. The look ends once the story has started (a second paragraph
+    of text: the first may be the dek): a "Written by" line after it is story text (a review's credits for a
+    film)."""
+    paragraphs = 0
     for el in _elements_after(h1):
         first = next((t for t in islice(el.itertext(), 3) if not t.isspace()), "")
+        if el.tag == "p" and len(first.strip()) > _STORY_LINE and (paragraphs := paragraphs + 1) >= 2:
+            return None
         if first.lstrip()[:1] not in _BYLINE_INITIALS:
             continue  # the cheap look: most elements' text starts with no "By", "Written", "Story"…
         text = _short_text(el, 120)
@@ -637,35 +646,19 @@ def _url_date(url: str | None) -> str | None:
 class _PageDates:
     """The page's time elements, microdata dates and elements whose class speaks of a date, for the date rules:
     picked in one pass, when a date is first looked for, from the elements the chrome walk kept (with the class and
-    itemprop it read), where each rule was a walk of the page. The header's byline line was emptied since (its
-    attributes and what it held are gone), so the few picked are checked again, in the page as it is."""
+    itemprop it read), where each rule was a walk of the page. Read before anything else leaves the page (the
+    header's byline line, which may hold the date)."""
 
-    def __init__(self, doc: HtmlElement, elements: NamedElements) -> None:
-        self._doc, self._elements = doc, elements
+    def __init__(self, elements: NamedElements) -> None:
+        self._elements = elements
         self._picked: list[HtmlElement] | None = None
-        self._known: dict[HtmlElement, bool] = {}
 
     def _page_ones(self) -> list[HtmlElement]:
         if self._picked is None:
             self._picked = [el for el, class_attr, _, itemprop in self._elements
-                            if (class_attr and _may_name_a_date(class_attr) or itemprop in _DATE_PROPS
-                                or el.tag == "time") and self._in_page(el)]
+                            if class_attr and _may_name_a_date(class_attr) or itemprop in _DATE_PROPS
+                            or el.tag == "time"]
         return self._picked
-
-    def _in_page(self, el: HtmlElement) -> bool:
-        """Whether ``el`` is still in the page: under its root, or under an element after it (markup after
-        ``</html>``); an element taken out has no siblings at its top. Each element climbed keeps its answer (the
-        picked ones may nest)."""
-        climbed, node = [], el
-        while node not in self._known and (parent := node.getparent()) is not None:
-            climbed.append(node)
-            node = parent
-        found = self._known.get(node)
-        if found is None:
-            found = self._known[node] = node is self._doc or node.getprevious() is not None
-        for ancestor in climbed:
-            self._known[ancestor] = found
-        return found
 
     def stated(self, word: str, prop: str) -> list[HtmlElement]:
         """A ``<time datetime>`` whose class holds ``word`` or whose itemprop is ``prop``, or any element with that
