@@ -595,7 +595,7 @@ def _drop_teasers_and_meta(root: HtmlElement, page: _PageText | None = None) -> 
     scored) the lengths are read once each: the outer articles do not overlap."""
     lengths = page.lengths if page is not None else {}
     length = page.length if page is not None else (lambda el: len(text_of(el)))
-    total = length(root) if page is None or root in lengths else len(text_of(root))
+    total = lengths[root][0] if root in lengths else len(text_of(root))  # a new holder has no length yet
     doomed = [article for article in outer_ones(list(root.iter("article")))
               if article is not root and length(article) < total / 2 and _has_linked_heading(article)]
     if sum(map(length, doomed)) >= total / 2:
