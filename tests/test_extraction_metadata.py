@@ -592,6 +592,16 @@ def test_a_dated_permalink_dates_the_page():
     assert doc["firstCreated"].startswith("2024-03-12T00:00:00")
 
 
+def test_the_feed_items_exact_time_beats_the_permalinks_day():
+    """A cron run passes the time of the feed item that listed the page: more exact than the day its permalink
+    names, which stays the date of last resort."""
+    dated_url = UNDATED.replace(b"/spending-bill-passes/", b"/2024/03/12/spending-bill-passes/")
+    doc, _, _ = article(dated_url, published=datetime(2024, 3, 12, 14, 5, tzinfo=timezone.utc))
+    assert doc["firstCreated"] == "2024-03-12T14:05:00+00:00"
+    result = parse_one(dated_url, published=None)
+    assert result.sources["published"] == "the date in the page's permalink"
+
+
 def test_a_feed_item_without_a_date_is_refused():
     feed = _rss("").replace(b"<pubDate>Tue, 12 Mar 2024 14:05:00 +0000</pubDate>", b"")
     assert "date" in _refused(feed)

@@ -357,6 +357,21 @@ def test_an_undated_page_listed_by_the_feed_takes_the_feed_items_date_and_alone_
     assert b"not_an_article" in alone.stderr and b"no publication date" in alone.stderr
 
 
+def test_an_undated_feed_item_still_has_its_dated_page_fetched(env, acme_config, acme_site):  # noqa: F811
+    """A feed item that states no date is no article on its own, but the partner's pages are fetched: the page,
+    which states its date, is published with it (the item's refusal does not lose its link)."""
+    feed = acme_site.routes["/feed/"]
+    acme_site.routes["/feed/"] = Route(feed.body.replace(b"<pubDate>Fri, 12 Jul 2024 08:05:00 +0000</pubDate>", b""),
+                                       content_type="application/rss+xml")
+    run = cli(env, "run", "--config", str(acme_config))
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    assert sorted((i["status"], i["key"]) for i in items(run)) == [
+        ("created", "articles/acme/4242/v1.json"), ("created", "articles/acme/4243/v1.json")]
+    assert document(env, "articles/acme/4242/v1.json")["firstCreated"] == "2024-07-12T09:05:00+01:00"  # the page's
+    assert {"/story/4242/", "/story/4243/"} <= set(acme_site.paths())
+    assert not any(key.startswith("failed/") for key in keys(env))
+
+
 def test_a_partners_own_body_container_is_the_fast_path_to_its_article(tmp_path):
     """Acme's story sits in ``div.story-text``; beside it, a letters column with more text and no furniture class
     would win a generic search. With ``containers = ["story-text"]`` the body is the story alone."""

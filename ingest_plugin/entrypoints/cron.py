@@ -136,12 +136,14 @@ def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fe
 
 
 def _job(item: ItemResult, feed: _Feed) -> IngestJob:
-    """The feed item as parsed; or its article page, when the partner profile says feed content is too thin. An item
-    whose link is not the partner's has the feed's URL for its own: fetching that would read the feed again."""
+    """The feed item as parsed; or its article page, when the partner profile says feed content is too thin (also
+    for an item that states no date: the page may). An item whose link is not the partner's has the feed's URL for
+    its own: fetching that would read the feed again."""
     partner = feed.partner
-    if partner.fetch_article_page and item.ok and item.source_url and item.source_url != feed.url:
+    link = item.source_url if item.ok else item.undated_link
+    if partner.fetch_article_page and link and link != feed.url:
         published = item.document.get("firstCreated") if item.document else None
-        return IngestJob(UrlSource(item.source_url, partner.profile.key, published), trigger="cron")
+        return IngestJob(UrlSource(link, partner.profile.key, published), trigger="cron")
     return item_job(item, trigger="cron")
 
 

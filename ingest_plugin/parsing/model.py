@@ -91,6 +91,9 @@ class Draft:
     site_names: list[str] = field(default_factory=list)  # og:site_name, publisher: never a person
     copyright_holder: str | None = None
     removed: bool = False  # the partner withdrew the story (webhook action "Removed")
+    # The day a dated permalink names ("/2024/03/12/slug/"): the date of last resort, after the one the job
+    # supplies (a feed item's exact time beats a day at midnight).
+    permalink_day: datetime | None = None
     # Where each field came from (a field name -> the source or rule that gave it), for ``parse --explain``.
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -148,6 +151,9 @@ class ItemResult:
     article_key: str | None = None  # stable, S3-safe key of the article (same across versions)
     source_url: str | None = None
     sources: dict[str, str] = field(default_factory=dict)  # where each field came from (``parsing.explain``)
+    # The link of a feed item refused only for stating no date: a partner whose article pages are fetched reads
+    # the date from the page, so the page is still worth fetching.
+    undated_link: str | None = None
 
     @property
     def ok(self) -> bool:

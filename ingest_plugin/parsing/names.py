@@ -13,14 +13,15 @@ from ingest_plugin.parsing.text import clean
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "la", "le", "bin", "ibn", "al",
               "el", "dos", "das", "ten", "ter", "y", "e", "zu", "st."}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
-# Words that never occur in a person's name but do in desks, roles, outlets and page furniture.
+# Words that never occur in a person's name but do in desks, roles, outlets and page furniture. Partners' names,
+# aliases and desks are configuration: callers pass them as ``not_people``.
 _NOT_A_NAME = {
     "staff", "writer", "writers", "reporter", "reporters", "correspondent", "correspondents", "editor", "editors",
     "editorial", "contributor", "contributors", "contributing", "newsdesk", "desk", "news", "newsroom", "insights",
     "team", "media", "press", "agency", "wire", "service", "services", "inc", "inc.", "llc", "ltd", "ltd.", "corp",
     "corp.", "group", "associated", "reuters", "bloomberg", "afp", "bureau", "admin", "administrator", "guest",
     "author", "authors", "manager", "partner", "partners", "sponsored", "network", "magazine", "daily", "online",
-    "benzinga", "zenger", "neuro", "ai", "bot", "automated", "analyst", "analysts", "research", "markets", "market",
+    "ai", "bot", "automated", "analyst", "analysts", "research", "markets", "market",
     "ago", "hours", "hour", "minutes", "minute", "min", "email", "e-mail", "share", "follow", "view",
     "profile", "posts", "more", "updated", "published", "posted", "the", "of", "for", "on", "at", "in", "with",
     "from", "and", "or", "by", "about", "contact", "photo", "photos", "image", "images", "getty", "shutterstock",

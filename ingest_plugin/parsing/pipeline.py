@@ -180,11 +180,15 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
             published: datetime | None) -> ItemResult:
     unparsed = ItemResult(input_name=input_name, raw=raw, source_url=source_url)
     try:
-        draft = _dated(make_draft(), published)
+        draft = make_draft()
     except IngestError as error:
         return unparsed.failed(error)
     except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
         return unparsed.failed(_unexpected(exc))
+    try:
+        draft = _dated(draft, published)
+    except IngestError as error:
+        return replace(unparsed, undated_link=draft.canonical_url).failed(error)
     # The partner whose host served the input; for an input of unknown origin (a file), the one its reader found.
     served = partners.partner_for_url(source_url) or draft.partner
     if (claim := _foreign_claim(draft, served)) is not None:
@@ -217,13 +221,16 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
 
 
 def _dated(draft: Draft, published: datetime | None) -> Draft:
-    """The draft with a date of its own, else the one the job supplies; refused without either. A withdrawal needs
-    none: it only cancels what was published."""
+    """The draft with a date of its own, else the one the job supplies, else the day its permalink names; refused
+    without any. A withdrawal needs none: it only cancels what was published."""
     if draft.published or draft.created or draft.modified or draft.removed:
         return draft
     if published is not None:  # a date without an offset is the partner's newsroom time, as in its pages
         return replace(draft, published=published if published.tzinfo else published.replace(tzinfo=draft.partner.zone),
                        sources={**draft.sources, "published": "the job: the date of the feed item that listed it"})
+    if draft.permalink_day is not None:
+        return replace(draft, published=draft.permalink_day,
+                       sources={**draft.sources, "published": "the date in the page's permalink"})
     raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no publication date anywhere in the input (metadata, time "
                                                 "elements, visible text) and none supplied by the job: an undated "
                                                 "page is no article we can publish", stage=Stage.EXTRACT)

@@ -189,8 +189,6 @@ def read(loaded: Loaded) -> Draft:
         or canonical_url(loaded.source_url)
     if not meta.canonical:
         sources["canonical_url"] = "the og:url meta tag" if meta.og_url else "the URL the page was fetched from"
-    if not published and (published := _url_date(canonical)):
-        sources["published"] = "the date in the page's permalink"
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
     profile = partners.detect_partner((canonical, loaded.source_url, meta.og_url, meta.shortlink), site_names,
                                       lambda: clean(text_of(doc)))
@@ -206,6 +204,7 @@ def read(loaded: Loaded) -> Draft:
         subhead=subhead if subhead and subhead != headline else None, summary=meta.description,
         byline_candidates=byline_candidates, published=parse_datetime(published, profile.zone),
         modified=parse_datetime(modified, profile.zone), created=parse_datetime(meta.created, profile.zone),
+        permalink_day=None if published else parse_datetime(_url_date(canonical), profile.zone),
         canonical_url=canonical, identity_urls=tuple(u for u in (meta.og_url, meta.shortlink) if u),
         partner_id=partner_id, language=meta.language, keywords=keywords, pictures=featured,
         # A personal site is named after its author: an article node's Person of that name is still a person.
@@ -368,7 +367,8 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
-    for el in outer_ones([el for el, class_attr, id_attr, _ in elements if _names_a_dek(class_attr, id_attr)]):
+    for el in outer_ones([el for el, class_attr, id_attr, _ in elements
+                          if (class_attr or id_attr) and _names_a_dek(class_attr, id_attr)]):
         if _dek_like(el, headline):
             return el
     # A page builder's excerpt widget (Elementor's theme-post-excerpt, Divi's post excerpt): the dek when it is the
@@ -467,7 +467,8 @@ def _header_byline(h1: HtmlElement) -> str | None:
         if first.lstrip()[:1] not in _BYLINE_INITIALS:
             continue  # the cheap look: most elements' text starts with no "By", "Written", "Story"…
         text = _short_text(el, 120)
-        if text and (match := _HEADER_BY.match(text)) and people(match.group("names")):
+        if text and (match := _HEADER_BY.match(text)) \
+                and people(match.group("names"), not_people=partners.all_partner_names()):
             if len(text_of(el)) < _HEADER_LINE_MAX:
                 el.clear(keep_tail=True)
             return match.group("names")
@@ -513,12 +514,14 @@ def _may_name_a_box(class_attr: str) -> bool:
 def _contributor_name(boxes: list[HtmlElement]) -> str | None:
     """The writer an author box names ("About the author" + a name): its first heading, link or name element
     that reads as a person's name."""
+    blocked = frozenset(name.lower() for name in partners.all_partner_names())
     return next((text for box in boxes for el in islice(box.iter(_CONTRIBUTOR_NAME_TAGS), 12)
-                 if (text := _short_text(el, 60)) and person_name(text)), None)
+                 if (text := _short_text(el, 60)) and person_name(text, blocked)), None)
 
 
 def _meta_names_a_person(meta: PageMeta) -> bool:
-    return any(people(name) for name in (*meta.authors, meta.twitter_written_by, meta.meta_author) if name)
+    return any(people(name, not_people=partners.all_partner_names())
+               for name in (*meta.authors, meta.twitter_written_by, meta.meta_author) if name)
 
 
 def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) -> Iterator[list[HtmlElement]]:
