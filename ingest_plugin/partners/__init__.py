@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from re import _parser as _sre  # type: ignore[attr-defined]  # the stdlib's regex parser: no public API gives the tree
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -86,8 +87,10 @@ class PartnerProfile:
         return (self.name, *self.aliases, *self.desks)
 
 
+@lru_cache(maxsize=1024)
 def _host(url: str | None) -> str:
-    """The host name of ``url`` in lower case; "" when it has none or is not a URL at all."""
+    """The host name of ``url`` in lower case; "" when it has none or is not a URL at all. Cached: every URL of a
+    document is asked of several partners and checks."""
     try:
         return (urlsplit(url).hostname or "") if url else ""
     except ValueError:  # an unclosed "[" IPv6 literal

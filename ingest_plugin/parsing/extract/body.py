@@ -193,8 +193,13 @@ def _token_verdicts(value: str, whole: bool = False) -> tuple[bool, bool]:
     """Whether a class value (an id: ``whole``, one token) holds a content token, and a furniture one. Cached by
     value: a theme repeats the same few class strings on every element and page (a page's ids are each its own)."""
     tokens = [value] if whole else value.split()
-    return not _CONTENT_TOKENS.isdisjoint(tokens), any(
-        (_CHROME_TOKEN.match(t) or _CHROME_PART.search(t)) and not _CHROME_TOKEN_EXCEPTIONS.match(t) for t in tokens)
+    return not _CONTENT_TOKENS.isdisjoint(tokens), any(map(_names_furniture, tokens))
+
+
+@lru_cache(maxsize=8192)
+def _names_furniture(token: str) -> bool:
+    """Cached by token: a class value new to the cache is mostly made of tokens seen in others."""
+    return bool(_CHROME_TOKEN.match(token) or _CHROME_PART.search(token)) and not _CHROME_TOKEN_EXCEPTIONS.match(token)
 
 
 # Furniture kept for holding most of the page's text holds the next one kept so, and each read the text of those
@@ -223,8 +228,8 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             kept.append((el, *names))
         elif el in tweet_holders:
             kept.append(named(el))
-        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and _visible_text_length(el) > (
-                half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
+        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and _holds_more_text(el, (
+                half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2))) \
                 and not _invisible(el, tag, el.keys()):
             kept.append(named(el))  # the article itself, whatever its markup says (the removed ones are disjoint)
             kept_for_text += 1
@@ -239,7 +244,18 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
 def _visible_text_length(root: HtmlElement) -> int:
     """The length of the text of ``root`` outside scripts and styles. libxml2 counts the characters of the whole
     text without making a Python string of it."""
-    return int(_TEXT_LENGTH(root)) - sum(len(el.text or "") for el in root.iter("script", "style"))
+    return int(_TEXT_LENGTH(root)) - _script_text_length(root)
+
+
+def _holds_more_text(el: HtmlElement, length: int) -> bool:
+    """Whether ``el``'s visible text is longer than ``length``: its scripts are looked for only when its whole text
+    is (most furniture's is not)."""
+    whole = int(_TEXT_LENGTH(el))
+    return whole > length and whole - _script_text_length(el) > length
+
+
+def _script_text_length(root: HtmlElement) -> int:
+    return sum(len(el.text or "") for el in root.iter("script", "style"))
 
 
 _TEXT_LENGTH = etree.XPath("string-length(.)")

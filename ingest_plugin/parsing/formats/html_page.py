@@ -129,10 +129,12 @@ def read(loaded: Loaded) -> Draft:
     keywords = list(dict.fromkeys(meta.keywords + tag_texts))
     post_id = meta.wp_post_id or _wordpress_post_id(doc)
     # The chrome holds some author boxes: their writer is read before it goes, when the metadata names no person,
-    # and the microdata date when the metadata gives none (each a walk of the page, spared where it cannot count).
+    # and the microdata date when the metadata gives none (each a walk of the page, spared where it cannot count:
+    # a page whose text never spells "datePublished" has no such attribute).
     contributor = None if _meta_names_a_person(meta) else _contributor_name(
         _contributor_boxes(_owners(_CONTRIBUTOR_BOXES(doc))))
-    declared_published = None if meta.published else _first_attr(_owners(_ITEMPROP_PUBLISHED(doc)))
+    declared_published = None if meta.published or "datePublished" not in loaded.text else _first_attr(
+        _owners(_ITEMPROP_PUBLISHED(doc)))
     elements = _with_outside_root(doc, strip_chrome(doc))
     boxes = _contributor_boxes([el for el, class_attr, _, _ in elements if class_attr and _may_name_a_box(class_attr)])
     contributor = contributor or _contributor_name(boxes)
