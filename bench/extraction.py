@@ -236,6 +236,14 @@ def aggregate(rows: list[dict[str, Any]], tool: str) -> dict[str, Any]:
     }
 
 
+def both_extracted(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Body F1 on the pages neither tool refused or left empty: extraction quality apart from the decisions to
+    refuse (a home page, a page without a title or with a one-line body), which score 0 in the main figures."""
+    kept = [r for r in rows if "failed" not in r["ours"] and "failed" not in r["trafilatura"]]
+    return {"pages": len(kept), **{key: round(statistics.fmean(r[key]["f1"] for r in kept), 4) if kept else None
+                                   for key in ("ours", "trafilatura")}}
+
+
 def extraction_benchmark(corpus_dir: Path = CORPUS, repeats: int = REPEATS) -> dict[str, Any]:
     """Score and time both tools on every page of ``corpus_dir``; per-page rows only for the pages not held out."""
     from ingest_plugin import log
@@ -289,6 +297,7 @@ def extraction_benchmark(corpus_dir: Path = CORPUS, repeats: int = REPEATS) -> d
         if "trafilatura" in tools:
             summary[split]["speed_ratio"] = round(summary[split]["trafilatura"]["median_ms"]
                                                   / summary[split]["ours"]["median_ms"], 2)
+            summary[split]["both_extracted"] = both_extracted(subset)
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "corpus": str(corpus_dir),
@@ -348,6 +357,10 @@ def render(result: dict[str, Any]) -> str:
                 out.append(f"    {key}: empty/refused on all {s[key]['pages']} pages: "
                            f"{s[key]['empty_or_refused_all']} ("
                            + ", ".join(f"{c} {n}" for c, n in sorted(s[key]["by_code"].items())) + ")")
+        if "both_extracted" in s:
+            both = s["both_extracted"]
+            out.append(f"    body F1 on the {both['pages']} pages both tools extracted: ours {both['ours']:.3f}, "
+                       f"trafilatura {both['trafilatura']:.3f}")
         if "speed_ratio" in s:
             out.append(f"    trafilatura/ours median ms: {s['speed_ratio']}x")
             out.append("    targets: " + "; ".join(f"{figure}: {measured} {'met' if met else 'NOT met'}"
