@@ -372,6 +372,17 @@ def test_an_undated_feed_item_still_has_its_dated_page_fetched(env, acme_config,
     assert not any(key.startswith("failed/") for key in keys(env))
 
 
+def test_a_third_partners_feed_can_be_forced_as_rss(env, acme_config, acme_site, tmp_path):  # noqa: F811
+    """``--input-format rss`` names any partner's RSS 2.0 feed, not only the built-in partners' formats."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(acme_site.routes["/feed/"].body)
+    parsed = cli(env, "parse", str(feed), "--config", str(acme_config), "--input-format", "rss")
+    assert parsed.returncode == 0, parsed.stderr.decode()[-2000:]
+    documents = [json.loads(line) for line in parsed.stdout.decode().splitlines()]
+    assert [d["headlines"][0]["value"] for d in documents] == ["Harbour Dredging Ends Early", "Port Traffic Returns"]
+    assert all(d["uri"].startswith("urn:newsml:acme.example:") for d in documents)
+
+
 def test_a_partners_own_body_container_is_the_fast_path_to_its_article(tmp_path):
     """Acme's story sits in ``div.story-text``; beside it, a letters column with more text and no furniture class
     would win a generic search. With ``containers = ["story-text"]`` the body is the story alone."""

@@ -296,8 +296,7 @@ def _kind(text: str, input_format: str | None) -> str:
     if input_format:
         if input_format not in INPUT_FORMATS:
             raise ValueError(f"unknown input format {input_format!r}; choose from {', '.join(INPUT_FORMATS)}")
-        return {"html": "html", "wordpress-rss": "xml", "wordpress-atom": "xml", "benzinga-rss": "xml"}.get(
-            input_format, "json")
+        return INPUT_FORMATS[input_format]
     head = text.lstrip()[:1]
     if head and head in "{[":
         return "json"
