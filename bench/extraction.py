@@ -357,7 +357,7 @@ def render(result: dict[str, Any]) -> str:
                 out.append(f"    {key}: empty/refused on all {s[key]['pages']} pages: "
                            f"{s[key]['empty_or_refused_all']} ("
                            + ", ".join(f"{c} {n}" for c, n in sorted(s[key]["by_code"].items())) + ")")
-        if "both_extracted" in s:
+        if s.get("both_extracted", {}).get("pages"):
             both = s["both_extracted"]
             out.append(f"    body F1 on the {both['pages']} pages both tools extracted: ours {both['ours']:.3f}, "
                        f"trafilatura {both['trafilatura']:.3f}")

@@ -602,6 +602,21 @@ def test_the_feed_items_exact_time_beats_the_permalinks_day():
     assert result.sources["published"] == "the date in the page's permalink"
 
 
+def test_a_feed_items_time_on_another_day_than_the_permalinks_is_an_update_time():
+    """An Atom entry without <published> gives its <updated> time: a later day than the permalink's is no
+    publication date, and the permalink's day stands."""
+    dated_url = UNDATED.replace(b"/spending-bill-passes/", b"/2024/03/12/spending-bill-passes/")
+    doc, _, _ = article(dated_url, published=datetime(2024, 6, 1, 9, 30, tzinfo=timezone.utc))
+    assert doc["firstCreated"].startswith("2024-03-12T00:00:00")
+
+
+def test_a_page_stating_only_its_update_time_is_published_on_its_permalinks_day():
+    modified = b'<meta property="article:modified_time" content="2024-05-01T10:00:00Z">'
+    dated_url = UNDATED.replace(b"/spending-bill-passes/", b"/2024/03/12/spending-bill-passes/")
+    doc, _, _ = article(dated_url.replace(b"</head>", modified + b"</head>"))
+    assert doc["firstCreated"].startswith("2024-03-12T00:00:00") and doc["versionCreated"] == "2024-05-01T10:00:00+00:00"
+
+
 def test_a_feed_item_without_a_date_is_refused():
     feed = _rss("").replace(b"<pubDate>Tue, 12 Mar 2024 14:05:00 +0000</pubDate>", b"")
     assert "date" in _refused(feed)

@@ -16,6 +16,9 @@ from ingest_plugin.parsing.text import web_url
     ("Workers on a roof. (Photo by Thandiwe Mokoena/AFP via Getty Images)",
      ("Workers on a roof.", "Thandiwe Mokoena/AFP via Getty Images")),
     ("A caption that only mentions the U.S. and NATO.", ("A caption that only mentions the U.S. and NATO.", None)),
+    # A partner's product or desk in parentheses is no photographer (the partners' names come from configuration).
+    ("Chart of the day. (Benzinga Pro)", ("Chart of the day. (Benzinga Pro)", None)),
+    ("Shares rose on the exchange. (Benzinga Neuro)", ("Shares rose on the exchange. (Benzinga Neuro)", None)),
 ])
 def test_caption_and_credit_split(caption, expected):
     assert split_caption_credit(caption) == expected

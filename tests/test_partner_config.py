@@ -372,6 +372,27 @@ def test_an_undated_feed_item_still_has_its_dated_page_fetched(env, acme_config,
     assert not any(key.startswith("failed/") for key in keys(env))
 
 
+def test_an_undated_feed_item_linking_off_the_partners_hosts_is_kept_not_fetched(env, acme_site, tmp_path):  # noqa: F811
+    """An undated item's link is followed only when it is one of the partner's pages: off its hosts, the item is
+    refused for its missing date and kept for replay, and nothing but the feed is requested."""
+    config = write_config(
+        tmp_path, toml_table("limits", {"min_seconds_between_requests": 0}),
+        toml_table("fetch", {"allow_private_addresses": True}),
+        toml_table("partners.acme", {**ACME, "feeds": [acme_site.url("/feed/")],
+                                     "allowed_hosts": [f"127.0.0.1:{acme_site.port}"]}))
+    feed = acme_site.routes["/feed/"]
+    acme_site.routes["/feed/"] = Route(feed.body.replace(b"<pubDate>Fri, 12 Jul 2024 08:05:00 +0000</pubDate>", b""),
+                                       content_type="application/rss+xml")
+    run = cli(env, "run", "--config", str(config))
+    assert run.returncode == 1, run.stderr.decode()[-2000:]  # items failed
+    failed = [i for i in items(run) if i["status"] == "failed"]
+    assert len(failed) == 2 and all("no publication date" in json.dumps(i) for i in failed), items(run)
+    assert acme_site.paths() == ["/feed/"]
+    records = [key for key in keys(env) if key.startswith("failed/acme/") and key.endswith("/raw")]
+    assert len(records) == 2 and all(b"<item" in env[1].get_object(Bucket=env[2], Key=key)["Body"].read()
+                                      for key in records)
+
+
 def test_a_third_partners_feed_can_be_forced_as_rss(env, acme_config, acme_site, tmp_path):  # noqa: F811
     """``--input-format rss`` names any partner's RSS 2.0 feed, not only the built-in partners' formats."""
     feed = tmp_path / "feed.xml"

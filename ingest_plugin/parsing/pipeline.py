@@ -185,10 +185,6 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
         return unparsed.failed(error)
     except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
         return unparsed.failed(_unexpected(exc))
-    try:
-        draft = _dated(draft, published)
-    except IngestError as error:
-        return replace(unparsed, undated_link=draft.canonical_url).failed(error)
     # The partner whose host served the input; for an input of unknown origin (a file), the one its reader found.
     served = partners.partner_for_url(source_url) or draft.partner
     if (claim := _foreign_claim(draft, served)) is not None:
@@ -197,6 +193,12 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
     if draft.canonical_url and (problem := url_problem(draft.canonical_url, served, Use.PAGE)):
         get_logger().warning("canonical_url_dropped", partner=served.key, input=input_name, reason=problem)
         draft = replace(draft, canonical_url=None)  # a syndicated copy's: it must not reach altIds
+    try:
+        draft = _dated(draft, published)
+    except IngestError as error:  # its link, checked above as one of the partner's pages, may still be fetched
+        return replace(unparsed, partner=served.key, undated_link=draft.canonical_url).failed(error)
+    except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
+        return unparsed.failed(_unexpected(exc))
     key = draft.identity.article_key
     identified = replace(unparsed, partner=draft.partner.key, article_key=key)
     started = time.perf_counter()
@@ -221,16 +223,25 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
 
 
 def _dated(draft: Draft, published: datetime | None) -> Draft:
-    """The draft with a date of its own, else the one the job supplies, else the day its permalink names; refused
-    without any. A withdrawal needs none: it only cancels what was published."""
-    if draft.published or draft.created or draft.modified or draft.removed:
+    """The draft with a publication date of its own; else, for a draft stating none, the time the job supplies
+    (the feed item's) when it falls on the day the page's permalink names or the permalink names none, else that
+    day; a draft stating only when it was created or modified keeps its permalink's day as its publication date.
+    Refused without any date. A withdrawal needs none: it only cancels what was published.
+
+    The job's time must agree with the permalink because a feed item's time may be its last update (an Atom entry
+    without ``<published>``): the permalink's day is when the story first ran."""
+    if draft.published or draft.removed:
         return draft
-    if published is not None:  # a date without an offset is the partner's newsroom time, as in its pages
-        return replace(draft, published=published if published.tzinfo else published.replace(tzinfo=draft.partner.zone),
-                       sources={**draft.sources, "published": "the job: the date of the feed item that listed it"})
-    if draft.permalink_day is not None:
-        return replace(draft, published=draft.permalink_day,
-                       sources={**draft.sources, "published": "the date in the page's permalink"})
+    day = draft.permalink_day
+    if published is not None and not (draft.created or draft.modified):
+        stated = published if published.tzinfo else published.replace(tzinfo=draft.partner.zone)
+        if day is None or stated.astimezone(draft.partner.zone).date() == day.date():
+            return replace(draft, published=stated,
+                           sources={**draft.sources, "published": "the job: the date of the feed item that listed it"})
+    if day is not None:
+        return replace(draft, published=day, sources={**draft.sources, "published": "the date in the page's permalink"})
+    if draft.created or draft.modified:
+        return draft
     raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no publication date anywhere in the input (metadata, time "
                                                 "elements, visible text) and none supplied by the job: an undated "
                                                 "page is no article we can publish", stage=Stage.EXTRACT)

@@ -87,14 +87,26 @@ class PartnerProfile:
         return (self.name, *self.aliases, *self.desks)
 
 
-@lru_cache(maxsize=1024)
 def _host(url: str | None) -> str:
-    """The host name of ``url`` in lower case; "" when it has none or is not a URL at all. Cached: every URL of a
-    document is asked of several partners and checks."""
+    """The host name of ``url`` in lower case; "" when it has none or is not a URL at all. Cached for URLs of
+    ordinary length (every URL of a document is asked of several partners and checks); a long one, which the cache
+    would keep alive, is split again each time."""
+    if not url:
+        return ""
+    return _cached_host(url) if len(url) <= _CACHED_URL_LENGTH else _split_host(url)
+
+
+_CACHED_URL_LENGTH = 2048
+
+
+def _split_host(url: str) -> str:
     try:
-        return (urlsplit(url).hostname or "") if url else ""
+        return urlsplit(url).hostname or ""
     except ValueError:  # an unclosed "[" IPv6 literal
         return ""
+
+
+_cached_host = lru_cache(maxsize=1024)(_split_host)
 
 
 def _on_hosts(host: str, hosts: frozenset[str]) -> bool:
@@ -247,6 +259,7 @@ class Registry:
         self.profiles: dict[str, PartnerProfile] = {profile.key: profile for profile in profiles}
         # Asked for on every byline and credit line of every article.
         self.names = tuple(n for p in self.profiles.values() for n in p.names())
+        self.lowered_names = frozenset(n.lower() for n in self.names)  # what a person's name may never be
         # Lower-cased name or alias -> profile; the first profile to spell a name keeps it.
         self._by_lowered_name = {n.lower(): p for p in reversed(self.profiles.values()) for n in (p.name, *p.aliases)}
 
@@ -316,6 +329,11 @@ def by_key(key: str) -> PartnerProfile:
 
 def all_partner_names() -> tuple[str, ...]:
     return _installed.names
+
+
+def not_person_names() -> frozenset[str]:
+    """Every partner's names, aliases and desks in lower case: the ``blocked`` names of a person check."""
+    return _installed.lowered_names
 
 
 def partner_for_url(url: str | None) -> PartnerProfile | None:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from lxml import etree, html
 from lxml.html import HtmlElement
 
+from ingest_plugin import partners
 from ingest_plugin.parsing.extract.body import BLOCK_TAGS, remove_all, text_of
 from ingest_plugin.parsing.model import Picture, Tweet
 from ingest_plugin.parsing.names import name_case, person_name
@@ -537,7 +538,7 @@ def split_caption_credit(caption: str) -> tuple[str | None, str | None]:
             if credit:
                 return rest or None, credit
     if caption.endswith((")", ").")) and (match := _PAREN_CREDIT.search(caption)) \
-            and person_name(match.group(1).split("/")[0]):
+            and person_name(match.group(1).split("/")[0], partners.not_person_names()):
         return caption[: match.start()].strip() or None, normalise_credit(match.group(1))
     return caption or None, None
 

@@ -516,9 +516,8 @@ def _may_name_a_box(class_attr: str) -> bool:
 def _contributor_name(boxes: list[HtmlElement]) -> str | None:
     """The writer an author box names ("About the author" + a name): its first heading, link or name element
     that reads as a person's name."""
-    blocked = frozenset(name.lower() for name in partners.all_partner_names())
     return next((text for box in boxes for el in islice(box.iter(_CONTRIBUTOR_NAME_TAGS), 12)
-                 if (text := _short_text(el, 60)) and person_name(text, blocked)), None)
+                 if (text := _short_text(el, 60)) and person_name(text, partners.not_person_names())), None)
 
 
 def _meta_names_a_person(meta: PageMeta) -> bool:
