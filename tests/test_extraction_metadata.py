@@ -614,7 +614,8 @@ def test_a_page_stating_only_its_update_time_is_published_on_its_permalinks_day(
     modified = b'<meta property="article:modified_time" content="2024-05-01T10:00:00Z">'
     dated_url = UNDATED.replace(b"/spending-bill-passes/", b"/2024/03/12/spending-bill-passes/")
     doc, _, _ = article(dated_url.replace(b"</head>", modified + b"</head>"))
-    assert doc["firstCreated"].startswith("2024-03-12T00:00:00") and doc["versionCreated"] == "2024-05-01T10:00:00+00:00"
+    assert doc["firstCreated"].startswith("2024-03-12T00:00:00")
+    assert doc["versionCreated"] == "2024-05-01T10:00:00+00:00"
 
 
 def test_a_feed_item_without_a_date_is_refused():
