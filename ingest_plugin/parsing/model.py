@@ -91,8 +91,8 @@ class Draft:
     site_names: list[str] = field(default_factory=list)  # og:site_name, publisher: never a person
     copyright_holder: str | None = None
     removed: bool = False  # the partner withdrew the story (webhook action "Removed")
-    # The day a dated permalink names ("/2024/03/12/slug/"): the date of last resort, after the one the job
-    # supplies (a feed item's exact time beats a day at midnight).
+    # The day a dated permalink names ("/2024/03/12/slug/"), for a page that states no publication date: the
+    # job's time (a feed item's) refines it when it falls on that day (``pipeline._dated``).
     permalink_day: datetime | None = None
     # Where each field came from (a field name -> the source or rule that gave it), for ``parse --explain``.
     sources: dict[str, str] = field(default_factory=dict)
@@ -151,8 +151,8 @@ class ItemResult:
     article_key: str | None = None  # stable, S3-safe key of the article (same across versions)
     source_url: str | None = None
     sources: dict[str, str] = field(default_factory=dict)  # where each field came from (``parsing.explain``)
-    # The link of a feed item refused only for stating no date: a partner whose article pages are fetched reads
-    # the date from the page, so the page is still worth fetching.
+    # The link of a feed item refused only for stating no date, once it passed the partner and URL checks: a
+    # partner whose article pages are fetched reads the date from the page, so the page is still worth fetching.
     undated_link: str | None = None
 
     @property

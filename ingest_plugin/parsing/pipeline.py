@@ -223,17 +223,17 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
 
 
 def _dated(draft: Draft, published: datetime | None) -> Draft:
-    """The draft with a publication date of its own; else, for a draft stating none, the time the job supplies
-    (the feed item's) when it falls on the day the page's permalink names or the permalink names none, else that
-    day; a draft stating only when it was created or modified keeps its permalink's day as its publication date.
-    Refused without any date. A withdrawal needs none: it only cancels what was published.
+    """The draft with a publication date: its own; else the time the job supplies (a feed item's), unless the
+    draft states its creation or update time or its permalink names another day; else its permalink's day. Refused
+    without any date. A withdrawal needs none: it only cancels what was published.
 
-    The job's time must agree with the permalink because a feed item's time may be its last update (an Atom entry
-    without ``<published>``): the permalink's day is when the story first ran."""
+    A feed item's time may be its last update (an Atom entry without ``<published>``): on another day than the
+    permalink's, the permalink's day is when the story first ran."""
     if draft.published or draft.removed:
         return draft
     day = draft.permalink_day
     if published is not None and not (draft.created or draft.modified):
+        # A time without an offset is the partner's newsroom time, as in its pages.
         stated = published if published.tzinfo else published.replace(tzinfo=draft.partner.zone)
         if day is None or stated.astimezone(draft.partner.zone).date() == day.date():
             return replace(draft, published=stated,
