@@ -173,6 +173,18 @@ def test_a_page_of_teasers_is_still_a_listing():
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
+def test_a_one_sentence_wire_flash_is_an_article():
+    """Wire services send one-line flashes before the full story: a short body is no reason to refuse a page."""
+    flash = "HARBOR CITY - The port authority approved the dredging plan."
+    assert parsed(page(f"<main><article><h1>{HEADLINE}</h1><p>{flash}</p></article></main>")) == flash
+
+
+def test_a_page_whose_body_is_a_loading_shell_is_refused():
+    [result] = parse_items(page(f"<main><article><h1>{HEADLINE}</h1><p>Loading…</p></article></main>"),
+                           input_name="shell.html", source_url=URL)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+
+
 # --- 4. chrome and promos left in the body -----------------------------------------------------------------------
 
 def test_divi_meta_line_inside_the_builders_content_wrapper_leaves_the_body():

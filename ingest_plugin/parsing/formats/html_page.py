@@ -114,6 +114,9 @@ _QUOTE_LABELS = frozenset({"open", "previous close", "prev close", "prev. close"
                            "average volume", "bid", "ask", "p/e ratio", "p/e", "pe ratio (ttm)", "eps (ttm)", "eps",
                            "dividend yield", "beta", "day high", "day low", "shares outstanding", "float"})
 _QUOTE_LABELS_NEEDED = 4
+# A body shorter than this is an empty template or a "Loading…" shell; a wire flash ("LONDON (Reuters) - The Bank
+# of England raised rates.") is longer, and is an article.
+_SHORTEST_BODY = 40
 
 
 def can_read(loaded: Loaded) -> bool:
@@ -183,7 +186,7 @@ def read(loaded: Loaded) -> Draft:
     remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
     paragraphize(root)
     site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
-    if _text_shorter_than(root, 120) or _is_listing(doc, meta, root) \
+    if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root) \
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
