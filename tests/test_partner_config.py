@@ -393,6 +393,31 @@ def test_an_undated_feed_item_linking_off_the_partners_hosts_is_kept_not_fetched
                                       for key in records)
 
 
+def test_a_kept_undated_feed_item_is_replayed_from_its_page_once_pages_are_fetched(
+        env, acme_config, acme_site, tmp_path):  # noqa: F811
+    """Items kept for their missing date while the partner's feed content was used as it is (or before undated
+    items' pages were fetched) are replayed as a run would take them now: from their pages, which state the date.
+    The failed records go once the articles are published."""
+    feed = acme_site.routes["/feed/"]
+    acme_site.routes["/feed/"] = Route(feed.body.replace(b"<pubDate>Fri, 12 Jul 2024 08:05:00 +0000</pubDate>", b""),
+                                       content_type="application/rss+xml")
+    feed_only = tmp_path / "feed-only"
+    feed_only.mkdir()
+    thin = acme_config.read_text().replace('[partners.acme]', '[partners.acme]\nfetch_article_page = false')
+    assert thin != acme_config.read_text()
+    kept = cli(env, "run", "--config", str(write_config(feed_only, thin)))
+    assert kept.returncode == 1, kept.stderr.decode()[-2000:]
+    assert [i["status"] for i in items(kept)] == ["failed", "failed"]
+    assert acme_site.paths() == ["/feed/"]
+
+    replayed = cli(env, "reingest", "--failed", "--config", str(acme_config))
+    assert replayed.returncode == 0, replayed.stderr.decode()[-2000:]
+    assert sorted((i["status"], i["key"]) for i in items(replayed)) == [
+        ("created", "articles/acme/4242/v1.json"), ("created", "articles/acme/4243/v1.json")]
+    assert document(env, "articles/acme/4242/v1.json")["firstCreated"] == "2024-07-12T09:05:00+01:00"  # the page's
+    assert not any(key.startswith("failed/") for key in keys(env))
+
+
 def test_a_third_partners_feed_can_be_forced_as_rss(env, acme_config, acme_site, tmp_path):  # noqa: F811
     """``--input-format rss`` names any partner's RSS 2.0 feed, not only the built-in partners' formats."""
     feed = tmp_path / "feed.xml"

@@ -18,7 +18,7 @@ from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.budget import Parser
 from ingest_plugin.ingest.handler import JobHandler, Outcome
 from ingest_plugin.ingest.jobs import IngestJob, UrlSource, item_job
-from ingest_plugin.ingest.resolve import same_partner
+from ingest_plugin.ingest.resolve import linked_page, same_partner
 from ingest_plugin.ingest.runs import FEED_FAILED, FEED_FETCHED, FEED_NOT_MODIFIED, RunSummary, dispatch
 from ingest_plugin.ingest.sqs import SqsQueue
 from ingest_plugin.log import get_logger
@@ -136,14 +136,10 @@ def _feed_items(feed: _Feed, config: Config, cursor: dict[str, Any], fetcher: Fe
 
 
 def _job(item: ItemResult, feed: _Feed) -> IngestJob:
-    """The feed item as parsed; or its article page, when the partner profile says feed content is too thin (also
-    for an item that states no date: the page may). An item whose link is not the partner's has the feed's URL for
-    its own: fetching that would read the feed again."""
-    partner = feed.partner
-    link = item.source_url if item.ok else item.undated_link
-    if partner.fetch_article_page and link and link != feed.url:
+    """The feed item as parsed, or the article page it leads to (:func:`linked_page`)."""
+    if link := linked_page(item, feed.partner, came_from=feed.url):
         published = item.document.get("firstCreated") if item.document else None
-        return IngestJob(UrlSource(link, partner.profile.key, published), trigger="cron")
+        return IngestJob(UrlSource(link, feed.partner.profile.key, published), trigger="cron")
     return item_job(item, trigger="cron")
 
 

@@ -82,6 +82,15 @@ def url_items(url: str, config: Config, partner: PartnerConfig | None = None,
                         partner.profile.key, f"a URL fetched from {partner.profile.key}'s hosts")
 
 
+def linked_page(item: ItemResult, partner: PartnerConfig, came_from: str | None) -> str | None:
+    """The article page to fetch in place of a feed item: its link when the partner's feed content is too thin
+    (``fetch_article_page``), also when the item was refused only for stating no date (the page may state it).
+    Never ``came_from`` itself: an item whose link is not the partner's has the feed's URL for its own, and
+    fetching that would read the feed again."""
+    link = item.source_url if item.ok else item.undated_link
+    return link if partner.fetch_article_page and link and link != came_from else None
+
+
 def same_partner(items: list[ItemResult], partner: str | None, came_from: str) -> list[ItemResult]:
     """``items``, each refused (``partner_mismatch``) whose content claims another partner than the one the job came
     from: never published under the partner it claims, its failure is kept under the partner it came from."""
@@ -128,6 +137,7 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
     fetched again, under the partner it failed for."""
     record = entry.record
     name = str(record.get("input") or entry.key)
+    partner_key = record.get("partner")
     raw = publisher.failed.raw(entry)
     recorded = record.get("job") or {}
     if raw:
@@ -135,16 +145,19 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
         items = same_partner(parse(raw, input_name=name, source_url=record.get("source_url"),
                                    max_bytes=config.limits.max_input_bytes,
                                    published=datetime.fromisoformat(published) if published else None),
-                             record.get("partner"), f"a payload kept for {record.get('partner')}")
+                             partner_key, f"a payload kept for {partner_key}")
+        # A feed item kept for its missing date, of a partner whose pages are fetched (now): its page, as a run would
+        if len(items) == 1 and items[0].undated_link and partner_key in config.partner_keys \
+                and (page := linked_page(items[0], config.partner(partner_key), came_from=record.get("source_url"))):
+            return url_items(page, config, config.partner(partner_key), parse)
         if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
             error = items[0].error.for_input(name) if items[0].error else None
             return [replace(items[0], input_name=name, error=error)]
         return items
-    partner = record.get("partner")
     if recorded.get("source", {}).get("kind") in (UrlSource.kind, ArticleSource.kind):
         return list(resolve(IngestJob.from_dict(recorded), config, publisher, parse=parse))
     if record.get("source_url"):
-        return url_items(record["source_url"], config, config.partner(partner) if partner else None, parse)
-    unreplayable = ItemResult(input_name=name, raw=b"", partner=partner, article_key=record.get("article_key"))
+        return url_items(record["source_url"], config, config.partner(partner_key) if partner_key else None, parse)
+    unreplayable = ItemResult(input_name=name, raw=b"", partner=partner_key, article_key=record.get("article_key"))
     return [unreplayable.failed(IngestError(ErrorCode.FETCH_FAILED, "the failed record keeps neither a payload nor "
                                                                    "a URL", stage=Stage.FETCH))]
