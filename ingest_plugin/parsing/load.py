@@ -63,6 +63,14 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _UNUSABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff"
 _UNUSABLE_CHARS = re.compile(f"[{_UNUSABLE}]")
 _UNUSABLE_IN_JSON = re.compile(f"[{_UNUSABLE}\ud800-\udfff]")  # a JSON escape may also hold half a surrogate pair
+# A character reference to one of those (what a page cannot hold raw, it may spell "&#1;"): the parser puts the
+# character into the tree, where lxml refuses to set a text holding it. A number is read whole (no digit may
+# follow), past possessive leading zeros; "&#0;" is left alone: the parser makes it U+FFFD, as browsers do.
+_UNUSABLE_REFERENCE = re.compile(
+    r"&#(?:[xX]0*+(?:[1-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[fF]{3}[eEfF])(?![0-9a-fA-F])"
+    r"|0*+(?:[1-8]|1[124-9]|2[0-9]|3[01]|127|6553[45])(?![0-9]));?")
+# The same in a page's UTF-8 bytes: searched there when the text is their decoding, in half the time.
+_UNUSABLE_REFERENCE_BYTES = re.compile(_UNUSABLE_REFERENCE.pattern.encode("ascii"))
 # What most of a page is made of: printable ASCII and the three whitespace controls. Deleting these bytes from a
 # UTF-8 page (bytes.translate, a fraction of any scan of the decoded text) leaves its other characters: the control
 # characters of _UNUSABLE and the non-ASCII ones, typically a few dozen.
@@ -138,6 +146,7 @@ def parse_html_fragment(markup: str) -> html.HtmlElement:
     What lxml's ``fragment_fromstring`` does, without its failures: a body that is a whole document keeps what its
     ``<body>`` holds, and one with no body at all (only a DOCTYPE, only a ``<head>``) gives an empty ``<div>``.
     """
+    markup = _UNUSABLE_REFERENCE.sub("", markup)
     document = markup if _WHOLE_DOCUMENT.match(markup) else f"<html><body>{markup}</body></html>"
     root = etree.fromstring(document, HTML_PARSER)  # None: nothing but a DOCTYPE
     body = root.find("body") if root is not None else None
@@ -309,6 +318,9 @@ def _kind(text: str, input_format: str | None) -> str:
 def _parse(text: str, kind: str, utf8_source: bytes | None = None) -> Any:
     """The lxml root element for html and xml, the decoded value for json (:attr:`Loaded.tree`).
     ``utf8_source``: the bytes ``text`` is the UTF-8 decoding of, if it is."""
+    if kind != "json" and (_UNUSABLE_REFERENCE_BYTES.search(utf8_source) if utf8_source is not None
+                           else _UNUSABLE_REFERENCE.search(text)):
+        text, utf8_source = _UNUSABLE_REFERENCE.sub("", text), None
     if kind == "json":
         try:
             return _usable_strings(json.loads(text))
