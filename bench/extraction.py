@@ -218,6 +218,8 @@ def aggregate(rows: list[dict[str, Any]], tool: str) -> dict[str, Any]:
     titled = [m for m in mine if m["title"] is not None]
     bylined = [m for m in mine if m["byline"] is not None]
     codes = Counter(m["failed"]["code"] for m in mine if "failed" in m)
+    # Why ours refused: the rule, without the page's particulars ("the page is no article: its og:type is X")
+    reasons = Counter(m["failed"]["message"].split(":")[0] for m in mine if "failed" in m)
     return {
         "pages": len(mine),
         "p": round(statistics.fmean(m["p"] for m in mine), 4),
@@ -227,6 +229,7 @@ def aggregate(rows: list[dict[str, Any]], tool: str) -> dict[str, Any]:
         "empty_or_refused_readerable": sum(1 for m in readerable if "failed" in m),
         "empty_or_refused_all": sum(1 for m in mine if "failed" in m),
         "by_code": dict(codes),
+        "by_reason": dict(reasons),
         "date_refusals": sum(1 for m in mine if m.get("refused_for_no_date")),
         "titles": sum(1 for m in titled if m["title"]),
         "titles_of": len(titled),
@@ -356,7 +359,8 @@ def render(result: dict[str, Any]) -> str:
             if key in s and s[key]["by_code"]:
                 out.append(f"    {key}: empty/refused on all {s[key]['pages']} pages: "
                            f"{s[key]['empty_or_refused_all']} ("
-                           + ", ".join(f"{c} {n}" for c, n in sorted(s[key]["by_code"].items())) + ")")
+                           + ", ".join(f"{c} {n}" for c, n in sorted(s[key]["by_code"].items())) + "): "
+                           + "; ".join(f"{n} {r}" for r, n in sorted(s[key].get("by_reason", {}).items())))
         if s.get("both_extracted", {}).get("pages"):
             both = s["both_extracted"]
             out.append(f"    body F1 on the {both['pages']} pages both tools extracted: ours {both['ours']:.3f}, "

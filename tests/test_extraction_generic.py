@@ -185,6 +185,17 @@ def test_a_page_whose_body_is_a_loading_shell_is_refused():
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
+def test_a_refused_page_says_whether_its_title_or_its_body_is_missing():
+    """An editor reading failed/ learns which half of the article the page lacks."""
+    untitled = f"<!DOCTYPE html><html><head></head><body><div>{paragraphs()}</div></body></html>".encode()
+    [no_title] = parse_items(untitled, input_name="untitled.html", source_url=URL, published=PUBLISHED)
+    assert no_title.error is not None and "names no title" in no_title.error.message
+    frames = page("").replace(b'<body class="single single-post"></body>',
+                              b'<frameset cols="50%,50%"><frame src="/a.html"><frame src="/b.html"></frameset>')
+    [no_body] = parse_items(frames, input_name="frames.html", source_url=URL)
+    assert no_body.error is not None and "has no <body>" in no_body.error.message
+
+
 # --- 4. chrome and promos left in the body -----------------------------------------------------------------------
 
 def test_divi_meta_line_inside_the_builders_content_wrapper_leaves_the_body():

@@ -178,9 +178,12 @@ def read(loaded: Loaded) -> Draft:
         if (opening := _opening_heading(root)) is not None:
             h1, headline = opening, clean(text_of(opening))  # it leaves the body as an h1 would
             sources["headline"] = f"the heading opening the article, {_element_name(opening)}: the page names no title"
-    if root is None or not headline:
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "no article headline and body found in the page",
+    if root is None:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page has no <body> to read an article from (a frameset?)",
                           stage=Stage.EXTRACT)
+    if not headline:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page names no title: no <title>, title metadata, h1 "
+                                                    "or heading opening the article", stage=Stage.EXTRACT)
     _remove_header_parts(root, h1, dek_el)
     _remove_byline_lines(root, byline_elements)
     remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
