@@ -241,7 +241,7 @@ def aggregate(rows: list[dict[str, Any]], tool: str) -> dict[str, Any]:
 
 def both_extracted(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Body F1 on the pages neither tool refused or left empty: extraction quality apart from the decisions to
-    refuse (a home page, a page without a title or with a one-line body), which score 0 in the main figures."""
+    refuse (a home page, a page without a title or with a stub for a body), which score 0 in the main figures."""
     kept = [r for r in rows if "failed" not in r["ours"] and "failed" not in r["trafilatura"]]
     return {"pages": len(kept), **{key: round(statistics.fmean(r[key]["f1"] for r in kept), 4) if kept else None
                                    for key in ("ours", "trafilatura")}}

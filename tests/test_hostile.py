@@ -458,7 +458,10 @@ def test_a_feed_with_a_long_prolog_is_still_a_feed() -> None:
     lambda: zenger_page(LEAD + "<p>Ford &#1;Motor</p>" + TAIL).encode(),
     lambda: json.dumps([benzinga_story(40300040, "Loose &#x1b; text. " * 20 + LEAD + TAIL)]).encode(),
     lambda: wordpress_feed([(920501, "Control Reference", LEAD + "<p>Ford<br>&#1;Motor</p>" + TAIL)]),
-], ids=["page-br", "page-text", "api-loose-text", "rss-br"])
+    # Taking the inner reference out joins the text around it into another: "&#1;", "&#x1;".
+    lambda: zenger_page(LEAD + "<p>Ford<br>&&#1;#1;Motor</p>" + TAIL).encode(),
+    lambda: zenger_page(LEAD + "<p>Ford<br>&#x&#1;1;Motor</p>" + TAIL).encode(),
+], ids=["page-br", "page-text", "api-loose-text", "rss-br", "page-rejoined", "page-rejoined-hex"])
 def test_a_reference_to_a_control_character_costs_nothing(make) -> None:
     """Found by tests/test_plain_text.py: load.py removed C0 controls from the raw text, not those a character
     reference ("&#1;") gave the parsed tree; next to a ``<br>`` or in loose text the article was lost through the
@@ -471,15 +474,19 @@ def test_a_reference_to_a_control_character_costs_nothing(make) -> None:
                for r in results)
 
 
-def test_a_control_reference_in_one_items_title_loses_no_item_of_the_feed() -> None:
-    """XML 1.0 forbids "&#1;" anywhere: a feed spelling one in a title was refused whole as not well-formed, every
-    item with it. The reference goes, and every item is published, the title read as a reader would."""
+@pytest.mark.parametrize("reference, title", [
+    ("&#1;", "Ford Motor"), ("&&#1;#1;", "Ford \ufffdMotor"), ("&#0;", "Ford \ufffdMotor"),
+    ("&#xD800;", "Ford \ufffdMotor"), ("&#x110000;", "Ford \ufffdMotor"), ("&#4294967297;", "Ford \ufffdMotor")])
+def test_a_bad_character_reference_in_one_items_title_loses_no_item_of_the_feed(reference: str, title: str) -> None:
+    """XML 1.0 forbids a reference to a control, U+0000, a surrogate or a number past U+10FFFF: a feed spelling
+    one in a title was refused whole as not well-formed, every item with it. A control's reference goes; the others
+    read as U+FFFD, as an HTML parser reads them; and every item is published."""
     feed = wordpress_feed([(920601, "Ford Motor", LEAD + TAIL), (920602, "Second Story", LEAD + TAIL)])
-    feed = feed.replace(b"<title>Ford Motor</title>", b"<title>Ford &#1;Motor</title>", 1)
+    feed = feed.replace(b"<title>Ford Motor</title>", f"<title>Ford {reference}Motor</title>".encode(), 1)
     results, events = parsed(feed)
     assert_well_behaved(results, events, feed)
     assert [r.ok for r in results] == [True, True]
-    assert results[0].document["headlines"][0]["value"] == "Ford Motor"
+    assert results[0].document["headlines"][0]["value"] == title
 
 
 def test_lead_text_is_in_the_pages_the_bug_tests_build() -> None:

@@ -393,11 +393,9 @@ def test_an_undated_feed_item_linking_off_the_partners_hosts_is_kept_not_fetched
                                       for key in records)
 
 
-def test_a_kept_undated_feed_item_is_replayed_from_its_page_once_pages_are_fetched(
-        env, acme_config, acme_site, tmp_path):  # noqa: F811
-    """Items kept for their missing date while the partner's feed content was used as it is (or before undated
-    items' pages were fetched) are replayed as a run would take them now: from their pages, which state the date.
-    The failed records go once the articles are published."""
+def _undated_items_kept_from_the_feed(env, acme_config, acme_site, tmp_path) -> None:  # noqa: F811
+    """Acme's feed, its dates removed, run while the partner's feed content was used as it is
+    (``fetch_article_page = false``): both items are kept under failed/ for their missing date."""
     feed = acme_site.routes["/feed/"]
     acme_site.routes["/feed/"] = Route(feed.body.replace(b"<pubDate>Fri, 12 Jul 2024 08:05:00 +0000</pubDate>", b""),
                                        content_type="application/rss+xml")
@@ -410,12 +408,46 @@ def test_a_kept_undated_feed_item_is_replayed_from_its_page_once_pages_are_fetch
     assert [i["status"] for i in items(kept)] == ["failed", "failed"]
     assert acme_site.paths() == ["/feed/"]
 
+
+def failed_records(env) -> dict[str, dict]:  # noqa: F811
+    _, s3, bucket = env
+    return {key: json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) for key in keys(env)
+            if key.startswith("failed/") and key.endswith("/error.json")}
+
+
+def test_a_kept_undated_feed_item_is_replayed_from_its_page_once_pages_are_fetched(
+        env, acme_config, acme_site, tmp_path):  # noqa: F811
+    """Items kept for their missing date while the partner's feed content was used as it is (or before undated
+    items' pages were fetched) are replayed as a run would take them now: from their pages, which state the date.
+    The failed records go once the articles are published."""
+    _undated_items_kept_from_the_feed(env, acme_config, acme_site, tmp_path)
     replayed = cli(env, "reingest", "--failed", "--config", str(acme_config))
     assert replayed.returncode == 0, replayed.stderr.decode()[-2000:]
     assert sorted((i["status"], i["key"]) for i in items(replayed)) == [
         ("created", "articles/acme/4242/v1.json"), ("created", "articles/acme/4243/v1.json")]
     assert document(env, "articles/acme/4242/v1.json")["firstCreated"] == "2024-07-12T09:05:00+01:00"  # the page's
     assert not any(key.startswith("failed/") for key in keys(env))
+
+
+def test_a_replayed_undated_item_whose_page_fails_keeps_the_item_and_is_followed_again(
+        env, acme_config, acme_site, tmp_path):  # noqa: F811
+    """The page of a replayed undated item is down: the record keeps the feed item (its payload and URL, so that
+    the next replay follows its link again), with the page's reason; once the page is back, a replay publishes it."""
+    _undated_items_kept_from_the_feed(env, acme_config, acme_site, tmp_path)
+    before = {key: (record["source_url"], record["raw_sha256"]) for key, record in failed_records(env).items()}
+    pages = {path: acme_site.routes[path] for path in ("/story/4242/", "/story/4243/")}
+    acme_site.routes.update({path: Route(b"busy", status=503) for path in pages})
+    down = cli(env, "reingest", "--failed", "--config", str(acme_config))
+    assert [i["status"] for i in items(down)] == ["failed", "failed"]
+    after = failed_records(env)
+    assert {key: (record["source_url"], record["raw_sha256"]) for key, record in after.items()} == before
+    assert all(record["code"] == "fetch_failed" and "503" in record["message"] for record in after.values())
+
+    acme_site.routes.update(pages)
+    back = cli(env, "reingest", "--failed", "--config", str(acme_config))
+    assert back.returncode == 0, back.stderr.decode()[-2000:]
+    assert sorted(i["status"] for i in items(back)) == ["created", "created"]
+    assert not failed_records(env)
 
 
 def test_a_third_partners_feed_can_be_forced_as_rss(env, acme_config, acme_site, tmp_path):  # noqa: F811

@@ -65,12 +65,15 @@ _UNUSABLE_CHARS = re.compile(f"[{_UNUSABLE}]")
 _UNUSABLE_IN_JSON = re.compile(f"[{_UNUSABLE}\ud800-\udfff]")  # a JSON escape may also hold half a surrogate pair
 # A character reference to one of those (what a page cannot hold raw, it may spell "&#1;"): the parser puts the
 # character into the tree, where lxml refuses to set a text holding it. A number is read whole (no digit may
-# follow), past possessive leading zeros; "&#0;" is left alone: the parser makes it U+FFFD, as browsers do.
+# follow), past possessive leading zeros; "&#0;" is left alone: the HTML parser makes it U+FFFD, as browsers do
+# (a feed's XML parser refuses it: see _xml_references_repaired).
 _UNUSABLE_REFERENCE = re.compile(
     r"&#(?:[xX]0*+(?:[1-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[fF]{3}[eEfF])(?![0-9a-fA-F])"
     r"|0*+(?:[1-8]|1[124-9]|2[0-9]|3[01]|127|6553[45])(?![0-9]));?")
 # The same in a page's UTF-8 bytes: searched there when the text is their decoding, in half the time.
 _UNUSABLE_REFERENCE_BYTES = re.compile(_UNUSABLE_REFERENCE.pattern.encode("ascii"))
+# Any numeric character reference, its number (hex or decimal) read whole.
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]++)|([0-9]++));?")
 # What most of a page is made of: printable ASCII and the three whitespace controls. Deleting these bytes from a
 # UTF-8 page (bytes.translate, a fraction of any scan of the decoded text) leaves its other characters: the control
 # characters of _UNUSABLE and the non-ASCII ones, typically a few dozen.
@@ -146,7 +149,7 @@ def parse_html_fragment(markup: str) -> html.HtmlElement:
     What lxml's ``fragment_fromstring`` does, without its failures: a body that is a whole document keeps what its
     ``<body>`` holds, and one with no body at all (only a DOCTYPE, only a ``<head>``) gives an empty ``<div>``.
     """
-    markup = _UNUSABLE_REFERENCE.sub("", markup)
+    markup = _without_unusable_references(markup)
     document = markup if _WHOLE_DOCUMENT.match(markup) else f"<html><body>{markup}</body></html>"
     root = etree.fromstring(document, HTML_PARSER)  # None: nothing but a DOCTYPE
     body = root.find("body") if root is not None else None
@@ -155,6 +158,28 @@ def parse_html_fragment(markup: str) -> html.HtmlElement:
         holder.text = body.text if body.text and body.text.strip() else None
         holder.extend(body)
     return holder
+
+
+def _without_unusable_references(markup: str) -> str:
+    """``markup`` without references to unusable characters. Taking one out may join the text around it into
+    another ("&&#1;#1;"): any left after one pass becomes U+FFFD's reference, which joins with nothing."""
+    once = _UNUSABLE_REFERENCE.sub("", markup)
+    return once if once is markup else _UNUSABLE_REFERENCE.sub("&#xFFFD;", once)
+
+
+def _xml_references_repaired(feed: str) -> str:
+    """A feed that XML refuses, with each reference to a character XML cannot hold (U+0000, a surrogate, past
+    U+10FFFF) made U+FFFD's, as an HTML parser reads it: one bad title must not lose every item of the feed. The
+    same object when it has none (the feed is malformed otherwise). Asked only of a feed that failed to parse."""
+    def repaired(match: re.Match[str]) -> str:
+        digits = (match[1] or match[2]).lstrip("0")
+        if len(digits) > 8:  # past U+10FFFF whatever they are (and never a 5,000-digit int to convert)
+            return "&#xFFFD;"
+        code = int(digits or "0", 16 if match[1] else 10)
+        return "&#xFFFD;" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match[0]
+
+    fixed = _NUMERIC_REFERENCE.sub(repaired, feed)
+    return feed if fixed == feed else fixed
 
 
 def _c1_as_bytes(error: UnicodeError) -> tuple[bytes, int]:
@@ -320,7 +345,7 @@ def _parse(text: str, kind: str, utf8_source: bytes | None = None) -> Any:
     ``utf8_source``: the bytes ``text`` is the UTF-8 decoding of, if it is."""
     if kind != "json" and (_UNUSABLE_REFERENCE_BYTES.search(utf8_source) if utf8_source is not None
                            else _UNUSABLE_REFERENCE.search(text)):
-        text, utf8_source = _UNUSABLE_REFERENCE.sub("", text), None
+        text, utf8_source = _without_unusable_references(text), None
     if kind == "json":
         try:
             return _usable_strings(json.loads(text))
@@ -336,7 +361,12 @@ def _parse(text: str, kind: str, utf8_source: bytes | None = None) -> Any:
     if kind == "xml":
         body = _XML_DECLARATION.sub("", text, count=1)
         try:
-            root = etree.fromstring(body.encode("utf-8"), XML_PARSER)
+            try:
+                root = etree.fromstring(body.encode("utf-8"), XML_PARSER)
+            except etree.XMLSyntaxError:
+                if (repaired := _xml_references_repaired(body)) is body:
+                    raise
+                root = etree.fromstring(repaired.encode("utf-8"), XML_PARSER)
         except etree.XMLSyntaxError as exc:
             raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the feed is not well-formed XML: {exc}",
                               stage=Stage.LOAD) from None
