@@ -173,17 +173,13 @@ def test_a_page_of_teasers_is_still_a_listing():
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
-def test_a_one_sentence_wire_flash_is_an_article():
-    """Wire services send one-line flashes before the full story: a short body opening with a dateline is one."""
-    flash = "HARBOR CITY - The port authority approved the dredging plan."
-    assert parsed(page(f"<main><article><h1>{HEADLINE}</h1><p>{flash}</p></article></main>")) == flash
-
-
 @pytest.mark.parametrize("stub", [
     "Loading…",
     "This article is for subscribers only. Subscribe now to continue reading.",
     "Sorry, the page you are looking for could not be found.",
     "This article is no longer available on our website.",
+    "EXCLUSIVE - Subscribe to read the full story.",  # an all-caps word and a dash: no dateline for all that
+    "Sorry — This page is gone.",
 ])
 def test_a_page_whose_body_is_a_stub_is_refused(stub):
     """A paywall, a soft 404 or a page taken down answers with a title and a line: no article, even when a feed

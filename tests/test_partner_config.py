@@ -431,8 +431,9 @@ def test_a_kept_undated_feed_item_is_replayed_from_its_page_once_pages_are_fetch
 
 def test_a_replayed_undated_item_whose_page_fails_keeps_the_item_and_is_followed_again(
         env, acme_config, acme_site, tmp_path):  # noqa: F811
-    """The page of a replayed undated item is down: the record keeps the feed item (its payload and URL, so that
-    the next replay follows its link again), with the page's reason; once the page is back, a replay publishes it."""
+    """The page of a replayed undated item is down, then a stub: the record keeps the feed item (its payload and
+    URL, so that the next replay follows its link again), with the page's reason, naming the page; once the page is
+    back, a replay publishes it."""
     _undated_items_kept_from_the_feed(env, acme_config, acme_site, tmp_path)
     before = {key: (record["source_url"], record["raw_sha256"]) for key, record in failed_records(env).items()}
     pages = {path: acme_site.routes[path] for path in ("/story/4242/", "/story/4243/")}
@@ -442,6 +443,16 @@ def test_a_replayed_undated_item_whose_page_fails_keeps_the_item_and_is_followed
     after = failed_records(env)
     assert {key: (record["source_url"], record["raw_sha256"]) for key, record in after.items()} == before
     assert all(record["code"] == "fetch_failed" and "503" in record["message"] for record in after.values())
+
+    stub = b"""<html><head><title>Dredging Ends Early</title></head><body><h1>Dredging Ends Early</h1>
+<p>Subscribe to continue reading.</p></body></html>"""
+    acme_site.routes.update({path: Route(stub) for path in pages})
+    refused = cli(env, "reingest", "--failed", "--config", str(acme_config))
+    assert [i["status"] for i in items(refused)] == ["failed", "failed"]
+    after = failed_records(env)
+    assert {key: (record["source_url"], record["raw_sha256"]) for key, record in after.items()} == before
+    assert sorted(record["message"].split(": ")[0] for record in after.values()) == [
+        f"its page {acme_site.url(path)}" for path in sorted(pages)]
 
     acme_site.routes.update(pages)
     back = cli(env, "reingest", "--failed", "--config", str(acme_config))

@@ -150,11 +150,12 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
         if len(items) == 1 and items[0].undated_link and partner_key in config.partner_keys \
                 and (page := linked_page(items[0], config.partner(partner_key), came_from=record.get("source_url"))):
             followed = url_items(page, config, config.partner(partner_key), parse)
-            if len(followed) != 1 or followed[0].ok:
+            if len(followed) != 1 or (failure := followed[0].error) is None:
                 return followed
             # The page failed too: the record keeps the feed item (its payload and URL, to follow it again next
-            # time), with the page's reason.
-            items = [replace(items[0], error=followed[0].error)]
+            # time), with the page's reason, which names the page.
+            message = failure.message if page in failure.message else f"its page {page}: {failure.message}"
+            items = [replace(items[0], error=IngestError(failure.code, message, stage=failure.stage))]
         if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
             error = items[0].error.for_input(name) if items[0].error else None
             return [replace(items[0], input_name=name, error=error)]

@@ -25,7 +25,6 @@ from ingest_plugin.parsing.extract.body import (
     strip_chrome,
     text_of,
 )
-from ingest_plugin.parsing.extract.dateline import find_dateline
 from ingest_plugin.parsing.extract.media import featured_picture
 from ingest_plugin.parsing.extract.metadata import PageMeta, read_page_meta
 from ingest_plugin.parsing.model import Draft, Loaded
@@ -115,8 +114,8 @@ _QUOTE_LABELS = frozenset({"open", "previous close", "prev close", "prev. close"
                            "average volume", "bid", "ask", "p/e ratio", "p/e", "pe ratio (ttm)", "eps (ttm)", "eps",
                            "dividend yield", "beta", "day high", "day low", "shares outstanding", "float"})
 _QUOTE_LABELS_NEEDED = 4
-# A body shorter than this is a stub (a paywall's "subscribe to continue", a soft 404, an empty template), unless it
-# opens with a dateline: a wire flash ("LONDON (Reuters) - The Bank of England raised rates.") is an article.
+# A body shorter than this is a stub: a paywall's "subscribe to continue", a soft 404, a taken-down notice, an empty
+# template. (A dateline does not tell a one-line wire flash from one: "EXCLUSIVE - Subscribe to read the story.")
 _SHORTEST_BODY = 120
 
 
@@ -190,7 +189,7 @@ def read(loaded: Loaded) -> Draft:
     remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
     paragraphize(root)
     site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
-    if _text_shorter_than(root, _SHORTEST_BODY) and find_dateline(root) is None or _is_listing(doc, meta, root) \
+    if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root) \
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
