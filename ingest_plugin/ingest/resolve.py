@@ -146,10 +146,11 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
                                    max_bytes=config.limits.max_input_bytes,
                                    published=datetime.fromisoformat(published) if published else None),
                              partner_key, f"a payload kept for {partner_key}")
-        # A feed item kept for its missing date, of a partner whose pages are fetched (now): its page, as a run would
-        if len(items) == 1 and items[0].undated_link and partner_key in config.partner_keys \
-                and (page := linked_page(items[0], config.partner(partner_key), came_from=record.get("source_url"))):
-            followed = url_items(page, config, config.partner(partner_key), parse)
+        # A feed item kept for its missing date, of a partner whose pages are fetched (now): its page, as a run would.
+        partner = config.partner(partner_key) if partner_key in config.partner_keys else None
+        if len(items) == 1 and items[0].undated_link and partner is not None \
+                and (page := linked_page(items[0], partner, came_from=record.get("source_url"))):
+            followed = url_items(page, config, partner, parse)
             if len(followed) != 1 or (failure := followed[0].error) is None:
                 return followed
             # The page failed too: the record keeps the feed item (its payload and URL, to follow it again next
