@@ -173,6 +173,33 @@ def test_a_page_of_teasers_is_still_a_listing():
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
+TAG_PAGE_LINKS = "".join(
+    f'<li><a href="/2024/03/{day:02d}/council-story-{day}/">Council story {day}: the budget, the bridge and the '
+    f'ferry schedule</a> <span class="posted">March {day}, 2024</span></li>' for day in range(1, 13))
+
+
+@pytest.mark.parametrize("body", [
+    f'<main><h1>Harbor</h1><ul class="post-list">{TAG_PAGE_LINKS}</ul></main>',  # a tag page, each item dated
+    f'<div id="page"><h1>Site map</h1><div class="columns">{TAG_PAGE_LINKS.replace("<li>", "<p>")}</div></div>',
+])
+def test_a_page_that_is_a_list_of_links_is_no_article(body):
+    """A tag page or a site map fetched on its own (a webhook naming the wrong URL) shows dates, so the date rule
+    does not stop it: its body would be the link texts. Refused, saying why."""
+    [result] = parse_items(page(body, dated=False), input_name="tag.html", source_url=URL)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+    assert "list of links" in result.error.message and "12 links" in result.error.message
+
+
+def test_a_story_citing_its_sources_and_a_dated_briefing_of_links_are_articles():
+    """Links in prose, however many, hold little of its text; and a page whose metadata dates it is an article
+    even when it is mostly links (a morning briefing)."""
+    cited = "".join(f'<p>{text} <a href="https://www.example.org/report-{n}">(report)</a></p>'
+                    for n, text in enumerate(STORY * 2))
+    assert_story(parsed(page(f"<main><h1>{HEADLINE}</h1>{cited}</main>", dated=False), published=PUBLISHED))
+    briefing = parsed(page(f'<main><h1>{HEADLINE}</h1><p>{STORY[0]}</p><ul>{TAG_PAGE_LINKS}</ul></main>'))
+    assert STORY[0] in briefing and "Council story 12: the budget" in briefing
+
+
 @pytest.mark.parametrize("stub", [
     "Loading…",
     "This article is for subscribers only. Subscribe now to continue reading.",

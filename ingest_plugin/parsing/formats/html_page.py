@@ -193,6 +193,10 @@ def read(loaded: Loaded) -> Draft:
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
+    if (links := _link_list(meta, root)) is not None:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is a list of links, no article: {links} links to "
+                                                    "other pages hold most of its text (an index, tag or menu page?)",
+                          stage=Stage.EXTRACT)
     canonical = canonical_url(urljoin(loaded.source_url or "", meta.canonical or meta.og_url or "")) \
         or canonical_url(loaded.source_url)
     if not meta.canonical:
@@ -632,6 +636,27 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement) -> bool:
     holder = root if root.tag == "article" else next(root.iterancestors("article"), None)
     return holder is not None and len(text_of(holder)) < 2 * max(
         len(text_of(article)) for article in articles if article is not holder)
+
+
+# Links to other pages that make a body of links (a tag page's, a site map's): fewer, each a short text, may be
+# a short story's sources.
+_LIST_LINKS = 5
+_NOT_NAVIGATING = ("#", "javascript:", "mailto:", "tel:", "data:")
+
+
+def _link_list(meta: PageMeta, root: HtmlElement) -> int | None:
+    """How many links to other pages hold most of the text of ``root``, when they do (an index, tag or menu page,
+    whose list items the content root is); None for an article. A page whose metadata dates or signs it is an
+    article, however many links it shows (a briefing of links). A link that leads nowhere (``#``, ``javascript:``)
+    is text to a reader, and leaves the published body."""
+    if meta.published or meta.authors:
+        return None
+    links = [a for a in root.iter("a") if (href := (a.get("href") or "").strip().lower())
+             and not href.startswith(_NOT_NAVIGATING)]
+    if len(links) < _LIST_LINKS:
+        return None
+    linked = sum(len(clean(text_of(a))) for a in links)
+    return len(links) if 2 * linked > len(clean(text_of(root))) else None
 
 
 def _visible_date(date_like: list[HtmlElement]) -> str | None:
