@@ -19,6 +19,10 @@ from ingest_plugin.parsing.text import web_url
     # A partner's product or desk in parentheses is no photographer (the partners' names come from configuration).
     ("Chart of the day. (Benzinga Pro)", ("Chart of the day. (Benzinga Pro)", None)),
     ("Shares rose on the exchange. (Benzinga Neuro)", ("Shares rose on the exchange. (Benzinga Neuro)", None)),
+    # Hugo's figure shortcode writes the attribution right after the caption, with no space.
+    ("Boats wait in the bay on Friday.Photo: Ana Lima/Harbor Times", ("Boats wait in the bay on Friday.",
+                                                                      "Ana Lima/Harbor Times")),
+    ("Crowds in the U.S.Photographers were kept back.", ("Crowds in the U.S.Photographers were kept back.", None)),
 ])
 def test_caption_and_credit_split(caption, expected):
     assert split_caption_credit(caption) == expected
@@ -27,6 +31,7 @@ def test_caption_and_credit_split(caption, expected):
 @pytest.mark.parametrize("raw, credit", [
     ("Photo by Jaime Spaniol on Unsplash", "Jaime Spaniol/Unsplash"), ("Photo courtesy: Shutterstock", "Shutterstock"),
     ("© DARRIAN TRAYNOR", "Darrian Traynor"), ("Byron Smith/AP", "Byron Smith/AP"),
+    ("Photo by Celia Marsh | Ridge Courier", "Celia Marsh/Ridge Courier"),
 ])
 def test_credit_normalised_as_a_picture_desk_writes_it(raw, credit):
     assert normalise_credit(raw) == credit

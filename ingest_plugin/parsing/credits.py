@@ -110,15 +110,21 @@ class CreditsScan:
         not_people = (*partners.all_partner_names(), *draft.site_names)
         editor_names = {e.name.lower() for e in found.editors}
         candidates = [("by-paragraph", line) for line in self.by_paragraph] + draft.byline_candidates
-        authors: list[Person] = []
         sources = {name: source for name, source in found.sources.items() if name != "by-paragraph"}
+
+        def named_by(source: str) -> list[str]:
+            return list(dict.fromkeys(n for where, raw in candidates if where == source
+                                      for n in people(raw, not_people=not_people) if n.lower() not in editor_names))
+
+        names: list[str] = []
         for source, description in BYLINE_SOURCES.items():
-            names = [n for where, raw in candidates if where == source
-                     for n in people(raw, not_people=not_people) if n.lower() not in editor_names]
-            if names:
-                authors = [Person(n) for n in dict.fromkeys(names)]
+            if names := named_by(source):
                 sources["authors"] = found.sources.get(source, description)
                 break
+        if source == "json-ld" and _names_them_and_more(fuller := named_by("byline-markup"), names):
+            # The page's metadata names its primary author only (Ghost's JSON-LD); the byline shows them all.
+            names, sources["authors"] = fuller, BYLINE_SOURCES["byline-markup"] + ", naming more writers than JSON-LD"
+        authors = [Person(n) for n in names]
         canonical = draft.partner.disclaimer
         disclaimers = found.disclaimers
         added = not any(canonical.lower() == d.lower() for d in disclaimers)
@@ -141,6 +147,11 @@ class CreditsScan:
             if summary and summary.startswith(f"By {line}"):
                 summary = summary[len(line) + 3:].strip() or None
         return summary
+
+
+def _names_them_and_more(names: list[str], them: list[str]) -> bool:
+    lowered = {n.lower() for n in names}
+    return len(lowered) > len(them) and lowered.issuperset(n.lower() for n in them)
 
 
 @dataclass

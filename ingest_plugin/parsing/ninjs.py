@@ -27,6 +27,8 @@ AUTHOR, EDITOR, ORIGIN, DISTRIBUTOR = (ROLE + r for r in ("author", "editor", "o
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _EDGE_PUNCTUATION = ".,;:!?\"'’‘“”()[]-–—…"  # no word character: stripping it changes no match of _WORD
 _TAG = re.compile(r"<[^>]+>")
+# Categories and sections that name no topic: WordPress's default category, a static site's section of posts.
+_NO_TOPIC = frozenset({"uncategorized", "uncategorised", "posts", "post", "blog", "articles", "article"})
 _IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
                 "webp": "image/webp", "avif": "image/avif"}
 
@@ -71,8 +73,8 @@ def to_ninjs(article: Article) -> dict[str, Any]:
                       "charCount": len(" ".join(words)), "wordCount": _word_count(words)}]
     if article.located:
         doc["located"] = article.located
-    if draft.keywords:
-        doc["subjects"] = [{"name": k, "rel": "keyword"} for k in dict.fromkeys(draft.keywords)]
+    if keywords := [k for k in dict.fromkeys(draft.keywords) if k.lower() not in _NO_TOPIC]:
+        doc["subjects"] = [{"name": k, "rel": "keyword"} for k in keywords]
     if article.tickers:
         doc["organisations"] = [{"name": t.name or t.symbol, "rel": "mentions",
                                  "symbols": [{"symbol": t.symbol, **({"exchange": t.exchange} if t.exchange else {}),

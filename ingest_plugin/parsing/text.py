@@ -31,8 +31,12 @@ _JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: Persian, Indic scripts and emoji sequenc
 _NOT_IN_URL = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&()*+,;=:@/?%]")
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 _PLAIN_WEB_ORIGIN = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?=[/?]|$)")
-_VISIBLE_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2}), (\d{4})"
-                           r"(?:,? (?:at )?(\d{1,2}):(\d{2}) ?([AaPp][Mm])?)?")
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# "March 12, 2025" and, day first, "12 March 2025" (Drupal's and Ghost's default formats), with a time after it.
+_VISIBLE_DATE = re.compile(rf"\b(?:(?P<month>{_MONTH}) (?P<day>\d{{1,2}}),|(?P<day_first>\d{{1,2}}) "
+                           rf"(?P<month_after>{_MONTH})) (?P<year>\d{{4}})\b"
+                           r"(?:,? (?:at )?(?P<hour>\d{1,2}):(?P<minute>\d{2}) ?(?P<half>[AaPp][Mm])?)?")
 _TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
 
 
@@ -199,7 +203,7 @@ def parse_datetime(value: str | None, zone: tzinfo = timezone.utc) -> datetime |
 
 
 def find_visible_date(text: str) -> str | None:
-    """The first "Month D, YYYY[ H:MM AM]" in a line of page text."""
+    """The first "Month D, YYYY[ H:MM AM]" or "D Month YYYY[ H:MM]" in a line of page text."""
     match = _VISIBLE_DATE.search(text or "")
     return match.group(0) if match else None
 
@@ -213,7 +217,8 @@ def _visible_date(value: str) -> datetime | None:
     match = _VISIBLE_DATE.fullmatch(value.strip())
     if not match:
         return None
-    month, day, year, hour, minute, half = match.groups()
+    month, day, year, hour, minute, half = (match["month"] or match["month_after"], match["day"] or match["day_first"],
+                                            *match.group("year", "hour", "minute", "half"))
     try:
         parsed = datetime.strptime(f"{month[:3]} {day} {year}", "%b %d %Y")
     except ValueError:

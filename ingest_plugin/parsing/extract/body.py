@@ -47,9 +47,10 @@ _CHROME_TOKEN = re.compile(
     r"$))"
     # Words that name furniture only alone (or numbered): "modal-open", "hidden-xs", "paywall-content" are not.
     r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$", re.I)
-# Advertising slots, related-story modules, promos and slideshows (their captions and controls), wherever the
-# theme puts the word in a token ("td-a-rec", "jnews_related_post_container", "inline-gallery-embedded").
-_CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt|related|"
+# Advertising slots, related-story modules, tag lists, promos and slideshows (their captions and controls), wherever
+# the theme puts the word in a token ("td-a-rec", "jnews_related_post_container", Drupal's "field--name-field-tags",
+# "inline-gallery-embedded").
+_CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt|related|tags|"
                           r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
@@ -209,13 +210,16 @@ _MOST_TEXT_READS = 8
 
 def strip_chrome(root: HtmlElement) -> NamedElements:
     """Remove every chrome element under ``root``: one depth-first walk that skips removed subtrees. An element
-    holding most of the page's text is never chrome, whatever its kind or name says.
+    holding its ``<main>``, or most of the page's text (inside ``<main>``, when it has one), is never chrome, whatever
+    its kind or name says.
 
     Returns the elements that stay with their class, id and itemprop, ``root`` first, in document order, so that
     callers look for things among them rather than walk the page again (or read the attributes the walk has read).
     """
     kept, doomed = [named(root)], []
-    tweet_holders = _tweet_holders(root)  # chrome that holds a tweet embed stays; its other chrome goes
+    # Chrome that holds a tweet embed stays (its other chrome goes), and so does an article's own footer, where
+    # many themes show its date and byline (WordPress's underscores-based themes): the header parts leave the body.
+    staying = _tweet_holders(root).union(article_footers(root))
     half_text = -1  # half the length of the page's text, once asked
     kept_for_text = 0  # furniture kept for holding most of the text
     # The children still to visit, the next one last: a list costs less per element than lxml's iterwalk.
@@ -226,12 +230,15 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             continue
         if (names := _names_unless_chrome(el, tag)) is not None:
             kept.append((el, *names))
-        elif el in tweet_holders:
+        elif el in staying:
             kept.append(named(el))
-        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and _holds_more_text(el, (
-                half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2))) \
-                and not _invisible(el, tag, el.keys()):
-            kept.append(named(el))  # the article itself, whatever its markup says (the removed ones are disjoint)
+        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and (
+                next(el.iter("main"), None) is not None or _holds_more_text(el, (
+                    half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)))
+                and _in_main(el, root)) and not _invisible(el, tag, el.keys()):
+            # The article itself, or a layout wrapper around the page's <main> ("sidebar-grid"), whatever its markup
+            # says (the removed ones are disjoint)
+            kept.append(named(el))
             kept_for_text += 1
         else:
             doomed.append(el)
@@ -239,6 +246,13 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
         pending += el[::-1]
     remove_all(doomed)
     return kept
+
+
+def _in_main(el: HtmlElement, root: HtmlElement) -> bool:
+    """Whether ``el`` is inside the page's ``<main>``, or the page has none: on a page that has one, the article is
+    in it, and a site footer holding more text than the story is still furniture."""
+    main = next(root.iter("main"), None)
+    return main is None or main in el.iterancestors()
 
 
 def _visible_text_length(root: HtmlElement) -> int:
@@ -329,6 +343,11 @@ def _content(el: HtmlElement) -> list[str | HtmlElement]:
     for child in el:
         content += (child, child.tail or "")
     return content
+
+
+def article_footers(root: HtmlElement) -> list[HtmlElement]:
+    """The ``<footer>`` children of the ``<article>`` elements under ``root``: each its article's, not the site's."""
+    return [child for article in root.iter("article") for child in article if child.tag == "footer"]
 
 
 def _tweet_holders(root: HtmlElement) -> set[HtmlElement]:

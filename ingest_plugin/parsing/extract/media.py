@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from lxml import etree, html
@@ -43,8 +44,10 @@ _CAPTION_CREDITS = (
     # parenthesis, where an unclosed one made each "/" after it cost a scan to the end (quadratic).
     re.compile(rf"(?<!\s)\s*+\((?=[^()]*+\)\.?$)\s*(?:{_CREDIT_WORDS}\s*(?:by|courtesy(?: of)?|credit|via)?\s*:?\s*)?"
                rf"([^()]*\w/[^()]+|(?<=\()\s*{_CREDIT_WORDS}\b[^()]+)\)\.?$", re.I),
-    # "… Photo: Jane Doe" / "… Credit: Shutterstock" / "… Photo courtesy of X"
-    re.compile(rf"(?:^|(?<=[.!?”\"’)])\s)\s*{_CREDIT_WORDS}\s*(?:by|courtesy(?: of)?|credit|via)?\s*:?\s+(.+)$"),
+    # "… Photo: Jane Doe" / "… Credit: Shutterstock" / "… Photo courtesy of X"; with a colon, also glued to the
+    # sentence before it, as Hugo's figure shortcode writes a caption and its attribution ("…on Friday.Photo: X").
+    re.compile(rf"(?:^|(?<=[.!?”\"’)])\s|(?<=[.!?”\"’)])(?={_CREDIT_WORDS}\s*:))\s*{_CREDIT_WORDS}\s*"
+               r"(?:by|courtesy(?: of)?|credit|via)?\s*:?\s+(.+)$"),
     # "… in January 2021. DARRIAN TRAYNOR" or "… AFP/GETTY IMAGES"
     re.compile(r"(?<=[.!?”\"’)])\s+([A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+)+(?:\s*/\s*[A-Z][A-Z.'’ \-]+)?"
                r"|[A-Z][A-Z.'’\-]+\s*/\s*[A-Z][A-Z.'’ \-]+)$"),
@@ -60,6 +63,7 @@ _CREDIT_LINE = re.compile(
     rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
     r"|^Courtesy(?: of)?\s*:?\s+(?P<courtesy>.+)$", re.I)
 _CREDIT_PREFIX = re.compile(rf"^(?:{_CREDIT_WORDS}\b\s*)?(?:(?:by|courtesy(?: of)?|credit|via)\b)?\s*:?\s*", re.I)
+_CREDIT_SEPARATOR = re.compile(r"\s*+\|\s*+")
 _ON_SERVICE = re.compile(r"^(?P<who>[^/]+?)\s+(?:on|via|from)\s+(?P<service>Unsplash|Pexels|Pixabay|Flickr|Wikimedia"
                          r"(?: Commons)?|Shutterstock|Getty Images)$", re.I)
 _DECORATION = re.compile(r"(?:^|[/_\-\s.])(?:logo|logos|icon|icons|avatar|avatars|emoji|sprite|pixel|spacer|tiny|"
@@ -325,10 +329,11 @@ def _block_of(img: HtmlElement, root: HtmlElement, memo: dict[HtmlElement, HtmlE
     return block
 
 
-def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_url: str | None) -> Picture:
+def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_url: str | None,
+                     leaving: Iterable[HtmlElement] = ()) -> Picture:
     """The page's featured image, with the caption and credit of its hero figure when the page shows one
-    outside the article body."""
-    in_body = set(body.iter("img"))
+    outside the article body. ``leaving``: parts of ``body`` that will leave it (the article's header)."""
+    in_body = set(body.iter("img")).difference(*(part.iter("img") for part in leaving))
     images = list(doc.iter("img"))
     sources = _PictureSources(base_url)
     for index, img in enumerate(images):
@@ -338,11 +343,13 @@ def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_u
         shared = (_meeting_point(images[index - 1], img) if index else None,
                   _meeting_point(img, images[index + 1]) if index + 1 < len(images) else None)
         holder = _figure_holder(img, doc, shared)
-        if holder is None:
-            continue  # the holder is the cheap test: only a figure's picture can be the hero
+        caption_el = _caption_beside(img) if holder is None else None
+        if holder is None and caption_el is None:
+            continue  # the holder is the cheap test: only a captioned picture can be the hero
         href, width, height = best_image_source(img, base_url, sources)
         if href and same_image(href, image_url):
-            caption, credit = _caption_and_credit(holder)
+            caption, credit = _caption_and_credit(holder) if holder is not None else \
+                _caption_and_credit_of(caption_el) if caption_el is not None else (None, None)
             return Picture(name="featured", href=href, caption=caption, credit=credit, width=width, height=height,
                            alt=clean(img.get("alt")) or None, featured=True)
     # An unusable URL leaves an empty href: the pipeline publishes only http(s) pictures.
@@ -552,6 +559,7 @@ def normalise_credit(credit: str | None) -> str | None:
         return None
     if match := _ON_SERVICE.match(credit):
         credit = f"{match.group('who')}/{match.group('service')}"
+    credit = _CREDIT_SEPARATOR.sub("/", credit)  # "Jane Doe | Harbor Times"
     parts = [p.strip() for p in credit.split("/")]
     return "/".join(p if not p.isupper() or p in _AGENCY_ABBREVIATIONS else name_case(p) for p in parts)
 
@@ -590,6 +598,24 @@ def _figure_holder(img: HtmlElement, root: HtmlElement, shared: tuple[HtmlElemen
     return None
 
 
+# Wrappers of one image, climbed to find the caption a theme writes after them.
+_IMAGE_WRAPPERS, _WRAPPER_LEVELS = frozenset({"div", "span", "a", "picture"}), 4
+
+
+def _caption_beside(img: HtmlElement) -> HtmlElement | None:
+    """The caption right after the wrappers holding ``img`` alone (Kadence's featured image: its caption is the
+    next element after the thumbnail's ``<div>``), or None."""
+    el = img
+    for _ in range(_WRAPPER_LEVELS):
+        if (caption := sibling_caption(el)) is not None:
+            return caption
+        parent = el.getparent()
+        if parent is None or parent.tag not in _IMAGE_WRAPPERS or len(parent) != 1:
+            return None
+        el = parent
+    return None
+
+
 def _is_caption(el: HtmlElement) -> bool:
     """A caption a theme writes outside ``figcaption`` (``p.wp-caption-text``, ``.widget-image-caption``)."""
     if el.tag == "figcaption":
@@ -600,11 +626,27 @@ def _is_caption(el: HtmlElement) -> bool:
 
 
 def sibling_caption(block: HtmlElement) -> HtmlElement | None:
-    """The caption element right after the block an image stands in (``<p><img></p><p class="wp-caption-text">``)."""
+    """The caption element right after the block an image stands in (``<p><img></p><p class="wp-caption-text">``,
+    or Markdown's ``<p><em>…caption. Photo: Jane Doe</em></p>``)."""
     after = block.getnext()
     while after is not None and not isinstance(after.tag, str):
         after = after.getnext()
-    return after if after is not None and _is_caption(after) and next(after.iter("img"), None) is None else None
+    return after if after is not None and (_is_caption(after) or _is_italic_credited_caption(after)) \
+        and next(after.iter("img"), None) is None else None
+
+
+# Longer italic text after a picture is story text (a note, an editor's introduction), whatever it ends with.
+_ITALIC_CAPTION_MAX = 400
+
+
+def _is_italic_credited_caption(el: HtmlElement) -> bool:
+    """A paragraph that is one italic run ending with a picture credit: how Markdown sites (Jekyll's kramdown)
+    caption the picture before it."""
+    if el.tag != "p" or len(el) != 1 or el[0].tag not in ("em", "i") or (el.text or "").strip() \
+            or (el[0].tail or "").strip():
+        return False
+    text = text_of(el)
+    return len(text) <= _ITALIC_CAPTION_MAX and split_caption_credit(text)[1] is not None
 
 
 def _classes_up(el: HtmlElement) -> str:

@@ -16,6 +16,7 @@ from ingest_plugin.parsing.extract.body import (
     BLOCK_TAGS,
     XML_SPACE,
     NamedElements,
+    article_footers,
     class_tokens,
     content_root,
     named,
@@ -25,7 +26,7 @@ from ingest_plugin.parsing.extract.body import (
     strip_chrome,
     text_of,
 )
-from ingest_plugin.parsing.extract.media import featured_picture
+from ingest_plugin.parsing.extract.media import best_image_source, featured_picture
 from ingest_plugin.parsing.extract.metadata import PageMeta, read_page_meta
 from ingest_plugin.parsing.model import Draft, Loaded
 from ingest_plugin.parsing.names import people, person_name
@@ -73,7 +74,7 @@ _SECOND_P = etree.XPath(".//p[2]")
 _URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
-                      "reading-time")
+                      "reading-time", "article-info")
 _HEADER_PART_CLASS = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
@@ -173,6 +174,10 @@ def read(loaded: Loaded) -> Draft:
         byline_candidates.append(("contributor-box", contributor))
     # The partner the page's URL names, for its own body container (the fast path); the partner is decided below.
     hinted = partners.partner_for_url(loaded.source_url) or partners.partner_for_url(meta.canonical)
+    canonical = canonical_url(urljoin(loaded.source_url or "", meta.canonical or meta.og_url or "")) \
+        or canonical_url(loaded.source_url)
+    # Before the content root moves the siblings it merges.
+    lead_image = meta.images[0] if meta.images else _lead_figure_image(h1, dek_el, canonical)
     root = content_root(doc, elements, hinted.containers if hinted else ())
     if not headline and root is not None:  # the page names no title: what a reader takes for one
         if (opening := _opening_heading(root)) is not None:
@@ -184,6 +189,8 @@ def read(loaded: Loaded) -> Draft:
     if not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page names no title: no <title>, title metadata, h1 "
                                                     "or heading opening the article", stage=Stage.EXTRACT)
+    # Before the article's header leaves the body: a theme may show the hero figure in it (Ghost's Casper).
+    featured = [featured_picture(doc, root, lead_image, canonical, leaving=_headers(root))] if lead_image else []
     _remove_header_parts(root, h1, dek_el)
     _remove_byline_lines(root, byline_elements)
     remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
@@ -197,8 +204,6 @@ def read(loaded: Loaded) -> Draft:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is a list of links, no article: {links} links to "
                                                     "other pages hold most of its text (an index, tag or menu page?)",
                           stage=Stage.EXTRACT)
-    canonical = canonical_url(urljoin(loaded.source_url or "", meta.canonical or meta.og_url or "")) \
-        or canonical_url(loaded.source_url)
     if not meta.canonical:
         sources["canonical_url"] = "the og:url meta tag" if meta.og_url else "the URL the page was fetched from"
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
@@ -206,11 +211,11 @@ def read(loaded: Loaded) -> Draft:
                                       lambda: clean(text_of(doc)))
     shortlink = meta.shortlink or (f"{profile.homepage}?p={post_id}" if post_id else "")
     partner_id = profile.article_id(shortlink) or profile.article_id(canonical or "")
-    featured = [featured_picture(doc, root, meta.images[0], canonical)] if meta.images else []
     sources.update(body=f"the page's content root, {_element_name(root)}",
                    keywords="the page's tags: article:tag and article:section, JSON-LD keywords, rel=\"tag\" links",
                    partner_id=f"{profile.name}'s id rules on the page's shortlink or canonical URL",
-                   pictures="featured: the page's JSON-LD image or og:image; inline: the body's figures")
+                   pictures="featured: the page's JSON-LD image or og:image, else the figure between the headline and "
+                            "the body; inline: the body's figures")
     return Draft(
         partner=profile, input_format=FORMAT, headline=headline, body=root,
         subhead=subhead if subhead and subhead != headline else None, summary=meta.description,
@@ -249,16 +254,20 @@ def _declared_non_article(doc: HtmlElement, meta: PageMeta) -> str | None:
     """What a page without article metadata says it is instead, or None: a schema.org page type (AboutPage,
     FAQPage…), JSON-LD that describes only a web page, an OpenGraph type that is no article (a profile, a
     product), or a stock quote's table. Generic signals, whatever the headline and the length of the text."""
-    if meta.has_article_node or meta.og_type == "article":
+    if meta.has_article_node:
         return None
     types = {t.rsplit("/", 1)[-1].rsplit(":", 1)[-1] for t in meta.ld_types}
-    if declared := sorted(types & _NOT_ARTICLE_PAGE_TYPES):
+    if declared := sorted(types & _NOT_ARTICLE_PAGE_TYPES):  # more telling than og:type (Yoast's archives: article)
         return f"its JSON-LD type is {declared[0]}"
+    if meta.og_type == "article":
+        return None
     if meta.og_type in _NOT_ARTICLE_OG_TYPES:
         return f"its og:type is {meta.og_type}"
-    if "WebPage" in types and types <= _PAGE_FURNITURE_TYPES:
+    signed = meta.authors or meta.meta_author
+    # A signed WebPage is an article whose CMS calls every page so (Joomla's schema.org plugin, unconfigured).
+    if "WebPage" in types and types <= _PAGE_FURNITURE_TYPES and not signed:
         return "its JSON-LD describes a WebPage and no article"
-    if meta.published or meta.authors or meta.meta_author:
+    if meta.published or signed:
         return None  # a dated or signed story (market news) may show a quote box; a quote page is neither
     labels = {label for cell in doc.iter("th", "td", "dt") if (label := _cell_label(cell)) in _QUOTE_LABELS}
     if len(labels) >= _QUOTE_LABELS_NEEDED:
@@ -589,9 +598,49 @@ class _Inside:
         return found
 
 
+def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url: str | None) -> str | None:
+    """The picture of a figure (or a WordPress post thumbnail, ``img.wp-post-image``) between the headline and the
+    story's first paragraph, the dek passed over: the lead picture of a page that names no featured image (WordPress
+    or Joomla with no SEO plugin to name it). Looked for in the elements after the h1, up to three levels above it,
+    a constant number of them."""
+    if h1 is None:
+        return None
+    for el in islice(_after(h1), _LEAD_LOOK_AHEAD):
+        tag = el.tag
+        img = next(el.iter("img"), None) if tag == "figure" else \
+            el if tag == "img" and "wp-post-image" in (el.get("class") or "").split() else None
+        if img is not None:
+            return best_image_source(img, base_url)[0]
+        if tag == "p" and len(el.text or "") >= _STORY_LINE and not (
+                dek is not None and (el is dek or dek in el.iterancestors())):
+            return None
+    return None
+
+
+_LEAD_LOOK_AHEAD, _LEAD_LEVELS = 200, 3
+
+
+def _after(el: HtmlElement) -> Iterator[HtmlElement]:
+    """The elements after ``el`` in document order, within its ancestors up to ``_LEAD_LEVELS`` above it."""
+    for _ in range(_LEAD_LEVELS + 1):
+        for sibling in el.itersiblings():
+            yield from sibling.iter(etree.Element)
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return
+        el = parent
+
+
+def _headers(root: HtmlElement) -> list[HtmlElement]:
+    """The ``<header>`` elements of an ``<article>`` taken whole for the content root, and the article's own
+    ``<footer>``: they leave the body."""
+    return [el for el in (*root.iter("header"), *article_footers(root)) if el is not root]
+
+
 def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None) -> None:
-    """The content root may be the whole ``<article>``: the headline, dek and header metadata are not body."""
-    for el in list(root.iter("header", "h1", "time")):
+    """The content root may be the whole ``<article>``: the headline, dek, header metadata and the article's
+    footer are not body."""
+    for el in [*_headers(root), *root.iter("h1", "time")]:
         if el is not root and el.getparent() is not None:
             el.drop_tree()
     for el in list(root.iter(etree.Element)):
@@ -627,7 +676,7 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement) -> bool:
         return False
     articles = outer_ones(list(doc.iter("article")))
     if len(articles) < 3:
-        return False
+        return _teaser_headings(root)
     inside = set(root.iterdescendants("article"))
     teasers = [len(text_of(article)) for article in articles if article in inside]
     if len(teasers) >= 2:
@@ -657,6 +706,27 @@ def _link_list(meta: PageMeta, root: HtmlElement) -> int | None:
         return None
     linked = sum(len(clean(text_of(a))) for a in links)
     return len(links) if 2 * linked > len(clean(text_of(root))) else None
+
+
+def _teaser_headings(root: HtmlElement) -> bool:
+    """Whether ``root`` reads as teasers in lists or ``<div>``s (Joomla's blog items, a Jekyll home page), or is
+    one of them beside its like: two or more headings, and nearly all of them, each a link to another page. A
+    story's subheadings link nowhere."""
+    parent = root.getparent()
+    kind = (root.tag, root.get("class"))
+    if parent is not None and any((sibling.tag, sibling.get("class")) == kind
+                                  for sibling in parent if sibling is not root):
+        root = parent
+    headings = list(root.iter("h2", "h3", "h4"))
+    linked = sum(1 for heading in headings if _links_away(heading))
+    return linked >= 2 and 4 * linked >= 3 * len(headings)
+
+
+def _links_away(heading: HtmlElement) -> bool:
+    """Whether a heading's text is a link to another page."""
+    text = len(clean(text_of(heading)))
+    return text > 0 and any(5 * len(clean(text_of(a))) >= 4 * text for a in heading.iter("a")
+                            if (href := (a.get("href") or "").strip().lower()) and not href.startswith(_NOT_NAVIGATING))
 
 
 def _visible_date(date_like: list[HtmlElement]) -> str | None:

@@ -1,0 +1,368 @@
+"""Article pages as common CMSs and themes print them out of the box (issue 18: pages nobody here wrote): Ghost's
+Casper, WordPress's Twenty Twenty-One and the underscores-based themes, Kadence, Drupal's Olivero, Joomla's
+Cassiopeia, Jekyll's minima. Each page is written for this test in the markup of the template it names (as read in
+the template's source), with no SEO plugin unless it says so: the fields a newsroom needs still come out right."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingest_plugin.parsing.pipeline import parse_items
+from tests.test_extraction_generic import STORY, _text, paragraphs
+
+URL = "https://www.zenger.news/2025/03/12/harbor-dredging-plan/"
+HEADLINE = "Port Authority Approves Harbor Dredging Plan"
+CAPTION = "Dredging barges wait at the mouth of the harbor on Monday."
+PHOTOGRAPHER = "Dana Whitcomb"
+
+
+def page(head: str, body: str) -> bytes:
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{HEADLINE} | Harbor Times</title>
+{head}</head><body>{body}</body></html>""".encode()
+
+
+def parsed(data: bytes, url: str = URL) -> dict:
+    [result] = parse_items(data, input_name="page.html", source_url=url)
+    assert result.error is None, result.error.message
+    assert result.document is not None
+    return result.document
+
+
+def refused(data: bytes, url: str = URL) -> str:
+    [result] = parse_items(data, input_name="page.html", source_url=url)
+    assert result.error is not None and str(result.error.code) == "not_an_article", result.document
+    return result.error.message
+
+
+def body_text(document: dict) -> str:
+    return _text(document["bodies"][0]["value"])
+
+
+def authors(document: dict) -> list[str]:
+    return [s["name"] for s in document["infoSources"] if s["role"].endswith("/author")]
+
+
+def featured(document: dict) -> dict:
+    [picture] = [a for a in document.get("associations", []) if a.get("rel") == "featured"]
+    return picture
+
+
+def caption_and_credit(picture: dict) -> tuple[str, str]:
+    [caption] = [d["value"] for d in picture["descriptions"] if d["role"] == "caption"]
+    return caption, picture["by"]
+
+
+def assert_story(text: str) -> None:
+    for sentence in STORY:
+        assert sentence in text
+
+
+PUBLISHED_META = '<meta property="article:published_time" content="2025-03-12T14:05:00+00:00">'
+
+
+# --- pictures --------------------------------------------------------------------------------------------------------
+
+def test_casper_hero_figure_in_the_article_header_gives_the_featured_picture_its_caption_and_credit():
+    """Ghost names a 1200-px og:image; the page shows the 2000-px rendition with its caption in the article's
+    <header>, which leaves the body."""
+    head = (PUBLISHED_META + '<meta property="og:image" '
+            'content="https://www.zenger.news/content/images/size/w1200/2025/03/barges.jpg">')
+    body = f"""<main id="site-main" class="site-main"><article class="article post">
+<header class="article-header gh-canvas"><h1 class="article-title">{HEADLINE}</h1>
+<figure class="article-image"><img srcset="/content/images/size/w300/2025/03/barges.jpg 300w,
+ /content/images/size/w2000/2025/03/barges.jpg 2000w" src="/content/images/size/w2000/2025/03/barges.jpg"
+ alt="Barges in the harbor"><figcaption><span style="white-space: pre-wrap;">{CAPTION} Photo: {PHOTOGRAPHER} / Harbor
+ Times</span></figcaption></figure></header>
+<section class="gh-content gh-canvas">{paragraphs()}</section></article></main>"""
+    document = parsed(page(head, body))
+    picture = featured(document)
+    assert caption_and_credit(picture) == (CAPTION, f"{PHOTOGRAPHER}/Harbor Times")
+    assert picture["renditions"][0]["href"].endswith("/size/w2000/2025/03/barges.jpg")
+    assert CAPTION not in body_text(document)
+    assert_story(body_text(document))
+
+
+THUMBNAIL = f"""<figure class="post-thumbnail"><img width="1568" height="1045"
+ src="https://www.zenger.news/wp-content/uploads/2025/03/barges-1568x1045.jpg" class="wp-post-image" alt="Barges">
+<figcaption class="wp-caption-text">{CAPTION} (Photo: {PHOTOGRAPHER}/Harbor Times)</figcaption></figure>"""
+
+
+@pytest.mark.parametrize("body", [
+    # WordPress's Twenty Twenty-One with no SEO plugin: the post thumbnail in the entry header.
+    f"""<main id="main" class="site-main"><article class="post type-post hentry">
+<header class="entry-header alignwide"><h1 class="entry-title">{HEADLINE}</h1>{THUMBNAIL}</header>
+<div class="entry-content">{paragraphs()}</div></article></main>""",
+    # Joomla's full-text image, between the article's info block and its text, which the content root may merge.
+    f"""<main><div class="com-content-article item-page"><div class="page-header"><h1>{HEADLINE}</h1></div>
+<dl class="article-info text-muted"><dt class="article-info-term">Details</dt>
+<dd class="createdby">Written by: Jane Doe</dd></dl>
+{THUMBNAIL.replace('class="post-thumbnail"', 'class="left item-image"').replace('class="wp-caption-text"',
+                                                                                'class="caption"')}
+<div class="com-content-article__body">{paragraphs()}</div></div></main>""",
+    # Twenty Twenty: a dek between the headline and the featured media.
+    f"""<main id="site-content"><article class="post type-post"><header class="entry-header has-text-align-center">
+<div class="entry-header-inner section-inner medium"><h1 class="entry-title">{HEADLINE}</h1>
+<div class="intro-text section-inner max-percentage small"><p>The plan would deepen the main shipping channel by six
+feet over two years, the authority said.</p></div></div></header>
+{THUMBNAIL.replace('class="post-thumbnail"', 'class="featured-media"')}
+<div class="post-inner thin"><div class="entry-content">{paragraphs()}</div></div></article></main>""",
+])
+def test_the_figure_between_headline_and_story_is_the_lead_picture_when_no_metadata_names_one(body):
+    document = parsed(page(PUBLISHED_META, body))
+    picture = featured(document)
+    assert caption_and_credit(picture) == (CAPTION, f"{PHOTOGRAPHER}/Harbor Times")
+    assert picture["renditions"][0]["href"].endswith("barges-1568x1045.jpg")
+    assert CAPTION not in body_text(document) and "Details" not in body_text(document)
+    assert_story(body_text(document))
+
+
+def test_a_wordpress_post_thumbnail_outside_a_figure_is_the_lead_picture():
+    """Neve prints the post thumbnail as a bare <img class="wp-post-image"> in a <div>, with no caption."""
+    body = f"""<main id="content" class="neve-main"><article class="nv-single-post-wrap"><div class="entry-header">
+<div class="nv-title-meta-wrap"><h1 class="title entry-title">{HEADLINE}</h1></div></div>
+<div class="nv-thumb-wrap"><img width="930" height="620" src="https://www.zenger.news/wp-content/uploads/barges-930x620.jpg"
+ class="skip-lazy wp-post-image" alt="Barges"></div><div class="nv-content-wrap entry-content">{paragraphs()}</div>
+</article></main>"""
+    picture = featured(parsed(page(PUBLISHED_META, body)))
+    assert picture["renditions"][0]["href"].endswith("barges-930x620.jpg")
+
+
+def test_a_figure_inside_the_story_is_an_inline_picture_not_a_second_featured_one():
+    body = f"""<article><h1>{HEADLINE}</h1><div class="entry-content"><p>{STORY[0]}</p>{THUMBNAIL}
+{paragraphs()}</div></article>"""
+    document = parsed(page(PUBLISHED_META, body))
+    pictures = [a for a in document["associations"] if a["type"] == "picture"]
+    assert [p["rel"] for p in pictures] == ["inline"]
+    assert caption_and_credit(pictures[0]) == (CAPTION, f"{PHOTOGRAPHER}/Harbor Times")
+
+
+def test_kadence_featured_caption_written_after_the_thumbnail_wrapper():
+    head = PUBLISHED_META + '<meta property="og:image" content="https://www.zenger.news/wp-content/uploads/barges.jpg">'
+    body = f"""<article class="entry content-bg single-entry post"><div class="entry-content-wrap">
+<header class="entry-header post-title"><h1 class="entry-title">{HEADLINE}</h1></header>
+<div class="post-thumbnail article-post-thumbnail kadence-thumbnail-position-below"><div class="post-thumbnail-inner">
+<img width="1200" height="800" src="https://www.zenger.news/wp-content/uploads/barges.jpg" class="wp-post-image"
+ alt="Barges"></div></div>
+<div class="article-post-thumbnail-caption content-bg">{CAPTION} (Photo: {PHOTOGRAPHER}/Harbor Times)</div>
+<div class="entry-content single-content">{paragraphs()}</div></div></article>"""
+    document = parsed(page(head, body))
+    assert caption_and_credit(featured(document)) == (CAPTION, f"{PHOTOGRAPHER}/Harbor Times")
+    assert CAPTION not in body_text(document)
+
+
+def test_a_markdown_sites_italic_caption_after_the_picture_is_its_caption():
+    """Jekyll's kramdown: the picture in a paragraph of its own, then an italic paragraph ending with the credit.
+    An italic note without a credit after a picture is story text, and stays."""
+    body = f"""<article class="post h-entry"><header class="post-header"><h1 class="post-title">{HEADLINE}</h1>
+</header><div class="post-content e-content" itemprop="articleBody"><p>{STORY[0]}</p>
+<p><img src="/assets/images/barges.jpg" alt="Barges"></p>
+<p><em>{CAPTION} Photo: {PHOTOGRAPHER}/Harbor Times</em></p>
+<p>{STORY[1]}</p><p><img src="/assets/images/dock.jpg" alt="The dock"></p>
+<p><em>This story was updated on Tuesday with the vote count.</em></p><p>{STORY[2]}</p></div></article>"""
+    document = parsed(page(PUBLISHED_META, body))
+    first = next(a for a in document["associations"] if a["renditions"][0]["href"].endswith("barges.jpg"))
+    assert caption_and_credit(first) == (CAPTION, f"{PHOTOGRAPHER}/Harbor Times")
+    text = body_text(document)
+    assert CAPTION not in text and "This story was updated on Tuesday" in text
+
+
+# --- bylines and dates -----------------------------------------------------------------------------------------------
+
+def _ghost_page(visible_names: list[str]) -> bytes:
+    ld = {"@context": "https://schema.org", "@type": "Article", "headline": HEADLINE,
+          "datePublished": "2025-03-12T14:05:00.000Z",
+          "author": {"@type": "Person", "name": "Tomás Reyes", "url": "https://www.zenger.news/author/tomas/"}}
+    links = ", ".join(f'<a href="/author/{n.split()[0].lower()}/">{n}</a>' for n in visible_names)
+    body = f"""<main id="site-main"><article class="article post"><header class="article-header gh-canvas">
+<h1 class="article-title">{HEADLINE}</h1><div class="article-byline"><section class="article-byline-content">
+<div class="article-byline-meta"><h4 class="author-name">{links}</h4><div class="byline-meta-content">
+<time class="byline-meta-date" datetime="2025-03-12">12 Mar 2025</time></div></div></section></div></header>
+<section class="gh-content gh-canvas">{paragraphs()}</section></article></main>"""
+    return page(f'<script type="application/ld+json">{json.dumps(ld)}</script>', body)
+
+
+def test_a_visible_byline_naming_more_writers_than_json_ld_credits_them_all():
+    """Ghost's JSON-LD names a post's primary author only; its byline shows every author."""
+    assert authors(parsed(_ghost_page(["Tomás Reyes", "Priya Natarajan"]))) == ["Tomás Reyes", "Priya Natarajan"]
+
+
+def test_json_ld_still_outranks_a_byline_that_names_someone_else():
+    """Byline markup naming another person (a theme's author box of the account that posted) is no fuller credit."""
+    assert authors(parsed(_ghost_page(["Priya Natarajan"]))) == ["Tomás Reyes"]
+
+
+def test_the_articles_own_footer_gives_its_date_and_byline_and_leaves_the_body():
+    """Twenty Twenty-One (and the underscores-based themes) print the date and byline in the article's
+    <footer class="entry-footer">, after the story; with no SEO plugin, nothing else dates the page."""
+    body = f"""<main id="main" class="site-main"><article id="post-1234" class="post type-post hentry">
+<header class="entry-header alignwide"><h1 class="entry-title">{HEADLINE}</h1></header>
+<div class="entry-content">{paragraphs()}</div>
+<footer class="entry-footer default-max-width"><div class="posted-by"><span class="posted-on">Published
+<time class="entry-date published updated" datetime="2025-03-12T09:20:00-05:00">March 12, 2025</time></span>
+<span class="byline">By <a href="https://www.zenger.news/author/hcho/" rel="author">Helen Cho</a></span></div>
+<div class="post-taxonomies"><span class="cat-links">Categorized as <a href="/category/harbor/" rel="category tag">
+Harbor</a></span></div></footer></article></main>
+<footer id="colophon" class="site-footer"><p>Proudly powered by WordPress. Harbor Times, 1 Dock Street.</p></footer>"""
+    document = parsed(page("", body))
+    assert document["firstCreated"] == "2025-03-12T09:20:00-05:00"
+    assert authors(document) == ["Helen Cho"]
+    text = body_text(document)
+    assert_story(text)
+    for chrome in ("Published", "Helen Cho", "Categorized", "Proudly powered"):
+        assert chrome not in text
+
+
+def test_a_day_first_visible_date_dates_the_page():
+    """Drupal's Olivero prints "By Jane Doe, 12 March 2025" and no <time> element; Ghost shows "12 Mar 2025"."""
+    body = f"""<main><h1 class="title page-title"><span>{HEADLINE}</span></h1><article class="node node--type-article">
+<div class="node__meta"><span class="node__author">By <span>Jane Doe</span></span>, 12 March 2025</div>
+<div class="node__content"><div class="text-content field field--name-body field__item">{paragraphs()}</div></div>
+</article></main>"""
+    document = parsed(page("", body), "https://www.zenger.news/harbor-dredging-plan/")  # no date in the URL
+    assert document["firstCreated"].startswith("2025-03-12T00:00:00")
+    assert authors(document) == ["Jane Doe"]
+
+
+def test_categories_that_name_no_topic_are_no_subjects():
+    """Hugo's section of posts ("posts") and WordPress's default category say nothing of the story."""
+    head = (PUBLISHED_META + '<meta property="article:section" content="posts">'
+            '<meta property="article:tag" content="Harbor"><meta property="article:tag" content="Uncategorized">')
+    body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div></article></main>"
+    assert [s["name"] for s in parsed(page(head, body))["subjects"]] == ["Harbor"]
+
+
+# --- chrome that named the article -----------------------------------------------------------------------------------
+
+def test_a_layout_wrapper_named_like_a_sidebar_around_main_keeps_the_article():
+    """Olivero wraps <main> and the sidebar in <div class="sidebar-grid">: a furniture name on the page's layout.
+    With a long site footer it is not the element holding most of the text, and the footer was published."""
+    footer = "".join(f"<p>About the Harbor Times, part {n}: contact us, subscribe, advertise with us, careers, privacy "
+                     "policy, terms of use, corrections policy, ethics policy, newsletters and public notices.</p>"
+                     for n in range(8))
+    body = f"""<div class="sidebar-grid grid-full"><main class="site-main"><h1 class="title page-title">{HEADLINE}</h1>
+<article class="node node--type-article"><div class="node__content"><div class="text-content clearfix field
+ field--name-body field__item">{paragraphs()}</div></div></article></main>
+<aside class="region region--sidebar"><h2>Recent content</h2><ul><li><a href="/n/1">River levels crest</a></li></ul>
+</aside></div><footer class="site-footer"><div class="region region--footer-bottom">{footer}</div></footer>"""
+    text = body_text(parsed(page(PUBLISHED_META, body)))
+    assert_story(text)
+    assert "About the Harbor Times" not in text and "River levels" not in text
+
+
+JOOMLA_INFO_BLOCK = """
+            <dl class="article-info text-muted">
+
+            <dt class="article-info-term">
+                        Details                    </dt>
+
+                    <dd class="createdby">
+    <span class="icon-user icon-fw" aria-hidden="true"></span>
+                    Written by: Jane Doe            </dd>
+
+
+                    <dd class="category-name">
+    <span class="icon-folder-open icon-fw" aria-hidden="true"></span>
+                        Category: <a href="/harbor">Harbor</a>    </dd>
+
+
+                    <dd class="published">
+    <span class="icon-calendar icon-fw" aria-hidden="true"></span>
+    <time datetime="2025-03-12T14:30:00-05:00">
+        Published: 12 March 2025    </time>
+</dd>
+
+
+
+                    <dd class="hits">
+    <span class="icon-eye icon-fw" aria-hidden="true"></span>
+    Hits: 412</dd>
+            </dl>
+
+
+                            <ul class="tags list-inline">
+                                                        <li class="list-inline-item tag-4 tag-list0">
+                    <a href="/component/tags/tag/ports" class="btn btn-sm btn-info">
+                        Ports                    </a>
+                </li>
+                        </ul>
+"""
+
+
+def test_cms_info_blocks_and_tag_fields_leave_the_body():
+    """Joomla's info block (as its template indents it) and tag list before the text; Drupal's tags field after
+    it. The byline and date the info block shows are read before it goes."""
+    two = "".join(f"<p>{text}</p>" for text in STORY[:2])
+    joomla = f"""<main><div class="com-content-article item-page"><div class="page-header"><h1>{HEADLINE}</h1></div>
+{JOOMLA_INFO_BLOCK}<div class="com-content-article__body">{two}</div></div></main>"""
+    drupal = f"""<main><h1 class="title page-title">{HEADLINE}</h1><article class="node node--type-article">
+<div class="node__content layout--content-narrow">
+<div class="text-content field field--name-body field__item">{two}</div>
+<div class="field field--name-field-tags field--type-entity-reference field--label-above field--tags">
+<h3 class="field__label field--tags__label">Tags</h3><ul class="links field__items field--tags__items">
+<li class="field--tags__item"><a href="/taxonomy/term/3" hreflang="en">Local Government</a></li>
+<li class="field--tags__item"><a href="/taxonomy/term/9" hreflang="en">Transportation</a></li></ul></div></div>
+</article></main>"""
+    for body in (joomla, drupal):
+        text = body_text(parsed(page(PUBLISHED_META, body)))
+        assert STORY[0] in text and STORY[1] in text
+        for chrome in ("Details", "Hits", "Category", "Tags", "Ports", "Transportation"):
+            assert chrome not in text
+
+
+# --- what is no article ----------------------------------------------------------------------------------------------
+
+def test_a_signed_page_whose_json_ld_calls_every_page_a_web_page_is_an_article():
+    """Joomla's schema.org plugin, until an editor fills in an article's schema, describes it as a WebPage; the
+    page still names its author (Joomla's author meta tag) and shows its byline and date."""
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "Organization", "@id": "https://www.zenger.news/#/schema/Organization/base", "name": "Harbor Times"},
+        {"@type": "WebSite", "@id": "https://www.zenger.news/#/schema/WebSite/base", "name": "Harbor Times"},
+        {"@type": "WebPage", "@id": "https://www.zenger.news/#/schema/WebPage/base", "url": URL}]}
+    head = f'<meta name="author" content="Jane Doe"><script type="application/ld+json">{json.dumps(ld)}</script>'
+    body = f"""<main><div class="com-content-article item-page"><div class="page-header"><h1>{HEADLINE}</h1></div>
+<dl class="article-info text-muted"><dd class="createdby">Written by: Jane Doe</dd><dd class="published">
+<time datetime="2025-03-12T14:30:00-05:00">Published: 12 March 2025</time></dd></dl>
+<div class="com-content-article__body">{paragraphs()}</div></div></main>"""
+    document = parsed(page(head, body))
+    assert authors(document) == ["Jane Doe"] and document["firstCreated"] == "2025-03-12T14:30:00-05:00"
+
+
+def test_a_collection_page_is_refused_even_when_og_type_says_article():
+    """Yoast prints og:type article on category archives; its JSON-LD says CollectionPage. A category holding one
+    post shows one dated, signed excerpt."""
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "CollectionPage", "@id": "https://www.zenger.news/category/harbor/", "name": "Harbor Archives"}]}
+    head = f'<meta property="og:type" content="article"><script type="application/ld+json">{json.dumps(ld)}</script>'
+    body = f"""<main><h1 class="page-title">Harbor</h1><article class="post"><h2 class="entry-title"><a
+ href="{URL}">{HEADLINE}</a></h2><div class="entry-meta">By Jane Doe / March 12, 2025</div>
+<div class="entry-content">{paragraphs()}</div></article></main>"""
+    assert "CollectionPage" in refused(page(head, body), "https://www.zenger.news/category/harbor/")
+
+
+def _teaser(n: int, item: str) -> str:
+    return item.format(href=f"/2025/03/{n:02d}/story-{n}/", title=f"Council story {n}: the budget and the bridge",
+                       text=STORY[n % len(STORY)])
+
+
+@pytest.mark.parametrize("items", [
+    # Joomla's category blog: <div> items, each with its linked title, info block, intro and "Read more".
+    ['<div class="com-content-category-blog__item blog-item"><div class="item-content"><div class="page-header"><h2>'
+     '<a href="{href}">{title}</a></h2></div><dl class="article-info"><dd class="published"><time '
+     'datetime="2025-03-12T09:00:00-05:00">Published: 12 March 2025</time></dd></dl><p>{text}</p><p class="readmore">'
+     '<a class="btn" href="{href}">Read more: {title}</a></p></div></div>'] * 2,
+    # Jekyll's minima home page: a list of posts, each a date, a linked title and an excerpt.
+    ['<li><span class="post-meta">Mar 12, 2025</span><h3><a class="post-link" href="{href}">{title}</a></h3>'
+     '<p>{text}</p></li>'] * 3,
+])
+def test_teasers_in_lists_and_divs_make_a_listing(items):
+    teasers = "".join(_teaser(n, item) for n, item in enumerate(items, start=1))
+    body = f'<main><div class="blog"><h1>Harbor</h1><ul class="post-list">{teasers}</ul></div></main>'
+    refused(page("", body), "https://www.zenger.news/category/harbor/")
+
+
+def test_a_story_with_subheadings_and_one_linked_heading_is_no_listing():
+    body = f"""<main><article><h1>{HEADLINE}</h1><h2>The vote</h2><p>{STORY[0]}</p><h2>The cost</h2><p>{STORY[1]}</p>
+<h2>The critics</h2><p>{STORY[2]}</p><h3><a href="/2025/03/01/earlier-plan/">Read the earlier plan</a></h3>
+<p>{STORY[3]}</p></article></main>"""
+    assert_story(body_text(parsed(page(PUBLISHED_META, body))))
