@@ -167,6 +167,32 @@ def test_a_markdown_sites_italic_caption_after_the_picture_is_its_caption():
     assert CAPTION not in text and "This story was updated on Tuesday" in text
 
 
+def test_a_picture_elements_image_after_its_source_keeps_its_figure_caption_and_credit():
+    """Wagtail's {% picture %}: <source> before <img>, which libxml2 nests inside the unclosed <source>. Its
+    caption ends with the credit after a dash."""
+    body = f"""<main><div class="container"><h1 class="index-header__title">{HEADLINE}</h1>
+<div class="block-paragraph_block"><p>{STORY[0]}</p><p>{STORY[1]}</p></div><div class="block-image_block"><figure>
+<picture><source srcset="/media/images/barges.fill-600x338.format-webp.webp 600w" type="image/webp"><img alt="Barges"
+ src="/media/images/barges.fill-400x220.format-jpeg.jpg" width="400" height="220"></picture>
+<figcaption>{CAPTION} - {PHOTOGRAPHER}/Harbor Times</figcaption></figure></div>
+<div class="block-paragraph_block"><p>{STORY[2]}</p><p>{STORY[3]}</p></div></div></main>"""
+    document = parsed(page(PUBLISHED_META, body))
+    [picture] = document["associations"]
+    assert caption_and_credit(picture) == (CAPTION, f"{PHOTOGRAPHER}/Harbor Times")
+    assert CAPTION not in body_text(document)
+
+
+def test_hexo_fancybox_caption_beside_the_image_in_its_paragraph():
+    body = f"""<article class="h-entry article"><header class="article-header"><h1 class="article-title">{HEADLINE}</h1>
+</header><div class="e-content article-entry"><p><a data-fancybox="gallery" href="/images/barges.jpg"
+ data-caption="{CAPTION}"><img src="/images/barges.jpg" alt="Barges"></a>
+<span class="caption">{CAPTION} ({PHOTOGRAPHER}/Harbor Times)</span></p>{paragraphs()}</div></article>"""
+    document = parsed(page(PUBLISHED_META, body))
+    [picture] = document["associations"]
+    assert caption_and_credit(picture) == (CAPTION, f"{PHOTOGRAPHER}/Harbor Times")
+    assert CAPTION not in body_text(document)
+
+
 # --- bylines and dates -----------------------------------------------------------------------------------------------
 
 def _ghost_page(visible_names: list[str]) -> bytes:
@@ -230,6 +256,50 @@ def test_categories_that_name_no_topic_are_no_subjects():
             '<meta property="article:tag" content="Harbor"><meta property="article:tag" content="Uncategorized">')
     body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div></article></main>"
     assert [s["name"] for s in parsed(page(head, body))["subjects"]] == ["Harbor"]
+
+
+def test_wagtail_bem_author_blocks_and_published_date_give_byline_and_date():
+    """Wagtail's demo blog page: the date in <div class="blog__published"> is its only date, the writers in
+    <div class="blog__author"> blocks above the text, which opens with a dateline."""
+    body = f"""<main id="main-content"><div class="container"><div class="row"><div class="col-md-9">
+<h1 class="index-header__title">{HEADLINE}</h1></div><div class="col-md-7"><div class="blog__published">
+March 12, 2025</div></div></div></div><div class="container"><div class="row"><div class="col-md-8">
+<div class="blog__meta"><div class="blog__avatars"><div class="blog__author"><picture><img alt="jane doe"
+ class="blog__avatar" height="50" src="/media/images/jane.fill-50x50.jpg" width="50"></picture> Jane Doe</div>
+<div class="blog__author"><picture><img alt="john roe" class="blog__avatar" height="50"
+ src="/media/images/john.fill-50x50.jpg" width="50"></picture> John Roe</div></div></div>
+<div class="block-paragraph_block"><p>BALTIMORE — {STORY[0]}</p>{paragraphs()}</div></div></div></div></main>"""
+    document = parsed(page("", body), "https://www.zenger.news/harbor-dredging-plan/")
+    assert document["firstCreated"].startswith("2025-03-12")
+    assert authors(document) == ["Jane Doe", "John Roe"]
+    assert document["located"] == "Baltimore"
+    assert "Jane Doe" not in body_text(document)
+
+
+def test_french_and_spanish_bylines_credit_the_names_without_par_or_por():
+    for by in ("Par", "Por"):
+        body = f"""<article><h1>{HEADLINE}</h1><div class="article-author"><span class="author">{by} Juliette Deborde
+</span>, <span class="author">{by} Pierre Alonso</span></div>
+<div class="entry-content">{paragraphs()}</div></article>"""
+        assert authors(parsed(page(PUBLISHED_META, body))) == ["Juliette Deborde", "Pierre Alonso"]
+
+
+def test_a_site_subtitle_before_the_headline_is_no_dek_and_sidebar_tags_are_no_subjects():
+    """Hexo's landscape theme prints the site's name in an h1 and its subtitle in an h2 above the article, and a
+    tag cloud (rel="tag" links) in its sidebar."""
+    body = f"""<header id="header"><div id="header-title" class="inner"><h1 id="logo-wrap"><a href="/" id="logo">Harbor
+ Times</a></h1><h2 id="subtitle-wrap"><a href="/" id="subtitle">News from the docks and the bay</a></h2></div></header>
+<div class="outer"><section id="main"><article class="h-entry article"><header class="article-header"><h1
+ class="p-name article-title">{HEADLINE}</h1></header><div class="e-content article-entry">{paragraphs()}</div>
+<footer class="article-footer"><ul class="article-tag-list"><li class="article-tag-list-item"><a
+ class="article-tag-list-link" href="/tags/harbor/" rel="tag">harbor</a></li></ul></footer></article></section>
+<aside id="sidebar"><div class="widget-wrap"><h3 class="widget-title">Tags</h3><div class="widget"><ul class="tag-list">
+<li class="tag-list-item"><a class="tag-list-link" href="/tags/taxes/" rel="tag">taxes</a></li></ul></div></div>
+</aside></div>"""
+    document = parsed(page(PUBLISHED_META, body))
+    assert [h["role"] for h in document["headlines"]] == ["main"]
+    assert document["headlines"][0]["value"] == HEADLINE
+    assert [s["name"] for s in document["subjects"]] == ["harbor"]
 
 
 # --- chrome that named the article -----------------------------------------------------------------------------------
@@ -310,6 +380,25 @@ def test_cms_info_blocks_and_tag_fields_leave_the_body():
             assert chrome not in text
 
 
+def test_hugo_tag_pills_and_disqus_link_leave_the_body_and_a_quotations_footer_stays():
+    """Hugo's Ananke prints the tags as a plain list of links to /tags/ pages inside the content, then Disqus's
+    "comments powered by" link; a quotation's <footer> is its attribution, story text."""
+    body = f"""<main class="pb7" role="main"><article class="flex-l mw7 center"><header class="mt4 w-100"><h1
+ class="f1 athelas">{HEADLINE}</h1></header><div class="nested-copy-line-height lh-copy serif f4">{paragraphs()}
+<blockquote><p>We have waited twenty years for this channel.</p><footer><strong>Maria Lopez</strong>,
+<cite>Harbor Pilots Association</cite></footer></blockquote>
+<ul class="pa0"><li class="list di"><a href="/tags/ports/" class="link f5 grow br-pill ba">Ports</a></li>
+<li class="list di"><a href="/tags/dredging/" class="link f5 grow br-pill ba">Dredging</a></li></ul>
+<div class="mt6 instapaper_ignoref"><div id="disqus_thread"></div>
+<a href="https://disqus.com" class="dsq-brlink">comments powered by <span class="logo-disqus">Disqus</span></a>
+</div></div></article></main>"""
+    text = body_text(parsed(page(PUBLISHED_META, body)))
+    assert_story(text)
+    assert "Maria Lopez" in text and "Harbor Pilots Association" in text
+    for chrome in ("Ports", "Dredging", "Disqus"):
+        assert chrome not in text
+
+
 # --- what is no article ----------------------------------------------------------------------------------------------
 
 def test_a_signed_page_whose_json_ld_calls_every_page_a_web_page_is_an_article():
@@ -354,6 +443,11 @@ def _teaser(n: int, item: str) -> str:
     # Jekyll's minima home page: a list of posts, each a date, a linked title and an excerpt.
     ['<li><span class="post-meta">Mar 12, 2025</span><h3><a class="post-link" href="{href}">{title}</a></h3>'
      '<p>{text}</p></li>'] * 3,
+    # Wagtail's demo blog index: cards, each one link holding the title, the introduction and "date by author".
+    ['<div class="blog-listing-card"><a class="blog-listing-card__link" href="{href}"><div '
+     'class="blog-listing-card__contents"><h2 class="blog-listing-card__title">{title}</h2><p '
+     'class="blog-listing-card__introduction">{text}</p><p class="blog-listing-card__metadata">Mar. 12, 2025 by Jane '
+     'Doe</p></div></a></div>'] * 4,
 ])
 def test_teasers_in_lists_and_divs_make_a_listing(items):
     teasers = "".join(_teaser(n, item) for n, item in enumerate(items, start=1))

@@ -36,7 +36,8 @@ _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _TRAILING_NOISE = re.compile(
     r"\s*(?:[,|]\s*)?(?:\b(?:with|additional)\s+reporting\b.*|\b(?:updated|published|posted|last updated)\b.*"
     rf"|\b{_MONTHS}\s+\d.*|\d.*)$", re.I)
-_LEADING_BY = re.compile(r"^(?:(?:written|posted|reported|story|words)\s+)?by\b\s*:?\s*", re.I)
+# "By", and the French, Spanish and Portuguese for it ("Par Juliette Deborde", "Por Ana Ruiz").
+_LEADING_BY = re.compile(r"^(?:(?:written|posted|reported|story|words)\s+)?(?:by|par|por)\b\s*:?\s*", re.I)
 # Every branch of _TRAILING_NOISE needs one of these: checking for them first is much cheaper than the search.
 _TRAILING_NOISE_HINT = re.compile(r"\d|reporting|updated|published|posted", re.I)
 _SEPARATORS = re.compile(r"\s*(?:;|\||,|\s&\s|\band\b|\s[-–—]\s)\s*", re.I)

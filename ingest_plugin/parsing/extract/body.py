@@ -24,7 +24,8 @@ BLOCK_TAGS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "o
 _ALWAYS_CHROME_TAGS = frozenset({"script", "style", "noscript", "template", "form", "button", "input", "select",
                                  "textarea", "nav", "aside", "footer", "dialog", "svg", "math", "object", "embed",
                                  "iframe", "frame", "frameset", "link", "meta", "base", "canvas", "audio", "video",
-                                 "source", "map"})
+                                 "map"})
+# Not "source": libxml2 nests a <picture>'s image in its unclosed <source>, and an <audio>'s or <video>'s go with them.
 # Furniture of these kinds (a form, a layout wrapper named like furniture) stays when it holds most of the page's
 # text: ASP.NET wraps the whole page in one form. Other kinds (a script, a menu's list or link) never hold it.
 _MAY_HOLD_ARTICLE = frozenset({"div", "section", "form", "main", "span", "table", "tbody", "tr", "td", "center",
@@ -49,8 +50,9 @@ _CHROME_TOKEN = re.compile(
     r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$", re.I)
 # Advertising slots, related-story modules, tag lists, promos and slideshows (their captions and controls), wherever
 # the theme puts the word in a token ("td-a-rec", "jnews_related_post_container", Drupal's "field--name-field-tags",
-# "inline-gallery-embedded").
+# "inline-gallery-embedded"), and Disqus's comments ("disqus_thread", Hugo's "dsq-brlink").
 _CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt|related|tags|"
+                          r"disqus|dsq|"
                           r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
@@ -217,9 +219,10 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
     callers look for things among them rather than walk the page again (or read the attributes the walk has read).
     """
     kept, doomed = [named(root)], []
-    # Chrome that holds a tweet embed stays (its other chrome goes), and so does an article's own footer, where
-    # many themes show its date and byline (WordPress's underscores-based themes): the header parts leave the body.
-    staying = _tweet_holders(root).union(article_footers(root))
+    # Chrome that holds a tweet embed stays (its other chrome goes), and so do an article's own footer, where many
+    # themes show its date and byline (WordPress's underscores-based themes; the header parts leave the body), and a
+    # quotation's, its attribution.
+    staying = _tweet_holders(root).union(article_footers(root), article_footers(root, "blockquote"))
     half_text = -1  # half the length of the page's text, once asked
     kept_for_text = 0  # furniture kept for holding most of the text
     # The children still to visit, the next one last: a list costs less per element than lxml's iterwalk.
@@ -345,9 +348,10 @@ def _content(el: HtmlElement) -> list[str | HtmlElement]:
     return content
 
 
-def article_footers(root: HtmlElement) -> list[HtmlElement]:
-    """The ``<footer>`` children of the ``<article>`` elements under ``root``: each its article's, not the site's."""
-    return [child for article in root.iter("article") for child in article if child.tag == "footer"]
+def article_footers(root: HtmlElement, kind: str = "article") -> list[HtmlElement]:
+    """The ``<footer>`` children of the ``<article>`` (or other ``kind``) elements under ``root``: each its own,
+    not the site's."""
+    return [child for holder in root.iter(kind) for child in holder if child.tag == "footer"]
 
 
 def _tweet_holders(root: HtmlElement) -> set[HtmlElement]:
@@ -645,7 +649,21 @@ def _drop_teasers_and_meta(root: HtmlElement, page: _PageText | None = None) -> 
         if line is not link and parent is not None and (
                 next(line.iter("time"), None) is not None or _META_LINE.search(text_of(line))):
             doomed.append(line)
-    remove_all(doomed)
+    remove_all(doomed + [listed for listed in root.iter("ul", "ol") if _lists_taxonomy_links(listed)])
+
+
+# The path of a tag or category page: "/tags/drought/", "/category/news/", Blogger's "/search/label/x".
+_TAXONOMY_PATH = re.compile(r"/(?:tags?|categor(?:y|ies)|topics?|label)/[^/?#]")
+
+
+def _lists_taxonomy_links(listed: HtmlElement) -> bool:
+    """Whether a list is the story's tags: each item one link to a tag or category page, and nothing more (Hugo's
+    Ananke prints them inside the content as a plain list of pills)."""
+    items = [child for child in listed if isinstance(child.tag, str)]
+    return bool(items) and all(
+        item.tag == "li" and len(item) == 1 and item[0].tag == "a" and not (item.text or "").strip()
+        and not (item[0].tail or "").strip() and _TAXONOMY_PATH.search(item[0].get("href") or "") is not None
+        for item in items)
 
 
 def _has_linked_heading(el: HtmlElement) -> bool:

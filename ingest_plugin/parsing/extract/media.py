@@ -48,11 +48,11 @@ _CAPTION_CREDITS = (
     # sentence before it, as Hugo's figure shortcode writes a caption and its attribution ("…on Friday.Photo: X").
     re.compile(rf"(?:^|(?<=[.!?”\"’)])\s|(?<=[.!?”\"’)])(?={_CREDIT_WORDS}\s*:))\s*{_CREDIT_WORDS}\s*"
                r"(?:by|courtesy(?: of)?|credit|via)?\s*:?\s+(.+)$"),
-    # "… in January 2021. DARRIAN TRAYNOR" or "… AFP/GETTY IMAGES"
-    re.compile(r"(?<=[.!?”\"’)])\s+([A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+)+(?:\s*/\s*[A-Z][A-Z.'’ \-]+)?"
-               r"|[A-Z][A-Z.'’\-]+\s*/\s*[A-Z][A-Z.'’ \-]+)$"),
-    # "… Jane Doe/Getty Images"
-    re.compile(r"(?<=[.!?”\"’)])\s+([A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}\s*/\s*[A-Z][\w.'’ \-]+)$"),
+    # "… in January 2021. DARRIAN TRAYNOR" or "… AFP/GETTY IMAGES" (after a dash too, as Wagtail's demo writes it)
+    re.compile(r"(?<=[.!?”\"’)])\s+(?:[-–—]\s+)?([A-Z][A-Z.'’\-]+(?:\s+[A-Z][A-Z.'’\-]+)+"
+               r"(?:\s*/\s*[A-Z][A-Z.'’ \-]+)?|[A-Z][A-Z.'’\-]+\s*/\s*[A-Z][A-Z.'’ \-]+)$"),
+    # "… Jane Doe/Getty Images", "… - Jane Doe/Getty Images"
+    re.compile(r"(?<=[.!?”\"’)])\s+(?:[-–—]\s+)?([A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}\s*/\s*[A-Z][\w.'’ \-]+)$"),
 )
 _CAPS_CREDIT = _CAPTION_CREDITS[2]
 # "… in Lagos on Tuesday. (Jane Doe)": a name in parentheses after the caption's last sentence. Only a position
@@ -592,8 +592,8 @@ def _figure_holder(img: HtmlElement, root: HtmlElement, shared: tuple[HtmlElemen
             return el
         if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or el in shared:
             return None
-        if el.tag == "div" and len(el) == 2 and _is_caption(el[1] if el[0] is below else el[0]):
-            return el  # a theme's image widget: the image and its caption alone in a div (Elementor)
+        if el.tag in ("div", "p") and len(el) == 2 and _is_caption(el[1] if el[0] is below else el[0]):
+            return el  # the image and its caption alone in a div (Elementor's image widget) or a p (Hexo's fancybox)
         below, el = el, el.getparent()
     return None
 

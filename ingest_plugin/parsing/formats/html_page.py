@@ -63,6 +63,8 @@ _ITEMPROPS = _attributes("itemprop", ".='author' or .='name'")
 _VCARDS, _FNS = _attributes("class", _has_token("vcard")), _attributes("class", _has_token("fn"))
 _AUTHOR_LINKS = _attributes("rel", _has_token("author"), "a")
 _AUTHOR_CLASSES = ("author-name", "entry-author", "post-author", "article-author", "byline-author")
+# A class token naming an author by its last word: "author", "blog__author" (BEM, as Wagtail's demo), "c-authors".
+_AUTHOR_TOKEN = re.compile(r"(?:^|[\s_-])authors?(?:\s|$)")
 # Links with a rel attribute: the few there are are tested in Python (see _is_tag_link), for a fraction of the
 # cost of libxml2's string functions on each.
 _LINK_RELS = _attributes("rel", "true()", "a")
@@ -143,7 +145,7 @@ def read(loaded: Loaded) -> Draft:
     boxes = _contributor_boxes([el for el, class_attr, _, _ in elements if class_attr and _may_name_a_box(class_attr)])
     contributor = contributor or _contributor_name(boxes)
     sources = {_DRAFT_FIELDS.get(name, name): source for name, source in meta.sources.items()}
-    h1 = _headline_element(doc, meta.headline)
+    h1 = _headline_element(doc, meta.headline, meta.title)
     h1_text = clean(text_of(h1)) if h1 is not None and not meta.headline else None
     headline = meta.headline or _visible_headline(h1_text, meta.title)
     if not meta.headline:
@@ -285,13 +287,18 @@ def _cell_label(cell: HtmlElement) -> str | None:
 
 
 def _rel_links(doc: HtmlElement) -> tuple[list[str], bool]:
-    """The texts of the page's tag links, and whether any link's ``rel`` mentions "author" (when none does, no
-    byline link is looked for)."""
+    """The texts of the page's tag links outside its sidebars and menus (a tag cloud widget names the site's tags,
+    not the story's), and whether any link's ``rel`` mentions "author" (when none does, no byline link is looked
+    for)."""
     texts, author_rel = [], False
+    in_sidebar: _Inside | None = None  # made once a tag link is found
     for rel in _LINK_RELS(doc):
         author_rel = author_rel or "author" in rel
-        if _is_tag_link(rel) and (text := clean(text_of(rel.getparent()))):
-            texts.append(text)
+        if _is_tag_link(rel):
+            link = rel.getparent()
+            in_sidebar = in_sidebar or _Inside(list(doc.iter("aside", "nav")))
+            if not in_sidebar(link) and (text := clean(text_of(link))):
+                texts.append(text)
     return texts, author_rel
 
 
@@ -315,13 +322,20 @@ def _wordpress_post_id(doc: HtmlElement) -> str | None:
                  if (m := _POST_ID.match(t))), None)
 
 
-def _headline_element(doc: HtmlElement, headline: str | None) -> HtmlElement | None:
+def _headline_element(doc: HtmlElement, headline: str | None, title: str | None) -> HtmlElement | None:
+    """The h1 showing the headline the metadata names; else, of several, the one that is the main part of the
+    page's ``<title>`` (a theme may print the site's name in an h1 first); else the first."""
     h1s = outer_ones(list(doc.iter("h1")))
+    shown = [(h1, clean(text_of(h1)).lower()) for h1 in h1s] if headline or title and len(h1s) > 1 else []
     if headline:
         wanted = clean(headline).lower()
-        for h1 in h1s:
-            if clean(text_of(h1)).lower() == wanted:
-                return h1
+        if (found := next((h1 for h1, text in shown if text == wanted), None)) is not None:
+            return found
+    if shown and title:
+        lowered = title.lower()
+        if (found := next((h1 for h1, text in shown
+                           if text and text in lowered and 2 * len(text) >= len(lowered)), None)) is not None:
+            return found
     return h1s[0] if h1s else None
 
 
@@ -388,8 +402,13 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
-    for el in outer_ones([el for el, class_attr, id_attr, _ in elements
-                          if (class_attr or id_attr) and _names_a_dek(class_attr, id_attr)]):
+    named_deks: list[HtmlElement] = []
+    for el, class_attr, id_attr, _ in elements:
+        if el is h1:
+            named_deks = []  # a site's subtitle in its header, before the headline, is no dek
+        elif (class_attr or id_attr) and _names_a_dek(class_attr, id_attr):
+            named_deks.append(el)
+    for el in outer_ones(named_deks):
         if _dek_like(el, headline):
             return el
     # A page builder's excerpt widget (Elementor's theme-post-excerpt, Divi's post excerpt): the dek when it is the
@@ -557,8 +576,8 @@ def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) 
         yield [fn for fn in fns if inside(fn)]
     if author_rel:
         yield _owners(_AUTHOR_LINKS(doc))
-    yield [el for el, class_attr, _, _ in elements
-           if class_attr and "author" in class_attr and any(name in class_attr for name in _AUTHOR_CLASSES)]
+    yield [el for el, class_attr, _, _ in elements if class_attr and "author" in class_attr and (
+        any(name in class_attr for name in _AUTHOR_CLASSES) or _AUTHOR_TOKEN.search(class_attr))]
     yield [el for el, class_attr, _, _ in elements if class_attr and "byline" in class_attr and (
         "article-byline" in class_attr or "post-byline" in class_attr or "byline" in XML_SPACE.split(class_attr))]
 
@@ -700,8 +719,7 @@ def _link_list(meta: PageMeta, root: HtmlElement) -> int | None:
     is text to a reader, and leaves the published body."""
     if meta.published or meta.authors:
         return None
-    links = [a for a in root.iter("a") if (href := (a.get("href") or "").strip().lower())
-             and not href.startswith(_NOT_NAVIGATING)]
+    links = [a for a in root.iter("a") if _navigates(a)]
     if len(links) < _LIST_LINKS:
         return None
     linked = sum(len(clean(text_of(a))) for a in links)
@@ -723,10 +741,21 @@ def _teaser_headings(root: HtmlElement) -> bool:
 
 
 def _links_away(heading: HtmlElement) -> bool:
-    """Whether a heading's text is a link to another page."""
+    """Whether a heading's text is a link to another page, or the heading is in one (a card that is one link, as
+    Wagtail's demo prints its blog index)."""
     text = len(clean(text_of(heading)))
-    return text > 0 and any(5 * len(clean(text_of(a))) >= 4 * text for a in heading.iter("a")
-                            if (href := (a.get("href") or "").strip().lower()) and not href.startswith(_NOT_NAVIGATING))
+    return text > 0 and (any(5 * len(clean(text_of(a))) >= 4 * text for a in heading.iter("a") if _navigates(a))
+                         or any(a.tag == "a" and _navigates(a) for a in islice(heading.iterancestors(), _CARD_LEVELS)))
+
+
+# How far above a heading a link holding a whole teaser card is looked for.
+_CARD_LEVELS = 4
+
+
+def _navigates(link: HtmlElement) -> bool:
+    """Whether a link leads to another page (not "#", "javascript:"…)."""
+    href = (link.get("href") or "").strip().lower()
+    return bool(href) and not href.startswith(_NOT_NAVIGATING)
 
 
 def _visible_date(date_like: list[HtmlElement]) -> str | None:
@@ -777,7 +806,7 @@ class _PageDates:
 
     def date_like(self) -> list[HtmlElement]:
         return [el for el in self._page_ones() if el.tag == "time" or el.tag != "meta" and any(
-            word in (el.get("class") or "") for word in ("date", "byline", "posted", "meta"))]
+            word in (el.get("class") or "") for word in ("date", "byline", "posted", "published", "meta"))]
 
 
 _DATE_PROPS = frozenset({"datePublished", "dateModified"})
