@@ -5,6 +5,7 @@ the template's source), with no SEO plugin unless it says so: the fields a newsr
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -460,3 +461,14 @@ def test_a_story_with_subheadings_and_one_linked_heading_is_no_listing():
 <h2>The critics</h2><p>{STORY[2]}</p><h3><a href="/2025/03/01/earlier-plan/">Read the earlier plan</a></h3>
 <p>{STORY[3]}</p></article></main>"""
     assert_story(body_text(parsed(page(PUBLISHED_META, body))))
+
+
+def test_an_undated_story_whose_headings_link_to_themselves_is_no_listing():
+    """Documentation and blog themes make each heading a link to its own anchor, often with the page's full URL;
+    with no date or author metadata (the job supplies the date), the story is still a story."""
+    sections = "".join(f'<h2 id="part-{n}"><a href="{URL}#part-{n}">Part {n}</a></h2><p>{text}</p>'
+                       for n, text in enumerate(STORY))
+    [result] = parse_items(page("", f"<main><article><h1>{HEADLINE}</h1>{sections}</article></main>"),
+                           input_name="page.html", source_url=URL, published=datetime(2025, 3, 12, tzinfo=timezone.utc))
+    assert result.error is None and result.document is not None
+    assert_story(body_text(result.document))

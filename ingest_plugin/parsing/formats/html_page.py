@@ -709,7 +709,7 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement) -> bool:
 # Links to other pages that make a body of links (a tag page's, a site map's): fewer, each a short text, may be
 # a short story's sources.
 _LIST_LINKS = 5
-_NOT_NAVIGATING = ("#", "javascript:", "mailto:", "tel:", "data:")
+_NOT_NAVIGATING = ("javascript:", "mailto:", "tel:", "data:")
 
 
 def _link_list(meta: PageMeta, root: HtmlElement) -> int | None:
@@ -753,9 +753,10 @@ _CARD_LEVELS = 4
 
 
 def _navigates(link: HtmlElement) -> bool:
-    """Whether a link leads to another page (not "#", "javascript:"…)."""
+    """Whether a link leads to another page: not "javascript:" or the like, and no anchor ("#intro", or the page's
+    own URL with one, as documentation and blog themes link each heading to itself)."""
     href = (link.get("href") or "").strip().lower()
-    return bool(href) and not href.startswith(_NOT_NAVIGATING)
+    return bool(href) and not href.startswith(_NOT_NAVIGATING) and "#" not in href
 
 
 def _visible_date(date_like: list[HtmlElement]) -> str | None:
