@@ -472,3 +472,21 @@ def test_an_undated_story_whose_headings_link_to_themselves_is_no_listing():
                            input_name="page.html", source_url=URL, published=datetime(2025, 3, 12, tzinfo=timezone.utc))
     assert result.error is None and result.document is not None
     assert_story(body_text(result.document))
+
+
+# --- hostile sizes ----------------------------------------------------------------------------------------------------
+
+def test_the_cms_rules_stay_linear_on_hostile_pages():
+    """20,000 teaser headings; 20,000 tag links 3,000 levels deep in a sidebar; 3,000 nested tag lists and article
+    footers: each read once (no per-heading or per-link walk of the page). No timing asserted: the suite's run time
+    is the guard."""
+    teasers = "".join(f'<h2><a href="/s/{n}/">Story {n}</a></h2><p>Teaser {n}.</p>' for n in range(20_000))
+    refused(page("", f"<main><h1>Harbor</h1>{teasers}</main>"), "https://www.zenger.news/category/harbor/")
+    cloud = "".join(f'<a rel="tag" href="/tags/t{n}/">t{n}</a>' for n in range(20_000))
+    nested = '<ul><li><a href="/tags/x/">x</a></li>' * 3_000 + "</ul>" * 3_000
+    body = (f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}{nested}</div>"
+            + "<footer>" * 3_000 + "</footer>" * 3_000 + "</article></main>"
+            + "<aside>" + "<div>" * 3_000 + cloud + "</div>" * 3_000 + "</aside>")
+    document = parsed(page(PUBLISHED_META, body))
+    assert_story(body_text(document))
+    assert "subjects" not in document

@@ -624,14 +624,14 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
     a constant number of them."""
     if h1 is None:
         return None
+    dek_paragraphs = set(dek.iter("p")) if dek is not None else set()
     for el in islice(_after(h1), _LEAD_LOOK_AHEAD):
         tag = el.tag
         img = next(el.iter("img"), None) if tag == "figure" else \
             el if tag == "img" and "wp-post-image" in (el.get("class") or "").split() else None
         if img is not None:
             return best_image_source(img, base_url)[0]
-        if tag == "p" and len(el.text or "") >= _STORY_LINE and not (
-                dek is not None and (el is dek or dek in el.iterancestors())):
+        if tag == "p" and len(el.text or "") >= _STORY_LINE and el not in dek_paragraphs:
             return None
     return None
 
