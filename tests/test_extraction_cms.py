@@ -152,6 +152,17 @@ def test_kadence_featured_caption_written_after_the_thumbnail_wrapper():
     assert CAPTION not in body_text(document)
 
 
+def test_a_related_storys_thumbnail_after_the_article_is_no_lead_picture():
+    """No og:image; every story paragraph opens with a link (its own text before it is short); teasers with figures
+    follow the article."""
+    story = "".join(f'<p><a href="/topic/{n}/">Harbor</a> news: {text}</p>' for n, text in enumerate(STORY))
+    teasers = "".join(f'<div><figure><img src="https://www.zenger.news/wp-content/uploads/teaser-{n}.jpg" alt="">'
+                      f'</figure><a href="/s/{n}/">Teaser {n}</a></div>' for n in range(2))
+    body = f"<main><article><h1>{HEADLINE}</h1><div>{story}</div></article><div>{teasers}</div></main>"
+    document = parsed(page(PUBLISHED_META, body))
+    assert not [a for a in document.get("associations", []) if a.get("rel") == "featured"]
+
+
 def test_a_markdown_sites_italic_caption_after_the_picture_is_its_caption():
     """Jekyll's kramdown: the picture in a paragraph of its own, then an italic paragraph ending with the credit.
     An italic note without a credit after a picture is story text, and stays."""
@@ -214,6 +225,19 @@ def test_a_visible_byline_naming_more_writers_than_json_ld_credits_them_all():
     assert authors(parsed(_ghost_page(["Tomás Reyes", "Priya Natarajan"]))) == ["Tomás Reyes", "Priya Natarajan"]
 
 
+def test_related_stories_bylines_are_no_fuller_credit_than_json_ld():
+    """The header's byline names the JSON-LD author; the cards of a "More from the desk" section (a class no
+    furniture rule knows) sign other stories: together they name more people, none of them this story's writers."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": HEADLINE,
+          "datePublished": "2025-03-12T14:05:00Z", "author": {"@type": "Person", "name": "Helen Cho"}}
+    cards = "".join(f'<div class="card"><h3><a href="/s/{n}/">Story {n}</a></h3><span class="vcard"><span class="fn">'
+                    f"{name}</span></span></div>" for n, name in enumerate(["Marco Reyes", "Anita Patel"]))
+    body = f"""<main><article><h1>{HEADLINE}</h1><span class="vcard"><span class="fn">Helen Cho</span></span>
+<div class="entry-content">{paragraphs()}</div></article><section class="more-from-the-desk">{cards}</section></main>"""
+    document = parsed(page(f'<script type="application/ld+json">{json.dumps(ld)}</script>', body))
+    assert authors(document) == ["Helen Cho"]
+
+
 def test_json_ld_still_outranks_a_byline_that_names_someone_else():
     """Byline markup naming another person (a theme's author box of the account that posted) is no fuller credit."""
     assert authors(parsed(_ghost_page(["Priya Natarajan"]))) == ["Tomás Reyes"]
@@ -238,6 +262,30 @@ Harbor</a></span></div></footer></article></main>
     assert_story(text)
     for chrome in ("Published", "Helen Cho", "Categorized", "Proudly powered"):
         assert chrome not in text
+
+
+def test_an_article_footer_moved_with_the_story_still_leaves_the_body():
+    """A plain <article> whose text and footer (a donation appeal, long enough to score) are siblings the content
+    root merges into one new element: the footer is the article's own, and still no story text."""
+    body = f"""<main><article><header><h1>{HEADLINE}</h1><p class="byline">By Helen Cho</p></header>
+<div class="prose">{paragraphs()}</div><footer><p>Harbor Times is a nonprofit newsroom. Our reporters cover city hall,
+the port and the islands every day, and readers like you pay for that work.</p><p>Give today and your gift will be
+matched dollar for dollar until the end of March by the Harbor Community Foundation.</p><p>Questions, tips or
+corrections? Write to the newsroom, call the tip line, or stop by the office on Dock Street.</p></footer>
+</article></main>"""
+    text = body_text(parsed(page(PUBLISHED_META, body)))
+    assert_story(text)
+    assert "Give today" not in text
+
+
+@pytest.mark.parametrize("line, day", [
+    ("Updated 14 Mar 2025 · First published March 12, 2025", "2025-03-12"),
+    ("March 12, 2025 | Last updated: March 14, 2025", "2025-03-12"),
+])
+def test_the_date_an_update_label_marks_is_not_the_publication_date(line, day):
+    body = f"""<main><article><h1>{HEADLINE}</h1><div class="post-meta">{line}</div>
+<div class="entry-content">{paragraphs()}</div></article></main>"""
+    assert parsed(page("", body), "https://www.zenger.news/harbor-dredging-plan/")["firstCreated"].startswith(day)
 
 
 def test_a_day_first_visible_date_dates_the_page():
@@ -374,7 +422,12 @@ def test_cms_info_blocks_and_tag_fields_leave_the_body():
 <li class="field--tags__item"><a href="/taxonomy/term/3" hreflang="en">Local Government</a></li>
 <li class="field--tags__item"><a href="/taxonomy/term/9" hreflang="en">Transportation</a></li></ul></div></div>
 </article></main>"""
-    for body in (joomla, drupal):
+    # The tags field inside the body field itself (a theme's field template), where the content root holds it.
+    tags_at = drupal.index('<div class="field field--name-field-tags')
+    drupal_inside = drupal[:tags_at].rstrip().removesuffix("</div>") + drupal[tags_at:].replace(
+        "</ul></div></div>", "</ul></div></div></div>", 1)
+    assert drupal_inside != drupal
+    for body in (joomla, drupal, drupal_inside):
         text = body_text(parsed(page(PUBLISHED_META, body)))
         assert STORY[0] in text and STORY[1] in text
         for chrome in ("Details", "Hits", "Category", "Tags", "Ports", "Transportation"):
@@ -418,6 +471,16 @@ def test_a_signed_page_whose_json_ld_calls_every_page_a_web_page_is_an_article()
     assert authors(document) == ["Jane Doe"] and document["firstCreated"] == "2025-03-12T14:30:00-05:00"
 
 
+def test_an_articles_faq_block_does_not_refuse_it():
+    """Yoast's FAQ block makes the page's WebPage node an FAQPage too, on a dated, signed post (og:type article)."""
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": ["WebPage", "FAQPage"], "@id": URL, "url": URL, "mainEntity": []}]}
+    head = (f'<meta property="og:type" content="article">{PUBLISHED_META}<meta name="author" content="Jane Doe">'
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div></article></main>"
+    assert_story(body_text(parsed(page(head, body))))
+
+
 def test_a_collection_page_is_refused_even_when_og_type_says_article():
     """Yoast prints og:type article on category archives; its JSON-LD says CollectionPage. A category holding one
     post shows one dated, signed excerpt."""
@@ -456,11 +519,46 @@ def test_teasers_in_lists_and_divs_make_a_listing(items):
     refused(page("", body), "https://www.zenger.news/category/harbor/")
 
 
-def test_a_story_with_subheadings_and_one_linked_heading_is_no_listing():
-    body = f"""<main><article><h1>{HEADLINE}</h1><h2>The vote</h2><p>{STORY[0]}</p><h2>The cost</h2><p>{STORY[1]}</p>
-<h2>The critics</h2><p>{STORY[2]}</p><h3><a href="/2025/03/01/earlier-plan/">Read the earlier plan</a></h3>
-<p>{STORY[3]}</p></article></main>"""
-    assert_story(body_text(parsed(page(PUBLISHED_META, body))))
+def _undated(body: str) -> dict:
+    """The document of an undated, unsigned page (the job supplies the date), which must not be refused."""
+    [result] = parse_items(page("", body), input_name="page.html", source_url=URL,
+                           published=datetime(2025, 3, 12, tzinfo=timezone.utc))
+    assert result.error is None and result.document is not None, result.error
+    return result.document
+
+
+@pytest.mark.parametrize("headings", [
+    # Three subheadings and one linked heading; two of three linked (short of nearly all); links in a heading's
+    # words, not the heading.
+    ["The vote", "The cost", "The critics", '<a href="/2025/03/01/earlier-plan/">Read the earlier plan</a>'],
+    ['<a href="/2025/03/01/vote/">The vote</a>', '<a href="/2025/03/01/cost/">The cost</a>', "The critics"],
+    ['The vote, as <a href="/v/">reported</a>', 'The cost, in <a href="/c/">figures</a>', "The critics"],
+])
+def test_an_undated_story_with_a_few_linked_headings_is_no_listing(headings):
+    sections = "".join(f"<h2>{heading}</h2><p>{text}</p>" for heading, text in zip(headings, STORY, strict=False))
+    assert_story(body_text(_undated(f"<main><article><h1>{HEADLINE}</h1>{sections}<p>{STORY[-1]}</p></article>"
+                                    "</main>")))
+
+
+def test_a_signed_listicle_whose_headings_link_away_is_an_article():
+    """A roundup's items are headed by links to what they review; the page shows its own byline and date."""
+    items = "".join(f'<h2><a href="https://ferries.example/{n}/">Ferry {n}</a></h2><p>{text}</p>'
+                    for n, text in enumerate(STORY))
+    body = f"""<main><article><h1>{HEADLINE}</h1><div class="entry-meta"><span class="author vcard"><a class="url fn n"
+ href="/author/helen/">Helen Cho</a></span> <time class="published" datetime="2025-03-12T09:20:00-05:00">March 12,
+ 2025</time></div><div>{items}</div></article></main>"""
+    document = parsed(page("", body), "https://www.zenger.news/ferries-ranked/")
+    assert authors(document) == ["Helen Cho"]
+    assert_story(body_text(document))
+
+
+@pytest.mark.parametrize("byline", ["<div>By Helen Cho | March 12, 2025</div>", ""])
+def test_a_read_next_block_of_plain_divs_does_not_make_the_story_a_listing(byline):
+    """The story's <div> beside a <div> of two linked headings: no class makes them items of one list."""
+    body = f"""<main><h1>{HEADLINE}</h1>{byline}<div>{paragraphs()}</div>
+<div><h3><a href="/2025/03/10/ferry-fares/">Ferry fares rise</a></h3><h3><a href="/2025/03/09/bridge/">Bridge
+ repairs start</a></h3></div></main>"""
+    assert_story(body_text(_undated(body)))
 
 
 def test_an_undated_story_whose_headings_link_to_themselves_is_no_listing():

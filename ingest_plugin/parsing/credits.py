@@ -121,8 +121,11 @@ class CreditsScan:
             if names := named_by(source):
                 sources["authors"] = found.sources.get(source, description)
                 break
-        if source == "json-ld" and _names_them_and_more(fuller := named_by("byline-markup"), names):
-            # The page's metadata names its primary author only (Ghost's JSON-LD); the byline shows them all.
+        else:
+            source = ""
+        if source == "json-ld" and (fuller := _naming_them_and_more(candidates, "byline-markup", names, not_people,
+                                                                    editor_names)):
+            # The page's metadata names its primary author only (Ghost's JSON-LD); its byline shows them all.
             names, sources["authors"] = fuller, BYLINE_SOURCES["byline-markup"] + ", naming more writers than JSON-LD"
         authors = [Person(n) for n in names]
         canonical = draft.partner.disclaimer
@@ -149,9 +152,16 @@ class CreditsScan:
         return summary
 
 
-def _names_them_and_more(names: list[str], them: list[str]) -> bool:
-    lowered = {n.lower() for n in names}
-    return len(lowered) > len(them) and lowered.issuperset(n.lower() for n in them)
+def _naming_them_and_more(candidates: list[tuple[str, str]], source: str, them: list[str],
+                          not_people: tuple[str, ...], editors: set[str]) -> list[str] | None:
+    """The names (editors left out) of the first of ``source``'s bylines, each read from one element, that names
+    all of ``them`` and more: a single byline, not the writers of several (related stories' bylines name others)."""
+    wanted = {n.lower() for n in them}
+    for where, raw in candidates:
+        named = [n for n in people(raw, not_people=not_people) if n.lower() not in editors] if where == source else []
+        if len(named) > len(them) and wanted <= {n.lower() for n in named}:
+            return named
+    return None
 
 
 @dataclass

@@ -37,6 +37,9 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _VISIBLE_DATE = re.compile(rf"\b(?:(?P<month>{_MONTH}) (?P<day>\d{{1,2}}),|(?P<day_first>\d{{1,2}}) "
                            rf"(?P<month_after>{_MONTH})) (?P<year>\d{{4}})\b"
                            r"(?:,? (?:at )?(?P<hour>\d{1,2}):(?P<minute>\d{2}) ?(?P<half>[AaPp][Mm])?)?")
+# A label saying the date after it is a later one, within a few characters before it ("Updated: ", "Last edited on").
+_UPDATE_LABEL = re.compile(r"(?:updated|modified|edited|revised)\W{0,3}(?:on|at)?\W{0,3}$", re.I)
+_UPDATE_LABEL_REACH = 24
 _TRACKING_PARAM = re.compile(r"^(?:utm_\w+|itm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|src|trk|cmpid)$", re.I)
 
 
@@ -203,9 +206,15 @@ def parse_datetime(value: str | None, zone: tzinfo = timezone.utc) -> datetime |
 
 
 def find_visible_date(text: str) -> str | None:
-    """The first "Month D, YYYY[ H:MM AM]" or "D Month YYYY[ H:MM]" in a line of page text."""
-    match = _VISIBLE_DATE.search(text or "")
-    return match.group(0) if match else None
+    """The first "Month D, YYYY[ H:MM AM]" or "D Month YYYY[ H:MM]" in a line of page text that no "Updated" (or
+    the like) just before it marks as a later time ("Updated 14 Mar 2025 · Published March 12, 2025"); else the
+    first."""
+    first = None
+    for match in _VISIBLE_DATE.finditer(text or ""):
+        if not _UPDATE_LABEL.search(text, max(0, match.start() - _UPDATE_LABEL_REACH), match.start()):
+            return match.group(0)
+        first = first or match.group(0)
+    return first
 
 
 def _js_date(value: str) -> datetime | None:

@@ -348,8 +348,7 @@ def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_u
             continue  # the holder is the cheap test: only a captioned picture can be the hero
         href, width, height = best_image_source(img, base_url, sources)
         if href and same_image(href, image_url):
-            caption, credit = _caption_and_credit(holder) if holder is not None else \
-                _caption_and_credit_of(caption_el) if caption_el is not None else (None, None)
+            caption, credit = _caption_and_credit(holder) if holder is not None else _caption_and_credit_of(caption_el)
             return Picture(name="featured", href=href, caption=caption, credit=credit, width=width, height=height,
                            alt=clean(img.get("alt")) or None, featured=True)
     # An unusable URL leaves an empty href: the pipeline publishes only http(s) pictures.
@@ -565,12 +564,13 @@ def normalise_credit(credit: str | None) -> str | None:
 
 
 def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
-    caption_el = next(iter(_CAPTION_ELEMENT(holder)), None)
-    return _caption_and_credit_of(caption_el) if caption_el is not None else (None, None)
+    return _caption_and_credit_of(next(iter(_CAPTION_ELEMENT(holder)), None))
 
 
-def _caption_and_credit_of(caption_el: HtmlElement) -> tuple[str | None, str | None]:
-    """The caption and credit one caption element holds (a credit element inside it goes)."""
+def _caption_and_credit_of(caption_el: HtmlElement | None) -> tuple[str | None, str | None]:
+    """The caption and credit one caption element holds (a credit element inside it goes); none without one."""
+    if caption_el is None:
+        return None, None
     credit_el = next(iter(_CREDIT_ELEMENT(caption_el)), None)
     if credit_el is not None:
         credit = normalise_credit(text_of(credit_el))

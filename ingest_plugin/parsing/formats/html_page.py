@@ -102,8 +102,9 @@ _CONTRIBUTOR_NAME_TAGS = ("h2", "h3", "h4", "h5", "h6", "a", "strong", "b", "spa
 
 
 # What a page declares itself to be when it is no article: schema.org page types, OpenGraph types.
-_NOT_ARTICLE_PAGE_TYPES = frozenset({"AboutPage", "FAQPage", "ContactPage", "ProfilePage", "CollectionPage",
-                                     "SearchResultsPage", "CheckoutPage", "QAPage", "RealEstateListing"})
+_LISTING_PAGE_TYPES = frozenset({"CollectionPage", "SearchResultsPage"})
+_NOT_ARTICLE_PAGE_TYPES = _LISTING_PAGE_TYPES | {"AboutPage", "FAQPage", "ContactPage", "ProfilePage", "CheckoutPage",
+                                                 "QAPage", "RealEstateListing"}
 _NOT_ARTICLE_OG_TYPES = frozenset({"profile", "product", "product.item", "business.business", "place", "book"})
 # JSON-LD a page may hold besides its main entity: only these, and a WebPage, say "a web page", not "an article".
 _PAGE_FURNITURE_TYPES = frozenset({"WebPage", "WebSite", "Organization", "Corporation", "NewsMediaOrganization",
@@ -142,6 +143,7 @@ def read(loaded: Loaded) -> Draft:
     declared_published = None if meta.published or "datePublished" not in loaded.text else _first_attr(
         _owners(_ITEMPROP_PUBLISHED(doc)))
     elements = _with_outside_root(doc, strip_chrome(doc))
+    footers = article_footers(doc)  # the articles' own: the content root may move them into a new holder
     boxes = _contributor_boxes([el for el, class_attr, _, _ in elements if class_attr and _may_name_a_box(class_attr)])
     contributor = contributor or _contributor_name(boxes)
     sources = {_DRAFT_FIELDS.get(name, name): source for name, source in meta.sources.items()}
@@ -192,13 +194,14 @@ def read(loaded: Loaded) -> Draft:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page names no title: no <title>, title metadata, h1 "
                                                     "or heading opening the article", stage=Stage.EXTRACT)
     # Before the article's header leaves the body: a theme may show the hero figure in it (Ghost's Casper).
-    featured = [featured_picture(doc, root, lead_image, canonical, leaving=_headers(root))] if lead_image else []
-    _remove_header_parts(root, h1, dek_el)
+    heads_and_feet = _heads_and_feet(root, footers)
+    featured = [featured_picture(doc, root, lead_image, canonical, leaving=heads_and_feet)] if lead_image else []
+    _remove_header_parts(root, h1, dek_el, heads_and_feet)
     _remove_byline_lines(root, byline_elements)
     remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
     paragraphize(root)
     site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
-    if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root) \
+    if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root, signed=bool(byline_candidates)) \
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
@@ -259,10 +262,12 @@ def _declared_non_article(doc: HtmlElement, meta: PageMeta) -> str | None:
     if meta.has_article_node:
         return None
     types = {t.rsplit("/", 1)[-1].rsplit(":", 1)[-1] for t in meta.ld_types}
-    if declared := sorted(types & _NOT_ARTICLE_PAGE_TYPES):  # more telling than og:type (Yoast's archives: article)
+    if declared := sorted(types & _LISTING_PAGE_TYPES):  # more telling than og:type (Yoast's archives: article)
         return f"its JSON-LD type is {declared[0]}"
     if meta.og_type == "article":
-        return None
+        return None  # an FAQ block makes an article's page an FAQPage too
+    if declared := sorted(types & _NOT_ARTICLE_PAGE_TYPES):
+        return f"its JSON-LD type is {declared[0]}"
     if meta.og_type in _NOT_ARTICLE_OG_TYPES:
         return f"its og:type is {meta.og_type}"
     signed = meta.authors or meta.meta_author
@@ -468,7 +473,7 @@ def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements
         outer = outer_ones(found)
         texts = [t for t in dict.fromkeys(clean(text_of(el)) for el in outer) if t]
         if texts:
-            candidates.append(("byline-markup", ", ".join(texts)))
+            candidates += [("byline-markup", text) for text in texts]  # one each: a byline is one element's
             shown = outer[:_BYLINE_LINES]
             break
     if meta.twitter_written_by:
@@ -617,6 +622,10 @@ class _Inside:
         return found
 
 
+# Elements after the headline looked at for the lead picture, and levels above it they are looked for in.
+_LEAD_LOOK_AHEAD, _LEAD_LEVELS = 200, 3
+
+
 def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url: str | None) -> str | None:
     """The picture of a figure (or a WordPress post thumbnail, ``img.wp-post-image``) between the headline and the
     story's first paragraph, the dek passed over: the lead picture of a page that names no featured image (WordPress
@@ -631,12 +640,10 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
             el if tag == "img" and "wp-post-image" in (el.get("class") or "").split() else None
         if img is not None:
             return best_image_source(img, base_url)[0]
-        if tag == "p" and len(el.text or "") >= _STORY_LINE and el not in dek_paragraphs:
+        if tag == "p" and el not in dek_paragraphs and len(text_of(el)) >= _STORY_LINE:
             return None
     return None
 
-
-_LEAD_LOOK_AHEAD, _LEAD_LEVELS = 200, 3
 
 
 def _after(el: HtmlElement) -> Iterator[HtmlElement]:
@@ -650,23 +657,22 @@ def _after(el: HtmlElement) -> Iterator[HtmlElement]:
         el = parent
 
 
-def _headers(root: HtmlElement) -> list[HtmlElement]:
-    """The ``<header>`` elements of an ``<article>`` taken whole for the content root, and the article's own
-    ``<footer>``: they leave the body."""
-    return [el for el in (*root.iter("header"), *article_footers(root)) if el is not root]
+def _heads_and_feet(root: HtmlElement, footers: list[HtmlElement]) -> list[HtmlElement]:
+    """The outermost ``<header>`` elements under the content root (an ``<article>`` taken whole), and the
+    articles' own ``<footer>``s in it (``footers``: found before the content root moved siblings into a new
+    holder): they leave the body."""
+    own_footers = set(footers)
+    parts = [el for el in root.iter("header", "footer") if el is not root and (el.tag == "header" or el in own_footers)]
+    inside_another = _Inside(parts)
+    return [el for el in parts if not inside_another(el)]
 
 
-def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None) -> None:
+def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None,
+                         heads_and_feet: list[HtmlElement]) -> None:
     """The content root may be the whole ``<article>``: the headline, dek, header metadata and the article's
-    footer are not body."""
-    for el in [*_headers(root), *root.iter("h1", "time")]:
-        if el is not root and el.getparent() is not None:
-            el.drop_tree()
-    for el in list(root.iter(etree.Element)):
-        if el is root or el.getparent() is None:
-            continue
-        if el is dek or el is h1 or _names_header_part(el.get("class"), el.get("id")):
-            el.drop_tree()
+    footer are not body. Removed together: one by one, nested ones were each moved out of the page again."""
+    remove_all([*heads_and_feet, *(el for el in root.iter(etree.Element) if el is not root and (
+        el.tag in ("h1", "time") or el is dek or el is h1 or _names_header_part(el.get("class"), el.get("id"))))])
 
 
 @lru_cache(maxsize=4096)
@@ -687,15 +693,17 @@ def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
     return len(clean(text)) < limit
 
 
-def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement) -> bool:
+def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: bool) -> bool:
     """A home, category or search page: several ``<article>`` teasers, none of them the article, and no article
     metadata. An article page shows teasers too (related stories): there the content root is in an ``<article>``
-    twice as long as any other, or outside them all, or holds more text of its own than theirs."""
+    twice as long as any other, or outside them all, or holds more text of its own than theirs. Without
+    ``<article>``s, teasers are told by their linked headings, on a page that shows no byline of its own
+    (``signed``): a listicle's or a roundup's headings may link away too."""
     if meta.published or meta.authors:
         return False
     articles = outer_ones(list(doc.iter("article")))
     if len(articles) < 3:
-        return _teaser_headings(root)
+        return not signed and _teaser_headings(root)
     inside = set(root.iterdescendants("article"))
     teasers = [len(text_of(article)) for article in articles if article in inside]
     if len(teasers) >= 2:
@@ -730,10 +738,9 @@ def _teaser_headings(root: HtmlElement) -> bool:
     """Whether ``root`` reads as teasers in lists or ``<div>``s (Joomla's blog items, a Jekyll home page), or is
     one of them beside its like: two or more headings, and nearly all of them, each a link to another page. A
     story's subheadings link nowhere."""
-    parent = root.getparent()
-    kind = (root.tag, root.get("class"))
-    if parent is not None and any((sibling.tag, sibling.get("class")) == kind
-                                  for sibling in parent if sibling is not root):
+    parent, kind = root.getparent(), (root.tag, root.get("class"))
+    if parent is not None and kind[1] and any((sibling.tag, sibling.get("class")) == kind
+                                              for sibling in parent if sibling is not root):
         root = parent
     headings = list(root.iter("h2", "h3", "h4"))
     linked = sum(1 for heading in headings if _links_away(heading))
