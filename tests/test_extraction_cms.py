@@ -351,6 +351,40 @@ def test_a_site_subtitle_before_the_headline_is_no_dek_and_sidebar_tags_are_no_s
     assert [s["name"] for s in document["subjects"]] == ["harbor"]
 
 
+def test_gatsby_date_under_the_headline_and_bio_give_date_and_byline():
+    """Gatsby's starter blog: the date alone in a <p> under the h1, the writer only in the bio after the story;
+    no date metadata, no byline markup. The title's site suffix is longer than the headline."""
+    body = f"""<main><article class="blog-post" itemscope itemType="http://schema.org/Article"><header>
+<h1 itemProp="headline">{HEADLINE}</h1><p>March 12, 2025</p></header><section itemProp="articleBody">{paragraphs()}
+</section><hr/><footer><div class="bio"><p>Written by <strong>Daniel Okafor</strong> who covers the port for the
+Harbor Times. <a href="https://twitter.com/dokafor">You should follow them on Twitter</a></p></div></footer>
+</article></main>"""
+    data = page("", body).replace(b"| Harbor Times</title>", b"| Harbor Times Community Blog</title>")
+    document = parsed(data, "https://www.zenger.news/harbor-dredging-plan/")
+    assert document["firstCreated"].startswith("2025-03-12")
+    assert authors(document) == ["Daniel Okafor"]
+    assert document["headlines"][0]["value"] == HEADLINE
+    assert "You should follow" not in body_text(document)
+
+
+def test_docusaurus_date_line_is_no_dek_and_its_joined_tags_are_split():
+    head = (PUBLISHED_META + '<meta property="article:tag" content="harbor,dredging,Port Authority">')
+    body = f"""<main class="col col--7"><article><header><h1 class="title_f1Hy">{HEADLINE}</h1>
+<div class="container_mt6G margin-vert--md"><time datetime="2025-03-12T14:30:00.000Z">March 12, 2025</time> · 4 min
+ read</div></header><div class="markdown">{paragraphs()}</div></article></main>"""
+    document = parsed(page(head, body))
+    assert [h["role"] for h in document["headlines"]] == ["main"]
+    assert [s["name"] for s in document["subjects"]] == ["harbor", "dredging", "Port Authority"]
+
+
+def test_tags_holding_commas_one_per_article_tag_stay_whole():
+    head = (PUBLISHED_META + '<meta property="article:tag" content="Mergers, Acquisitions and Divestitures">'
+            '<meta property="article:tag" content="Trump, Donald J">')
+    body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div></article></main>"
+    assert [s["name"] for s in parsed(page(head, body))["subjects"]] == ["Mergers, Acquisitions and Divestitures",
+                                                                          "Trump, Donald J"]
+
+
 # --- chrome that named the article -----------------------------------------------------------------------------------
 
 def test_a_layout_wrapper_named_like_a_sidebar_around_main_keeps_the_article():
@@ -453,6 +487,21 @@ def test_hugo_tag_pills_and_disqus_link_leave_the_body_and_a_quotations_footer_s
         assert chrome not in text
 
 
+def test_eleventy_tag_line_and_previous_next_links_leave_the_body():
+    body = f"""<main id="main"><heading-anchors><h1 id="harbor">{HEADLINE}</h1><ul class="post-metadata">
+<li><time datetime="2025-03-12">12 March 2025</time></li><li><a href="/tags/ports/" class="post-tag">ports</a>, </li>
+<li><a href="/tags/dredging/" class="post-tag">dredging</a></li></ul>{paragraphs()}
+<ul class="links-nextprev"><li class="links-nextprev-prev">← Previous<br> <a href="/blog/ferry-fares/">Ferry fares rise
+ for the summer</a></li><li class="links-nextprev-next">Next →<br><a href="/blog/bridge/">Bridge repairs start next
+ week</a></li></ul></heading-anchors></main>"""
+    document = parsed(page("", body), "https://www.zenger.news/blog/harbor-dredging-plan/")
+    assert document["firstCreated"].startswith("2025-03-12")
+    text = body_text(document)
+    assert_story(text)
+    for chrome in ("ports", "dredging,", "Previous", "Ferry fares", "Next"):
+        assert chrome not in text
+
+
 # --- what is no article ----------------------------------------------------------------------------------------------
 
 def test_a_signed_page_whose_json_ld_calls_every_page_a_web_page_is_an_article():
@@ -507,6 +556,9 @@ def _teaser(n: int, item: str) -> str:
     # Jekyll's minima home page: a list of posts, each a date, a linked title and an excerpt.
     ['<li><span class="post-meta">Mar 12, 2025</span><h3><a class="post-link" href="{href}">{title}</a></h3>'
      '<p>{text}</p></li>'] * 3,
+    # Eleventy's tag page: three dated links.
+    ['<li class="postlist-item"><a href="{href}" class="postlist-link">{title}</a> <time class="postlist-date" '
+     'datetime="2025-03-12">March 2025</time></li>'] * 3,
     # Wagtail's demo blog index: cards, each one link holding the title, the introduction and "date by author".
     ['<div class="blog-listing-card"><a class="blog-listing-card__link" href="{href}"><div '
      'class="blog-listing-card__contents"><h2 class="blog-listing-card__title">{title}</h2><p '

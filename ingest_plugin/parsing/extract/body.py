@@ -50,9 +50,10 @@ _CHROME_TOKEN = re.compile(
     r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$", re.I)
 # Advertising slots, related-story modules, tag lists, promos and slideshows (their captions and controls), wherever
 # the theme puts the word in a token ("td-a-rec", "jnews_related_post_container", Drupal's "field--name-field-tags",
-# "inline-gallery-embedded"), and Disqus's comments ("disqus_thread", Hugo's "dsq-brlink").
+# "inline-gallery-embedded"), Disqus's comments ("disqus_thread", Hugo's "dsq-brlink") and links to the previous and
+# next posts (Eleventy's "links-nextprev").
 _CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt|related|tags|"
-                          r"disqus|dsq|"
+                          r"disqus|dsq|nextprev|prevnext|prev-next|next-prev|"
                           r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
@@ -657,13 +658,16 @@ _TAXONOMY_PATH = re.compile(r"/(?:tags?|categor(?:y|ies)|topics?|label)/[^/?#]")
 
 
 def _lists_taxonomy_links(listed: HtmlElement) -> bool:
-    """Whether a list is the story's tags: each item one link to a tag or category page, and nothing more (Hugo's
-    Ananke prints them inside the content as a plain list of pills)."""
+    """Whether a list is the story's tags: each item one link to a tag or category page, with at most a separator
+    after it (Hugo's Ananke prints them inside the content as a plain list of pills, Eleventy as "a, b")."""
     items = [child for child in listed if isinstance(child.tag, str)]
     return bool(items) and all(
         item.tag == "li" and len(item) == 1 and item[0].tag == "a" and not (item.text or "").strip()
-        and not (item[0].tail or "").strip() and _TAXONOMY_PATH.search(item[0].get("href") or "") is not None
+        and not (item[0].tail or "").strip(_SEPARATORS) and _TAXONOMY_PATH.search(item[0].get("href") or "")
         for item in items)
+
+
+_SEPARATORS = " \t\r\n,;|·•/"
 
 
 def _has_linked_heading(el: HtmlElement) -> bool:

@@ -115,7 +115,7 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
     meta.og_type = (first("og:type") or "").lower() or None
     meta.meta_author = first("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
     meta.images = [u for k in ("og:image", "og:image:secure_url", "twitter:image") for u in tags.get(k, []) if u]
-    meta.keywords = [t for t in tags.get("article:tag", []) if t] + [s for s in tags.get("article:section", []) if s]
+    meta.keywords = _article_tags(tags.get("article:tag", [])) + [s for s in tags.get("article:section", []) if s]
     if not meta.keywords and tags.get("keywords"):
         meta.keywords = [k.strip() for k in tags["keywords"][0].split(",") if k.strip()]
     for i in range(1, 5):
@@ -133,6 +133,14 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
             meta.shortlink = clean(href)
         if rel_attr == "alternate" and meta.wp_post_id is None and (match := _WP_JSON_POST.search(href)):
             meta.wp_post_id = match.group(1)
+
+
+def _article_tags(values: list[str]) -> list[str]:
+    """One tag per ``article:tag``, commas and all ("Trump, Donald J"); but a lone one listing three or more is
+    the whole list in one (Docusaurus, the Guardian: "harbor,storms,Half Moon Bay")."""
+    if len(values) == 1 and len(parts := [t.strip() for t in values[0].split(",") if t.strip()]) >= 3:
+        return parts
+    return [t for t in values if t]
 
 
 def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:

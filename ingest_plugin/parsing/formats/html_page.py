@@ -76,7 +76,7 @@ _SECOND_P = etree.XPath(".//p[2]")
 _URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
-                      "reading-time", "article-info")
+                      "reading-time", "article-info", "post-metadata", "entry-metadata", "article-metadata")
 _HEADER_PART_CLASS = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
@@ -92,12 +92,12 @@ _HEADER_LINE_MAX = 300  # characters of a byline element that leaves the page on
 _STORY_LINE = 80  # characters of a paragraph's opening text that make it story text, longer than a byline
 _BYLINE_INITIALS = frozenset("BbWwSsPp")
 _HEADER_BY = re.compile(r"^(?i:(?:written|story|words|posted)\s++)?(?i:by)\b\s*+:?\s*+(?P<names>\S.{0,100})$")
-# An author box after the story ("About the author", a bio naming the writer).
+# An author box after the story ("About the author", a bio naming the writer; Gatsby's starter's "bio").
 _CONTRIBUTOR_BOXES = _attributes("class", "contains(., 'author') or contains(., 'contributor') or "
                                           "contains(., 'sabox')")
 # Not "author-info": themes name their header byline so.
 _CONTRIBUTOR_BOX = re.compile(r"(?:^|[-_])(?:(?:author|writer|contributor)[-_]?(?:bio|box|card|profile|about|"
-                              r"description)|about[-_](?:the[-_])?author|saboxplugin-wrap)(?:$|[-_])", re.I)
+                              r"description)|about[-_](?:the[-_])?author|saboxplugin-wrap)(?:$|[-_])|^bio$", re.I)
 _CONTRIBUTOR_NAME_TAGS = ("h2", "h3", "h4", "h5", "h6", "a", "strong", "b", "span", "div", "p")
 
 
@@ -167,7 +167,8 @@ def read(loaded: Loaded) -> Draft:
                               lambda: _first_attr(dates.stated("published", "datePublished"))),
                              ('microdata itemprop="datePublished"', lambda: declared_published),
                              ("the page's first <time datetime> element", lambda: _first_attr(dates.times())),
-                             ("a date in the text of the page header", lambda: _visible_date(dates.date_like())))
+                             ("a date in the text of the page header", lambda: _visible_date(dates.date_like())),
+                             ("a date shown under the headline", lambda: _date_under(h1)))
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
                              lambda: _first_attr(dates.stated("updated", "dateModified"))))
@@ -385,7 +386,12 @@ def _visible_headline(h1: str | None, title: str | None) -> str | None:
         return h1 or title
     if h1.lower() in title.lower() and 2 * len(h1) >= len(title) or len(title.split()) < 3 <= len(h1.split()):
         return h1
+    if title.lower().startswith(h1.lower()) and title[len(h1):].lstrip()[:1] in _TITLE_SEPARATORS:
+        return h1  # "Headline | A Long Site Name Blog"
     return title
+
+
+_TITLE_SEPARATORS = tuple("|-–—:·•")
 
 
 def _without_site_suffix(headline: str | None, site_names: tuple[str | None, ...]) -> str | None:
@@ -459,7 +465,7 @@ def _names_an_excerpt(class_attr: str) -> bool:
 def _dek_like(el: HtmlElement, headline: str | None) -> bool:
     text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
-        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el)
+        and next(el.iterdescendants("img", "figure", "time"), None) is None and not _SECOND_P(el)
 
 
 def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements,
@@ -530,6 +536,20 @@ def _short_text(el: HtmlElement, limit: int) -> str | None:
     return text if 4 < len(text) < limit else None
 
 
+def _date_under(h1: HtmlElement | None) -> str | None:
+    """A date alone on a short line among the first elements after the headline, in an element no class names
+    (Gatsby's starter: ``<h1>…</h1><p>March 04, 2025</p>``)."""
+    if h1 is None:
+        return None
+    for el in islice(_elements_after(h1), _DATE_LOOK_AHEAD):
+        if (text := _short_text(el, _DATE_LINE)) and (found := find_visible_date(text)):
+            return found
+    return None
+
+
+_DATE_LOOK_AHEAD, _DATE_LINE = 6, 60
+
+
 def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
     """The first elements after ``el`` in document order (its own descendants aside), at most a fixed number."""
     count = 0
@@ -553,7 +573,7 @@ def _contributor_boxes(candidates: list[HtmlElement]) -> list[HtmlElement]:
 
 @lru_cache(maxsize=4096)
 def _may_name_a_box(class_attr: str) -> bool:
-    return "author" in class_attr or "contributor" in class_attr or "sabox" in class_attr
+    return "author" in class_attr or "contributor" in class_attr or "sabox" in class_attr or "bio" in class_attr
 
 
 def _contributor_name(boxes: list[HtmlElement]) -> str | None:
@@ -714,9 +734,8 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: boo
         len(text_of(article)) for article in articles if article is not holder)
 
 
-# Links to other pages that make a body of links (a tag page's, a site map's): fewer, each a short text, may be
-# a short story's sources.
-_LIST_LINKS = 5
+# Links to other pages that make a body of links (a tag page's, a site map's) when they hold most of its text.
+_LIST_LINKS = 3
 _NOT_NAVIGATING = ("javascript:", "mailto:", "tel:", "data:")
 
 
