@@ -205,6 +205,18 @@ def test_hexo_fancybox_caption_beside_the_image_in_its_paragraph():
     assert CAPTION not in body_text(document)
 
 
+def test_a_drupal_media_credit_beside_the_image_is_the_pictures_credit():
+    """Thunder's media display: the image field, then the copyright field, in the media wrapper."""
+    body = f"""<main><h1>{HEADLINE}</h1><div class="node__content"><p>{STORY[0]}</p>
+<div class="media media--type-image media--view-mode-default"><div class="field field--name-field-image
+ field--type-image field--label-hidden field__item"><img alt="Barges" src="/sites/default/files/2025-03/barges.jpg"
+ width="1024" height="683"></div><div class="field field--name-field-copyright field--type-string
+ field--label-hidden field__item">{PHOTOGRAPHER}</div></div>{paragraphs()}</div></main>"""
+    document = parsed(page(PUBLISHED_META, body))
+    [picture] = document["associations"]
+    assert picture["by"] == PHOTOGRAPHER and PHOTOGRAPHER not in body_text(document)
+
+
 # --- bylines and dates -----------------------------------------------------------------------------------------------
 
 def _ghost_page(visible_names: list[str]) -> bytes:
@@ -377,6 +389,30 @@ def test_docusaurus_date_line_is_no_dek_and_its_joined_tags_are_split():
     assert [s["name"] for s in document["subjects"]] == ["harbor", "dredging", "Port Authority"]
 
 
+@pytest.mark.parametrize("heading", ["h2", "h3"])
+def test_a_headline_shown_in_an_h2_leaves_the_body_with_its_dek(heading):
+    """Grav's Quark and django CMS's blog show the headline in an h2 (here linked to the page itself) and the dek
+    in the heading after it; the page has no h1."""
+    body = f"""<section id="start"><div class="content-item h-entry"><div class="content-title text-center">
+<{heading} class="p-name mt-1"><a href="{URL}" class="u-url">{HEADLINE}</a></{heading}>
+<h4>The plan would deepen the main shipping channel by six feet over two years.</h4>
+<span class="blog-date"><time class="dt-published" datetime="2025-03-12T09:30:00+00:00">12th Mar 2025</time></span>
+</div><div class="e-content">{paragraphs()}</div></div></section>"""
+    document = parsed(page("", body))
+    assert [h["value"] for h in document["headlines"]] == [
+        HEADLINE, "The plan would deepen the main shipping channel by six feet over two years."]
+    text = body_text(document)
+    assert HEADLINE not in text and "six feet over two years" not in text
+    assert_story(text)
+
+
+def test_two_tags_joined_by_a_bare_comma_are_two():
+    """django-meta joins a post's tags in one article:tag with bare commas."""
+    head = PUBLISHED_META + '<meta property="article:tag" content="Ports,Harbor Authority">'
+    body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div></article></main>"
+    assert [s["name"] for s in parsed(page(head, body))["subjects"]] == ["Ports", "Harbor Authority"]
+
+
 def test_tags_holding_commas_one_per_article_tag_stay_whole():
     head = (PUBLISHED_META + '<meta property="article:tag" content="Mergers, Acquisitions and Divestitures">'
             '<meta property="article:tag" content="Trump, Donald J">')
@@ -544,7 +580,7 @@ def test_a_collection_page_is_refused_even_when_og_type_says_article():
 
 def _teaser(n: int, item: str) -> str:
     return item.format(href=f"/2025/03/{n:02d}/story-{n}/", title=f"Council story {n}: the budget and the bridge",
-                       text=STORY[n % len(STORY)])
+                       text=STORY[n % len(STORY)], n=n)
 
 
 @pytest.mark.parametrize("items", [
@@ -559,6 +595,12 @@ def _teaser(n: int, item: str) -> str:
     # Eleventy's tag page: three dated links.
     ['<li class="postlist-item"><a href="{href}" class="postlist-link">{title}</a> <time class="postlist-date" '
      'datetime="2025-03-12">March 2025</time></li>'] * 3,
+    # Grav's Quark blog: cards, each a picture, a date, a linked title in an h5 and the teaser's text.
+    ['<div class="card"><div class="card-image"><a href="{href}"><img alt="" src="/images/{n}.jpg"></a></div>'
+     '<div class="card-header"><div class="card-subtitle"><span class="blog-date"><time class="dt-published" '
+     'datetime="2025-03-12T07:15:00+00:00">12th Mar 2025</time></span></div><div class="card-title"><h5 '
+     'class="p-name mt-1"><a href="{href}" class="u-url">{title}</a></h5></div></div><div class="card-body">'
+     '<p>{text}</p></div></div>'] * 3,
     # Wagtail's demo blog index: cards, each one link holding the title, the introduction and "date by author".
     ['<div class="blog-listing-card"><a class="blog-listing-card__link" href="{href}"><div '
      'class="blog-listing-card__contents"><h2 class="blog-listing-card__title">{title}</h2><p '

@@ -564,13 +564,21 @@ def normalise_credit(credit: str | None) -> str | None:
 
 
 def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
-    return _caption_and_credit_of(next(iter(_CAPTION_ELEMENT(holder)), None))
+    """The caption and credit of a picture's holder: its caption element's, else a credit element of its own
+    beside the image (Drupal's ``field--name-field-copyright``)."""
+    if (caption_el := next(iter(_CAPTION_ELEMENT(holder)), None)) is not None:
+        return _caption_and_credit_of(caption_el)
+    credit_el = next((el for el in _CREDIT_ELEMENT(holder) if next(el.iter("img"), None) is None), None)
+    return _caption_and_credit_of(credit_el)
 
 
 def _caption_and_credit_of(caption_el: HtmlElement | None) -> tuple[str | None, str | None]:
-    """The caption and credit one caption element holds (a credit element inside it goes); none without one."""
+    """The caption and credit one caption element holds (a credit element inside it goes), or the credit a credit
+    element is; none without one."""
     if caption_el is None:
         return None, None
+    if _is_credit(caption_el):
+        return None, normalise_credit(text_of(caption_el))
     credit_el = next(iter(_CREDIT_ELEMENT(caption_el)), None)
     if credit_el is not None:
         credit = normalise_credit(text_of(credit_el))
@@ -617,12 +625,22 @@ def _caption_beside(img: HtmlElement) -> HtmlElement | None:
 
 
 def _is_caption(el: HtmlElement) -> bool:
-    """A caption a theme writes outside ``figcaption`` (``p.wp-caption-text``, ``.widget-image-caption``)."""
+    """A caption a theme writes outside ``figcaption`` (``p.wp-caption-text``, ``.widget-image-caption``), or a
+    picture's credit written beside it (``div.field--name-field-copyright``)."""
     if el.tag == "figcaption":
         return True
     classes = el.get("class") if isinstance(el.tag, str) else None
-    return classes is not None and "caption" in classes and any(
-        "caption" in token and token != "wp-caption" for token in classes.split())
+    return classes is not None and ("caption" in classes and any(
+        "caption" in token and token != "wp-caption" for token in classes.split()) or _is_credit(el))
+
+
+def _is_credit(el: HtmlElement) -> bool:
+    """An element named as a picture's credit, holding a short text."""
+    classes = el.get("class") or ""
+    return any(word in classes for word in _CREDIT_CLASS_WORDS) and len(text_of(el)) <= _CREDIT_MAX
+
+
+_CREDIT_CLASS_WORDS, _CREDIT_MAX = ("credit", "copyright", "photographer"), 120
 
 
 def sibling_caption(block: HtmlElement) -> HtmlElement | None:

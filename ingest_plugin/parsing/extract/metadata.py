@@ -136,11 +136,17 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
 
 
 def _article_tags(values: list[str]) -> list[str]:
-    """One tag per ``article:tag``, commas and all ("Trump, Donald J"); but a lone one listing three or more is
-    the whole list in one (Docusaurus, the Guardian: "harbor,storms,Half Moon Bay")."""
-    if len(values) == 1 and len(parts := [t.strip() for t in values[0].split(",") if t.strip()]) >= 3:
-        return parts
+    """One tag per ``article:tag``, commas and all ("Trump, Donald J"); but a lone one whose commas have no space
+    after them, or that lists three or more, is the whole list in one (Docusaurus, django-meta, the Guardian:
+    "harbor,storms,Half Moon Bay")."""
+    if len(values) == 1 and "," in values[0]:
+        parts = [t.strip() for t in values[0].split(",") if t.strip()]
+        if len(parts) >= 3 or _LISTING_COMMA.search(values[0]):
+            return parts
     return [t for t in values if t]
+
+
+_LISTING_COMMA = re.compile(r",\S")
 
 
 def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:

@@ -147,7 +147,9 @@ def read(loaded: Loaded) -> Draft:
     boxes = _contributor_boxes([el for el, class_attr, _, _ in elements if class_attr and _may_name_a_box(class_attr)])
     contributor = contributor or _contributor_name(boxes)
     sources = {_DRAFT_FIELDS.get(name, name): source for name, source in meta.sources.items()}
-    h1 = _headline_element(doc, meta.headline, meta.title)
+    # A theme may show its headline in an h2 (Grav's Quark, django CMS's blog): it leaves the body as an h1 would.
+    if (h1 := _headline_element(doc, meta.headline, meta.title)) is None:
+        h1 = _heading_showing(doc, meta.headline, meta.title)
     h1_text = clean(text_of(h1)) if h1 is not None and not meta.headline else None
     headline = meta.headline or _visible_headline(h1_text, meta.title)
     if not meta.headline:
@@ -343,6 +345,21 @@ def _headline_element(doc: HtmlElement, headline: str | None, title: str | None)
                            if text and text in lowered and 2 * len(text) >= len(lowered)), None)) is not None:
             return found
     return h1s[0] if h1s else None
+
+
+def _heading_showing(doc: HtmlElement, headline: str | None, title: str | None) -> HtmlElement | None:
+    """On a page with no h1: the first h2 or h3 showing the metadata's headline, or the main part of the
+    ``<title>`` (all of it, or what comes before a separator)."""
+    wanted = {clean(t).lower() for t in (headline, title) if t}
+    if not wanted:
+        return None
+    lowered_title = clean(title).lower() if title else ""
+    for heading in outer_ones(list(doc.iter("h2", "h3"))):
+        text = clean(text_of(heading)).lower()
+        if text and (text in wanted or lowered_title.startswith(text)
+                     and lowered_title[len(text):].lstrip()[:1] in _TITLE_SEPARATORS):
+            return heading
+    return None
 
 
 def _opening_heading(root: HtmlElement) -> HtmlElement | None:
@@ -755,15 +772,25 @@ def _link_list(meta: PageMeta, root: HtmlElement) -> int | None:
 
 def _teaser_headings(root: HtmlElement) -> bool:
     """Whether ``root`` reads as teasers in lists or ``<div>``s (Joomla's blog items, a Jekyll home page), or is
-    one of them beside its like: two or more headings, and nearly all of them, each a link to another page. A
-    story's subheadings link nowhere."""
-    parent, kind = root.getparent(), (root.tag, root.get("class"))
-    if parent is not None and kind[1] and any((sibling.tag, sibling.get("class")) == kind
-                                              for sibling in parent if sibling is not root):
-        root = parent
-    headings = list(root.iter("h2", "h3", "h4"))
+    in one of them beside its like (a card's text: Grav's Quark): two or more headings, and nearly all of them,
+    each a link to another page. A story's subheadings link nowhere."""
+    scope = root if (listed := _teaser_list(root)) is None else listed
+    headings = list(scope.iter("h2", "h3", "h4", "h5", "h6"))
     linked = sum(1 for heading in headings if _links_away(heading))
     return linked >= 2 and 4 * linked >= 3 * len(headings)
+
+
+def _teaser_list(root: HtmlElement) -> HtmlElement | None:
+    """The list holding ``root`` as (part of) one of its items: the parent of ``root`` or of an element a few
+    levels above it that has siblings of its kind and class, and a linked heading of its own."""
+    for unit in islice(chain([root], root.iterancestors()), _CARD_LEVELS):
+        parent, kind = unit.getparent(), (unit.tag, unit.get("class"))
+        if parent is None or parent.tag == "body":
+            return None
+        if kind[1] and any((sibling.tag, sibling.get("class")) == kind for sibling in parent if sibling is not unit) \
+                and any(_links_away(heading) for heading in unit.iter("h2", "h3", "h4", "h5", "h6")):
+            return parent
+    return None
 
 
 def _links_away(heading: HtmlElement) -> bool:
