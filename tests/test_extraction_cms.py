@@ -682,3 +682,97 @@ def test_the_cms_rules_stay_linear_on_hostile_pages():
     document = parsed(page(PUBLISHED_META, body))
     assert_story(body_text(document))
     assert "subjects" not in document
+
+
+# --- what the rules above must leave alone (pages from an independent review, written to break them) -----------------
+
+def _document(body: str, head: str = "", url: str = "https://www.zenger.news/2025/03/12/harbor-dredging-plan/") -> dict:
+    """The document of a page dated by its permalink only."""
+    return parsed(page(head, body), url)
+
+
+def test_a_blog_name_before_the_post_title_is_no_headline():
+    """Blogger's "Blog: Post" title, the blog's name in the h1: the headline is the title, never the blog."""
+    body = f"""<div class="header"><h1 class="title">Harbor Notes</h1></div><div class="post"><h3 class="post-title">
+{HEADLINE}</h3><div class="post-body">{paragraphs()}</div></div>"""
+    data = page("", body).replace(f"<title>{HEADLINE} | Harbor Times</title>".encode(),
+                                  f"<title>Harbor Notes: {HEADLINE}</title>".encode())
+    assert parsed(data, "https://www.zenger.news/2025/03/12/harbor-dredging-plan/")["headlines"][0]["value"] \
+        != "Harbor Notes"
+
+
+@pytest.mark.parametrize("under_h1", [
+    "<p>Sunday, June 1, 2025</p>",  # a masthead's date under the site's h1
+    "<p>Updated June 1, 2025</p>",  # an update, alone under the headline
+])
+def test_dates_that_are_not_the_publication_date_are_passed_over(under_h1):
+    logo = "<h1>Harbor Times</h1>" if "Sunday" in under_h1 else f"<h1>{HEADLINE}</h1>"
+    body = f"<header>{logo}{under_h1}</header><main><div class='story'>{paragraphs()}</div></main>"
+    assert _document(body)["firstCreated"].startswith("2025-03-12")  # the permalink's day
+
+
+def test_a_date_in_the_storys_first_sentence_is_no_publication_date():
+    body = (f"<main><h1>{HEADLINE}</h1><div><p>The festival returns on <strong>June 1, 2025</strong>, organizers said "
+            f"on Tuesday.</p>{paragraphs()}</div></main>")
+    assert _document(body)["firstCreated"].startswith("2025-03-12")
+
+
+def test_the_bio_of_the_person_a_story_is_about_is_no_byline():
+    body = (f"<main><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}<div class='bio'><h4>Maria Lopez</h4>"
+            "<p>Maria Lopez ran the port of Baltimore's dredging office for a decade before joining the authority."
+            "</p></div></div></main>")
+    document = _document(body)
+    assert authors(document) == [] and "ran the port of Baltimore" in body_text(document)
+
+
+def test_a_short_story_citing_three_documents_is_no_list_of_links():
+    body = (f"<main><h1>{HEADLINE}</h1><div><p>The authority released <a href='/docs/plan.pdf'>the dredging plan and "
+            "its appendices</a>, <a href='/docs/survey.pdf'>the environmental survey of the channel</a> and <a "
+            "href='/docs/budget.pdf'>the two-year budget for the work</a> on Tuesday.</p></div></main>")
+    assert "environmental survey" in body_text(_document(body))
+
+
+SEE_ALSO = ('<h5><a href="/2025/03/10/ferry-fares/">Ferry fares rise</a></h5>'
+            '<h5><a href="/2025/03/09/bridge/">Bridge repairs start</a></h5>')
+
+
+@pytest.mark.parametrize("story, after_story", [
+    # The post's title links to the post itself, beside a preview of the previous post in the same markup.
+    (paragraphs(), '<div class="post"><h2 class="post-title"><a href="/2025/03/10/ferry-fares/">Ferry fares rise</a>'
+                   '</h2><div class="entry"><p>Fares rise in May.</p></div></div>'),
+    # "See also" links at the end of the story, in h5s.
+    (paragraphs() + SEE_ALSO, ""),
+])
+def test_a_story_with_a_self_linked_title_or_see_also_headings_is_no_listing(story, after_story):
+    url = "https://www.zenger.news/harbor-dredging-plan/"
+    body = (f'<div id="content"><div class="post"><h2 class="post-title"><a href="{url}" rel="bookmark">Dredging Plan '
+            f'Approved</a></h2><div class="entry">{story}</div></div>{after_story}</div>')
+    [result] = parse_items(page("", body), input_name="page.html", source_url=url,
+                           published=datetime(2025, 3, 12, tzinfo=timezone.utc))
+    assert result.error is None, result.error
+
+
+def test_a_dek_mentioning_a_date_is_still_the_dek():
+    dek = 'The board will vote on <time datetime="2025-04-02">April 2</time>, after a month of public hearings.'
+    body = (f"<main><article><h1>{HEADLINE}</h1><p class='article-dek'>{dek}</p><div class='entry-content'>"
+            f"{paragraphs()}</div></article></main>")
+    assert _document(body, PUBLISHED_META)["headlines"][1]["value"].startswith("The board will vote on April 2")
+
+
+def test_a_tag_holding_a_number_is_one_tag():
+    head = PUBLISHED_META + '<meta property="article:tag" content="1,000 days of war">'
+    body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div></article></main>"
+    assert [s["name"] for s in _document(body, head)["subjects"]] == ["1,000 days of war"]
+
+
+def test_a_sites_copyright_notice_is_no_photo_credit():
+    notice = "© 2025 Harbor Times Media Group. All rights reserved."
+    after_image = (f"<main><h1>{HEADLINE}</h1><div class='entry-content'><p>{STORY[0]}</p><p><img src='/a.jpg' "
+                   f"alt='Barges'></p><p class='copyright-notice'>{notice}</p>{paragraphs()}</div></main>")
+    # The page wrapper holds the site's content and its copyright line: no figure of the hero picture.
+    wrapper = (f"<div id='page'><div class='site-content'><h1>{HEADLINE}</h1><figure><img src='/hero.jpg' alt='Hero'>"
+               f"</figure><div class='entry-content'>{paragraphs()}<blockquote><p>We waited.</p><cite>Mayor Jane Roe"
+               f"</cite></blockquote></div></div><div class='copyright'>{notice}</div></div>")
+    for body in (after_image, wrapper):
+        document = _document(body, PUBLISHED_META + '<meta property="og:image" content="https://www.zenger.news/hero.jpg">')
+        assert all(a.get("by") is None and "Mayor" not in json.dumps(a) for a in document.get("associations", []))

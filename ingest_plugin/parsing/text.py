@@ -207,14 +207,9 @@ def parse_datetime(value: str | None, zone: tzinfo = timezone.utc) -> datetime |
 
 def find_visible_date(text: str) -> str | None:
     """The first "Month D, YYYY[ H:MM AM]" or "D Month YYYY[ H:MM]" in a line of page text that no "Updated" (or
-    the like) just before it marks as a later time ("Updated 14 Mar 2025 · Published March 12, 2025"); else the
-    first."""
-    first = None
-    for match in _VISIBLE_DATE.finditer(text or ""):
-        if not _UPDATE_LABEL.search(text, max(0, match.start() - _UPDATE_LABEL_REACH), match.start()):
-            return match.group(0)
-        first = first or match.group(0)
-    return first
+    the like) just before it marks as a later time ("Updated 14 Mar 2025 · Published March 12, 2025")."""
+    return next((match.group(0) for match in _VISIBLE_DATE.finditer(text or "")
+                 if not _UPDATE_LABEL.search(text, max(0, match.start() - _UPDATE_LABEL_REACH), match.start())), None)
 
 
 def _js_date(value: str) -> datetime | None:

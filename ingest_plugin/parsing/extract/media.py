@@ -6,7 +6,7 @@ where it stood, so the CMS can render it in place from the structured data.
 from __future__ import annotations
 
 import re
-from itertools import groupby
+from itertools import groupby, islice
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -564,12 +564,11 @@ def normalise_credit(credit: str | None) -> str | None:
 
 
 def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
-    """The caption and credit of a picture's holder: its caption element's, else a credit element of its own
-    beside the image (Drupal's ``field--name-field-copyright``)."""
+    """The caption and credit of a picture's holder: its caption element's, else a credit element's beside the
+    image (Drupal's ``field--name-field-copyright``)."""
     if (caption_el := next(iter(_CAPTION_ELEMENT(holder)), None)) is not None:
         return _caption_and_credit_of(caption_el)
-    credit_el = next((el for el in _CREDIT_ELEMENT(holder) if next(el.iter("img"), None) is None), None)
-    return _caption_and_credit_of(credit_el)
+    return _caption_and_credit_of(next((el for el in holder if _is_credit(el)), None))
 
 
 def _caption_and_credit_of(caption_el: HtmlElement | None) -> tuple[str | None, str | None]:
@@ -577,7 +576,7 @@ def _caption_and_credit_of(caption_el: HtmlElement | None) -> tuple[str | None, 
     element is; none without one."""
     if caption_el is None:
         return None, None
-    if _is_credit(caption_el):
+    if not _is_caption(caption_el) and _is_credit(caption_el):
         return None, normalise_credit(text_of(caption_el))
     credit_el = next(iter(_CREDIT_ELEMENT(caption_el)), None)
     if credit_el is not None:
@@ -600,8 +599,11 @@ def _figure_holder(img: HtmlElement, root: HtmlElement, shared: tuple[HtmlElemen
             return el
         if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or el in shared:
             return None
-        if el.tag in ("div", "p") and len(el) == 2 and _is_caption(el[1] if el[0] is below else el[0]):
-            return el  # the image and its caption alone in a div (Elementor's image widget) or a p (Hexo's fancybox)
+        if el.tag in ("div", "p") and len(el) == 2 and (
+                _is_caption(other := el[1] if el[0] is below else el[0]) or _is_credit(other) and _image_alone(below)):
+            # The image and its caption alone in a div (Elementor's image widget) or a p (Hexo's fancybox), or the
+            # image's own wrapper and its credit (Drupal's media fields)
+            return el
         below, el = el, el.getparent()
     return None
 
@@ -625,22 +627,40 @@ def _caption_beside(img: HtmlElement) -> HtmlElement | None:
 
 
 def _is_caption(el: HtmlElement) -> bool:
-    """A caption a theme writes outside ``figcaption`` (``p.wp-caption-text``, ``.widget-image-caption``), or a
-    picture's credit written beside it (``div.field--name-field-copyright``)."""
+    """A caption a theme writes outside ``figcaption`` (``p.wp-caption-text``, ``.widget-image-caption``)."""
     if el.tag == "figcaption":
         return True
     classes = el.get("class") if isinstance(el.tag, str) else None
-    return classes is not None and ("caption" in classes and any(
-        "caption" in token and token != "wp-caption" for token in classes.split()) or _is_credit(el))
+    return classes is not None and "caption" in classes and any(
+        "caption" in token and token != "wp-caption" for token in classes.split())
+
+
+# A credit is a name or two and an agency: a longer text in an element so named is a notice (the site's copyright).
+_CREDIT_MAX, _CREDIT_TEXT_NODES = 80, 4
 
 
 def _is_credit(el: HtmlElement) -> bool:
-    """An element named as a picture's credit, holding a short text."""
-    classes = el.get("class") or ""
-    return any(word in classes for word in _CREDIT_CLASS_WORDS) and len(text_of(el)) <= _CREDIT_MAX
+    """An element a class token names as a picture's credit (``field--name-field-copyright``, ``photo-credit``),
+    holding a short text (read a few text nodes at most)."""
+    classes = el.get("class") if isinstance(el.tag, str) else None
+    if not classes or not any(word in token for token in classes.split() for word in _CREDIT_WORDS_IN_CLASS):
+        return False
+    texts = list(islice(el.itertext(), _CREDIT_TEXT_NODES + 1))
+    return len(texts) <= _CREDIT_TEXT_NODES and 0 < sum(map(len, texts)) <= _CREDIT_MAX \
+        and "rights reserved" not in "".join(texts).lower()
 
 
-_CREDIT_CLASS_WORDS, _CREDIT_MAX = ("credit", "copyright", "photographer"), 120
+_CREDIT_WORDS_IN_CLASS = ("credit", "copyright", "photographer")
+
+
+# An image alone in its wrapper: the img and a link or <picture> and sources around it.
+_ALONE_ELEMENTS = 5
+
+
+def _image_alone(el: HtmlElement) -> bool:
+    """Whether ``el`` holds an image and nothing else: a few elements at most, and no text."""
+    return len(list(islice(el.iter(), _ALONE_ELEMENTS + 1))) <= _ALONE_ELEMENTS \
+        and not any(text.strip() for text in el.itertext())
 
 
 def sibling_caption(block: HtmlElement) -> HtmlElement | None:

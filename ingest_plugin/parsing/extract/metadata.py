@@ -136,17 +136,16 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
 
 
 def _article_tags(values: list[str]) -> list[str]:
-    """One tag per ``article:tag``, commas and all ("Trump, Donald J"); but a lone one whose commas have no space
-    after them, or that lists three or more, is the whole list in one (Docusaurus, django-meta, the Guardian:
-    "harbor,storms,Half Moon Bay")."""
-    if len(values) == 1 and "," in values[0]:
-        parts = [t.strip() for t in values[0].split(",") if t.strip()]
-        if len(parts) >= 3 or _LISTING_COMMA.search(values[0]):
-            return parts
+    """One tag per ``article:tag``, commas and all ("Trump, Donald J", "1,000 days of war"); but a lone one whose
+    commas have no space after them is the whole list in one (Docusaurus, django-meta, the Guardian:
+    "harbor,storms,Half Moon Bay"), a number's thousands aside."""
+    if len(values) == 1 and _LISTING_COMMA.search(values[0]):
+        return [t.strip() for t in _LISTING_COMMA.split(values[0]) if t.strip()]
     return [t for t in values if t]
 
 
-_LISTING_COMMA = re.compile(r",\S")
+# A comma with no space after it, but for a number's ("1,000").
+_LISTING_COMMA = re.compile(r",(?=\S)(?!(?<=\d,)\d)")
 
 
 def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:

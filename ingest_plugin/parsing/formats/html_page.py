@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Callable, Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -98,6 +98,7 @@ _CONTRIBUTOR_BOXES = _attributes("class", "contains(., 'author') or contains(., 
 # Not "author-info": themes name their header byline so.
 _CONTRIBUTOR_BOX = re.compile(r"(?:^|[-_])(?:(?:author|writer|contributor)[-_]?(?:bio|box|card|profile|about|"
                               r"description)|about[-_](?:the[-_])?author|saboxplugin-wrap)(?:$|[-_])|^bio$", re.I)
+_WRITTEN_BY = re.compile(r"\b(?:written|posted|reported) by\b|\babout the (?:author|writer)\b", re.I)
 _CONTRIBUTOR_NAME_TAGS = ("h2", "h3", "h4", "h5", "h6", "a", "strong", "b", "span", "div", "p")
 
 
@@ -170,7 +171,7 @@ def read(loaded: Loaded) -> Draft:
                              ('microdata itemprop="datePublished"', lambda: declared_published),
                              ("the page's first <time datetime> element", lambda: _first_attr(dates.times())),
                              ("a date in the text of the page header", lambda: _visible_date(dates.date_like())),
-                             ("a date shown under the headline", lambda: _date_under(h1)))
+                             ("a date shown under the headline", lambda: _date_under(h1, headline)))
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
                              lambda: _first_attr(dates.stated("updated", "dateModified"))))
@@ -204,11 +205,12 @@ def read(loaded: Loaded) -> Draft:
     remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
     paragraphize(root)
     site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
-    if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root, signed=bool(byline_candidates)) \
+    own_path = _path_of(canonical or "")  # links to the page itself lead nowhere else
+    if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root, bool(byline_candidates), own_path) \
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
-    if (links := _link_list(meta, root)) is not None:
+    if (links := _link_list(meta, root, own_path)) is not None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is a list of links, no article: {links} links to "
                                                     "other pages hold most of its text (an index, tag or menu page?)",
                           stage=Stage.EXTRACT)
@@ -341,8 +343,7 @@ def _headline_element(doc: HtmlElement, headline: str | None, title: str | None)
             return found
     if shown and title:
         lowered = title.lower()
-        if (found := next((h1 for h1, text in shown
-                           if text and text in lowered and 2 * len(text) >= len(lowered)), None)) is not None:
+        if (found := next((h1 for h1, text in shown if _main_part_of(text, lowered)), None)) is not None:
             return found
     return h1s[0] if h1s else None
 
@@ -350,14 +351,12 @@ def _headline_element(doc: HtmlElement, headline: str | None, title: str | None)
 def _heading_showing(doc: HtmlElement, headline: str | None, title: str | None) -> HtmlElement | None:
     """On a page with no h1: the first h2 or h3 showing the metadata's headline, or the main part of the
     ``<title>`` (all of it, or what comes before a separator)."""
-    wanted = {clean(t).lower() for t in (headline, title) if t}
-    if not wanted:
-        return None
+    wanted = clean(headline).lower() if headline else None
     lowered_title = clean(title).lower() if title else ""
+    if not wanted and not lowered_title:
+        return None
     for heading in outer_ones(list(doc.iter("h2", "h3"))):
-        text = clean(text_of(heading)).lower()
-        if text and (text in wanted or lowered_title.startswith(text)
-                     and lowered_title[len(text):].lstrip()[:1] in _TITLE_SEPARATORS):
+        if (text := clean(text_of(heading)).lower()) and (text == wanted or _main_part_of(text, lowered_title)):
             return heading
     return None
 
@@ -401,14 +400,15 @@ def _visible_headline(h1: str | None, title: str | None) -> str | None:
     Site"), else the title (the h1 of a page may be its site's or a section's name: "V8", "Health Center")."""
     if not h1 or not title:
         return h1 or title
-    if h1.lower() in title.lower() and 2 * len(h1) >= len(title) or len(title.split()) < 3 <= len(h1.split()):
+    if _main_part_of(h1.lower(), title.lower()) or len(title.split()) < 3 <= len(h1.split()):
         return h1
-    if title.lower().startswith(h1.lower()) and title[len(h1):].lstrip()[:1] in _TITLE_SEPARATORS:
-        return h1  # "Headline | A Long Site Name Blog"
     return title
 
 
-_TITLE_SEPARATORS = tuple("|-–—:·•")
+def _main_part_of(text: str, title: str) -> bool:
+    """Whether ``text`` is the main part of a page's ``title`` (both in lower case): in it, and at least half of it
+    ("Headline | Site"; a site's name before a post's title in Blogger's "Site: Title" is not)."""
+    return bool(text) and text in title and 2 * len(text) >= len(title)
 
 
 def _without_site_suffix(headline: str | None, site_names: tuple[str | None, ...]) -> str | None:
@@ -482,7 +482,17 @@ def _names_an_excerpt(class_attr: str) -> bool:
 def _dek_like(el: HtmlElement, headline: str | None) -> bool:
     text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
-        and next(el.iterdescendants("img", "figure", "time"), None) is None and not _SECOND_P(el)
+        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el) and not _date_line(el, text)
+
+
+# Text beside the dates of a line that leaves it a date line ("Jane Doe · March 3, 2025 · 2 responses").
+_DATE_LINE_REST = 40
+
+
+def _date_line(el: HtmlElement, text: str) -> bool:
+    """Whether a dek candidate is the header's date line: its <time>s, and little else."""
+    times = [len(clean(text_of(time))) for time in el.iter("time")]
+    return bool(times) and len(text) - sum(times) < _DATE_LINE_REST
 
 
 def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements,
@@ -553,18 +563,21 @@ def _short_text(el: HtmlElement, limit: int) -> str | None:
     return text if 4 < len(text) < limit else None
 
 
-def _date_under(h1: HtmlElement | None) -> str | None:
-    """A date alone on a short line among the first elements after the headline, in an element no class names
-    (Gatsby's starter: ``<h1>…</h1><p>March 04, 2025</p>``)."""
-    if h1 is None:
+# The first elements after the headline that may be its date line, and the longest such line (a date and a
+# reading time; a paragraph mentioning a date is story text).
+_DATE_LOOK_AHEAD, _DATE_LINE = 6, 60
+_LINE_TAGS = frozenset({"p", "div", "time"})
+
+
+def _date_under(h1: HtmlElement | None, headline: str | None) -> str | None:
+    """A date alone on a short line among the first elements after the headline's h1 (Gatsby's starter:
+    ``<h1>…</h1><p>March 04, 2025</p>``). Not after an h1 that is no headline (a masthead showing today's date)."""
+    if h1 is None or not headline or clean(text_of(h1)).lower() != headline.lower():
         return None
     for el in islice(_elements_after(h1), _DATE_LOOK_AHEAD):
-        if (text := _short_text(el, _DATE_LINE)) and (found := find_visible_date(text)):
+        if el.tag in _LINE_TAGS and (text := _short_text(el, _DATE_LINE)) and (found := find_visible_date(text)):
             return found
     return None
-
-
-_DATE_LOOK_AHEAD, _DATE_LINE = 6, 60
 
 
 def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
@@ -583,9 +596,11 @@ def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
 
 def _contributor_boxes(candidates: list[HtmlElement]) -> list[HtmlElement]:
     """The author boxes among ``candidates`` (elements whose class may name one), outermost, none holding the
-    headline (a theme's wrapper of the whole post)."""
+    headline (a theme's wrapper of the whole post). A box named only "bio" is the writer's when it opens saying so
+    ("Written by …", Gatsby's starter): a story may show the bio of the person it is about."""
     boxes = outer_ones([box for box in candidates if any(_CONTRIBUTOR_BOX.search(t) for t in class_tokens(box))])
-    return [box for box in boxes if next(box.iter("h1"), None) is None]
+    return [box for box in boxes if next(box.iter("h1"), None) is None and (
+        "bio" not in class_tokens(box) or _WRITTEN_BY.search(" ".join(islice(box.itertext(), _HEADER_TEXT_NODES))))]
 
 
 @lru_cache(maxsize=4096)
@@ -730,7 +745,7 @@ def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
     return len(clean(text)) < limit
 
 
-def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: bool) -> bool:
+def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: bool, own_path: str) -> bool:
     """A home, category or search page: several ``<article>`` teasers, none of them the article, and no article
     metadata. An article page shows teasers too (related stories): there the content root is in an ``<article>``
     twice as long as any other, or outside them all, or holds more text of its own than theirs. Without
@@ -740,7 +755,7 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: boo
         return False
     articles = outer_ones(list(doc.iter("article")))
     if len(articles) < 3:
-        return not signed and _teaser_headings(root)
+        return not signed and _teaser_headings(root, own_path)
     inside = set(root.iterdescendants("article"))
     teasers = [len(text_of(article)) for article in articles if article in inside]
     if len(teasers) >= 2:
@@ -756,31 +771,63 @@ _LIST_LINKS = 3
 _NOT_NAVIGATING = ("javascript:", "mailto:", "tel:", "data:")
 
 
-def _link_list(meta: PageMeta, root: HtmlElement) -> int | None:
-    """How many links to other pages hold most of the text of ``root``, when they do (an index, tag or menu page,
-    whose list items the content root is); None for an article. A page whose metadata dates or signs it is an
-    article, however many links it shows (a briefing of links). A link that leads nowhere (``#``, ``javascript:``)
-    is text to a reader, and leaves the published body."""
+def _link_list(meta: PageMeta, root: HtmlElement, own_path: str) -> int | None:
+    """How many links to other pages, each an item of its own (in a list item, or alone on its line), hold most of
+    the text of ``root``, when they do (an index, tag or menu page, whose list items the content root is); None
+    for an article. Links inside sentences are a story's. A page whose metadata dates or signs it is an article,
+    however many links it shows (a briefing of links). A link that leads nowhere (``#``, ``javascript:``, the page
+    itself) is text to a reader, and leaves the published body."""
     if meta.published or meta.authors:
         return None
-    links = [a for a in root.iter("a") if _navigates(a)]
+    line_lengths: dict[HtmlElement, int] = {}  # each link's parent's text length, read once per parent
+    links = [a for a in root.iter("a") if _navigates(a, own_path) and _stands_alone(a, line_lengths)]
     if len(links) < _LIST_LINKS:
         return None
     linked = sum(len(clean(text_of(a))) for a in links)
     return len(links) if 2 * linked > len(clean(text_of(root))) else None
 
 
-def _teaser_headings(root: HtmlElement) -> bool:
+# Text beside a link on its line that leaves it an item of a list ("March 3, 2025", "(video)").
+_ITEM_EXTRA = 40
+
+
+def _stands_alone(link: HtmlElement, line_lengths: dict[HtmlElement, int]) -> bool:
+    """Whether a link is an item of a list: in a list item, or with little other text in its parent."""
+    parent = link.getparent()
+    if parent is None:
+        return False
+    if parent.tag in ("li", "dd", "dt"):
+        return True
+    if parent not in line_lengths:
+        line_lengths[parent] = len(text_of(parent))
+    return line_lengths[parent] - len(text_of(link)) <= _ITEM_EXTRA
+
+
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _teaser_headings(root: HtmlElement, own_path: str) -> bool:
     """Whether ``root`` reads as teasers in lists or ``<div>``s (Joomla's blog items, a Jekyll home page), or is
-    in one of them beside its like (a card's text: Grav's Quark): two or more headings, and nearly all of them,
-    each a link to another page. A story's subheadings link nowhere."""
-    scope = root if (listed := _teaser_list(root)) is None else listed
-    headings = list(scope.iter("h2", "h3", "h4", "h5", "h6"))
-    linked = sum(1 for heading in headings if _links_away(heading))
-    return linked >= 2 and 4 * linked >= 3 * len(headings)
+    in one of them beside its like (a card's text: Grav's Quark): two or more headings, nearly all of them each a
+    link to another page, and the first of them before most of the text. A story's subheadings link nowhere, and a
+    story's "see also" links come after it."""
+    scope = root if (listed := _teaser_list(root, own_path)) is None else listed
+    headings = list(scope.iter(*_HEADINGS))
+    linked = [heading for heading in headings if _links_away(heading, own_path)]
+    return len(linked) >= 2 and 4 * len(linked) >= 3 * len(headings) \
+        and 2 * _text_before(linked[0], scope) <= len(text_of(scope))
 
 
-def _teaser_list(root: HtmlElement) -> HtmlElement | None:
+def _text_before(el: HtmlElement, scope: HtmlElement) -> int:
+    """The length of the text of ``scope`` before the child of it that holds ``el``."""
+    top = el
+    while (parent := top.getparent()) is not None and parent is not scope:
+        top = parent
+    return len(scope.text or "") + sum(len(text_of(sibling)) + len(sibling.tail or "")
+                                       for sibling in top.itersiblings(preceding=True))
+
+
+def _teaser_list(root: HtmlElement, own_path: str) -> HtmlElement | None:
     """The list holding ``root`` as (part of) one of its items: the parent of ``root`` or of an element a few
     levels above it that has siblings of its kind and class, and a linked heading of its own."""
     for unit in islice(chain([root], root.iterancestors()), _CARD_LEVELS):
@@ -788,28 +835,38 @@ def _teaser_list(root: HtmlElement) -> HtmlElement | None:
         if parent is None or parent.tag == "body":
             return None
         if kind[1] and any((sibling.tag, sibling.get("class")) == kind for sibling in parent if sibling is not unit) \
-                and any(_links_away(heading) for heading in unit.iter("h2", "h3", "h4", "h5", "h6")):
+                and any(_links_away(heading, own_path) for heading in unit.iter(*_HEADINGS)):
             return parent
     return None
 
 
-def _links_away(heading: HtmlElement) -> bool:
+def _links_away(heading: HtmlElement, own_path: str) -> bool:
     """Whether a heading's text is a link to another page, or the heading is in one (a card that is one link, as
     Wagtail's demo prints its blog index)."""
     text = len(clean(text_of(heading)))
-    return text > 0 and (any(5 * len(clean(text_of(a))) >= 4 * text for a in heading.iter("a") if _navigates(a))
-                         or any(a.tag == "a" and _navigates(a) for a in islice(heading.iterancestors(), _CARD_LEVELS)))
+    return text > 0 and (
+        any(5 * len(clean(text_of(a))) >= 4 * text for a in heading.iter("a") if _navigates(a, own_path))
+        or any(a.tag == "a" and _navigates(a, own_path) for a in islice(heading.iterancestors(), _CARD_LEVELS)))
 
 
 # How far above a heading a link holding a whole teaser card is looked for.
 _CARD_LEVELS = 4
 
 
-def _navigates(link: HtmlElement) -> bool:
-    """Whether a link leads to another page: not "javascript:" or the like, and no anchor ("#intro", or the page's
-    own URL with one, as documentation and blog themes link each heading to itself)."""
+def _navigates(link: HtmlElement, own_path: str) -> bool:
+    """Whether a link leads to another page: not "javascript:" or the like, no anchor ("#intro", or a URL with one,
+    as documentation and blog themes link each heading to itself), and not the page itself (``own_path``: its
+    URL's path, as :func:`_path_of` gives it)."""
     href = (link.get("href") or "").strip().lower()
-    return bool(href) and not href.startswith(_NOT_NAVIGATING) and "#" not in href
+    return bool(href) and not href.startswith(_NOT_NAVIGATING) and "#" not in href and _path_of(href) != own_path
+
+
+def _path_of(url: str) -> str:
+    """A URL's path in lower case, without a trailing slash: what tells the page's own links."""
+    try:
+        return urlsplit(url.strip().lower()).path.rstrip("/")
+    except ValueError:  # an unclosed "[" IPv6 literal
+        return url
 
 
 def _visible_date(date_like: list[HtmlElement]) -> str | None:
