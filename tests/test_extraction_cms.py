@@ -129,6 +129,21 @@ def test_a_wordpress_post_thumbnail_outside_a_figure_is_the_lead_picture():
     assert picture["renditions"][0]["href"].endswith("barges-930x620.jpg")
 
 
+def test_colormags_post_thumbnail_above_the_headline_is_the_lead_picture_and_its_labels_leave_the_body():
+    """ColorMag prints the post thumbnail, then the category label, then the headline; a short story makes the
+    whole article the content root."""
+    body = f"""<article class="post type-post hentry"><div class="cm-post-content"><div class="cm-featured-image">
+<img width="800" height="445" src="https://www.zenger.news/wp-content/uploads/barges-800x445.jpg"
+ class="attachment-colormag size-colormag wp-post-image" alt="Barges"></div><div class="cm-entry-header-meta">
+<div class="cm-post-categories"><a href="https://www.zenger.news/category/harbor/" rel="category tag">Harbor News</a>
+</div></div><header
+ class="cm-entry-header"><h1 class="cm-entry-title">{HEADLINE}</h1></header><div class="cm-entry-summary">
+<p>{STORY[0]}</p><p>{STORY[1]}</p></div></div></article>"""
+    document = parsed(page(PUBLISHED_META, body))
+    assert featured(document)["renditions"][0]["href"].endswith("barges-800x445.jpg")
+    assert "Harbor News" not in body_text(document)
+
+
 def test_a_figure_inside_the_story_is_an_inline_picture_not_a_second_featured_one():
     body = f"""<article><h1>{HEADLINE}</h1><div class="entry-content"><p>{STORY[0]}</p>{THUMBNAIL}
 {paragraphs()}</div></article>"""

@@ -76,8 +76,10 @@ _SECOND_P = etree.XPath(".//p[2]")
 _URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
-                      "reading-time", "article-info", "post-metadata", "entry-metadata", "article-metadata")
-_HEADER_PART_CLASS = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
+                      "reading-time", "article-info", "post-metadata", "entry-metadata", "article-metadata",
+                      "entry-header-meta", "below-entry-meta")
+# A theme's prefix before the name is its own ("cm-entry-header-meta", "single-post-meta").
+_HEADER_PART_CLASS = re.compile(rf"(?:^|\s)(?:[a-z0-9]+-)?(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
 _EXCERPT_TOKEN = re.compile(r"(?:^|[-_])excerpt(?:$|[-_])", re.I)
@@ -685,6 +687,11 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
     a constant number of them."""
     if h1 is None:
         return None
+    # A WordPress post thumbnail above the headline, in the elements holding it (ColorMag's layout).
+    above = next((el for el in islice(_before(h1), _LEAD_LOOK_AHEAD)
+                  if el.tag == "img" and "wp-post-image" in (el.get("class") or "").split()), None)
+    if above is not None:
+        return best_image_source(above, base_url)[0]
     dek_paragraphs = set(dek.iter("p")) if dek is not None else set()
     for el in islice(_after(h1), _LEAD_LOOK_AHEAD):
         tag = el.tag
@@ -696,6 +703,17 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
             return None
     return None
 
+
+
+def _before(el: HtmlElement) -> Iterator[HtmlElement]:
+    """The elements before ``el``, nearest first, within its ancestors up to ``_LEAD_LEVELS`` above it."""
+    for _ in range(_LEAD_LEVELS + 1):
+        for sibling in el.itersiblings(preceding=True):
+            yield from sibling.iter(etree.Element)
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return
+        el = parent
 
 
 def _after(el: HtmlElement) -> Iterator[HtmlElement]:
