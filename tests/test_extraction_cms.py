@@ -232,6 +232,28 @@ def test_a_drupal_media_credit_beside_the_image_is_the_pictures_credit():
     assert picture["by"] == PHOTOGRAPHER and PHOTOGRAPHER not in body_text(document)
 
 
+def test_amp_pages_pictures_are_read_from_amp_img():
+    """The AMP plugin for WordPress: amp-img with AMP's sizer (a spacer image) and a noscript fallback inside, in
+    a block figure; AMP Start's figure with a "Taken by" credit."""
+    sizer = ('<i-amphtml-sizer slot="i-amphtml-svc" class="i-amphtml-sizer"><img alt="" aria-hidden="true" '
+             'class="i-amphtml-intrinsic-sizer" role="presentation" src="data:image/svg+xml;base64,PHN2Zz4=">'
+             '</i-amphtml-sizer>')
+    figures = [f"""<figure class="wp-block-image size-large"><amp-img width="800" height="533"
+ src="https://www.zenger.news/wp-content/uploads/barges-800x533.jpg" alt="Barges" layout="intrinsic">{sizer}
+<noscript><img src="https://www.zenger.news/wp-content/uploads/barges-800x533.jpg" alt="Barges"></noscript></amp-img>
+<figcaption>{CAPTION} Photo: {PHOTOGRAPHER}/Harbor Times</figcaption></figure>""",
+               f"""<figure class="ampstart-image-with-caption m0 relative mb4"><amp-img src="/img/barges.jpg"
+ width="1280" height="853" layout="responsive" alt="Barges"></amp-img><figcaption class="h5 mt1 px3">{CAPTION} <span
+ class="ampstart-image-credit">Taken by {PHOTOGRAPHER}</span></figcaption></figure>"""]
+    for figure in figures:
+        body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'><p>{STORY[0]}</p>{figure}{paragraphs()}"
+        document = parsed(page(PUBLISHED_META, body + "</div></article></main>"))
+        [picture] = [a for a in document["associations"] if a["type"] == "picture"]
+        assert caption_and_credit(picture) == (CAPTION, PHOTOGRAPHER if "Taken" in figure
+                                               else f"{PHOTOGRAPHER}/Harbor Times")
+        assert CAPTION not in body_text(document)
+
+
 # --- bylines and dates -----------------------------------------------------------------------------------------------
 
 def _ghost_page(visible_names: list[str]) -> bytes:
@@ -313,6 +335,18 @@ def test_the_date_an_update_label_marks_is_not_the_publication_date(line, day):
     body = f"""<main><article><h1>{HEADLINE}</h1><div class="post-meta">{line}</div>
 <div class="entry-content">{paragraphs()}</div></article></main>"""
     assert parsed(page("", body), "https://www.zenger.news/harbor-dredging-plan/")["firstCreated"].startswith(day)
+
+
+@pytest.mark.parametrize("line", [
+    '<span class="ampstart-image-credit">By <a role="author" href="/a/">Jane Doe</a>,<br> March 12th, 2025</span>',
+    "<p>12th Mar 2025</p>",
+])
+def test_a_date_with_an_ordinal_on_its_own_line_under_the_headline_dates_the_page(line):
+    """AMP Start's hero credit line ("By …, June 3rd, 2025") and Grav's "12th Mar 2025"."""
+    body = (f"<main><article><header><h1>{HEADLINE}</h1>{line}</header><div class='story'>{paragraphs()}</div>"
+            "</article></main>")
+    assert parsed(page("", body), "https://www.zenger.news/harbor-dredging-plan/")["firstCreated"].startswith(
+        "2025-03-12")
 
 
 def test_a_day_first_visible_date_dates_the_page():

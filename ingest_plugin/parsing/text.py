@@ -33,9 +33,10 @@ _PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 _PLAIN_WEB_ORIGIN = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?=[/?]|$)")
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
-# "March 12, 2025" and, day first, "12 March 2025" (Drupal's and Ghost's default formats), with a time after it.
-_VISIBLE_DATE = re.compile(rf"\b(?:(?P<month>{_MONTH}) (?P<day>\d{{1,2}}),|(?P<day_first>\d{{1,2}}) "
-                           rf"(?P<month_after>{_MONTH})) (?P<year>\d{{4}})\b"
+# "March 12, 2025" and, day first, "12 March 2025" (Drupal's and Ghost's default formats), ordinals too ("June 3rd,
+# 2025", Grav's "12th Mar 2025"), with a time after it.
+_VISIBLE_DATE = re.compile(rf"\b(?:(?P<month>{_MONTH}) (?P<day>\d{{1,2}})(?:st|nd|rd|th)?,|(?P<day_first>\d{{1,2}})"
+                           rf"(?:st|nd|rd|th)? (?P<month_after>{_MONTH})) (?P<year>\d{{4}})\b"
                            r"(?:,? (?:at )?(?P<hour>\d{1,2}):(?P<minute>\d{2}) ?(?P<half>[AaPp][Mm])?)?")
 # A label saying the date after it is a later one, within a few characters before it ("Updated: ", "Last edited on").
 _UPDATE_LABEL = re.compile(r"(?:updated|modified|edited|revised)\W{0,3}(?:on|at)?\W{0,3}$", re.I)

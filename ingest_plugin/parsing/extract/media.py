@@ -62,7 +62,8 @@ _CREDIT_LINE = re.compile(
     rf"^(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
     rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
     r"|^Courtesy(?: of)?\s*:?\s+(?P<courtesy>.+)$", re.I)
-_CREDIT_PREFIX = re.compile(rf"^(?:{_CREDIT_WORDS}\b\s*)?(?:(?:by|courtesy(?: of)?|credit|via)\b)?\s*:?\s*", re.I)
+_CREDIT_PREFIX = re.compile(
+    rf"^(?:{_CREDIT_WORDS}\b\s*)?(?:(?:(?:taken |shot )?by|courtesy(?: of)?|credit|via)\b)?\s*:?\s*", re.I)
 _CREDIT_SEPARATOR = re.compile(r"\s*+\|\s*+")
 _ON_SERVICE = re.compile(r"^(?P<who>[^/]+?)\s+(?:on|via|from)\s+(?P<service>Unsplash|Pexels|Pixabay|Flickr|Wikimedia"
                          r"(?: Commons)?|Shutterstock|Getty Images)$", re.I)

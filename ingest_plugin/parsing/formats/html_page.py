@@ -135,6 +135,8 @@ def read(loaded: Loaded) -> Draft:
     meta = read_page_meta(doc)
     if (kind := _declared_non_article(doc, meta)) is not None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is no article: {kind}", stage=Stage.EXTRACT)
+    if "<amp-img" in loaded.text or "<amp-anim" in loaded.text:
+        _amp_images_as_img(doc)
     tag_texts, author_rel = _rel_links(doc)
     keywords = list(dict.fromkeys(meta.keywords + tag_texts))
     post_id = meta.wp_post_id or _wordpress_post_id(doc)
@@ -260,6 +262,15 @@ def _element_name(el: HtmlElement) -> str:
     names = "".join(f' {attribute}="{el.get(attribute)}"' for attribute in ("id", "class", "itemprop")
                     if el.get(attribute))
     return f"<{el.tag if isinstance(el.tag, str) else 'element'}{names[:120]}>"
+
+
+def _amp_images_as_img(doc: HtmlElement) -> None:
+    """An AMP page's ``<amp-img>`` (and ``<amp-anim>``) read as the ``<img>`` it stands for: same attributes; its
+    children are AMP's sizer (a spacer image) and a ``<noscript>`` fallback, the same picture again."""
+    for amp in list(doc.iter("amp-img", "amp-anim")):
+        for child in list(amp):
+            amp.remove(child)
+        amp.tag = "img"
 
 
 def _declared_non_article(doc: HtmlElement, meta: PageMeta) -> str | None:
@@ -568,7 +579,7 @@ def _short_text(el: HtmlElement, limit: int) -> str | None:
 # The first elements after the headline that may be its date line, and the longest such line (a date and a
 # reading time; a paragraph mentioning a date is story text).
 _DATE_LOOK_AHEAD, _DATE_LINE = 6, 60
-_LINE_TAGS = frozenset({"p", "div", "time"})
+_LINE_TAGS = frozenset({"p", "div", "time", "span"})
 
 
 def _date_under(h1: HtmlElement | None, headline: str | None) -> str | None:
@@ -577,9 +588,15 @@ def _date_under(h1: HtmlElement | None, headline: str | None) -> str | None:
     if h1 is None or not headline or clean(text_of(h1)).lower() != headline.lower():
         return None
     for el in islice(_elements_after(h1), _DATE_LOOK_AHEAD):
-        if el.tag in _LINE_TAGS and (text := _short_text(el, _DATE_LINE)) and (found := find_visible_date(text)):
+        if el.tag in _LINE_TAGS and not (el.tag == "span" and _in_paragraph(el)) \
+                and (text := _short_text(el, _DATE_LINE)) and (found := find_visible_date(text)):
             return found
     return None
+
+
+def _in_paragraph(el: HtmlElement) -> bool:
+    """Whether an inline element is part of a paragraph's sentence (a date there is the story's)."""
+    return any(ancestor.tag in ("p", "li") for ancestor in islice(el.iterancestors(), _CARD_LEVELS))
 
 
 def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
