@@ -825,3 +825,94 @@ def test_a_sites_copyright_notice_is_no_photo_credit():
     for body in (after_image, wrapper):
         document = _document(body, PUBLISHED_META + '<meta property="og:image" content="https://www.zenger.news/hero.jpg">')
         assert all(a.get("by") is None and "Mayor" not in json.dumps(a) for a in document.get("associations", []))
+
+
+def test_a_photo_byline_inside_a_caption_is_the_pictures_credit_and_a_nested_credit_too():
+    """A newsroom template's "photo-byline" is no byline line; a credit one level inside the figure is found."""
+    for credit in (f'<span class="photo-byline">{PHOTOGRAPHER}/Harbor Times</span>',
+                   f'<div class="image-meta"><span class="photo-credit">{PHOTOGRAPHER}/Harbor Times</span></div>'):
+        inside = f"<figcaption>{CAPTION} {credit}</figcaption>" if "byline" in credit else credit
+        figure = f"<figure><img src='https://www.zenger.news/img/barges.jpg' alt='Barges'>{inside}</figure>"
+        body = f"<main><article><h1>{HEADLINE}</h1><div class='story'><p>{STORY[0]}</p>{figure}{paragraphs()}</div>"
+        [picture] = _document(body + "</article></main>", PUBLISHED_META)["associations"]
+        assert picture["by"] == f"{PHOTOGRAPHER}/Harbor Times"
+
+
+def test_another_posts_thumbnail_above_the_article_is_no_lead_picture():
+    card = ('<div class="top-stories"><a href="/2025/03/10/ferry/"><img class="wp-post-image" '
+            'src="https://www.zenger.news/wp-content/uploads/ferry-390x205.jpg" alt=""></a></div>')
+    body = (f"<main>{card}<article class='post'><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div>"
+            "</article></main>")
+    assert "associations" not in _document(body)
+
+
+@pytest.mark.parametrize("url, body", [
+    # WordPress's plain permalinks: a category page whose links are all queries ("?p=12").
+    ("https://www.zenger.news/?cat=3", "<main><h1 class='page-title'>Harbor</h1>" + "".join(
+        f'<div class="teaser"><h2><a href="https://www.zenger.news/?p={n}">Story {n} about the harbor</a></h2>'
+        f"<p>{STORY[n % 4]}</p></div>" for n in range(4)) + "</main>"),
+    # An archive of links one per line in a single paragraph.
+    ("https://www.zenger.news/harbor-archive/", "<main><h1>Harbor News Archive</h1><p>" + "<br>".join(
+        f'<a href="/2025/03/{n:02d}/story-{n}/">Story {n}: the council, the budget and the new bridge</a>'
+        for n in range(1, 13)) + "</p></main>"),
+    # A blog's home page at the site's root: an introduction, then the list of posts.
+    ("https://www.zenger.news/", f"<main class='page-content'><p>{STORY[0]} {STORY[1]}</p><p>{STORY[2]}</p>"
+     "<h2 class='post-list-heading'>Posts</h2><ul class='post-list'>" + "".join(
+         f'<li><span class="post-meta">Mar {n}, 2025</span><h3><a class="post-link" href="/2025/03/{n:02d}/p/">'
+         f"Post {n} of the harbor blog</a></h3></li>" for n in range(1, 5)) + "</ul></main>"),
+])
+def test_index_pages_in_other_shapes_are_no_articles(url, body):
+    [result] = parse_items(page("", body), input_name="page.html", source_url=url,
+                           published=datetime(2025, 3, 12, tzinfo=timezone.utc))
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+
+
+def test_see_also_headings_inside_a_wrapper_do_not_make_a_listing():
+    body = (f'<div id="content"><div class="post"><h1>{HEADLINE}</h1><div class="entry"><div class="wp-block-group">'
+            f"{paragraphs()}</div><div class='wp-block-group'>{SEE_ALSO}</div></div></div></div>")
+    [result] = parse_items(page("", body), input_name="page.html", source_url="https://www.zenger.news/harbor/",
+                           published=datetime(2025, 3, 12, tzinfo=timezone.utc))
+    assert result.error is None, result.error
+
+
+@pytest.mark.parametrize("line", [
+    "<figure><img src='/a.jpg' alt=''><figcaption><span>Feb. 3rd, 2025</span> The harbor at dawn.</figcaption>"
+    "</figure>",
+    '<span class="event-when">Saturday, June 21st, 2025</span>',
+])
+def test_a_span_date_in_a_caption_or_an_events_line_is_no_publication_date(line):
+    body = (f"<main><article><header><h1>{HEADLINE}</h1>{line}</header><div class='story'>{paragraphs()}</div>"
+            "</article></main>")
+    assert _document(body)["firstCreated"].startswith("2025-03-12")
+
+
+def test_a_lone_article_tag_listing_tags_with_spaces_is_split():
+    head = PUBLISHED_META + '<meta property="article:tag" content="Harbor, Dredging, Port Authority, Environment">'
+    body = f"<main><article><h1>{HEADLINE}</h1><div class='entry-content'>{paragraphs()}</div></article></main>"
+    assert [s["name"] for s in _document(body, head)["subjects"]] == ["Harbor", "Dredging", "Port Authority",
+                                                                      "Environment"]
+
+
+@pytest.mark.parametrize("heading", ["h1", "h2"])
+def test_a_short_headline_before_a_long_site_name_in_the_title_is_the_headline(heading):
+    data = page("", f"<main><article><{heading}>Dredging Vote Delayed</{heading}><div class='entry-content'>"
+                    f"{paragraphs()}</div></article></main>").replace(
+        f"<title>{HEADLINE} | Harbor Times</title>".encode(),
+        "<title>Dredging Vote Delayed | Harbor Times – News for the Bay Area's Port Communities</title>".encode())
+    assert parsed(data, "https://www.zenger.news/2025/03/12/harbor-dredging-plan/")["headlines"][0]["value"] \
+        == "Dredging Vote Delayed"
+
+
+def test_a_date_under_an_h1_that_differs_from_the_seo_title_still_dates_the_page():
+    head = '<meta property="og:title" content="Port authority approves $40 million harbor dredging plan">'
+    body = (f"<main><article><header><h1>Port Authority’s Dredging Plan Wins Approval</h1><p>March 4, 2025</p>"
+            f"</header><section>{paragraphs()}</section></article></main>")
+    assert parsed(page(head, body), "https://www.zenger.news/harbor-dredging-plan/")["firstCreated"].startswith(
+        "2025-03-04")
+
+
+def test_a_blogs_description_under_its_name_is_no_dek():
+    body = (f'<div class="header"><h1 class="title">Harbor Notes</h1><p class="description">A blog about our harbor'
+            f' and the people who work on it</p></div><div class="post"><h3 class="post-title">{HEADLINE}</h3>'
+            f'<div class="post-body">{paragraphs()}</div></div>')
+    assert [h["role"] for h in _document(body, PUBLISHED_META)["headlines"]] == ["main"]

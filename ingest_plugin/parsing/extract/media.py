@@ -569,7 +569,9 @@ def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
     image (Drupal's ``field--name-field-copyright``)."""
     if (caption_el := next(iter(_CAPTION_ELEMENT(holder)), None)) is not None:
         return _caption_and_credit_of(caption_el)
-    return _caption_and_credit_of(next((el for el in holder if _is_credit(el)), None))
+    credit_el = next((el for el in _CREDIT_ELEMENT(holder) if next(el.iter("img"), None) is None), None)
+    return (None, normalise_credit(text_of(credit_el))) if credit_el is not None and _is_short(credit_el) \
+        else (None, None)
 
 
 def _caption_and_credit_of(caption_el: HtmlElement | None) -> tuple[str | None, str | None]:
@@ -643,9 +645,12 @@ _CREDIT_MAX, _CREDIT_TEXT_NODES = 80, 4
 def _is_credit(el: HtmlElement) -> bool:
     """An element a class token names as a picture's credit (``field--name-field-copyright``, ``photo-credit``),
     holding a short text (read a few text nodes at most)."""
-    classes = el.get("class") if isinstance(el.tag, str) else None
-    if not classes or not any(word in token for token in classes.split() for word in _CREDIT_WORDS_IN_CLASS):
-        return False
+    classes = (el.get("class") or "") if isinstance(el.tag, str) else ""
+    return any(word in token for token in classes.split() for word in _CREDIT_WORDS_IN_CLASS) and _is_short(el)
+
+
+def _is_short(el: HtmlElement) -> bool:
+    """Whether an element's text is a credit's length, and no site's notice (read a few text nodes at most)."""
     texts = list(islice(el.itertext(), _CREDIT_TEXT_NODES + 1))
     return len(texts) <= _CREDIT_TEXT_NODES and 0 < sum(map(len, texts)) <= _CREDIT_MAX \
         and "rights reserved" not in "".join(texts).lower()

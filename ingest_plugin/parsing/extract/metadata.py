@@ -137,15 +137,18 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
 
 def _article_tags(values: list[str]) -> list[str]:
     """One tag per ``article:tag``, commas and all ("Trump, Donald J", "1,000 days of war"); but a lone one whose
-    commas have no space after them is the whole list in one (Docusaurus, django-meta, the Guardian:
-    "harbor,storms,Half Moon Bay"), a number's thousands aside."""
-    if len(values) == 1 and _LISTING_COMMA.search(values[0]):
-        return [t.strip() for t in _LISTING_COMMA.split(values[0]) if t.strip()]
+    commas have no space after them, or that lists three or more, is the whole list in one (Docusaurus,
+    django-meta, the Guardian: "harbor,storms,Half Moon Bay"), a number's thousands aside."""
+    if len(values) == 1 and "," in values[0]:
+        parts = [t.strip() for t in _TAG_COMMA.split(values[0]) if t.strip()]
+        if len(parts) >= 3 or _BARE_COMMA.search(values[0]):
+            return parts
     return [t for t in values if t]
 
 
-# A comma with no space after it, but for a number's ("1,000").
-_LISTING_COMMA = re.compile(r",(?=\S)(?!(?<=\d,)\d)")
+# A comma between tags: not a number's ("1,000"); a bare one (no space after it) joins a list.
+_TAG_COMMA = re.compile(r",(?!(?<=\d,)\d)")
+_BARE_COMMA = re.compile(r",(?=\S)(?!(?<=\d,)\d)")
 
 
 def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:

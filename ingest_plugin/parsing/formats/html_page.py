@@ -77,9 +77,11 @@ _URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
 _POST_ID = re.compile(r"^(?:post-|postid-)(\d+)$")
 _HEADER_PART_NAMES = ("byline", "entry-meta", "post-meta", "article-meta", "posted-on", "entry-date", "article-date",
                       "reading-time", "article-info", "post-metadata", "entry-metadata", "article-metadata",
-                      "entry-header-meta", "below-entry-meta")
-# A theme's prefix before the name is its own ("cm-entry-header-meta", "single-post-meta").
-_HEADER_PART_CLASS = re.compile(rf"(?:^|\s)(?:[a-z0-9]+-)?(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
+                      "entry-header-meta", "below-entry-meta", "article-byline", "post-byline", "entry-byline")
+# A theme's short prefix before the name is its own ("cm-entry-header-meta", "td-post-meta"); a word before it
+# names something else ("photo-byline", "story-byline").
+_HEADER_PART_CLASS = re.compile(
+    rf"(?:^|\s)(?:[a-z]{{2,3}}-)?(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
 _EXCERPT_TOKEN = re.compile(r"(?:^|[-_])excerpt(?:$|[-_])", re.I)
@@ -167,6 +169,7 @@ def read(loaded: Loaded) -> Draft:
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
         sources["subhead"] = f"the dek under the headline, {_element_name(dek_el)}"
+    site_names_known = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
     # Dates first: the byline line read below leaves the page, and it may hold the date.
     dates = _PageDates(elements)
     published = _first_found(sources, "published", (sources.get("published", ""), lambda: meta.published),
@@ -175,7 +178,7 @@ def read(loaded: Loaded) -> Draft:
                              ('microdata itemprop="datePublished"', lambda: declared_published),
                              ("the page's first <time datetime> element", lambda: _first_attr(dates.times())),
                              ("a date in the text of the page header", lambda: _visible_date(dates.date_like())),
-                             ("a date shown under the headline", lambda: _date_under(h1, headline)))
+                             ("a date shown under the headline", lambda: _date_under(h1, site_names_known)))
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
                              lambda: _first_attr(dates.stated("updated", "dateModified"))))
@@ -217,6 +220,9 @@ def read(loaded: Loaded) -> Draft:
     if (links := _link_list(meta, root, own_path)) is not None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is a list of links, no article: {links} links to "
                                                     "other pages hold most of its text (an index, tag or menu page?)",
+                          stage=Stage.EXTRACT)
+    if canonical and not own_path and not (meta.published or meta.authors):
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is a site's home page ({canonical}), no article",
                           stage=Stage.EXTRACT)
     if not meta.canonical:
         sources["canonical_url"] = "the og:url meta tag" if meta.og_url else "the URL the page was fetched from"
@@ -418,10 +424,17 @@ def _visible_headline(h1: str | None, title: str | None) -> str | None:
     return title
 
 
+_TITLE_SEPARATORS = tuple("|-–—:·•")
+
+
 def _main_part_of(text: str, title: str) -> bool:
     """Whether ``text`` is the main part of a page's ``title`` (both in lower case): in it, and at least half of it
-    ("Headline | Site"; a site's name before a post's title in Blogger's "Site: Title" is not)."""
-    return bool(text) and text in title and 2 * len(text) >= len(title)
+    ("Headline | Site"), or a headline's few words before a separator and a long site name ("Dredging Vote
+    Delayed | Harbor Times – News for the Bay Area"). A blog's short name before a post's title ("Harbor Notes:
+    Post Title", Blogger's) is neither."""
+    return bool(text) and text in title and (2 * len(text) >= len(title) or len(text.split()) >= _HEADLINE_WORDS
+                                             and title.startswith(text)
+                                             and title[len(text):].lstrip()[:1] in _TITLE_SEPARATORS)
 
 
 def _without_site_suffix(headline: str | None, site_names: tuple[str | None, ...]) -> str | None:
@@ -457,8 +470,8 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     excerpts = outer_ones([el for el, class_attr, _, _ in elements if class_attr and _names_an_excerpt(class_attr)])
     if len(excerpts) == 1 and _dek_like(excerpts[0], headline):
         return excerpts[0]
-    if h1 is None:
-        return None
+    if h1 is None or len(clean(text_of(h1)).split()) < _HEADLINE_WORDS:
+        return None  # what follows a blog's name in its h1 is the blog's description
     holder = h1
     while holder.getnext() is None and (parent := holder.getparent()) is not None and parent.tag != "body" \
             and len(clean(text_of(parent))) < 600:
@@ -582,21 +595,30 @@ _DATE_LOOK_AHEAD, _DATE_LINE = 6, 60
 _LINE_TAGS = frozenset({"p", "div", "time", "span"})
 
 
-def _date_under(h1: HtmlElement | None, headline: str | None) -> str | None:
+def _date_under(h1: HtmlElement | None, site_names: set[str]) -> str | None:
     """A date alone on a short line among the first elements after the headline's h1 (Gatsby's starter:
-    ``<h1>…</h1><p>March 04, 2025</p>``). Not after an h1 that is no headline (a masthead showing today's date)."""
-    if h1 is None or not headline or clean(text_of(h1)).lower() != headline.lower():
+    ``<h1>…</h1><p>March 04, 2025</p>``), or on a "By …" line in a span (AMP Start's hero). Not after an h1 that
+    is a site's name (a masthead showing today's date)."""
+    if h1 is None or len(shown := clean(text_of(h1)).split()) < _HEADLINE_WORDS \
+            or " ".join(shown).lower() in site_names:
         return None
     for el in islice(_elements_after(h1), _DATE_LOOK_AHEAD):
-        if el.tag in _LINE_TAGS and not (el.tag == "span" and _in_paragraph(el)) \
-                and (text := _short_text(el, _DATE_LINE)) and (found := find_visible_date(text)):
+        if el.tag not in _LINE_TAGS or not (text := _short_text(el, _DATE_LINE)):
+            continue
+        if el.tag == "span" and (_in_paragraph(el) or not text.startswith(("By ", "by "))):
+            continue  # a date in a sentence, a caption, or an event's line
+        if found := find_visible_date(text):
             return found
     return None
 
 
+# A headline has a few words; a site's name or a section's in an h1 may have fewer.
+_HEADLINE_WORDS = 3
+
+
 def _in_paragraph(el: HtmlElement) -> bool:
-    """Whether an inline element is part of a paragraph's sentence (a date there is the story's)."""
-    return any(ancestor.tag in ("p", "li") for ancestor in islice(el.iterancestors(), _CARD_LEVELS))
+    """Whether an inline element is part of a paragraph's sentence or a caption (a date there is the story's)."""
+    return any(ancestor.tag in ("p", "li", "figcaption") for ancestor in islice(el.iterancestors(), _CARD_LEVELS))
 
 
 def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
@@ -704,9 +726,10 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
     a constant number of them."""
     if h1 is None:
         return None
-    # A WordPress post thumbnail above the headline, in the elements holding it (ColorMag's layout).
+    # A WordPress post thumbnail above the headline, in the article holding it (ColorMag's layout).
     above = next((el for el in islice(_before(h1), _LEAD_LOOK_AHEAD)
-                  if el.tag == "img" and "wp-post-image" in (el.get("class") or "").split()), None)
+                  if el.tag == "img" and "wp-post-image" in (el.get("class") or "").split()), None) \
+        if next(h1.iterancestors("article"), None) is not None else None
     if above is not None:
         return best_image_source(above, base_url)[0]
     dek_paragraphs = set(dek.iter("p")) if dek is not None else set()
@@ -723,8 +746,11 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
 
 
 def _before(el: HtmlElement) -> Iterator[HtmlElement]:
-    """The elements before ``el``, nearest first, within its ancestors up to ``_LEAD_LEVELS`` above it."""
+    """The elements before ``el``, nearest first, within its ancestors up to ``_LEAD_LEVELS`` above it and not
+    beyond its ``<article>`` (a card of another post may come before it)."""
     for _ in range(_LEAD_LEVELS + 1):
+        if el.tag == "article":
+            return
         for sibling in el.itersiblings(preceding=True):
             yield from sibling.iter(etree.Element)
         parent = el.getparent()
@@ -827,15 +853,16 @@ _ITEM_EXTRA = 40
 
 
 def _stands_alone(link: HtmlElement, line_lengths: dict[HtmlElement, int]) -> bool:
-    """Whether a link is an item of a list: in a list item, or with little other text in its parent."""
+    """Whether a link is an item of a list: in a list item, on its own line among others (``<br>``s), or with little
+    other text in its parent."""
     parent = link.getparent()
     if parent is None:
         return False
     if parent.tag in ("li", "dd", "dt"):
         return True
-    if parent not in line_lengths:
-        line_lengths[parent] = len(text_of(parent))
-    return line_lengths[parent] - len(text_of(link)) <= _ITEM_EXTRA
+    if parent not in line_lengths:  # a block of links, one per line, is a list too
+        line_lengths[parent] = -1 if sum(1 for child in parent if child.tag == "br") else len(text_of(parent))
+    return line_lengths[parent] < 0 or line_lengths[parent] - len(text_of(link)) <= _ITEM_EXTRA
 
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
@@ -844,22 +871,29 @@ _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 def _teaser_headings(root: HtmlElement, own_path: str) -> bool:
     """Whether ``root`` reads as teasers in lists or ``<div>``s (Joomla's blog items, a Jekyll home page), or is
     in one of them beside its like (a card's text: Grav's Quark): two or more headings, nearly all of them each a
-    link to another page, and the first of them before most of the text. A story's subheadings link nowhere, and a
-    story's "see also" links come after it."""
+    link to another page, and either the first of them before most of the text or teasers' text after them. A
+    story's subheadings link nowhere, and a story's "see also" links come after it, with no text of their own."""
     scope = root if (listed := _teaser_list(root, own_path)) is None else listed
     headings = list(scope.iter(*_HEADINGS))
     linked = [heading for heading in headings if _links_away(heading, own_path)]
-    return len(linked) >= 2 and 4 * len(linked) >= 3 * len(headings) \
-        and 2 * _text_before(linked[0], scope) <= len(text_of(scope))
+    if len(linked) < 2 or 4 * len(linked) < 3 * len(headings):
+        return False
+    whole, before = text_of(scope), _text_before(linked[0], scope)
+    titles = sum(len(text_of(heading)) for heading in linked)
+    return 2 * before <= len(whole) or len(clean(whole[before:])) >= 2 * titles
 
 
 def _text_before(el: HtmlElement, scope: HtmlElement) -> int:
-    """The length of the text of ``scope`` before the child of it that holds ``el``."""
-    top = el
-    while (parent := top.getparent()) is not None and parent is not scope:
-        top = parent
-    return len(scope.text or "") + sum(len(text_of(sibling)) + len(sibling.tail or "")
-                                       for sibling in top.itersiblings(preceding=True))
+    """The length of the text of ``scope`` before ``el``, in document order: of the elements before it, their text,
+    and the tail of those it is not inside (their whole content came before it)."""
+    holding = set(el.iterancestors())
+    count = len(scope.text or "")
+    for node in scope.iterdescendants():
+        if node is el:
+            break
+        count += (len(node.text or "") if isinstance(node.tag, str) else 0) + (
+            0 if node in holding else len(node.tail or ""))
+    return count
 
 
 def _teaser_list(root: HtmlElement, own_path: str) -> HtmlElement | None:
@@ -897,11 +931,13 @@ def _navigates(link: HtmlElement, own_path: str) -> bool:
 
 
 def _path_of(url: str) -> str:
-    """A URL's path in lower case, without a trailing slash: what tells the page's own links."""
+    """A URL's path and query in lower case, without a trailing slash: what tells the page's own links (WordPress's
+    plain permalinks are queries: "/?p=11")."""
     try:
-        return urlsplit(url.strip().lower()).path.rstrip("/")
+        parts = urlsplit(url.strip().lower())
     except ValueError:  # an unclosed "[" IPv6 literal
         return url
+    return parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _visible_date(date_like: list[HtmlElement]) -> str | None:
