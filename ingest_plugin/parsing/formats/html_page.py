@@ -449,7 +449,7 @@ def _site_suffix(site_names: tuple[str | None, ...]) -> re.Pattern[str] | None:
     """The ``" | Site Name"`` suffix of a title, compiled once per site: escaping two dozen names costs more
     than the search itself."""
     names = "|".join(re.escape(name) for name in filter(None, site_names))
-    return re.compile(rf"\s*[|\-–—:·•]\s*(?:{names})\s*$", re.I) if names else None
+    return re.compile(rf"\s*[{re.escape(''.join(_TITLE_SEPARATORS))}]\s*(?:{names})\s*$", re.I) if names else None
 
 
 def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
@@ -865,7 +865,7 @@ def _stands_alone(link: HtmlElement, line_lengths: dict[HtmlElement, int]) -> bo
     return line_lengths[parent] < 0 or line_lengths[parent] - len(text_of(link)) <= _ITEM_EXTRA
 
 
-_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_HEADINGS = _HEADLINE_TAGS[1:]  # below the h1
 
 
 def _teaser_headings(root: HtmlElement, own_path: str) -> bool:
