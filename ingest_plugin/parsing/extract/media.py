@@ -35,8 +35,10 @@ _SRCSET_ATTRS = ("data-lazy-srcset", "data-srcset", "srcset")
 # node of the other, quadratic in a figure of many captions).
 _CAPTION_ELEMENT = etree.XPath("descendant::*[self::figcaption or contains(@class,'wp-caption-text') or "
                                "contains(@class,'caption')][1]")
-_CREDIT_ELEMENT = etree.XPath("descendant::*[self::cite or self::small or contains(@class,'credit') or "
-                              "contains(@class,'copyright') or contains(@class,'photographer')]")
+# Class words of a picture's credit element (``photo-credit``, Drupal's ``field--name-field-copyright``).
+_CREDIT_WORDS_IN_CLASS = ("credit", "copyright", "photographer")
+_CREDIT_ELEMENT = etree.XPath("descendant::*[self::cite or self::small or "
+                              + " or ".join(f"contains(@class,'{word}')" for word in _CREDIT_WORDS_IN_CLASS) + "]")
 _CREDIT_WORDS = r"(?:Photo(?:graph)?|Image|Picture|Graphic|Illustration|Credit)s?"
 _CAPTION_CREDITS = (
     # "… (Photo by Jane Doe/Getty Images)" or "… (Jane Doe/Getty Images)". Only the last "(" can start a match,
@@ -655,8 +657,6 @@ def _is_short(el: HtmlElement) -> bool:
     return len(texts) <= _CREDIT_TEXT_NODES and 0 < sum(map(len, texts)) <= _CREDIT_MAX \
         and "rights reserved" not in "".join(texts).lower()
 
-
-_CREDIT_WORDS_IN_CLASS = ("credit", "copyright", "photographer")
 
 
 # An image alone in its wrapper: the img and a link or <picture> and sources around it.

@@ -169,7 +169,7 @@ def read(loaded: Loaded) -> Draft:
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
         sources["subhead"] = f"the dek under the headline, {_element_name(dek_el)}"
-    site_names_known = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
+    site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
     # Dates first: the byline line read below leaves the page, and it may hold the date.
     dates = _PageDates(elements)
     published = _first_found(sources, "published", (sources.get("published", ""), lambda: meta.published),
@@ -178,7 +178,7 @@ def read(loaded: Loaded) -> Draft:
                              ('microdata itemprop="datePublished"', lambda: declared_published),
                              ("the page's first <time datetime> element", lambda: _first_attr(dates.times())),
                              ("a date in the text of the page header", lambda: _visible_date(dates.date_like())),
-                             ("a date shown under the headline", lambda: _date_under(h1, site_names_known)))
+                             ("a date shown under the headline", lambda: _date_under(h1, site_titles)))
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
                              lambda: _first_attr(dates.stated("updated", "dateModified"))))
@@ -211,7 +211,6 @@ def read(loaded: Loaded) -> Draft:
     _remove_byline_lines(root, byline_elements)
     remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
     paragraphize(root)
-    site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
     own_path = _path_of(canonical or "")  # links to the page itself lead nowhere else
     if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root, bool(byline_candidates), own_path) \
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
@@ -599,8 +598,8 @@ def _date_under(h1: HtmlElement | None, site_names: set[str]) -> str | None:
     """A date alone on a short line among the first elements after the headline's h1 (Gatsby's starter:
     ``<h1>…</h1><p>March 04, 2025</p>``), or on a "By …" line in a span (AMP Start's hero). Not after an h1 that
     is a site's name (a masthead showing today's date)."""
-    if h1 is None or len(shown := clean(text_of(h1)).split()) < _HEADLINE_WORDS \
-            or " ".join(shown).lower() in site_names:
+    shown = clean(text_of(h1)) if h1 is not None else ""
+    if h1 is None or len(shown.split()) < _HEADLINE_WORDS or shown.lower() in site_names:
         return None
     for el in islice(_elements_after(h1), _DATE_LOOK_AHEAD):
         if el.tag not in _LINE_TAGS or not (text := _short_text(el, _DATE_LINE)):
@@ -727,13 +726,13 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
     if h1 is None:
         return None
     # A WordPress post thumbnail above the headline, in the article holding it (ColorMag's layout).
-    above = next((el for el in islice(_before(h1), _LEAD_LOOK_AHEAD)
+    above = next((el for el in islice(_around(h1, preceding=True), _LEAD_LOOK_AHEAD)
                   if el.tag == "img" and "wp-post-image" in (el.get("class") or "").split()), None) \
         if next(h1.iterancestors("article"), None) is not None else None
     if above is not None:
         return best_image_source(above, base_url)[0]
     dek_paragraphs = set(dek.iter("p")) if dek is not None else set()
-    for el in islice(_after(h1), _LEAD_LOOK_AHEAD):
+    for el in islice(_around(h1), _LEAD_LOOK_AHEAD):
         tag = el.tag
         img = next(el.iter("img"), None) if tag == "figure" else \
             el if tag == "img" and "wp-post-image" in (el.get("class") or "").split() else None
@@ -745,24 +744,13 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
 
 
 
-def _before(el: HtmlElement) -> Iterator[HtmlElement]:
-    """The elements before ``el``, nearest first, within its ancestors up to ``_LEAD_LEVELS`` above it and not
-    beyond its ``<article>`` (a card of another post may come before it)."""
+def _around(el: HtmlElement, preceding: bool = False) -> Iterator[HtmlElement]:
+    """The elements after ``el`` in document order (or before it, nearest first, and not beyond its ``<article>``:
+    a card of another post may come before it), within its ancestors up to ``_LEAD_LEVELS`` above it."""
     for _ in range(_LEAD_LEVELS + 1):
-        if el.tag == "article":
+        if preceding and el.tag == "article":
             return
-        for sibling in el.itersiblings(preceding=True):
-            yield from sibling.iter(etree.Element)
-        parent = el.getparent()
-        if parent is None or parent.tag in ("body", "html"):
-            return
-        el = parent
-
-
-def _after(el: HtmlElement) -> Iterator[HtmlElement]:
-    """The elements after ``el`` in document order, within its ancestors up to ``_LEAD_LEVELS`` above it."""
-    for _ in range(_LEAD_LEVELS + 1):
-        for sibling in el.itersiblings():
+        for sibling in el.itersiblings(preceding=preceding):
             yield from sibling.iter(etree.Element)
         parent = el.getparent()
         if parent is None or parent.tag in ("body", "html"):
