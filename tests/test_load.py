@@ -31,6 +31,20 @@ def test_text_decodes_without_mojibake(data):
     assert "â€" not in loaded.text and "Ã" not in loaded.text
 
 
+_XHTML_PROLOG = ('<?xml version="1.0" encoding="{}"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+                 '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n')
+
+
+@pytest.mark.parametrize("encoding, codec", [("UTF-8", "utf-8"), ("iso-8859-1", "cp1252"), ("windows-1252", "cp1252")])
+def test_an_xhtml_page_opening_with_an_xml_declaration_is_read(encoding, codec):
+    """Older sites serve XHTML with an XML declaration naming the encoding: lxml refuses that declaration in a str,
+    and every such page was refused as "no document"."""
+    loaded = load((_XHTML_PROLOG.format(encoding) + _page().replace("<html>", '<html xmlns="http://www.w3.org/1999/xhtml">'))
+                  .encode(codec))
+    assert loaded.kind == "html"
+    assert loaded.tree.findtext(".//p") == TEXT
+
+
 def test_http_header_charset_is_honoured():
     data = _page().encode("cp1252")
     assert TEXT in load(data, content_type="text/html; charset=ISO-8859-1").text

@@ -430,10 +430,12 @@ def _usable_strings(value: Any) -> Any:
 
 
 def _parse_html(text: str, utf8_source: bytes | None = None) -> html.HtmlElement:
-    # lxml refuses a str that starts with an XML declaration naming an encoding (ValueError): such a page is
-    # parsed as text, to fail as it always has.
+    # An XHTML page may open with an XML declaration naming its encoding, which lxml refuses in a str (ValueError):
+    # the text is decoded already, so the declaration goes (the UTF-8 bytes would keep it, so the text is parsed).
     source: str | bytes
-    if utf8_source is not None and not text.startswith("<?xml"):
+    if (declaration := _XML_DECLARATION.match(text)) is not None:
+        text, utf8_source = text[declaration.end():], None
+    if utf8_source is not None:
         source, parser = utf8_source, HTML_UTF8_PARSER
     else:
         source, parser = text, HTML_PARSER
