@@ -867,6 +867,14 @@ def test_index_pages_in_other_shapes_are_no_articles(url, body):
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
+def test_a_page_naming_its_own_title_as_application_name_is_an_article():
+    """Some portals put the story's title in application-name, where a site names itself: a headline equal to the
+    site's name marks a home page, and every such story was refused."""
+    data = (f'<!DOCTYPE html><html><head><title>{HEADLINE}</title><meta name="application-name" content="{HEADLINE}">'
+            f"{PUBLISHED_META}</head><body><main><h1>{HEADLINE}</h1>{paragraphs()}</main></body></html>").encode()
+    assert_story(body_text(parsed(data)))
+
+
 def test_see_also_headings_inside_a_wrapper_do_not_make_a_listing():
     body = (f'<div id="content"><div class="post"><h1>{HEADLINE}</h1><div class="entry"><div class="wp-block-group">'
             f"{paragraphs()}</div><div class='wp-block-group'>{SEE_ALSO}</div></div></div></div>")

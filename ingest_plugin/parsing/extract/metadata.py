@@ -66,10 +66,10 @@ def read_page_meta(doc: HtmlElement) -> PageMeta:
     """Everything the page says about itself, before any element is removed."""
     meta = PageMeta()
     head = _head_elements(doc)
-    _read_meta_tags(head["meta"], head["link"], meta)
-    _read_json_ld(head["script"], meta)
     title = doc.find(".//title")
     meta.title = clean(text_of(title)) if title is not None else None
+    _read_meta_tags(head["meta"], head["link"], meta)
+    _read_json_ld(head["script"], meta)
     if not meta.language:
         meta.take("language", doc.get("lang") or doc.get("xml:lang"), "the <html> element's lang")
     return meta
@@ -110,7 +110,9 @@ def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: Pa
          "publish_date", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date",
          "dcterms.date", "dcterms.created", "article.published", "date")
     take("modified", "article:modified_time", "og:updated_time", "datemodified", "last-modified")
-    meta.site_name = first("og:site_name", "application-name")
+    # A site names itself in application-name, but some pages put their own title there (a headline equal to the
+    # site's name marks a home page).
+    meta.site_name = first("og:site_name") or (app if (app := first("application-name")) != meta.title else None)
     meta.og_url = first("og:url")
     meta.og_type = (first("og:type") or "").lower() or None
     meta.meta_author = first("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
