@@ -200,6 +200,60 @@ def test_a_story_citing_its_sources_and_a_dated_briefing_of_links_are_articles()
     assert STORY[0] in briefing and "Council story 12: the budget" in briefing
 
 
+@pytest.mark.parametrize("enlargement", [
+    "",  # sections that link nowhere
+    '<figure><a href="/files/harbor-{n}.jpg"><img src="/files/harbor-{n}-small.jpg" alt=""></a></figure>',
+])
+def test_a_story_whose_sections_are_article_elements_is_no_listing(enlargement):
+    """A CMS printing each content element of the story as an <article> (TYPO3's content elements), with a picture
+    linked to its enlargement: no section links to another page, as a teaser does, so they are no teasers."""
+    sections = "".join(f'<article class="content-element"><h2>Part {n}</h2>{enlargement.format(n=n)}<p>{text}</p>'
+                       f"</article>" for n, text in enumerate(STORY))
+    title = f'<article class="page-title"><h1>{HEADLINE}</h1></article>'
+    body = f'<main><div class="content">{title}{sections}</div></main>'
+    assert_story(parsed(page(body, dated=False), published=PUBLISHED))
+
+
+@pytest.mark.parametrize("card", [
+    '<article class="post-entry"><h2>Council delays vote {n}</h2><p>{text}</p>'
+    '<a class="entry-link" aria-label="post link" href="/s/{n}/"></a></article>',  # a link over the card, no text
+    '<a class="card" href="/s/{n}/"><article><h2>Council delays vote {n}</h2><p>{text}</p></article></a>',
+])
+def test_teaser_articles_linked_only_by_a_card_link_still_make_a_listing(card):
+    """The teasers that lead away by a link laid over the card (Hugo PaperMod) or around it are teasers still."""
+    cards = "".join(card.format(n=n, text=TEASER) for n in range(6))
+    [result] = parse_items(page(f"<main><h1>Harbor Times</h1>{cards}</main>", dated=False),
+                           input_name="home.html", source_url=URL, published=PUBLISHED)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+
+
+def test_a_story_beside_a_news_ticker_and_a_table_marked_up_as_articles_is_no_listing():
+    """Beside the story's <article>, a news ticker <article> (a link per item, longer than the story) and a
+    standings table <article> whose markup's line breaks and indentation outweigh the story: neither is a story the
+    page could be about (a block of links is none; layout whitespace is no text)."""
+    ticker = "".join(f'<li><time>1{n % 10}:0{n % 6}</time> <a href="/news/{n}/">Council story {n}: the budget, the '
+                     f"bridge and the ferry schedule</a></li>" for n in range(14))
+    rows = "".join(f"\n        <tr>\n          <td>{n}</td>\n          <td>Harbor {n}</td>\n          <td>{30 - n}</td>"
+                   f"\n        </tr>" for n in range(1, 21))
+    body = f"""<div class="columns"><div class="col-main"><article class="story"><h1>{HEADLINE}</h1>
+<div class="story-text">{paragraphs()}</div></article>
+<article class="also"><h3>Read also</h3><ul><li><a href="/a/1/">Council delays vote</a></li>
+<li><a href="/a/2/">Ferry fares rise</a></li><li><a href="/a/3/">Bridge repairs start</a></li></ul></article></div>
+<div class="col-side"><article class="ticker"><h3>Latest</h3><ul>{ticker}</ul></article>
+<article class="standings"><h3>Table</h3><table>{rows}
+      </table></article></div></div>"""
+    assert_story(parsed(page(body, dated=False), published=PUBLISHED))
+
+
+def test_a_stray_angle_bracket_in_a_list_of_links_leaves_the_story_an_article():
+    """A theme prints a stray "<" before a link ("<b><<a ..."): the parsed text holds a "<" that is no tag, and
+    reading it as one dropped the story after it, leaving the links most of what the body seemed to say."""
+    shops = "".join(f'<li><a href="/shops/{n}/">Harbor Outfitters {n}</a></li>' for n in range(12))
+    body = (f'<main><h1>{HEADLINE}</h1><ul class="shops">{shops}</ul>'
+            f'<p><b><<a href="/shops/">All shops in the harbor</a></b></p>{paragraphs()}</main>')
+    assert_story(parsed(page(body, dated=False), published=PUBLISHED))
+
+
 @pytest.mark.parametrize("stub", [
     "Loading…",
     "This article is for subscribers only. Subscribe now to continue reading.",

@@ -216,7 +216,8 @@ def read(loaded: Loaded) -> Draft:
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
-    if (links := _link_list(meta, root, own_path)) is not None:
+    # A page whose metadata dates or signs it is an article, however many links it shows (a briefing of links).
+    if not (meta.published or meta.authors) and (links := _link_list(root, own_path)) is not None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is a list of links, no article: {links} links to "
                                                     "other pages hold most of its text (an index, tag or menu page?)",
                           stage=Stage.EXTRACT)
@@ -797,7 +798,9 @@ def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
 def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: bool, own_path: str) -> bool:
     """A home, category or search page: several ``<article>`` teasers, none of them the article, and no article
     metadata. An article page shows teasers too (related stories): there the content root is in an ``<article>``
-    twice as long as any other, or outside them all, or holds more text of its own than theirs. Without
+    twice as long as any other (a block of links marked up as one, a "read also" box or a news ticker, is none), or
+    outside them all, or holds more text of its own than theirs. A teaser links to its story: ``<article>``s that
+    lead to no other page are the sections of one (a CMS's content elements), whatever their number. Without
     ``<article>``s, teasers are told by their linked headings, on a page that shows no byline of its own
     (``signed``): a listicle's or a roundup's headings may link away too."""
     if meta.published or meta.authors:
@@ -806,13 +809,31 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: boo
     if len(articles) < 3:
         return not signed and _teaser_headings(root, own_path)
     inside = set(root.iterdescendants("article"))
-    teasers = [len(text_of(article)) for article in articles if article in inside]
+    teasers = [len(text_of(article)) for article in articles if article in inside and _leads_away(article, own_path)]
     if len(teasers) >= 2:
         root_length = len(text_of(root))
         return sum(teasers) >= root_length / 2 and max(teasers) < root_length / 2
     holder = root if root.tag == "article" else next(root.iterancestors("article"), None)
-    return holder is not None and len(text_of(holder)) < 2 * max(
-        len(text_of(article)) for article in articles if article is not holder)
+    return holder is not None and _text_length(holder) < 2 * max(
+        (_text_length(article) for article in articles
+         if article is not holder and _link_list(article, own_path) is None), default=0)
+
+
+def _text_length(el: HtmlElement) -> int:
+    """The length of the text a reader sees in ``el``: not the spaces and line breaks of its markup's layout."""
+    return len(clean(text_of(el), markup=False))
+
+
+# A link to a picture file shows the picture (an enlargement, a lightbox): it leads to no other page.
+_PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)$")
+
+
+def _leads_away(article: HtmlElement, own_path: str) -> bool:
+    """Whether an ``<article>`` links to another page (as a teaser does, to its story), or is in a link (a card that
+    is one link): a picture's enlargement aside."""
+    return any(_navigates(a, own_path) and not _PICTURE_FILE.search(_path_of(a.get("href") or "").split("?")[0])
+               for a in article.iter("a")) \
+        or any(a.tag == "a" and _navigates(a, own_path) for a in islice(article.iterancestors(), _CARD_LEVELS))
 
 
 # Links to other pages that make a body of links (a tag page's, a site map's) when they hold most of its text.
@@ -820,20 +841,18 @@ _LIST_LINKS = 3
 _NOT_NAVIGATING = ("javascript:", "mailto:", "tel:", "data:")
 
 
-def _link_list(meta: PageMeta, root: HtmlElement, own_path: str) -> int | None:
+def _link_list(root: HtmlElement, own_path: str) -> int | None:
     """How many links to other pages, each an item of its own (in a list item, or alone on its line), hold most of
     the text of ``root``, when they do (an index, tag or menu page, whose list items the content root is); None
-    for an article. Links inside sentences are a story's. A page whose metadata dates or signs it is an article,
-    however many links it shows (a briefing of links). A link that leads nowhere (``#``, ``javascript:``, the page
-    itself) is text to a reader, and leaves the published body."""
-    if meta.published or meta.authors:
-        return None
+    for an article. Links inside sentences are a story's. A link that leads nowhere (``#``, ``javascript:``, the page
+    itself) is text to a reader, and leaves the published body. The text is an element's: a "<" in it is text, no
+    tag to strip."""
     line_lengths: dict[HtmlElement, int] = {}  # each link's parent's text length, read once per parent
     links = [a for a in root.iter("a") if _navigates(a, own_path) and _stands_alone(a, line_lengths)]
     if len(links) < _LIST_LINKS:
         return None
-    linked = sum(len(clean(text_of(a))) for a in links)
-    return len(links) if 2 * linked > len(clean(text_of(root))) else None
+    linked = sum(_text_length(a) for a in links)
+    return len(links) if 2 * linked > _text_length(root) else None
 
 
 # Text beside a link on its line that leaves it an item of a list ("March 3, 2025", "(video)").
