@@ -527,3 +527,63 @@ def test_a_sidebar_named_by_its_side_is_furniture():
     text = parsed(page(f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}'
                        f'{box}</div></article>'))
     assert_story(text, absent=(TEASER,))
+
+
+def test_json_ld_beside_the_story_does_not_make_its_wrapper_the_article():
+    """A portal theme prints the article's JSON-LD (its whole text in "articleBody", commas and all) in a wrapper
+    of its own, away from the story: script text scores nothing (its commas made the script's wrapper the best
+    block), and the story is the body."""
+    keywords = ", ".join(f'"harbor topic {n}"' for n in range(60))
+    ld = ('{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "%s", "keywords": [%s], '
+          '"articleBody": "%s"}' % (HEADLINE, keywords, " ".join(STORY)))
+    body = f"""<div class="layout"><div class="row r1"><div class="portlet"><script type="application/ld+json">{ld}
+</script><div class="portlet-title">Harbor</div></div></div><div class="row r2"><div class="col-8"><div class="portlet">
+<h1>{HEADLINE}</h1><div class="text">{"".join(f'<div class="paragraph"><p>{t}</p></div>' for t in STORY)}</div>
+</div></div></div><div class="row r3"><div class="col-12"><p>{TEASER}</p><p>{TEASER}</p></div></div></div>"""
+    assert_story(parsed(page(body)), absent=(TEASER,))
+
+
+ROW = ('<div class="vc_row"><div class="wpb_column vc_col-sm-{width}"><div class="vc_column-inner">'
+       '<div class="wpb_wrapper">{inner}</div></div></div></div>')
+
+
+def builder_row(paragraphs_html: str, width: int = 12) -> str:
+    return ROW.format(width=width, inner=f'<div class="wpb_text_column"><div class="wpb_wrapper">{paragraphs_html}'
+                                        "</div></div>")
+
+
+@pytest.mark.parametrize("body", [
+    # A page builder's rows, one text column each, the story over two of them; then the writer's box (a column
+    # of another width) and a promo row of the same markup as the story's.
+    '<div class="post-text">' + builder_row(f"<p>{STORY[0]}</p>")
+    + builder_row(f"<p>{STORY[1]}</p><p>{STORY[2]}</p><p>{STORY[3]}</p>")
+    + ROW.format(width=9, inner='<div class="author-holder"><p>Dana Reyes covers the harbor, its ships and the '
+                                "people who work the docks, for the Harbor Times since 2015.</p></div>")
+    + builder_row("<h3>Support local news</h3><p>Become a member today: your contribution keeps our reporters on "
+                  "the waterfront, at city hall and in the courts, every day of the year.</p>") + "</div>",
+    # The story's articleBody split into sections, each in the same two wrappers, an ad slot between them.
+    '<article class="article">' + '<div class="ad-slot"></div>'.join(
+        f'<div class="part"><div class="part-inner"><section class="article-section" itemprop="articleBody">{p}'
+        "</section></div></div>" for p in (f"<p>{STORY[0]}</p>", f"<p>{STORY[1]}</p><p>{STORY[2]}</p>",
+                                           f"<p>{STORY[3]}</p>")) + "</article>",
+])
+def test_a_body_split_over_wrappers_of_one_class_keeps_every_part(body):
+    """The body's parts sit in twin wrappers so deep that their paragraphs' scores never reach the wrappers: every
+    twin next to the body is part of it, and what follows a box that is none (the writer's) is not."""
+    text = parsed(page(f"<h1>{HEADLINE}</h1>{body}"))
+    assert_story(text, absent=("Support local news", "Become a member"))
+
+
+def test_a_story_wrapper_named_like_furniture_keeps_the_story():
+    """A theme names the story's wrapper for the share bar it also holds ("entry share"; "read-more", "body-ad"
+    elsewhere), on a page whose other text is longer than the story: the wrapper stays, its share bar goes. Readers'
+    comments and a related module, paragraphs of prose too, still leave."""
+    comments = '<div class="comments-area">' + "".join(
+        f'<div class="comment-body"><p>{TEASER}</p><p>{TEASER}</p><p>{TEASER}</p></div>' for _ in range(2)) + "</div>"
+    related = '<div class="related-posts">' + "".join(
+        f'<div class="card"><h4><a href="/p/{n}/">Park vote</a></h4><p>{TEASER}</p></div>' for n in range(3)) + "</div>"
+    footer = '<div class="site-info">' + f"<p>{TEASER}</p>" * 4 + "</div>"
+    body = f"""<div class="main"><article class="post"><h1>{HEADLINE}</h1><div class="entry themeform share">
+<div class="entry-inner">{paragraphs()}</div><div class="sharrre-container"><span>Share this</span></div></div>
+</article>{related}{comments}</div>{footer}"""
+    assert_story(parsed(page(body)), absent=("Share this", "Park vote", TEASER))

@@ -244,12 +244,52 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             # says (the removed ones are disjoint)
             kept.append(named(el))
             kept_for_text += 1
+        elif tag in _STORY_HOLDERS and kept_for_text < _MOST_TEXT_READS and _named_chrome_only(el) and _holds_story(
+                el, half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
+                and _in_main(el, root):
+            # The story's own wrapper, which a theme names for what it does besides ("entry share", "read-more",
+            # "body-ad" where ads go between its paragraphs): its furniture inside goes on the walk.
+            kept.append(named(el))
+            kept_for_text += 1
         else:
             doomed.append(el)
             continue
         pending += el[::-1]
     remove_all(doomed)
     return kept
+
+
+# Furniture by name only that may be the story's wrapper; comments (paragraphs of readers' prose) never are.
+_STORY_HOLDERS = frozenset({"div", "section"})
+_READERS_PROSE = re.compile(r"comment|respond|disqus|dsq|reply|replies|forum", re.I)
+_STORY_PARAGRAPHS = 3  # paragraphs of story text side by side, each a line of prose (_STORY_LINE characters)
+_STORY_LINE = 80
+_STORY_SHARE = 4  # a quarter of half the page's text: an eighth of it
+
+
+def _named_chrome_only(el: HtmlElement) -> bool:
+    """Whether the walk dooms ``el`` (a div or section) by its class or id alone: no ARIA role of furniture, not
+    hidden, and not named for readers' comments."""
+    names = el.keys()
+    return not ("role" in names and el.get("role") in _CHROME_ROLES) and not _invisible(el, el.tag, names) \
+        and not _READERS_PROSE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
+
+
+def _holds_story(el: HtmlElement, half_text: int) -> bool:
+    """Whether ``el`` holds the story: paragraphs side by side (children of one element, not one per teaser card),
+    each a line of prose with few links, at least three, holding an eighth of the page's text (``half_text``: half
+    its length). Each paragraph's text is read once."""
+    found: dict[HtmlElement, list[int]] = {}
+    for p in el.iter("p"):
+        length = len(text := text_of(p))
+        if length < _STORY_LINE or not text.strip():
+            continue
+        linked = sum(len(text_of(a)) for a in p.iter("a")) if next(p.iter("a"), None) is not None else 0
+        if linked < 0.3 * length:
+            figures = found.setdefault(p.getparent(), [0, 0])
+            figures[0] += 1
+            figures[1] += length
+    return any(count >= _STORY_PARAGRAPHS and _STORY_SHARE * length >= half_text for count, length in found.values())
 
 
 def _in_main(el: HtmlElement, root: HtmlElement) -> bool:
@@ -467,7 +507,9 @@ class _PageText:
         blockish, commas, take, find, lengths = _BLOCKISH, _COMMAS.findall, pending.pop, pending.get, self.lengths
         for el in reversed(list(root.iter())):
             tag = el.tag
-            text = el.text if tag.__class__ is str else None  # a comment's text is no text
+            # A comment's text is no text, nor is a script's: the JSON-LD the walk keeps (it may repeat the whole
+            # story in "articleBody", its commas scoring the element holding it above the story itself).
+            text = el.text if tag.__class__ is str and tag != "script" else None
             parent = el.getparent()
             figures = take(el, None)
             if figures is None:  # no child: most elements, added to their parent's figures without a list of their own
@@ -620,7 +662,7 @@ def _declared_root(best: HtmlElement, knowns: list[HtmlElement], page: _PageText
                 return _with_siblings(known, page, declared=True)
         elif known in below:
             if content >= 0.6 * best_content or lone and content >= _FRAGMENT // 2:
-                return known
+                return _with_siblings(known, page, declared=True)  # with its twins, if the page split it
         elif (content >= best_content or lone and content >= _FRAGMENT // 2) and page.link_density(known) < 0.3:
             return _with_siblings(known, page)
     return None
@@ -727,11 +769,17 @@ def _with_siblings(best: HtmlElement, page: _PageText, declared: bool = False) -
             and page.content(parent) <= 1.25 * content:
         unit = parent
     threshold = max(10.0, best_score * 0.2)
-    if unit is not best and (name := unit.get("class")):
-        kept = [sibling for sibling in unit.itersiblings(preceding=True)
-                if sibling.get("class") == name and page.final(sibling) >= threshold][::-1]
-        kept += [unit] + [sibling for sibling in unit.itersiblings()
-                          if sibling.get("class") == name and page.final(sibling) >= threshold]
+    core = best  # the element holding the text, below the only children ``best`` was raised through
+    while len(core) == 1 and isinstance(core[0].tag, str):
+        core = core[0]
+    if core is not unit and (name := unit.get("class")):
+        # The way down from the wrapper to the text: a wrapper of the same class holding the same way down to text
+        # is a part of the body too, however deep its paragraphs sit for their scores to reach it (a page
+        # builder's rows, ``div.row > div.column > div.wrapper > div.text``).
+        way = [(el.tag, el.get("class")) for el in reversed(list(islice(core.iterancestors(), _depth(core, unit))))]
+        way = way[1:] + [(core.tag, core.get("class"))]
+        kept = _continuing(unit.itersiblings(preceding=True), name, way, threshold, page)[::-1]
+        kept += [unit] + _continuing(unit.itersiblings(), name, way, threshold, page)
         if len(kept) > 1:
             return _holding(kept)
     parent = best.getparent()
@@ -752,6 +800,43 @@ def _with_siblings(best: HtmlElement, page: _PageText, declared: bool = False) -
                     or 0 < length <= 80 and density == 0 and _SENTENCE_END.search(text_of(sibling)):
                 kept.append(sibling)
     return _holding(kept) if len(kept) > 1 else best
+
+
+def _depth(el: HtmlElement, ancestor: HtmlElement) -> int:
+    """How many levels ``ancestor`` is above ``el``."""
+    return next(level for level, above in enumerate(el.iterancestors(), 1) if above is ancestor)
+
+
+# Text outside links that makes a wrapper's twin part of the body, or a sibling that is not one end its parts.
+_TWIN_TEXT = 80
+
+
+def _continuing(siblings: Iterator[HtmlElement], name: str, way: list[tuple[str, str | None]], threshold: float,
+                page: _PageText) -> list[HtmlElement]:
+    """The ``siblings`` (going away from the body's wrapper) of its class ``name`` that continue the body: those
+    scoring ``threshold``, wherever they are, and those next to the body (only siblings without text between)
+    whose twin of the body element, found the same ``way`` down, holds text with few links. A sibling of text
+    that is neither (an author box, a promo) ends the body's side: what follows it is no part of the story."""
+    kept, next_to_body = [], True
+    for sibling in siblings:
+        if sibling.get("class") != name:
+            if page.content(sibling) >= _TWIN_TEXT:
+                next_to_body = False
+            continue
+        if page.final(sibling) >= threshold:
+            kept.append(sibling)
+            continue
+        twin: HtmlElement | None = sibling
+        for tag, class_attr in way:
+            twin = max((child for child in twin if child.tag == tag and child.get("class") == class_attr),
+                       key=page.content, default=None)  # of several (a credit line's, the text's), the text's
+            if twin is None:
+                break
+        if next_to_body and twin is not None and page.content(twin) >= _TWIN_TEXT and page.link_density(twin) < 0.3:
+            kept.append(sibling)
+        elif page.content(sibling) >= _TWIN_TEXT:
+            next_to_body = False
+    return kept
 
 
 def _holding(kept: list[HtmlElement]) -> HtmlElement:
