@@ -153,6 +153,91 @@ def test_an_element_holding_most_of_the_text_is_never_furniture():
     assert_story(parsed(page(body)))
 
 
+# Sidebars holding more text than the story together (<aside>s: furniture whatever they say): no wrapper of the story
+# holds most of the page's text, so only its names decide whether it stays.
+WORDY_SIDEBAR = 2 * ('<aside class="widget-area">' + "".join(f"<p>{TEASER}</p>" for _ in range(3)) + "</aside>")
+
+
+@pytest.mark.parametrize("section_class", [
+    "has_ae_slider elementor-section elementor-top-section",  # Elementor with a slider add-on
+    "o-section o-section-intro o-section--has-ads js-section--has-ads",  # a BEM modifier: the section has ads
+])
+def test_a_class_saying_what_a_section_has_is_no_furniture(section_class: str) -> None:
+    body = f"""<h1>{HEADLINE}</h1><section class="{section_class}"><div class="elementor-widget-container">
+{paragraphs()}</div></section><div class="hero-slider"><p>Slide one of four</p></div>
+<div class="c-ads">Advertisement</div>{WORDY_SIDEBAR}"""
+    assert_story(parsed(page(body)), absent=("Slide one", "Advertisement", "City council"))
+
+
+@pytest.mark.parametrize("wrapper", [
+    '<div class="print-only" itemscope itemtype="http://schema.org/NewsArticle">',  # shown on screen too
+    '<div id="content" class="carousel content no_js" itemprop="articleBody">',
+])
+def test_an_element_whose_microdata_is_the_article_is_no_furniture(wrapper: str) -> None:
+    body = f"""<div class="print-only"><p>Printed from harbortimes.example</p></div>
+<main><h1>{HEADLINE}</h1>{wrapper}{paragraphs()}</div></main>{WORDY_SIDEBAR}"""
+    assert_story(parsed(page(body)), absent=("Printed from", "City council"))
+
+
+@pytest.mark.parametrize("wrapper_class", [
+    "article__content js-truncate-related-to-my-size",  # the BEM spelling of "article-content"
+    "entry themeform share",  # Hueman's entry, with room for its share bar
+])
+def test_a_content_token_outranks_a_furniture_token_beside_it(wrapper_class: str) -> None:
+    body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="{wrapper_class}">{paragraphs()}</div>
+<div class="related-posts"><p>Related: the harbor ferry timetable</p></div></article>{WORDY_SIDEBAR}"""
+    assert_story(parsed(page(body)), absent=("ferry timetable", "City council"))
+
+
+def test_a_story_the_page_shows_only_without_scripts_is_read_from_its_noscript():
+    """A page built by script (Blogger's dynamic views) has the story as a template and, for readers without
+    scripts, in a <noscript>: that copy is the body. A notice asking for JavaScript is still none."""
+    body = f"""<div class="post"><h3 class="post-title">{HEADLINE}</h3><div class="post-body">
+<script type="text/template"><div class="post-content">{{{{ body }}}}</div></script>
+<noscript>{paragraphs()}</noscript></div><noscript><p>Please enable JavaScript to read the comments.</p></noscript>
+</div>{WORDY_SIDEBAR}"""
+    assert_story(parsed(page(body)), absent=("enable JavaScript", "City council"))
+
+
+def test_a_story_nested_in_an_unclosed_menu_item_is_kept():
+    """A mega-menu's sub-menu left open: libxml2 nests the rest of the page, its <main> too, in the menu's list
+    and item, which stay for holding it."""
+    body = f"""<nav class="navigation"><ul class="menu"><li class="menu-item"><a href="/tickets/">Tickets</a>
+<div class="sub-menu"><ul class="sub-menu-nav"><li class="menu-item"><a href="/tickets/day/">Day tickets</a></li>
+</ul>
+<main><article class="post"><h1>{HEADLINE}</h1><div class="text">{paragraphs()}</div></article></main>
+{WORDY_SIDEBAR}"""
+    assert_story(parsed(page(body)), absent=("Day tickets", "City council"))
+
+
+def test_a_story_nested_in_an_unclosed_sidebar_widget_is_kept_and_a_menu_of_links_is_not():
+    """A sidebar widget's item left open holds the story that follows it (an old page, no <main>): it stays for
+    holding most of the page's text outside links. A menu whose long links are most of the page's text goes."""
+    links = "".join(f'<li><a href="/s/{i}/">{TEASER}</a></li>' for i in range(8))
+    body = f"""<div id="left"><ul><li class="widget widget_text"><h3>Friends</h3>
+<a href="https://example.org/">Harbor rowing club</a>
+<div id="content"><div class="post"><h2>{HEADLINE}</h2><div class="entry">{paragraphs()}</div></div></div>
+{WORDY_SIDEBAR}"""
+    assert_story(parsed(page(body)), absent=("City council",))
+    menu = f'<div class="menu-wrap"><ul class="menu">{links}</ul></div><h1>{HEADLINE}</h1><div>{paragraphs()}</div>'
+    assert_story(parsed(page(menu)), absent=("City council",))
+
+
+def test_json_ld_left_in_the_page_is_no_text_of_it():
+    """The JSON-LD the chrome walk leaves in the page (its articleBody a long copy of the story, beside a block of
+    a region at the foot of the page) neither wins the content root nor passes for a body: a page showing its
+    story only there is refused, not given an empty body."""
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": '
+          f'"{" ".join(STORY * 20)}"}}</script>')
+    body = f"""<div id="page"><div class="column"><div id="main"><h1>{HEADLINE}</h1>
+<div class="pane-description">{paragraphs()}</div></div></div></div>
+<div class="region region-bottom"><div class="block"></div>{ld}</div>"""
+    assert_story(parsed(page(body)))
+    [result] = parse_items(page(f'<h1>{HEADLINE}</h1><div id="app">{ld}</div>'), input_name="app.html",
+                           source_url=URL, published=PUBLISHED)
+    assert result.error is not None and "no article body" in result.error.message
+
+
 # --- 3. listing detection ----------------------------------------------------------------------------------------
 
 def test_an_article_with_story_teasers_and_no_metadata_is_not_a_listing():

@@ -27,9 +27,14 @@ _ALWAYS_CHROME_TAGS = frozenset({"script", "style", "noscript", "template", "for
                                  "map"})
 # Not "source": libxml2 nests a <picture>'s image in its unclosed <source>, and an <audio>'s or <video>'s go with them.
 # Furniture of these kinds (a form, a layout wrapper named like furniture) stays when it holds most of the page's
-# text: ASP.NET wraps the whole page in one form. Other kinds (a script, a menu's list or link) never hold it.
+# text: ASP.NET wraps the whole page in one form, and a page built by script may show its story only in <noscript>
+# (Blogger's dynamic views). Other kinds (a script, a link) never hold it.
 _MAY_HOLD_ARTICLE = frozenset({"div", "section", "form", "main", "span", "table", "tbody", "tr", "td", "center",
-                               "aside", "header", "footer", "nav", "dialog", "font", "dl", "dd", "blockquote"})
+                               "aside", "header", "footer", "nav", "dialog", "font", "dl", "dd", "blockquote",
+                               "noscript"})
+# A menu's or a sidebar's list holds the rest of the page only when libxml2 nests it there (an unclosed item or
+# sub-menu): it stays when it holds the page's <main>, or most of its text outside links (a mega-menu's is links).
+_LIST_TAGS = frozenset({"ul", "ol", "li"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog"})
 # Class or id tokens of site furniture: the token, or the token and more after a "-" or "_" ("sidebar-primary"),
 # but not a state or size ("menu-open", "nav-visible", "share-xs": layout classes of the page around them).
@@ -58,13 +63,19 @@ _CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|adv
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
 _NEVER_CHROME = frozenset({"html", "body", "main", "article"})
-# An author's own blocks: a slideshow block's pictures are the article's (its controls are furniture).
-_CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagram-media|wp-caption|has-|"
-                                      r"wp-block-jetpack-slideshow)", re.I)
+# An author's own blocks: a slideshow block's pictures are the article's (its controls are furniture). And a token
+# saying what the element has ("has-sidebar", Elementor's "has_ae_slider", a BEM modifier "o-section--has-ads")
+# names a state of a section of the page, not furniture.
+_CHROME_TOKEN_EXCEPTIONS = re.compile(r"^(?:wp-block-embed|twitter-tweet|instagram-media|wp-caption|"
+                                      r"wp-block-jetpack-slideshow)|(?:^|[-_])has[-_]", re.I)
 # Tokens of an article's own container: an element carrying one is no furniture whatever else it is named
-# (Blogger's posts are in a "widget Blog").
+# (Blogger's posts are in a "widget Blog", Hueman's in an "entry themeform share"), and so is one spelled the BEM way
+# ("article__content": the "content" element of an "article" block).
 _CONTENT_TOKENS = frozenset({"Blog", "hentry", "entry-content", "post-body", "article-body", "post-content",
-                             "story-body", "articleBody"})
+                             "story-body", "articleBody", "article-content", "entry"})
+# An element declaring itself the article (its microdata item, or the item's body) is none of the page's furniture,
+# whatever its class says: a "print-only" article the page shows too, a "carousel content" body.
+_ARTICLE_ITEMTYPE = re.compile(r"(?:Article|BlogPosting)\s*$")
 # Article-body containers of common themes (a partner's own are its ``containers``, data).
 _CONTAINER_CLASSES = frozenset({"entry-content", "td-post-content", "post-content", "article-body", "post-body",
                                 "story-body", "article-content"})
@@ -165,9 +176,16 @@ def _names_unless_chrome(el: HtmlElement, tag: str) -> Names | None:
     if tag not in _NEVER_CHROME:  # page classes such as "one-sidebar" describe the layout, not the element
         if ("hidden" in names or "aria-hidden" in names or "style" in names) and _invisible(el, tag, names):
             return None
-        if (class_attr or id_attr) and _names_chrome(class_attr, id_attr):
+        if (class_attr or id_attr) and _names_chrome(class_attr, id_attr) and not _declares_article(el, names):
             return None
     return class_attr, id_attr, el.get("itemprop") if "itemprop" in names else None
+
+
+def _declares_article(el: HtmlElement, names: list[str]) -> bool:
+    """Whether the element is the page's article by its microdata (``names``: its attributes' names): an
+    ``itemtype`` naming an article, or ``itemprop="articleBody"``."""
+    return "itemtype" in names and _ARTICLE_ITEMTYPE.search(el.get("itemtype")) is not None \
+        or "itemprop" in names and "articleBody" in el.get("itemprop").split()
 
 
 _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
@@ -197,13 +215,15 @@ def _token_verdicts(value: str, whole: bool = False) -> tuple[bool, bool]:
     """Whether a class value (an id: ``whole``, one token) holds a content token, and a furniture one. Cached by
     value: a theme repeats the same few class strings on every element and page (a page's ids are each its own)."""
     tokens = [value] if whole else value.split()
-    return not _CONTENT_TOKENS.isdisjoint(tokens), any(map(_names_furniture, tokens))
+    content = not _CONTENT_TOKENS.isdisjoint(tokens) or "__" in value and any(
+        token.replace("__", "-") in _CONTENT_TOKENS for token in tokens)
+    return content, any(map(_names_furniture, tokens))
 
 
 @lru_cache(maxsize=8192)
 def _names_furniture(token: str) -> bool:
     """Cached by token: a class value new to the cache is mostly made of tokens seen in others."""
-    return bool(_CHROME_TOKEN.match(token) or _CHROME_PART.search(token)) and not _CHROME_TOKEN_EXCEPTIONS.match(token)
+    return bool(_CHROME_TOKEN.match(token) or _CHROME_PART.search(token)) and not _CHROME_TOKEN_EXCEPTIONS.search(token)
 
 
 # Furniture kept for holding most of the page's text holds the next one kept so, and each read the text of those
@@ -224,8 +244,10 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
     # themes show its date and byline (WordPress's underscores-based themes; the header parts leave the body), and a
     # quotation's, its attribution.
     staying = _tweet_holders(root).union(article_footers(root), article_footers(root, "blockquote"))
-    half_text = -1  # half the length of the page's text, once asked
+    half_text = half_prose = -1  # half the length of the page's text (outside links), once asked
     kept_for_text = 0  # furniture kept for holding most of the text
+    main = next(root.iter("main"), None)
+    holding_main = _holders_of(root.iter("main"))  # layout wrappers of the page's <main>, whatever they are named
     # The children still to visit, the next one last: a list costs less per element than lxml's iterwalk.
     pending = root[::-1]
     while pending:
@@ -236,17 +258,21 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             kept.append((el, *names))
         elif el in staying:
             kept.append(named(el))
-        elif tag in _MAY_HOLD_ARTICLE and kept_for_text < _MOST_TEXT_READS and (
-                next(el.iter("main"), None) is not None or _holds_more_text(el, (
-                    half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)))
-                and _in_main(el, root)) and not _invisible(el, tag, el.keys()):
+        elif (tag in _MAY_HOLD_ARTICLE or tag in _LIST_TAGS) and (el in holding_main or (
+                kept_for_text < _MOST_TEXT_READS and (
+                    tag not in _LIST_TAGS and _holds_more_text(el, half_text if half_text >= 0
+                                                               else (half_text := _visible_text_length(root) // 2))
+                    or tag in _LIST_TAGS and _holds_more_text(el, half_prose if half_prose >= 0 else (
+                        half_prose := (_visible_text_length(root) - _link_text_length(root)) // 2), outside_links=True)
+                    or tag == "noscript" and _holds_more_text(el, _NOSCRIPT_STORY, outside_links=True))
+                and (main is None or main in el.iterancestors()))) and not _invisible(el, tag, el.keys()):
             # The article itself, or a layout wrapper around the page's <main> ("sidebar-grid"), whatever its markup
-            # says (the removed ones are disjoint)
+            # says (the removed ones are disjoint), or the story a page built by script shows without it
             kept.append(named(el))
-            kept_for_text += 1
+            kept_for_text += el not in holding_main
         elif tag in _STORY_HOLDERS and kept_for_text < _MOST_TEXT_READS and _named_chrome_only(el) and _holds_story(
                 el, half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
-                and _in_main(el, root):
+                and (main is None or main in el.iterancestors()):
             # The story's own wrapper, which a theme names for what it does besides ("entry share", "read-more",
             # "body-ad" where ads go between its paragraphs): its furniture inside goes on the walk.
             kept.append(named(el))
@@ -292,11 +318,21 @@ def _holds_story(el: HtmlElement, half_text: int) -> bool:
     return any(count >= _STORY_PARAGRAPHS and _STORY_SHARE * length >= half_text for count, length in found.values())
 
 
-def _in_main(el: HtmlElement, root: HtmlElement) -> bool:
-    """Whether ``el`` is inside the page's ``<main>``, or the page has none: on a page that has one, the article is
-    in it, and a site footer holding more text than the story is still furniture."""
-    main = next(root.iter("main"), None)
-    return main is None or main in el.iterancestors()
+
+# A <noscript> holding this much text outside links is the story a page built by script shows without it
+# (Blogger's dynamic views), not a notice asking for JavaScript or a tracking pixel.
+_NOSCRIPT_STORY = 500
+
+
+def _holders_of(elements: Iterable[HtmlElement]) -> set[HtmlElement]:
+    """Every ancestor of ``elements``: one climb from each, stopping at an ancestor an earlier one added."""
+    holders: set[HtmlElement] = set()
+    for found in elements:
+        for el in found.iterancestors():
+            if el in holders:
+                break
+            holders.add(el)
+    return holders
 
 
 def _visible_text_length(root: HtmlElement) -> int:
@@ -305,11 +341,17 @@ def _visible_text_length(root: HtmlElement) -> int:
     return int(_TEXT_LENGTH(root)) - _script_text_length(root)
 
 
-def _holds_more_text(el: HtmlElement, length: int) -> bool:
-    """Whether ``el``'s visible text is longer than ``length``: its scripts are looked for only when its whole text
-    is (most furniture's is not)."""
+def _holds_more_text(el: HtmlElement, length: int, outside_links: bool = False) -> bool:
+    """Whether ``el``'s visible text (``outside_links``: outside links too) is longer than ``length``: its scripts
+    and links are looked for only when its whole text is (most furniture's is not)."""
     whole = int(_TEXT_LENGTH(el))
-    return whole > length and whole - _script_text_length(el) > length
+    return whole > length and whole - _script_text_length(el) - (_link_text_length(el) if outside_links else 0) > length
+
+
+def _link_text_length(root: HtmlElement) -> int:
+    """The length of the text in links under ``root`` (a link nested in a few others counted with each: libxml2
+    nests links when a span is open between them; reading every one's text was quadratic in that nesting)."""
+    return sum(int(_TEXT_LENGTH(link)) for link in outer_ones(list(root.iter("a"))))
 
 
 def _script_text_length(root: HtmlElement) -> int:

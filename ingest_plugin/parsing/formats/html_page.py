@@ -789,10 +789,16 @@ def _names_header_part(class_attr: str | None, id_attr: str | None) -> bool:
 def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
     """``len(clean(text_of(el))) < limit`` without cleaning a whole article to learn that it is long: for text
     without entities or markup, the cleaned start of the text is the start of the cleaned text."""
-    text = text_of(el)
+    if next(el.iter("script"), None) is not None:  # JSON-LD, which the chrome walk leaves, is not shown
+        text = "".join(_SHOWN_TEXTS(el))
+    else:
+        text = text_of(el)
     if "&" not in text and "<" not in text and len(clean(text[:limit * 4])) >= limit:
         return False
     return len(clean(text)) < limit
+
+
+_SHOWN_TEXTS = etree.XPath("descendant::text()[not(parent::script)]")
 
 
 def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: bool, own_path: str) -> bool:
