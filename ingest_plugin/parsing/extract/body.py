@@ -184,8 +184,8 @@ def _names_unless_chrome(el: HtmlElement, tag: str) -> Names | None:
 def _declares_article(el: HtmlElement, names: list[str]) -> bool:
     """Whether the element is the page's article by its microdata (``names``: its attributes' names): an
     ``itemtype`` naming an article, or ``itemprop="articleBody"``."""
-    return "itemtype" in names and _ARTICLE_ITEMTYPE.search(el.get("itemtype")) is not None \
-        or "itemprop" in names and "articleBody" in el.get("itemprop").split()
+    return "itemtype" in names and _ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None \
+        or "itemprop" in names and "articleBody" in (el.get("itemprop") or "").split()
 
 
 _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
@@ -270,8 +270,8 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             # says (the removed ones are disjoint), or the story a page built by script shows without it
             kept.append(named(el))
             kept_for_text += el not in holding_main
-        elif tag in _STORY_HOLDERS and kept_for_text < _MOST_TEXT_READS and _named_chrome_only(el) and _holds_story(
-                el, half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
+        elif tag in _STORY_HOLDERS and kept_for_text < _MOST_TEXT_READS and _named_chrome_only(el, tag) \
+                and _holds_story(el, half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
                 and (main is None or main in el.iterancestors()):
             # The story's own wrapper, which a theme names for what it does besides ("entry share", "read-more",
             # "body-ad" where ads go between its paragraphs): its furniture inside goes on the walk.
@@ -293,11 +293,11 @@ _STORY_LINE = 80
 _STORY_SHARE = 4  # a quarter of half the page's text: an eighth of it
 
 
-def _named_chrome_only(el: HtmlElement) -> bool:
-    """Whether the walk dooms ``el`` (a div or section) by its class or id alone: no ARIA role of furniture, not
-    hidden, and not named for readers' comments."""
+def _named_chrome_only(el: HtmlElement, tag: str) -> bool:
+    """Whether the walk dooms ``el`` (a div or section: ``tag``) by its class or id alone: no ARIA role of
+    furniture, not hidden, and not named for readers' comments."""
     names = el.keys()
-    return not ("role" in names and el.get("role") in _CHROME_ROLES) and not _invisible(el, el.tag, names) \
+    return not ("role" in names and el.get("role") in _CHROME_ROLES) and not _invisible(el, tag, names) \
         and not _READERS_PROSE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
 
 
@@ -308,15 +308,14 @@ def _holds_story(el: HtmlElement, half_text: int) -> bool:
     found: dict[HtmlElement, list[int]] = {}
     for p in el.iter("p"):
         length = len(text := text_of(p))
-        if length < _STORY_LINE or not text.strip():
+        if length < _STORY_LINE or not text.strip() or (parent := p.getparent()) is None:
             continue
         linked = sum(len(text_of(a)) for a in p.iter("a")) if next(p.iter("a"), None) is not None else 0
         if linked < 0.3 * length:
-            figures = found.setdefault(p.getparent(), [0, 0])
+            figures = found.setdefault(parent, [0, 0])
             figures[0] += 1
             figures[1] += length
     return any(count >= _STORY_PARAGRAPHS and _STORY_SHARE * length >= half_text for count, length in found.values())
-
 
 
 # A <noscript> holding this much text outside links is the story a page built by script shows without it
@@ -818,8 +817,9 @@ def _with_siblings(best: HtmlElement, page: _PageText, declared: bool = False) -
         # The way down from the wrapper to the text: a wrapper of the same class holding the same way down to text
         # is a part of the body too, however deep its paragraphs sit for their scores to reach it (a page
         # builder's rows, ``div.row > div.column > div.wrapper > div.text``).
-        way = [(el.tag, el.get("class")) for el in reversed(list(islice(core.iterancestors(), _depth(core, unit))))]
-        way = way[1:] + [(core.tag, core.get("class"))]
+        way = [(str(el.tag), el.get("class"))
+               for el in reversed(list(islice(core.iterancestors(), _depth(core, unit))))]
+        way = way[1:] + [(str(core.tag), core.get("class"))]
         kept = _continuing(unit.itersiblings(preceding=True), name, way, threshold, page)[::-1]
         kept += [unit] + _continuing(unit.itersiblings(), name, way, threshold, page)
         if len(kept) > 1:
@@ -870,6 +870,7 @@ def _continuing(siblings: Iterator[HtmlElement], name: str, way: list[tuple[str,
             continue
         twin: HtmlElement | None = sibling
         for tag, class_attr in way:
+            assert twin is not None  # the loop stops at the first step that finds none
             twin = max((child for child in twin if child.tag == tag and child.get("class") == class_attr),
                        key=page.content, default=None)  # of several (a credit line's, the text's), the text's
             if twin is None:
