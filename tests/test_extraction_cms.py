@@ -287,6 +287,25 @@ def test_related_stories_bylines_are_no_fuller_credit_than_json_ld():
     assert authors(document) == ["Helen Cho"]
 
 
+@pytest.mark.parametrize("row_class", ["article-byline-share", "meta-share", "author-rating", "c-share-bar"])
+def test_a_byline_in_the_row_it_shares_with_buttons_is_read(row_class):
+    """Share and rating buttons leave the body whatever plugin prefixes their class, but a theme may put the byline
+    in their row (named for both, or for the buttons alone): the byline is read from it first."""
+    body = (f'<article><h1>{HEADLINE}</h1><div class="{row_class}"><span class="byline">By Dana Whitcomb</span>'
+            f'<a class="share-link" href="#">Share</a></div>{paragraphs()}</article>')
+    document = parsed(page(PUBLISHED_META, body))
+    assert authors(document) == ["Dana Whitcomb"]
+    assert "Share" not in body_text(document).split()
+
+
+def test_a_byline_listing_its_authors_credits_each_of_them():
+    """A theme listing its authors' links, one list item each and no space between, names two people, not one
+    "Dana WhitcombLee Park"."""
+    body = (f'<article><h1>{HEADLINE}</h1><div class="byline"><ul><li><a href="/author/dana/">Dana Whitcomb</a></li>'
+            f'<li><a href="/author/lee/">Lee Park</a></li></ul></div>{paragraphs()}</article>')
+    assert authors(parsed(page(PUBLISHED_META, body))) == ["Dana Whitcomb", "Lee Park"]
+
+
 def test_json_ld_still_outranks_a_byline_that_names_someone_else():
     """Byline markup naming another person (a theme's author box of the account that posted) is no fuller credit."""
     assert authors(parsed(_ghost_page(["Priya Natarajan"]))) == ["Tomás Reyes"]

@@ -672,3 +672,52 @@ def test_a_story_wrapper_named_like_furniture_keeps_the_story():
 <div class="entry-inner">{paragraphs()}</div><div class="sharrre-container"><span>Share this</span></div></div>
 </article>{related}{comments}</div>{footer}"""
     assert_story(parsed(page(body)), absent=("Share this", "Park vote", TEASER))
+
+
+def test_share_print_bookmark_and_rating_buttons_named_by_a_plugin_leave_the_body():
+    """Plugins prefix their class names ("essb_share", "heateor_sss_sharing", "wprm-recipe-print", "post-ratings",
+    "m030-bookmark", Shariff's "shariff"): the buttons leave the body whatever words they show; a class that only
+    says how the page prints ("d-print-none", "print-full") names no button."""
+    buttons = ('<div class="essb_links essb_share"><a href="#">Pinboard</a></div>'
+               '<div class="heateor_sss_sharing_container">'
+               '<div class="heateor_sss_sharing_title">Pass it on</div></div>'
+               '<div class="shariff"><h4>Like it? Pass it on</h4></div>'
+               '<a class="wprm-recipe-print" href="#">Print the tide table</a>'
+               '<span class="post-ratings">(No votes yet)</span><div class="m030-bookmark">Keep for later</div>')
+    body = (f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{buttons}'
+            f'<div class="d-print-none"><p>{STORY[0]}</p></div><div class="print-full"><p>{STORY[1]}</p></div>'
+            f'{paragraphs()}</div></article>')
+    assert_story(parsed(page(body)), absent=("Pinboard", "Pass it on", "Print the tide table", "No votes yet",
+                                            "Keep for later"))
+
+
+def test_links_back_to_the_overview_the_previous_page_or_the_top_leave_the_body():
+    """A button back to the section's listing, the site's home, the previous page or the top of the page is
+    navigation, in whatever language it is labelled; a link on to another story stays."""
+    body = (f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}'
+            '<p><a href="https://www.zenger.news/2024/">Return to the archive</a></p>'
+            '<div class="btn"><a href="javascript:history.back()">Previous screen</a></div>'
+            f'<div><a href="{URL}#">Up we go</a></div><p><a href="/">Harbor Times home</a></p>'
+            '<p><a href="/2024/03/11/ferry-schedule/">Ferry schedule changes for spring</a></p></div></article>')
+    text = parsed(page(body))
+    assert_story(text, absent=("Return to the archive", "Previous screen", "Up we go", "Harbor Times home"))
+    assert "Ferry schedule changes for spring" in text
+
+
+def test_a_list_of_headlines_linking_to_the_sites_other_stories_leaves_the_body():
+    """A "read also" box without a furniture class: a list whose every item is one link to another story of the
+    site, with its heading. A list of links to other sites (sources), a list in a table and a list of prose stay."""
+    related = ('<h3>Keep reading</h3><ul><li><a href="/2024/03/10/ferry-fares/">Ferry fares rise in April</a></li>'
+               '<li><strong><a href="/2024/03/09/pier-repairs/">Pier repairs start next week</a></strong></li></ul>')
+    sources = ('<ul><li><a href="https://port.example/plan.pdf">The dredging plan</a></li>'
+               '<li><a href="https://grants.example/award">The federal grant</a></li></ul>')
+    table = ('<table><tr><td><ul><li><a href="/about/board/">Port board</a></li>'
+             '<li><a href="/about/grants/">Grant office</a></li></ul></td></tr></table>')
+    prose = ('<ul><li>Deeper berths, <a href="/2024/03/01/berths/">as planned</a>, for the new cranes</li>'
+             '<li>A longer season for the ferries</li></ul>')
+    body = (f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}{sources}{table}'
+            f'{prose}{related}</div></article>')
+    text = parsed(page(body))
+    assert_story(text, absent=("Keep reading", "Ferry fares rise", "Pier repairs start"))
+    for kept in ("The dredging plan", "The federal grant", "Port board", "Deeper berths", "A longer season"):
+        assert kept in text

@@ -1,7 +1,13 @@
 """Photos and tweets lifted from bodies: real image behind lazy-loading, caption/credit split, embed variants."""
 import pytest
 
-from ingest_plugin.parsing.extract.media import lift_pictures, lift_tweets, normalise_credit, split_caption_credit
+from ingest_plugin.parsing.extract.media import (
+    credit_line,
+    lift_pictures,
+    lift_tweets,
+    normalise_credit,
+    split_caption_credit,
+)
 from ingest_plugin.parsing.load import parse_html_fragment
 from ingest_plugin.parsing.text import web_url
 
@@ -99,3 +105,30 @@ def test_a_picture_with_a_sloppy_url_is_kept_percent_encoded():
         ("https://wpcdn.zenger.news/u/Z%C3%BCrich%201.jpg", 800, "Zürich."),
         ("https://www.zenger.news/u/Gen%C3%A8ve-2048.jpg", 2048, None)]
     assert len(body.xpath("//img")) == 0
+
+
+def test_captions_and_credits_left_without_their_picture_leave_the_body():
+    """A page that loads its pictures by script leaves their captions and credits in the markup: a figure of text
+    alone, a caption-named paragraph, a credit-named line; they leave the body with the pictures that did. A figure
+    holding an embed keeps its caption, and a pull quote written as a figure stays."""
+    root = parse_html_fragment(
+        '<div><p>The ferry left at dawn.</p>'
+        '<figure class="lead"><span class="description">Ana Lima/Harbor Times</span></figure>'
+        '<div class="wp-caption"><p class="wp-caption-text">The dock at low tide. Photo: Ana Lima</p></div>'
+        '<p>The crossing took an hour.</p><span class="image-copyright">© Rui Sousa/Coast Agency</span>'
+        '<figure><iframe src="https://video.example/1"></iframe><figcaption>The crossing, filmed</figcaption></figure>'
+        '<figure><blockquote>We will sail again.</blockquote></figure></div>')
+    assert lift_pictures(root, "https://news.example/") == []
+    text = root.text_content()
+    for gone in ("Ana Lima", "The dock at low tide", "Rui Sousa"):
+        assert gone not in text
+    for kept in ("The ferry left at dawn.", "The crossing took an hour.", "The crossing, filmed",
+                 "We will sail again."):
+        assert kept in text
+
+
+@pytest.mark.parametrize("line, credit", [
+    ("Foto: Ingo Brandt", "Ingo Brandt"), ("(Credit: Jane Doe / Harbor Times)", "Jane Doe/Harbor Times"),
+])
+def test_a_credit_line_in_other_words_or_parentheses(line, credit):
+    assert credit_line(line) == credit

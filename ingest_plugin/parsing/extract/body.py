@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from itertools import islice
 from typing import Iterable, Iterator
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
 from lxml.html import HtmlElement
@@ -62,6 +63,17 @@ _CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|adv
                           r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
+# Share, bookmark and rating buttons, whatever plugin prefixes them ("essb_share", "heateor_sss_sharing", Shariff's
+# "shariff", "m030-bookmark", "post-ratings"), and a print button ("wprm-recipe-print", "h5ab-print-button"):
+# "print" ending the token, not a print layout's class ("print-full", "print-links", "kb-tip-print-step") nor one
+# that shows or hides an element in print ("hidden-print", "d-print-none").
+_WIDGET_PART = re.compile(r"(?:^|[-_])(?:share|sharing|shariff|bookmarks?|ratings?)(?:$|[-_])"
+                          r"|(?<![-_]hidden)(?<![-_]hide)(?<![-_]no)(?<![-_]d)(?<![-_]visible)(?<![-_]show)"
+                          r"(?<!^hidden)(?<!^hide)(?<!^no)(?<!^d)(?<!^visible)(?<!^show)"
+                          r"(?:^|[-_])print(?:[-_](?:button|btn|icon)s?)?$", re.I)
+# The row of the article's header the buttons share with its byline ("article-byline-share", "meta-share",
+# "author-rating") is no button.
+_HEADER_ROW = re.compile(r"byline|author|meta|dateline", re.I)
 _NEVER_CHROME = frozenset({"html", "body", "main", "article"})
 # An author's own blocks: a slideshow block's pictures are the article's (its controls are furniture). And a token
 # saying what the element has ("has-sidebar", Elementor's "has_ae_slider", a BEM modifier "o-section--has-ads")
@@ -224,6 +236,23 @@ def _token_verdicts(value: str, whole: bool = False) -> tuple[bool, bool]:
 def _names_furniture(token: str) -> bool:
     """Cached by token: a class value new to the cache is mostly made of tokens seen in others."""
     return bool(_CHROME_TOKEN.match(token) or _CHROME_PART.search(token)) and not _CHROME_TOKEN_EXCEPTIONS.search(token)
+
+
+def buttons_in(root: HtmlElement, elements: NamedElements) -> list[HtmlElement]:
+    """The share, bookmark, rating and print buttons among ``elements`` that are inside ``root``. They leave the
+    body after the bylines are read, not with the chrome: a theme may put the byline in the buttons' row."""
+    return [el for el, class_attr, id_attr, _ in elements
+            if (class_attr and _names_buttons(class_attr) or id_attr and _names_buttons(id_attr, whole=True))
+            and root in el.iterancestors()]
+
+
+@lru_cache(maxsize=4096)
+def _names_buttons(value: str, whole: bool = False) -> bool:
+    """Whether a class value (an id: ``whole``) names buttons and no content."""
+    tokens = [value] if whole else value.split()
+    return _CONTENT_TOKENS.isdisjoint(tokens) and any(
+        _WIDGET_PART.search(token) and not _HEADER_ROW.search(token) and not _CHROME_TOKEN_EXCEPTIONS.search(token)
+        for token in tokens)
 
 
 # Furniture kept for holding most of the page's text holds the next one kept so, and each read the text of those
@@ -474,6 +503,121 @@ def is_promo(text: str, lowered: str, partner_patterns: tuple[tuple[str, re.Patt
         if needle in lowered and pattern.search(text):
             return True
     return False
+
+
+# A link back to the previous page ("javascript:history.back()").
+_HISTORY_BACK = re.compile(r"^\s*javascript\s*:\s*(?:window\.)?history\.(?:back|go)\b", re.I)
+_BACK_LINK_TEXT = 60  # a button's label, no sentence
+
+
+def links_back(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
+    """The blocks under ``root`` that are one short link and nothing else, leading back rather than on: to the
+    previous page, to the top of this one, or to a page above it (the site's home, the section's listing: "back to
+    overview"). Such a link is the site's navigation, whatever its words. ``page_url``: the page's own URL.
+    A few of them at most are read (each its block's text once)."""
+    found = []
+    candidates = (a for a in root.iter("a") if _leads_back(a.get("href"), page_url))
+    for link in islice(candidates, _BACK_LINKS):
+        text = clean(text_of(link), markup=False)
+        if not text or len(text) > _BACK_LINK_TEXT:
+            continue
+        block = link.getparent()
+        while block is not None and block is not root and block.tag not in _BLOCKISH:
+            block = block.getparent()
+        if block is not None and block is not root and clean(text_of(block), markup=False) == text:
+            found.append(block)
+    return found
+
+
+_BACK_LINKS = 20
+
+
+def _leads_back(href: str | None, page_url: str | None) -> bool:
+    href = (href or "").strip()
+    if not href:
+        return False
+    if _HISTORY_BACK.match(href):
+        return True
+    if page_url is None or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
+        return False
+    try:
+        target, page = urlsplit(urljoin(page_url, href)), urlsplit(page_url)
+    except ValueError:  # an unparsable URL (a bad IPv6 host) leads nowhere
+        return False
+    if target.netloc.lower() != page.netloc.lower():
+        return False
+    target_path, page_path = target.path.rstrip("/"), page.path.rstrip("/")
+    if target_path == page_path and target.query == page.query:
+        # "#", "#top", "#page-top": the top of the page (split, not a pattern: one pass over the fragment)
+        return "#" in href and (not target.fragment or "top" in target.fragment.lower().replace("_", "-").split("-"))
+    return not target.query and page_path.startswith(target_path + "/")
+
+
+def related_link_lists(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
+    """Lists under ``root`` of headlines linking to other pages of the site: each item one link and little else
+    (the link at least nine tenths of its text), at least two items, every link to another page on the page's own
+    host. A "related stories" or "read also" box, whatever its heading says; with it goes its heading: a heading,
+    or a short line of no sentence, right before it. Outer lists outside tables only, each item's text read once."""
+    if page_url is None:
+        return []
+    try:
+        page = urlsplit(page_url)
+    except ValueError:
+        return []
+    found: list[HtmlElement] = []
+    for listed in _lists_outside_tables(root):
+        items = [child for child in listed if isinstance(child.tag, str)]
+        if len(items) < 2 or not all(_headline_link_item(item, page) for item in items):
+            continue
+        found.append(listed)
+        heading = listed.getprevious()
+        while heading is not None and not isinstance(heading.tag, str):
+            heading = heading.getprevious()
+        if heading is not None and _list_heading(heading):
+            found.append(heading)
+    return found
+
+
+def _lists_outside_tables(root: HtmlElement) -> Iterator[HtmlElement]:
+    """The outer lists under ``root`` that no table holds (a table's lists are its data: an infobox's entries)."""
+    pending = root[::-1]
+    while pending:
+        el = pending.pop()
+        if not isinstance(tag := el.tag, str) or tag == "table":
+            continue
+        if tag in ("ul", "ol"):
+            yield el
+            continue
+        pending += el[::-1]
+
+
+def _headline_link_item(item: HtmlElement, page: SplitResult) -> bool:
+    if item.tag != "li":
+        return False
+    links = list(islice(item.iter("a"), 2))
+    if len(links) != 1:
+        return False
+    text, linked = clean(text_of(item), markup=False), clean(text_of(links[0]), markup=False)
+    if not linked or len(linked) < 0.9 * len(text):
+        return False
+    href = (links[0].get("href") or "").strip()
+    try:
+        target = urlsplit(urljoin(urlunsplit(page), href))
+    except ValueError:
+        return False
+    return target.scheme in ("http", "https") and target.netloc.lower() == page.netloc.lower() \
+        and target.path.rstrip("/") != page.path.rstrip("/") and target.path.strip("/") != ""
+
+
+# A list's heading: a heading element, or a short line that is no sentence ("Read also:", "More on this").
+_LIST_HEADING_TEXT = 80
+
+
+def _list_heading(el: HtmlElement) -> bool:
+    if el.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b"):
+        return False
+    text = clean(text_of(el), markup=False)
+    return 0 < len(text) <= _LIST_HEADING_TEXT and not text.endswith((".", "!", "?"))
 
 
 def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement]) -> list[HtmlElement]:

@@ -39,7 +39,8 @@ _CAPTION_ELEMENT = etree.XPath("descendant::*[self::figcaption or contains(@clas
 _CREDIT_WORDS_IN_CLASS = ("credit", "copyright", "photographer")
 _CREDIT_ELEMENT = etree.XPath("descendant::*[self::cite or self::small or "
                               + " or ".join(f"contains(@class,'{word}')" for word in _CREDIT_WORDS_IN_CLASS) + "]")
-_CREDIT_WORDS = r"(?:Photo(?:graph)?|Image|Picture|Graphic|Illustration|Credit)s?"
+# "Foto" is the word of most European languages (German, Dutch, Spanish, Portuguese, Italian, Polish, Czech...).
+_CREDIT_WORDS = r"(?:Photo(?:graph)?|Foto|Image|Picture|Graphic|Illustration|Credit)s?"
 _CAPTION_CREDITS = (
     # "… (Photo by Jane Doe/Getty Images)" or "… (Jane Doe/Getty Images)". Only the last "(" can start a match,
     # which ends the caption: the lookahead rules out every other "(" at the cost of reading up to the next
@@ -61,7 +62,8 @@ _CAPS_CREDIT = _CAPTION_CREDITS[2]
 # after a sentence's end can start a match, and the name is bounded.
 _PAREN_CREDIT = re.compile(r"(?<=[.!?”\"’])\s*+\(([^()]{3,80})\)\.?$")
 _CREDIT_LINE = re.compile(
-    rf"^(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
+    # Also in parentheses, a line of its own under the picture: "(Credit: Jane Doe/Agency)".
+    rf"^\(?(?:Featured\s+)?{_CREDIT_WORDS}\s*(?:(?:by|courtesy(?: of)?|credit|via|source)\s*:?|:)\s*(?P<credit>.+)$"
     rf"|^(?:Featured\s+)?{_CREDIT_WORDS}\s+(?:generated|created|made)\s+(?:using|with|by)\s+(?P<tool>.+)$"
     r"|^Courtesy(?: of)?\s*:?\s+(?P<courtesy>.+)$", re.I)
 _CREDIT_PREFIX = re.compile(
@@ -280,8 +282,47 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
                 block.addnext(placeholder)
                 placeholder.tail, block.tail = block.tail, None
                 _drop(img, carriers)
-    remove_all(carriers)
+    remove_all(carriers + _orphan_captions(root))
     return pictures
+
+
+# Elements of a picture's own: a figure holding one (an embed's, a video's) keeps its caption.
+_MEDIA_TAGS = frozenset({"img", "picture", "video", "audio", "iframe", "object", "embed", "svg", "canvas"})
+# Elements a figure of text holds besides a caption: a quotation, code, a table, a list, a placeholder figure.
+_FIGURE_CONTENT_TAGS = frozenset({"blockquote", "pre", "code", "table", "ul", "ol", "figure"})
+# Longer text than this is no caption or credit left behind (a pull quote, a video page's description).
+_ORPHAN_TEXT = 300
+
+
+def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
+    """Captions and credits left in the body without their picture, once every picture has left it: a figure
+    holding no picture, embed, quotation, code, table or list, only a short text; and a short caption or credit
+    element (``figcaption``, a caption- or credit-named class) holding no block, outside any figure holding
+    media. A page that loads its pictures by script leaves their captions and credits only.
+
+    One walk: a figure's (or a caption's) content is read once, and nothing inside one read is tested again."""
+    found: list[HtmlElement] = []
+    pending: list[tuple[HtmlElement, bool]] = [(child, False) for child in root[::-1]]
+    while pending:
+        el, inside = pending.pop()
+        if not isinstance(tag := el.tag, str):
+            continue
+        if not inside and tag == "figure" and el.get("data-association") is None:
+            kinds = {d.tag for d in el.iterdescendants() if isinstance(d.tag, str)}
+            if any(kind in _MEDIA_TAGS or kind.startswith("amp-") for kind in kinds):
+                continue  # a picture or embed that stays (or its holder): its caption with it
+            if kinds.isdisjoint(_FIGURE_CONTENT_TAGS) and len(text_of(el)) <= _ORPHAN_TEXT:
+                found.append(el)
+                continue
+            inside = True
+        elif not inside and (tag == "figcaption" or _is_caption(el) or _is_credit(el)):
+            if all(d.tag not in BLOCK_TAGS and d.tag not in _MEDIA_TAGS for d in el.iterdescendants()
+                   if isinstance(d.tag, str)) and len(text_of(el)) <= _ORPHAN_TEXT:
+                found.append(el)
+                continue
+            inside = True
+        pending += [(child, inside) for child in el[::-1]]
+    return found
 
 
 def _drop(el: HtmlElement, carriers: list[HtmlElement]) -> None:

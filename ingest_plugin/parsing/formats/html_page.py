@@ -17,11 +17,14 @@ from ingest_plugin.parsing.extract.body import (
     XML_SPACE,
     NamedElements,
     article_footers,
+    buttons_in,
     class_tokens,
     content_root,
+    links_back,
     named,
     outer_ones,
     paragraphize,
+    related_link_lists,
     remove_all,
     strip_chrome,
     text_of,
@@ -209,8 +212,10 @@ def read(loaded: Loaded) -> Draft:
     featured = [featured_picture(doc, root, lead_image, canonical, leaving=heads_and_feet)] if lead_image else []
     _remove_header_parts(root, h1, dek_el, heads_and_feet)
     _remove_byline_lines(root, byline_elements)
-    remove_all([box for box in boxes if root in box.iterancestors()])  # a bio is no story text
+    # A bio is no story text, nor are share, rating and print buttons.
+    remove_all([box for box in boxes if root in box.iterancestors()] + buttons_in(root, elements))
     paragraphize(root)
+    remove_all(links_back(root, canonical))  # "back to overview", "to top": navigation
     own_path = _path_of(canonical or "")  # links to the page itself lead nowhere else
     if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root, bool(byline_candidates), own_path) \
             or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
@@ -224,6 +229,8 @@ def read(loaded: Loaded) -> Draft:
     if canonical and not own_path and not (meta.published or meta.authors):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is a site's home page ({canonical}), no article",
                           stage=Stage.EXTRACT)
+    # An article's, not a listing's: lists of headlines linking to the site's other stories ("read also").
+    remove_all(related_link_lists(root, canonical))
     if not meta.canonical:
         sources["canonical_url"] = "the og:url meta tag" if meta.og_url else "the URL the page was fetched from"
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
@@ -530,7 +537,7 @@ def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements
     shown: list[HtmlElement] = []
     for found in _byline_markup(doc, elements, author_rel):
         outer = outer_ones(found)
-        texts = [t for t in dict.fromkeys(clean(text_of(el)) for el in outer) if t]
+        texts = [t for t in dict.fromkeys(_byline_text(el) for el in outer) if t]
         if texts:
             candidates += [("byline-markup", text) for text in texts]  # one each: a byline is one element's
             shown = outer[:_BYLINE_LINES]
@@ -540,6 +547,15 @@ def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements
     if meta.meta_author:
         candidates.append(("meta", meta.meta_author))
     return candidates, shown
+
+
+def _byline_text(el: HtmlElement) -> str:
+    """A byline element's text, its list items apart: a theme listing its authors' links (``<li>`` each, no space
+    between) would otherwise run their names together ("Jane DoeJohn Roe")."""
+    items = outer_ones(list(el.iter("li")))
+    if not items:
+        return clean(text_of(el))
+    return ", ".join(dict.fromkeys(name for li in items if (name := clean(text_of(li)))))
 
 
 def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
