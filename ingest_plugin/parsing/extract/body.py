@@ -300,7 +300,8 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
             kept.append(named(el))
             kept_for_text += el not in holding_main
         elif tag in _STORY_HOLDERS and kept_for_text < _MOST_TEXT_READS and _named_chrome_only(el, tag) \
-                and _holds_story(el, half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
+                and (story := _story_length(el)) and _STORY_SHARE * story >= (
+                    half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
                 and (main is None or main in el.iterancestors()):
             # The story's own wrapper, which a theme names for what it does besides ("entry share", "read-more",
             # "body-ad" where ads go between its paragraphs): its furniture inside goes on the walk.
@@ -319,7 +320,7 @@ _STORY_HOLDERS = frozenset({"div", "section"})
 _READERS_PROSE = re.compile(r"comment|respond|disqus|dsq|reply|replies|forum", re.I)
 _STORY_PARAGRAPHS = 3  # paragraphs of story text side by side, each a line of prose (_STORY_LINE characters)
 _STORY_LINE = 80
-_STORY_SHARE = 4  # a quarter of half the page's text: an eighth of it
+_STORY_SHARE = 4  # a story holds a quarter of half the page's text: an eighth of it
 
 
 def _named_chrome_only(el: HtmlElement, tag: str) -> bool:
@@ -330,10 +331,10 @@ def _named_chrome_only(el: HtmlElement, tag: str) -> bool:
         and not _READERS_PROSE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
 
 
-def _holds_story(el: HtmlElement, half_text: int) -> bool:
-    """Whether ``el`` holds the story: paragraphs side by side (children of one element, not one per teaser card),
-    each a line of prose with few links, at least three, holding an eighth of the page's text (``half_text``: half
-    its length). Each paragraph's text is read once."""
+def _story_length(el: HtmlElement) -> int:
+    """The length of the story ``el`` holds, if it holds one: paragraphs side by side (children of one element, not
+    one per teaser card), each a line of prose with few links, at least three (else 0). Each paragraph's text is
+    read once."""
     found: dict[HtmlElement, list[int]] = {}
     for p in el.iter("p"):
         length = len(text := text_of(p))
@@ -344,7 +345,7 @@ def _holds_story(el: HtmlElement, half_text: int) -> bool:
             figures = found.setdefault(parent, [0, 0])
             figures[0] += 1
             figures[1] += length
-    return any(count >= _STORY_PARAGRAPHS and _STORY_SHARE * length >= half_text for count, length in found.values())
+    return max((length for count, length in found.values() if count >= _STORY_PARAGRAPHS), default=0)
 
 
 # A <noscript> holding this much text outside links is the story a page built by script shows without it
@@ -515,8 +516,12 @@ def links_back(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
     previous page, to the top of this one, or to a page above it (the site's home, the section's listing: "back to
     overview"). Such a link is the site's navigation, whatever its words. ``page_url``: the page's own URL.
     A few of them at most are read (each its block's text once)."""
-    found = []
-    candidates = (a for a in root.iter("a") if _leads_back(a.get("href"), page_url))
+    found: list[HtmlElement] = []
+    try:
+        page = urlsplit(page_url) if page_url is not None else None
+    except ValueError:
+        return found
+    candidates = (a for a in root.iter("a") if _leads_back(a.get("href"), page_url, page))
     for link in islice(candidates, _BACK_LINKS):
         text = clean(text_of(link), markup=False)
         if not text or len(text) > _BACK_LINK_TEXT:
@@ -530,18 +535,23 @@ def links_back(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
 
 
 _BACK_LINKS = 20
+# An absolute or scheme-relative URL's host ("https://host:8080/…", "//host/…").
+_ABSOLUTE = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//([^/?#]*)", re.I)
 
 
-def _leads_back(href: str | None, page_url: str | None) -> bool:
+def _leads_back(href: str | None, page_url: str | None, page: SplitResult | None) -> bool:
+    """``page``: ``page_url`` split, once for all the links."""
     href = (href or "").strip()
     if not href:
         return False
     if _HISTORY_BACK.match(href):
         return True
-    if page_url is None or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
+    if page_url is None or page is None or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
         return False
+    if (origin := _ABSOLUTE.match(href)) is not None and origin.group(1).lower() != page.netloc.lower():
+        return False  # another site's (most links of a body): no need to join and split it
     try:
-        target, page = urlsplit(urljoin(page_url, href)), urlsplit(page_url)
+        target = urlsplit(urljoin(page_url, href))
     except ValueError:  # an unparsable URL (a bad IPv6 host) leads nowhere
         return False
     if target.netloc.lower() != page.netloc.lower():

@@ -302,27 +302,31 @@ def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
 
     One walk: a figure's (or a caption's) content is read once, and nothing inside one read is tested again."""
     found: list[HtmlElement] = []
-    pending: list[tuple[HtmlElement, bool]] = [(child, False) for child in root[::-1]]
+    if not _MAY_HOLD_CAPTIONS(root):  # most bodies: no walk
+        return found
+    pending = root[::-1]
     while pending:
-        el, inside = pending.pop()
+        el = pending.pop()
         if not isinstance(tag := el.tag, str):
             continue
-        if not inside and tag == "figure" and el.get("data-association") is None:
+        if tag == "figure" and el.get("data-association") is None:
             kinds = {d.tag for d in el.iterdescendants() if isinstance(d.tag, str)}
-            if any(kind in _MEDIA_TAGS or kind.startswith("amp-") for kind in kinds):
-                continue  # a picture or embed that stays (or its holder): its caption with it
-            if kinds.isdisjoint(_FIGURE_CONTENT_TAGS) and len(text_of(el)) <= _ORPHAN_TEXT:
+            if not any(kind in _MEDIA_TAGS or kind.startswith("amp-") for kind in kinds) \
+                    and kinds.isdisjoint(_FIGURE_CONTENT_TAGS) and len(text_of(el)) <= _ORPHAN_TEXT:
                 found.append(el)
-                continue
-            inside = True
-        elif not inside and (tag == "figcaption" or _is_caption(el) or _is_credit(el)):
+            continue  # a picture or embed that stays (or its holder) keeps its caption; a figure of text its own
+        if tag == "figcaption" or _is_caption(el) or _is_credit(el):
             if all(d.tag not in BLOCK_TAGS and d.tag not in _MEDIA_TAGS for d in el.iterdescendants()
                    if isinstance(d.tag, str)) and len(text_of(el)) <= _ORPHAN_TEXT:
                 found.append(el)
-                continue
-            inside = True
-        pending += [(child, inside) for child in el[::-1]]
+            continue
+        pending += el[::-1]
     return found
+
+
+# Whether a body holds anything _orphan_captions looks for: a figure, or a caption- or credit-named element.
+_MAY_HOLD_CAPTIONS = etree.XPath("boolean(descendant::*[self::figure or self::figcaption or contains(@class, 'caption')"
+                                 + "".join(f" or contains(@class, '{word}')" for word in _CREDIT_WORDS_IN_CLASS) + "])")
 
 
 def _drop(el: HtmlElement, carriers: list[HtmlElement]) -> None:
