@@ -521,7 +521,9 @@ def links_back(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
         page = urlsplit(page_url) if page_url is not None else None
     except ValueError:
         return found
-    candidates = (a for a in root.iter("a") if _leads_back(a.get("href"), page_url, page))
+    # A link with words after it stands in a sentence: only the others' targets are worth reading.
+    candidates = (a for a in root.iter("a") if not (a.tail and not a.tail.isspace())
+                  and _leads_back(a.get("href"), page_url, page))
     for link in islice(candidates, _BACK_LINKS):
         text = clean(text_of(link), markup=False)
         if not text or len(text) > _BACK_LINK_TEXT:
@@ -548,8 +550,11 @@ def _leads_back(href: str | None, page_url: str | None, page: SplitResult | None
         return True
     if page_url is None or page is None or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
         return False
-    if (origin := _ABSOLUTE.match(href)) is not None and origin.group(1).lower() != page.netloc.lower():
-        return False  # another site's (most links of a body): no need to join and split it
+    if (origin := _ABSOLUTE.match(href)) is not None:
+        if origin.group(1).lower() != page.netloc.lower():
+            return False  # another site's (most links of a body): no need to join and split it
+    elif href[0] == "/" and not page.path.startswith(href.split("?", 1)[0].split("#", 1)[0].rstrip("/")):
+        return False  # a path of the site that is neither this page's nor above it
     try:
         target = urlsplit(urljoin(page_url, href))
     except ValueError:  # an unparsable URL (a bad IPv6 host) leads nowhere

@@ -302,31 +302,34 @@ def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
 
     One walk: a figure's (or a caption's) content is read once, and nothing inside one read is tested again."""
     found: list[HtmlElement] = []
-    if not _MAY_HOLD_CAPTIONS(root):  # most bodies: no walk
-        return found
-    pending = root[::-1]
-    while pending:
-        el = pending.pop()
-        if not isinstance(tag := el.tag, str):
+    read: set[HtmlElement] = set()  # the elements inside a figure or caption already decided
+    for el in _CAPTION_CANDIDATES(root):  # in document order: a holder before what it holds
+        if el in read:
             continue
-        if tag == "figure" and el.get("data-association") is None:
-            kinds = {d.tag for d in el.iterdescendants() if isinstance(d.tag, str)}
+        if el.tag == "figure":
+            if el.get("data-association") is not None:  # a placeholder of ours: what it holds is looked at
+                continue
+            inside = [d for d in el.iterdescendants() if isinstance(d.tag, str)]
+            kinds = {d.tag for d in inside}
             if not any(kind in _MEDIA_TAGS or kind.startswith("amp-") for kind in kinds) \
                     and kinds.isdisjoint(_FIGURE_CONTENT_TAGS) and len(text_of(el)) <= _ORPHAN_TEXT:
                 found.append(el)
-            continue  # a picture or embed that stays (or its holder) keeps its caption; a figure of text its own
-        if tag == "figcaption" or _is_caption(el) or _is_credit(el):
-            if all(d.tag not in BLOCK_TAGS and d.tag not in _MEDIA_TAGS for d in el.iterdescendants()
-                   if isinstance(d.tag, str)) and len(text_of(el)) <= _ORPHAN_TEXT:
-                found.append(el)
+            read.update(inside)  # a picture or embed that stays (or its holder) keeps its caption; a figure of text
             continue
-        pending += el[::-1]
+        if el.tag != "figcaption" and not _is_caption(el) and not _is_credit(el):
+            continue
+        inside = [d for d in el.iterdescendants() if isinstance(d.tag, str)]
+        if all(d.tag not in BLOCK_TAGS and d.tag not in _MEDIA_TAGS for d in inside) \
+                and len(text_of(el)) <= _ORPHAN_TEXT:
+            found.append(el)
+        read.update(inside)
     return found
 
 
-# Whether a body holds anything _orphan_captions looks for: a figure, or a caption- or credit-named element.
-_MAY_HOLD_CAPTIONS = etree.XPath("boolean(descendant::*[self::figure or self::figcaption or contains(@class, 'caption')"
-                                 + "".join(f" or contains(@class, '{word}')" for word in _CREDIT_WORDS_IN_CLASS) + "])")
+# What _orphan_captions looks at: figures, and caption- or credit-named elements, found by libxml2.
+_CAPTION_CANDIDATES = etree.XPath("descendant::*[self::figure or self::figcaption or contains(@class, 'caption')"
+                                  + "".join(f" or contains(@class, '{word}')" for word in _CREDIT_WORDS_IN_CLASS)
+                                  + "]")
 
 
 def _drop(el: HtmlElement, carriers: list[HtmlElement]) -> None:
