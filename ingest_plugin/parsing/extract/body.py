@@ -238,12 +238,19 @@ def _names_furniture(token: str) -> bool:
     return bool(_CHROME_TOKEN.match(token) or _CHROME_PART.search(token)) and not _CHROME_TOKEN_EXCEPTIONS.search(token)
 
 
-def buttons_in(root: HtmlElement, elements: NamedElements) -> list[HtmlElement]:
-    """The share, bookmark, rating and print buttons among ``elements`` that are inside ``root``. They leave the
-    body after the bylines are read, not with the chrome: a theme may put the byline in the buttons' row."""
-    return [el for el, class_attr, id_attr, _ in elements
-            if (class_attr and _names_buttons(class_attr) or id_attr and _names_buttons(id_attr, whole=True))
-            and root in el.iterancestors()]
+def buttons_in(root: HtmlElement) -> list[HtmlElement]:
+    """The share, bookmark, rating and print buttons inside ``root``. They leave the body after the bylines are
+    read, not with the chrome: a theme may put the byline in the buttons' row."""
+    return [el for el in _BUTTON_NAMED(root)
+            if (class_attr := el.get("class")) and _names_buttons(class_attr)
+            or (id_attr := el.get("id")) and _names_buttons(id_attr, whole=True)]
+
+
+# The elements whose class or id holds a word of _WIDGET_PART, in any case, found by libxml2: a few in a page.
+_BUTTON_NAMED = etree.XPath(
+    "descendant::*[" + " or ".join(
+        f"contains(translate(concat(@class, ' ', @id), 'ABDEGHIKMNOPRST', 'abdeghikmnoprst'), '{word}')"
+        for word in ("shar", "bookmark", "rating", "print")) + "]")
 
 
 @lru_cache(maxsize=4096)
@@ -550,11 +557,11 @@ def _leads_back(href: str | None, page_url: str | None, page: SplitResult | None
         return True
     if page_url is None or page is None or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
         return False
-    if (origin := _ABSOLUTE.match(href)) is not None:
-        if origin.group(1).lower() != page.netloc.lower():
-            return False  # another site's (most links of a body): no need to join and split it
-    elif href[0] == "/" and not page.path.startswith(href.split("?", 1)[0].split("#", 1)[0].rstrip("/")):
-        return False  # a path of the site that is neither this page's nor above it
+    if (origin := _ABSOLUTE.match(href)) is not None and origin.group(1).lower() != page.netloc.lower():
+        return False  # another site's (most links of a body): no need to join and split it
+    path = href[origin.end():] if origin is not None else href if href[0] == "/" else None
+    if path is not None and not page.path.startswith(path.split("?", 1)[0].split("#", 1)[0].rstrip("/")):
+        return False  # a path of the site that is neither this page's nor above it: no need to join and split it
     try:
         target = urlsplit(urljoin(page_url, href))
     except ValueError:  # an unparsable URL (a bad IPv6 host) leads nowhere

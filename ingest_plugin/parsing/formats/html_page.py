@@ -213,7 +213,7 @@ def read(loaded: Loaded) -> Draft:
     _remove_header_parts(root, h1, dek_el, heads_and_feet)
     _remove_byline_lines(root, byline_elements)
     # A bio is no story text, nor are share, rating and print buttons.
-    remove_all([box for box in boxes if root in box.iterancestors()] + buttons_in(root, elements))
+    remove_all([box for box in boxes if root in box.iterancestors()] + buttons_in(root))
     paragraphize(root)
     remove_all(links_back(root, canonical))  # "back to overview", "to top": navigation
     own_path = _path_of(canonical or "")  # links to the page itself lead nowhere else
