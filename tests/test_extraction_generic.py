@@ -721,3 +721,62 @@ def test_a_list_of_headlines_linking_to_the_sites_other_stories_leaves_the_body(
     assert_story(text, absent=("Keep reading", "Ferry fares rise", "Pier repairs start"))
     for kept in ("The dredging plan", "The federal grant", "Port board", "Deeper berths", "A longer season"):
         assert kept in text
+
+
+# --- misses on accepted articles (dev-set triage) ----------------------------------------------------------------
+
+def test_a_subheading_whose_id_is_a_table_of_contents_anchor_stays_in_the_body():
+    # A theme's table of contents links to each subheading by an id of a "nav_" prefix and the heading's words.
+    story = "".join(f"<p>{text}</p>" for text in STORY[:2]) + \
+        '<h3 class="subheading" id="nav_crews_work_at__1">Crews work at night</h3>' + \
+        "".join(f"<p>{text}</p>" for text in STORY[2:])
+    body = page(f'<article><h1>{HEADLINE}</h1><div class="article-content">{story}</div></article>'
+                '<div id="nav_links"><a href="/a/">Sections of the site and more links</a></div>')
+    [result] = parse_items(body, input_name="page.html", source_url=URL)
+    text = _text(result.document["bodies"][0]["value"])
+    assert_story(text, absent=("Sections of the site",))
+    assert "Crews work at night" in text
+    assert "Crews work at night" not in str(result.document["headlines"])
+
+
+def test_a_box_outside_the_pages_main_never_wins_over_the_story_in_it():
+    # A notice for old browsers, outside <main> and longer than a short story, outscores it on Readability's rule.
+    notice = "".join(f"<p>{text}</p>" for text in (
+        "Dear readers, thank you for visiting, we are glad of your interest in our work, our teams, our events and "
+        "our news, and we would like you to enjoy every page of the site, which your browser no longer shows well.",
+        "Please use a current browser, such as one of those listed below, which are free, safe, fast, and kept up to "
+        "date by their makers, so that every page, picture, video, table and form of the site works for you.",
+        "If you have questions, write to us at any time, by mail or by post, and we will answer as soon as we can, "
+        "with best regards, from the whole team, the board, the staff, the volunteers and the members.",
+        "Our offices, our shop, our archive, our hall and our library are open on weekdays, from nine to five, and "
+        "on Saturdays, from ten to one, except on holidays, when they are closed, as the calendar shows."))
+    story = "".join(f"<p>{text}</p>" for text in STORY[:3])
+    body = page(f'<div id="old-browser-overlay"><div class="wrapper"><h2>Dear readers</h2>{notice}</div></div>'
+                f'<main><section class="news"><h1>{HEADLINE}</h1>{story}</section></main>')
+    text = parsed(body)
+    assert all(sentence in text for sentence in STORY[:3])
+    assert "current browser" not in text
+
+
+def test_a_named_lead_between_the_headline_and_the_body_is_the_dek():
+    # The lead sits in a wrapper of its own before the body's container ("chapo", "lead", "Vorspann"): it is the
+    # dek, as a lead right under the headline is; a lead inside the body stays the body's first paragraph.
+    lead = "The harbor's channel will be deepened over two years, the port authority decided on Tuesday evening."
+    for name in ("chapo_block", "article-lead", "field-perex", "dig-vorspann"):
+        body = page(f'<article><header><h1>{HEADLINE}</h1></header>'
+                    f'<div class="paragraph paragraph--type--top"><div class="{name}"><p>{lead}</p></div></div>'
+                    f'<div class="field--name-field-body"><div class="text">{paragraphs()}</div></div></article>')
+        [result] = parse_items(body, input_name="page.html", source_url=URL)
+        heads = {h["role"]: h["value"] for h in result.document["headlines"]}
+        assert heads.get("subhead") == lead, name
+        assert_story(_text(result.document["bodies"][0]["value"]))
+    inside = page(f'<article><h1>{HEADLINE}</h1><div class="story"><p class="lead">{lead}</p>{paragraphs()}</div>'
+                  '</article>')
+    [result] = parse_items(inside, input_name="page.html", source_url=URL)
+    assert lead in _text(result.document["bodies"][0]["value"])
+    # A lead picture's caption is no lead.
+    caption = page(f'<article><h1>{HEADLINE}</h1><div class="lead-asset"><img src="/a.jpg" alt="">'
+                   f'<span class="lead-asset-caption">Dredgers at work in the harbor channel on Monday</span></div>'
+                   f'<div class="field--name-field-body"><div class="text">{paragraphs()}</div></div></article>')
+    [result] = parse_items(caption, input_name="page.html", source_url=URL)
+    assert [h for h in result.document["headlines"] if h["role"] == "subhead"] == []

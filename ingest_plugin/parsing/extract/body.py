@@ -188,9 +188,32 @@ def _names_unless_chrome(el: HtmlElement, tag: str) -> Names | None:
     if tag not in _NEVER_CHROME:  # page classes such as "one-sidebar" describe the layout, not the element
         if ("hidden" in names or "aria-hidden" in names or "style" in names) and _invisible(el, tag, names):
             return None
-        if (class_attr or id_attr) and _names_chrome(class_attr, id_attr) and not _declares_article(el, names):
+        if (class_attr or id_attr) and _names_chrome(class_attr, id_attr) and not _declares_article(el, names) \
+                and not (id_attr and tag in _HEADINGS and anchor_of_own_words(el, id_attr)
+                         and not (class_attr and _names_chrome(class_attr, None))):
             return None
     return class_attr, id_attr, el.get("itemprop") if "itemprop" in names else None
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_ID_PARTS = re.compile(r"[-_.:]+")
+_WORD = re.compile(r"\w+")
+
+
+def anchor_of_own_words(heading: HtmlElement, id_attr: str) -> bool:
+    """Whether a heading's id is the anchor a table of contents links to: a prefix ("nav_", "toc-"), then the
+    heading's own first words ("nav_nur_die_folie__1" on "Nur die Folie bleibt zurück"). Such a prefix names the
+    links to the heading, not the heading (read only for a heading whose id names furniture: a few per page)."""
+    start = ""
+    for piece in heading.itertext():  # its first words only: a hostile page nests headings in headings
+        start += piece
+        if len(start) >= 80:
+            break
+    words = _WORD.findall(start[:200].lower())[:2]
+    parts = _ID_PARTS.split(id_attr.lower())[1:]
+    if len(words) < 2 or len(parts) < 2:
+        return False
+    return any(parts[i] == words[0] and parts[i + 1] == words[1] for i in range(len(parts) - 1))
 
 
 def _declares_article(el: HtmlElement, names: list[str]) -> bool:
@@ -839,11 +862,15 @@ def content_root(doc: HtmlElement, elements: NamedElements, containers: tuple[st
     best = _best_candidate(page)
     if best is None:
         return doc.find("body")
+    main_only = False  # the page's <main> won over a box outside it: its siblings, outside it too, stay out
+    if (within := _main_around(doc, best, page)) is not None:
+        best = inside if (inside := _best_candidate(page, within)) is not None else best
+        main_only = best.tag == "main"
     knowns = outer_ones([el for el, class_attr, id_attr, itemprop in elements
                          if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)])
     root = _declared_root(best, knowns, page)
     if root is None:
-        root = _with_siblings(best, page)
+        root = best if main_only else _with_siblings(best, page)
         body = doc.find("body")
         content = page.content(root) if root in page.lengths else sum(map(page.content, root))  # a new holder's
         if body is not None and content < _FRAGMENT and page.content(body) >= 4 * _FRAGMENT:
@@ -928,10 +955,28 @@ def _links_an_author(a: HtmlElement) -> bool:
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 
-def _best_candidate(page: _PageText) -> HtmlElement | None:
+# Text outside links that makes a page's one <main> hold its story, rather than a box of a little more beside it.
+_MAIN_TEXT = 2 * _FRAGMENT
+
+
+def _main_around(doc: HtmlElement, best: HtmlElement, page: _PageText) -> set[HtmlElement] | None:
+    """The elements of the page's one ``<main>``, when ``best`` is outside it (neither in it nor holding it) and it
+    holds text of its own: the page says where its story is, and a box beside it that scores higher (a notice for
+    old browsers, a dialog) is none of it. None when the page has no such ``<main>``."""
+    mains = doc.iter("main")
+    main, other = next(mains, None), next(mains, None)
+    if main is None or other is not None or best is main or page.content(main) < _MAIN_TEXT:
+        return None
+    if any(above is main for above in best.iterancestors()) or any(above is best for above in main.iterancestors()):
+        return None
+    return set(main.iter())
+
+
+def _best_candidate(page: _PageText, within: set[HtmlElement] | None = None) -> HtmlElement | None:
     """Readability's top candidate: the best final score, raised to an ancestor holding three of the five best, or
-    to a parent scoring higher, or to the parent of an only child."""
-    finals = {el: page.final(el) for el in page.scores if el.tag != "html"}
+    to a parent scoring higher, or to the parent of an only child. ``within``: the elements it may be (and be
+    raised to), when the page's ``<main>`` says where its story is."""
+    finals = {el: page.final(el) for el in page.scores if el.tag != "html" and (within is None or el in within)}
     if not finals:
         return None
     top = heapq.nlargest(5, finals.items(), key=lambda item: item[1])
@@ -943,7 +988,7 @@ def _best_candidate(page: _PageText) -> HtmlElement | None:
               and best not in (above := set(el.iterancestors()))]
     if len(aboves) >= 3:
         for ancestor in best.iterancestors():
-            if ancestor.tag in ("html", "body"):
+            if ancestor.tag in ("html", "body") or within is not None and ancestor not in within:
                 break
             if sum(ancestor in above for above in aboves) >= 3:
                 best = ancestor

@@ -16,6 +16,7 @@ from ingest_plugin.parsing.extract.body import (
     BLOCK_TAGS,
     XML_SPACE,
     NamedElements,
+    anchor_of_own_words,
     article_footers,
     buttons_in,
     class_tokens,
@@ -87,6 +88,11 @@ _HEADER_PART_CLASS = re.compile(
     rf"(?:^|\s)(?:[a-z]{{2,3}}-)?(?:{'|'.join(map(re.escape, _HEADER_PART_NAMES))})(?=\s|$)")
 _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|standfirst|strapline|deck|"
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
+# A lead's names: "lead", "leadIn", "article-lead", "intro", "chapo_block" (French), "field-perex" (Czech),
+# "Vorspann" (German), "bajada" (Spanish), "leader", ending the token or before a holder's word; not "leading",
+# "leaderboard", nor the lead picture's parts ("lead-asset-caption", "lead-image").
+_LEAD_TOKEN = re.compile(r"(?:^|[-_])(?:lead|lead-?in|leader|intro|introduction|chapo|chapeau|perex|vorspann|bajada)"
+                         r"(?:[-_]+(?:text|txt|block|content|paragraph|wrapper|wrap|container|entry|box))?$", re.I)
 _EXCERPT_TOKEN = re.compile(r"(?:^|[-_])excerpt(?:$|[-_])", re.I)
 _HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
                                 re.I)
@@ -204,6 +210,9 @@ def read(loaded: Loaded) -> Draft:
     if root is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page has no <body> to read an article from (a frameset?)",
                           stage=Stage.EXTRACT)
+    if not subhead and (lead := _lead_before(elements, h1, root, headline)) is not None:
+        subhead = clean(text_of(lead))
+        sources["subhead"] = f"the lead between the headline and the body, {_element_name(lead)}"
     if not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page names no title: no <title>, title metadata, h1 "
                                                     "or heading opening the article", stage=Stage.EXTRACT)
@@ -467,8 +476,9 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     for el, class_attr, id_attr, _ in elements:
         if el is h1:
             named_deks = []  # a site's subtitle in its header, before the headline, is no dek
-        elif (class_attr or id_attr) and _names_a_dek(class_attr, id_attr):
-            named_deks.append(el)
+        elif (class_attr or id_attr) and _names_a_dek(class_attr, id_attr) \
+                and not (id_attr and el.tag in _HEADLINE_TAGS and anchor_of_own_words(el, id_attr)):
+            named_deks.append(el)  # a subheading a table of contents links to is the body's, no dek
     for el in outer_ones(named_deks):
         if _dek_like(el, headline):
             return el
@@ -499,6 +509,37 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
             return sibling
         return None
     return None
+
+
+def _lead_before(elements: NamedElements, h1: HtmlElement | None, root: HtmlElement, headline: str | None
+                 ) -> HtmlElement | None:
+    """A lead the page shows between its headline and its body, outside the content root, named as one ("lead",
+    "intro", "chapo", "perex", "Vorspann", "bajada"): the dek, when no other is found. A lead inside the root is the
+    body's first paragraph and stays there. ``elements``: the page's, in document order; the walk stops at the
+    root's first one (the root may be a new holder of siblings)."""
+    if h1 is None:
+        return None
+    first = root[0] if len(root) else root  # a new holder is none of ``elements``: its first sibling is
+    seen_h1, leads = False, []
+    for el, class_attr, id_attr, _ in elements:
+        if el is root or el is first:
+            break
+        if el is h1:
+            seen_h1 = True
+        elif seen_h1 and (class_attr or id_attr) and _names_a_lead(class_attr, id_attr):
+            leads.append(el)
+    holding_h1, holding_root = set(h1.iterancestors()), set(root.iterancestors())
+    for el in outer_ones(leads):
+        if el not in holding_h1 and el.tag not in ("figcaption", "figure") and el.get("itemprop") != "caption" \
+                and _dek_like(el, headline) and next(el.iter(*_HEADLINE_TAGS), None) is None \
+                and el not in holding_root:
+            return el
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _names_a_lead(class_attr: str | None, id_attr: str | None) -> bool:
+    return any(_LEAD_TOKEN.search(token) for token in (class_attr or "").split() + ([id_attr] if id_attr else []))
 
 
 @lru_cache(maxsize=4096)
