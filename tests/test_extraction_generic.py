@@ -780,3 +780,46 @@ def test_a_named_lead_between_the_headline_and_the_body_is_the_dek():
                    f'<div class="field--name-field-body"><div class="text">{paragraphs()}</div></div></article>')
     [result] = parse_items(caption, input_name="page.html", source_url=URL)
     assert [h for h in result.document["headlines"] if h["role"] == "subhead"] == []
+
+
+def test_teaser_cards_of_the_sites_stories_leave_the_body_wherever_they_are():
+    """Teaser cards in <div>s, with no class naming them: a "more stories" grid after the story (a linked heading,
+    its picture linked to the same story, an excerpt), a card between the story's paragraphs, and a card that is one
+    link holding its heading and excerpt. The grid's heading goes with it."""
+    def card(i: int) -> str:
+        return (f'<div class="c-box"><a href="/2024/03/0{i}/ferry-{i}/"><img src="/img/ferry-{i}.jpg" alt=""></a>'
+                f'<h3 class="c-box__title"><a href="/2024/03/0{i}/ferry-{i}/">Ferry route {i} changes its timetable'
+                f'</a></h3><p>Commuters on line {i} will wait longer in the evening, the operator said.</p></div>')
+    grid = f'<div class="c-grid"><h2>Elsewhere in Harbor Times</h2>{"".join(card(i) for i in range(1, 4))}</div>'
+    inline = ('<div class="o-inline"><a href="/2024/03/05/pier-repairs/"><img src="/img/pier.jpg" alt=""></a>'
+              '<h4><a href="/2024/03/05/pier-repairs/">Pier repairs start next week</a></h4></div>')
+    one_link = ('<div class="o-inline"><a href="/2024/03/06/oyster-beds/"><h3>Oyster beds recover slowly</h3>'
+                '<p>Divers counted twice as many oysters as last year.</p></a></div>')
+    body = (f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content"><p>{STORY[0]}</p><p>{STORY[1]}</p>'
+            f'{inline}<p>{STORY[2]}</p>{one_link}<p>{STORY[3]}</p>{grid}</div></article>')
+    text = parsed(page(body))
+    assert_story(text, absent=("Elsewhere in Harbor Times", "Ferry route", "Commuters on line", "Pier repairs",
+                               "Oyster beds", "Divers counted"))
+
+
+def test_a_storys_linked_subheads_inline_links_sources_and_pictures_stay():
+    """What looks a little like a card in a story stays: a subhead linking to the site's topic page over the story's
+    paragraphs, paragraphs whose links lead to other stories of the site, a short section under a linked subhead
+    with its picture (not linked), a list of sources, and a picture linked to its enlargement with its caption."""
+    sections = "".join(f'<div class="sec"><h3><a href="/topics/dredging-{i}/">Phase {i} of the work</a></h3>'
+                       f'<figure><img src="/img/phase-{i}.jpg" alt=""></figure>'
+                       f'<p>Phase {i} moves the dredgers to the outer berths for two months.</p></div>'
+                       for i in range(1, 3))
+    sources = ('<h4>Sources</h4><ul><li><a href="https://port.example/plan.pdf">The dredging plan</a></li>'
+               '<li><a href="https://grants.example/award">The federal grant</a></li></ul>')
+    picture = ('<div class="pic"><a href="/photos/harbor-channel/"><img src="/img/channel.jpg" alt="">'
+               '<span>The main channel at low tide, seen from the pier.</span></a></div>')
+    body = (f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">'
+            f'<h2><a href="/topics/harbor/">The vote</a></h2><p>{STORY[0]} It follows '
+            f'<a href="/2024/02/01/first-study/">a first study</a> and <a href="/2024/02/20/hearing/">a hearing</a>.'
+            f'</p><p>{STORY[1]}</p>{picture}<p>{STORY[2]}</p><p>{STORY[3]}</p>{sections}{sources}</div></article>')
+    text = parsed(page(body))
+    assert_story(text)
+    for kept in ("The vote", "a first study", "a hearing", "Phase 1 of the work", "Phase 2 moves the dredgers",
+                 "The dredging plan", "The federal grant", "The main channel at low tide"):
+        assert kept in text

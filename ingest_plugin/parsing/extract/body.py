@@ -10,7 +10,7 @@ import heapq
 import re
 from functools import lru_cache
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Literal
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
@@ -71,6 +71,7 @@ _WIDGET_PART = re.compile(r"(?:^|[-_])(?:share|sharing|shariff|bookmarks?|rating
                           r"|(?<![-_]hidden)(?<![-_]hide)(?<![-_]no)(?<![-_]d)(?<![-_]visible)(?<![-_]show)"
                           r"(?<!^hidden)(?<!^hide)(?<!^no)(?<!^d)(?<!^visible)(?<!^show)"
                           r"(?:^|[-_])print(?:[-_](?:button|btn|icon)s?)?$", re.I)
+_WIDGET_WORDS = ("shar", "bookmark", "rating", "print")
 # The row of the article's header the buttons share with its byline ("article-byline-share", "meta-share",
 # "author-rating") is no button.
 _HEADER_ROW = re.compile(r"byline|author|meta|dateline", re.I)
@@ -261,24 +262,26 @@ def _names_furniture(token: str) -> bool:
     return bool(_CHROME_TOKEN.match(token) or _CHROME_PART.search(token)) and not _CHROME_TOKEN_EXCEPTIONS.search(token)
 
 
-def buttons_in(root: HtmlElement) -> list[HtmlElement]:
-    """The share, bookmark, rating and print buttons inside ``root``. They leave the body after the bylines are
-    read, not with the chrome: a theme may put the byline in the buttons' row."""
-    return [el for el in _BUTTON_NAMED(root)
-            if (class_attr := el.get("class")) and _names_buttons(class_attr)
-            or (id_attr := el.get("id")) and _names_buttons(id_attr, whole=True)]
-
-
-# The elements whose class or id holds a word of _WIDGET_PART, in any case, found by libxml2: a few in a page.
-_BUTTON_NAMED = etree.XPath(
-    "descendant::*[" + " or ".join(
-        f"contains(translate(concat(@class, ' ', @id), 'ABDEGHIKMNOPRST', 'abdeghikmnoprst'), '{word}')"
-        for word in ("shar", "bookmark", "rating", "print")) + "]")
+def buttons_in(root: HtmlElement, elements: NamedElements) -> list[HtmlElement]:
+    """The share, bookmark, rating and print buttons among ``elements`` that are inside ``root``. They leave the
+    body after the bylines are read, not with the chrome: a theme may put the byline in the buttons' row. (An
+    XPath test of every element's class costs libxml2 more than this pass over the class strings read already.)"""
+    buttons = {value for value in {class_attr for _, class_attr, _, _ in elements} if value and _names_buttons(value)}
+    named_so = [el for el, class_attr, id_attr, _ in elements
+                if class_attr in buttons or id_attr and _names_buttons(id_attr, whole=True)]
+    if not named_so:
+        return named_so
+    inside = set(root.iterdescendants())  # the share bars outside the body are many, and deep
+    return [el for el in named_so if el in inside]
 
 
 @lru_cache(maxsize=4096)
 def _names_buttons(value: str, whole: bool = False) -> bool:
-    """Whether a class value (an id: ``whole``) names buttons and no content."""
+    """Whether a class value (an id: ``whole``) names buttons and no content. Most values hold none of the words:
+    looked for first, before the pattern reads each token."""
+    lowered = value.lower()
+    if not any(word in lowered for word in _WIDGET_WORDS):
+        return False
     tokens = [value] if whole else value.split()
     return _CONTENT_TOKENS.isdisjoint(tokens) and any(
         _WIDGET_PART.search(token) and not _HEADER_ROW.search(token) and not _CHROME_TOKEN_EXCEPTIONS.search(token)
@@ -663,6 +666,173 @@ def _list_heading(el: HtmlElement) -> bool:
         return False
     text = clean(text_of(el), markup=False)
     return 0 < len(text) <= _LIST_HEADING_TEXT and not text.endswith((".", "!", "?"))
+
+
+# Story teaser cards: a heading linking to another story of the site with what shows that story in its wrapper (its
+# picture, a second link to it, an excerpt, a date).
+_CARD_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_CARD_CLIMB = 6  # levels above its heading a card's wrapper is looked for
+_CARD_EXCERPT = 350  # text outside links a card shows (an excerpt, a kicker, a date): no more
+_CARD_ASIDE = 40  # link text to other pages a card shows beside its story's (its section, its author)
+_CARD_TARGETS = 3  # the pages an element's links lead to that are counted: more make it no card
+_CARD_UNLINKED = 20  # text of a linked heading outside its link (its markup's spaces, a short label)
+_CARD_IN_LINK = 4  # levels above a heading a link making it a card's title is looked for
+_FILE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|pdf)$", re.I)
+_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:")
+# An element's figures: its text's length, the length of its text in links, the pages its links lead to ({target:
+# [link text length, links]}; None: no link; False: more than _CARD_TARGETS), whether it shows a picture.
+_CardFigures = list
+
+
+def teaser_cards(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
+    """Story teaser cards under ``root``, wherever they are (after the story, between its paragraphs): a heading
+    that links to another page of the site (or is inside such a link), in the highest wrapper a few levels up whose
+    links all lead there (but for a short section or author link) and whose text outside links is an excerpt's,
+    when that wrapper shows more of the story it teases than a title: its picture, a second link to it, or the
+    title inside the link (a card that is one link). A story's linked subhead, alone or over its paragraphs, shows
+    none of them and stays. None go when the cards hold half the text (a roundup of the site's stories is the
+    article). Of two or more cards side by side, the wrapper that holds nothing else but a short heading (and a date
+    or section line per card) goes with them, and so does a heading right before them.
+
+    One pass over the elements from the innermost (each one's figures made of its children's), a few steps per
+    heading: linear in the page."""
+    # A card's title links to its story, or is in the link: a body with no such heading (most) has no card.
+    headings = [heading for heading in root.iter(*_CARD_HEADINGS) if next(heading.iter("a"), None) is not None
+                or any(above.tag == "a" for above in islice(heading.iterancestors(), _CARD_IN_LINK))]
+    if page_url is None or not headings:
+        return []
+    try:
+        page = urlsplit(page_url)
+    except ValueError:
+        return []
+    page_path = page.path.rstrip("/")
+    keys: dict[str, str | None] = {}
+
+    def target(href: str | None) -> str | None:
+        """The page a link leads to (its path and query; another site's with its host), or None for a link leading
+        to no other page (an anchor, a script, the page itself, a picture or a document)."""
+        href = (href or "").strip()
+        if href in keys:
+            return keys[href]
+        key = None
+        if href and not href.startswith("#") and not href.lower().startswith(_NOT_PAGES):
+            try:
+                linked = urlsplit(urljoin(page_url, href))
+            except ValueError:
+                linked = None
+            if linked is not None and linked.scheme in ("http", "https") and not _FILE_PATH.search(linked.path) \
+                    and (linked.path.rstrip("/"), linked.query) != (page_path, page.query):
+                path = linked.path.rstrip("/") + (f"?{linked.query}" if linked.query else "")
+                key = path if linked.netloc.lower() == page.netloc.lower() else f"//{linked.netloc.lower()}{path}"
+        keys[href] = key
+        return key
+
+    figures: dict[HtmlElement, _CardFigures] = {}
+    for el in reversed(list(root.iter())):  # the innermost first
+        figure = figures.get(el)
+        if figure is None:
+            figure = figures[el] = [0, 0, None, False]
+        tag = el.tag
+        if isinstance(tag, str):
+            if tag not in ("script", "style") and el.text:
+                figure[0] += len(el.text)
+            if tag == "a":
+                figure[1] = figure[0]
+                if (key := target(el.get("href"))) is not None:
+                    figure[2] = {key: [figure[0], 1]}
+            elif tag in ("img", "picture"):
+                figure[3] = True
+        if el is root or (parent := el.getparent()) is None:
+            continue
+        up = figures.get(parent)
+        if up is None:
+            up = figures[parent] = [0, 0, None, False]
+        up[0] += figure[0] + len(el.tail or "")
+        up[1] += figure[1]
+        up[3] = up[3] or figure[3]
+        _merge_targets(up, figure[2])
+    total = figures[root][0]
+
+    found: list[HtmlElement] = []
+    for heading in headings:
+        figure = figures[heading]
+        targets, in_link = figure[2], None
+        key = next(iter(targets)) if targets and len(targets) == 1 else None
+        if key is None or not _site_page(key) or figure[0] - targets[key][0] > max(_CARD_UNLINKED, figure[0] // 5):
+            in_link = next((a for a in islice(heading.iterancestors(), _CARD_IN_LINK) if a.tag == "a"), None)
+            key = target(in_link.get("href")) if in_link is not None else None
+            if key is None or not _site_page(key):
+                continue
+        wrapper: HtmlElement | None = None
+        node: HtmlElement | None = heading if in_link is None else in_link
+        for _ in range(_CARD_CLIMB):
+            if node is None or node is root or not _card_like(figures[node], key, total):
+                break
+            wrapper, node = node, node.getparent()
+        if wrapper is not None and (figures[wrapper][2][key][1] >= 2 or in_link is not None and (
+                figures[in_link][3] or figures[wrapper][0] >= figure[0] + _CARD_UNLINKED)):
+            found.append(wrapper)
+    cards = outer_ones(list(dict.fromkeys(found)))  # a card inside another's wrapper is part of it
+    if not cards or 2 * sum(figures[card][0] for card in cards) >= total:
+        return []
+    side_by_side: dict[HtmlElement, list[HtmlElement]] = {}
+    for card in cards:
+        if (parent := card.getparent()) is not None:  # (under ``root``: it has one)
+            side_by_side.setdefault(parent, []).append(card)
+    doomed: list[HtmlElement] = []
+    for parent, group in side_by_side.items():
+        if len(group) < 2:
+            doomed += group
+            continue
+        shown = sum(figures[card][0] for card in group)
+        top: HtmlElement | None = None
+        holder: HtmlElement | None = parent
+        while holder is not None and holder is not root and figures[holder][0] - shown <= _LIST_HEADING_TEXT:
+            top, holder = holder, holder.getparent()
+        doomed += group if top is None else [top]
+        before: HtmlElement | None = (group[0] if top is None else top).getprevious()
+        while before is not None and not isinstance(before.tag, str):
+            before = before.getprevious()
+        if before is not None and _list_heading(before):  # the group's heading
+            doomed.append(before)
+    return doomed
+
+
+def _site_page(key: str) -> bool:
+    """Whether a link's target is another page of the site (not another site's, nor the site's home)."""
+    return not key.startswith("//") and key.strip("/?") != ""
+
+
+def _merge_targets(up: _CardFigures, targets: dict[str, list[int]] | None | Literal[False]) -> None:
+    """Add the pages a child's links lead to (``targets``) to its parent's figures (``up``)."""
+    if targets is None or up[2] is False:
+        return
+    if targets is False:
+        up[2] = False
+        return
+    if up[2] is None:
+        up[2] = {key: counts[:] for key, counts in targets.items()}
+        return
+    mine = up[2]
+    for key, (length, links) in targets.items():
+        if (counts := mine.get(key)) is not None:
+            counts[0] += length
+            counts[1] += links
+        elif len(mine) >= _CARD_TARGETS:
+            up[2] = False
+            return
+        else:
+            mine[key] = [length, links]
+
+
+def _card_like(figure: _CardFigures, key: str, total: int) -> bool:
+    """Whether an element with these figures may be a card leading to ``key``: its links lead there (but for a
+    short one or two elsewhere), its text outside links is an excerpt's, and it holds less than half the text
+    (``total``)."""
+    length, linked, targets, _ = figure
+    if not targets or key not in targets or length - linked > _CARD_EXCERPT or 2 * length >= total:
+        return False
+    return sum(counts[0] for other, counts in targets.items() if other != key) <= _CARD_ASIDE
 
 
 def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement]) -> list[HtmlElement]:

@@ -28,6 +28,7 @@ from ingest_plugin.parsing.extract.body import (
     related_link_lists,
     remove_all,
     strip_chrome,
+    teaser_cards,
     text_of,
 )
 from ingest_plugin.parsing.extract.media import best_image_source, featured_picture
@@ -222,7 +223,7 @@ def read(loaded: Loaded) -> Draft:
     _remove_header_parts(root, h1, dek_el, heads_and_feet)
     _remove_byline_lines(root, byline_elements)
     # A bio is no story text, nor are share, rating and print buttons.
-    remove_all([box for box in boxes if root in box.iterancestors()] + buttons_in(root))
+    remove_all([box for box in boxes if root in box.iterancestors()] + buttons_in(root, elements))
     paragraphize(root)
     remove_all(links_back(root, canonical))  # "back to overview", "to top": navigation
     own_path = _path_of(canonical or "")  # links to the page itself lead nowhere else
@@ -240,6 +241,7 @@ def read(loaded: Loaded) -> Draft:
                           stage=Stage.EXTRACT)
     # An article's, not a listing's: lists of headlines linking to the site's other stories ("read also").
     remove_all(related_link_lists(root, canonical))
+    remove_all(teaser_cards(root, canonical))  # the cards of stories the page teases beside it
     if not meta.canonical:
         sources["canonical_url"] = "the og:url meta tag" if meta.og_url else "the URL the page was fetched from"
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
