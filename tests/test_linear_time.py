@@ -8,13 +8,7 @@ from structlog.testing import capture_logs
 
 from ingest_plugin import parse
 from ingest_plugin.parsing.credits import _AI_DISCLOSURE, _BY_LINE, _INVESTMENT_ADVICE
-from ingest_plugin.parsing.extract.body import (
-    content_root,
-    paragraphize,
-    strip_chrome,
-    strip_yoast_footer,
-    teaser_cards,
-)
+from ingest_plugin.parsing.extract.body import content_root, paragraphize, strip_chrome, strip_yoast_footer
 from ingest_plugin.parsing.extract.media import (
     featured_picture,
     lift_pictures,
@@ -351,21 +345,3 @@ def test_a_raw_title_with_a_run_of_angle_brackets_or_ampersands():
     # ampersands of one text: 40,000 "<" took 10 s, 800,000 "&" 10 s.
     assert clean("<xmp>" * 6 + "<" * 40_000 + " Big news") == "xmp>" + "<" * 40_000 + " Big news"
     assert clean("<b>Big</b> news " + "& " * 400_000) == "Big news " + " ".join(["&"] * 400_000)
-
-
-def test_teaser_cards_side_by_side_and_nested_are_read_once():
-    # 20,000 cards side by side after a long story, each a linked heading and its linked picture; then 1,000
-    # headings, each in a link, nested in one another, and a card under 1,500 quotations: each element's figures
-    # are made once from its children's, and a card's wrapper is looked for a few levels up.
-    story = "<p>" + "word " * 200_000 + "</p>"
-    cards = "".join(f'<div><a href="/s/{i}/"><img src="/i/{i}.jpg"></a><h3><a href="/s/{i}/">Story {i}</a></h3></div>'
-                    for i in range(20_000))
-    root = parse_html_fragment(f"<div>{story}<div>{cards}</div></div>")
-    assert len(teaser_cards(root, "https://www.zenger.news/a/")) == 1  # the grid, holding nothing else
-    nested = '<a href="/s/1/"><h3>Story' * 1_000 + "</h3></a>" * 1_000
-    root = parse_html_fragment(f"<div>{story}<div>{nested}</div></div>")
-    teaser_cards(root, "https://www.zenger.news/a/")
-    card = '<a href="/s/1/"><img src="/i/1.jpg"></a><h3><a href="/s/1/">Story</a></h3>'
-    deep = "<blockquote>" * 1_500 + card + "</blockquote>" * 1_500
-    root = parse_html_fragment(f"<div>{story}{deep}</div>")
-    assert len(teaser_cards(root, "https://www.zenger.news/a/")) == 1

@@ -86,7 +86,9 @@ def _tidy(body: HtmlElement) -> None:
     """Unwrap links that go nowhere, demote stray h1s, drop blocks left empty by extraction, and drop the line
     breaks a ``<pre>`` starts with: an HTML parser drops one at each reading, so the sanitised body would not be
     what sanitising it again gives, which validation requires of every body (``is_clean_body``)."""
-    remove_all((), opened=[a for a in body.iter("a") if not _is_web_url(a.get("href"))])
+    # A <noscript> kept in the body (the story a script-built page shows without it) opens: the sanitizer would
+    # read what it holds as raw text, and publish its markup escaped.
+    remove_all((), opened=[a for a in body.iter("a") if not _is_web_url(a.get("href"))] + list(body.iter("noscript")))
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     for pre in body.iter("pre"):

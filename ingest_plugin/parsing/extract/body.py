@@ -10,7 +10,7 @@ import heapq
 import re
 from functools import lru_cache
 from itertools import islice
-from typing import Iterable, Iterator, Literal
+from typing import Iterable, Iterator
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
@@ -219,8 +219,10 @@ def anchor_of_own_words(heading: HtmlElement, id_attr: str) -> bool:
 
 def _declares_article(el: HtmlElement, names: list[str]) -> bool:
     """Whether the element is the page's article by its microdata (``names``: its attributes' names): an
-    ``itemtype`` naming an article, or ``itemprop="articleBody"``."""
+    ``itemtype`` naming an article around the page's headline (a teaser card may be a NewsArticle item too), or
+    ``itemprop="articleBody"``."""
     return "itemtype" in names and _ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None \
+        and next(el.iter("h1"), None) is not None \
         or "itemprop" in names and "articleBody" in (el.get("itemprop") or "").split()
 
 
@@ -272,7 +274,40 @@ def buttons_in(root: HtmlElement, elements: NamedElements) -> list[HtmlElement]:
     if not named_so:
         return named_so
     inside = set(root.iterdescendants())  # the share bars outside the body are many, and deep
-    return [el for el in named_so if el in inside]
+    return [el for el in named_so if el in inside and is_widget(el)]
+
+
+# The most text a button, a bar of them or a widget's label shows.
+_WIDGET_TEXT = 150
+_INLINE_TAGS = frozenset({"span", "a", "em", "strong", "b", "i", "u", "s", "abbr", "sup", "sub", "small", "mark", "q",
+                          "cite", "time", "code", "font"})
+# A story's blocks (an element that is one, or holds one, is no widget; a bar of buttons may be a list, or have a
+# heading).
+_WIDGET_BLOCKS = ("p", "table", "blockquote", "figure", "pre")
+
+
+def is_widget(el: HtmlElement) -> bool:
+    """Whether an element named as a button is one: a short label of its own (no sentence), holding none of the
+    story's blocks, not a word of a sentence ("the bond <span class='bond-rating'>BBB</span> rating"). A story
+    wrapped in a class saying how it prints ("content-to-print") is none, nor a review's verdict."""
+    return not in_sentence(el) and next(el.iter(_WIDGET_BLOCKS), None) is None \
+        and int(_TEXT_LENGTH(el)) <= _WIDGET_TEXT and not _A_SENTENCE.search(text_of(el))
+
+
+# A sentence: words running to a full stop ("Verdict: A warm, funny film that earns its ending."), which a button's
+# label ("Print the tide table", "(No votes yet)") is not.
+_A_SENTENCE = re.compile(r"\w[^.!?]{20,}[.!?](?:\s|$)")
+
+
+def in_sentence(el: HtmlElement) -> bool:
+    """Whether an inline element stands among words: text before it or after it in its parent."""
+    if el.tag not in _INLINE_TAGS:
+        return False
+    if el.tail and not el.tail.isspace():
+        return True
+    before = el.getprevious()
+    text = before.tail if before is not None else (parent.text if (parent := el.getparent()) is not None else None)
+    return bool(text and not text.isspace())
 
 
 @lru_cache(maxsize=4096)
@@ -324,9 +359,10 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
                 kept_for_text < _MOST_TEXT_READS and (
                     tag not in _LIST_TAGS and _holds_more_text(el, half_text if half_text >= 0
                                                                else (half_text := _visible_text_length(root) // 2))
-                    or tag in _LIST_TAGS and _holds_more_text(el, half_prose if half_prose >= 0 else (
+                    or tag in _LIST_TAGS and next(el.iter(_PAGE_BLOCKS), None) is not None
+                    and _holds_more_text(el, half_prose if half_prose >= 0 else (
                         half_prose := (_visible_text_length(root) - _link_text_length(root)) // 2), outside_links=True)
-                    or tag == "noscript" and _holds_more_text(el, _NOSCRIPT_STORY, outside_links=True))
+                    or tag == "noscript" and _story_length(el) >= _NOSCRIPT_STORY)
                 and (main is None or main in el.iterancestors()))) and not _invisible(el, tag, el.keys()):
             # The article itself, or a layout wrapper around the page's <main> ("sidebar-grid"), whatever its markup
             # says (the removed ones are disjoint), or the story a page built by script shows without it
@@ -348,9 +384,16 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
     return kept
 
 
-# Furniture by name only that may be the story's wrapper; comments (paragraphs of readers' prose) never are.
+# Furniture by name only that may be the story's wrapper ("entry share", "read-more"); never one named for readers'
+# comments, for advertising, promotion, newsletters, consent or paywalls, nor for related stories or the site's
+# own parts, whatever paragraphs it holds (a native ad's copy, a newsletter's pitch, "more stories" excerpts).
 _STORY_HOLDERS = frozenset({"div", "section"})
-_READERS_PROSE = re.compile(r"comment|respond|disqus|dsq|reply|replies|forum", re.I)
+_NEVER_STORY = re.compile(r"comment|respond|disqus|dsq|repl(?:y|ies)|forum|newsletter|subscri|sign-?up|promo|sponsor|"
+                          r"advert|(?:^|[-_\s])(?:ads?|a-rec|dfp|gpt)(?:$|[-_\s])|cookie|consent|gdpr|paywall|"
+                          r"related|recommend|more-stories|outbrain|taboola|popup|modal|banner|sidebar|widget|footer|"
+                          r"author-(?:bio|box)|about-author|donat", re.I)
+# The page's own blocks: a list that holds them is one broken markup wrapped around the page, not a menu.
+_PAGE_BLOCKS = ("p", "h1", "h2", "h3")
 _STORY_PARAGRAPHS = 3  # paragraphs of story text side by side, each a line of prose (_STORY_LINE characters)
 _STORY_LINE = 80
 _STORY_SHARE = 4  # a story holds a quarter of half the page's text: an eighth of it
@@ -358,10 +401,10 @@ _STORY_SHARE = 4  # a story holds a quarter of half the page's text: an eighth o
 
 def _named_chrome_only(el: HtmlElement, tag: str) -> bool:
     """Whether the walk dooms ``el`` (a div or section: ``tag``) by its class or id alone: no ARIA role of
-    furniture, not hidden, and not named for readers' comments."""
+    furniture, not hidden, and not named for what is never the story (_NEVER_STORY)."""
     names = el.keys()
     return not ("role" in names and el.get("role") in _CHROME_ROLES) and not _invisible(el, tag, names) \
-        and not _READERS_PROSE.search(f"{el.get('class') or ''} {el.get('id') or ''}")
+        and not _NEVER_STORY.search(f"{el.get('class') or ''} {el.get('id') or ''}")
 
 
 def _story_length(el: HtmlElement) -> int:
@@ -381,8 +424,8 @@ def _story_length(el: HtmlElement) -> int:
     return max((length for count, length in found.values() if count >= _STORY_PARAGRAPHS), default=0)
 
 
-# A <noscript> holding this much text outside links is the story a page built by script shows without it
-# (Blogger's dynamic views), not a notice asking for JavaScript or a tracking pixel.
+# A <noscript> holding a story this long (three paragraphs side by side) is the story a page built by script shows
+# without it (Blogger's dynamic views), not a notice asking for JavaScript, a chart's fallback table or a pixel.
 _NOSCRIPT_STORY = 500
 
 
@@ -564,7 +607,9 @@ def links_back(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
         block = link.getparent()
         while block is not None and block is not root and block.tag not in _BLOCKISH:
             block = block.getparent()
-        if block is not None and block is not root and clean(text_of(block), markup=False) == text:
+        # (A list's item is one of several: an entry of a list of documents, not a way back.)
+        if block is not None and block is not root and block.tag != "li" \
+                and clean(text_of(block), markup=False) == text:
             found.append(block)
     return found
 
@@ -604,18 +649,26 @@ def _leads_back(href: str | None, page_url: str | None, page: SplitResult | None
 def related_link_lists(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
     """Lists under ``root`` of headlines linking to other pages of the site: each item one link and little else
     (the link at least nine tenths of its text), at least two items, every link to another page on the page's own
-    host. A "related stories" or "read also" box, whatever its heading says; with it goes its heading: a heading,
-    or a short line of no sentence, right before it. Outer lists outside tables only, each item's text read once."""
+    host, after the story's last paragraph. A "related stories" or "read also" box, whatever its heading says; with
+    it goes its heading: a heading, or a short line of no sentence, right before it. A list with story after it (a
+    "what we know" list) stays, and so do all of them when they hold a quarter of the text (a briefing of links, a
+    reading list). Outer lists outside tables only, each item's text read once."""
     if page_url is None:
         return []
     try:
         page = urlsplit(page_url)
     except ValueError:
         return []
+    lists = [listed for listed in _lists_outside_tables(root)
+             if len(items := [child for child in listed if isinstance(child.tag, str)]) >= 2
+             and all(_headline_link_item(item, page) for item in items)]
+    if not lists or 4 * sum(int(_TEXT_LENGTH(listed)) for listed in lists) >= int(_TEXT_LENGTH(root)):
+        return []
+    order = {el: index for index, el in enumerate(root.iter())}
+    last_prose = max((order[p] for p in root.iter("p") if len(text_of(p)) >= _STORY_LINE), default=-1)
     found: list[HtmlElement] = []
-    for listed in _lists_outside_tables(root):
-        items = [child for child in listed if isinstance(child.tag, str)]
-        if len(items) < 2 or not all(_headline_link_item(item, page) for item in items):
+    for listed in lists:
+        if order[listed] < last_prose:
             continue
         found.append(listed)
         heading = listed.getprevious()
@@ -666,173 +719,6 @@ def _list_heading(el: HtmlElement) -> bool:
         return False
     text = clean(text_of(el), markup=False)
     return 0 < len(text) <= _LIST_HEADING_TEXT and not text.endswith((".", "!", "?"))
-
-
-# Story teaser cards: a heading linking to another story of the site with what shows that story in its wrapper (its
-# picture, a second link to it, an excerpt, a date).
-_CARD_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-_CARD_CLIMB = 6  # levels above its heading a card's wrapper is looked for
-_CARD_EXCERPT = 350  # text outside links a card shows (an excerpt, a kicker, a date): no more
-_CARD_ASIDE = 40  # link text to other pages a card shows beside its story's (its section, its author)
-_CARD_TARGETS = 3  # the pages an element's links lead to that are counted: more make it no card
-_CARD_UNLINKED = 20  # text of a linked heading outside its link (its markup's spaces, a short label)
-_CARD_IN_LINK = 4  # levels above a heading a link making it a card's title is looked for
-_FILE_PATH = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|pdf)$", re.I)
-_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:")
-# An element's figures: its text's length, the length of its text in links, the pages its links lead to ({target:
-# [link text length, links]}; None: no link; False: more than _CARD_TARGETS), whether it shows a picture.
-_CardFigures = list
-
-
-def teaser_cards(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
-    """Story teaser cards under ``root``, wherever they are (after the story, between its paragraphs): a heading
-    that links to another page of the site (or is inside such a link), in the highest wrapper a few levels up whose
-    links all lead there (but for a short section or author link) and whose text outside links is an excerpt's,
-    when that wrapper shows more of the story it teases than a title: its picture, a second link to it, or the
-    title inside the link (a card that is one link). A story's linked subhead, alone or over its paragraphs, shows
-    none of them and stays. None go when the cards hold half the text (a roundup of the site's stories is the
-    article). Of two or more cards side by side, the wrapper that holds nothing else but a short heading (and a date
-    or section line per card) goes with them, and so does a heading right before them.
-
-    One pass over the elements from the innermost (each one's figures made of its children's), a few steps per
-    heading: linear in the page."""
-    # A card's title links to its story, or is in the link: a body with no such heading (most) has no card.
-    headings = [heading for heading in root.iter(*_CARD_HEADINGS) if next(heading.iter("a"), None) is not None
-                or any(above.tag == "a" for above in islice(heading.iterancestors(), _CARD_IN_LINK))]
-    if page_url is None or not headings:
-        return []
-    try:
-        page = urlsplit(page_url)
-    except ValueError:
-        return []
-    page_path = page.path.rstrip("/")
-    keys: dict[str, str | None] = {}
-
-    def target(href: str | None) -> str | None:
-        """The page a link leads to (its path and query; another site's with its host), or None for a link leading
-        to no other page (an anchor, a script, the page itself, a picture or a document)."""
-        href = (href or "").strip()
-        if href in keys:
-            return keys[href]
-        key = None
-        if href and not href.startswith("#") and not href.lower().startswith(_NOT_PAGES):
-            try:
-                linked = urlsplit(urljoin(page_url, href))
-            except ValueError:
-                linked = None
-            if linked is not None and linked.scheme in ("http", "https") and not _FILE_PATH.search(linked.path) \
-                    and (linked.path.rstrip("/"), linked.query) != (page_path, page.query):
-                path = linked.path.rstrip("/") + (f"?{linked.query}" if linked.query else "")
-                key = path if linked.netloc.lower() == page.netloc.lower() else f"//{linked.netloc.lower()}{path}"
-        keys[href] = key
-        return key
-
-    figures: dict[HtmlElement, _CardFigures] = {}
-    for el in reversed(list(root.iter())):  # the innermost first
-        figure = figures.get(el)
-        if figure is None:
-            figure = figures[el] = [0, 0, None, False]
-        tag = el.tag
-        if isinstance(tag, str):
-            if tag not in ("script", "style") and el.text:
-                figure[0] += len(el.text)
-            if tag == "a":
-                figure[1] = figure[0]
-                if (key := target(el.get("href"))) is not None:
-                    figure[2] = {key: [figure[0], 1]}
-            elif tag in ("img", "picture"):
-                figure[3] = True
-        if el is root or (parent := el.getparent()) is None:
-            continue
-        up = figures.get(parent)
-        if up is None:
-            up = figures[parent] = [0, 0, None, False]
-        up[0] += figure[0] + len(el.tail or "")
-        up[1] += figure[1]
-        up[3] = up[3] or figure[3]
-        _merge_targets(up, figure[2])
-    total = figures[root][0]
-
-    found: list[HtmlElement] = []
-    for heading in headings:
-        figure = figures[heading]
-        targets, in_link = figure[2], None
-        key = next(iter(targets)) if targets and len(targets) == 1 else None
-        if key is None or not _site_page(key) or figure[0] - targets[key][0] > max(_CARD_UNLINKED, figure[0] // 5):
-            in_link = next((a for a in islice(heading.iterancestors(), _CARD_IN_LINK) if a.tag == "a"), None)
-            key = target(in_link.get("href")) if in_link is not None else None
-            if key is None or not _site_page(key):
-                continue
-        wrapper: HtmlElement | None = None
-        node: HtmlElement | None = heading if in_link is None else in_link
-        for _ in range(_CARD_CLIMB):
-            if node is None or node is root or not _card_like(figures[node], key, total):
-                break
-            wrapper, node = node, node.getparent()
-        if wrapper is not None and (figures[wrapper][2][key][1] >= 2 or in_link is not None and (
-                figures[in_link][3] or figures[wrapper][0] >= figure[0] + _CARD_UNLINKED)):
-            found.append(wrapper)
-    cards = outer_ones(list(dict.fromkeys(found)))  # a card inside another's wrapper is part of it
-    if not cards or 2 * sum(figures[card][0] for card in cards) >= total:
-        return []
-    side_by_side: dict[HtmlElement, list[HtmlElement]] = {}
-    for card in cards:
-        if (parent := card.getparent()) is not None:  # (under ``root``: it has one)
-            side_by_side.setdefault(parent, []).append(card)
-    doomed: list[HtmlElement] = []
-    for parent, group in side_by_side.items():
-        if len(group) < 2:
-            doomed += group
-            continue
-        shown = sum(figures[card][0] for card in group)
-        top: HtmlElement | None = None
-        holder: HtmlElement | None = parent
-        while holder is not None and holder is not root and figures[holder][0] - shown <= _LIST_HEADING_TEXT:
-            top, holder = holder, holder.getparent()
-        doomed += group if top is None else [top]
-        before: HtmlElement | None = (group[0] if top is None else top).getprevious()
-        while before is not None and not isinstance(before.tag, str):
-            before = before.getprevious()
-        if before is not None and _list_heading(before):  # the group's heading
-            doomed.append(before)
-    return doomed
-
-
-def _site_page(key: str) -> bool:
-    """Whether a link's target is another page of the site (not another site's, nor the site's home)."""
-    return not key.startswith("//") and key.strip("/?") != ""
-
-
-def _merge_targets(up: _CardFigures, targets: dict[str, list[int]] | None | Literal[False]) -> None:
-    """Add the pages a child's links lead to (``targets``) to its parent's figures (``up``)."""
-    if targets is None or up[2] is False:
-        return
-    if targets is False:
-        up[2] = False
-        return
-    if up[2] is None:
-        up[2] = {key: counts[:] for key, counts in targets.items()}
-        return
-    mine = up[2]
-    for key, (length, links) in targets.items():
-        if (counts := mine.get(key)) is not None:
-            counts[0] += length
-            counts[1] += links
-        elif len(mine) >= _CARD_TARGETS:
-            up[2] = False
-            return
-        else:
-            mine[key] = [length, links]
-
-
-def _card_like(figure: _CardFigures, key: str, total: int) -> bool:
-    """Whether an element with these figures may be a card leading to ``key``: its links lead there (but for a
-    short one or two elsewhere), its text outside links is an excerpt's, and it holds less than half the text
-    (``total``)."""
-    length, linked, targets, _ = figure
-    if not targets or key not in targets or length - linked > _CARD_EXCERPT or 2 * length >= total:
-        return False
-    return sum(counts[0] for other, counts in targets.items() if other != key) <= _CARD_ASIDE
 
 
 def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement]) -> list[HtmlElement]:
@@ -1032,15 +918,11 @@ def content_root(doc: HtmlElement, elements: NamedElements, containers: tuple[st
     best = _best_candidate(page)
     if best is None:
         return doc.find("body")
-    main_only = False  # the page's <main> won over a box outside it: its siblings, outside it too, stay out
-    if (within := _main_around(doc, best, page)) is not None:
-        best = inside if (inside := _best_candidate(page, within)) is not None else best
-        main_only = best.tag == "main"
     knowns = outer_ones([el for el, class_attr, id_attr, itemprop in elements
                          if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)])
     root = _declared_root(best, knowns, page)
     if root is None:
-        root = best if main_only else _with_siblings(best, page)
+        root = _with_siblings(best, page)
         body = doc.find("body")
         content = page.content(root) if root in page.lengths else sum(map(page.content, root))  # a new holder's
         if body is not None and content < _FRAGMENT and page.content(body) >= 4 * _FRAGMENT:
@@ -1125,28 +1007,10 @@ def _links_an_author(a: HtmlElement) -> bool:
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 
-# Text outside links that makes a page's one <main> hold its story, rather than a box of a little more beside it.
-_MAIN_TEXT = 2 * _FRAGMENT
-
-
-def _main_around(doc: HtmlElement, best: HtmlElement, page: _PageText) -> set[HtmlElement] | None:
-    """The elements of the page's one ``<main>``, when ``best`` is outside it (neither in it nor holding it) and it
-    holds text of its own: the page says where its story is, and a box beside it that scores higher (a notice for
-    old browsers, a dialog) is none of it. None when the page has no such ``<main>``."""
-    mains = doc.iter("main")
-    main, other = next(mains, None), next(mains, None)
-    if main is None or other is not None or best is main or page.content(main) < _MAIN_TEXT:
-        return None
-    if any(above is main for above in best.iterancestors()) or any(above is best for above in main.iterancestors()):
-        return None
-    return set(main.iter())
-
-
-def _best_candidate(page: _PageText, within: set[HtmlElement] | None = None) -> HtmlElement | None:
+def _best_candidate(page: _PageText) -> HtmlElement | None:
     """Readability's top candidate: the best final score, raised to an ancestor holding three of the five best, or
-    to a parent scoring higher, or to the parent of an only child. ``within``: the elements it may be (and be
-    raised to), when the page's ``<main>`` says where its story is."""
-    finals = {el: page.final(el) for el in page.scores if el.tag != "html" and (within is None or el in within)}
+    to a parent scoring higher, or to the parent of an only child."""
+    finals = {el: page.final(el) for el in page.scores if el.tag != "html"}
     if not finals:
         return None
     top = heapq.nlargest(5, finals.items(), key=lambda item: item[1])
@@ -1158,7 +1022,7 @@ def _best_candidate(page: _PageText, within: set[HtmlElement] | None = None) -> 
               and best not in (above := set(el.iterancestors()))]
     if len(aboves) >= 3:
         for ancestor in best.iterancestors():
-            if ancestor.tag in ("html", "body") or within is not None and ancestor not in within:
+            if ancestor.tag in ("html", "body"):
                 break
             if sum(ancestor in above for above in aboves) >= 3:
                 best = ancestor

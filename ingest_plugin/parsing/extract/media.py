@@ -14,7 +14,7 @@ from lxml import etree, html
 from lxml.html import HtmlElement
 
 from ingest_plugin import partners
-from ingest_plugin.parsing.extract.body import BLOCK_TAGS, remove_all, text_of
+from ingest_plugin.parsing.extract.body import BLOCK_TAGS, in_sentence, remove_all, text_of
 from ingest_plugin.parsing.model import Picture, Tweet
 from ingest_plugin.parsing.names import name_case, person_name
 from ingest_plugin.parsing.text import clean, web_url
@@ -288,8 +288,9 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
 
 # Elements of a picture's own: a figure holding one (an embed's, a video's) keeps its caption.
 _MEDIA_TAGS = frozenset({"img", "picture", "video", "audio", "iframe", "object", "embed", "svg", "canvas"})
-# Elements a figure of text holds besides a caption: a quotation, code, a table, a list, a placeholder figure.
-_FIGURE_CONTENT_TAGS = frozenset({"blockquote", "pre", "code", "table", "ul", "ol", "figure"})
+# Elements a figure of text holds besides a caption: a quotation (in a paragraph too: a pull quote), code, a table, a
+# list, a heading, a placeholder figure.
+_FIGURE_CONTENT_TAGS = frozenset({"blockquote", "p", "pre", "code", "table", "ul", "ol", "h2", "h3", "h4", "figure"})
 # Longer text than this is no caption or credit left behind (a pull quote, a video page's description).
 _ORPHAN_TEXT = 300
 
@@ -312,18 +313,29 @@ def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
             inside = [d for d in el.iterdescendants() if isinstance(d.tag, str)]
             kinds = {d.tag for d in inside}
             if not any(kind in _MEDIA_TAGS or kind.startswith("amp-") for kind in kinds) \
-                    and kinds.isdisjoint(_FIGURE_CONTENT_TAGS) and len(text_of(el)) <= _ORPHAN_TEXT:
-                found.append(el)
+                    and kinds.isdisjoint(_FIGURE_CONTENT_TAGS) and len(text := text_of(el)) <= _ORPHAN_TEXT \
+                    and len(text.strip()) - sum(len(text_of(caption).strip()) for caption in el.iter("figcaption")) \
+                    <= _CREDIT_MAX:
+                found.append(el)  # its text is its caption's, and a credit's at most: no fact box of its own
             read.update(inside)  # a picture or embed that stays (or its holder) keeps its caption; a figure of text
             continue
-        if el.tag != "figcaption" and not _is_caption(el) and not _is_credit(el):
+        if el.tag != "figcaption" and not _is_caption(el) and not _is_picture_credit(el):
             continue
         inside = [d for d in el.iterdescendants() if isinstance(d.tag, str)]
         if all(d.tag not in BLOCK_TAGS and d.tag not in _MEDIA_TAGS for d in inside) \
-                and len(text_of(el)) <= _ORPHAN_TEXT:
+                and len(text_of(el)) <= _ORPHAN_TEXT and not in_sentence(el):
             found.append(el)
         read.update(inside)
     return found
+
+
+# A credit-named class that names a picture's ("photo-credit", "image-copyright"), not a tax credit, an
+# accreditation or the story's credits line ("Edited by …").
+_PICTURE_CREDIT_CLASS = re.compile(r"photo|image|img|pic|foto|media|copyright|photographer", re.I)
+
+
+def _is_picture_credit(el: HtmlElement) -> bool:
+    return _is_credit(el) and _PICTURE_CREDIT_CLASS.search(el.get("class") or "") is not None
 
 
 def _caption_candidates(root: HtmlElement) -> list:

@@ -28,7 +28,6 @@ from ingest_plugin.parsing.extract.body import (
     related_link_lists,
     remove_all,
     strip_chrome,
-    teaser_cards,
     text_of,
 )
 from ingest_plugin.parsing.extract.media import best_image_source, featured_picture
@@ -241,7 +240,6 @@ def read(loaded: Loaded) -> Draft:
                           stage=Stage.EXTRACT)
     # An article's, not a listing's: lists of headlines linking to the site's other stories ("read also").
     remove_all(related_link_lists(root, canonical))
-    remove_all(teaser_cards(root, canonical))  # the cards of stories the page teases beside it
     if not meta.canonical:
         sources["canonical_url"] = "the og:url meta tag" if meta.og_url else "the URL the page was fetched from"
     site_names = [n for n in (meta.site_name, meta.publisher) if n]
@@ -534,9 +532,35 @@ def _lead_before(elements: NamedElements, h1: HtmlElement | None, root: HtmlElem
     for el in outer_ones(leads):
         if el not in holding_h1 and el.tag not in ("figcaption", "figure") and el.get("itemprop") != "caption" \
                 and _dek_like(el, headline) and next(el.iter(*_HEADLINE_TAGS), None) is None \
-                and el not in holding_root:
+                and el not in holding_root and _reads_as_a_lead(el):
             return el
     return None
+
+
+# Leads that are none: a player's, a picture's, a series box's, an advertisement's.
+_NOT_A_LEAD = re.compile(r"caption|image|photo|video|audio|listen|player|media|series|advert|promo|"
+                         r"(?:^|[-_\s])ad(?:$|[-_\s])", re.I)
+_LEAD_MEDIA = ("img", "picture", "video", "audio", "iframe", "figure", "svg")
+_SENTENCE_CLOSE = (".", "!", "?", "…", '"', "”", "»", "“", ")")
+# A player's or a gallery's label opening the text ("Video: …", "Listen to this article").
+_MEDIA_LABEL = re.compile(r"(?:video|watch|listen|audio|photos?|gallery|podcast)\b", re.I)
+
+
+def _reads_as_a_lead(el: HtmlElement) -> bool:
+    """Whether a lead-named element reads as a story's lead: sentences of prose (ending as one does, not in capitals,
+    not mostly links), no picture or player in it, and no name of a player, a picture or an advertisement
+    ("Listen to this article · 4 min", "ADVERTISEMENT - CONTINUE READING BELOW", "Watch: …"), nor a picture's
+    caption left where the picture was."""
+    text = clean(text_of(el))
+    if len(text) < _LEAD_SHORTEST or not text.endswith(_SENTENCE_CLOSE) or text.isupper() or _MEDIA_LABEL.match(text):
+        return False
+    if any(_NOT_A_LEAD.search(f"{part.get('class') or ''} {part.get('id') or ''}") for part in el.iter()) \
+            or next(el.iter(*_LEAD_MEDIA), None) is not None:
+        return False
+    return 10 * sum(len(text_of(a)) for a in el.iter("a")) < 3 * len(text)
+
+
+_LEAD_SHORTEST = 40
 
 
 @lru_cache(maxsize=4096)
@@ -592,13 +616,20 @@ def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements
     return candidates, shown
 
 
+_ROLE_LABEL = re.compile(r"[^:]{1,30}:\s")
+_NOT_A_WRITER = re.compile(r"photo|video|graphic|illustrat|camera|design", re.I)
+
+
 def _byline_text(el: HtmlElement) -> str:
     """A byline element's text, its list items apart: a theme listing its authors' links (``<li>`` each, no space
     between) would otherwise run their names together ("Jane DoeJohn Roe")."""
     items = outer_ones(list(el.iter("li")))
     if not items:
         return clean(text_of(el))
-    return ", ".join(dict.fromkeys(name for li in items if (name := clean(text_of(li)))))
+    # An item labelled with a role ("Photos: …") or naming one ("…, Photographer") names no writer.
+    names = (clean(text_of(li)) for li in items)
+    return ", ".join(dict.fromkeys(name for name in names
+                                   if name and not _ROLE_LABEL.match(name) and not _NOT_A_WRITER.search(name)))
 
 
 def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
@@ -894,10 +925,16 @@ _PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)$")
 
 
 def _leads_away(article: HtmlElement, own_path: str) -> bool:
-    """Whether an ``<article>`` links to another page (as a teaser does, to its story), or is in a link (a card that
-    is one link): a picture's enlargement aside."""
-    return any(_navigates(a, own_path) and not _PICTURE_FILE.search(_path_of(a.get("href") or "").split("?")[0])
-               for a in article.iter("a")) \
+    """Whether an ``<article>`` may be a teaser: it links to another page (as a teaser does, to its story), or is in
+    a link (a card that is one link), or links nowhere at all (a card that navigates by script); not one whose only
+    links show its pictures enlarged (a section of a story)."""
+    enlarges = False
+    for a in article.iter("a"):
+        if _navigates(a, own_path):
+            if not _PICTURE_FILE.search(_path_of(a.get("href") or "").split("?")[0]):
+                return True
+            enlarges = True
+    return not enlarges \
         or any(a.tag == "a" and _navigates(a, own_path) for a in islice(article.iterancestors(), _CARD_LEVELS))
 
 
