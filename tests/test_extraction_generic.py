@@ -676,21 +676,23 @@ def test_a_story_wrapper_named_like_furniture_keeps_the_story():
     assert_story(parsed(page(body)), absent=("Share this", "Park vote", TEASER))
 
 
-def test_share_print_bookmark_and_rating_buttons_named_by_a_plugin_leave_the_body():
-    """Plugins prefix their class names ("essb_share", "heateor_sss_sharing", "wprm-recipe-print", "post-ratings",
-    "m030-bookmark", Shariff's "shariff"): the buttons leave the body whatever words they show; a class that only
-    says how the page prints ("d-print-none", "print-full") names no button."""
+def test_share_and_print_buttons_named_by_a_plugin_leave_the_body():
+    """Plugins prefix their class names ("essb_share", "heateor_sss_sharing", Shariff's "shariff",
+    "h5ab-print-button"): the buttons leave the body whatever words they show; a class that only says how the page
+    prints ("d-print-none", "print-full", "small-print") names no button, and ratings and bookmarks are no buttons
+    (a review's scores, Ghost's bookmark card of a cited report)."""
     buttons = ('<div class="essb_links essb_share"><a href="#">Pinboard</a></div>'
                '<div class="heateor_sss_sharing_container">'
                '<div class="heateor_sss_sharing_title">Pass it on</div></div>'
                '<div class="shariff"><h4>Like it? Pass it on</h4></div>'
-               '<a class="wprm-recipe-print" href="#">Print the tide table</a>'
-               '<span class="post-ratings">(No votes yet)</span><div class="m030-bookmark">Keep for later</div>')
+               '<a class="h5ab-print-button" href="#">Print the tide table</a>'
+               '<div class="star-rating">Rated 4 of 5</div><div class="kg-bookmark-title">The harbor report</div>')
     body = (f'<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{buttons}'
             f'<div class="d-print-none"><p>{STORY[0]}</p></div><div class="print-full"><p>{STORY[1]}</p></div>'
             f'{paragraphs()}</div></article>')
-    assert_story(parsed(page(body)), absent=("Pinboard", "Pass it on", "Print the tide table", "No votes yet",
-                                            "Keep for later"))
+    text = parsed(page(body))
+    assert_story(text, absent=("Pinboard", "Pass it on", "Print the tide table"))
+    assert "Rated 4 of 5" in text and "The harbor report" in text
 
 
 def test_links_back_to_the_overview_the_previous_page_or_the_top_leave_the_body():

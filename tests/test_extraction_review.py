@@ -130,3 +130,50 @@ def test_an_entry_of_a_list_of_documents_linking_to_an_archive_stays():
                  "</li><li>Minutes of the March 11 meeting</li></ul>")
     assert "March 2024 budget archive" in parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}{documents}"
                                                        "</article>"))
+
+
+def test_a_copy_of_the_story_in_noscript_is_not_published_twice():
+    copy = f"<noscript>{paragraphs()}</noscript>"
+    text = parsed(page(f'<article><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}{copy}</div>'
+                       "</article>"))
+    assert text.count(STORY[0]) == 1
+
+
+def test_an_edited_by_line_in_small_print_still_credits_the_editors():
+    body = (f'<article><h1>{HEADLINE}</h1>{paragraphs()}<div class="small-print"><em>Edited by Tom Poe and Dana '
+            "Ruiz</em></div></article>")
+    editors = [s["name"] for s in _document(body)["infoSources"] if s["role"].endswith("editor")]
+    assert editors == ["Tom Poe", "Dana Ruiz"]
+
+
+@pytest.mark.parametrize("figure", [
+    '<figure class="pull-quote"><div class="quote-text">"We are paying for decisions made long ago."</div>'
+    "<figcaption>Miriam Okafor, board chair</figcaption></figure>",
+    '<figure class="equation"><span>Bill = 42.10 + 0.85 x units</span><figcaption>The new rate formula</figcaption>'
+    "</figure>",
+    '<h3 class="chart-title market-share">Share of ships by size</h3>',
+])
+def test_a_quotation_a_formula_and_a_charts_title_stay(figure):
+    assert _text(figure) in parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}{figure}<p>{STORY[0]}</p>"
+                                        "</article>"))
+
+
+@pytest.mark.parametrize("box", [
+    f'<div class="key-points"><p>{PITCH}</p><p>{PITCH}</p><p>{PITCH}</p></div>',
+    f'<div class="most-popular"><p>{PITCH}</p><p>{PITCH}</p><p>{PITCH}</p></div>',
+])
+def test_key_points_and_most_popular_boxes_with_paragraphs_are_no_story(box):
+    text = parsed(page(f'<article><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}{box}</div>'
+                       "</article>"))
+    assert "newsroom has depended" not in text
+
+
+@pytest.mark.parametrize("lead", [
+    '<div class="author-intro">Jane Roe has covered the harbor for twelve years and lives near the ferry dock.</div>',
+    '<p class="lead">Editor\'s note: this story was corrected to show the grant covers half the cost.</p>',
+    '<div class="correction-intro">An earlier version of this story misstated the depth of the channel.</div>',
+])
+def test_an_author_note_an_editors_note_or_a_correction_named_as_a_lead_is_no_dek(lead):
+    document = _document(f'<article><h1>{HEADLINE}</h1>{lead}<div class="entry-content">{paragraphs()}</div>'
+                         "</article>")
+    assert [h for h in document["headlines"] if h["role"] == "subhead"] == []

@@ -63,15 +63,12 @@ _CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|adv
                           r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
-# Share, bookmark and rating buttons, whatever plugin prefixes them ("essb_share", "heateor_sss_sharing", Shariff's
-# "shariff", "m030-bookmark", "post-ratings"), and a print button ("wprm-recipe-print", "h5ab-print-button"):
-# "print" ending the token, not a print layout's class ("print-full", "print-links", "kb-tip-print-step") nor one
-# that shows or hides an element in print ("hidden-print", "d-print-none").
-_WIDGET_PART = re.compile(r"(?:^|[-_])(?:share|sharing|shariff|bookmarks?|ratings?)(?:$|[-_])"
-                          r"|(?<![-_]hidden)(?<![-_]hide)(?<![-_]no)(?<![-_]d)(?<![-_]visible)(?<![-_]show)"
-                          r"(?<!^hidden)(?<!^hide)(?<!^no)(?<!^d)(?<!^visible)(?<!^show)"
-                          r"(?:^|[-_])print(?:[-_](?:button|btn|icon)s?)?$", re.I)
-_WIDGET_WORDS = ("shar", "bookmark", "rating", "print")
+# Share buttons, whatever plugin prefixes them ("essb_share", "heateor_sss_sharing", Shariff's "shariff"), and print
+# buttons ("print-button", "print-this"): not ratings or bookmarks, which a review's scores and Ghost's bookmark
+# cards (a cited report) are named for too, nor "small-print" or "content-to-print".
+_WIDGET_PART = re.compile(r"(?:^|[-_])(?:share|sharing|shariff)(?:$|[-_])"
+                          r"|(?:^|[-_])print[-_](?:button|btn|icon|link|page|this|article)s?$|^print$", re.I)
+_WIDGET_WORDS = ("shar", "print")
 # The row of the article's header the buttons share with its byline ("article-byline-share", "meta-share",
 # "author-rating") is no button.
 _HEADER_ROW = re.compile(r"byline|author|meta|dateline", re.I)
@@ -290,7 +287,7 @@ def is_widget(el: HtmlElement) -> bool:
     """Whether an element named as a button is one: a short label of its own (no sentence), holding none of the
     story's blocks, not a word of a sentence ("the bond <span class='bond-rating'>BBB</span> rating"). A story
     wrapped in a class saying how it prints ("content-to-print") is none, nor a review's verdict."""
-    return not in_sentence(el) and next(el.iter(_WIDGET_BLOCKS), None) is None \
+    return el.tag not in _HEADINGS and not in_sentence(el) and next(el.iter(_WIDGET_BLOCKS), None) is None \
         and int(_TEXT_LENGTH(el)) <= _WIDGET_TEXT and not _A_SENTENCE.search(text_of(el))
 
 
@@ -363,7 +360,8 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
                     and _holds_more_text(el, half_prose if half_prose >= 0 else (
                         half_prose := (_visible_text_length(root) - _link_text_length(root)) // 2), outside_links=True)
                     or tag == "noscript" and _story_length(el) >= _NOSCRIPT_STORY)
-                and (main is None or main in el.iterancestors()))) and not _invisible(el, tag, el.keys()):
+                and (main is None or main in el.iterancestors()))) and not _invisible(el, tag, el.keys()) \
+                and (tag != "noscript" or not _shown_elsewhere(el, root)):
             # The article itself, or a layout wrapper around the page's <main> ("sidebar-grid"), whatever its markup
             # says (the removed ones are disjoint), or the story a page built by script shows without it
             kept.append(named(el))
@@ -391,7 +389,8 @@ _STORY_HOLDERS = frozenset({"div", "section"})
 _NEVER_STORY = re.compile(r"comment|respond|disqus|dsq|repl(?:y|ies)|forum|newsletter|subscri|sign-?up|promo|sponsor|"
                           r"advert|(?:^|[-_\s])(?:ads?|a-rec|dfp|gpt)(?:$|[-_\s])|cookie|consent|gdpr|paywall|"
                           r"related|recommend|more-stories|outbrain|taboola|popup|modal|banner|sidebar|widget|footer|"
-                          r"author-(?:bio|box)|about-author|donat", re.I)
+                          r"author-(?:bio|box)|about-author|donat|popular|trending|most-read|key-?points|carousel|"
+                          r"slider|social|teaser|latest", re.I)
 # The page's own blocks: a list that holds them is one broken markup wrapped around the page, not a menu.
 _PAGE_BLOCKS = ("p", "h1", "h2", "h3")
 _STORY_PARAGRAPHS = 3  # paragraphs of story text side by side, each a line of prose (_STORY_LINE characters)
@@ -427,6 +426,14 @@ def _story_length(el: HtmlElement) -> int:
 # A <noscript> holding a story this long (three paragraphs side by side) is the story a page built by script shows
 # without it (Blogger's dynamic views), not a notice asking for JavaScript, a chart's fallback table or a pixel.
 _NOSCRIPT_STORY = 500
+
+
+def _shown_elsewhere(noscript: HtmlElement, root: HtmlElement) -> bool:
+    """Whether the page shows the first paragraph of prose of a ``<noscript>`` outside it too: a copy of the story
+    for readers without scripts (published twice if kept), not the story of a page its scripts build. A few
+    <noscript>s are asked at most (the rescues are counted): each reads the page's paragraphs once."""
+    first = next((text for p in noscript.iter("p") if len(text := text_of(p)) >= _STORY_LINE), None)
+    return first is not None and sum(1 for p in root.iter("p") if text_of(p) == first) > 1
 
 
 def _holders_of(elements: Iterable[HtmlElement]) -> set[HtmlElement]:
@@ -649,7 +656,7 @@ def _leads_back(href: str | None, page_url: str | None, page: SplitResult | None
 def related_link_lists(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
     """Lists under ``root`` of headlines linking to other pages of the site: each item one link and little else
     (the link at least nine tenths of its text), at least two items, every link to another page on the page's own
-    host, after the story's last paragraph. A "related stories" or "read also" box, whatever its heading says; with
+    host, after the body's last paragraph. A "related stories" or "read also" box, whatever its heading says; with
     it goes its heading: a heading, or a short line of no sentence, right before it. A list with story after it (a
     "what we know" list) stays, and so do all of them when they hold a quarter of the text (a briefing of links, a
     reading list). Outer lists outside tables only, each item's text read once."""
@@ -665,7 +672,7 @@ def related_link_lists(root: HtmlElement, page_url: str | None) -> list[HtmlElem
     if not lists or 4 * sum(int(_TEXT_LENGTH(listed)) for listed in lists) >= int(_TEXT_LENGTH(root)):
         return []
     order = {el: index for index, el in enumerate(root.iter())}
-    last_prose = max((order[p] for p in root.iter("p") if len(text_of(p)) >= _STORY_LINE), default=-1)
+    last_prose = max((order[p] for p in root.iter("p") if text_of(p).strip()), default=-1)
     found: list[HtmlElement] = []
     for listed in lists:
         if order[listed] < last_prose:
@@ -707,7 +714,11 @@ def _headline_link_item(item: HtmlElement, page: SplitResult) -> bool:
     except ValueError:
         return False
     return target.scheme in ("http", "https") and target.netloc.lower() == page.netloc.lower() \
-        and target.path.rstrip("/") != page.path.rstrip("/") and target.path.strip("/") != ""
+        and target.path.rstrip("/") != page.path.rstrip("/") and target.path.strip("/") != "" \
+        and not _DOCUMENT_FILE.search(target.path)  # the site's documents (a PDF) are sources, not stories
+
+
+_DOCUMENT_FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|csv|zip|jpe?g|png|gif|webp)$", re.I)
 
 
 # A list's heading: a heading element, or a short line that is no sentence ("Read also:", "More on this").
@@ -968,7 +979,7 @@ def _drop_teasers_and_meta(root: HtmlElement, page: _PageText | None = None) -> 
               if article is not root and length(article) < total / 2 and _has_linked_heading(article)]
     if sum(map(length, doomed)) >= total / 2:
         doomed = []
-    for link in islice((a for a in root.iter("a") if _links_an_author(a)), 3):
+    for link in islice((a for a in root.iter("a") if links_an_author(a)), 3):
         line, parent = link, link.getparent()
         for _ in range(4):
             if parent is None or parent is root or lengths.get(parent, (0, 0))[0] > 200 \
@@ -1003,7 +1014,7 @@ def _has_linked_heading(el: HtmlElement) -> bool:
                for heading in islice(el.iter("h2", "h3", "h4", "h5", "h6"), 2))
 
 
-def _links_an_author(a: HtmlElement) -> bool:
+def links_an_author(a: HtmlElement) -> bool:
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 

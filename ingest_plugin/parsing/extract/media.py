@@ -290,7 +290,8 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
 _MEDIA_TAGS = frozenset({"img", "picture", "video", "audio", "iframe", "object", "embed", "svg", "canvas"})
 # Elements a figure of text holds besides a caption: a quotation (in a paragraph too: a pull quote), code, a table, a
 # list, a heading, a placeholder figure.
-_FIGURE_CONTENT_TAGS = frozenset({"blockquote", "p", "pre", "code", "table", "ul", "ol", "h2", "h3", "h4", "figure"})
+_FIGURE_CONTENT_TAGS = frozenset({"blockquote", "p", "pre", "code", "table", "ul", "ol", "dl", "h2", "h3", "h4",
+                                  "figure", "math"})
 # Longer text than this is no caption or credit left behind (a pull quote, a video page's description).
 _ORPHAN_TEXT = 300
 
@@ -314,9 +315,8 @@ def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
             kinds = {d.tag for d in inside}
             if not any(kind in _MEDIA_TAGS or kind.startswith("amp-") for kind in kinds) \
                     and kinds.isdisjoint(_FIGURE_CONTENT_TAGS) and len(text := text_of(el)) <= _ORPHAN_TEXT \
-                    and len(text.strip()) - sum(len(text_of(caption).strip()) for caption in el.iter("figcaption")) \
-                    <= _CREDIT_MAX:
-                found.append(el)  # its text is its caption's, and a credit's at most: no fact box of its own
+                    and _caption_and_credit_only(el, text, "figcaption" in kinds):
+                found.append(el)
             read.update(inside)  # a picture or embed that stays (or its holder) keeps its caption; a figure of text
             continue
         if el.tag != "figcaption" and not _is_caption(el) and not _is_picture_credit(el):
@@ -327,6 +327,21 @@ def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
             found.append(el)
         read.update(inside)
     return found
+
+
+def _caption_and_credit_only(figure: HtmlElement, text: str, captioned: bool) -> bool:
+    """Whether a figure's text is its caption's and a credit at most, or (without a caption) a credit alone
+    ("Ana Lima/Harbor Times", "© Agency", "Photo: X"): no fact box, formula or quotation of its own."""
+    line = clean("".join(_TEXT_OUTSIDE_CAPTIONS(figure)) if captioned else text)
+    if not line:  # a caption alone, or an empty figure left by a picture loaded by script
+        return True
+    return len(line) <= _CREDIT_MAX and (
+        _NAME_SLASH_AGENCY.match(line) is not None or line.startswith("©") or credit_line(line) is not None)
+
+
+_TEXT_OUTSIDE_CAPTIONS = etree.XPath("descendant::text()[not(ancestor::figcaption)]")
+# A picture's credit written as names and an agency: "Ana Lima/Harbor Times", "Judy Eddy/WENN.com".
+_NAME_SLASH_AGENCY = re.compile(r"[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3} ?/ ?[A-Z][\w.&' -]{1,40}$")
 
 
 # A credit-named class that names a picture's ("photo-credit", "image-copyright"), not a tax credit, an

@@ -21,6 +21,7 @@ from ingest_plugin.parsing.extract.body import (
     buttons_in,
     class_tokens,
     content_root,
+    links_an_author,
     links_back,
     named,
     outer_ones,
@@ -538,8 +539,8 @@ def _lead_before(elements: NamedElements, h1: HtmlElement | None, root: HtmlElem
 
 
 # Leads that are none: a player's, a picture's, a series box's, an advertisement's.
-_NOT_A_LEAD = re.compile(r"caption|image|photo|video|audio|listen|player|media|series|advert|promo|"
-                         r"(?:^|[-_\s])ad(?:$|[-_\s])", re.I)
+_NOT_A_LEAD = re.compile(r"caption|image|photo|video|audio|listen|player|media|series|advert|promo|author|sponsor|"
+                         r"disclos|correction|podcast|newsletter|reading|(?:^|[-_\s])ad(?:$|[-_\s])", re.I)
 _LEAD_MEDIA = ("img", "picture", "video", "audio", "iframe", "figure", "svg")
 _SENTENCE_CLOSE = (".", "!", "?", "…", '"', "”", "»", "“", ")")
 # A player's or a gallery's label opening the text ("Video: …", "Listen to this article").
@@ -552,7 +553,8 @@ def _reads_as_a_lead(el: HtmlElement) -> bool:
     ("Listen to this article · 4 min", "ADVERTISEMENT - CONTINUE READING BELOW", "Watch: …"), nor a picture's
     caption left where the picture was."""
     text = clean(text_of(el))
-    if len(text) < _LEAD_SHORTEST or not text.endswith(_SENTENCE_CLOSE) or text.isupper() or _MEDIA_LABEL.match(text):
+    if len(text) < _LEAD_SHORTEST or not text.endswith(_SENTENCE_CLOSE) or text.isupper() or _MEDIA_LABEL.match(text) \
+            or _ROLE_LABEL.match(text):  # "Editor's note: …", "Correction: …"
         return False
     if any(_NOT_A_LEAD.search(f"{part.get('class') or ''} {part.get('id') or ''}") for part in el.iter()) \
             or next(el.iter(*_LEAD_MEDIA), None) is not None:
@@ -618,18 +620,19 @@ def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements
 
 _ROLE_LABEL = re.compile(r"[^:]{1,30}:\s")
 _NOT_A_WRITER = re.compile(r"photo|video|graphic|illustrat|camera|design", re.I)
+_A_WRITER = re.compile(r"writer|reporter|correspondent|journalist|author", re.I)
 
 
 def _byline_text(el: HtmlElement) -> str:
-    """A byline element's text, its list items apart: a theme listing its authors' links (``<li>`` each, no space
-    between) would otherwise run their names together ("Jane DoeJohn Roe")."""
-    items = outer_ones(list(el.iter("li")))
-    if not items:
+    """A byline element's text, its authors' list items apart: a theme listing its authors' links (``<li>`` each,
+    no space between) would otherwise run their names together ("Jane DoeJohn Roe")."""
+    items = [li for li in outer_ones(list(el.iter("li"))) if any(map(links_an_author, li.iter("a")))]
+    if not items:  # (a list of the writer's social links, of a date and a reading time: the element's text)
         return clean(text_of(el))
     # An item labelled with a role ("Photos: …") or naming one ("…, Photographer") names no writer.
     names = (clean(text_of(li)) for li in items)
-    return ", ".join(dict.fromkeys(name for name in names
-                                   if name and not _ROLE_LABEL.match(name) and not _NOT_A_WRITER.search(name)))
+    return ", ".join(dict.fromkeys(name for name in names if name and not _ROLE_LABEL.match(name)
+                                   and not (_NOT_A_WRITER.search(name) and not _A_WRITER.search(name))))
 
 
 def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
