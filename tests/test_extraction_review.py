@@ -165,3 +165,28 @@ def test_key_points_and_most_popular_boxes_with_paragraphs_are_no_story(box):
     text = parsed(page(f'<article><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}{box}</div>'
                        "</article>"))
     assert "newsroom has depended" not in text
+
+
+@pytest.mark.parametrize("wrapper", ["article-teaser-body share", "story-slider-share"])
+def test_a_story_wrapper_named_for_a_teaser_or_a_slider_besides_keeps_the_story(wrapper):
+    comments = '<div class="comments">' + "".join(f"<p>{PITCH}</p>" for _ in range(4)) + "</div>"
+    body = f'<article><h1>{HEADLINE}</h1><div class="{wrapper}">{paragraphs()}</div>{comments}</article>'
+    assert_story(parsed(page(body)))
+
+
+@pytest.mark.parametrize("href", ["/staff/{slug}/", "/authors/{slug}/", ""])
+def test_a_byline_listing_its_writers_credits_each_whatever_their_links(href):
+    items = "".join(f'<li><a href="{href.format(slug=slug)}">{name}</a></li>' if href else f"<li>{name}</li>"
+                    for slug, name in (("dana", "Dana Whitcomb"), ("lee", "Lee Park")))
+    document = _document(f'<article><h1>{HEADLINE}</h1><div class="byline"><ul>{items}</ul></div>{paragraphs()}'
+                         "</article>")
+    assert [s["name"] for s in document["infoSources"] if s["role"].endswith("author")] == ["Dana Whitcomb",
+                                                                                             "Lee Park"]
+
+
+@pytest.mark.parametrize("credit", ["Getty Images", "AFP via Getty Images", "(Jane Doe/Zenger)"])
+def test_an_agency_credit_left_in_a_figure_without_its_picture_leaves_the_body(credit):
+    figure = f'<figure class="wp-block-image"><figcaption>Harbor at dawn</figcaption><span class="credit">{credit}' \
+             "</span></figure>"
+    text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}{figure}<p>{STORY[0]}</p></article>"))
+    assert credit not in text and "Harbor at dawn" not in text

@@ -389,8 +389,8 @@ _STORY_HOLDERS = frozenset({"div", "section"})
 _NEVER_STORY = re.compile(r"comment|respond|disqus|dsq|repl(?:y|ies)|forum|newsletter|subscri|sign-?up|promo|sponsor|"
                           r"advert|(?:^|[-_\s])(?:ads?|a-rec|dfp|gpt)(?:$|[-_\s])|cookie|consent|gdpr|paywall|"
                           r"related|recommend|more-stories|outbrain|taboola|popup|modal|banner|sidebar|widget|footer|"
-                          r"author-(?:bio|box)|about-author|donat|popular|trending|most-read|key-?points|carousel|"
-                          r"slider|social|teaser|latest", re.I)
+                          r"author-(?:bio|box)|about-author|donat|popular|trending|most-read|key-?points|carousel",
+                          re.I)
 # The page's own blocks: a list that holds them is one broken markup wrapped around the page, not a menu.
 _PAGE_BLOCKS = ("p", "h1", "h2", "h3")
 _STORY_PARAGRAPHS = 3  # paragraphs of story text side by side, each a line of prose (_STORY_LINE characters)
@@ -979,7 +979,7 @@ def _drop_teasers_and_meta(root: HtmlElement, page: _PageText | None = None) -> 
               if article is not root and length(article) < total / 2 and _has_linked_heading(article)]
     if sum(map(length, doomed)) >= total / 2:
         doomed = []
-    for link in islice((a for a in root.iter("a") if links_an_author(a)), 3):
+    for link in islice((a for a in root.iter("a") if _links_an_author(a)), 3):
         line, parent = link, link.getparent()
         for _ in range(4):
             if parent is None or parent is root or lengths.get(parent, (0, 0))[0] > 200 \
@@ -1014,7 +1014,7 @@ def _has_linked_heading(el: HtmlElement) -> bool:
                for heading in islice(el.iter("h2", "h3", "h4", "h5", "h6"), 2))
 
 
-def links_an_author(a: HtmlElement) -> bool:
+def _links_an_author(a: HtmlElement) -> bool:
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 

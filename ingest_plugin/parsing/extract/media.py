@@ -335,13 +335,16 @@ def _caption_and_credit_only(figure: HtmlElement, text: str, captioned: bool) ->
     line = clean("".join(_TEXT_OUTSIDE_CAPTIONS(figure)) if captioned else text)
     if not line:  # a caption alone, or an empty figure left by a picture loaded by script
         return True
-    return len(line) <= _CREDIT_MAX and (
-        _NAME_SLASH_AGENCY.match(line) is not None or line.startswith("©") or credit_line(line) is not None)
+    bare = line[1:-1].strip() if line.startswith("(") and line.endswith(")") else line  # "(Jane Doe/Agency)"
+    return len(line) <= _CREDIT_MAX and (_NAME_SLASH_AGENCY.match(bare) is not None or bare.startswith("©")
+                                          or _AGENCY_CREDIT.search(bare) is not None or credit_line(bare) is not None)
 
 
 _TEXT_OUTSIDE_CAPTIONS = etree.XPath("descendant::text()[not(ancestor::figcaption)]")
 # A picture's credit written as names and an agency: "Ana Lima/Harbor Times", "Judy Eddy/WENN.com".
-_NAME_SLASH_AGENCY = re.compile(r"[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3} ?/ ?[A-Z][\w.&' -]{1,40}$")
+_NAME_SLASH_AGENCY = re.compile(r"[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){1,3} ?/ ?[A-Z][\w.&' -]{1,40}$")
+# A picture agency's credit: "Getty Images", "AFP via Getty Images".
+_AGENCY_CREDIT = re.compile(r"\bImages$|\bvia [A-Z]")
 
 
 # A credit-named class that names a picture's ("photo-credit", "image-copyright"), not a tax credit, an

@@ -21,7 +21,6 @@ from ingest_plugin.parsing.extract.body import (
     buttons_in,
     class_tokens,
     content_root,
-    links_an_author,
     links_back,
     named,
     outer_ones,
@@ -619,15 +618,17 @@ def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements
 
 
 _ROLE_LABEL = re.compile(r"[^:]{1,30}:\s")
-_NOT_A_WRITER = re.compile(r"photo|video|graphic|illustrat|camera|design", re.I)
-_A_WRITER = re.compile(r"writer|reporter|correspondent|journalist|author", re.I)
+_NOT_A_WRITER = re.compile(r"photo|video|graphic|illustrat|camera|design|journalist", re.I)
+_A_WRITER = re.compile(r"writer|reporter|correspondent|author", re.I)
 
 
 def _byline_text(el: HtmlElement) -> str:
     """A byline element's text, its authors' list items apart: a theme listing its authors' links (``<li>`` each,
     no space between) would otherwise run their names together ("Jane DoeJohn Roe")."""
-    items = [li for li in outer_ones(list(el.iter("li"))) if any(map(links_an_author, li.iter("a")))]
-    if not items:  # (a list of the writer's social links, of a date and a reading time: the element's text)
+    # The items naming a person, two at least: a list of the writer's social links, or of a date and a reading
+    # time, is read as the element's text.
+    items = [li for li in outer_ones(list(el.iter("li"))) if people(clean(text_of(li)))]
+    if len(items) < 2:
         return clean(text_of(el))
     # An item labelled with a role ("Photos: …") or naming one ("…, Photographer") names no writer.
     names = (clean(text_of(li)) for li in items)
