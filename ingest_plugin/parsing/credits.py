@@ -179,8 +179,9 @@ class _Found:
 
 def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: _Found,
                 by_paragraph: list[str]) -> None:
+    # Lines split by <br> (or the source's line breaks); a block whose only breaks open or close it is one line.
     lines = ([(line, line.lower()) for line in (clean(part, markup=False) for part in raw.split("\n"))]
-             if "\n" in raw else [(text, lowered)])
+             if "\n" in raw and "\n" in raw.strip() else [(text, lowered)])
     rests = [_take_credit_line(line, lowered_line, index, draft, credits, by_paragraph) for line, lowered_line in lines]
     if rests == [line for line, _ in lines]:
         return  # no credit in the block (most blocks)

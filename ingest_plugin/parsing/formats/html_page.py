@@ -146,8 +146,7 @@ def read(loaded: Loaded) -> Draft:
     meta = read_page_meta(doc)
     if (kind := _declared_non_article(doc, meta)) is not None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is no article: {kind}", stage=Stage.EXTRACT)
-    if "<amp-img" in loaded.text or "<amp-anim" in loaded.text:
-        _amp_images_as_img(doc)
+    _amp_images_as_img(doc)
     tag_texts, author_rel = _rel_links(doc)
     keywords = list(dict.fromkeys(meta.keywords + tag_texts))
     post_id = meta.wp_post_id or _wordpress_post_id(doc)
@@ -288,7 +287,8 @@ def _element_name(el: HtmlElement) -> str:
 
 def _amp_images_as_img(doc: HtmlElement) -> None:
     """An AMP page's ``<amp-img>`` (and ``<amp-anim>``) read as the ``<img>`` it stands for: same attributes; its
-    children are AMP's sizer (a spacer image) and a ``<noscript>`` fallback, the same picture again."""
+    children are AMP's sizer (a spacer image) and a ``<noscript>`` fallback, the same picture again. (On a page
+    without them, libxml2 knows at once that no element has the name: faster than looking for it in the text.)"""
     for amp in list(doc.iter("amp-img", "amp-anim")):
         for child in list(amp):
             amp.remove(child)
@@ -733,9 +733,15 @@ def _contributor_boxes(candidates: list[HtmlElement]) -> list[HtmlElement]:
     """The author boxes among ``candidates`` (elements whose class may name one), outermost, none holding the
     headline (a theme's wrapper of the whole post). A box named only "bio" is the writer's when it opens saying so
     ("Written by …", Gatsby's starter): a story may show the bio of the person it is about."""
-    boxes = outer_ones([box for box in candidates if any(_CONTRIBUTOR_BOX.search(t) for t in class_tokens(box))])
+    boxes = outer_ones([box for box in candidates if _names_a_box(box.get("class"), box.get("id"))])
     return [box for box in boxes if next(box.iter("h1"), None) is None and (
         "bio" not in class_tokens(box) or _WRITTEN_BY.search(" ".join(islice(box.itertext(), _HEADER_TEXT_NODES))))]
+
+
+@lru_cache(maxsize=4096)
+def _names_a_box(class_attr: str | None, id_attr: str | None) -> bool:
+    """Whether a class (or id) token names an author box. Cached: a page repeats its teasers' "author" classes."""
+    return any(_CONTRIBUTOR_BOX.search(token) for token in (*(class_attr or "").split(), *filter(None, [id_attr])))
 
 
 @lru_cache(maxsize=4096)
@@ -881,15 +887,15 @@ def _names_header_part(class_attr: str | None, id_attr: str | None) -> bool:
 
 
 def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
-    """``len(clean(text_of(el))) < limit`` without cleaning a whole article to learn that it is long: for text
-    without entities or markup, the cleaned start of the text is the start of the cleaned text."""
+    """``len(clean(text_of(el), markup=False)) < limit`` without cleaning a whole article to learn that it is long:
+    the text's start up to a space cleans to the start of the cleaned text (no entity holds a space)."""
     if next(el.iter("script"), None) is not None:  # JSON-LD, which the chrome walk leaves, is not shown
         text = "".join(_SHOWN_TEXTS(el))
     else:
         text = text_of(el)
-    if "&" not in text and "<" not in text and len(clean(text[:limit * 4])) >= limit:
+    if (cut := text.find(" ", limit * 4)) > 0 and len(clean(text[:cut], markup=False)) >= limit:
         return False
-    return len(clean(text)) < limit
+    return len(clean(text, markup=False)) < limit
 
 
 _SHOWN_TEXTS = etree.XPath("descendant::text()[not(parent::script)]")
