@@ -434,6 +434,42 @@ Ferry fares rise</a></h2><p>{TEASER}</p></article></section></div>"""
     assert_story(parsed(page(body)), absent=("You may also like", "ON THE GO", "Council delays vote", "Ferry fares"))
 
 
+@pytest.mark.parametrize("heading", [
+    "Lesen Sie auch", "Mehr zum Thema:", "Das könnte Sie auch interessieren!", "Meistgelesene Artikel", "Lire aussi :",
+    "À lire aussi", "Temas relacionados", "Veja também:", "Leggi anche", "Lees ook", "Zobacz także", "Explore further",
+    "Most Read"])
+def test_related_story_headings_in_other_languages_leave_the_body_with_their_links(heading: str) -> None:
+    """A newsroom's partner may write in German, French, Spanish, Portuguese, Italian, Dutch or Polish: its "read
+    also" heading and the list of links under it are no story, as "Related Stories" is not."""
+    related = f'<h3>{heading}</h3><ul><li><a href="/s/1/">Council delays vote</a></li><li><a href="/s/2/">Ferry ' \
+              'fares rise</a></li></ul>'
+    body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">
+{paragraphs()[:-len(STORY[3]) - 7]}{related}<p>{STORY[3]}</p></div></article>"""
+    assert_story(parsed(page(body)), absent=(heading, "Council delays vote", "Ferry fares"))
+
+
+@pytest.mark.parametrize("line", ["4 min read", "5 Min Read", "Reading time: 3 minutes", "Lesezeit: 4 Min.",
+                                  "Comments are closed.", "Kommentare geschlossen"])
+def test_reading_time_and_comment_status_lines_leave_the_body(line: str) -> None:
+    body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="entry-content"><p>{line}</p>
+{paragraphs()}<p>{line}</p></div></article>"""
+    assert_story(parsed(page(body)), absent=(line,))
+
+
+def test_a_sentence_opening_with_the_words_of_a_promo_heading_stays():
+    """Only a heading that is the phrase (and what a colon or dash introduces) is a promo: story sentences that
+    begin with the same words are the story."""
+    sentences = ("Lesen Sie auch den Bericht des Hafenamts, sagte der Sprecher am Dienstag.",
+                 "Most read the report before the vote, the spokesman said on Tuesday.",
+                 "Explore further the plans for the northern quay, the council urged residents.")
+    body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}
+{"".join(f"<p>{sentence}</p>" for sentence in sentences)}</div></article>"""
+    text = parsed(page(body))
+    assert_story(text)
+    for sentence in sentences:
+        assert sentence in text
+
+
 def test_embed_fallback_text_and_slideshow_controls_leave_the_body():
     instagram = """<blockquote class="instagram-media" data-instgrm-permalink="https://www.instagram.com/p/C4x/">
 <div><a href="https://www.instagram.com/p/C4x/"><div>View this post on Instagram</div></a>
