@@ -357,6 +357,25 @@ def test_a_page_whose_body_is_a_stub_is_refused(stub):
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
+def test_escaped_markup_in_a_short_story_counts_as_its_text():
+    """A 120-character brief quoting an address in angle brackets is an article: "&lt;…&gt;" in the page is text,
+    not a tag to strip before the body is measured."""
+    brief = ("Residents may send written comments on the dredging plan until March 30 to the planning office at "
+             "&lt;planning@harbor.gov&gt;.")
+    [result] = parse_items(page(f"<main><article><h1>{HEADLINE}</h1><p>{brief}</p></article></main>"),
+                           input_name="brief.html", source_url=URL, published=PUBLISHED)
+    assert result.error is None and "&lt;planning@harbor.gov&gt;" in result.document["bodies"][0]["value"]
+
+
+def test_a_stub_padded_with_entities_to_look_long_is_refused():
+    """Second review: a body measured by its first 500 characters only read "&nbsp&nbsp…" as long text, where
+    the whole text, decoded as it is published, is a 22-character stub."""
+    [result] = parse_items(page(f"<main><article><h1>{HEADLINE}</h1><p>{'&amp;nbsp' * 100} Harbor closed &amp;lt;3 "
+                                "days.</p></article></main>"), input_name="padded.html", source_url=URL,
+                           published=PUBLISHED)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+
+
 def test_a_refused_page_says_whether_its_title_or_its_body_is_missing():
     """An editor reading failed/ learns which half of the article the page lacks."""
     untitled = f"<!DOCTYPE html><html><head></head><body><div>{paragraphs()}</div></body></html>".encode()
@@ -437,7 +456,7 @@ Ferry fares rise</a></h2><p>{TEASER}</p></article></section></div>"""
 @pytest.mark.parametrize("heading", [
     "Lesen Sie auch", "Mehr zum Thema:", "Das könnte Sie auch interessieren!", "Meistgelesene Artikel", "Lire aussi :",
     "À lire aussi", "Temas relacionados", "Veja também:", "Leggi anche", "Lees ook", "Zobacz także", "Explore further",
-    "Most Read"])
+    "More on this story"])
 def test_related_story_headings_in_other_languages_leave_the_body_with_their_links(heading: str) -> None:
     """A newsroom's partner may write in German, French, Spanish, Portuguese, Italian, Dutch or Polish: its "read
     also" heading and the list of links under it are no story, as "Related Stories" is not."""
@@ -454,6 +473,42 @@ def test_reading_time_and_comment_status_lines_leave_the_body(line: str) -> None
     body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="entry-content"><p>{line}</p>
 {paragraphs()}<p>{line}</p></div></article>"""
     assert_story(parsed(page(body)), absent=(line,))
+
+
+def test_a_read_also_phrase_before_the_link_it_offers_leaves_the_body():
+    body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}
+<p>Lire aussi : <a href="/s/1/">Les critiques de la CNIL contre le projet de loi</a></p>
+<p>Leia também — <a href="/s/2/">Prefeitura anuncia nova linha de ônibus</a></p></div></article>"""
+    assert_story(parsed(page(body)), absent=("Lire aussi", "critiques de la CNIL", "Leia também", "Prefeitura"))
+
+
+def test_a_read_also_phrase_before_words_of_the_story_stays():
+    """Second review: before a colon, a dash or "!", the phrase opens a sentence of the story (a quote, an
+    attribution) unless a link to another story is what follows."""
+    sentences = (
+        "Mehr zum Thema – und zu den Folgen für die Mieter – will die Verwaltung im Mai vorlegen, sagte der "
+        "Bürgermeister.",
+        "Voir aussi : le rapport de la Cour des comptes sur la rénovation des écoles, a rappelé l'opposition.",
+        "Explore further: the museum's new wing lets visitors climb inside a replica of the 1912 lighthouse lens.",
+        "Check it out! The mayor's post on social media drew 40,000 replies within an hour, aides said.",
+        "Weiterlesen! Irgendwann kommt das Buch, das einen packt, sagte die Bibliothekarin.")
+    body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}
+{"".join(f"<p>{sentence}</p>" for sentence in sentences)}</div></article>"""
+    text = parsed(page(body))
+    for sentence in sentences:
+        assert sentence in text
+
+
+def test_a_list_of_the_story_under_a_read_also_heading_stays():
+    """Only a list of links leaves with a "read also" heading: the story's own list under a heading of the same
+    words (council decisions, a ranking) is story."""
+    decisions = ("Die Grundsteuer steigt 2025 um 40 Prozentpunkte.", "Die Stadtbibliothek öffnet auch sonntags.")
+    body = f"""<article class="post"><h1>{HEADLINE}</h1><div class="entry-content">{paragraphs()}
+<h3>Mehr zum Thema</h3><ul>{"".join(f"<li>{decision}</li>" for decision in decisions)}</ul></div></article>"""
+    text = parsed(page(body))
+    assert_story(text)
+    for decision in decisions:
+        assert decision in text
 
 
 def test_a_sentence_opening_with_the_words_of_a_promo_heading_stays():

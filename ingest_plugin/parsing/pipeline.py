@@ -25,6 +25,7 @@ from ingest_plugin.parsing.credits import CreditsScan
 from ingest_plugin.parsing.extract.body import (
     is_promo,
     mark_line_breaks,
+    offers_related_stories,
     promo_blocks,
     remove_all,
     text_blocks,
@@ -166,8 +167,9 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], CreditsScan]:
             leaving.add(block)
             continue
         lowered = text.lower()
-        if is_promo(text, lowered, draft.partner.promo_patterns):
-            promo = promo_blocks(block, text, leaving)
+        related = False
+        if is_promo(text, lowered, draft.partner.promo_patterns) or (related := offers_related_stories(block, text)):
+            promo = promo_blocks(block, text, leaving, links_only=related)
             leaving.update(promo)
             taken.update(promo[1:])
         else:

@@ -96,22 +96,8 @@ _PROMO_TEXT = re.compile(
     r"^(?:See Also|Related Links?|Related|Also Read|Read Next|Read More|Read Also|Also See|More From \w+|"
     r"Don['’]t Miss|Now Read|Check (?:It )?Out|Trending|Recommended(?: for you| from our partners)?|"
     r"You (?:may|might) also like|Sponsored|Popular|Must Read|Editor['’]s Picks?|Top Stories|Latest News|"
-    r"Also on \w+|More (?:Stories|News|Articles)|Related (?:Stories|Articles|Posts|News|Coverage|Topics|Content)|"
-    r"Explore further|Most (?:Read|Popular)|More on this (?:story|topic)|"
-    # The same headings in the languages of Europe's and the Americas' newsrooms: German, French, Spanish,
-    # Portuguese, Italian, Dutch, Polish.
-    r"Lesen Sie (?:auch|mehr)|Auch lesen|Das könnte (?:Sie|dich) auch interessieren|Mehr zu(?:m| diesem) Thema|"
-    r"Weitere (?:Artikel|Themen|Nachrichten|Beiträge)|(?:Zum )?Weiterlesen|Weiterführende Links?|"
-    r"Meist ?gelesene? ?(?:Artikel|Beiträge)?|Empfehlungen aus der Redaktion|Passend zum Thema|"
-    r"Verwandte (?:Artikel|Themen|Beiträge)|"
-    r"[AÀ]? ?lire (?:aussi|également)|Lire aussi|Voir aussi|Sur le même sujet|Articles similaires|Les plus lus|"
-    r"Le[ae] también|Leer también|Temas relacionados|Noticias relacionadas|Contenido relacionado|"
-    r"(?:Te|Le) puede interesar|Ver también|Lo más leído|Más leíd[oa]s|"
-    r"Veja também|Leia também|Leia mais|Notícias relacionadas|Mais lidas|"
-    r"Leggi anche|Potrebbe interessarti|Articoli correlati|I più letti|"
-    r"Lees ook|Gerelateerde artikelen|Meer over dit onderwerp|"
-    r"Zobacz (?:także|też)|Czytaj (?:także|też|więcej)|Polecamy)"
-    r"\s*(?::|：|-|–|—|…|\.\.\.|!|$)"
+    r"Also on \w+|More (?:Stories|News|Articles)|Related (?:Stories|Articles|Posts|News|Coverage))"
+    r"\s*(?::|：|-|–|—|…|\.\.\.|$)"
     # A page's own furniture as a line of text: how long the story takes to read, the state of its comments.
     r"|^\d{1,3} ?(?:min(?:ute)?s?|Min\.?) (?:read|Lesezeit|de lecture|de lectura|de leitura)$"
     r"|^(?:Reading time|Read time|Lesezeit|Temps de lecture|Tiempo de lectura)\s*+:?\s*+\d{1,3} ?"
@@ -127,6 +113,23 @@ _PROMO_TEXT = re.compile(
     r"|^Recommended from our partners$|^[-–—\s]*Advertisement[-–—\s]*$|^Skip to (?:main )?content$"
     r"|^(?:Share|Share this|Share this article|Share on \w+|Tweet|Email|Print)(?: this)?(?: article| story)?:?$",
     re.I)
+# "Read also" headings in the languages of Europe's and the Americas' newsrooms (German, French, Spanish,
+# Portuguese, Italian, Dutch, Polish) and a few English ones: a promo as a line of its own (a heading), or before a
+# colon or dash and a link to the story it offers ("Lire aussi : <a>…</a>"), never before other words (a sentence,
+# a quote: "Mehr zum Thema – und zu den Folgen – will die Verwaltung … vorlegen"). No "most read" heading: a story
+# may rank books or names under one.
+_RELATED_STORIES = re.compile(
+    r"^(?:Lesen Sie (?:auch|mehr)|Auch lesen|Das könnte (?:Sie|dich) auch interessieren|Mehr zu(?:m| diesem) Thema|"
+    r"Weitere (?:Artikel|Nachrichten|Beiträge)|(?:Zum )?Weiterlesen|Weiterführende Links?|"
+    r"Meist ?gelesene (?:Artikel|Beiträge)|Empfehlungen aus der Redaktion|Passend zum Thema|"
+    r"Verwandte (?:Artikel|Themen|Beiträge)|"
+    r"[AÀ] lire (?:aussi|également)|Lire (?:aussi|également)|Voir aussi|Sur le même sujet|Articles similaires|"
+    r"Le[ae] también|Leer también|Temas relacionados|Noticias relacionadas|Contenido relacionado|"
+    r"(?:Te|Le) puede interesar|Ver también|Veja também|Leia também|Notícias relacionadas|"
+    r"Leggi anche|Potrebbe interessarti|Articoli correlati|Lees ook|Gerelateerde artikelen|Meer over dit onderwerp|"
+    r"Zobacz (?:także|też)|Czytaj (?:także|też|więcej)|Related (?:Topics|Content)|Explore further|"
+    r"More on this (?:story|topic))"
+    r"\s*+(?:(?P<alone>(?:[:：!…]|\.\.\.)?$)|[:：\-–—]\s*+(?P<offered>\S.*))", re.I | re.S)
 _TICKER_HREF = re.compile(r"/(?:stock|quote|stocks)/([A-Za-z][A-Za-z0-9.\-]{0,9})/?(?:#([A-Za-z]+))?$")
 # Starts only where a run of white space starts (the leftmost match does): from every space of a long run, "\s*"
 # read the rest of the run again (quadratic).
@@ -608,6 +611,15 @@ def is_promo(text: str, lowered: str, partner_patterns: tuple[tuple[str, re.Patt
     return False
 
 
+def offers_related_stories(block: HtmlElement, text: str) -> bool:
+    """A "read also" heading (``_RELATED_STORIES``), or such a phrase before the link it offers: ``text`` is the
+    block's, cleaned."""
+    match = _RELATED_STORIES.match(text)
+    if match is None:
+        return False
+    return match["alone"] is not None or _link_text_length(block) >= 0.8 * len(match["offered"])
+
+
 # A link back to the previous page ("javascript:history.back()").
 _HISTORY_BACK = re.compile(r"^\s*javascript\s*:\s*(?:window\.)?history\.(?:back|go)\b", re.I)
 _BACK_LINK_TEXT = 60  # a button's label, no sentence
@@ -751,15 +763,24 @@ def _list_heading(el: HtmlElement) -> bool:
     return 0 < len(text) <= _LIST_HEADING_TEXT and not text.endswith((".", "!", "?"))
 
 
-def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement]) -> list[HtmlElement]:
+def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement], links_only: bool = False
+                 ) -> list[HtmlElement]:
     """A promo block, and for a short promo heading the list right after it ("Zinger Key Points" and its bullets),
-    the elements already ``leaving`` the body passed over."""
+    the elements already ``leaving`` the body passed over. ``links_only``: the list goes only if it is one of
+    links (a "read also" heading's), not a list of the story's own under a heading of the same words."""
     following = block.getnext()
     while following is not None and following in leaving:
         following = following.getnext()
-    if following is not None and following.tag in ("ul", "ol") and len(text) < 60:
+    if following is not None and following.tag in ("ul", "ol") and len(text) < 60 \
+            and (not links_only or _list_of_links(following)):
         return [block, following]
     return [block]
+
+
+def _list_of_links(listing: HtmlElement) -> bool:
+    """Whether each item of a list is mostly the text of its links."""
+    items = [item for item in listing if item.tag == "li"]
+    return bool(items) and all(2 * _link_text_length(item) >= len(text_of(item).strip()) > 0 for item in items)
 
 
 def mark_line_breaks(body: HtmlElement) -> None:

@@ -888,12 +888,14 @@ def _names_header_part(class_attr: str | None, id_attr: str | None) -> bool:
 
 def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
     """``len(clean(text_of(el), markup=False)) < limit`` without cleaning a whole article to learn that it is long:
-    the text's start up to a space cleans to the start of the cleaned text (no entity holds a space)."""
+    the start of a text without "&" up to a space cleans to the start of the cleaned text. (With "&", whether the
+    text is decoded once more depends on all of it.) Escaped markup in the text ("&lt;planning@harbor.gov&gt;")
+    is text: it counts."""
     if next(el.iter("script"), None) is not None:  # JSON-LD, which the chrome walk leaves, is not shown
         text = "".join(_SHOWN_TEXTS(el))
     else:
         text = text_of(el)
-    if (cut := text.find(" ", limit * 4)) > 0 and len(clean(text[:cut], markup=False)) >= limit:
+    if "&" not in text and (cut := text.find(" ", limit * 4)) > 0 and len(clean(text[:cut], markup=False)) >= limit:
         return False
     return len(clean(text, markup=False)) < limit
 
