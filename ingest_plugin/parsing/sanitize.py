@@ -65,7 +65,14 @@ def sanitize_body(body: HtmlElement) -> str:
     tag = body.tag
     assert isinstance(tag, str)  # as the HTML parser made it (lxml's types also allow bytes and QName)
     markup = leading_text + wrapped[len(tag) + 2:-(len(tag) + 3)]
+    if _SOFT_HYPHEN in markup:  # a hyphenation plugin's: it only says where a word may break (see clean())
+        markup = markup.replace(_SOFT_HYPHEN, "")
     return _BODY_CLEANER.clean(short_texts(markup)).strip()
+
+
+# A soft hyphen (U+00AD) only says where the site's layout may break a word: the body is laid out elsewhere, and
+# with it a word neither searches nor dedupes as itself ("Mit\xadtel\xadal\xadter"), as in every plain-text field.
+_SOFT_HYPHEN = "\xad"
 
 
 def sanitize_embed(markup: str) -> str:
@@ -83,12 +90,15 @@ def is_clean_embed(markup: str) -> bool:
 
 
 def _tidy(body: HtmlElement) -> None:
-    """Unwrap links that go nowhere, demote stray h1s, drop blocks left empty by extraction, and drop the line
-    breaks a ``<pre>`` starts with: an HTML parser drops one at each reading, so the sanitised body would not be
-    what sanitising it again gives, which validation requires of every body (``is_clean_body``)."""
+    """Unwrap links that go nowhere, drop ruby annotations, demote stray h1s, drop blocks left empty by extraction,
+    and drop the line breaks a ``<pre>`` starts with: an HTML parser drops one at each reading, so the sanitised body
+    would not be what sanitising it again gives, which validation requires of every body (``is_clean_body``)."""
     # A <noscript> kept in the body (the story a script-built page shows without it) opens: the sanitizer would
-    # read what it holds as raw text, and publish its markup escaped.
-    remove_all((), opened=[a for a in body.iter("a") if not _is_web_url(a.get("href"))] + list(body.iter("noscript")))
+    # read what it holds as raw text, and publish its markup escaped. A ruby's annotations (furigana over kanji,
+    # pinyin over hanzi) and their fallback parentheses go: the allow-list keeps no ruby markup, and as plain text
+    # each would follow the word it glosses ("子こども").
+    remove_all(list(body.iter("rt", "rp")),
+               opened=[a for a in body.iter("a") if not _is_web_url(a.get("href"))] + list(body.iter("noscript")))
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     for pre in body.iter("pre"):
