@@ -907,32 +907,3 @@ def test_ruby_annotations_leave_the_body_and_the_words_they_gloss_stay():
     assert_story(text)
     assert "港の工事が始まります。" in text
     assert "みなと" not in text and "こうじ" not in text
-
-
-# --- the content root: where the page says its content is (dev-set triage) ----------------------------------------
-
-def test_the_story_in_the_pages_main_wins_over_a_notice_outside_it():
-    """A notice outside the page's ``<main>`` (an overlay telling old browsers' users to switch, shown by the
-    site's CSS) outscores the short story in it with its list of commas: the page's one ``<main>`` says where its
-    own content is, and the body is found there."""
-    browsers = ", ".join(f"version {n}" for n in range(30))
-    notice = (f'<div id="old-browser"><div class="wrapper"><h2>Dear readers,</h2>'
-              f"<p>Your browser is too old for this site, which needs a recent one: {browsers}, or any later one, "
-              f"as we explain, with regret, in our help pages.</p></div></div>")
-    body = f'{notice}<main><section class="news"><h1>{HEADLINE}</h1>{paragraphs()}</section></main>'
-    assert_story(parsed(page(body)), absent=("Your browser is too old",))
-
-
-def test_text_blocks_marked_up_as_the_headers_of_their_sections_stay():
-    """A page builder's picture-and-text sections put each text block beside its picture in a ``<header>`` of
-    its ``<article>``: a header holding prose and most of its section's text is the section's content. The page's
-    own header (headline, byline) still leaves the body."""
-    def block(paragraphs_html: str, n: int) -> str:
-        return (f'<article class="ImageText_Container__x7"><figure><img src="/img/{n}.jpg" alt=""></figure>'
-                f'<header class="ImageText_Description__x7"><div class="Richtext_Block">{paragraphs_html}</div>'
-                "</header></article>")
-    sections = block(f"<p>{STORY[0]}</p><p>{STORY[1]}</p>", 1) + block(f"<p>{STORY[2]}</p>", 2) \
-        + block(f"<p>{STORY[3]}</p>", 3)
-    body = (f'<main><header class="PageHeader"><h1>{HEADLINE}</h1><p class="byline">By Jane Roe, harbor reporter'
-            f"</p></header><section>{sections}</section></main>")
-    assert_story(parsed(page(body)), absent=("harbor reporter",))

@@ -1,4 +1,4 @@
-"""What two independent reviews of the rules found on real pages (session 11) broke, each on a page written for the
+"""What independent reviews of the rules found on real pages (sessions 11 and 12) broke, each on a page written for the
 test: the rules that take buttons, captions, credits, links back, lists and leads out of the body, and the ones that
 keep a story a theme names like furniture, must not cut a story, drop a credit or publish a promotion."""
 from __future__ import annotations
@@ -190,3 +190,53 @@ def test_an_agency_credit_left_in_a_figure_without_its_picture_leaves_the_body(c
              "</span></figure>"
     text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}{figure}<p>{STORY[0]}</p></article>"))
     assert credit not in text and "Harbor at dawn" not in text
+
+
+# --- Session 12's reviews: rules withdrawn or narrowed, kept as tests so that no later rule brings the cut back ---
+
+def test_a_story_outside_a_main_holding_a_listing_is_the_body():
+    """A rule preferring the page's one <main> over a candidate outside it published a listing's teasers for the
+    story beside it (withdrawn)."""
+    teasers = "".join(f'<div class="post-item"><h3><a href="/2024/03/1{n}/story-{n}/">Other story {n}</a></h3>'
+                      f"<p>{TEASER}</p></div>" for n in range(8))
+    body = f'<article class="story"><h1>{HEADLINE}</h1>{paragraphs()}</article><main class="site-main">' \
+           f"<h2>More stories</h2>{teasers}</main>"
+    assert_story(parsed(page(body)))
+
+
+def test_the_paragraphs_after_a_main_holding_the_first_ones_stay():
+    """Readability's siblings that continue the body: a <main> chosen as the best candidate was no longer widened,
+    and the story's last paragraph and its correction were cut (withdrawn)."""
+    correction = "Correction: An earlier version of this story misstated the depth of the channel after dredging."
+    body = (f'<div id="page"><h1>{HEADLINE}</h1><main id="main" class="site-main">{paragraphs()[:-len(STORY[3]) - 7]}'
+            f"</main><p>{STORY[3]}</p><p>{correction}</p></div>")
+    text = parsed(page(body))
+    assert_story(text)
+    assert correction in text
+
+
+def test_a_short_storys_header_with_a_long_dek_leaves_the_body():
+    """A header holding a paragraph of prose and more text than the story was kept as a page builder's text block,
+    and a breaking story published its kicker and date line (withdrawn)."""
+    dek = ("The board's vote clears the way for two years of work on the main shipping channel, officials said after "
+           "the meeting.")
+    body = (f'<article class="post"><header><span class="kicker">Breaking</span><h1>{HEADLINE}</h1><p>{dek}</p>'
+            f'<p>Jane Roe | March 12, 2024 2:05 pm | <a href="#comments">Comments</a></p></header><p>{STORY[0]}</p>'
+            "</article>")
+    text = parsed(page(body))
+    assert STORY[0] in text and "Breaking" not in text and "March 12, 2024" not in text
+
+
+def test_a_soft_hyphen_before_a_preformatted_blocks_line_breaks_keeps_the_article():
+    """Soft hyphens leave the body after it is serialised: one that opened a <pre> hid the line breaks the body must
+    not start it with (an HTML parser drops one at each reading), and validation refused the article."""
+    text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}<pre>&shy;\n\n$ make install</pre></article>"))
+    assert_story(text)
+    assert "$ make install" in text
+
+
+def test_ruby_markup_outside_a_ruby_keeps_its_text():
+    """Only a ruby's annotations leave the body: an <rt> or <rp> a page uses elsewhere holds its own text."""
+    line = "The final score was <rt>12</rt> points to <rt>9</rt>, and the price <rp>(</rp>approx.<rp>)</rp> rose."
+    text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}<p>{line}</p></article>"))
+    assert "12 points to 9" in text.replace("  ", " ") and "(approx.)" in text

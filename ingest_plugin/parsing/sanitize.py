@@ -97,13 +97,13 @@ def _tidy(body: HtmlElement) -> None:
     # read what it holds as raw text, and publish its markup escaped. A ruby's annotations (furigana over kanji,
     # pinyin over hanzi) and their fallback parentheses go: the allow-list keeps no ruby markup, and as plain text
     # each would follow the word it glosses ("子こども").
-    remove_all(list(body.iter("rt", "rp")),
+    remove_all([el for el in body.iter("rt", "rp", "rtc") if _in_ruby(el)],
                opened=[a for a in body.iter("a") if not _is_web_url(a.get("href"))] + list(body.iter("noscript")))
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     for pre in body.iter("pre"):
-        if pre.text:
-            pre.text = pre.text.lstrip("\r\n")
+        if pre.text:  # soft hyphens leave the serialised body: the line breaks after one are the first
+            pre.text = pre.text.lstrip("\r\n" + _SOFT_HYPHEN)
     # The blocks left empty are dropped together at the end: each one's text is blank, so the blocks around them
     # (looked at later, innermost first) read the same text with them as without them.
     holders, empty = _holders(body), []
@@ -114,6 +114,12 @@ def _tidy(body: HtmlElement) -> None:
         if el not in holders and _blank_text(el, blank):
             empty.append(el)
     remove_all(empty)
+
+
+def _in_ruby(annotation: HtmlElement) -> bool:
+    """Whether an ``<rt>``, ``<rp>`` or ``<rtc>`` annotates a ``<ruby>``: elsewhere its text is the page's own."""
+    parent = annotation.getparent()
+    return parent is not None and (parent.tag == "ruby" or parent.tag == "rtc" and _in_ruby(parent))
 
 
 def _holders(body: HtmlElement) -> set[HtmlElement]:

@@ -969,9 +969,6 @@ def content_root(doc: HtmlElement, elements: NamedElements, containers: tuple[st
     best = _best_candidate(page)
     if best is None:
         return doc.find("body")
-    if (main := _outside_main(doc, best)) is not None and page.content(main) > page.content(best) \
-            and (inside := _best_candidate(page, within=set(main.iter()))) is not None:
-        best = inside
     knowns = outer_ones([el for el, class_attr, id_attr, itemprop in elements
                          if itemprop == "articleBody" or id_attr == "article-body" or _names_container(class_attr)])
     root = _declared_root(best, knowns, page)
@@ -1061,22 +1058,10 @@ def _links_an_author(a: HtmlElement) -> bool:
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 
-def _outside_main(doc: HtmlElement, best: HtmlElement) -> HtmlElement | None:
-    """The page's one ``<main>`` when ``best`` is outside it (neither in it nor around it): the author's word for
-    where the page's own content is, against a box the scores preferred (an overlay telling old browsers' users
-    to switch, a sidebar's notice). Hidden ones left with the chrome."""
-    mains = list(islice(doc.iter("main"), 2))
-    if len(mains) != 1:
-        return None
-    main = mains[0]
-    inside = main is best or any(above is main for above in best.iterancestors())
-    return None if inside or any(above is best for above in main.iterancestors()) else main
-
-
-def _best_candidate(page: _PageText, within: set[HtmlElement] | None = None) -> HtmlElement | None:
+def _best_candidate(page: _PageText) -> HtmlElement | None:
     """Readability's top candidate: the best final score, raised to an ancestor holding three of the five best, or
-    to a parent scoring higher, or to the parent of an only child. ``within``: the elements it may start from."""
-    finals = {el: page.final(el) for el in page.scores if el.tag != "html" and (within is None or el in within)}
+    to a parent scoring higher, or to the parent of an only child."""
+    finals = {el: page.final(el) for el in page.scores if el.tag != "html"}
     if not finals:
         return None
     top = heapq.nlargest(5, finals.items(), key=lambda item: item[1])
@@ -1136,8 +1121,8 @@ def _with_siblings(best: HtmlElement, page: _PageText, declared: bool = False) -
         if len(kept) > 1:
             return _holding(kept)
     parent = best.getparent()
-    if parent is None or best.tag in ("body", "main") or declared:  # a declared container is the body, and the
-        return best  # page's <main> its content: not their header or a box beside them
+    if parent is None or best.tag == "body" or declared:  # a declared container is the body: not its header
+        return best
     name = best.get("class")
     kept = []
     for sibling in parent:

@@ -866,24 +866,7 @@ def _heads_and_feet(root: HtmlElement, footers: list[HtmlElement]) -> list[HtmlE
     own_footers = set(footers)
     parts = [el for el in root.iter("header", "footer") if el is not root and (el.tag == "header" or el in own_footers)]
     inside_another = _Inside(parts)
-    outer = [el for el in parts if not inside_another(el)]
-    headers = islice((el for el in outer if el.tag == "header"), _HEADERS_READ)
-    content = {el for el in headers if _holds_content(el, root)}
-    return [el for el in outer if el not in content]
-
-
-# Headers read for the content they may hold: an article has one, a page builder's section or two each.
-_HEADERS_READ = 8
-
-
-def _holds_content(header: HtmlElement, root: HtmlElement) -> bool:
-    """Whether a ``<header>`` is the content of its section, not a header: it holds a paragraph of prose and most
-    of the text of the ``<article>`` or ``<section>`` it heads (a page builder's text block beside a picture, marked
-    up for its place in the block). An article's header holds its headline, dek and byline: less than its body."""
-    if not any(len(text_of(p)) >= _STORY_LINE for p in header.iter("p")):
-        return False
-    section = next((el for el in header.iterancestors() if el is root or el.tag in ("article", "section")), root)
-    return 2 * len(text_of(header)) > len(text_of(section))
+    return [el for el in parts if not inside_another(el)]
 
 
 def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None,
