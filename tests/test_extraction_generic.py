@@ -907,3 +907,52 @@ def test_ruby_annotations_leave_the_body_and_the_words_they_gloss_stay():
     assert_story(text)
     assert "港の工事が始まります。" in text
     assert "みなと" not in text and "こうじ" not in text
+
+
+# --- refusals of real articles (dev-set triage) ----------------------------------------------------------------
+
+def test_a_logo_heading_showing_a_long_site_name_is_no_headline():
+    """A theme without an h1 shows the site's name in an h2 (its logo), and the page's <title> is "Post | Site
+    Name": where the site's name is the longer part, it passed for the title's main part, the headline became the
+    site's name, and the page was refused as a home page. The title names the post."""
+    site = "Harbor Times of the Northern Bay Coast"
+    data = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Dredging | {site}</title>
+<meta property="og:site_name" content="{site}"><link rel="canonical" href="{URL}"></head>
+<body><div id="header"><h2><a href="/">{site}</a></h2></div>
+<div id="content"><div class="post">{paragraphs()}</div></div></body></html>""".encode()
+    [result] = parse_items(data, input_name="page.html", source_url=URL)
+    assert result.error is None, result.error.message
+    assert result.document["headlines"][0]["value"] == "Dredging"
+    assert_story(_text(result.document["bodies"][0]["value"]))
+    # A home page naming only the site stays refused.
+    home = data.replace(f"<title>Dredging | {site}</title>".encode(), f"<title>{site}</title>".encode())
+    [result] = parse_items(home, input_name="page.html", source_url=URL)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
+
+
+def test_a_story_in_an_aside_that_is_all_of_the_pages_main_is_kept():
+    """A portal wraps its story in an <aside> inside <main>: the page's menus and footer outside <main> hold more
+    text than the story, so the aside held no majority of the page's text, went as furniture, and the menus were
+    left as the body. An <aside> with names of no furniture holding most of <main>'s text is the story."""
+    menu = "".join(f'<li><a href="/section-{n}/">Regional news section number {n}</a></li>' for n in range(40))
+    body = (f'<header><nav><ul>{menu}</ul></nav></header><main class="content">'
+            f'<aside class="portal-direct-content"><article><h1>{HEADLINE}</h1>{paragraphs()}</article></aside>'
+            f'<aside class="more-links"><a href="/a/">Weather</a> <a href="/b/">Traffic</a></aside></main>'
+            f'<footer><ul>{menu}</ul></footer>')
+    assert_story(parsed(page(body)), absent=("Regional news section", "Weather"))
+
+
+@pytest.mark.parametrize("name", ['id="mobile-nav"', 'class="main-menu"', 'class="offcanvas-navigation"'])
+def test_a_menu_named_for_where_it_shows_is_furniture(name: str) -> None:
+    """A theme's mobile or main menu in a <div> (not a <nav>), named for where it shows: an indented mega-menu of
+    hundreds of items (the site map in the footer as long) out-scored the story, and the page was refused as a list
+    of links."""
+    items = "".join(f'<li class="sub">\n      <a href="/s{n}/" title="Section {n}">\n        Section {n}\n      </a>\n'
+                    f'      <ul class="lvl-1">\n' + "".join(
+                        f'        <li class="">\n          <a href="/s{n}/p{m}/">\n            Page {m}, part {n}\n'
+                        f'          </a>\n        </li>\n' for m in range(8)) + '      </ul>\n    </li>\n'
+                    for n in range(30))
+    body = (f'<div class="page"><div class="head"><div {name}><div class="panel"><ul>{items}</ul></div></div></div>'
+            f'<div class="row"><div class="news-single"><h1>{HEADLINE}</h1><div class="col-7"><p>'
+            + "<br><br>".join(STORY) + f'</p></div></div></div></div><footer><ul>{items}</ul></footer>')
+    assert_story(parsed(page(body, dated=False)), absent=("Page 3, part 4",))

@@ -162,11 +162,12 @@ def read(loaded: Loaded) -> Draft:
     boxes = _contributor_boxes([el for el, class_attr, _, _ in elements if class_attr and _may_name_a_box(class_attr)])
     contributor = contributor or _contributor_name(boxes)
     sources = {_DRAFT_FIELDS.get(name, name): source for name, source in meta.sources.items()}
+    site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
     # A theme may show its headline in an h2 (Grav's Quark, django CMS's blog): it leaves the body as an h1 would.
     if (h1 := _headline_element(doc, meta.headline, meta.title)) is None:
-        h1 = _heading_showing(doc, meta.headline, meta.title)
+        h1 = _heading_showing(doc, meta.headline, meta.title, site_titles)
     h1_text = clean(text_of(h1)) if h1 is not None and not meta.headline else None
-    headline = meta.headline or _visible_headline(h1_text, meta.title)
+    headline = meta.headline or _visible_headline(h1_text, meta.title, site_titles)
     if not meta.headline:
         sources["headline"] = "the page's h1" if headline and headline == h1_text else "the page's <title>"
     unsuffixed = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
@@ -177,7 +178,6 @@ def read(loaded: Loaded) -> Draft:
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
         sources["subhead"] = f"the dek under the headline, {_element_name(dek_el)}"
-    site_titles = {n.lower() for n in (meta.site_name, meta.publisher, *partners.all_partner_names()) if n}
     # Dates first: the byline line read below leaves the page, and it may hold the date.
     dates = _PageDates(elements)
     published = _first_found(sources, "published", (sources.get("published", ""), lambda: meta.published),
@@ -383,15 +383,18 @@ def _headline_element(doc: HtmlElement, headline: str | None, title: str | None)
     return h1s[0] if h1s else None
 
 
-def _heading_showing(doc: HtmlElement, headline: str | None, title: str | None) -> HtmlElement | None:
+def _heading_showing(doc: HtmlElement, headline: str | None, title: str | None,
+                     site_titles: set[str]) -> HtmlElement | None:
     """On a page with no h1: the first h2 or h3 showing the metadata's headline, or the main part of the
-    ``<title>`` (all of it, or what comes before a separator)."""
+    ``<title>`` (all of it, or what comes before a separator). Not one showing the site's name (``site_titles``,
+    lower case): a theme's logo heading, which is the longer part of "Post | Long Site Name"."""
     wanted = clean(headline).lower() if headline else None
     lowered_title = clean(title).lower() if title else ""
     if not wanted and not lowered_title:
         return None
     for heading in outer_ones(list(doc.iter("h2", "h3"))):
-        if (text := clean(text_of(heading)).lower()) and (text == wanted or _main_part_of(text, lowered_title)):
+        if (text := clean(text_of(heading)).lower()) and (text == wanted or _main_part_of(text, lowered_title)) \
+                and (text not in site_titles or text == wanted):
             return heading
     return None
 
@@ -430,11 +433,15 @@ def _headline_like(el: HtmlElement) -> bool:
     return 3 <= len(text) <= 200 and len(text.split()) <= 25
 
 
-def _visible_headline(h1: str | None, title: str | None) -> str | None:
+def _visible_headline(h1: str | None, title: str | None, site_titles: set[str]) -> str | None:
     """Without a headline in the metadata: the h1 when the page's title holds it as its main part ("Headline |
-    Site"), else the title (the h1 of a page may be its site's or a section's name: "V8", "Health Center")."""
+    Site"), else the title (the h1 of a page may be its site's or a section's name: "V8", "Health Center"). An h1
+    showing the site's name (``site_titles``, lower case) is the site's logo even where that name is the longer
+    part of the title ("Post | A Long Site Name"): the title names the page."""
     if not h1 or not title:
         return h1 or title
+    if h1.lower() in site_titles:
+        return title
     if _main_part_of(h1.lower(), title.lower()) or len(title.split()) < 3 <= len(h1.split()):
         return h1
     return title
