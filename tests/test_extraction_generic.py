@@ -930,18 +930,6 @@ def test_a_logo_heading_showing_a_long_site_name_is_no_headline():
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
-def test_a_story_in_an_aside_that_is_all_of_the_pages_main_is_kept():
-    """A portal wraps its story in an <aside> inside <main>: the page's menus and footer outside <main> hold more
-    text than the story, so the aside held no majority of the page's text, went as furniture, and the menus were
-    left as the body. An <aside> with names of no furniture holding most of <main>'s text is the story."""
-    menu = "".join(f'<li><a href="/section-{n}/">Regional news section number {n}</a></li>' for n in range(40))
-    body = (f'<header><nav><ul>{menu}</ul></nav></header><main class="content">'
-            f'<aside class="portal-direct-content"><article><h1>{HEADLINE}</h1>{paragraphs()}</article></aside>'
-            f'<aside class="more-links"><a href="/a/">Weather</a> <a href="/b/">Traffic</a></aside></main>'
-            f'<footer><ul>{menu}</ul></footer>')
-    assert_story(parsed(page(body)), absent=("Regional news section", "Weather"))
-
-
 @pytest.mark.parametrize("name", ['id="mobile-nav"', 'class="main-menu"', 'class="offcanvas-navigation"'])
 def test_a_menu_named_for_where_it_shows_is_furniture(name: str) -> None:
     """A theme's mobile or main menu in a <div> (not a <nav>), named for where it shows: an indented mega-menu of

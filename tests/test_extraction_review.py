@@ -240,3 +240,43 @@ def test_ruby_markup_outside_a_ruby_keeps_its_text():
     line = "The final score was <rt>12</rt> points to <rt>9</rt>, and the price <rp>(</rp>approx.<rp>)</rp> rose."
     text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}<p>{line}</p></article>"))
     assert "12 points to 9" in text.replace("  ", " ") and "(approx.)" in text
+
+
+def _rail(kind: str = "aside", name: str = "rail") -> str:
+    cards = "".join(f'<div class="card"><h3><a href="/2024/03/0{n}/s{n}/">Headline of related story {n}</a></h3>'
+                    f"<p>{TEASER}</p></div>" for n in range(10))
+    return f'<{kind} class="{name}">{cards}</{kind}>'
+
+
+MENUS = "<ul>" + "".join(f'<li><a href="/section-{n}/">Regional news section number {n}</a></li>'
+                         for n in range(60)) + "</ul>"
+
+
+@pytest.mark.parametrize("rail", [_rail(), _rail("aside", "col-4"), _rail("footer", "discussion")])
+def test_a_rail_of_teasers_in_main_longer_than_the_story_stays_out(rail):
+    """A rule keeping an <aside> or <footer> in <main> that holds most of its text (a portal's story in an aside)
+    published a rail of teasers or readers' comments longer than a short story (withdrawn)."""
+    body = (f'<header class="site-header"><nav>{MENUS}</nav></header><main id="main"><article><h1>{HEADLINE}</h1>'
+            f'{paragraphs()}</article>{rail}</main><footer class="site-footer">{MENUS}</footer>')
+    assert_story(parsed(page(body)), absent=("Headline of related story", "City council delays vote"))
+
+
+def test_a_story_aside_beside_a_longer_teaser_aside_never_publishes_the_teasers_as_the_story():
+    body = (f'<header class="site-header"><nav>{MENUS}</nav></header><main><aside class="portal-content">'
+            f'<h1>{HEADLINE}</h1>{paragraphs()}</aside>{_rail("aside", "teasers")}</main>'
+            f'<footer class="site-footer">{MENUS}</footer>')
+    [result] = parse_items(page(body), input_name="page.html", source_url=URL)
+    assert result.error is not None or STORY[0] in _text(result.document["bodies"][0]["value"])
+
+
+@pytest.mark.parametrize("wrapper", ["mobile-menu-push", "site-nav-push", "sidenav-content", "top-nav-fixed"])
+def test_a_content_wrapper_named_after_a_menu_it_makes_room_for_keeps_the_story(wrapper):
+    """A theme wraps its content in "mobile-menu-push" (it moves aside when the mobile menu opens): only a whole
+    token naming a menu, or with its wrapper's word, is a menu."""
+    mega = MENUS * 4
+    body = (f'<div id="page" class="hfeed site"><header class="site-header"><nav>{mega}</nav></header>'
+            f'<nav class="mobile-nav">{mega}</nav><div class="{wrapper}"><div id="content" class="site-content">'
+            f'<div id="primary" class="content-area"><article class="post"><h1>{HEADLINE}</h1>'
+            f'<div class="entry-content">{paragraphs()}</div></article></div></div></div>'
+            f'<footer class="site-footer">{MENUS}</footer></div>')
+    assert_story(parsed(page(body)))

@@ -41,8 +41,6 @@ _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary
 # but not a state or size ("menu-open", "nav-visible", "share-xs": layout classes of the page around them).
 _CHROME_TOKEN = re.compile(
     r"^(?:skip-link|screen-reader-text|sr-only|visually-hidden|menu|navbar|nav|navigation|site-header|site-footer"
-    # A menu named for where it shows ("mobile-nav", "main-menu", "offcanvas-navigation"), whatever element holds it.
-    r"|(?:mobile|main|primary|secondary|top|site|global|header|footer|side|off-?canvas)[-_]?(?:nav|navigation|menu)"
     r"|header-wrap|masthead|breadcrumbs?|sidebar|widget|widget-area|share|shares|sharing|sharedaddy|social|"
     r"social-share|share-buttons|sd-sharing|jp-relatedposts|related|related-posts|related-articles|yarpp|"
     r"newsletter|subscribe|subscription|signup|promo|promotion|sponsored|advert|advertisement|adsbygoogle|dfp|"
@@ -55,7 +53,11 @@ _CHROME_TOKEN = re.compile(
     r"(?:$|[-_](?!(?:open|opened|active|visible|enabled|closed|expanded|collapsed|xs|sm|md|lg|xl)"
     r"$))"
     # Words that name furniture only alone (or numbered): "modal-open", "hidden-xs", "paywall-content" are not.
-    r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$", re.I)
+    r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$"
+    # A menu named for where it shows ("mobile-nav", "main-menu", "offcanvas-navigation"), whatever element holds
+    # it: the whole token, or with its wrapper's word ("mobile-menu-push" wraps a theme's content).
+    r"|^(?:mobile|main|primary|secondary|top|site|global|header|footer|side|off-?canvas)[-_]?(?:nav|navigation|menu)"
+    r"(?:[-_](?:wrap|wrapper|container))?$", re.I)
 # Advertising slots, related-story modules, tag lists, promos and slideshows (their captions and controls), wherever
 # the theme puts the word in a token ("td-a-rec", "jnews_related_post_container", Drupal's "field--name-field-tags",
 # "inline-gallery-embedded"), Disqus's comments ("disqus_thread", Hugo's "dsq-brlink") and links to the previous and
@@ -363,10 +365,6 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
     # quotation's, its attribution.
     staying = _tweet_holders(root).union(article_footers(root), article_footers(root, "blockquote"))
     half_text = half_prose = -1  # half the length of the page's text (outside links), once asked
-    # Half the text of the page's <main> outside links, once asked: an <aside>, <header> or <footer> in it whose
-    # names are no furniture's holds the story when it holds more than that, however long the menus and footers
-    # around <main> (a portal wraps its story in an <aside> in its <main>).
-    half_main = -1
     kept_for_text = 0  # furniture kept for holding most of the text
     main = next(root.iter("main"), None)
     holding_main = _holders_of(root.iter("main"))  # layout wrappers of the page's <main>, whatever they are named
@@ -387,10 +385,7 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
                     or tag in _LIST_TAGS and next(el.iter(_PAGE_BLOCKS), None) is not None
                     and _holds_more_text(el, half_prose if half_prose >= 0 else (
                         half_prose := (_visible_text_length(root) - _link_text_length(root)) // 2), outside_links=True)
-                    or tag == "noscript" and _story_length(el) >= _NOSCRIPT_STORY
-                    or main is not None and tag in _SECTIONING_KINDS
-                    and not _names_chrome(el.get("class"), el.get("id")) and _holds_more_text(
-                        el, half_main if half_main >= 0 else (half_main := _half_prose(main)), outside_links=True))
+                    or tag == "noscript" and _story_length(el) >= _NOSCRIPT_STORY)
                 and (main is None or main in el.iterancestors()))) and not _invisible(el, tag, el.keys()) \
                 and (tag != "noscript" or not _shown_elsewhere(el, root)):
             # The article itself, or a layout wrapper around the page's <main> ("sidebar-grid"), whatever its markup
@@ -413,8 +408,6 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
     return kept
 
 
-# Furniture by kind only: what a theme may misuse as the story's wrapper inside its <main>.
-_SECTIONING_KINDS = frozenset({"aside", "header", "footer"})
 # Furniture by name only that may be the story's wrapper ("entry share", "read-more"); never one named for readers'
 # comments, for advertising, promotion, newsletters, consent or paywalls, nor for related stories or the site's
 # own parts, whatever paragraphs it holds (a native ad's copy, a newsletter's pitch, "more stories" excerpts).
@@ -484,11 +477,6 @@ def _visible_text_length(root: HtmlElement) -> int:
     """The length of the text of ``root`` outside scripts and styles. libxml2 counts the characters of the whole
     text without making a Python string of it."""
     return int(_TEXT_LENGTH(root)) - _script_text_length(root)
-
-
-def _half_prose(el: HtmlElement) -> int:
-    """Half the length of ``el``'s visible text outside links."""
-    return (_visible_text_length(el) - _link_text_length(el)) // 2
 
 
 def _holds_more_text(el: HtmlElement, length: int, outside_links: bool = False) -> bool:
