@@ -753,7 +753,7 @@ def test_a_body_split_over_wrappers_of_one_class_keeps_every_part(body):
 
 
 def test_a_story_wrapper_named_like_furniture_keeps_the_story():
-    """A theme names the story's wrapper for the share bar it also holds ("entry share"; "read-more", "body-ad"
+    """A theme names the story's wrapper for the share bar it also holds ("entry share"; "read-more"
     elsewhere), on a page whose other text is longer than the story: the wrapper stays, its share bar goes. Readers'
     comments and a related module, paragraphs of prose too, still leave."""
     comments = '<div class="comments-area">' + "".join(

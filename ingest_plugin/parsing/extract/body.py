@@ -396,8 +396,9 @@ def strip_chrome(root: HtmlElement) -> NamedElements:
                 and (story := _story_length(el)) and _STORY_SHARE * story >= (
                     half_text if half_text >= 0 else (half_text := _visible_text_length(root) // 2)) \
                 and (main is None or main in el.iterancestors()):
-            # The story's own wrapper, which a theme names for what it does besides ("entry share", "read-more",
-            # "body-ad" where ads go between its paragraphs): its furniture inside goes on the walk.
+            # The story's own wrapper, which a theme names for what it does besides ("entry share", "read-more"):
+            # its furniture inside goes on the walk. (One named for ads, "body-ad", stays only when it holds most of
+            # the page's text: a native ad's copy is paragraphs of prose too.)
             kept.append(named(el))
             kept_for_text += 1
         else:
