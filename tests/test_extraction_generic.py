@@ -944,32 +944,3 @@ def test_a_menu_named_for_where_it_shows_is_furniture(name: str) -> None:
             f'<div class="row"><div class="news-single"><h1>{HEADLINE}</h1><div class="col-7"><p>'
             + "<br><br>".join(STORY) + f'</p></div></div></div></div><footer><ul>{items}</ul></footer>')
     assert_story(parsed(page(body, dated=False)), absent=("Page 3, part 4",))
-
-
-# --- a lead too long for a dek (dev-set triage) ---------------------------------------------------------------
-
-def test_a_named_lead_too_long_for_a_dek_opens_the_body():
-    """A lead in a wrapper of its own between the headline and the body's container, four sentences long: too long
-    for a subhead, it is the story's first paragraph (it was lost: neither the dek nor in the content root)."""
-    lead = ("Dredgers will start work in the harbor's main channel next spring, after the port authority voted on "
-            "Tuesday evening to approve the plan its engineers had drawn up over three years of surveys. The vote "
-            "was unanimous, though two members asked for monthly reports on the state of the oyster beds. Work on "
-            "the outer berths is to follow once the channel is done, the authority's chairman told reporters after "
-            "the meeting.")
-    body = page(f'<article><header><h1>{HEADLINE}</h1></header><div class="summary-lead"><p>{lead}</p></div>'
-                f'<div class="article-body">{paragraphs()}</div></article>')
-    [result] = parse_items(body, input_name="page.html", source_url=URL)
-    text = _text(result.document["bodies"][0]["value"])
-    assert text.startswith(lead)
-    assert_story(text)
-    assert [h for h in result.document["headlines"] if h["role"] == "subhead"] == []
-
-
-def test_a_lead_whose_first_word_names_a_medium_is_still_the_dek():
-    """"Photos", "Video" or "Listen" open a player's label only as a label ("Video: …", "Listen to this
-    article"): a lead whose sentence starts with the word is a lead."""
-    lead = "Photos taken by divers last week show the channel silting up faster than the engineers had expected."
-    [result] = parse_items(page(f'<article><h1>{HEADLINE}</h1><div class="article-lead"><p>{lead}</p></div>'
-                                f'<div class="entry-content">{paragraphs()}</div></article>'),
-                           input_name="page.html", source_url=URL)
-    assert {h["role"]: h["value"] for h in result.document["headlines"]}.get("subhead") == lead

@@ -209,12 +209,9 @@ def read(loaded: Loaded) -> Draft:
     if root is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page has no <body> to read an article from (a frameset?)",
                           stage=Stage.EXTRACT)
-    if (lead := _lead_before(elements, h1, root, headline)) is not None:
-        if len(lead_text := clean(text_of(lead))) > _DEK_LONGEST:
-            _open_body_with(root, lead)  # too long for a subhead: the story's first paragraph, which it reads as
-        elif not subhead:
-            subhead = lead_text
-            sources["subhead"] = f"the lead between the headline and the body, {_element_name(lead)}"
+    if not subhead and (lead := _lead_before(elements, h1, root, headline)) is not None:
+        subhead = clean(text_of(lead))
+        sources["subhead"] = f"the lead between the headline and the body, {_element_name(lead)}"
     if not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page names no title: no <title>, title metadata, h1 "
                                                     "or heading opening the article", stage=Stage.EXTRACT)
@@ -541,21 +538,10 @@ def _lead_before(elements: NamedElements, h1: HtmlElement | None, root: HtmlElem
     holding_h1, holding_root = set(h1.iterancestors()), set(root.iterancestors())
     for el in outer_ones(leads):
         if el not in holding_h1 and el.tag not in ("figcaption", "figure") and el.get("itemprop") != "caption" \
-                and _dek_like(el, headline, longest=None) and next(el.iter(*_HEADLINE_TAGS), None) is None \
+                and _dek_like(el, headline) and next(el.iter(*_HEADLINE_TAGS), None) is None \
                 and el not in holding_root and _reads_as_a_lead(el):
             return el
     return None
-
-
-def _open_body_with(root: HtmlElement, lead: HtmlElement) -> None:
-    """Move ``lead`` (outside ``root``, before it) to the start of the body, its tail left where it was."""
-    if tail := lead.tail:
-        if (previous := lead.getprevious()) is not None:
-            previous.tail = (previous.tail or "") + tail
-        elif (parent := lead.getparent()) is not None:
-            parent.text = (parent.text or "") + tail
-    lead.tail, root.text = root.text, None  # the body's loose opening text follows the lead
-    root.insert(0, lead)
 
 
 # Leads that are none: a player's, a picture's, a series box's, an advertisement's.
@@ -563,10 +549,8 @@ _NOT_A_LEAD = re.compile(r"caption|image|photo|video|audio|listen|player|media|s
                          r"disclos|correction|podcast|newsletter|reading|(?:^|[-_\s])ad(?:$|[-_\s])", re.I)
 _LEAD_MEDIA = ("img", "picture", "video", "audio", "iframe", "figure", "svg")
 _SENTENCE_CLOSE = (".", "!", "?", "…", '"', "”", "»", "“", ")")
-# A player's or a gallery's label opening the text ("Video: …", "Listen to this article", "Watch now"): the word as a
-# label, not the first word of a sentence ("Photos released by the police show…", French "Photos à l'appui, …").
-_MEDIA_LABEL = re.compile(r"(?:video|watch|listen|audio|photos?|gallery|podcast)\b"
-                          r"(?:\s*+(?:[:|·•–—-]|$)|\s++(?:to|now|the|this|live|again)\b)", re.I)
+# A player's or a gallery's label opening the text ("Video: …", "Listen to this article").
+_MEDIA_LABEL = re.compile(r"(?:video|watch|listen|audio|photos?|gallery|podcast)\b", re.I)
 
 
 def _reads_as_a_lead(el: HtmlElement) -> bool:
@@ -603,17 +587,10 @@ def _names_an_excerpt(class_attr: str) -> bool:
     return "excerpt" in class_attr and any(_EXCERPT_TOKEN.search(token) for token in class_attr.split())
 
 
-# A dek is a sentence or two: a lead longer than this is the story's first paragraph, no subhead.
-_DEK_LONGEST = 400
-
-
-def _dek_like(el: HtmlElement, headline: str | None, longest: int | None = _DEK_LONGEST) -> bool:
-    """Whether ``el`` reads as a dek (``longest``: None for a lead, of any length): one short paragraph without
-    pictures, neither the headline, nor a byline, nor a date line."""
+def _dek_like(el: HtmlElement, headline: str | None) -> bool:
     text = clean(text_of(el))
-    return 15 <= len(text) and (longest is None or len(text) <= longest) and text != clean(headline) \
-        and not text.lower().startswith("by ") and next(el.iterdescendants("img", "figure"), None) is None \
-        and not _SECOND_P(el) and not _date_line(el, text)
+    return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
+        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el) and not _date_line(el, text)
 
 
 # Text beside the dates of a line that leaves it a date line ("Jane Doe · March 3, 2025 · 2 responses").
