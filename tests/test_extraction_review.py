@@ -280,3 +280,28 @@ def test_a_content_wrapper_named_after_a_menu_it_makes_room_for_keeps_the_story(
             f'<div class="entry-content">{paragraphs()}</div></article></div></div></div>'
             f'<footer class="site-footer">{MENUS}</footer></div>')
     assert_story(parsed(page(body)))
+
+
+LONG_LEAD = ("Harbor Watch is our weekly column on the working waterfront: the ships, the cranes, the people who "
+             "keep the port moving through every season and every tide. Each week our reporters spend a day with a "
+             "crew, a pilot or a dock worker and tell the story of the work behind the cargo. Write to us with your "
+             "own stories of the harbor, and tell us whom we should meet next: we read every message that comes in.")
+
+
+def test_a_long_intro_between_the_headline_and_the_body_never_opens_the_body():
+    """A rule moving a lead-named element longer than a dek to the start of the body published a column's blurb, a
+    site's welcome text or a sponsor's intro as the story's first paragraph (withdrawn)."""
+    for name in ("column-intro", "site-intro", "partner-intro"):
+        body = (f'<article><h1>{HEADLINE}</h1><div class="{name}"><p>{LONG_LEAD}</p></div>'
+                f'<div class="article-body">{paragraphs()}</div></article>')
+        text = parsed(page(body))
+        assert_story(text, absent=("Harbor Watch is our weekly column",))
+
+
+def test_a_long_lead_the_body_repeats_is_published_once():
+    """The same rule published a long lead twice when the body's first paragraph repeats it (withdrawn)."""
+    body = (f'<article><h1>{HEADLINE}</h1><p class="lead">{STORY[0]} {STORY[1]} {STORY[2]}</p>'
+            f'<div class="article-body">{paragraphs()}</div></article>')
+    text = parsed(page(body))
+    assert_story(text)
+    assert text.count(STORY[0]) == 1
