@@ -305,3 +305,13 @@ def test_a_long_lead_the_body_repeats_is_published_once():
     text = parsed(page(body))
     assert_story(text)
     assert text.count(STORY[0]) == 1
+
+
+def test_thousands_of_nested_ruby_annotations_are_read_two_levels_up_at_most():
+    """Asking each annotation for a <ruby> above it climbed every <rtc> a page nests (libxml2 nests unclosed ones):
+    Python's recursion limit, and quadratic time, on 1,000 of them. The article is published without them."""
+    nested = "<rtc><rt>x</rt>" * 3000
+    glossed = f"<p><ruby>港{nested}</ruby>の工事です。</p>"
+    text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}{glossed}</article>"))
+    assert_story(text)
+    assert "港" in text and "x x" not in text

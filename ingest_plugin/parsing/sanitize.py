@@ -117,9 +117,13 @@ def _tidy(body: HtmlElement) -> None:
 
 
 def _in_ruby(annotation: HtmlElement) -> bool:
-    """Whether an ``<rt>``, ``<rp>`` or ``<rtc>`` annotates a ``<ruby>``: elsewhere its text is the page's own."""
+    """Whether an ``<rt>``, ``<rp>`` or ``<rtc>`` annotates a ``<ruby>`` (in it, or in its ``<rtc>``): elsewhere its
+    text is the page's own. Two levels up at most, whatever a page nests."""
     parent = annotation.getparent()
-    return parent is not None and (parent.tag == "ruby" or parent.tag == "rtc" and _in_ruby(parent))
+    if parent is None or parent.tag == "ruby":
+        return parent is not None
+    grandparent = parent.getparent() if parent.tag == "rtc" else None
+    return grandparent is not None and grandparent.tag == "ruby"
 
 
 def _holders(body: HtmlElement) -> set[HtmlElement]:
