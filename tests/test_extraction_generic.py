@@ -541,6 +541,26 @@ def test_embed_fallback_text_and_slideshow_controls_leave_the_body():
                                "Next"))
 
 
+def test_an_ai2html_charts_labels_and_an_in_read_ad_leave_the_body():
+    """A chart exported by ai2html is a picture with its labels laid over it as positioned paragraphs (one artboard
+    per screen width, each label twice); Teads' in-read player labels itself and credits its maker."""
+    labels = "".join(f'<div class="g-Layer_1 g-aiAbs g-aiPointText" style="top:{top}%;left:96.6%;width:60px;">'
+                     f'<p class="g-pstyle0">{label}</p></div>' for top, label in ((4.9, "$915"), (9.2, "billion"),
+                                                                                   (60.1, "’28")))
+    chart = ('<div id="g-debt-chart-box" class="ai2html ai2html-box-v5">'
+             + "".join(f'<div id="g-debt-chart-Artboard_{n}" class="g-artboard" data-min-width="{w}"><img '
+                       f'class="g-aiImg" src="https://www.zenger.news/graphics/debt-{w}.png">{labels}</div>'
+                       for n, w in ((1, 300), (2, 600)))
+             + "<p class='g-pstyle1'>Interest payments on the national debt</p></div>")
+    ad = ('<div class="teads-inread" style="height: 0px;"><div style="position: relative;"><div '
+          'class="teads-ui-components-label">ADVERTISING</div></div><div class="teads-ui-components-credits"><a '
+          'href="http://inread-experience.teads.tv"><span class="teads-ui-components-credits-colored">inRead invented '
+          'by Teads</span></a></div></div>')
+    body = f"""<article><h1>{HEADLINE}</h1><div itemprop="articleBody"><p>{STORY[0]}</p>{chart}<p>{STORY[1]}</p>
+{ad}<p>{STORY[2]}</p><p>{STORY[3]}</p></div></article>"""
+    assert_story(parsed(page(body)), absent=("$915", "billion", "’28", "Interest payments", "ADVERTISING", "inRead"))
+
+
 def test_jannah_and_block_theme_pages_keep_the_body_and_drop_the_chrome():
     jannah = f"""<div id="tie-container" class="site tie-container"><div id="tie-wrapper">
 <div class="main-content tie-col-md-8 tie-col-xs-12" role="main">

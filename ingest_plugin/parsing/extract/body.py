@@ -49,7 +49,9 @@ _CHROME_TOKEN = re.compile(
     r"author-box|author-bio|about-author|recommended|outbrain|taboola|zergnet|popup|"
     r"toolbar|read-more|more-stories|trending|most-popular|key-points|keypoints|"
     r"zinger-key-points|article-share|post-share|entry-share|slick-arrow|slick-dots|swiper-button|"
-    r"swiper-pagination|carousel-control|carousel-indicators|slideshow-controls|slideshow-nav|gallery-nav)"
+    r"swiper-pagination|carousel-control|carousel-indicators|slideshow-controls|slideshow-nav|gallery-nav|"
+    # A chart ai2html made (newsrooms' Illustrator export): its text is labels laid over the picture, no sentences.
+    r"ai2html)"
     r"(?:$|[-_](?!(?:open|opened|active|visible|enabled|closed|expanded|collapsed|xs|sm|md|lg|xl)"
     r"$))"
     # Words that name furniture only alone (or numbered): "modal-open", "hidden-xs", "paywall-content" are not.
@@ -64,7 +66,7 @@ _CHROME_TOKEN = re.compile(
 # next posts (Eleventy's "links-nextprev").
 _CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt|related|tags|"
                           r"disqus|dsq|nextprev|prevnext|prev-next|next-prev|"
-                          r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
+                          r"relatedposts|outbrain|taboola|teads|most[-_]popular|trending|newsletter|recommended|slideshow|"
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
 # Share buttons, whatever plugin prefixes them ("essb_share", "heateor_sss_sharing", Shariff's "shariff"), and print
