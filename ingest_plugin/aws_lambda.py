@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +28,7 @@ from ingest_plugin import log
 from ingest_plugin.config import Config, load_config
 from ingest_plugin.ingest.consumer import Verdict, judge_unreadable, run_delivered
 from ingest_plugin.ingest.handler import JobHandler
-from ingest_plugin.ingest.jobs import IngestJob
-from ingest_plugin.ingest.sqs import SqsQueue, UnreadableMessage, job_queue, publisher_for
+from ingest_plugin.ingest.sqs import UNREADABLE, SqsQueue, UnreadableMessage, job_queue, publisher_for, read_job
 
 START_MARGIN_MS = 60_000  # a job is started only with this much of the invocation left (fetch, parse, publish)
 LAMBDA_SPOOL = "/tmp/ingest-spool"  # noqa: S108 - Lambda's only writable place; nothing in it must outlive a call
@@ -90,8 +88,8 @@ def _sqs_batch(runtime: _Runtime, records: list[dict[str, Any]],
             break
         count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         try:
-            job = IngestJob.from_dict(json.loads(record["body"]))
-        except (ValueError, KeyError, TypeError) as exc:
+            job = read_job(record["body"], runtime.handler.payloads)
+        except UNREADABLE as exc:
             unreadable = UnreadableMessage(message_id, receipt, count, record.get("body", ""),
                                            f"{type(exc).__name__}: {exc}")
             verdict = judge_unreadable(runtime.handler, unreadable, max_receives)

@@ -18,7 +18,8 @@ import pytest
 
 from ingest_plugin import aws_lambda
 from ingest_plugin.entrypoints.webhook.protocol import sign
-from ingest_plugin.ingest.jobs import IngestJob, UrlSource
+from ingest_plugin.ingest.jobs import IngestJob, UrlSource, item_job
+from ingest_plugin.parsing.pipeline import parse_items
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
 from tests.conftest import logging_as_it_was
 from tests.httpserver import LoopbackHTTPServer, Route, partner_config
@@ -129,6 +130,21 @@ def test_an_sqs_batch_reports_only_the_records_that_failed(deployment: Deploymen
     time.sleep(0.5)
     assert deployment.receive_all(deployment.queue) == []
     assert [m["Body"] for m in deployment.receive_all(deployment.dead)] == ["{not a job"]
+
+
+def test_a_job_whose_payload_travels_by_claim_check_is_read_back_and_published(deployment: Deployment) -> None:
+    """A feed item too long to travel in its message waits under payloads/; the function reads it back."""
+    story = "".join(f"<p>Paragraph {n}: traders said oil prices fell to their lowest level in four months after "
+                    f"OPEC+ laid out a plan to unwind some of its production cuts.</p>" for n in range(900))
+    feed = FEED.replace(b"<content:encoded><![CDATA[", b"<content:encoded><![CDATA[" + story.encode(), 1)
+    item = next(r for r in parse_items(feed, input_name="feed") if r.ok)
+    aws_lambda._runtime().queue.send(item_job(item, trigger="cron"))
+    assert deployment.keys("payloads/")
+    answer = aws_lambda.handler(sqs_event(deployment.receive_all(deployment.queue)), None)
+    assert answer == {"batchItemFailures": []}
+    assert [k for k in deployment.keys("articles/") if k.endswith("current.json")] \
+        == [f"articles/zenger/{item.article_key}/current.json"]
+    assert deployment.keys("failed/") == []
 
 
 class ShortOnTime:

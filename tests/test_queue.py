@@ -120,6 +120,40 @@ def test_a_message_no_worker_can_read_ends_in_the_dead_letter_queue_with_a_faile
     assert stack.waiting(stack.dead) == 0 and stack.waiting(stack.queue) == 1
 
 
+def _long_feed(items: int, paragraphs: int) -> bytes:
+    """A WordPress feed of ``items`` whole stories of ``paragraphs`` paragraphs each (about 250 bytes a paragraph)."""
+    def item(n: int) -> str:
+        body = "".join(f"<p>Paragraph {i} of story {n}: oil prices fell to their lowest level in four months on "
+                       f"Monday after OPEC+ laid out a plan to unwind some of its production cuts, traders said.</p>"
+                       for i in range(paragraphs))
+        return (f"<item><title>Long story number {n} about oil markets</title><link>https://www.zenger.news/2024/06/"
+                f"04/long-story-{n}/</link><dc:creator><![CDATA[Jane Roe]]></dc:creator><pubDate>Tue, 04 Jun 2024 "
+                f"08:55:00 +0000</pubDate><guid isPermaLink=\"false\">https://www.zenger.news/?p={198000 + n}</guid>"
+                f"<content:encoded><![CDATA[{body}]]></content:encoded></item>")
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/'
+            'content/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Zenger News</title><link>'
+            'https://www.zenger.news</link><description>x</description>' + "".join(map(item, range(1, items + 1)))
+            + "</channel></rss>").encode()
+
+
+def test_a_feed_of_long_stories_is_queued_and_every_story_published(stack: Stack) -> None:
+    """Ten long items make ten jobs of about 130 KB: more than one SendMessageBatch takes (256 KiB; moto: 1 MiB),
+    each far below a message's limit. Two longer ones travel by claim check (their raw item under payloads/), which
+    a worker reads back from the bucket."""
+    feed = _long_feed(10, 300)[:-len("</channel></rss>")] + _long_feed(2, 420).split(b"</description>", 1)[1]
+    with LoopbackHTTPServer({"/feed/": Route(feed, content_type="application/rss+xml")}) as site:
+        stack.config.write_text(partner_config(site, feeds=["/feed/"], queue=QUEUE))
+        sent = stack.cli("run")
+        assert sent.returncode == 0, sent.stderr.decode()[-2000:]
+        assert statuses(sent) == ["queued"] * 12 and stack.keys("payloads/")
+        worker = stack.cli("worker", "--concurrency", "2", "--max-idle", "3")
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    current = [k for k in stack.keys("articles/") if k.endswith("/current.json")]
+    assert len(current) == 10  # the two longer items are new versions of stories 1 and 2
+    assert {f"articles/zenger/19800{n}/v2.json" for n in (1, 2)} <= set(stack.keys("articles/"))
+    assert stack.keys("failed/") == [] and stack.waiting(stack.queue) == stack.waiting(stack.dead) == 0
+
+
 def test_sigterm_lets_the_running_job_finish_and_exits_0(stack: Stack) -> None:
     slow = Route(PAGES[0].read_bytes(), delay=3.0)  # the partner takes 3 s: SIGTERM arrives mid-job
     with LoopbackHTTPServer({"/story/": slow}) as site:

@@ -9,7 +9,8 @@ reason, so the dead-letter queue never holds a job nobody can explain.
 
 :class:`QueueWorker` is the long-running consumer: ``concurrency`` threads run one job each, fed by one fetcher, with
 one visibility heartbeat for all running jobs and batched deletes; SIGTERM stops receiving, lets running jobs finish
-(a job received but not started is released at once), and exits 0.
+(a job received but not started is released at once), and exits 0 (1 when receiving broke on a bug, so that a
+supervisor restarts the worker).
 """
 from __future__ import annotations
 
@@ -135,6 +136,7 @@ class QueueWorker:
         self._to_ack: list[str] = []
         self._fetching_done = False
         self._last_job = time.monotonic()
+        self.crashed: str | None = None  # why the fetcher stopped on a bug: the worker then exits non-zero
 
     def run(self) -> None:
         threads = [threading.Thread(target=self._consume, name=f"worker-{n}", daemon=True)
@@ -184,6 +186,10 @@ class QueueWorker:
                 if not received and self.max_idle is not None and idle > self.max_idle and not self._reserved:
                     log.get_logger().info("worker_idle_exit", idle_seconds=self.max_idle, jobs=self.jobs_done)
                     return
+        except Exception as exc:  # a bug: running jobs finish, and the exit status lets a supervisor restart us
+            log.get_logger().exception("fetcher_crashed")
+            self.crashed = f"{type(exc).__name__}: {exc}"
+            self.stop()
         finally:
             with self._lock:
                 self._fetching_done = True
@@ -232,7 +238,7 @@ class QueueWorker:
         period = max(1.0, self.queue.visibility_timeout / 3)
         last_beat = time.monotonic()
         while not (self.stopping.is_set() and self._fetching_done and not self._reserved):
-            self.stopping.wait(self.ACK_EVERY)
+            time.sleep(self.ACK_EVERY)  # not stopping.wait(): once set, it no longer waits while jobs finish
             self._flush_acks()
             if time.monotonic() - last_beat < period:
                 continue

@@ -60,7 +60,7 @@ class Payload:
         if self.ref is None:
             return b""
         if store is None:
-            raise RuntimeError(f"payload {self.ref} is stored outside the job, and no payload store was given")
+            raise ValueError(f"payload {self.ref} is stored outside the job, and no payload store was given")
         return store.get(self.ref)
 
     def to_dict(self, store: PayloadStore | None) -> dict[str, str]:
@@ -249,10 +249,10 @@ def item_to_dict(item: ItemResult, payloads: PayloadStore | None = None) -> dict
     data = {"input_name": item.input_name, "raw": Payload(item.raw).to_dict(payloads), "document": item.document,
             "error": item.error.to_dict() if item.error else None, "partner": item.partner,
             "article_key": item.article_key, "source_url": item.source_url}
-    if payloads is not None and item.document is not None:
-        text = json.dumps(item.document, ensure_ascii=False).encode("utf-8")
-        if len(text) > _INLINE_PART_LIMIT:
-            data["document"], data["document_ref"] = None, payloads.put(text)
+    # Measured as a message carries it (ASCII, "\uXXXX" escapes: twice the UTF-8 of CJK text), stored as UTF-8.
+    if payloads is not None and item.document is not None and len(json.dumps(item.document)) > _INLINE_PART_LIMIT:
+        data["document"] = None
+        data["document_ref"] = payloads.put(json.dumps(item.document, ensure_ascii=False).encode("utf-8"))
     return data
 
 

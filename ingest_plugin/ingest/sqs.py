@@ -29,6 +29,9 @@ from ingest_plugin.publishing import Publisher
 from ingest_plugin.publishing.changes import Notify, sns_notifier, sqs_notifier
 
 BATCH = 10  # SQS's limit per SendMessageBatch / DeleteMessageBatch
+# SQS's limit on the messages of one SendMessageBatch together, on a queue with the classic maximum message size
+# (a queue allowing more takes it too): ten jobs of long feed items exceed it, each one far below it.
+BATCH_BYTES = 256 * 1024
 
 
 class UnreadableMessage(Exception):
@@ -40,11 +43,21 @@ class UnreadableMessage(Exception):
             message_id, receipt, receive_count, body, reason)
 
 
-def _delivery(message: dict[str, Any]) -> Delivery | UnreadableMessage:
+def read_job(body: str, payloads: PayloadStore | None) -> IngestJob:
+    """The job a message holds, its stored payloads read back from ``payloads`` (a claim check); raises
+    :data:`UNREADABLE` when there is none (or its stored payload is gone, or cannot be read now)."""
+    return IngestJob.from_dict(json.loads(body), payloads)
+
+
+# What reading a message's job may raise: no job this release can read, or a claim check S3 cannot answer now.
+UNREADABLE = (ValueError, KeyError, TypeError, IngestError)
+
+
+def _delivery(message: dict[str, Any], payloads: PayloadStore | None) -> Delivery | UnreadableMessage:
     count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
     try:
-        job = IngestJob.from_dict(json.loads(message["Body"]))
-    except (ValueError, KeyError, TypeError) as exc:
+        job = read_job(message["Body"], payloads)
+    except UNREADABLE as exc:
         return UnreadableMessage(message["MessageId"], message["ReceiptHandle"], count, message["Body"],
                                  f"{type(exc).__name__}: {exc}")
     return Delivery(job, message["ReceiptHandle"], count, message["MessageId"])
@@ -73,30 +86,34 @@ class SqsQueue:
         self.send_batch([job])
 
     def send_batch(self, jobs: Iterable[IngestJob]) -> int:
-        """Send every job, ten per request; returns how many were sent. Entries SQS refuses are sent again once;
-        a job still refused raises (the caller has not counted it as enqueued)."""
+        """Send every job, up to ten per request and :data:`BATCH_BYTES` of messages; returns how many were sent.
+        Entries SQS refuses are sent again once; a job still refused raises (the caller has not counted it as
+        enqueued)."""
         sent = 0
-        batch: list[IngestJob] = []
+        bodies: list[str] = []
+        size = 0
         for job in jobs:
-            batch.append(job)
-            if len(batch) == BATCH:
-                sent += self._send(batch)
-                batch = []
-        if batch:
-            sent += self._send(batch)
+            body = json.dumps(job.to_dict(self.payloads), separators=(",", ":"))  # ASCII: its length is its size
+            if bodies and (len(bodies) == BATCH or size + len(body) > BATCH_BYTES):
+                sent += self._send(bodies)
+                bodies, size = [], 0
+            bodies.append(body)
+            size += len(body)
+        if bodies:
+            sent += self._send(bodies)
         return sent
 
-    def _send(self, jobs: list[IngestJob]) -> int:
-        entries = {str(i): json.dumps(job.to_dict(self.payloads), separators=(",", ":")) for i, job in enumerate(jobs)}
+    def _send(self, bodies: list[str]) -> int:
+        entries = dict(enumerate(bodies))
         for _attempt in range(2):
             answer = self._call("SendMessageBatch", self.client.send_message_batch, QueueUrl=self.url,
-                                Entries=[{"Id": i, "MessageBody": body} for i, body in entries.items()])
+                                Entries=[{"Id": str(i), "MessageBody": body} for i, body in entries.items()])
             failed = {entry["Id"]: entry for entry in answer.get("Failed", [])}
-            entries = {i: body for i, body in entries.items() if i in failed}
+            entries = {i: body for i, body in entries.items() if str(i) in failed}
             if not entries:
-                return len(jobs)
+                return len(bodies)
         reasons = "; ".join(f"{f.get('Code')}: {f.get('Message')}" for f in failed.values())
-        raise IngestError(ErrorCode.PUBLISH_FAILED, f"SQS refused {len(entries)} of {len(jobs)} jobs: {reasons}",
+        raise IngestError(ErrorCode.PUBLISH_FAILED, f"SQS refused {len(entries)} of {len(bodies)} jobs: {reasons}",
                           input=self.url, stage=Stage.PUBLISH)
 
     def receive(self, timeout: float | None = None) -> Delivery | None:
@@ -119,7 +136,7 @@ class SqsQueue:
                             MaxNumberOfMessages=max(1, min(BATCH, count)), WaitTimeSeconds=wait,
                             VisibilityTimeout=self.visibility_timeout,
                             MessageSystemAttributeNames=["ApproximateReceiveCount"])
-        return [_delivery(message) for message in answer.get("Messages", [])]
+        return [_delivery(message, self.payloads) for message in answer.get("Messages", [])]
 
     def ack(self, delivery: Delivery) -> None:
         self.ack_many([delivery.receipt])

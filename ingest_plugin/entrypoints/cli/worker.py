@@ -18,7 +18,9 @@ heartbeat. The local spool is not used: SQS is the buffer.
 SIGTERM/SIGINT: stop receiving, finish the running jobs, exit 0. --max-idle ends the worker after that many
 seconds without a job (batch containers).
 
-Exit status: 0 after SIGTERM/SIGINT or --max-idle; 2 configuration error or no queue configured.
+Exit status: 0 after SIGTERM/SIGINT or --max-idle; 1 when receiving stopped on an unexpected error (logged as
+fetcher_crashed; the running jobs finish first, and a supervisor restarts the worker); 2 configuration error or
+no queue configured.
 
 Example:
   INGEST_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/123456789012/ingest-jobs ingest-plugin worker --concurrency 4"""
@@ -62,4 +64,4 @@ def run_worker(args: argparse.Namespace) -> int:
     log.get_logger().info("worker_started", queue=queue.url, concurrency=args.concurrency, max_idle=args.max_idle,
                           max_receives=queue.max_receives, visibility_timeout=queue.visibility_timeout)
     worker.run()
-    return 0
+    return 1 if worker.crashed else 0
