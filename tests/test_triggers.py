@@ -208,6 +208,20 @@ def test_a_kill_stays_until_an_editor_reinstates_the_article(env, config, partne
     assert current()["pubStatus"] == "usable" and current()["version"] == "3"
 
 
+def test_a_kill_and_a_reinstatement_by_file_publish_as_by_id(env, config, tmp_path):
+    """``reingest --file PATH --cancel`` ran a plain ingest ("unchanged", exit 0): the story stayed live."""
+    page = tmp_path / "story.html"
+    page.write_bytes(PAGE)
+    _, s3, bucket = env
+    assert cli(env, "ingest", "--config", str(config), str(page)).returncode == 0
+    for action, status, version in (("--cancel", "canceled", "2"), ("--reinstate", "reinstated", "3")):
+        done = cli(env, "reingest", "--config", str(config), "--file", str(page), action)
+        assert done.returncode == 0 and [i["status"] for i in items(done)] == [status], done.stderr.decode()
+        current = json.loads(s3.get_object(Bucket=bucket, Key="articles/zenger/63809/current.json")["Body"].read())
+        assert (current["pubStatus"], current["version"]) == ("canceled" if status == "canceled" else "usable",
+                                                              version)
+
+
 # --- the webhook, as the CMS calls it ---------------------------------------------------------------------------
 
 @pytest.fixture

@@ -52,3 +52,17 @@ def test_a_publish_line_that_is_no_document_is_refused_before_s3(offline_env, tm
 def test_an_unknown_partner_for_an_id_is_a_usage_error(offline_env):
     result = run(offline_env, "reingest", "--partner", "reuters", "--id", "1")
     assert result.returncode == 2 and "'reuters' is not configured" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("ingest", "{missing}"), ("reingest", "--file", "{missing}"),
+                                  ("ingest", "{folder}"), ("reingest", "--partner", "zenger", "--id", "1", "--since",
+                                                           "2026-01-01")])
+def test_a_mistyped_input_or_a_selector_out_of_place_is_refused_before_s3(offline_env, tmp_path, args):
+    """A missing file was kept in S3 as a failure no replay could read (exit 1), and --since without --failed
+    was ignored: both are usage errors now."""
+    missing, folder = tmp_path / "no-such-story.html", tmp_path
+    result = run(offline_env, *(arg.format(missing=missing, folder=folder) for arg in args))
+    assert result.returncode == 2, result.stderr
+    assert ("no such file" in result.stderr and str(missing) in result.stderr or "not a file" in result.stderr
+            or "needs --failed" in result.stderr) and "Traceback" not in result.stderr
+    assert not (tmp_path / "spool").exists(), "a usage error must spool nothing"

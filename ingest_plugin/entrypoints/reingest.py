@@ -51,11 +51,12 @@ def selected_jobs(selection: Selection, publisher: Publisher, *, action: Action 
         if not selection.partner:
             raise IngestError(ErrorCode.FETCH_FAILED, "--id needs --partner", input=article_id, stage=Stage.FETCH)
         yield IngestJob(ArticleSource(selection.partner, article_id), action=action, force=force, trigger="reingest")
-    yield from file_jobs(selection.files, force=force, trigger="reingest")
+    yield from file_jobs(selection.files, action=action, force=force, trigger="reingest")
     if selection.failed:
         for entry in publisher.failed.entries(selection.since):
             recorded = entry.record.get("job") or {}
-            cancel = action is Action.CANCEL or recorded.get("action") == Action.CANCEL
-            yield IngestJob(FailedSource(entry.key), action=Action.CANCEL if cancel else Action.INGEST,
+            # Asked for now, else what the failed job asked for (a kill or a reinstatement that failed)
+            wanted = action if action is not Action.INGEST else Action(recorded.get("action", Action.INGEST))
+            yield IngestJob(FailedSource(entry.key), action=wanted,
                             force=force or bool(recorded.get("force")), trigger="reingest",
                             attempt=int(entry.record.get("attempts", 0)) + 1)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.ingest.jobs import IngestJob, Payload, PayloadSource, item_job
+from ingest_plugin.ingest.jobs import Action, IngestJob, Payload, PayloadSource, item_job
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.ninjs import document_canonical_url
 from ingest_plugin.partners.identity import Identity
@@ -17,9 +17,10 @@ from ingest_plugin.transport.files import read_input
 InputName = str | os.PathLike[str]  # a path; "-" is standard input
 
 
-def file_jobs(paths: Iterable[InputName], *, source_url: str | None = None, force: bool = False,
-              trigger: str = "manual") -> Iterator[IngestJob]:
-    """One job per file: its content, parsed by the handler; a file that cannot be read fails alone."""
+def file_jobs(paths: Iterable[InputName], *, source_url: str | None = None, action: Action = Action.INGEST,
+              force: bool = False, trigger: str = "manual") -> Iterator[IngestJob]:
+    """One job per file: its content, parsed by the handler (``action``: to publish it, or its article's kill or
+    reinstatement); a file that cannot be read fails alone."""
     for path in paths:
         name = os.fspath(path)
         try:
@@ -27,7 +28,7 @@ def file_jobs(paths: Iterable[InputName], *, source_url: str | None = None, forc
         except IngestError as error:
             yield item_job(ItemResult(input_name=name, raw=b"").failed(error), force=force, trigger=trigger)
             continue
-        yield IngestJob(source, force=force, trigger=trigger)
+        yield IngestJob(source, action=action, force=force, trigger=trigger)
 
 
 def document_jobs(path: InputName, *, force: bool = False, trigger: str = "manual") -> Iterator[IngestJob]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -70,6 +71,15 @@ def date_or_time(text: str) -> date | datetime:
         return parse_moment(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def input_file(text: str) -> str:
+    """The argparse type of a file to ingest: ``-`` (standard input) or a readable file. A mistyped path is a usage
+    error, exit 2, before anything runs: never a failure kept in S3 that no replay can read."""
+    if text != "-" and not (os.path.isfile(text) and os.access(text, os.R_OK)):
+        raise argparse.ArgumentTypeError(f"cannot read {text!r}: " + (
+            "not a file" if os.path.exists(text) else "no such file") + " (nothing was ingested)")
+    return text
 
 
 def configured(path: str | None) -> Config:

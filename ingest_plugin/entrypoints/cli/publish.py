@@ -11,7 +11,14 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ingest_plugin.entrypoints.cli.common import EXIT_USAGE, add_config_option, configured, job_handler, s3_setup_failed
+from ingest_plugin.entrypoints.cli.common import (
+    EXIT_USAGE,
+    add_config_option,
+    configured,
+    input_file,
+    job_handler,
+    s3_setup_failed,
+)
 
 if TYPE_CHECKING:
     from ingest_plugin.ingest.jobs import IngestJob
@@ -43,7 +50,8 @@ def add_ingest_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         description="Parse partner content (pages, feeds, API payloads) and publish each article to S3 as a "
                     "versioned ninjs document.",
         epilog=_ENV_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="a file path, or - for standard input")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=input_file,
+                        help="a file path, or - for standard input")
     parser.add_argument("--source-url", metavar="URL",
                         help="where the input came from (used when the page names no canonical URL)")
     _add_common(parser)

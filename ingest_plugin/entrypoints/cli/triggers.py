@@ -16,6 +16,7 @@ from ingest_plugin.entrypoints.cli.common import (
     command_errors,
     configured,
     date_or_time,
+    input_file,
     job_handler,
 )
 
@@ -104,7 +105,7 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
     reingest.add_argument("--partner", metavar="PARTNER",
                           help="the partner of --id: the key of a configured partner ([partners.KEY]; check-config "
                                "lists them)")
-    reingest.add_argument("--file", action="append", default=[], dest="files", metavar="PATH",
+    reingest.add_argument("--file", action="append", default=[], dest="files", metavar="PATH", type=input_file,
                           help="parse and ingest a local file")
     reingest.add_argument("--failed", action="store_true", help="replay the items kept under failed/")
     reingest.add_argument("--since", type=date_or_time, metavar="DATE",
@@ -175,6 +176,9 @@ def run_reingest(args: argparse.Namespace, config: Config, handler: JobHandler) 
         return EXIT_USAGE
     if selection.ids and not selection.partner:
         print("ingest-plugin reingest: --id needs --partner", file=sys.stderr)
+        return EXIT_USAGE
+    if selection.since and not selection.failed:
+        print("ingest-plugin reingest: --since selects among the failures: it needs --failed", file=sys.stderr)
         return EXIT_USAGE
     action = Action.CANCEL if args.cancel else Action.REINSTATE if args.reinstate else Action.INGEST
     summary = reingest(selection, handler, action=action, force=args.force, dry_run=args.dry_run, queue=queue)
