@@ -280,6 +280,9 @@ def test_the_command_repairs_and_reports_json_lines(sample_orphaned, command):
     assert snapshot(orphaned) == before
     status, lines, _ = command(orphaned, "--grace", "0", "--partner", "zenger")
     assert status == 0 and lines[0]["version"] == 3 and lines[-1]["counts"] == {"superseded": 1}
+    # The version it made current is news to the CMS: its change event is in the log (none was written before).
+    changes = orphaned.client.list_objects_v2(Bucket=orphaned.settings.bucket, Prefix="changes/").get("Contents", [])
+    assert [c["Key"] for c in changes if c["Key"].endswith(f"-{lines[0]['article_key']}-v3.json")]
     status, lines, _ = command(orphaned, "--grace", "0")
     assert status == 0 and lines == [{"event": "repair", "ok": True, "complete": True, "counts": {},
                                       "dry_run": False}]  # fmt: skip

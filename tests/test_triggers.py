@@ -332,6 +332,16 @@ def test_a_webhook_job_that_s3_refuses_as_set_up_stays_journaled(env, config, tm
     assert [path.stem for path in journal.glob("*.json")] == [reply["job_id"]], "the job must wait for the fix"
 
 
+def test_serve_without_its_bucket_stops_at_start_with_exit_2(env, config):
+    """It listened, answered 202 and reported healthy, while every job waited for a bucket that did not exist."""
+    variables, _, _ = env
+    started = subprocess.run([sys.executable, "-m", "ingest_plugin", "serve", "--config", str(config), "--port", "0"],
+                             env={**variables, "INGEST_S3_BUCKET": f"missing-{uuid.uuid4().hex[:12]}"},
+                             capture_output=True, text=True, timeout=30)
+    assert started.returncode == 2 and "NoSuchBucket" in started.stderr, started.stderr[-2000:]
+    assert "webhook_listening" not in started.stderr
+
+
 def test_bad_expired_missing_and_replayed_signatures_write_nothing(env, webhook, partner_site):
     payload = {"partner": "zenger", "id": "63809"}
     wrong = "whsec_" + base64.b64encode(b"w" * 32).decode()

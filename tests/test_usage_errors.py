@@ -66,3 +66,15 @@ def test_a_mistyped_input_or_a_selector_out_of_place_is_refused_before_s3(offlin
     assert ("no such file" in result.stderr and str(missing) in result.stderr or "not a file" in result.stderr
             or "needs --failed" in result.stderr) and "Traceback" not in result.stderr
     assert not (tmp_path / "spool").exists(), "a usage error must spool nothing"
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "in use"])
+def test_serve_on_a_port_it_cannot_have_is_a_usage_error(offline_env, port):
+    """Port 99999 listened on 34463 (wrapped), and a port in use ended in a traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        number = str(taken.getsockname()[1]) if port == "in use" else port
+        result = run({**offline_env, "INGEST_WEBHOOK_SECRETS": "whsec_" + "a" * 44}, "serve", "--port", number)
+    assert result.returncode == 2, result.stderr
+    assert number in result.stderr and "Traceback" not in result.stderr

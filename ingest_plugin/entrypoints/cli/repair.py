@@ -77,13 +77,13 @@ def run_repair(args: argparse.Namespace) -> int:
 def _repair(args: argparse.Namespace) -> int:
     from ingest_plugin import log
     from ingest_plugin.errors import IngestError
-    from ingest_plugin.publishing import Publisher
+    from ingest_plugin.ingest.sqs import publisher_for
 
     log.bind_run("repair")
     config = configured(args.config)
     if args.partner:
         config.partner(args.partner)  # a partner the configuration does not know: a usage error, exit 2
-    store = Publisher(config.s3()).articles
+    store = publisher_for(config).articles  # with the change log and events: an adopted version is news to the CMS
     printer = _Printer(dry_run=args.dry_run)
     try:
         for result in store.repair(args.partner, args.dry_run, grace_seconds=args.grace):

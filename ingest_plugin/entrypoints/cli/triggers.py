@@ -90,7 +90,7 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
                                 epilog=_SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on (default: 8080; 0: any free one)")
     serve.set_defaults(handler=run_serve)
 
     reingest = commands.add_parser("reingest", help="re-ingest by hand: a URL, an article id, a file, or failed/",
@@ -206,7 +206,7 @@ def _from_dead_letter_queue(config: Config, handler: JobHandler, queue: SqsQueue
 @_with_config
 def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> int:
     from ingest_plugin import log
-    from ingest_plugin.entrypoints.webhook.app import serve
+    from ingest_plugin.entrypoints.webhook.app import ListenError, serve
     from ingest_plugin.entrypoints.webhook.dedupe import S3Dedupe
     from ingest_plugin.entrypoints.webhook.jobs import make_handler
     from ingest_plugin.ingest.queue import DiskJournal
@@ -220,6 +220,7 @@ def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> 
         print(f"ingest-plugin serve: {problem}", file=sys.stderr)
         return EXIT_USAGE
     log.bind_run("webhook")
+    _check_bucket(handler)
     run_job = make_handler(handler)
     journal = DiskJournal(handler.publisher.settings.spool_dir)
     journal.replay(run_job)  # jobs a crash left here run first, queue or not
@@ -227,9 +228,32 @@ def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> 
     dedupe = (S3Dedupe(publisher.bucket, publisher.articles.keys.webhook_dedupe)
               if config.webhook.dedupe == "s3" else None)
     queue = job_queue(config, publisher)  # with a shared queue, jobs go there before the 202 and nothing stays here
-    serve(config.webhook, run_job, host=args.host, port=args.port, journal=None if queue else journal,
-          dedupe=dedupe, queue=queue, partners=config.partner_keys)
+    try:
+        serve(config.webhook, run_job, host=args.host, port=args.port, journal=None if queue else journal,
+              dedupe=dedupe, queue=queue, partners=config.partner_keys)
+    except ListenError as exc:
+        print(f"ingest-plugin serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0 to 65535): {text!r}")
+    return int(text)
+
+
+def _check_bucket(handler: JobHandler) -> None:
+    """A long-running trigger asks S3 once before it starts taking jobs: a missing bucket or refused credentials
+    raise (exit 2), where every job would wait in the journal; an S3 that does not answer yet is only logged."""
+    from ingest_plugin import log
+    from ingest_plugin.errors import IngestError
+
+    publisher = handler.publisher
+    try:
+        publisher.bucket.get(publisher.articles.keys.latest_run("webhook"))  # a GET: its error names the cause
+    except IngestError as error:
+        log.get_logger().warning("s3_not_answering_at_start", error=error.message)
 
 
 def run_check_config(args: argparse.Namespace) -> int:

@@ -302,6 +302,10 @@ def create_app(secrets: Iterable[str], handler: Handler, *, queue_size: int = 10
 
 # --- serving ----------------------------------------------------------------------------------------------------
 
+class ListenError(Exception):
+    """The address to serve on cannot be listened on: a usage error of ``serve``."""
+
+
 def make_server(app: WebhookApp, host: str, port: int) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server for the app. Waitress buffers a body before the app sees it, so its own cap (a few times
     ours) stops huge uploads early; below that the app answers 413 itself, in JSON and logged."""
@@ -326,7 +330,10 @@ def serve(settings: WebhookConfig, handler: Handler, *, host: str = "127.0.0.1",
                      partners=partners)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server = make_server(app, host, port)
+        try:
+            server = make_server(app, host, port)
+        except (OSError, ValueError) as exc:  # in use, not ours, no such host: the operator's to fix
+            raise ListenError(f"cannot listen on {host}:{port}: {exc}") from None
         log.get_logger().info("webhook_listening", host=host, port=int(getattr(server, "effective_port", port)),
                               workers=settings.workers, queue_size=settings.queue_size,
                               signing_keys=len(settings.secrets), journal=journal is not None,
