@@ -114,12 +114,12 @@ def policy_for(server: LoopbackHTTPServer | None = None, **overrides: Any) -> Fe
     return FetchPolicy(**{**settings, **overrides})
 
 
-def refused(url: str, policy: FetchPolicy) -> str:
-    """Fetch, expect the fetch_failed error, and return its message (checked to leak no query string)."""
+def refused(url: str, policy: FetchPolicy, code: ErrorCode = ErrorCode.FETCH_FAILED) -> str:
+    """Fetch, expect the ``code`` error, and return its message (checked to leak no query string)."""
     with pytest.raises(IngestError) as caught:
         fetch(url, policy)
     error = caught.value
-    assert (error.code, error.stage) == (ErrorCode.FETCH_FAILED, "fetch")
+    assert (error.code, error.stage) == (code, "fetch")
     assert "token" not in str(error)
     return error.message
 
@@ -325,17 +325,20 @@ def test_redirect_loop_capped(serve: Callable[..., LoopbackHTTPServer]) -> None:
 
 def test_declared_oversized_body_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
     server = serve({"/big": Route(bytes(10_000_001))})
-    assert "response over 10,000,000 bytes" in refused(server.url("/big"), policy_for(server, max_bytes=10_000_000))
+    assert "response over 10,000,000 bytes" in refused(server.url("/big"), policy_for(server, max_bytes=10_000_000),
+                                                        ErrorCode.TOO_LARGE)
 
 
 def test_streamed_oversized_body_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
     server = serve({"/big": Route(b"x" * 5000, content_length=False)})
-    assert "response over 1,000 bytes" in refused(server.url("/big"), policy_for(server, max_bytes=1000))
+    assert "response over 1,000 bytes" in refused(server.url("/big"), policy_for(server, max_bytes=1000),
+                                                   ErrorCode.TOO_LARGE)
 
 
 def test_gzip_bomb_refused(serve: Callable[..., LoopbackHTTPServer]) -> None:
     server = serve({"/bomb.xml": gzip_bomb(20_000_000)})  # about 20 KB on the wire
-    assert "response over 10,000,000 bytes" in refused(server.url("/bomb.xml"), policy_for(server))
+    assert "response over 10,000,000 bytes" in refused(server.url("/bomb.xml"), policy_for(server),
+                                                        ErrorCode.TOO_LARGE)
 
 
 def test_gzip_body_decoded(serve: Callable[..., LoopbackHTTPServer]) -> None:
@@ -650,7 +653,7 @@ def test_file_url_needs_allow_file(feed_root: Path) -> None:
 
 def test_file_over_max_bytes_refused(feed_root: Path) -> None:
     policy = policy_for(allow_file=True, file_roots=(feed_root,), max_bytes=3)
-    assert "response over 3 bytes" in refused((feed_root / "zenger.xml").as_uri(), policy)
+    assert "response over 3 bytes" in refused((feed_root / "zenger.xml").as_uri(), policy, ErrorCode.TOO_LARGE)
 
 
 # --- per-host rate limit ----------------------------------------------------------------------------------------

@@ -141,8 +141,9 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
     """GET ``url`` under ``policy``. ``etag`` and ``last_modified`` (from an earlier result) make the request
     conditional; an unchanged resource then comes back with ``not_modified=True`` and no body.
 
-    Raises :class:`IngestError` (``fetch_failed``, stage ``fetch``) for a refused URL, a network failure, a status
-    other than 2xx/304, or a body over ``policy.max_bytes``. Logs one ``fetch`` event, without query strings."""
+    Raises :class:`IngestError` (stage ``fetch``): ``fetch_failed`` for a refused URL, a network failure or a status
+    other than 2xx/304; ``too_large`` for a body over ``policy.max_bytes``. Logs one ``fetch`` event, without query
+    strings."""
     started = time.monotonic()
     shown = _safe_url(url)
     log = get_logger()
@@ -153,8 +154,7 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
             result = _fetch_http(url, policy, etag, last_modified)
     except _Refused as exc:
         log.warning("fetch", url=shown, error=str(exc), duration_ms=_ms(started))
-        raise IngestError(ErrorCode.FETCH_FAILED, f"cannot fetch {shown}: {exc}", input=shown,
-                          stage=Stage.FETCH) from exc
+        raise IngestError(exc.code, f"cannot fetch {shown}: {exc}", input=shown, stage=Stage.FETCH) from exc
     log.info("fetch", url=shown, final_url=_safe_url(result.final_url), host=urlsplit(result.final_url).hostname,
              status=result.status, bytes=len(result.body), not_modified=result.not_modified,
              duration_ms=_ms(started))
@@ -163,6 +163,14 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
 
 class _Refused(Exception):
     """Why this URL was not fetched; :func:`fetch` turns it into an IngestError that names the URL."""
+
+    code = ErrorCode.FETCH_FAILED
+
+
+class _TooLarge(_Refused):
+    """A body over the size limit: refused as ``too_large``, as every input over it is."""
+
+    code = ErrorCode.TOO_LARGE
 
 
 @dataclass(frozen=True)
@@ -482,7 +490,7 @@ def _read_body(response: http.client.HTTPResponse, policy: FetchPolicy) -> bytes
     """Stream the body, stopping as soon as it passes ``max_bytes``, compressed or decompressed. The response reads
     through a :class:`_DeadlineReader`, so every read here is bounded by the read timeout and the deadline."""
     limit = policy.max_bytes
-    too_large = _Refused(f"response over {limit:,} bytes")
+    too_large = _TooLarge(f"response over {limit:,} bytes")
     if response.length is not None and response.length > limit:
         raise too_large
     encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
@@ -531,7 +539,7 @@ def _fetch_file(url: str, policy: FetchPolicy) -> FetchResult:
     except OSError as exc:
         raise _Refused(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(body) > policy.max_bytes:
-        raise _Refused(f"response over {policy.max_bytes:,} bytes")
+        raise _TooLarge(f"response over {policy.max_bytes:,} bytes")
     return FetchResult(url=url, final_url=url, status=200, body=body, content_type=mimetypes.guess_type(path.name)[0],
                        etag=None, last_modified=None)
 
