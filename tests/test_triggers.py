@@ -311,14 +311,16 @@ def test_a_webhook_job_whose_article_failed_says_failed_with_its_code(env, webho
 
 
 def test_a_webhook_job_that_s3_refuses_as_set_up_stays_journaled(env, config, tmp_path, partner_site):
-    """No bucket: the job cannot run at all, so it is neither done nor failed but kept for after the fix."""
+    """The bucket went away after serve started (serve checks it at start): the job cannot run at all, so it is
+    neither done nor failed but kept for after the fix."""
     import socket
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
-    variables["INGEST_S3_BUCKET"] = "no-such-bucket"
     server, base = start_serve(config, variables, port, subprocess.PIPE)
+    _, s3, bucket = env
+    s3.delete_bucket(Bucket=bucket)
     try:
         status, reply = post(base, {"partner": "zenger", "id": "63809"})
         assert status == 202
