@@ -208,6 +208,17 @@ def test_a_kill_stays_until_an_editor_reinstates_the_article(env, config, partne
     assert current()["pubStatus"] == "usable" and current()["version"] == "3"
 
 
+def test_a_kill_by_url_needs_no_page_when_the_url_names_the_article(env, config, partner_site):
+    """The partner took the story down (404): the kill by its shortlink failed as fetch_failed, the story stayed."""
+    assert cli(env, "reingest", "--config", str(config), "--url", partner_site.url("/story/")).returncode == 0
+    kill = cli(env, "reingest", "--config", str(config), "--url", partner_site.url("/taken-down/?p=63809"), "--cancel")
+    assert kill.returncode == 0 and [i["status"] for i in items(kill)] == ["canceled"], kill.stdout.decode()
+    _, s3, bucket = env
+    current = json.loads(s3.get_object(Bucket=bucket, Key="articles/zenger/63809/current.json")["Body"].read())
+    assert (current["pubStatus"], current["version"]) == ("canceled", "2")
+    assert "/taken-down/?p=63809" not in partner_site.paths()  # nothing fetched
+
+
 def test_a_kill_and_a_reinstatement_by_file_publish_as_by_id(env, config, tmp_path):
     """``reingest --file PATH --cancel`` ran a plain ingest ("unchanged", exit 0): the story stayed live."""
     page = tmp_path / "story.html"

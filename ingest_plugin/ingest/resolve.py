@@ -22,6 +22,7 @@ from ingest_plugin.ingest.jobs import (
 )
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.ninjs import document_canonical_url
+from ingest_plugin.parsing.text import canonical_url
 from ingest_plugin.partners.identity import Identity
 from ingest_plugin.publishing import Publisher
 from ingest_plugin.publishing.failed import FailedEntry
@@ -40,8 +41,12 @@ def resolve(job: IngestJob, config: Config, publisher: Publisher, payloads: Payl
         yield from parse(source.payload.read(payloads), input_name=source.name, source_url=source.source_url,
                          max_bytes=config.limits.max_input_bytes)
     elif isinstance(source, UrlSource):
-        yield from url_items(source.url, config, config.partner(source.partner) if source.partner else None, parse,
-                             published=source.published)
+        partner = config.partner(source.partner) if source.partner else None
+        # A kill needs no fetch when the URL names the article (the partner may have taken the page down).
+        if job.cancel and (published := published_at_url(source.url, config, publisher, partner)) is not None:
+            yield published
+        else:
+            yield from url_items(source.url, config, partner, parse, published=source.published)
     elif isinstance(source, ArticleSource):
         if job.cancel:  # a kill needs no fetch: it withdraws what we published
             yield stored_item(publisher, source.partner, source.article_id)
@@ -106,10 +111,28 @@ def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> Item
     """The newest published version of an article as an item (for a cancel), or a coded error naming it."""
     name = f"{partner_key}/{article_id}"
     article_key = Identity.of_partner_id(partner_key, article_id).article_key
+    return _published(publisher, partner_key, article_key, name) or ItemResult(
+        input_name=name, raw=b"", partner=partner_key).failed(IngestError(
+            ErrorCode.FETCH_FAILED, "no published article with this id in S3", stage=Stage.FETCH))
+
+
+def published_at_url(url: str, config: Config, publisher: Publisher,
+                     partner: PartnerConfig | None = None) -> ItemResult | None:
+    """The newest published version of the article a partner's URL names by itself (the partner's id in it, or the
+    URL it was published under), read without fetching the page; None when the URL names none we published."""
+    try:
+        partner = partner or partner_for(config, url=url)
+    except IngestError:
+        return None  # fetching it says why
+    profile = partner.profile
+    article_key = Identity.of_article(profile, profile.article_id(url), canonical_url(url), "").article_key
+    return _published(publisher, profile.key, article_key, url)
+
+
+def _published(publisher: Publisher, partner_key: str, article_key: str, name: str) -> ItemResult | None:
     stored = publisher.bucket.get(publisher.articles.keys.current(partner_key, article_key))
     if stored is None:
-        return ItemResult(input_name=name, raw=b"", partner=partner_key).failed(IngestError(
-            ErrorCode.FETCH_FAILED, "no published article with this id in S3", stage=Stage.FETCH))
+        return None
     document = stored.json()
     return ItemResult(input_name=name, raw=b"", document=document, partner=partner_key, article_key=article_key,
                       source_url=document_canonical_url(document))
