@@ -29,7 +29,6 @@ BYLINE_SOURCES = {
     "header-line": "the byline line under the page's headline",
     "json-ld": "JSON-LD: the article's author",
     "byline-markup": "byline markup (rel=\"author\", itemprop=\"author\", vcard, author classes)",
-    "microdata": "microdata: the author of the page's article item (itemprop=\"author\"), shown outside the story",
     "twitter": "the twitter:data \"Written by\" meta tag",
     "meta": "the author meta tag",
     "dc:creator": "the feed item's dc:creator",

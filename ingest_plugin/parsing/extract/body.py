@@ -246,13 +246,9 @@ def _declares_article(el: HtmlElement, names: list[str]) -> bool:
     """Whether the element is the page's article by its microdata (``names``: its attributes' names): an
     ``itemtype`` naming an article around the page's headline (a teaser card may be a NewsArticle item too), or
     ``itemprop="articleBody"``."""
-    return "itemtype" in names and is_article_type(el) and next(el.iter("h1"), None) is not None \
+    return "itemtype" in names and _ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None \
+        and next(el.iter("h1"), None) is not None \
         or "itemprop" in names and "articleBody" in (el.get("itemprop") or "").split()
-
-
-def is_article_type(el: HtmlElement) -> bool:
-    """Whether the element's microdata ``itemtype`` names an article (Article, NewsArticle, BlogPosting…)."""
-    return _ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None
 
 
 _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",

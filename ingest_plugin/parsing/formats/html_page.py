@@ -21,7 +21,6 @@ from ingest_plugin.parsing.extract.body import (
     buttons_in,
     class_tokens,
     content_root,
-    is_article_type,
     links_back,
     named,
     outer_ones,
@@ -102,7 +101,6 @@ _HEADLINE_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # the h1 only, each by its first few text nodes, so the look costs a constant whatever the page.
 _HEADER_LOOK_AHEAD, _HEADER_TEXT_NODES = 40, 8
 _BYLINE_LINES = 3  # byline markup elements looked at for removal: each costs a climb
-_ITEM_AUTHORS = 12  # microdata authors looked at for their item, teaser cards' included: each costs a climb
 _HEADER_LINE_MAX = 300  # characters of a byline element that leaves the page once read (more: it holds more)
 _BYLINE_LINE_LEVELS = 6  # elements above byline markup that may be its line: a name, its link, list, box, row
 _STORY_LINE = 80  # characters of a paragraph's opening text that make it story text, longer than a byline
@@ -156,9 +154,8 @@ def read(loaded: Loaded) -> Draft:
     # The chrome holds some author boxes: their writer is read before it goes, when the metadata names no person,
     # and the microdata date when the metadata gives none (each a walk of the page, spared where it cannot count:
     # a page whose text never spells "datePublished" has no such attribute).
-    person_in_meta = _meta_names_a_person(meta)
-    contributor = None if person_in_meta else _contributor_name(_contributor_boxes(_owners(_CONTRIBUTOR_BOXES(doc))))
-    items_authors = [] if person_in_meta or "itemprop" not in loaded.text else _article_items_authors(doc)
+    contributor = None if _meta_names_a_person(meta) else _contributor_name(
+        _contributor_boxes(_owners(_CONTRIBUTOR_BOXES(doc))))
     declared_published = None if meta.published or "datePublished" not in loaded.text else _first_attr(
         _owners(_ITEMPROP_PUBLISHED(doc)))
     elements = _with_outside_root(doc, strip_chrome(doc))
@@ -213,7 +210,6 @@ def read(loaded: Loaded) -> Draft:
     if root is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page has no <body> to read an article from (a frameset?)",
                           stage=Stage.EXTRACT)
-    byline_candidates += _story_items_authors(items_authors, root)
     if not subhead and (lead := _lead_before(elements, h1, root, headline)) is not None:
         subhead = clean(text_of(lead))
         sources["subhead"] = f"the lead between the headline and the body, {_element_name(lead)}"
@@ -808,31 +804,6 @@ def _itemprop_authors(doc: HtmlElement) -> list[HtmlElement]:
                 holding_name.add(el)
     return [owner for owner, is_author in props
             if (owner not in holding_name if is_author else inside_author(owner))]
-
-
-def _article_items_authors(doc: HtmlElement) -> list[tuple[HtmlElement, str]]:
-    """The article items of the page's microdata (an Article or BlogPosting ``itemscope``) with the authors they
-    give (``itemprop="author"``), wherever the theme shows them: in an ``<aside>`` or a footer, which the chrome
-    walk removes. The caller keeps the item holding the story: a teaser card is an article item too."""
-    found = []
-    for el in islice(_itemprop_authors(doc), _ITEM_AUTHORS):
-        # ``el`` is an author, or a name inside one; the item it describes is the nearest itemscope above that.
-        author = next(a for a in chain((el,), el.iterancestors()) if a.get("itemprop") == "author")
-        item = next((a for a in author.iterancestors() if a.get("itemscope") is not None), None)
-        if item is not None and is_article_type(item) and (name := clean(text_of(el))):
-            found.append((item, name))
-    return found
-
-
-def _story_items_authors(items_authors: list[tuple[HtmlElement, str]], root: HtmlElement) -> list[tuple[str, str]]:
-    """The byline candidates of the article items holding the story: around the content root, or inside it with
-    most of its text (a post in the page's ``<main>``; not a teaser card beside it)."""
-    holding: dict[HtmlElement, bool] = {}
-    for item, _ in items_authors:
-        if item not in holding:
-            holding[item] = item is root or item in root.iterancestors() or root in item.iterancestors() \
-                and 2 * len(text_of(item)) >= len(text_of(root))
-    return [("microdata", name) for item, name in items_authors if holding[item]]
 
 
 class _Inside:
