@@ -561,6 +561,18 @@ def test_an_ai2html_charts_labels_and_an_in_read_ad_leave_the_body():
     assert_story(parsed(page(body)), absent=("$915", "billion", "’28", "Interest payments", "ADVERTISING", "inRead"))
 
 
+@pytest.mark.parametrize("wrapper", ["text teads-target", "story-text js-teads", "text ai2html-story"])
+def test_a_story_marked_for_teads_or_ai2html_is_no_chrome(wrapper: str) -> None:
+    """Teads plays its in-read ad in the element a page marks for it: the story (a brief of two paragraphs here,
+    beside a long most-read list, so that no rule for stories rescues it)."""
+    most_read = "".join(f'<li><a href="/2024/03/0{n}/story-{n}/">{TEASER[:90]} {n}</a></li>' for n in range(1, 10))
+    body = f"""<div class="article-wrap"><h1>{HEADLINE}</h1><div class="{wrapper}"><p>{STORY[0]}</p>
+<div class="teads-inread"><div class="teads-ui-components-label">ADVERTISING</div></div><p>{STORY[1]}</p></div></div>
+<div class="most-read"><h2>Most read</h2><ol>{most_read}</ol></div>"""
+    text = parsed(page(body))
+    assert STORY[0] in text and STORY[1] in text and "ADVERTISING" not in text
+
+
 def test_jannah_and_block_theme_pages_keep_the_body_and_drop_the_chrome():
     jannah = f"""<div id="tie-container" class="site tie-container"><div id="tie-wrapper">
 <div class="main-content tie-col-md-8 tie-col-xs-12" role="main">

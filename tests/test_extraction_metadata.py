@@ -237,20 +237,6 @@ def test_byline_markup_inside_the_content_leaves_it_with_its_meta_line():
     assert "NATALIYA" not in body and "Associated Press" not in body and "Lawmakers" in body
 
 
-def test_byline_markup_indented_by_its_template_leaves_the_body_with_its_box():
-    """A template's indentation is no text: the author box (a list of one, with the writer's handle) is a short
-    line however many spaces its source holds."""
-    indent = "\n" + " " * 60
-    box = (f'<div class="authorInfo">{indent}<h6>Politics</h6>{indent}<ul>{indent}<li itemprop="author" itemscope '
-           f'itemtype="http://schema.org/Person">{indent}<div class="profileInfo">{indent}<span class="byText">by'
-           f'</span>{indent}<a href="/profiles/nataliya/" itemprop="name">{indent}Nataliya van der Berg{indent}</a>'
-           f'{indent}<a href="https://twitter.com/intent/user?screen_name=nvdberg">{indent}@nvdberg{indent}</a>'
-           f'{indent}</div>{indent}</li>{indent}</ul>{indent}</div>')
-    doc, credits, body = article(page(yoast(), jnews(box + STORY)))
-    assert credits["author"] == ["Nataliya van der Berg"]
-    assert "@nvdberg" not in body and "Politics" not in body and "Lawmakers met on Tuesday" in body
-
-
 def test_contributor_box_at_the_end_names_the_writer():
     box = ("<div class='author-box'><div class='author-avatar'><img src='/a.jpg' width='80' height='80'></div>"
            "<h4>About the author</h4><h3 class='author-name'><a href='/author/jd/'>Kwame Mensah-Bonsu</a></h3>"

@@ -49,13 +49,13 @@ _CHROME_TOKEN = re.compile(
     r"author-box|author-bio|about-author|recommended|outbrain|taboola|zergnet|popup|"
     r"toolbar|read-more|more-stories|trending|most-popular|key-points|keypoints|"
     r"zinger-key-points|article-share|post-share|entry-share|slick-arrow|slick-dots|swiper-button|"
-    r"swiper-pagination|carousel-control|carousel-indicators|slideshow-controls|slideshow-nav|gallery-nav|"
-    # A chart ai2html made (newsrooms' Illustrator export): its text is labels laid over the picture, no sentences.
-    r"ai2html)"
+    r"swiper-pagination|carousel-control|carousel-indicators|slideshow-controls|slideshow-nav|gallery-nav)"
     r"(?:$|[-_](?!(?:open|opened|active|visible|enabled|closed|expanded|collapsed|xs|sm|md|lg|xl)"
     r"$))"
     # Words that name furniture only alone (or numbered): "modal-open", "hidden-xs", "paywall-content" are not.
-    r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$"
+    # Alone too: the box of a chart ai2html made (its text is labels laid over the picture) and Teads' in-read
+    # player ("teads-target", "js-teads" mark the story it plays in).
+    r"|^(?:ads?|modal|paywall|hidden|print-only|ai2html|teads-inread)(?:[-_]?\d+)?$"
     # A menu named for where it shows ("mobile-nav", "main-menu", "offcanvas-navigation"), whatever element holds
     # it: the whole token, or with its wrapper's word ("mobile-menu-push" wraps a theme's content).
     r"|^(?:mobile|main|primary|secondary|top|site|global|header|footer|side|off-?canvas)[-_]?(?:nav|navigation|menu)"
@@ -66,7 +66,7 @@ _CHROME_TOKEN = re.compile(
 # next posts (Eleventy's "links-nextprev").
 _CHROME_PART = re.compile(r"(?:^|[-_])(?:ad|ads|adspot|adslot|advert|adverts|advertisement|a-rec|dfp|gpt|related|tags|"
                           r"disqus|dsq|nextprev|prevnext|prev-next|next-prev|"
-                          r"relatedposts|outbrain|taboola|teads|most[-_]popular|trending|newsletter|recommended|slideshow|"
+                          r"relatedposts|outbrain|taboola|most[-_]popular|trending|newsletter|recommended|slideshow|"
                           r"carousel|slider|gallery[-_]embed(?:ded)?)"
                           r"(?:$|[-_])", re.I)
 # Share buttons, whatever plugin prefixes them ("essb_share", "heateor_sss_sharing", Shariff's "shariff"), and print

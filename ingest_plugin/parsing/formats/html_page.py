@@ -102,7 +102,6 @@ _HEADLINE_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADER_LOOK_AHEAD, _HEADER_TEXT_NODES = 40, 8
 _BYLINE_LINES = 3  # byline markup elements looked at for removal: each costs a climb
 _HEADER_LINE_MAX = 300  # characters of a byline element that leaves the page once read (more: it holds more)
-_BYLINE_LINE_LEVELS = 6  # elements above byline markup that may be its line: a name, its link, list, box, row
 _STORY_LINE = 80  # characters of a paragraph's opening text that make it story text, longer than a byline
 _BYLINE_INITIALS = frozenset("BbWwSsPp")
 _HEADER_BY = re.compile(r"^(?i:(?:written|story|words|posted)\s++)?(?i:by)\b\s*+:?\s*+(?P<names>\S.{0,100})$")
@@ -646,18 +645,16 @@ def _byline_text(el: HtmlElement) -> str:
 
 def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
     """Byline markup read inside the body leaves it, with the short block around it ("JANE DOE | AP | May 2"):
-    the largest block above it whose text stays short, as a reader sees it (a template's indentation is no text),
-    a few levels up at most. A name inside a paragraph of story text stays."""
+    the largest block above it whose text stays short. A name inside a paragraph of story text stays."""
     for el in shown:
         if root not in el.iterancestors():
             continue
         line = None
-        for node in chain([el], islice(el.iterancestors(), _BYLINE_LINE_LEVELS)):
-            if node is root or not _text_shorter_than(node, _HEADER_LINE_MAX):
+        for node in chain([el], el.iterancestors()):
+            if node is root or len(text_of(node)) >= _HEADER_LINE_MAX:
                 break
-            if node.tag in BLOCK_TAGS:
-                line = node
-        if line is not None:
+            line = node
+        if line is not None and line.tag in BLOCK_TAGS:
             line.drop_tree()
 
 
