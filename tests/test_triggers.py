@@ -208,6 +208,23 @@ def test_a_kill_stays_until_an_editor_reinstates_the_article(env, config, partne
     assert current()["pubStatus"] == "usable" and current()["version"] == "3"
 
 
+def test_a_reader_that_stops_reading_does_not_stop_the_run(env, config, tmp_path):
+    """``ingest … | head -1`` published 2 of 40 articles, wrote no run record and exited 0."""
+    pages = []
+    for n in range(12):
+        pages.append(tmp_path / f"story-{n}.html")
+        pages[-1].write_bytes(PAGE.replace(b"63809", f"7100{n}".encode()))
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
+    run = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "ingest", "--config", str(config), *map(str, pages)],
+                           env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdout is not None and b'"event": "item"' in run.stdout.readline()
+    run.stdout.close()  # the reader is gone after one line
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr.decode()[-2000:]
+    current = [k for k in keys(env, "articles/") if k.endswith("/current.json")]
+    assert len(current) == 12 and keys(env, "runs/")
+
+
 def test_a_kill_by_url_needs_no_page_when_the_url_names_the_article(env, config, partner_site):
     """The partner took the story down (404): the kill by its shortlink failed as fetch_failed, the story stayed."""
     assert cli(env, "reingest", "--config", str(config), "--url", partner_site.url("/story/")).returncode == 0

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from ingest_plugin import __version__
 from ingest_plugin.entrypoints.cli.backfill import add_backfill_parser
-from ingest_plugin.entrypoints.cli.common import EXIT_DATAERR, EXIT_NOINPUT, EXIT_OK, EXIT_USAGE, configured
+from ingest_plugin.entrypoints.cli.common import (
+    EXIT_DATAERR,
+    EXIT_NOINPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+    ReaderGoneTolerant,
+    configured,
+)
 from ingest_plugin.entrypoints.cli.failed import add_failed_parser
 from ingest_plugin.entrypoints.cli.publish import add_ingest_parser, add_publish_parser
 from ingest_plugin.entrypoints.cli.renderings import add_rendering_parsers
@@ -193,8 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ingest_plugin import log
 
     log.configure(args.log_level or ("INFO" if args.command in ("serve", "worker") else "WARNING"))
+    stdout = sys.stdout
+    if args.command != "parse":  # parse's work is its output: it stops with its reader, the others go on
+        sys.stdout = ReaderGoneTolerant(stdout)
     try:
         status: int = args.handler(args)
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        sys.stdout = stdout
     return status
