@@ -56,15 +56,7 @@ from ingest_plugin import log
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.render import CANONICAL, LossLog, Rendering, render_all
 from ingest_plugin.publishing.changes import WRITTEN_AT_METADATA, ChangeLog
-from ingest_plugin.publishing.content import (
-    CANCELED,
-    USABLE,
-    content_hash,
-    parse_time,
-    to_bytes,
-    utc_now,
-    version_document,
-)
+from ingest_plugin.publishing.content import CANCELED, USABLE, content_hash, to_bytes, utc_now, version_document
 from ingest_plugin.publishing.keys import ArticleObject, KeyLayout
 from ingest_plugin.publishing.s3io import (
     PUB_STATUS_METADATA,
@@ -96,7 +88,6 @@ class Status(StrEnum):
     REINSTATED = "reinstated"  # a killed article published again (usable) by an explicit reinstatement
     UNCHANGED = "unchanged"  # nothing to write: S3 already holds this content
     KILLED = "killed"  # the article was killed; only a reinstatement publishes it again (nothing written, no failure)
-    STALE = "stale"  # older than the version published (the partner's update times): nothing written, no failure
     FAILED = "failed"  # kept under failed/ with its raw payload and error record
     SPOOLED = "spooled"  # S3 unreachable: kept in the local spool until the next run
     QUEUED = "queued"  # sent to the shared jobs queue: a worker or the Lambda function publishes it
@@ -150,31 +141,15 @@ def _written_status(document: dict[str, Any], number: int, reinstated: bool = Fa
     return Status.CREATED if number == 1 else Status.UPDATED
 
 
-def _metadata(document: dict[str, Any], digest: str, source_url: str | None = None,
-              partner_time: str | None = None) -> dict[str, str]:
-    """The user metadata of a version (and of ``current.json`` when it copies it): all a next writer needs.
-    ``partner_time``: the partner's own update time of the text (its ``versionCreated`` before we stamp it)."""
+def _metadata(document: dict[str, Any], digest: str, source_url: str | None = None) -> dict[str, str]:
+    """The user metadata of a version (and of ``current.json`` when it copies it): all a next writer needs."""
     metadata = {"content-sha256": digest, "version": str(document["version"]),
                 PUB_STATUS_METADATA: metadata_value(str(document.get("pubStatus") or USABLE)),
                 "uri": metadata_value(str(document.get("uri", ""))), WRITTEN_AT_METADATA: utc_now("milliseconds"),
                 **stamp_metadata(document)}  # fmt: skip
     if source_url:
         metadata["source-url"] = metadata_value(source_url)
-    if partner_time and parse_time(partner_time) is not None:
-        metadata[PARTNER_TIME_METADATA] = metadata_value(partner_time)
     return metadata
-
-
-# The partner's update time of the version's text, so that an older text arriving late (a replayed failure, a spool
-# flushed by a host that was offline, queued jobs run out of order) is told from a correction by one HEAD.
-PARTNER_TIME_METADATA = "partner-time"
-
-
-def _older_than_published(incoming: dict[str, Any], current: Stored) -> bool:
-    """Whether ``incoming`` is an older text than the published one, by the partner's own update times (both known)."""
-    incoming_time = parse_time(incoming.get("versionCreated"))
-    published_time = parse_time(current.metadata.get(PARTNER_TIME_METADATA))
-    return incoming_time is not None and published_time is not None and incoming_time < published_time
 
 
 def _killed(stored: Stored | None) -> bool:
@@ -252,8 +227,7 @@ class ArticleStore:
                                      reinstated=reinstating)
             self.validate(built)
             key = self.keys.version(partner, article_key, number)
-            return _Draft(number, key, built, to_bytes(built),
-                          _metadata(built, digest, source_url, incoming.get("versionCreated")),
+            return _Draft(number, key, built, to_bytes(built), _metadata(built, digest, source_url),
                           _written_status(built, number, reinstating), self.render(built))
 
         if self._new_streak >= PRESUME_NEW_AFTER and not (force or cancel or reinstate or dry_run):
@@ -279,12 +253,6 @@ class ArticleStore:
                 log.get_logger().info("kill_kept", partner=partner, article_id=article_key, version=current.version,
                                       force=force, dry_run=dry_run)
                 return PublishResult(Status.KILLED, current.version, existing)
-            if current is not None and not (force or cancel or reinstate) and _older_than_published(incoming, current):
-                log.get_logger().warning("stale_text_kept_out", partner=partner, article_id=article_key,
-                                         version=current.version, incoming=incoming.get("versionCreated"),
-                                         published=current.metadata.get(PARTNER_TIME_METADATA))
-                return PublishResult(Status.STALE, current.version, self.keys.version(partner, article_key,
-                                                                                      current.version))
             version = draft(current.version + 1 if current else 1, current, same, reinstating=killed and reinstate)
             if dry_run:
                 return PublishResult(version.status, version.number, version.key, document=version.document)
@@ -498,9 +466,8 @@ class ArticleStore:
         renderings = self.render(built)
         digest = content_hash(built)
         key = self.keys.version(partner, article_key, number)
-        carried = {name: value for name in ("source-url", PARTNER_TIME_METADATA)
-                   if (value := current.metadata.get(name))}  # the restored text's
-        metadata = {**_metadata(built, digest), **carried}
+        source_url = current.metadata.get("source-url")
+        metadata = {**_metadata(built, digest), **({"source-url": source_url} if source_url else {})}
         body = to_bytes(built)
         if dry_run:
             return Stored(key, "", metadata, body)

@@ -56,7 +56,7 @@ def to_bytes(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def parse_time(value: Any) -> datetime | None:
+def _parse_time(value: Any) -> datetime | None:
     """An aware datetime, or None (absent, unparsable, or without an offset, which cannot be compared)."""
     try:
         parsed = datetime.fromisoformat(value)
@@ -88,8 +88,8 @@ def version_document(
         return document
     if previous.get("firstCreated"):
         document["firstCreated"] = previous["firstCreated"]
-    partner_time = parse_time(incoming.get("versionCreated"))
-    previous_time = parse_time(previous.get("versionCreated"))
+    partner_time = _parse_time(incoming.get("versionCreated"))
+    previous_time = _parse_time(previous.get("versionCreated"))
     if partner_time is None or previous_time is None or partner_time <= previous_time:
         document["versionCreated"] = utc_now()
     if reinstated:
