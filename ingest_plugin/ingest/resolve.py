@@ -98,13 +98,15 @@ def linked_page(item: ItemResult, partner: PartnerConfig, came_from: str | None)
 
 def same_partner(items: list[ItemResult], partner: str | None, came_from: str) -> list[ItemResult]:
     """``items``, each refused (``partner_mismatch``) whose content claims another partner than the one the job came
-    from: never published under the partner it claims, its failure is kept under the partner it came from."""
+    from: never published under the partner it claims, its failure is kept under the partner it came from, as is
+    the failure of an item that names no partner (a page without a title, a malformed feed)."""
     if not partner:
         return items
     return [replace(item, partner=partner, article_key=None, document=None).failed(IngestError(
         ErrorCode.PARTNER_MISMATCH, f"the content claims to be {item.partner}'s article {item.article_key!r}, but "
                                     f"came from {came_from}", stage=Stage.EXTRACT))
-            if item.ok and item.partner != partner else item for item in items]
+            if item.ok and item.partner != partner
+            else replace(item, partner=partner) if not item.ok and not item.partner else item for item in items]
 
 
 def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> ItemResult:
