@@ -90,8 +90,7 @@ def _sqs_batch(runtime: _Runtime, records: list[dict[str, Any]],
         try:
             job = read_job(record["body"], runtime.handler.payloads)
         except UNREADABLE as exc:
-            unreadable = UnreadableMessage(message_id, receipt, count, record.get("body", ""),
-                                           f"{type(exc).__name__}: {exc}")
+            unreadable = UnreadableMessage.of(message_id, receipt, count, record.get("body", ""), exc)
             verdict = judge_unreadable(runtime.handler, unreadable, max_receives)
         else:
             verdict = run_delivered(runtime.handler, job, receive_count=count, max_receives=max_receives,

@@ -18,6 +18,7 @@ import pytest
 
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
 from tests.httpserver import LoopbackHTTPServer, Route, partner_config, toml_table
+from tests.s3_fault_proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.s3
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -152,6 +153,38 @@ def test_a_feed_of_long_stories_is_queued_and_every_story_published(stack: Stack
     assert len(current) == 10  # the two longer items are new versions of stories 1 and 2
     assert {f"articles/zenger/19800{n}/v2.json" for n in (1, 2)} <= set(stack.keys("articles/"))
     assert stack.keys("failed/") == [] and stack.waiting(stack.queue) == stack.waiting(stack.dead) == 0
+
+
+def _claim_checked_job_through(stack: Stack, seaweedfs: Any, fault: Fault) -> subprocess.CompletedProcess[bytes]:
+    """Queue one feed item that travels by claim check, then run a worker whose S3 requests meet ``fault``."""
+    with LoopbackHTTPServer({"/feed/": Route(_long_feed(1, 420), content_type="application/rss+xml")}) as site:
+        stack.config.write_text(partner_config(site, feeds=["/feed/"], queue=QUEUE))
+        assert statuses(stack.cli("run")) == ["queued"] and stack.keys("payloads/")
+    proxy = FaultProxy(seaweedfs.endpoint_url)
+    proxy.start()
+    try:
+        proxy.faults.append(fault)
+        through_proxy = {**stack.env, "AWS_ENDPOINT_URL": proxy.endpoint_url, "INGEST_S3_MAX_ATTEMPTS": "1"}
+        return subprocess.run([sys.executable, "-m", "ingest_plugin", "worker", "--max-idle", "3"],
+                              env=through_proxy, capture_output=True, timeout=90)
+    finally:
+        proxy.stop()
+
+
+@pytest.mark.parametrize("fault", [
+    # On a job's last deliveries the worker records it before it runs, storing its payload again: S3 refusing that
+    # PUT killed the consumer thread, and the worker neither consumed nor exited, the message kept hidden.
+    Fault("status", status=503, code="SlowDown", methods=("PUT",), path=r"/payloads/"),
+    # S3 not giving the stored payload once made the message "unreadable", kept under failed/ for good.
+    Fault("status", status=503, code="SlowDown", methods=("GET",), path=r"/payloads/", count=1),
+], ids=["payload-put-refused", "payload-get-refused-once"])
+def test_a_claim_checked_job_meeting_an_s3_error_is_published_and_nothing_is_left(stack: Stack, seaweedfs: Any,
+                                                                                  fault: Fault) -> None:
+    worker = _claim_checked_job_through(stack, seaweedfs, fault)
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    published = [k for k in stack.keys("articles/") if k.endswith("/current.json")]
+    assert published == ["articles/zenger/198001/current.json"] and stack.waiting(stack.queue) == 0
+    assert stack.keys("failed/") == []
 
 
 def test_sigterm_lets_the_running_job_finish_and_exits_0(stack: Stack) -> None:

@@ -55,8 +55,10 @@ def selected_jobs(selection: Selection, publisher: Publisher, *, action: Action 
     if selection.failed:
         for entry in publisher.failed.entries(selection.since):
             recorded = entry.record.get("job") or {}
-            # Asked for now, else what the failed job asked for (a kill or a reinstatement that failed)
-            wanted = action if action is not Action.INGEST else Action(recorded.get("action", Action.INGEST))
+            # Asked for now, else a kill that failed; never a reinstatement that failed: a replay is routine, and
+            # only an editor's explicit --reinstate publishes a killed article again.
+            wanted = action if action is not Action.INGEST else (
+                Action.CANCEL if recorded.get("action") == Action.CANCEL else Action.INGEST)
             yield IngestJob(FailedSource(entry.key), action=wanted,
                             force=force or bool(recorded.get("force")), trigger="reingest",
                             attempt=int(entry.record.get("attempts", 0)) + 1)

@@ -15,9 +15,11 @@ supervisor restarts the worker).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -49,8 +51,9 @@ def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, ma
     log.bind_job(job.trigger, job.job_id, job.request_id)
     structlog.contextvars.bind_contextvars(message_id=message_id, receive_count=receive_count)
     last_chances = receive_count >= max_receives - 1
-    kept = _record_delivery_failure(handler, job.name, job.to_dict(handler.payloads), job.summary(), receive_count,
-                                    max_receives, "the worker running it stopped (a crash, a kill, memory, time)"
+    kept = _record_delivery_failure(handler, job.name, lambda: job.to_dict(handler.payloads), job.summary(),
+                                    receive_count, max_receives,
+                                    "the worker running it stopped (a crash, a kill, memory, time)"
                                     ) if last_chances else None
     try:
         outcomes = tuple(handler(job, run_id=job.job_id))
@@ -67,31 +70,36 @@ def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, ma
         return Verdict.DONE
     log.get_logger().warning("job_retried", reason=reason, last_receive=receive_count >= max_receives)
     if last_chances:
-        _record_delivery_failure(handler, job.name, job.to_dict(handler.payloads), job.summary(), receive_count,
-                                 max_receives, reason)
+        _record_delivery_failure(handler, job.name, lambda: job.to_dict(handler.payloads), job.summary(),
+                                 receive_count, max_receives, reason)
     return Verdict.RETRY
 
 
 def judge_unreadable(handler: JobHandler, message: UnreadableMessage, max_receives: int) -> Verdict:
     """A message that holds no job: retried (a newer release may read it), and recorded at every receive, so that
-    it reaches the dead-letter queue with its record even if a worker dies holding it."""
+    it reaches the dead-letter queue with its record even if a worker dies holding it. One whose stored payload S3
+    did not give this time (``transient``) is recorded on its last receive only: the next one may read it."""
     log.bind_run("queue", run_id=message.message_id)
-    log.get_logger().error("message_unreadable", message_id=message.message_id, reason=message.reason,
-                           receive_count=message.receive_count)
-    _record_delivery_failure(handler, f"message {message.message_id}", message.body, None, message.receive_count,
-                             max_receives, message.reason)
+    log.get_logger().log(logging.WARNING if message.transient else logging.ERROR, "message_unreadable",
+                         message_id=message.message_id, reason=message.reason, receive_count=message.receive_count,
+                         transient=message.transient)
+    if not message.transient or message.receive_count >= max_receives:
+        _record_delivery_failure(handler, f"message {message.message_id}", lambda: message.body, None,
+                                 message.receive_count, max_receives, message.reason)
     return Verdict.RETRY
 
 
-def _record_delivery_failure(handler: JobHandler, name: str, body: Any, job: dict[str, Any] | None,
+def _record_delivery_failure(handler: JobHandler, name: str, body: Callable[[], Any], job: dict[str, Any] | None,
                              receive_count: int, max_receives: int, reason: str) -> str | None:
-    """Keep a job that may end in the dead-letter queue under ``failed/``: the message as it was, and why; the
-    record's key, or None when S3 takes not even that (the dead-letter queue still keeps the message)."""
-    raw = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+    """Keep a job that may end in the dead-letter queue under ``failed/``: the message as it was (``body()``: the
+    job, its large payloads stored again), and why; the record's key, or None when S3 takes not even that (the
+    dead-letter queue still keeps the message)."""
     error = IngestError(ErrorCode.FETCH_FAILED, f"delivery {receive_count} of at most {max_receives} failed; after "
                                                 f"the last one the job goes to the dead-letter queue: {reason}",
                         input=name, stage=Stage.READ)
     try:
+        message = body()
+        raw = message.encode("utf-8") if isinstance(message, str) else json.dumps(message).encode("utf-8")
         key = handler.publisher.failed.record(ItemResult(input_name=name, raw=raw), error, job=job)
     except Exception as exc:  # noqa: BLE001 - S3 is down: the message itself is kept by the queue
         log.get_logger().error("delivery_failure_not_recorded", input=name, error=f"{type(exc).__name__}: {exc}")
@@ -212,12 +220,17 @@ class QueueWorker:
                 continue
             with self._lock:
                 self._running[item.receipt] = item
-            verdict = run_delivered(self.handler, item.job, receive_count=item.receive_count,
-                                   max_receives=self.queue.max_receives, message_id=item.message_id)
-            with self._lock:
-                del self._running[item.receipt]
-                self.jobs_done += 1
-                self._last_job = time.monotonic()
+            verdict = Verdict.RETRY
+            try:
+                verdict = run_delivered(self.handler, item.job, receive_count=item.receive_count,
+                                        max_receives=self.queue.max_receives, message_id=item.message_id)
+            except Exception:  # a bug: the message comes back, and this thread takes the next job
+                log.get_logger().exception("job_not_judged")
+            finally:
+                with self._lock:
+                    del self._running[item.receipt]
+                    self.jobs_done += 1
+                    self._last_job = time.monotonic()
             self._settle(item.receipt, verdict, item.receive_count)
 
     def _settle(self, receipt: str, verdict: Verdict, receive_count: int, delay: int | None = None) -> None:

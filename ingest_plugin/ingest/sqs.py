@@ -37,10 +37,19 @@ BATCH_BYTES = 256 * 1024
 class UnreadableMessage(Exception):
     """A message that holds no job this release can read: it stays in the queue until the redrive moves it."""
 
-    def __init__(self, message_id: str, receipt: str, receive_count: int, body: str, reason: str) -> None:
+    def __init__(self, message_id: str, receipt: str, receive_count: int, body: str, reason: str,
+                 transient: bool = False) -> None:
         super().__init__(f"message {message_id}: {reason}")
         self.message_id, self.receipt, self.receive_count, self.body, self.reason = (
             message_id, receipt, receive_count, body, reason)
+        self.transient = transient  # its stored payload S3 did not give this time: the next receive may read it
+
+    @classmethod
+    def of(cls, message_id: str, receipt: str, receive_count: int, body: str, exc: Exception) -> UnreadableMessage:
+        """Why reading ``body`` raised ``exc``: a payload stored and gone, or no job (``fetch_failed``, malformed)
+        for good; an S3 error reading the payload for now."""
+        transient = isinstance(exc, IngestError) and exc.code is not ErrorCode.FETCH_FAILED
+        return cls(message_id, receipt, receive_count, body, f"{type(exc).__name__}: {exc}", transient)
 
 
 def read_job(body: str, payloads: PayloadStore | None) -> IngestJob:
@@ -58,8 +67,7 @@ def _delivery(message: dict[str, Any], payloads: PayloadStore | None) -> Deliver
     try:
         job = read_job(message["Body"], payloads)
     except UNREADABLE as exc:
-        return UnreadableMessage(message["MessageId"], message["ReceiptHandle"], count, message["Body"],
-                                 f"{type(exc).__name__}: {exc}")
+        return UnreadableMessage.of(message["MessageId"], message["ReceiptHandle"], count, message["Body"], exc)
     return Delivery(job, message["ReceiptHandle"], count, message["MessageId"])
 
 

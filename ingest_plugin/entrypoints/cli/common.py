@@ -104,11 +104,13 @@ class ReaderGoneTolerant:
 
 
 def input_file(text: str) -> str:
-    """The argparse type of a file to ingest: ``-`` (standard input) or a readable file. A mistyped path is a usage
-    error, exit 2, before anything runs: never a failure kept in S3 that no replay can read."""
-    if text != "-" and not (os.path.isfile(text) and os.access(text, os.R_OK)):
+    """The argparse type of a file to ingest: ``-`` (standard input) or anything readable but a folder (a pipe, a
+    ``<(…)`` substitution and /dev/stdin too). A mistyped path is a usage error, exit 2, before anything runs: never
+    a failure kept in S3 that no replay can read."""
+    if text != "-" and (os.path.isdir(text) or not os.access(text, os.R_OK)):
         raise argparse.ArgumentTypeError(f"cannot read {text!r}: " + (
-            "not a file" if os.path.exists(text) else "no such file") + " (nothing was ingested)")
+            "a folder" if os.path.isdir(text) else "no such file" if not os.path.exists(text) else "not readable")
+            + " (nothing was ingested)")
     return text
 
 
