@@ -14,6 +14,7 @@ import pytest
 from ingest_plugin.entrypoints.cli import main
 from ingest_plugin.entrypoints.cli import publish as commands_publish
 from ingest_plugin.errors import ErrorCode, IngestError
+from ingest_plugin.ingest.jobs import FailedSource, IngestJob, Payload, PayloadSource
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.pipeline import parse_items
 from ingest_plugin.parsing.validate import validate_document
@@ -22,7 +23,7 @@ from ingest_plugin.publishing import S3SetupError, Status
 from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
 from ingest_plugin.publishing.content import content_hash, to_bytes
 from ingest_plugin.publishing.s3io import Put, checksum_sha256
-from tests.conftest import get_json, ingest_files, ingest_one, make_document, make_item, snapshot
+from tests.conftest import get_json, ingest_files, ingest_one, job_handler, make_document, make_item, snapshot
 
 pytestmark = pytest.mark.s3
 REPO = Path(__file__).resolve().parent.parent
@@ -143,6 +144,24 @@ def test_failures_keep_raw_payload_and_count_attempts(publisher):
     ingest_one(item, publisher)
     again = get_json(publisher, first.key)
     assert again["attempts"] == 2 and again["first_failed_at"] == record["first_failed_at"]
+
+
+def test_a_payload_whose_parse_could_not_run_is_kept_with_it_and_replays(publisher):
+    """A parse worker that did not start failed the whole job: its record kept 0 bytes, and no replay could read
+    it ("the failed record keeps neither a payload nor a URL")."""
+    page = (REPO / "samples" / "zenger-article.html").read_bytes()
+    handler = job_handler(publisher)
+
+    def no_worker(data, **options):
+        raise RuntimeError("the parse worker process did not start")
+
+    handler.parse = no_worker
+    (outcome,) = handler(IngestJob(PayloadSource("zenger-article.html", Payload(page))))
+    assert outcome.status is Status.FAILED
+    (entry,) = publisher.failed.entries()
+    assert publisher.failed.raw(entry) == page
+    replayed = list(job_handler(publisher)(IngestJob(FailedSource(entry.key))))
+    assert [o.status for o in replayed] == [Status.CREATED] and list(publisher.failed.entries()) == []
 
 
 def test_an_invalid_document_is_never_published(make_publisher, s3_server):

@@ -18,7 +18,7 @@ from ingest_plugin import log
 from ingest_plugin.config import Config
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.budget import Parser, parser_for
-from ingest_plugin.ingest.jobs import FailedSource, IngestJob, PayloadStore, item_job
+from ingest_plugin.ingest.jobs import FailedSource, IngestJob, PayloadSource, PayloadStore, item_job
 from ingest_plugin.ingest.payloads import AnyPayloads, S3Payloads
 from ingest_plugin.ingest.queue import RetryLater
 from ingest_plugin.ingest.resolve import resolve
@@ -94,7 +94,8 @@ class JobHandler:
         all_ok, any_item = True, False
         for result in results:
             if isinstance(result, IngestError):  # the job's input could not be read: keep the whole job
-                unread = ItemResult(input_name=job.name, raw=b"", partner=getattr(job.source, "partner", None))
+                unread = ItemResult(input_name=job.name, raw=self._payload_in_hand(job),
+                                    partner=getattr(job.source, "partner", None))
                 yield self._keep(unread, result.for_input(job.name), job, run_id=run_id, dry_run=dry_run,
                                  record_key=replayed, whole_job=True)
                 return
@@ -105,6 +106,16 @@ class JobHandler:
             entry = self.publisher.failed.get(replayed)
             if entry is not None:
                 self.publisher.failed.remove(entry)
+
+    def _payload_in_hand(self, job: IngestJob) -> bytes:
+        """The raw payload a job carries (a file, a request body), kept with its failure so that a replay parses it
+        again; nothing for a job that names its input (a URL, an id: a replay reads it again)."""
+        if not isinstance(job.source, PayloadSource):
+            return b""
+        try:
+            return job.source.payload.read(self.payloads)
+        except Exception:  # noqa: BLE001 - the payload itself is what could not be read: the job alone is kept
+            return b""
 
     def _read(self, job: IngestJob) -> Iterator[ItemResult | IngestError]:
         """The job's parsed items; then, if reading what the job names failed (S3, the partner, a file, a record
