@@ -245,6 +245,24 @@ def test_check_config_lists_the_partners_and_where_each_is_defined(tmp_path):
     assert result.returncode == 1 and b"NOT reachable" in result.stderr  # the listing comes before S3
 
 
+def test_check_config_lists_the_feeds_and_refuses_one_its_partner_may_never_fetch(tmp_path):
+    """A feed off its partner's allow-list passed as "ok", and every run then failed on it."""
+    environ = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "nowhere", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+               "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1",
+               "INGEST_S3_MAX_ATTEMPTS": "1", "INGEST_S3_CONNECT_TIMEOUT": "1"}
+    feed = "https://news.acme.example/feed/"
+    config = write_config(tmp_path, toml_table("partners.acme", {**ACME, "feeds": [feed]}))
+    listed = subprocess.run([sys.executable, "-m", "ingest_plugin", "check-config", "--config", str(config)],
+                            env=environ, capture_output=True, text=True, timeout=60)
+    assert f"    feed {feed}" in listed.stdout.splitlines()
+    off_list = "http://127.0.0.1:18080/feed.xml"
+    config = write_config(tmp_path, toml_table("partners.acme", {**ACME, "feeds": [off_list]}))
+    refused = subprocess.run([sys.executable, "-m", "ingest_plugin", "check-config", "--config", str(config)],
+                             env=environ, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and off_list in refused.stderr and "allow-list" in refused.stderr
+    assert "ok" not in refused.stdout
+
+
 # --- A third partner, end to end -----------------------------------------------------------------------------------
 
 

@@ -161,6 +161,18 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
     return result
 
 
+def refusal(url: str, policy: FetchPolicy) -> str | None:
+    """Why :func:`fetch` would refuse ``url`` before any lookup (its scheme, user information, the allow-list), or
+    None: for ``check-config``, which says so of every feed a run would never read."""
+    if _scheme(url) == "file":
+        return None  # checked against the file roots when read
+    try:
+        _allowed(url, policy)
+    except _Refused as exc:
+        return str(exc)
+    return None
+
+
 class _Refused(Exception):
     """Why this URL was not fetched; :func:`fetch` turns it into an IngestError that names the URL."""
 

@@ -125,7 +125,8 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
                                 description="Validate the configuration file (and the partner files it names) and "
                                             "the environment, list the configured partners (key, name, hosts, "
                                             "feeds, source: built-in or the file that defines it), then test that "
-                                            "the S3 bucket can be listed.")
+                                            "the S3 bucket can be listed. A feed or article_url its partner may "
+                                            "never fetch (off allowed_hosts) is a configuration error: exit 2.")
     add_config_option(check)
     check.set_defaults(handler=run_check_config)
 
@@ -272,6 +273,10 @@ def run_check_config(args: argparse.Namespace) -> int:
     if problem := _secret_problem(config):
         print(f"configuration: {config.source}: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if unfetchable := _unfetchable(config):
+        for line in unfetchable:
+            print(f"configuration: {config.source}: {line}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"configuration: {config.source}: ok")
     for partner in config.partners:
         state = "enabled" if partner.enabled else "disabled"
@@ -279,6 +284,8 @@ def run_check_config(args: argparse.Namespace) -> int:
         print(f"  partner {profile.key} ({state}): {profile.name!r}, hosts {', '.join(sorted(profile.hosts))}; "
               f"{len(partner.feeds)} feed(s), fetches from {', '.join(sorted(partner.allowed_hosts))}, updates: "
               f"{partner.update_policy}; source: {partner.source}")
+        for feed in partner.feeds:
+            print(f"    feed {feed}")
     print(f"  webhook secrets: {len(config.webhook.secrets)}")
     where = settings.endpoint_url or "AWS"
     try:
@@ -292,6 +299,21 @@ def run_check_config(args: argparse.Namespace) -> int:
         return EXIT_USAGE if setup else EXIT_FAILED
     print(f"S3: bucket {settings.bucket!r} at {where}: ok (listed)")
     return _check_queues(config, publisher)
+
+
+def _unfetchable(config: Config) -> list[str]:
+    """The feeds and article URL templates of enabled partners that their own fetch policy refuses: every run would
+    fail on them."""
+    from ingest_plugin.transport.fetch import refusal
+
+    found = []
+    for partner in config.partners:
+        policy = config.fetch_policy(partner)
+        urls = [("feed", feed) for feed in partner.feeds] + (
+            [("article_url", partner.article_url)] if partner.article_url else [])
+        found += [f"partner {partner.profile.key}: {what} {url} is never fetched: {reason} (allowed_hosts)"
+                  for what, url in urls if partner.enabled and (reason := refusal(url.replace("{id}", "1"), policy))]
+    return found
 
 
 def _check_queues(config: Config, publisher: Publisher) -> int:
