@@ -87,3 +87,9 @@ def test_a_pipe_or_dev_stdin_is_an_input_like_a_file(offline_env, tmp_path):
     result = subprocess.run([sys.executable, "-m", "ingest_plugin", "ingest", "/dev/stdin"], env=offline_env,
                             input=page.read_bytes(), capture_output=True, timeout=60)  # stdin is a pipe
     assert b"cannot read" not in result.stderr and result.returncode != 2, result.stderr[-2000:]
+
+
+def test_a_negative_size_limit_for_parse_is_a_usage_error(offline_env):
+    """It was taken, and every input then refused as "over the limit of -5 bytes" (exit 65)."""
+    result = run(offline_env, "parse", "--max-bytes", "-5", "-")
+    assert result.returncode == 2 and "--max-bytes" in result.stderr and "'-5'" in result.stderr

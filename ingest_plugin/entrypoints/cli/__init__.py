@@ -44,8 +44,9 @@ per item). Nothing else is written to stdout.
 
 Errors: each input (or feed item) that fails gets one JSON object on stderr, e.g.
   {"code": "not_an_article", "input": "page.html", "stage": "extract", "message": "…"}
-Codes: empty_input, too_large, undecodable, not_an_article, unknown_partner, invalid_document.
-The other inputs are still processed.
+Codes: empty_input, too_large, undecodable, not_an_article, unknown_partner, invalid_document, too_complex
+(--budget), partner_mismatch, fetch_failed (an input file that cannot be read). The other inputs are still
+processed.
 
 Partners: the built-in ones (Zenger News, Benzinga), or with --config those of a configuration: partners it
 defines ([partners.KEY] with a name, or a partner file) are parsed too, and replace built-in ones of the same key.
@@ -68,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
-                        help="log events at or above this level go to stderr (default: INFO for serve, a service "
-                             "whose start and jobs are worth a line each; WARNING for the others)")
+                        help="log events at or above this level go to stderr (default: INFO for serve and worker, "
+                             "services whose start and jobs are worth a line each; WARNING for the others)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_parse(commands)
     add_ingest_parser(commands)
@@ -93,7 +94,7 @@ def _add_parse(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parse.add_argument("--input-format", choices=INPUT_FORMATS, metavar="F",
                        help=f"force the input format instead of detecting it: {', '.join(INPUT_FORMATS)}")
     parse.add_argument("--pretty", action="store_true", help="indent each document (no longer one per line)")
-    parse.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+    parse.add_argument("--max-bytes", type=_byte_count, default=DEFAULT_MAX_BYTES, metavar="N",
                        help=f"reject inputs larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
     parse.add_argument("--explain", action="store_true",
                        help="instead of each document, say where each of its fields came from (JSON-LD, a meta tag, "
@@ -184,6 +185,12 @@ def _emit_rendering(document: dict[str, Any] | None, profile: str, *, pretty: bo
             sys.stdout.write(item.body.decode("utf-8") + "\n")
         else:
             _emit(json.loads(item.body), pretty=pretty)
+
+
+def _byte_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a number of bytes (1 or more): {text!r}")
+    return int(text)
 
 
 def _emit(document: dict[str, Any] | None, *, pretty: bool) -> None:
