@@ -155,11 +155,20 @@ def test_a_feed_of_long_stories_is_queued_and_every_story_published(stack: Stack
     assert stack.keys("failed/") == [] and stack.waiting(stack.queue) == stack.waiting(stack.dead) == 0
 
 
-def _claim_checked_job_through(stack: Stack, seaweedfs: Any, fault: Fault) -> subprocess.CompletedProcess[bytes]:
-    """Queue one feed item that travels by claim check, then run a worker whose S3 requests meet ``fault``."""
-    with LoopbackHTTPServer({"/feed/": Route(_long_feed(1, 420), content_type="application/rss+xml")}) as site:
-        stack.config.write_text(partner_config(site, feeds=["/feed/"], queue=QUEUE))
-        assert statuses(stack.cli("run")) == ["queued"] and stack.keys("payloads/")
+def _claim_checked_job_through(stack: Stack, seaweedfs: Any, fault: Fault,
+                               tmp_path: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Queue one job that travels by claim check (a feed item; a file, with ``tmp_path``), then run a worker whose
+    S3 requests meet ``fault``."""
+    if tmp_path is not None:
+        page = tmp_path / "long-story.html"
+        padding = "".join(f"<p>Paragraph {n}: officials said the channel work would take two years.</p>"
+                          for n in range(2500))
+        page.write_bytes(PAGES[0].read_bytes().replace(b"</article>", padding.encode() + b"</article>", 1))
+        assert statuses(stack.cli("reingest", "--file", str(page))) == ["queued"] and stack.keys("payloads/")
+    else:
+        with LoopbackHTTPServer({"/feed/": Route(_long_feed(1, 420), content_type="application/rss+xml")}) as site:
+            stack.config.write_text(partner_config(site, feeds=["/feed/"], queue=QUEUE))
+            assert statuses(stack.cli("run")) == ["queued"] and stack.keys("payloads/")
     proxy = FaultProxy(seaweedfs.endpoint_url)
     proxy.start()
     try:
@@ -185,6 +194,16 @@ def test_a_claim_checked_job_meeting_an_s3_error_is_published_and_nothing_is_lef
     published = [k for k in stack.keys("articles/") if k.endswith("/current.json")]
     assert published == ["articles/zenger/198001/current.json"] and stack.waiting(stack.queue) == 0
     assert stack.keys("failed/") == []
+
+
+def test_a_file_job_whose_stored_page_s3_does_not_give_once_is_delivered_again(stack: Stack, seaweedfs: Any,
+                                                                               tmp_path: Path) -> None:
+    """A file's page is read from the bucket when its job runs: a 503 then kept the job as failed for good."""
+    fault = Fault("status", status=503, code="SlowDown", methods=("GET",), path=r"/payloads/", count=1)
+    worker = _claim_checked_job_through(stack, seaweedfs, fault, tmp_path)
+    assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    assert len([k for k in stack.keys("articles/") if k.endswith("/current.json")]) == 1
+    assert stack.keys("failed/") == [] and stack.waiting(stack.queue) == 0
 
 
 def test_sigterm_lets_the_running_job_finish_and_exits_0(stack: Stack) -> None:

@@ -217,15 +217,20 @@ def test_a_reader_that_stops_reading_does_not_stop_the_run(env, config, tmp_path
     for n in range(12):
         pages.append(tmp_path / f"story-{n}.html")
         pages[-1].write_bytes(PAGE.replace(b"63809", f"7100{n}".encode()))
-    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
-    run = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "ingest", "--config", str(config), *map(str, pages)],
-                           env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert run.stdout is not None and b'"event": "item"' in run.stdout.readline()
-    run.stdout.close()  # the reader is gone after one line
-    _, stderr = run.communicate(timeout=120)
-    assert run.returncode == 0, stderr.decode()[-2000:]
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_") and k != "PYTHONUNBUFFERED"}
+    for buffered in (True, False):  # as under cron (block-buffered: all written at the end), and line by line
+        run = subprocess.Popen([sys.executable, "-m", "ingest_plugin", "ingest", "--config", str(config),
+                                "--force", *map(str, pages)], env={**variables, **({} if buffered else {
+                                    "PYTHONUNBUFFERED": "1"})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert run.stdout is not None
+        if not buffered:
+            assert b'"event": "item"' in run.stdout.readline()
+        run.stdout.close()  # the reader is gone (after one line, when there is one to read)
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0 and b"BrokenPipe" not in stderr, stderr.decode()[-2000:]
     current = [k for k in keys(env, "articles/") if k.endswith("/current.json")]
-    assert len(current) == 12 and keys(env, "runs/")
+    assert len(current) == 12 and len([k for k in keys(env, "articles/") if k.endswith("/v2.json")]) == 12
+    assert keys(env, "runs/")
 
 
 def test_a_partners_page_that_fails_is_kept_under_that_partner(env, config, partner_site):
@@ -339,6 +344,20 @@ def test_signed_webhook_lands_the_document(env, webhook, partner_site, serve_log
     assert started["event"] == "webhook_listening" and started["level"] == "info"
     assert (started["signing_keys"], started["workers"], started["journal"], started["dedupe"]) == (
         1, 2, True, "MemoryDedupe")  # how many secrets, never the secrets
+
+
+def test_a_kill_by_a_url_off_the_partners_hosts_kills_nothing(env, webhook, partner_site):
+    """A kill read the article its id rules found in any URL, though no job may name a URL off the partner's hosts."""
+    status, reply = post(webhook, {"partner": "zenger", "id": "63809"})
+    assert status == 202 and wait_for_job(webhook, reply["job_id"])["status"] == "done"
+    status, reply = post(webhook, {"partner": "zenger", "url": "https://not-zenger.example/page?p=63809",
+                                   "action": "cancel"})
+    assert status == 202
+    job = wait_for_job(webhook, reply["job_id"])
+    assert job["status"] == "failed" and "allow-list" in job["error"]["message"], job
+    _, s3, bucket = env
+    current = json.loads(s3.get_object(Bucket=bucket, Key="articles/zenger/63809/current.json")["Body"].read())
+    assert (current["pubStatus"], current["version"]) == ("usable", "1")
 
 
 def test_a_webhook_job_whose_article_failed_says_failed_with_its_code(env, webhook, partner_site):

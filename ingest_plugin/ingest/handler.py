@@ -123,6 +123,10 @@ class JobHandler:
         try:
             yield from resolve(job, self.config, self.publisher, self.payloads, self.parse)
         except IngestError as error:
+            if self.queued and isinstance(job.source, PayloadSource) and error.code is not ErrorCode.FETCH_FAILED:
+                # S3 did not give the job's stored payload this time (a payload gone is fetch_failed): the queue
+                # delivers the job again, rather than keeping a failure of the job itself
+                raise RetryLater(f"the stored payload of {job.name} could not be read now: {error.message}") from None
             yield error
         except S3SetupError:
             raise  # no bucket or no access: the run stops

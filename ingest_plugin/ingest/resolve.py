@@ -26,7 +26,7 @@ from ingest_plugin.parsing.text import canonical_url
 from ingest_plugin.partners.identity import Identity
 from ingest_plugin.publishing import Publisher
 from ingest_plugin.publishing.failed import FailedEntry
-from ingest_plugin.transport.fetch import fetch
+from ingest_plugin.transport.fetch import fetch, refusal
 
 
 def resolve(job: IngestJob, config: Config, publisher: Publisher, payloads: PayloadStore | None = None,
@@ -126,6 +126,8 @@ def published_at_url(url: str, config: Config, publisher: Publisher,
         partner = partner or partner_for(config, url=url)
     except IngestError:
         return None  # fetching it says why
+    if refusal(url, config.fetch_policy(partner)) is not None:
+        return None  # not one of the partner's URLs: fetching it refuses it, as for any job
     profile = partner.profile
     article_key = Identity.of_article(profile, profile.article_id(url), canonical_url(url), "").article_key
     return _published(publisher, profile.key, article_key, url)

@@ -215,5 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     finally:
+        if sys.stdout is not stdout:  # what is still buffered, through the wrapper: a reader gone is no error
+            sys.stdout.flush()
         sys.stdout = stdout
     return status

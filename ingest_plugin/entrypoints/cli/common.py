@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -104,14 +105,25 @@ class ReaderGoneTolerant:
 
 
 def input_file(text: str) -> str:
-    """The argparse type of a file to ingest: ``-`` (standard input) or anything readable but a folder (a pipe, a
-    ``<(…)`` substitution and /dev/stdin too). A mistyped path is a usage error, exit 2, before anything runs: never
-    a failure kept in S3 that no replay can read."""
-    if text != "-" and (os.path.isdir(text) or not os.access(text, os.R_OK)):
-        raise argparse.ArgumentTypeError(f"cannot read {text!r}: " + (
-            "a folder" if os.path.isdir(text) else "no such file" if not os.path.exists(text) else "not readable")
-            + " (nothing was ingested)")
-    return text
+    """The argparse type of a file to ingest: ``-`` (standard input), a readable file or a pipe (a ``<(…)``
+    substitution, /dev/stdin); not a folder or a device (/dev/zero would be read without end). A mistyped path is
+    a usage error, exit 2, before anything runs: never a failure kept in S3 that no replay can read."""
+    if text == "-":
+        return text
+    try:
+        mode = os.stat(text).st_mode
+    except OSError as exc:
+        why = (exc.strerror or "cannot be read").lower()
+        raise argparse.ArgumentTypeError(f"cannot read {text!r}: {why} (nothing was ingested)") from None
+    if stat.S_ISDIR(mode):
+        why = "a folder"
+    elif not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        why = "not a file or a pipe"
+    elif not os.access(text, os.R_OK):
+        why = "not readable"
+    else:
+        return text
+    raise argparse.ArgumentTypeError(f"cannot read {text!r}: {why} (nothing was ingested)")
 
 
 def configured(path: str | None) -> Config:
