@@ -98,7 +98,10 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
                                                "triggers.",
                                    epilog=_REINGEST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_option(reingest)
-    reingest.add_argument("--url", action="append", default=[], metavar="URL", help="fetch and ingest this URL")
+    reingest.add_argument("--url", action="append", default=[], metavar="URL",
+                          help="fetch and ingest this URL (with --cancel, a URL that names its article, by the "
+                               "partner's id in it or as published, is not fetched: the kill works on a page "
+                               "taken down)")
     reingest.add_argument("--id", action="append", default=[], dest="ids", metavar="PARTNER_ID",
                           help="an article by its partner id (needs --partner): fetched from the partner's "
                                "article_url template, else from the canonical URL of the version published before")
