@@ -53,9 +53,7 @@ _CHROME_TOKEN = re.compile(
     r"(?:$|[-_](?!(?:open|opened|active|visible|enabled|closed|expanded|collapsed|xs|sm|md|lg|xl)"
     r"$))"
     # Words that name furniture only alone (or numbered): "modal-open", "hidden-xs", "paywall-content" are not.
-    # Alone too: the labels ai2html lays over a chart's picture ("g-aiAbs": positioned text, no sentences; the
-    # picture stays) and Teads' in-read player ("teads-target", "js-teads" mark the story it plays in).
-    r"|^(?:ads?|modal|paywall|hidden|print-only|g-aiAbs|teads-inread)(?:[-_]?\d+)?$"
+    r"|^(?:ads?|modal|paywall|hidden|print-only)(?:[-_]?\d+)?$"
     # A menu named for where it shows ("mobile-nav", "main-menu", "offcanvas-navigation"), whatever element holds
     # it: the whole token, or with its wrapper's word ("mobile-menu-push" wraps a theme's content).
     r"|^(?:mobile|main|primary|secondary|top|site|global|header|footer|side|off-?canvas)[-_]?(?:nav|navigation|menu)"
