@@ -78,13 +78,13 @@ def run_delivered(handler: JobHandler, job: IngestJob, *, receive_count: int, ma
 def judge_unreadable(handler: JobHandler, message: UnreadableMessage, max_receives: int) -> Verdict:
     """A message that holds no job: retried (a newer release may read it), and recorded at every receive, so that
     it reaches the dead-letter queue with its record even if a worker dies holding it. One whose stored payload S3
-    did not give this time (``transient``) is recorded from its second-to-last receive on, as a job is: the next
-    one may read it."""
+    did not give this time (``transient``) is recorded on its last receive only: the next receive may read it, and
+    a record made before would outlive the job's success (``[queue] max_receives`` is the redrive policy's)."""
     log.bind_run("queue", run_id=message.message_id)
     log.get_logger().log(logging.WARNING if message.transient else logging.ERROR, "message_unreadable",
                          message_id=message.message_id, reason=message.reason, receive_count=message.receive_count,
                          transient=message.transient)
-    if not message.transient or message.receive_count >= max_receives - 1:
+    if not message.transient or message.receive_count >= max_receives:
         _record_delivery_failure(handler, f"message {message.message_id}", lambda: message.body, None,
                                  message.receive_count, max_receives, message.reason)
     return Verdict.RETRY
