@@ -308,7 +308,9 @@ def test_replays_and_retries_of_a_webhook_id_run_once(client: Client, recorder: 
     assert replay.body == retry.body == {"job_id": first.body["job_id"], "status": "duplicate"}
     client.wait_for(first.body["job_id"], "done")
     assert len(recorder.jobs) == 1
-    assert [e["duplicate"] for e in events(logs) if e["event"] == "webhook_received"] == [False, True, True]
+    received = [e for e in events(logs) if e["event"] == "webhook_received"]
+    assert [e["duplicate"] for e in received] == [False, True, True]
+    assert len({e["partner"] for e in received}) == 1  # every line names the partner, the duplicates' too
 
 
 @pytest.mark.parametrize("body", [

@@ -156,7 +156,8 @@ class WebhookApp:
         job = from_webhook_payload(payload, request_id=webhook_id)
         original = self.dedupe.claim(webhook_id, job.job_id)
         if original is not None:
-            log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=original, duplicate=True)
+            log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=original, duplicate=True,
+                                  partner=payload["partner"])
             return _Response(200, {"job_id": original, "status": "duplicate"})
         try:
             self._offer(job)
