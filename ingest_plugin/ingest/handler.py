@@ -19,7 +19,7 @@ from ingest_plugin.config import Config
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.budget import Parser, parser_for
 from ingest_plugin.ingest.jobs import FailedSource, IngestJob, PayloadSource, PayloadStore, item_job
-from ingest_plugin.ingest.payloads import AnyPayloads, S3Payloads
+from ingest_plugin.ingest.payloads import AnyPayloads, S3Payloads, unreadable_for_now
 from ingest_plugin.ingest.queue import RetryLater
 from ingest_plugin.ingest.resolve import resolve
 from ingest_plugin.ingest.spool import Spool
@@ -123,9 +123,9 @@ class JobHandler:
         try:
             yield from resolve(job, self.config, self.publisher, self.payloads, self.parse)
         except IngestError as error:
-            if self.queued and isinstance(job.source, PayloadSource) and error.code is not ErrorCode.FETCH_FAILED:
-                # S3 did not give the job's stored payload this time (a payload gone is fetch_failed): the queue
-                # delivers the job again, rather than keeping a failure of the job itself
+            if self.queued and isinstance(job.source, PayloadSource) and unreadable_for_now(error):
+                # S3 did not give the job's stored payload this time: the queue delivers the job again, rather than
+                # keeping a failure of the job itself
                 raise RetryLater(f"the stored payload of {job.name} could not be read now: {error.message}") from None
             yield error
         except S3SetupError:

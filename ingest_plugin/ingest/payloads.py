@@ -26,6 +26,12 @@ _S3_PREFIX = "s3:"
 SWEEP_GRACE_SECONDS = 3600
 
 
+def unreadable_for_now(error: BaseException) -> bool:
+    """Whether reading a stored payload failed only for now (S3 did not answer, or refused the request), not for
+    good: a payload gone, or a reference naming none, is ``fetch_failed``."""
+    return isinstance(error, IngestError) and error.code is not ErrorCode.FETCH_FAILED
+
+
 class LocalPayloads:
     """A :class:`~ingest_plugin.ingest.jobs.PayloadStore` on local disk: ``{directory}/{sha256}``."""
 

@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ingest_plugin.config import Config, QueueConfig
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.jobs import IngestJob, PayloadStore
-from ingest_plugin.ingest.payloads import S3Payloads
+from ingest_plugin.ingest.payloads import S3Payloads, unreadable_for_now
 from ingest_plugin.ingest.queue import Delivery
 from ingest_plugin.log import get_logger
 from ingest_plugin.publishing import Publisher
@@ -48,8 +48,7 @@ class UnreadableMessage(Exception):
     def of(cls, message_id: str, receipt: str, receive_count: int, body: str, exc: Exception) -> UnreadableMessage:
         """Why reading ``body`` raised ``exc``: a payload stored and gone, or no job (``fetch_failed``, malformed)
         for good; an S3 error reading the payload for now."""
-        transient = isinstance(exc, IngestError) and exc.code is not ErrorCode.FETCH_FAILED
-        return cls(message_id, receipt, receive_count, body, f"{type(exc).__name__}: {exc}", transient)
+        return cls(message_id, receipt, receive_count, body, f"{type(exc).__name__}: {exc}", unreadable_for_now(exc))
 
 
 def read_job(body: str, payloads: PayloadStore | None) -> IngestJob:

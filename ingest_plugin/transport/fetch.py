@@ -163,7 +163,8 @@ def fetch(url: str, policy: FetchPolicy, *, etag: str | None = None, last_modifi
 
 def refusal(url: str, policy: FetchPolicy) -> str | None:
     """Why :func:`fetch` would refuse ``url`` before any lookup (its scheme, user information, the allow-list), or
-    None: for ``check-config``, which says so of every feed a run would never read."""
+    None: ``check-config`` names every feed a run would never read, and a kill by URL reads S3 only for a URL of
+    the partner's."""
     if _scheme(url) == "file":
         return None  # checked against the file roots when read
     try:
