@@ -455,3 +455,35 @@ def test_runs_are_bounded_and_a_quiet_partner_raises_an_alert(env, config, aws_e
         assert run_feeds(settings, handler, now=later).outcomes == []
     alerts = [event for event in events if event["event"] == "partner_quiet"]
     assert len(alerts) == 1 and alerts[0]["partner"] == "zenger" and alerts[0]["alert"] is True
+
+
+@pytest.mark.parametrize("stored", [b'{"seen": {"abc": "2026-', b"[]", b"null",
+                                    b'{"seen": [], "last_new_item_at": "yesterday"}'],
+                         ids=["truncated", "a-list", "null", "wrong-shape"])
+def test_a_cursor_that_is_no_cursor_is_replaced_and_the_run_goes_on(env, config, stored):
+    """A cursor object someone broke (cut short, or not a JSON object) costs one full re-check of the feed, said in
+    the run's log: the writes are idempotent. Every partner's ingest stopped on it before."""
+    _, s3, bucket = env
+    s3.put_object(Bucket=bucket, Key="cursors/zenger.json", Body=stored)
+    first = cli(env, "run", "--config", str(config))
+    assert first.returncode == 0, first.stderr.decode()[-2000:]
+    assert sorted(i["status"] for i in items(first)) == ["created"] * 3
+    run_id = json.loads(first.stdout.decode().splitlines()[-1])["run_id"]
+    complaint = [json.loads(line) for line in first.stderr.decode().splitlines() if "cursor_unreadable" in line]
+    assert [(c["partner"], c["run_id"]) for c in complaint] == [("zenger", run_id)]
+    assert "cursors/zenger.json" in complaint[0]["message"]
+    cursor = json.loads(s3.get_object(Bucket=bucket, Key="cursors/zenger.json")["Body"].read())
+    assert len(cursor["seen"]) == 3
+    again = cli(env, "run", "--config", str(config))
+    assert again.returncode == 0 and items(again) == []
+
+
+def test_a_broken_latest_run_record_is_replaced(env, config):
+    _, s3, bucket = env
+    s3.put_object(Bucket=bucket, Key="runs/latest/cron.json", Body=b'{"last_success": ')
+    result = cli(env, "run", "--config", str(config))
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    latest = json.loads(s3.get_object(Bucket=bucket, Key="runs/latest/cron.json")["Body"].read())
+    assert latest["last_success"]["run_id"] == json.loads(result.stdout.decode().splitlines()[-1])["run_id"]
+    replaced = [json.loads(line) for line in result.stderr.decode().splitlines() if "stored_object_replaced" in line]
+    assert [r["key"] for r in replaced] == ["runs/latest/cron.json"]

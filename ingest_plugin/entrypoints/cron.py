@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeGuard
 
 from ingest_plugin.config import Config, PartnerConfig
 from ingest_plugin.errors import IngestError
@@ -59,8 +59,7 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
     moves past exactly what was sent."""
     publisher = handler.publisher
     now = now or datetime.now(timezone.utc)
-    cursors = {p.profile.key: _read_cursor(publisher, p.profile.key)
-               for p in config.partners if p.enabled and p.feeds}
+    cursors: dict[str, dict[str, Any]] = {}  # read once the run is under way: a complaint carries its run id
     feeds: list[_Feed] = []
     planned: dict[str, _Planned] = {}  # job id -> the feed item it came from
     handled: list[tuple[_Planned, list[Outcome]]] = []
@@ -70,6 +69,8 @@ def run_feeds(config: Config, handler: JobHandler, *, fetcher: Fetcher = fetch, 
     def started(summary: RunSummary) -> None:
         nonlocal run
         run = summary
+        cursors.update((p.profile.key, _read_cursor(publisher, p.profile.key))
+                       for p in config.partners if p.enabled and p.feeds)
 
     def plan() -> Iterator[IngestJob]:
         nonlocal budget
@@ -155,12 +156,38 @@ def _published(publisher: Publisher, item: ItemResult) -> bool:
 
 
 def _read_cursor(publisher: Publisher, partner_key: str) -> dict[str, Any]:
+    """The partner's cursor; without one that can be read, every feed item is checked again (the writes are
+    idempotent: an unchanged article costs a HEAD) and the run writes a new one."""
+    key = publisher.articles.keys.cursor(partner_key)
     try:
-        stored = publisher.bucket.get(publisher.articles.keys.cursor(partner_key))
+        stored = publisher.bucket.get(key)
     except IngestError as error:
         get_logger().error("cursor_unreadable", partner=partner_key, message=error.message)
         return {}
-    return stored.json() if stored else {}
+    if stored is None:
+        return {}
+    if not _is_cursor(cursor := stored.json_object()):
+        get_logger().error("cursor_unreadable", partner=partner_key,
+                           message=f"{key} holds no cursor (cut short, or edited by hand): every feed item is "
+                                   "checked again, and the run writes a new cursor")
+        return {}
+    return cursor
+
+
+def _is_cursor(value: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
+    """Whether a stored value has the cursor's shape: what this module writes."""
+    return value is not None and isinstance(value.get("seen", {}), dict) \
+        and isinstance(feeds := value.get("feeds", {}), dict) and all(isinstance(v, dict) for v in feeds.values()) \
+        and _is_time(value.get("last_new_item_at"))
+
+
+def _is_time(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except (TypeError, ValueError):
+        return False
 
 
 def _advance_cursor(publisher: Publisher, partner_key: str, pairs: list[tuple[_Planned, list[Outcome]]],
@@ -174,7 +201,7 @@ def _advance_cursor(publisher: Publisher, partner_key: str, pairs: list[tuple[_P
     any_new = any(f.new_items for f in feeds)
 
     def merge(cursor: dict[str, Any] | None) -> dict[str, Any]:
-        cursor = dict(cursor or {})
+        cursor = dict(cursor) if _is_cursor(cursor) else {}
         seen = dict(cursor.get("seen", {}))
         seen.update({fingerprint: seen.get(fingerprint, stamp) for fingerprint in handled})
         cursor["seen"] = dict(sorted(seen.items(), key=lambda kv: kv[1])[-SEEN_LIMIT:])

@@ -28,6 +28,7 @@ from botocore.exceptions import (
 )
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.log import get_logger
 from ingest_plugin.publishing.content import USABLE
 
 UNREACHABLE_RECHECK_SECONDS = 5.0
@@ -98,6 +99,14 @@ class Stored:
 
     def json(self) -> dict[str, Any]:
         return json.loads(self.body or b"null")
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object, or None when it is none: cut short, or edited by hand into something else."""
+        try:
+            value = json.loads(self.body or b"null")
+        except ValueError:  # invalid JSON, or bytes that are not UTF-8
+            return None
+        return value if isinstance(value, dict) else None
 
 
 # The document times a next version keeps or compares, and their user-metadata names.
@@ -249,11 +258,15 @@ class Bucket:
 
         ``change`` gets the stored value (None when there is none) and returns the new one. It must be pure: after
         a lost race it runs again on the winner's value, so no concurrent update is lost. A condition refused only
-        on a retry, with our exact bytes stored, was our own write whose reply was lost.
+        on a retry, with our exact bytes stored, was our own write whose reply was lost. A stored value that is no
+        JSON object (cut short, edited by hand) is replaced as if there were none, and said: kept, it would stop every
+        update of the key for good.
         """
         for _ in range(rounds):
             current = self.get(key)
-            before = current.json() if current else None
+            before = current.json_object() if current else None
+            if current and before is None:
+                get_logger().warning("stored_object_replaced", key=key, reason="it holds no JSON object")
             after = change(before)
             if after == before:
                 return after
