@@ -135,6 +135,18 @@ def on_terminal(*args: str, answer: str | None = None, timeout: float = 60) -> t
 # ---- list
 
 
+def test_a_record_someone_broke_is_left_out_and_a_new_failure_rewrites_it(capsys: pytest.CaptureFixture[str],
+                                                                           store: Publisher,
+                                                                           entries: dict[str, str]) -> None:
+    store.bucket.put(entries["zenger/2"], b'{"code": "fetch_')
+    status, out, err = failed(capsys, "list", "--partner", "zenger")
+    assert status == 0, err
+    assert [json.loads(line)["entry"] for line in out.splitlines()] == ["zenger/1", "zenger/4"]
+    assert "failed_record_unreadable" in err and entries["zenger/2"] in err
+    fail(store, 2, "fetch_failed", "2026-11-06T00:00:00Z")  # the article fails again: its record is written anew
+    assert listed(capsys, "--partner", "zenger") == ["zenger/1", "zenger/4", "zenger/2"]
+
+
 def test_list_filters_select_the_right_entries(capsys: pytest.CaptureFixture[str], entries: dict[str, str]) -> None:
     unknown = entries["unknown"].split("/")[-3] + "/" + entries["unknown"].split("/")[-2]
     assert listed(capsys) == [unknown, "zenger/1", "zenger/2", "benzinga/3", "zenger/4"]  # oldest failure first

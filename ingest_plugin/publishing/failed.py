@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ingest_plugin.errors import IngestError
+from ingest_plugin.log import get_logger
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.publishing.content import utc_now
 from ingest_plugin.publishing.keys import KeyLayout, is_safe_segment
@@ -98,7 +99,7 @@ class FailedStore:
         raw_key, record_key = f"{folder}raw", f"{folder}error.json"
         now = utc_now()
         previous = self.bucket.get(record_key)
-        kept = previous.json() if previous is not None else {}
+        kept = (previous.json_object() or {}) if previous is not None else {}  # a broken record is written anew
         if item.raw or not kept.get("raw_bytes"):
             payload = {"raw_key": raw_key, "raw_sha256": hashlib.sha256(item.raw).hexdigest(),
                        "raw_bytes": len(item.raw)}
@@ -141,7 +142,11 @@ class FailedStore:
             stored = self.bucket.get(key)
             if stored is None:
                 continue  # replayed by someone else meanwhile
-            entry = FailedEntry(key, stored.json())
+            if (record := stored.json_object()) is None:
+                get_logger().error("failed_record_unreadable", key=key,
+                                   message=f"{key} holds no record (cut short, or edited by hand): left out")
+                continue
+            entry = FailedEntry(key, record)
             if code is not None and entry.record.get("code") != code:
                 continue
             if start is not None or end is not None:
