@@ -214,6 +214,26 @@ def test_export_renders_versions_stored_before_the_profile_was_on(s3_server, mak
         {name: (tmp_path / name).read_bytes() for name in summary.files}
 
 
+def test_export_lets_a_kill_pass_a_version_that_cannot_be_rendered(s3_server, make_publisher, tmp_path):
+    """A version stored by an older release, whose body the renderer refuses, must not keep the kill after it out of
+    the consumer's folder for good."""
+    publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
+    doc = _fresh(KENYA)
+    _publish(publisher, doc)
+    key = doc["uri"].rsplit(":", 1)[-1]
+    first_key = f"articles/zenger/{key}/v1.json"
+    stored = get_json(publisher, first_key)
+    stored["bodies"][0]["value"] = '<p><em title="Kiswahili">Habari</em></p>' + stored["bodies"][0]["value"]
+    publisher.bucket.put(first_key, json.dumps(stored).encode("utf-8"))
+    _publish(publisher, doc, cancel=True)
+    summary = export(publisher.articles, "superdesk", tmp_path)
+    assert summary.files == [f"zenger-{key}-v2.superdesk.json"]
+    assert json.loads((tmp_path / summary.files[0]).read_text())["pubstatus"] == "canceled"
+    assert not summary.ok and [(f["version"], f["error"]["code"], f["error"]["input"]) for f in summary.failures] \
+        == [(1, "invalid_document", first_key)]
+    assert export(publisher.articles, "superdesk", tmp_path).files == []  # past it for good
+
+
 def test_export_command(s3_server, make_publisher, monkeypatch, capsys, in_process_cli, tmp_path):
     publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
     _publish(publisher, _fresh(KENYA))

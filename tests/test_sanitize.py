@@ -84,3 +84,27 @@ def test_tweet_embed_keeps_only_its_quote():
     assert embed.startswith('<blockquote class="twitter-tweet"') and not EXECUTABLE.search(embed)
     assert '<div data-association="tweet-1"></div>' in doc["bodies"][0]["value"]
     assert "widgets.js" not in json.dumps(doc)
+
+
+def test_every_rendering_takes_what_the_sanitiser_keeps():
+    """Markup real pages carry (a Wikipedia page's lang and title attributes, links with a quote, a backtick or a
+    broken IPv6 literal) is published, and every rendering takes it: the canonical body holds only what the
+    renderings' allow-list allows, and its links are URIs."""
+    from ingest_plugin.parsing.render import PROFILES, render
+
+    body = ('<p>WASHINGTON — <i lang="mi" title="Māori language text">Aotearoa</i> was named in the debate, '
+            '<a href="https://en.wikipedia.org/wiki/People\'s_Republic_of_China">China</a> and '
+            '<a href="https://example.com/a`b c">a sloppy link</a> were cited, '
+            '<abbr title="Congressional Budget Office">CBO</abbr> figures too.</p>'
+            '<div lang="en"><p>A dead link: <a href="http://[broken/">here</a>, in a second paragraph of the story '
+            'with enough text to be one.</p></div><blockquote cite="https://example.com/it\'s"><p>A quote.</p>'
+            '</blockquote>')
+    [doc] = parse(zenger_page(body).encode())
+    value = doc["bodies"][0]["value"]
+    assert "lang=" not in value and 'title="Māori' not in value
+    assert '<abbr title="Congressional Budget Office">' in value  # the attributes the allow-list names stay
+    assert 'href="https://en.wikipedia.org/wiki/People%27s_Republic_of_China"' in value
+    assert 'href="https://example.com/a%60b%20c"' in value and 'cite="https://example.com/it%27s"' in value
+    assert "A dead link: here, in a second" in value  # the link goes, its words stay
+    for profile in PROFILES:
+        assert render(doc, profile).objects, profile

@@ -10,7 +10,9 @@ ingest files (Superdesk's file feeding service watches one folder; a generic nin
 - The cursor, ``DIR/.ingest-export/{profile}.cursor.json``, holds the newest version exported per article, saved
   after each version: a crash exports at most that one version again (its files have the same names and bytes).
 - A rendering stored in S3 is copied as it is; a version without one (a profile turned on later) is rendered on the
-  spot and checked like any rendering (``invalid_document`` otherwise: reported, the cursor stays before it).
+  spot and checked like any rendering (``invalid_document`` otherwise: reported, and the article's later versions go
+  out without it, so that a correction or a kill is never held back by a version that cannot be rendered; the last
+  version of an article is tried again on the next run).
 
 Cost: one listing of ``articles/`` per 1,000 objects, then a GET per object exported.
 """
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest_plugin import log
-from ingest_plugin.errors import IngestError
+from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.parsing.render import CANONICAL, render
 from ingest_plugin.publishing.articles import ArticleStore
 from ingest_plugin.publishing.renderings import ArticleListing, list_articles, rendering_objects
@@ -96,11 +98,14 @@ def export(store: ArticleStore, profile: str, directory: Path, *, partner: str |
             except S3Unreachable:
                 raise
             except IngestError as error:
+                error = error.for_input(listing.versions[number].key)
                 log.get_logger().error("export_failed", partner=listing.partner, article_id=listing.article_key,
                                        version=number, profile=profile, code=str(error.code), message=error.message)
                 summary.failures.append({"partner": listing.partner, "article_key": listing.article_key,
                                          "version": number, "error": error.to_dict()})
-                break  # the later versions of this article wait behind it: the cursor never skips one
+                if error.code == ErrorCode.INVALID_DOCUMENT:
+                    continue  # it never renders: the later versions (a correction, a kill) go out without it
+                break  # one S3 did not give: the later versions of this article wait behind it
             for leaf, body in objects:
                 name = file_name(listing.partner, listing.article_key, number, leaf)
                 folder.write(name, body)

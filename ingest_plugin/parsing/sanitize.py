@@ -14,19 +14,22 @@ from lxml.html import HtmlElement
 
 from ingest_plugin.parsing.extract.body import remove_all
 from ingest_plugin.parsing.markup import short_texts
-from ingest_plugin.parsing.text import clean, is_web_url
+from ingest_plugin.parsing.text import clean, is_web_url, web_url
 
 # Asked twice of every link (unwrapping dead links, then nh3's attribute filter), and sites repeat their links.
 _is_web_url = lru_cache(maxsize=4096)(is_web_url)
+_web_url = lru_cache(maxsize=4096)(web_url)
 
 BODY_TAGS = {"p", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "blockquote", "q", "cite",
              "figure", "figcaption", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead",
              "tbody", "tfoot", "tr", "th", "td", "caption", "code", "pre", "abbr", "time", "div", "dl", "dt", "dd"}
-BODY_ATTRIBUTES = {"a": {"href", "title"}, "blockquote": {"cite"}, "q": {"cite"}, "td": {"colspan", "rowspan"},
-                   "th": {"colspan", "rowspan", "scope"}, "time": {"datetime"}, "abbr": {"title"},
-                   "figure": {"data-association"}, "div": {"data-association"}}
+# Only these: no attribute on every tag (nh3 would keep "lang" and "title" everywhere, which no rendering takes).
+BODY_ATTRIBUTES = {"*": set(), "a": {"href", "title"}, "blockquote": {"cite"}, "q": {"cite"},
+                   "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "time": {"datetime"},
+                   "abbr": {"title"}, "figure": {"data-association"}, "div": {"data-association"}}
 EMBED_TAGS = {"blockquote", "p", "a", "br", "em", "strong", "b", "i"}
-EMBED_ATTRIBUTES = {"a": {"href"}, "blockquote": {"cite", "lang", "data-lang", "data-dnt", "data-width"},
+EMBED_ATTRIBUTES = {"*": set(), "a": {"href"},
+                    "blockquote": {"cite", "lang", "data-lang", "data-dnt", "data-width"},
                     "p": {"lang", "dir"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 # Compiled once: ``el.xpath(string)`` compiles its expression on every call. Two queries, not one union: libxml2
@@ -37,9 +40,11 @@ _URL_ATTRIBUTES = {"href", "cite"}
 
 
 def _only_real_urls(_tag: str, attribute: str, value: str) -> str | None:
-    """Drop empty or hostless URLs (``href=""``, ``http://``) that the scheme allow-list would let through."""
+    """Drop empty or hostless URLs (``href=""``, ``http://``) that the scheme allow-list would let through; a web
+    URL is written as a browser requests it (quotes, spaces and non-ASCII characters percent-encoded, the host in
+    ASCII: :func:`web_url`), so that every consumer takes it as a URI."""
     if attribute in _URL_ATTRIBUTES:
-        return value if _is_web_url(value) else None
+        return _web_url(value) or (value if _is_web_url(value) else None)  # the second: a mailto: address
     return value
 
 

@@ -161,7 +161,10 @@ def _percent_encoded(match: re.Match) -> str:
 
 def is_web_url(value: str | None) -> bool:
     """An http(s) URL with a real host name, or a mailto: with an address: what we may publish as a link."""
-    parts = urlsplit((value or "").strip())
+    try:
+        parts = urlsplit((value or "").strip())
+    except ValueError:  # an unclosed "[" IPv6 literal, a bad port: a dead link, not a broken article
+        return False
     if parts.scheme == "mailto":
         return bool(parts.path)
     return parts.scheme in ("http", "https") and "." in (parts.hostname or "")
