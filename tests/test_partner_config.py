@@ -222,6 +222,28 @@ def test_parse_knows_the_partners_of_the_configuration_it_is_given(tmp_path):
         assert json.loads(known.stdout)["uri"] == "urn:newsml:acme.example:4242"
 
 
+@pytest.mark.parametrize(("configured", "shown"), [
+    ("Opinions expressed by Acme Wire contributors are their own and are not financial recommendations.",
+     "Opinions expressed by Acme Wire contributors are their own and are not financial recommendations."),
+    ("Acme Wire doesn’t offer investment advice.", "Acme Wire doesn’t offer investment advice."),
+    ('Acme Wire does not provide "investment" advice.', "Acme Wire does not provide &#8220;investment&#8221; advice."),
+], ids=["own-wording", "contraction", "curly-quotes"])
+def test_a_partners_own_disclaimer_leaves_the_body_whatever_its_wording(tmp_path, configured, shown):
+    """A partner's pages end with the disclaimer its configuration names, in its own words and in the quotes its
+    theme prints: it is the partner's disclaimer (once), not story text, so the article is published."""
+    page = tmp_path / "page.html"
+    page.write_bytes(acme_page(4242, "Harbour Dredging Ends Early").replace(
+        b"</div></article>", f"<p>{shown}</p></div></article>".encode()))
+    config = write_config(tmp_path, toml_table("partners.acme", {**ACME, "disclaimer": configured}))
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin", "parse", str(page), "--config", str(config)],
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    document = json.loads(result.stdout)
+    assert [d["value"] for d in document["descriptions"] if d["role"] == "disclaimer"] == [configured]
+    assert "advice" not in document["bodies"][0]["value"] and "Opinions" not in document["bodies"][0]["value"]
+    assert b"disclaimer_added" not in result.stderr
+
+
 def test_help_reads_no_configuration(tmp_path):
     environ = {"PATH": "/usr/bin:/bin", "INGEST_CONFIG": str(tmp_path / "missing.toml")}
     result = subprocess.run([sys.executable, "-m", "ingest_plugin", "reingest", "--help"], env=environ,

@@ -238,6 +238,7 @@ def _take_credits(line: str, lowered: str, index: int, draft: Draft, credits: _F
         _add_disclaimer(credits, match.group("text"))
         _take_editors(match.group("text"), credits, draft, disclosure=True)
         return ""
+    line = _take_own_disclaimer(line, lowered, draft, credits)
     if "advice" in lowered:
         line = _take_disclaimers(_INVESTMENT_ADVICE, line, credits, draft)
     # The creation verbs are rarer than the AI keywords, and _CREATION_VERB cannot match without one.
@@ -278,6 +279,27 @@ def _take_credit_parts(line: str, draft: Draft, credits: _Found, by_paragraph: l
         else:
             _take_editors(match.group("names"), credits, draft)
     return True
+
+
+# Typography a theme applies to the text it shows (WordPress's wptexturize): curly quotes and apostrophes.
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+@lru_cache(maxsize=64)
+def _folded(text: str) -> str:
+    """``text`` as :func:`_take_own_disclaimer` compares it: lower case, straight quotes, single spaces."""
+    return " ".join(text.lower().translate(_STRAIGHT_QUOTES).split())
+
+
+def _take_own_disclaimer(line: str, lowered: str, draft: Draft, credits: _Found) -> str:
+    """The line without the partner's own disclaimer (its configuration's text, in whatever quotes the page's
+    typography gives it), which is then recorded as the partner's text: whatever its wording, it leaves the body."""
+    wanted = _folded(draft.partner.disclaimer)
+    at = lowered.translate(_STRAIGHT_QUOTES).find(wanted) if wanted and len(lowered) == len(line) else -1
+    if at < 0:
+        return line
+    _add_disclaimer(credits, draft.partner.disclaimer)
+    return f"{line[:at]} {line[at + len(wanted):]}"
 
 
 def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: _Found, draft: Draft) -> str:
