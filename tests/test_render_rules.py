@@ -169,7 +169,7 @@ def test_g2_package_text_and_pictures_are_items_of_their_own_with_stable_guids()
     hrefs = [a["renditions"][0]["href"] for a in doc["associations"]]
     items = g2_items(doc)
     assert set(items) == {"newsml-g2.xml", "newsml-g2.text.xml", *(
-        f"newsml-g2.{render_common.picture_slug(doc, a)}.xml" for a in doc["associations"])}
+        f"newsml-g2.{render_common.picture_slug(guid)}.xml" for guid in render_common.picture_ids(doc).values())}
     package = items["newsml-g2.xml"]
     assert package.tag == f"{NAR}packageItem" and package.get("version") == "1"
     refs = [r.get("residref") for r in package.iter(f"{NAR}itemRef")]
@@ -184,6 +184,32 @@ def test_g2_package_text_and_pictures_are_items_of_their_own_with_stable_guids()
     again = {root.find(f"{NAR}contentSet/{NAR}remoteContent").get("href"): root.get("guid")
              for leaf, root in g2_items(swapped).items() if "picture" in leaf}
     assert again == by_href
+
+
+def test_two_photos_of_one_image_are_two_items_with_their_own_captions_and_credits():
+    """A story may show one image twice (cropped again, captioned again): each photo is an item of its own in G2 and
+    Superdesk, with its own guid, caption and credit; a photo of its own image keeps the guid it had."""
+    doc = document(f"{MIAMI}@v1")
+    first = doc["associations"][0]
+    alone = g2_items(doc)
+    twice = copy.deepcopy(doc)
+    again = {**copy.deepcopy(first), "name": "photo-9", "uri": first["uri"] + "-again",
+             "copyrightNotice": "John Roe/AP",
+             "descriptions": [{"role": "caption", "contentType": "text/plain", "value": "The same scene, later."}]}
+    twice["associations"].append(again)
+    twice["bodies"][0]["value"] += '<figure data-association="photo-9"></figure>'
+    items = g2_items(twice)
+    pictures = {root.get("guid"): root for leaf, root in items.items() if "picture" in leaf}
+    assert len(pictures) == len(doc["associations"]) + 1  # one item per photo
+    credits = sorted(root.find(f"{NAR}contentMeta/{NAR}creditline").text for root in pictures.values()
+                     if root.find(f"{NAR}contentSet/{NAR}remoteContent").get("href") == first["renditions"][0]["href"])
+    assert credits == sorted([first["copyrightNotice"], "John Roe/AP"])
+    assert {root.get("guid") for leaf, root in alone.items() if "picture" in leaf} <= set(pictures)
+    refs = [r.get("residref") for r in items["newsml-g2.xml"].iter(f"{NAR}itemRef")]
+    assert len(refs) == len(set(refs))
+    superdesk = json.loads(render(twice, "superdesk").objects[0].body)
+    guids = [a["guid"] for a in superdesk["associations"].values()]
+    assert len(guids) == len(set(guids)) == len(twice["associations"])
 
 
 def test_g2_signals_update_from_version_2_and_correction_when_the_partner_marks_one():

@@ -106,16 +106,22 @@ def picture_href(picture: dict[str, Any]) -> str:
     return str(picture["renditions"][0]["href"])
 
 
-def picture_id(document: dict[str, Any], picture: dict[str, Any]) -> str:
-    """A picture's own stable id: from the article's ``uri`` and the picture's image URL, never its position, so the
-    same photo keeps its id when the partner reorders, adds or removes photos."""
-    digest = hashlib.sha256(picture_href(picture).encode("utf-8")).hexdigest()[:16]
-    return f"{document['uri']}:picture-{digest}"
+def picture_ids(document: dict[str, Any]) -> dict[str, str]:
+    """Each picture's own stable id, by its association name: from the article's ``uri`` and the picture's image URL,
+    never its position, so the same photo keeps its id when the partner reorders, adds or removes photos. A picture
+    showing the same image as one before it (another crop, another caption) adds its name: two items, two ids."""
+    ids, seen = {}, set()
+    for picture in pictures(document):
+        href = picture_href(picture)
+        key = href if href not in seen else f"{href}\n{picture['name']}"
+        seen.add(href)
+        ids[picture["name"]] = f"{document['uri']}:picture-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
+    return ids
 
 
-def picture_slug(document: dict[str, Any], picture: dict[str, Any]) -> str:
-    """The tail of :func:`picture_id`: ``picture-<16 hex>``, safe in an S3 key and a file name."""
-    return picture_id(document, picture).rsplit(":", 1)[1]
+def picture_slug(picture_id: str) -> str:
+    """The tail of a picture's id: ``picture-<16 hex>``, safe in an S3 key and a file name."""
+    return picture_id.rsplit(":", 1)[1]
 
 
 # --- the body --------------------------------------------------------------------------------------------------------

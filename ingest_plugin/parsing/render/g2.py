@@ -255,8 +255,9 @@ def to_g2(document: dict[str, Any]) -> tuple[list[G2Item], list[str]]:
                   _e("title", headline)]
     refs = [f'<itemRef{_attributes({"residref": document["uri"], "version": document["version"]})} '
             f'contenttype="{NEWS_ITEM_TYPE}">' + "".join(references) + "</itemRef>"]
+    guids = c.picture_ids(document)
     for picture in c.pictures(document):
-        guid = c.picture_id(document, picture)
+        guid = guids[picture["name"]]
         notice = picture.get("copyrightNotice")
         picture_meta = [_named("creator", picture["by"], role="cpprole:author")] if picture.get("by") else []
         caption, alt = c.description_of(picture, "caption"), c.description_of(picture, "alt")
@@ -270,7 +271,7 @@ def to_g2(document: dict[str, Any]) -> tuple[list[G2Item], list[str]]:
         remote = _e("remoteContent", href=rendition["href"], contenttype=rendition.get("contentType"),
                     width=str(rendition["width"]) if rendition.get("width") else None,
                     height=str(rendition["height"]) if rendition.get("height") else None)
-        items.append(G2Item(c.picture_slug(document, picture), guid, _item("newsItem", guid, document, [
+        items.append(G2Item(c.picture_slug(guid), guid, _item("newsItem", guid, document, [
             _rights(None if notice else document.get("copyrightHolder"), None if notice else holder_uri,
                     notice or document.get("copyrightNotice")),
             _item_meta(document, "ninat:picture", provider, signals, ednote=False),

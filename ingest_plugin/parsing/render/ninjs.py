@@ -210,11 +210,12 @@ def to_ninjs16(document: dict[str, Any], *, superdesk: bool = False) -> tuple[di
         if "altIds" in document:
             out["altids"] = {a["role"]: a["value"] for a in document["altIds"]}
     associations: dict[str, Any] = {}
+    ids = c.picture_ids(document) if superdesk else {}
     for association in document.get("associations", ()):
         if "rel" in association and not superdesk:
             dropped.append("associations[].rel")
         if association["type"] == "picture":
-            associations[keys[association["name"]]] = _picture16(document, association, superdesk=superdesk)
+            associations[keys[association["name"]]] = _picture16(document, association, ids.get(association["name"]))
         elif not superdesk:  # Superdesk would ingest a tweet association as a story of its own: body only
             associations[keys16[association["name"]]] = _tweet16(association)
     if associations:
@@ -247,10 +248,10 @@ def _superdesk_extra(document: dict[str, Any], subhead: str | None, disclaimers:
     return extra
 
 
-def _picture16(document: dict[str, Any], picture: dict[str, Any], *, superdesk: bool) -> dict[str, Any]:
+def _picture16(document: dict[str, Any], picture: dict[str, Any], stable: str | None) -> dict[str, Any]:
+    """A picture association in the 1.6 shape; ``stable``: its own id, for Superdesk (which ingests it as an item)."""
     out: dict[str, Any] = {}
-    if superdesk:
-        stable = c.picture_id(document, picture)
+    if stable is not None:
         out.update({"guid": stable, "uri": stable, "type": "picture", "version": document["version"],
                     "pubstatus": document.get("pubStatus", "usable"),
                     "versioncreated": c.utc_seconds(document["versionCreated"])})
@@ -262,7 +263,7 @@ def _picture16(document: dict[str, Any], picture: dict[str, Any], *, superdesk: 
     if caption:
         out["description_text"] = caption
     if alt:
-        out["body_text" if superdesk else "description_alt"] = alt
+        out["body_text" if stable is not None else "description_alt"] = alt
     out["renditions"] = _renditions16(picture)
     return out
 
