@@ -92,3 +92,10 @@ def test_a_negative_size_limit_for_parse_is_a_usage_error(offline_env):
     """It was taken, and every input then refused as "over the limit of -5 bytes" (exit 65)."""
     result = run(offline_env, "parse", "--max-bytes", "-5", "-")
     assert result.returncode == 2 and "--max-bytes" in result.stderr and "'-5'" in result.stderr
+
+
+def test_parse_asked_for_an_explanation_and_a_rendering_at_once_is_a_usage_error(offline_env):
+    """Each replaces the document: the rendering asked for was silently not printed."""
+    sample = str(Path(__file__).resolve().parents[1] / "samples" / "zenger-article.html")
+    result = run(offline_env, "parse", sample, "--profile", "newsml-g2", "--explain")
+    assert result.returncode == 2 and "not allowed with argument" in result.stderr and result.stdout == ""

@@ -96,14 +96,15 @@ def _add_parse(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parse.add_argument("--pretty", action="store_true", help="indent each document (no longer one per line)")
     parse.add_argument("--max-bytes", type=_byte_count, default=DEFAULT_MAX_BYTES, metavar="N",
                        help=f"reject inputs larger than N bytes (default: {DEFAULT_MAX_BYTES:,})")
-    parse.add_argument("--explain", action="store_true",
-                       help="instead of each document, say where each of its fields came from (JSON-LD, a meta tag, "
-                            "the byline line, a body line, the partner's configuration, a fallback): one JSON object "
-                            "per article, {input, uri, fields: {FIELD: {value, from}}}")
-    parse.add_argument("--profile", choices=RENDERING_PROFILES, metavar="NAME",
-                       help="print each document as this rendering instead (docs/renderings.md): "
-                            + ", ".join(RENDERING_PROFILES) + "; JSON profiles one per line, newsml-g2 as its XML "
-                            "items (text, pictures, package), each with its XML declaration")
+    output = parse.add_mutually_exclusive_group()  # each replaces the document: one or the other
+    output.add_argument("--explain", action="store_true",
+                        help="instead of each document, say where each of its fields came from (JSON-LD, a meta tag, "
+                             "the byline line, a body line, the partner's configuration, a fallback): one JSON object "
+                             "per article, {input, uri, fields: {FIELD: {value, from}}}")
+    output.add_argument("--profile", choices=RENDERING_PROFILES, metavar="NAME",
+                        help="print each document as this rendering instead (docs/renderings.md): "
+                             + ", ".join(RENDERING_PROFILES) + "; JSON profiles one per line, newsml-g2 as its XML "
+                             "items (text, pictures, package), each with its XML declaration")
     parse.add_argument("--config", metavar="PATH",
                        help="parse with the partners of this TOML configuration (default: the built-in partners)")
     parse.add_argument("--budget", type=_seconds, metavar="SECONDS",
