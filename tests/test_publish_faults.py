@@ -17,6 +17,7 @@ from ingest_plugin.publishing.articles import PRESUME_NEW_AFTER
 from ingest_plugin.publishing.content import content_hash
 from tests.conftest import ingest_one, make_document, make_item
 from tests.s3_fault_proxy import Fault, FaultProxy
+from tests.test_triggers import cli, env, items, keys  # noqa: F401 - env: a fixture
 
 pytestmark = pytest.mark.s3
 REPO = Path(__file__).resolve().parent.parent
@@ -242,3 +243,24 @@ def test_a_change_event_whose_reply_was_lost_is_still_sent_once(proxy, make_publ
     assert proxy.stats["drop_after"] == 1
     assert [(e["uri"], e["version"]) for e in sent] == [("urn:newsml:zenger.news:1", 1)]
     assert len(listing(publisher, "changes/")) == 1
+
+
+def test_a_replayed_entry_s3_will_not_remove_stops_no_replay(proxy, env):  # noqa: F811 - env: a fixture
+    """``reingest --failed``: S3 refusing to remove one replayed entry (its article published) was the replay's end,
+    with no item reported, the other entries never tried and no run record. Now the entry stays for next time."""
+    variables, s3, bucket = env
+    proxied = ({**variables, "AWS_ENDPOINT_URL": proxy.endpoint_url, "INGEST_S3_MAX_ATTEMPTS": "2"}, s3, bucket)
+    pages = [str(REPO / "tests" / "fixtures" / "pages" / name) for name in
+             ("zenger-blinken.html", "zenger-israel-soil-sensors.html", "zenger-miami-vcard.html")]
+    proxy.add(Fault("status", status=500, code="InternalError", methods=("PUT",), path=r"/articles/.*/v1\.json"))
+    assert cli(proxied, "ingest", *pages).returncode == 1  # all three kept under failed/
+    proxy.clear()
+    proxy.add(Fault("status", status=500, code="InternalError", methods=("DELETE",), path=r"/failed/", count=2))
+    replay = cli(proxied, "reingest", "--failed")
+    assert replay.returncode == 0, replay.stderr.decode()[-2000:]
+    assert sorted(i["status"] for i in items(replay)) == ["created"] * 3
+    entries = {k.rsplit("/", 2)[-2] for k in keys(env, "failed/")}
+    assert len(entries) == 1 and b"failed_entry_kept" in replay.stderr
+    again = cli(env, "reingest", "--failed")
+    assert again.returncode == 0 and [i["status"] for i in items(again)] == ["unchanged"]
+    assert keys(env, "failed/") == []

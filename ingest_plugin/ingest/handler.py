@@ -103,9 +103,18 @@ class JobHandler:
             all_ok, any_item = all_ok and outcome.ok, True
             yield outcome
         if replayed and any_item and all_ok and not dry_run:
-            entry = self.publisher.failed.get(replayed)
+            self._forget_replayed(replayed)
+
+    def _forget_replayed(self, record_key: str) -> None:
+        """Remove a replayed entry all of whose items succeeded. S3 refusing that leaves the entry for the next replay
+        (which finds its articles unchanged): it is no failure of the job, whose articles are published."""
+        try:
+            entry = self.publisher.failed.get(record_key)
             if entry is not None:
                 self.publisher.failed.remove(entry)
+        except IngestError as error:
+            log.get_logger().warning("failed_entry_kept", key=record_key, message=error.message,
+                                     reason="its items were published, but S3 refused to remove the entry")
 
     def _payload_in_hand(self, job: IngestJob) -> bytes:
         """The raw payload a job carries (a file, a request body), kept with its failure so that a replay parses it
