@@ -385,3 +385,13 @@ def test_record_key_accepts_every_name_of_an_entry(make_publisher: Callable[...,
         for nonsense in ("", "zenger", "zenger/1/raw", "zenger/../1", "a/b/c/error.json"):
             with pytest.raises(ValueError):
                 store.record_key(nonsense)
+
+
+def test_a_failure_again_restores_a_raw_payload_that_went_missing(store: Publisher) -> None:
+    """The record said the payload was kept while its object was gone: no replay could parse it again."""
+    key = fail(store, 7, "not_an_article", "2026-11-01T10:00:00Z")
+    raw_key = key.replace("error.json", "raw")
+    store.bucket.delete(raw_key)
+    fail(store, 7, "not_an_article", "2026-11-02T10:00:00Z")
+    stored = store.bucket.get(raw_key)
+    assert stored is not None and stored.body == b"<html>story 7</html>"

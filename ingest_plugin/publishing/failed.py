@@ -103,8 +103,8 @@ class FailedStore:
         if item.raw or not kept.get("raw_bytes"):
             payload = {"raw_key": raw_key, "raw_sha256": hashlib.sha256(item.raw).hexdigest(),
                        "raw_bytes": len(item.raw)}
-            if kept.get("raw_sha256") != payload["raw_sha256"]:
-                self.bucket.put(raw_key, item.raw, content_type="application/octet-stream")
+            if kept.get("raw_sha256") != payload["raw_sha256"] or self.bucket.get(raw_key, body=False) is None:
+                self.bucket.put(raw_key, item.raw, content_type="application/octet-stream")  # (again, if it went)
         else:  # an attempt that never got the content (S3 or the partner refused) keeps the payload stored before
             payload = {name: kept.get(name) for name in ("raw_key", "raw_sha256", "raw_bytes")}
 
