@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ingest_plugin.errors import ErrorCode
+from ingest_plugin.parsing.explain import explain
 from ingest_plugin.parsing.extract.media import lift_pictures, split_caption_credit
 from ingest_plugin.parsing.load import parse_html_fragment
 from ingest_plugin.parsing.names import people
@@ -488,6 +489,23 @@ def test_an_atom_entry_kept_alone_parses_the_same_again():
     first = next(parse_items(ATOM, input_name="atom.xml"))
     [again] = list(parse_items(first.raw, input_name="replay"))
     assert again.document == first.document
+
+
+def test_a_feeds_language_is_its_articles_and_their_kept_payloads_keep_it():
+    """A feed states its language (RSS <language>, Atom xml:lang, an entry's own xml:lang or dc:language first):
+    the documents said "en" whatever it was, and a replayed item must say what the feed said."""
+    atom = ATOM.replace(b'xml:lang="en-US"', b'xml:lang="fr-FR"').replace(b"<entry>", b'<entry xml:lang="de">', 1)
+    german, french = parse_items(atom, input_name="atom.xml")
+    assert (german.document["language"], french.document["language"]) == ("de", "fr-FR")
+    rss = _rss("").replace(b"<channel>", b"<channel><language>es-MX</language>", 1)
+    [spanish] = list(parse_items(rss, input_name="feed.rss"))
+    assert spanish.document["language"] == "es-MX"
+    for item in (german, french, spanish):
+        [again] = list(parse_items(item.raw, input_name="replay"))
+        assert again.document == item.document
+    explained = explain(french.document, french.sources)
+    assert explained["language"]["from"] == "the Atom feed's xml:lang"
+    assert explained["bodies[main]"]["from"] == "the Atom entry's content"
 
 
 def test_an_atom_entry_document_is_read_alone():

@@ -72,9 +72,10 @@ class Payload:
         return {"inline": encoded}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, str]) -> Payload:
+    def from_dict(cls, data: Any) -> Payload:
+        data = _object(data, "a payload")
         if "ref" in data:
-            return cls(ref=data["ref"])
+            return cls(ref=_reference(data["ref"]))
         return cls(data=base64.b64decode(data.get("inline", "")))
 
 
@@ -188,11 +189,15 @@ class IngestJob:
                 "trigger": self.trigger, "attempt": self.attempt, "request_id": self.request_id}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], payloads: PayloadStore | None = None) -> IngestJob:
+    def from_dict(cls, data: Any, payloads: PayloadStore | None = None) -> IngestJob:
         """A job from :meth:`to_dict` (``payloads`` resolves an item's stored raw payload), or from what release
-        0.1.0 wrote: a webhook journal entry (``{job_id, webhook_id, payload}``)."""
+        0.1.0 wrote: a webhook journal entry (``{job_id, webhook_id, payload}``). Data of another shape (edited by
+        hand, sent by another producer) raises ValueError, KeyError or TypeError: what every reader reports as an
+        unreadable job."""
+        data = _object(data, "a job")
         if "schema" not in data and "webhook_id" in data:
-            return from_webhook_payload(data["payload"], job_id=data["job_id"], request_id=data["webhook_id"])
+            return from_webhook_payload(_object(data["payload"], "a webhook payload"), job_id=data["job_id"],
+                                        request_id=data["webhook_id"])
         if int(data["schema"]) > JOB_SCHEMA:
             raise ValueError(f"job schema {data['schema']} is newer than this release reads ({JOB_SCHEMA})")
         return cls(source=_source_from_dict(data["source"], payloads), action=Action(data["action"]),
@@ -229,7 +234,8 @@ def _source_to_dict(source: Source, payloads: PayloadStore | None) -> dict[str, 
     return {"kind": source.kind, "record_key": source.record_key}
 
 
-def _source_from_dict(data: Mapping[str, Any], payloads: PayloadStore | None) -> Source:
+def _source_from_dict(data: Any, payloads: PayloadStore | None) -> Source:
+    data = _object(data, "a job's source")
     kind = data["kind"]
     if kind == UrlSource.kind:
         return UrlSource(data["url"], data.get("partner"), data.get("published"))
@@ -256,13 +262,29 @@ def item_to_dict(item: ItemResult, payloads: PayloadStore | None = None) -> dict
     return data
 
 
-def item_from_dict(data: Mapping[str, Any], payloads: PayloadStore | None = None) -> ItemResult:
+def item_from_dict(data: Any, payloads: PayloadStore | None = None) -> ItemResult:
     """An item from :func:`item_to_dict`, or from release 0.1.0's spool (``raw`` as a bare base64 string)."""
+    data = _object(data, "an item")
     raw = data["raw"]
     payload = Payload(base64.b64decode(raw)) if isinstance(raw, str) else Payload.from_dict(raw)
     document = data["document"]
     if data.get("document_ref"):
-        document = json.loads(Payload(ref=data["document_ref"]).read(payloads))
+        document = json.loads(Payload(ref=_reference(data["document_ref"])).read(payloads))
     return ItemResult(input_name=data["input_name"], raw=payload.read(payloads), document=document,
-                      error=IngestError.from_dict(data["error"]) if data["error"] else None,
+                      error=IngestError.from_dict(_object(data["error"], "an item's error")) if data["error"] else None,
                       partner=data["partner"], article_key=data["article_key"], source_url=data["source_url"])
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """``value`` if it is a JSON object. A stored job is read back from files and messages anyone may have written,
+    so each object in it is checked where it is decoded, and any other shape is a ValueError its reader reports."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not a JSON object but {type(value).__name__}")
+    return value
+
+
+def _reference(value: Any) -> str:
+    """A payload store's reference, as :meth:`PayloadStore.put` returned it (a string)."""
+    if not isinstance(value, str):
+        raise ValueError(f"a payload reference is not a string but {type(value).__name__}")
+    return value
