@@ -247,3 +247,11 @@ def test_what_a_strict_dialect_cannot_carry_is_logged_once_per_profile_and_run()
     with logging_as_it_was(), capture_logs() as logs:
         losses.report(render(document(f"{SOIL}@v1"), "ninjs-1.6"))
     assert [e["event"] for e in logs] == ["rendering_drops"]
+
+
+def test_g2_drops_from_the_body_what_xml_cannot_hold_as_it_does_elsewhere():
+    """U+FFFE in a body's text (valid in ninjs and HTML, never in XML) made the G2 rendering refuse the article."""
+    doc = document(f"{SOIL}@v1")
+    doc["bodies"][0]["value"] = doc["bodies"][0]["value"].replace("</p>", " \ufffe\uffff</p>", 1)
+    items = g2_items(doc)
+    assert "\ufffe" not in etree.tostring(items["newsml-g2.text.xml"], encoding="unicode")

@@ -143,6 +143,9 @@ HAND_EDITS = {
     "uri of no partner": lambda d: d.update(uri="urn:newsml:evil.example:4242"),
     "a second body": lambda d: d["bodies"].append({"role": "main", "contentType": "text/html",
                                                    "value": "<script>alert(1)</script>"}),
+    # each raised in the validator (ValueError, UnicodeEncodeError), and was then kept as an S3 failure
+    "a leap second": lambda d: d.update(versionCreated="2016-12-31T23:59:60Z"),
+    "half a surrogate pair in the body": lambda d: d["bodies"][0].update(value="<p>A \udc80 B</p>"),
 }
 
 
@@ -232,3 +235,16 @@ def test_every_body_the_parser_makes_passes_the_allow_list_check(pre):
     break an HTML parser drops at each reading, must not make a parsed article fail it."""
     [doc] = parse(zenger_page(pre + DEFAULT_BODY).encode())
     assert "<pre>" in doc["bodies"][0]["value"] and problems(doc) == []
+
+
+def test_half_a_surrogate_pair_anywhere_is_an_invalid_document_not_an_s3_failure(full):
+    """A hand-made document's lone "\\ud800" escape in its headline passes the schema; its stored form cannot be
+    written: that is the document's fault, said with its code, not publish_failed."""
+    from ingest_plugin.publishing.content import content_hash, to_bytes
+
+    broken = copy.deepcopy(full)
+    broken["headlines"][0]["value"] = "A \ud800 B"
+    for write in (to_bytes, content_hash):
+        with pytest.raises(IngestError) as raised:
+            write(broken)
+        assert raised.value.code is ErrorCode.INVALID_DOCUMENT and "surrogate" in raised.value.message

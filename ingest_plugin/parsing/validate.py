@@ -76,9 +76,16 @@ def problems(doc: dict[str, Any]) -> list[str]:
     inline = {a["name"] for a in doc.get("associations", []) if a.get("rel") in ("inline", "embedded")}
     if placeholders != inline:
         found.append(f"associations: body placeholders {sorted(placeholders)} do not match {sorted(inline)}")
-    if datetime.fromisoformat(doc["firstCreated"]) > datetime.fromisoformat(doc["versionCreated"]):
-        found.append("versionCreated: earlier than firstCreated")
-    return found + _url_problems(doc) + _markup_problems(doc)
+    try:
+        if datetime.fromisoformat(doc["firstCreated"]) > datetime.fromisoformat(doc["versionCreated"]):
+            found.append("versionCreated: earlier than firstCreated")
+    except ValueError as error:  # RFC 3339 allows a leap second (23:59:60), which no receiver's clock holds
+        found.append(f"firstCreated/versionCreated: not a time a receiver can read ({error})")
+    try:
+        found += _markup_problems(doc)
+    except UnicodeEncodeError as error:  # a JSON escape of half a surrogate pair: no character
+        found.append(f"bodies: holds {error.object[error.start:error.end]!r}, half a surrogate pair, no character")
+    return found + _url_problems(doc)
 
 
 def _url_problems(doc: dict[str, Any]) -> list[str]:

@@ -12,6 +12,8 @@ import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
+from ingest_plugin.errors import ErrorCode, IngestError, Stage
+
 # Set per version by us (version, edNote), by the clock (versionCreated), or kept from v1 whatever the partner
 # now says (firstCreated): none of them is a content change.
 VOLATILE_FIELDS = frozenset({"version", "versionCreated", "firstCreated", "edNote"})
@@ -48,12 +50,22 @@ def content_hash(document: dict[str, Any]) -> str:
     canonical = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     if not unicodedata.is_normalized("NFC", canonical):
         canonical = json.dumps(_nfc(stable), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_utf8(canonical)).hexdigest()
 
 
 def to_bytes(document: dict[str, Any]) -> bytes:
     """The stored form of a document: UTF-8 JSON, key order as built (``uri`` first reads best)."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _utf8(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+
+def _utf8(text: str) -> bytes:
+    """A document's JSON as UTF-8; one holding half a surrogate pair (a hand-made document's lone "\\ud800"
+    escape) is an invalid document, not a failure of S3."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise IngestError(ErrorCode.INVALID_DOCUMENT, f"the document holds {error.object[error.start:error.end]!r}, "
+                          "half a surrogate pair, which no UTF-8 text can carry", stage=Stage.VALIDATE) from None
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -63,7 +63,8 @@ class G2Item:
 # The items are written as text: a template per element with its text and attributes escaped (XML 1.0, characters it
 # cannot hold dropped). Four times faster than lxml's element API for items this small; the checks parse the result
 # back, so a mistake here cannot reach a receiver.
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{chr(n): None for n in _NOT_XML}})
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;",  # a parser reads a bare CR as LF
+                               **{chr(n): None for n in _NOT_XML}})
 _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;",
                                     "\n": "&#10;", "\r": "&#13;", **{chr(n): None for n in _NOT_XML}})
 
@@ -175,7 +176,7 @@ def _body_tree(document: dict[str, Any]) -> etree._Element:
 def _xhtml(document: dict[str, Any], body: etree._Element) -> str:
     """The body tree as XHTML: its elements serialized as XML without a namespace, inside an ``html`` element that
     declares XHTML as the default namespace, so that every element of it is an XHTML element."""
-    markup = etree.tostring(body, encoding="unicode", method="xml")
+    markup = etree.tostring(body, encoding="unicode", method="xml").translate(_NOT_XML)
     inner = markup[len("<div>"):-len("</div>")] if markup.startswith("<div>") else ""
     title = _text(c.headline(document, "main") or "")
     return f'<html xmlns="{XHTML}"><head><title>{title}</title></head><body>{inner}</body></html>'
