@@ -97,6 +97,15 @@ xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Acme Wire</title><li
     # searched at every position of a paragraph: 90,601 ways at each is seconds on a long one (anchored, it is fine)
     ({**ACME, "promo_patterns": [r"x.{0,300}.{0,300}z"]}, "90,601 ways to match at one position (at most 1,000"),
     ({**ACME, "promo_patterns": [r"(?m)^x.{0,300}.{0,300}z"]}, "(at most 1,000"),
+    # an alternation adds its branches' ways: forty two-way branches in a row are 2**40 ways at each position (an
+    # ordinary page took minutes, and a URL hung reingest --cancel, which runs the id rules in its own process)
+    ({**ACME, "promo_patterns": [r"(?:.|\S)" * 40 + "~"]},
+     "partners.acme.promo_patterns.0: not linear-safe: its bounds allow 1,099,511,627,776 ways to match"),
+    ({**ACME, "id_rules": ["(" + r"(?:.|\S)" * 30 + "~)"]},
+     "partners.acme.id_rules.0: not linear-safe: its bounds allow 1,073,741,824 ways to match"),
+    ({**ACME, "promo_patterns": ["^" + r"(?:.|\S)" * 20 + "~"]},
+     "1,048,576 ways to match at one position (at most 100,000)"),
+    ({**ACME, "promo_patterns": [r"(?:.{0,9}|x)" * 3]}, "1,331 ways to match at one position"),  # (10 + 1) ** 3
     ({**ACME, "timezone": "Mars/Olympus_Mons"}, "partners.acme.timezone: no time zone 'Mars/Olympus_Mons'"),
     ({**ACME, "disclaimer_formats": ["pdf"]}, "partners.acme.disclaimer_formats.0"),
 ])
@@ -124,6 +133,14 @@ def test_the_built_in_partners_are_a_valid_partner_file(tmp_path):
 def test_a_pattern_anchored_at_the_start_may_have_wider_bounds():
     profile = profile_from_table("acme", {**ACME, "promo_patterns": [r"^x.{0,300}.{0,300}z"]})
     assert profile.promo_patterns[0][1].search("x" + "y" * 500 + "z")
+
+
+def test_the_ways_of_an_alternation_add_up():
+    """Each branch of an alternation is tried in turn: a promo of two bounded phrases has 41 + 41 ways at a
+    position, well under the bound (it was refused as 41 x 41 = 1,681)."""
+    promo = r"\b(?:Sign up.{0,40}newsletter|Follow us.{0,40}on X)"
+    profile = profile_from_table("acme", {**ACME, "promo_patterns": [promo]})
+    assert profile.promo_patterns[0][1].search("Follow us today on X")
 
 
 def test_promo_needles_are_found_from_the_patterns():

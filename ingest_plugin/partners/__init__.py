@@ -186,10 +186,16 @@ _ONE_CHARACTER = (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN, _sre.CATEGO
 def _unsafe(items: Any) -> tuple[str | None, int]:
     """Why the parsed pattern ``items`` could take more than linear time on a long text (None when it cannot), and
     how many ways it has to match at one position. Only single characters may repeat more than once, every repeat is
-    bounded, and there are no back-references: then the work at each position of a search is bounded."""
+    bounded, and there are no back-references: then the work at each position of a search is bounded by the ways.
+
+    The ways, as the backtracking engine tries them: a sequence multiplies its items' ways, an alternation adds its
+    branches' (each is tried in turn: ``(?:.|\\S)`` forty times over is 2**40), and a repeat of up to n of a body with
+    w ways has w**0 + … + w**n (n + 1 for one character: counted from 0 whatever the lower bound, so that a long fixed
+    repeat, one way of n steps, is held by the bound too). A look-around or atomic group counts as a sequence: what
+    it tries is tried again at each way that reaches it."""
     ways = 1
     for op, arg in items:
-        children: list[Any] = []
+        problem, item_ways = None, 1
         if op in _REPEATS:
             _low, high, body = arg
             if high == _sre.MAXREPEAT:
@@ -198,23 +204,19 @@ def _unsafe(items: Any) -> tuple[str | None, int]:
                 return f"a repeat of more than {_MAX_REPEAT}", ways
             if high > 1 and not (len(body) == 1 and body[0][0] in _ONE_CHARACTER):
                 return "a repeated group: repeat single characters only", ways
-            ways *= high + 1
-            children = [body]
-        elif op == _sre.SUBPATTERN:
-            children = [arg[-1]]
+            problem, body_ways = _unsafe(body)
+            item_ways = high + 1 if body_ways == 1 else (body_ways ** (high + 1) - 1) // (body_ways - 1)
         elif op == _sre.BRANCH:
-            children = arg[1]
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
-            children = [arg[1]]
-        elif op == _sre.ATOMIC_GROUP:
-            children = [arg]
+            branches = [_unsafe(branch) for branch in arg[1]]
+            problem = next((why for why, _ in branches if why), None)
+            item_ways = sum(branch_ways for _, branch_ways in branches)
+        elif op in (_sre.SUBPATTERN, _sre.ASSERT, _sre.ASSERT_NOT, _sre.ATOMIC_GROUP):
+            problem, item_ways = _unsafe(arg if op == _sre.ATOMIC_GROUP else arg[-1])
         elif op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS):
             return "a back-reference", ways
-        for child in children:
-            problem, child_ways = _unsafe(child)
-            if problem:
-                return problem, ways
-            ways *= child_ways
+        if problem:
+            return problem, ways
+        ways *= item_ways
     return None, ways
 
 
