@@ -162,12 +162,7 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
     source = "(defaults)"
     if path:
         source = str(path)
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: no such configuration file") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{source}: cannot read the configuration: {exc}") from None
+        data = _read_toml(Path(path), source, "configuration file")
     if isinstance(data.get("partners"), list):
         data["partners"] = _partner_list(data["partners"], source)
     _check(data, _VALIDATOR, source)
@@ -239,9 +234,9 @@ def _partners(data: dict[str, Any], directory: Path, source: str
     partner file, every built-in partner is configured, with no feeds."""
     defined: dict[str, tuple[PartnerProfile, str]] = {p.key: (p, BUILT_IN) for p in BUILT_IN_PROFILES}
     settings: dict[str, Mapping[str, Any]] = {}  # the configured partners' tables
-    for name in data.get("partner_files", ()):
+    for number, name in enumerate(data.get("partner_files", ())):
         path = directory / name
-        for key, table in _partner_file(path).items():
+        for key, table in _partner_file(path, f"{source}: partner_files.{number}: {str(path)!r}").items():
             if key in settings:
                 raise ConfigError(f"{path}: partners.{key}: already defined in {defined[key][1]}")
             defined[key] = (_profile(key, table, str(path)), str(path))
@@ -286,14 +281,21 @@ def _check_distinct(defined: dict[str, tuple[PartnerProfile, str]]) -> None:
                                   f"too: each partner needs its own (to replace {other!r}, use its key)")
 
 
-def _partner_file(path: Path) -> dict[str, Any]:
-    """The partner tables of a partner file, each a whole definition, checked like the configuration's own."""
+def _read_toml(path: Path, where: str, what: str) -> dict[str, Any]:
+    """The TOML file at ``path``; a :class:`ConfigError` starting with ``where`` when it cannot be read. A
+    ``ValueError`` is a path no file can have (a NUL in it) or bytes that are not UTF-8 TOML."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such partner file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the partner file: {exc}") from None
+        raise ConfigError(f"{where}: no such {what}") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{where}: cannot read the {what}: {exc}") from None
+
+
+def _partner_file(path: Path, where: str) -> dict[str, Any]:
+    """The partner tables of a partner file, each a whole definition, checked like the configuration's own;
+    ``where`` names the configuration's entry for it, for when it cannot be read."""
+    data = _read_toml(path, where, "partner file")
     _check(data, _PARTNER_FILE_VALIDATOR, str(path))
     for key, table in data["partners"].items():
         if "name" not in table:

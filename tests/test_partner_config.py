@@ -302,6 +302,32 @@ def test_check_config_lists_the_feeds_and_refuses_one_its_partner_may_never_fetc
     assert "ok" not in refused.stdout
 
 
+def check_config(config: Path) -> subprocess.CompletedProcess[str]:
+    """``check-config`` run as a user would, with an S3 endpoint where nothing answers (checked last)."""
+    environ = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "nowhere", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+               "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1",
+               "INGEST_S3_MAX_ATTEMPTS": "1", "INGEST_S3_CONNECT_TIMEOUT": "1"}
+    return subprocess.run([sys.executable, "-m", "ingest_plugin", "check-config", "--config", str(config)],
+                          env=environ, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("line, complaint", [
+    (toml_table("partners.acme", {**ACME, "id_rules": [r"/(\d{1,4294967296})/"]}),
+     "partners.acme.id_rules.0: not a regular expression: the repetition number is too large"),
+    (toml_table("partners.acme", {**ACME, "promo_patterns": ["(?a)(?u)Subscribe"]}),
+     "partners.acme.promo_patterns.0: not a regular expression: ASCII and UNICODE flags are incompatible"),
+    ('partner_files = ["partners/acme\\u0000.toml"]',
+     "partner_files.0: '{tmp_path}/partners/acme\\x00.toml': cannot read the partner file: embedded null byte"),
+])
+def test_a_value_python_cannot_use_is_a_configuration_error_not_a_traceback(tmp_path, line, complaint):
+    """A repeat count past C's integers, flags that Python refuses with a ValueError, a NUL in a partner file's name:
+    each ended in a traceback (exit 1) or a message naming no key; now check-config names the file and the key."""
+    config = write_config(tmp_path, line)
+    result = check_config(config)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"configuration: {config}: {complaint.format(tmp_path=tmp_path)}" in result.stderr, result.stderr
+
+
 # --- A third partner, end to end -----------------------------------------------------------------------------------
 
 

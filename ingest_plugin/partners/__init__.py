@@ -158,7 +158,7 @@ def _compiled(pattern: str, where: str, *, groups: int | None = None, flags: int
     """``pattern`` compiled, once it is known to run in linear time on any text (and to hold ``groups`` groups)."""
     try:
         compiled = re.compile(pattern, flags)
-    except re.error as exc:
+    except (re.error, OverflowError, ValueError) as exc:  # also a repeat count past C's integers, (?a)(?u)
         raise ValueError(f"{where}: not a regular expression: {exc}") from None
     if groups is not None and compiled.groups != groups:
         raise ValueError(f"{where}: needs exactly {groups} group(s), the id, and has {compiled.groups}")
