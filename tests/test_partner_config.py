@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import tomllib
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,29 @@ def test_a_partner_table_that_cannot_be_used_is_refused_naming_its_key(tmp_path,
     with pytest.raises(ConfigError) as caught:
         load_config(path, {})
     assert complaint in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_names_of_a_configuration_saved_decomposed_still_meet_the_text(tmp_path):
+    """Inputs are read in NFC; a configuration saved in NFD ("e" and U+0301) credited the partner's desk as a person
+    and wrote its name decomposed. Names, aliases, desks and the disclaimer are read in NFC."""
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    lumiere = {**ACME, "name": nfd("Presse Lumière"), "aliases": [nfd("Lumière")], "desks": [nfd("Rédaction Lumière")],
+               "disclaimer": nfd("Presse Lumière does not provide investment advice.")}
+    load_config(write_config(tmp_path, toml_table("partners.acme", lumiere)), {}).install_partners()
+    page = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Le bassin rouvre</title>
+<link rel="canonical" href="https://news.acme.example/story/880/bassin/">
+<meta property="article:published_time" content="2025-07-14T09:00:00"></head><body><main><article>
+<h1>Le bassin rouvre</h1><p class="byline">By Rédaction Lumière</p><div class="entry-content">
+<p>Le bassin principal du port a rouvert lundi matin après trois semaines de travaux de dragage, a annoncé
+l'autorité portuaire, qui prévoit un retour complet du trafic d'ici la fin du mois.</p>
+<p>Les armateurs avaient détourné leurs navires vers les ports voisins pendant les travaux, et plusieurs lignes
+régulières reprendront leurs escales dès la semaine prochaine.</p></div></article></main></body></html>"""
+    [document] = parse(page.encode())
+    assert [source["name"] for source in document["infoSources"] if source["role"].endswith("/author")] == []
+    assert document["by"] == document["copyrightHolder"] == "Presse Lumière"  # as typed: NFC
+    assert "Presse Lumière does not provide investment advice." in [d["value"] for d in document["descriptions"]]
 
 
 def test_a_partner_key_must_be_s3_safe(tmp_path):

@@ -9,6 +9,7 @@ cannot express stays code: the Benzinga API and webhook formats always belong to
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -137,17 +138,23 @@ def profile_from_table(key: str, table: Mapping[str, Any]) -> PartnerProfile:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"timezone: no time zone {timezone!r} (an IANA name, e.g. Europe/London)") from None
     return PartnerProfile(
-        key=key, name=table["name"], homepage=table["homepage"], domain=table["domain"],
-        hosts=_hostnames(table["hosts"]), aliases=tuple(table.get("aliases", ())), disclaimer=table["disclaimer"],
-        id_role=table.get("id_role", f"{key}-id"),
+        key=key, name=_nfc(table["name"]), homepage=table["homepage"], domain=table["domain"],
+        hosts=_hostnames(table["hosts"]), aliases=tuple(map(_nfc, table.get("aliases", ()))),
+        disclaimer=_nfc(table["disclaimer"]), id_role=table.get("id_role", f"{key}-id"),
         id_rules=tuple(_compiled(rule, f"id_rules.{n}", groups=1) for n, rule in enumerate(table.get("id_rules", ()))),
-        desks=tuple(table.get("desks", ())),
+        desks=tuple(map(_nfc, table.get("desks", ()))),
         promo_patterns=tuple(_promo(pattern, f"promo_patterns.{n}")
                              for n, pattern in enumerate(table.get("promo_patterns", ()))),
         fetch_article_page=table.get("fetch_article_page", True), timezone=timezone,
         article_url=table.get("article_url"), disclaimer_formats=tuple(table.get("disclaimer_formats", ())),
         media_hosts=_hostnames(table.get("media_hosts", ())), embed_hosts=_hostnames(table.get("embed_hosts", ())),
         containers=tuple(table.get("containers", ())))
+
+
+def _nfc(text: str) -> str:
+    """``text`` in NFC, the form every input is read in (``parsing/load.py``): a name saved decomposed by an editor
+    must still meet the page that spells it, and go into documents as they spell it."""
+    return unicodedata.normalize("NFC", text)
 
 
 def _hostnames(hosts: Iterable[str]) -> frozenset[str]:
