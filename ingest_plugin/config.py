@@ -271,14 +271,49 @@ def _partners(data: dict[str, Any], directory: Path, source: str
 
 
 def _check_distinct(defined: dict[str, tuple[PartnerProfile, str]]) -> None:
-    """No two partners share a domain (document URIs) or a host (whose URLs are whose): the first would silently
-    take the other's articles. A partner copied from a built-in one must replace it (same key) or change both."""
-    owners: dict[tuple[str, str], str] = {}
+    """No two partners share a domain (document URIs), a name or alias (compared as pages are matched with them), a
+    host, or a host and its subdomain (a URL is the first partner's whose hosts hold it or a parent domain of it):
+    the first would silently take the other's articles. Each clash is reported at the partner defined later. A
+    partner copied from a built-in one must replace it (same key) or change them all."""
+    claims: dict[tuple[str, str], str] = {}  # (what, as matched) -> the partner that claimed it first
+    hosts: dict[str, str] = {}  # each host of the partners checked so far -> its partner
+    parents: dict[str, tuple[str, str]] = {}  # each parent domain of those hosts -> (partner, host)
     for key, (profile, origin) in defined.items():
-        for claim in [("domain", profile.domain)] + [("host", host) for host in sorted(profile.hosts)]:
-            if (other := owners.setdefault(claim, key)) != key:
-                raise ConfigError(f"{origin}: partners.{key}: its {claim[0]} {claim[1]!r} is partner {other!r}'s "
-                                  f"too: each partner needs its own (to replace {other!r}, use its key)")
+        named = [("domain", profile.domain, profile.domain)] + [
+            ("name or alias", name, partners.name_key(name)) for name in (profile.name, *profile.aliases)]
+        clashes = [(f"its {what} {value!r} is partner {other!r}'s too", other) for what, value, matched in named
+                   if (other := claims.setdefault((what, matched), key)) != key]
+        for host in sorted(profile.hosts):
+            clashes += _host_clashes(key, host, hosts, parents)
+            hosts.setdefault(host, key)
+            for parent in _parent_domains(host):
+                parents.setdefault(parent, (key, host))
+        if clashes:
+            problem, other = clashes[0]
+            raise ConfigError(f"{origin}: partners.{key}: {problem}: each partner needs its own (to replace "
+                              f"{other!r}, use its key)")
+
+
+def _host_clashes(key: str, host: str, hosts: dict[str, str], parents: dict[str, tuple[str, str]]
+                  ) -> list[tuple[str, str]]:
+    """How ``host`` of partner ``key`` clashes with the hosts of the partners before it (``hosts``, with their
+    ``parents``): the same host, one of its parent domains, or a subdomain of it; each with the other partner."""
+    clashes = [(f"its host {host!r} is partner {other!r}'s too" if parent == host else
+                f"its host {host!r} is a subdomain of partner {other!r}'s host {parent!r}", other)
+               for parent in (host, *_parent_domains(host)) if (other := hosts.get(parent, key)) != key]
+    other, theirs = parents.get(host, (key, host))
+    if other != key:
+        clashes.append((f"partner {other!r}'s host {theirs!r} is a subdomain of its host {host!r}", other))
+    return clashes
+
+
+def _parent_domains(host: str) -> list[str]:
+    """The parent domains of ``host``, nearest first, as partners match URLs (``partners._on_hosts``):
+    "a.b.example" -> "b.example", "example"."""
+    parents = []
+    while host := host.partition(".")[2]:
+        parents.append(host)
+    return parents
 
 
 def _read_toml(path: Path, where: str, what: str) -> dict[str, Any]:

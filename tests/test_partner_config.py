@@ -95,6 +95,14 @@ xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Acme Wire</title><li
     # copied from a built-in table: its articles would resolve to the built-in partner
     ({**ACME, "domain": "zenger.news"}, "partners.acme: its domain 'zenger.news' is partner 'zenger''s too"),
     ({**ACME, "hosts": ["news.acme.example", "www.benzinga.com"]}, "its host 'www.benzinga.com' is partner 'benzinga'"),
+    # a URL is the first partner's whose hosts hold it or a parent domain of it; a page's site name finds a partner
+    # by its name or aliases, in any case and spacing
+    ({**ACME, "hosts": ["acme.example", "wire.zenger.news"]},
+     "partners.acme: its host 'wire.zenger.news' is a subdomain of partner 'zenger''s host 'zenger.news'"),
+    ({**ACME, "hosts": ["acme.example", "news"]},
+     "partners.acme: partner 'zenger''s host 'wpcdn.zenger.news' is a subdomain of its host 'news'"),
+    ({**ACME, "aliases": ["Acme", "ZENGER  news"]},
+     "partners.acme: its name or alias 'ZENGER  news' is partner 'zenger''s too"),
     # searched at every position of a paragraph: 90,601 ways at each is seconds on a long one (anchored, it is fine)
     ({**ACME, "promo_patterns": [r"x.{0,300}.{0,300}z"]}, "90,601 ways to match at one position (at most 1,000"),
     ({**ACME, "promo_patterns": [r"(?m)^x.{0,300}.{0,300}z"]}, "(at most 1,000"),
@@ -350,6 +358,28 @@ def test_a_value_python_cannot_use_is_a_configuration_error_not_a_traceback(tmp_
     result = check_config(config)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert f"configuration: {config}: {complaint.format(tmp_path=tmp_path)}" in result.stderr, result.stderr
+
+
+BETA = {"name": "Beta Wire", "homepage": "https://wire.acme.example/", "domain": "betawire.example",
+        "hosts": ["wire.acme.example"], "disclaimer": "Beta Wire does not provide investment advice."}
+
+
+@pytest.mark.parametrize("tables, complaint", [
+    ({"acme": ACME, "beta": BETA},
+     "partners.beta: its host 'wire.acme.example' is a subdomain of partner 'acme''s host 'acme.example'"),
+    ({"beta": BETA, "acme": ACME},
+     "partners.acme: partner 'beta''s host 'wire.acme.example' is a subdomain of its host 'acme.example'"),
+    ({"acme": {**ACME, "aliases": ["Acme", "Harbor Light"]},
+      "beta": {**BETA, "hosts": ["beta.example"], "aliases": ["harbor light"]}},
+     "partners.beta: its name or alias 'harbor light' is partner 'acme''s too"),
+])
+def test_partners_whose_hosts_or_names_overlap_are_refused_naming_both(tmp_path, tables, complaint):
+    """Beta's site a subdomain of Acme's: its articles were published as Acme's (uri, copyrightHolder, keys). Two
+    partners sharing an alias: a page naming its site by it was credited to whichever came first."""
+    config = write_config(tmp_path, *(toml_table(f"partners.{key}", table) for key, table in tables.items()))
+    result = check_config(config)
+    assert result.returncode == 2 and f"configuration: {config}: {complaint}" in result.stderr, result.stderr
+    assert "ok" not in result.stdout
 
 
 # --- A third partner, end to end -----------------------------------------------------------------------------------

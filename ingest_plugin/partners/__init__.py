@@ -261,6 +261,12 @@ def _needle(items: Any) -> str:
 # --- The registry ---------------------------------------------------------------------------------------------------
 
 
+def name_key(name: str) -> str:
+    """A partner's name or alias as it is matched: in lower case, with single spaces ("Harbor  LIGHT" matches
+    "Harbor Light"). Two partners may not share one (the configuration checks it), or the first would take both."""
+    return " ".join(name.split()).lower()
+
+
 class Registry:
     """The partners parsing knows, with the lookups asked of every article worked out once."""
 
@@ -269,8 +275,8 @@ class Registry:
         # Asked for on every byline and credit line of every article.
         self.names = tuple(n for p in self.profiles.values() for n in p.names())
         self.lowered_names = frozenset(n.lower() for n in self.names)  # what a person's name may never be
-        # Lower-cased name or alias -> profile; the first profile to spell a name keeps it.
-        self._by_lowered_name = {n.lower(): p for p in reversed(self.profiles.values()) for n in (p.name, *p.aliases)}
+        # Name or alias as matched (name_key) -> profile; the first profile to spell a name keeps it.
+        self._by_name_key = {name_key(n): p for p in reversed(self.profiles.values()) for n in (p.name, *p.aliases)}
 
     def __repr__(self) -> str:
         return f"Registry({', '.join(self.profiles)})"
@@ -285,7 +291,7 @@ class Registry:
         return next((p for p in self.profiles.values() if p.owns_url(url)), None)
 
     def partner_named(self, name: str | None) -> PartnerProfile | None:
-        return self._by_lowered_name.get(name.strip().lower()) if name else None
+        return self._by_name_key.get(name_key(name)) if name else None
 
     def detect_partner(self, urls: Iterable[str | None], names: Iterable[str | None],
                        text: Callable[[], str] = str) -> PartnerProfile:
