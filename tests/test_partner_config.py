@@ -360,6 +360,20 @@ def test_a_value_python_cannot_use_is_a_configuration_error_not_a_traceback(tmp_
     assert f"configuration: {config}: {complaint.format(tmp_path=tmp_path)}" in result.stderr, result.stderr
 
 
+def test_check_config_refuses_a_disabled_partners_article_url_it_may_never_fetch(tmp_path):
+    """``enabled = false`` stops only ``run`` polling the feeds: the webhook and ``reingest --id`` still fetch a
+    disabled partner's articles through ``article_url``, so one off its allow-list fails every such job, and
+    check-config said "ok". Its feeds, which nothing fetches, are no error."""
+    off_list = "http://127.0.0.1:18080/feed.xml"
+    paused = {**ACME, "enabled": False, "article_url": "https://www.acme-cdn.example/?p={id}"}
+    refused = check_config(write_config(tmp_path, toml_table("partners.acme", paused)))
+    assert refused.returncode == 2 and "ok" not in refused.stdout
+    assert "partner acme: article_url https://www.acme-cdn.example/?p={id} is never fetched" in refused.stderr
+    config = write_config(tmp_path, toml_table("partners.acme", {**ACME, "enabled": False, "feeds": [off_list]}))
+    feeds_only = check_config(config)
+    assert f"configuration: {config}: ok" in feeds_only.stdout and "NOT reachable" in feeds_only.stderr
+
+
 BETA = {"name": "Beta Wire", "homepage": "https://wire.acme.example/", "domain": "betawire.example",
         "hosts": ["wire.acme.example"], "disclaimer": "Beta Wire does not provide investment advice."}
 

@@ -305,17 +305,18 @@ def run_check_config(args: argparse.Namespace) -> int:
 
 
 def _unfetchable(config: Config) -> list[str]:
-    """The feeds and article URL templates of enabled partners that their own fetch policy refuses: every run would
-    fail on them."""
+    """The feeds of enabled partners and the article URL templates of all partners that their own fetch policy
+    refuses: every fetch would fail on them. ``enabled = false`` only stops ``run`` polling the feeds; the webhook,
+    ``reingest --id`` and ``backfill --ids`` still fetch a disabled partner's articles through its template."""
     from ingest_plugin.transport.fetch import refusal
 
     found = []
     for partner in config.partners:
         policy = config.fetch_policy(partner)
-        urls = [("feed", feed) for feed in partner.feeds] + (
+        urls = [("feed", feed) for feed in partner.feeds if partner.enabled] + (
             [("article_url", partner.article_url)] if partner.article_url else [])
         found += [f"partner {partner.profile.key}: {what} {url} is never fetched: {reason} (allowed_hosts)"
-                  for what, url in urls if partner.enabled and (reason := refusal(url.replace("{id}", "1"), policy))]
+                  for what, url in urls if (reason := refusal(url.replace("{id}", "1"), policy))]
     return found
 
 
