@@ -28,6 +28,7 @@ _FEED, _ENTRY = f"{{{ATOM}}}feed", f"{{{ATOM}}}entry"
 _MEDIA_IMAGE = etree.XPath("media:content[@url] | media:group/media:content[@url] | media:thumbnail[@url]",
                            namespaces=NS)
 _ENCLOSURE_IMAGE = etree.XPath("a:link[@rel='enclosure'][starts-with(@type,'image')][@href]", namespaces=NS)
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ALTERNATE = etree.XPath("a:link[not(@rel) or @rel='alternate'][@href]/@href", namespaces=NS)
 
 
@@ -46,10 +47,11 @@ def read(loaded: Loaded) -> Iterator[tuple[bytes, Callable[[], Draft]]]:
     # The host that served the feed first: a feed's own link could claim any partner.
     feed_profile = partners.partner_for_url(loaded.source_url) or partners.partner_for_url(feed_link)
     context = _feed_context(feed_link, generator)
+    language = clean(feed.get(_XML_LANG)) or None
+    opening = f'<feed xmlns="{ATOM}"{f" xml:lang={quoteattr(language)}" if language else ""}>'.encode()
     for entry in feed.iterchildren(_ENTRY):
-        raw = b"".join((f'<feed xmlns="{ATOM}">'.encode(), context, etree.tostring(entry, encoding="utf-8"),
-                        b"</feed>"))
-        yield raw, partial(_entry_draft, entry, feed_profile, "wordpress" in generator)
+        raw = b"".join((opening, context, etree.tostring(entry, encoding="utf-8"), b"</feed>"))
+        yield raw, partial(_entry_draft, entry, feed_profile, "wordpress" in generator, language)
 
 
 def _feed_context(link: str | None, generator: str) -> bytes:
@@ -59,7 +61,8 @@ def _feed_context(link: str | None, generator: str) -> bytes:
     return (link_field + generator_field).encode("utf-8")
 
 
-def _entry_draft(entry: etree._Element, feed_profile: partners.PartnerProfile | None, wordpress: bool) -> Draft:
+def _entry_draft(entry: etree._Element, feed_profile: partners.PartnerProfile | None, wordpress: bool,
+                 feed_language: str | None) -> Draft:
     headline = clean(_markup(entry.find("a:title", namespaces=NS)))
     if not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the feed entry has no title", stage=Stage.EXTRACT)
@@ -77,6 +80,7 @@ def _entry_draft(entry: etree._Element, feed_profile: partners.PartnerProfile | 
                if (name := clean(a.findtext("a:name", namespaces=NS)))]
     published = entry.findtext("a:published", namespaces=NS)
     updated = entry.findtext("a:updated", namespaces=NS)
+    language = clean(entry.get(_XML_LANG)) or feed_language
     return Draft(
         partner=profile,
         input_format="wordpress-atom" if wordpress else f"{profile.key}-atom",
@@ -92,8 +96,12 @@ def _entry_draft(entry: etree._Element, feed_profile: partners.PartnerProfile | 
         partner_id=profile.article_id(guid) or profile.article_id(link or ""),
         keywords=[term for c in entry.iterchildren(f"{{{ATOM}}}category") if (term := clean(c.get("term")))],
         pictures=featured_pictures(_MEDIA_IMAGE(entry)) or featured_pictures(_ENCLOSURE_IMAGE(entry), "href"),
-        sources={"headline": "the Atom entry's title", "summary": "the Atom entry's summary",
-                 "body": "the Atom entry's content", "published": "the Atom entry's published (else updated)",
+        language=language,
+        sources={**({"language": "the Atom entry's xml:lang" if language != feed_language
+                     else "the Atom feed's xml:lang"} if language else {}),
+                 "headline": "the Atom entry's title", "summary": "the Atom entry's summary",
+                 "body": "the Atom entry's content" if content is not None else "the Atom entry's summary",
+                 "published": "the Atom entry's published (else updated)",
                  "modified": "the Atom entry's updated", "canonical_url": "the Atom entry's alternate link",
                  "partner_id": f"{profile.name}'s id rules on the entry's id or link",
                  "keywords": "the Atom entry's categories", "pictures": "the Atom entry's media:content or enclosure"},

@@ -40,22 +40,24 @@ def read(loaded: Loaded) -> Iterator[tuple[bytes, Callable[[], Draft]]]:
     # The host that served the feed first: a feed's own link could claim any partner.
     channel_profile = partners.partner_for_url(loaded.source_url) or partners.partner_for_url(channel_link)
     wordpress = "wordpress" in generator
-    context = _channel_context(channel_link, generator)
+    language = clean(channel.findtext("language")) or None
+    context = _channel_context(channel_link, generator, language)
     for item in channel.iter("item"):
         raw = b"".join((b'<rss version="2.0"><channel>', context, etree.tostring(item, encoding="utf-8"),
                         b"</channel></rss>"))
-        yield raw, partial(_item_draft, item, channel_profile, wordpress)
+        yield raw, partial(_item_draft, item, channel_profile, wordpress, language)
 
 
-def _channel_context(link: str | None, generator: str) -> bytes:
+def _channel_context(link: str | None, generator: str, language: str | None) -> bytes:
     """What an item's kept payload needs from its channel to parse alone the same way: a failed item is kept as a
-    one-item feed, so its replay finds the same partner and format."""
-    link_field = f"<link>{escape(link)}</link>" if link else ""
-    generator_field = f"<generator>{escape(generator)}</generator>" if generator else ""
-    return (link_field + generator_field).encode("utf-8")
+    one-item feed, so its replay finds the same partner, format and language."""
+    fields = [f"<{name}>{escape(value)}</{name}>" for name, value in
+              (("link", link), ("generator", generator), ("language", language)) if value]
+    return "".join(fields).encode("utf-8")
 
 
-def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile | None, wordpress: bool) -> Draft:
+def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile | None, wordpress: bool,
+                channel_language: str | None) -> Draft:
     headline = clean(item.findtext("title"))
     if not headline:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the feed item has no title", stage=Stage.EXTRACT)
@@ -72,6 +74,7 @@ def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile |
     profile = channel_profile or partners.partner_for_url(link) or partners.detect_partner(
         (guid,), (), lambda: clean(body.text_content()))
     creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
+    language = clean(item.findtext("dc:language", namespaces=NS)) or channel_language
     return Draft(
         partner=profile,
         input_format="wordpress-rss" if wordpress or encoded is not None else f"{profile.key}-rss",
@@ -86,7 +89,10 @@ def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile |
         partner_id=profile.article_id(guid) or profile.article_id(link or ""),
         keywords=[clean(c.text) for c in item.findall("category") if clean(c.text)],
         pictures=featured_pictures(_MEDIA_IMAGE(item)),
-        sources={"headline": "the feed item's title", "summary": "the feed item's description (an excerpt)",
+        language=language,
+        sources={**({"language": "the feed item's dc:language" if language != channel_language
+                     else "the feed's language"} if language else {}),
+                 "headline": "the feed item's title", "summary": "the feed item's description (an excerpt)",
                  "body": "the feed item's content:encoded" if encoded else "the feed item's description",
                  "published": "the feed item's pubDate or dc:date", "modified": "the feed item's modified date",
                  "canonical_url": "the feed item's link",
