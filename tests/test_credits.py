@@ -113,3 +113,22 @@ def test_an_added_disclaimer_warns_only_where_the_partner_normally_sends_one():
             parse((fixtures / "pages" / "zenger-capetown-no-disclaimer.html").read_bytes())
     assert {e["log_level"] for e in api_events if e["event"] == "disclaimer_added"} == {"info"}
     assert [e["log_level"] for e in page_events if e["event"] == "disclaimer_added"] == ["warning"]
+
+
+@pytest.mark.parametrize(("paragraph", "kept"), [
+    ("Asked about the fund, the spokesman said Zenger News does not provide investment advice. He declined to "
+     "comment further.<br>Edited by Jane Eyre", "<p>He declined to comment further.</p>"),
+    ("Note: Zenger News does not provide investment advice.", None),
+    ("Please note \u2013 Zenger News does not provide investment advice.", None),
+], ids=["in-a-story-line", "after-a-label", "typographic"])
+def test_the_partners_disclaimer_leaves_the_body_with_its_whole_sentence(paragraph, kept):
+    """The sentence holding the partner's disclaimer goes whole: cut out of it, half a sentence was published
+    ("the spokesman said He declined …") or a label left the disclaimer in the body (the article refused)."""
+    body = ("<p>WASHINGTON — Lawmakers met on Tuesday to debate a spending bill that would fund the government, aides "
+            f"said.</p><p>The measure now heads to the Senate, where it is expected to pass.</p><p>{paragraph}</p>")
+    [doc] = parse(zenger_page(body).encode())
+    value = doc["bodies"][0]["value"]
+    assert "investment advice" not in value and "Note" not in value
+    assert value.endswith(kept or "expected to pass.</p>")
+    assert [d["value"] for d in doc["descriptions"] if d["role"] == "disclaimer"] == [
+        "Zenger News does not provide investment advice."]

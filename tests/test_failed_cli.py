@@ -143,8 +143,12 @@ def test_a_record_someone_broke_is_left_out_and_a_new_failure_rewrites_it(capsys
     assert status == 0, err
     assert [json.loads(line)["entry"] for line in out.splitlines()] == ["zenger/1", "zenger/4"]
     assert "failed_record_unreadable" in err and entries["zenger/2"] in err
+    assert failed(capsys, "show", "zenger/2")[0] == 0  # what the log names can be looked at
     fail(store, 2, "fetch_failed", "2026-11-06T00:00:00Z")  # the article fails again: its record is written anew
     assert listed(capsys, "--partner", "zenger") == ["zenger/1", "zenger/4", "zenger/2"]
+    store.bucket.put(entries["zenger/4"], b"[]")
+    assert failed(capsys, "drop", "zenger/4", "--yes")[0] == 0  # ... and dropped
+    assert listed(capsys, "--partner", "zenger") == ["zenger/1", "zenger/2"]
 
 
 def test_list_filters_select_the_right_entries(capsys: pytest.CaptureFixture[str], entries: dict[str, str]) -> None:

@@ -98,7 +98,8 @@ def test_every_rendering_takes_what_the_sanitiser_keeps():
             '<abbr title="Congressional Budget Office">CBO</abbr> figures too.</p>'
             '<div lang="en"><p>A dead link: <a href="http://[broken/">here</a>, in a second paragraph of the story '
             'with enough text to be one.</p></div><blockquote cite="https://example.com/it\'s"><p>A quote.</p>'
-            '</blockquote>')
+            '</blockquote><p>And <a href="https://münchen.de/bürger\'s-guide">a guide</a> and <a href="https://www.'
+            'example.com/a-long-\nslug/">a wrapped link</a>.</p>')
     [doc] = parse(zenger_page(body).encode())
     value = doc["bodies"][0]["value"]
     assert "lang=" not in value and 'title="Māori' not in value
@@ -106,5 +107,7 @@ def test_every_rendering_takes_what_the_sanitiser_keeps():
     assert 'href="https://en.wikipedia.org/wiki/People%27s_Republic_of_China"' in value
     assert 'href="https://example.com/a%60b%20c"' in value and 'cite="https://example.com/it%27s"' in value
     assert "A dead link: here, in a second" in value  # the link goes, its words stay
+    assert 'href="https://xn--mnchen-3ya.de/b%C3%BCrger%27s-guide"' in value  # the host in ASCII, as in a cite
+    assert 'href="https://www.example.com/a-long-slug/"' in value  # a line break in a URL is no character of it
     for profile in PROFILES:
         assert render(doc, profile).objects, profile

@@ -458,8 +458,8 @@ def test_runs_are_bounded_and_a_quiet_partner_raises_an_alert(env, config, aws_e
 
 
 @pytest.mark.parametrize("stored", [b'{"seen": {"abc": "2026-', b"[]", b"null",
-                                    b'{"seen": [], "last_new_item_at": "yesterday"}'],
-                         ids=["truncated", "a-list", "null", "wrong-shape"])
+                                    b'{"seen": [], "last_new_item_at": "yesterday"}', b'{"seen": {"abc": null}}'],
+                         ids=["truncated", "a-list", "null", "wrong-shape", "a-stamp-of-null"])
 def test_a_cursor_that_is_no_cursor_is_replaced_and_the_run_goes_on(env, config, stored):
     """A cursor object someone broke (cut short, or not a JSON object) costs one full re-check of the feed, said in
     the run's log: the writes are idempotent. Every partner's ingest stopped on it before."""

@@ -146,6 +146,8 @@ HAND_EDITS = {
     # each raised in the validator (ValueError, UnicodeEncodeError), and was then kept as an S3 failure
     "a leap second": lambda d: d.update(versionCreated="2016-12-31T23:59:60Z"),
     "half a surrogate pair in the body": lambda d: d["bodies"][0].update(value="<p>A \udc80 B</p>"),
+    "half a surrogate pair in a URL": lambda d: d["altIds"].append({"role": "canonical-url",
+                                                                   "value": "https://www.zenger.news/a\ud800"}),
 }
 
 
@@ -248,3 +250,12 @@ def test_half_a_surrogate_pair_anywhere_is_an_invalid_document_not_an_s3_failure
         with pytest.raises(IngestError) as raised:
             write(broken)
         assert raised.value.code is ErrorCode.INVALID_DOCUMENT and "surrogate" in raised.value.message
+
+
+def test_a_body_release_0_2_published_stays_valid(full):
+    """Release 0.2 kept links as pages wrote them and "lang"/"title" on any tag: its stored documents are still
+    valid, so repair and replays take them (today's sanitiser would write these links as URIs and drop the lang)."""
+    old = copy.deepcopy(full)
+    old["bodies"][0]["value"] = ('<p lang="fr">Voir <a href="https://example.com/a|b" rel="noopener noreferrer '
+                                 'nofollow">ici</a>.</p>') + old["bodies"][0]["value"]
+    assert problems(old) == []

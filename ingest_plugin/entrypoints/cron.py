@@ -176,7 +176,8 @@ def _read_cursor(publisher: Publisher, partner_key: str) -> dict[str, Any]:
 
 def _is_cursor(value: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
     """Whether a stored value has the cursor's shape: what this module writes."""
-    return value is not None and isinstance(value.get("seen", {}), dict) \
+    return value is not None and isinstance(seen := value.get("seen", {}), dict) \
+        and all(isinstance(stamp, str) for stamp in seen.values()) \
         and isinstance(feeds := value.get("feeds", {}), dict) and all(isinstance(v, dict) for v in feeds.values()) \
         and _is_time(value.get("last_new_item_at"))
 

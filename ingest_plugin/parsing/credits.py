@@ -130,7 +130,7 @@ class CreditsScan:
         authors = [Person(n) for n in names]
         canonical = draft.partner.disclaimer
         disclaimers = found.disclaimers
-        added = not any(canonical.lower() == d.lower() for d in disclaimers)
+        added = not any(canonical.lower().rstrip(".") == d.lower().rstrip(".") for d in disclaimers)
         if added:
             disclaimers = [canonical, *disclaimers]
             dropped = draft.input_format in draft.partner.disclaimer_formats  # it normally carries one
@@ -281,25 +281,44 @@ def _take_credit_parts(line: str, draft: Draft, credits: _Found, by_paragraph: l
     return True
 
 
-# Typography a theme applies to the text it shows (WordPress's wptexturize): curly quotes and apostrophes.
-_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+# Typography a theme applies to the text it shows (WordPress's wptexturize): curly quotes, apostrophes and dashes.
+_PLAIN_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                                   "\u2014": "-"})
+_SENTENCE_ENDS = ".!?"
+_CLOSERS = "\"')]\u201d\u2019\u00bb"
+
+
+def _folded(text: str, lowered: str | None = None) -> str:
+    """``text`` as :func:`_take_own_disclaimer` compares it, character for character (``lowered``: its lower case,
+    if known): lower case, plain quotes and dashes. A character whose lower case is longer ("İ") stays as it is."""
+    lowered = text.lower() if lowered is None else lowered
+    if len(lowered) != len(text):
+        lowered = "".join(low if len(low := char.lower()) == 1 else char for char in text)
+    return lowered.translate(_PLAIN_TYPOGRAPHY)
 
 
 @lru_cache(maxsize=64)
-def _folded(text: str) -> str:
-    """``text`` as :func:`_take_own_disclaimer` compares it: lower case, straight quotes, single spaces."""
-    return " ".join(text.lower().translate(_STRAIGHT_QUOTES).split())
+def _folded_disclaimer(disclaimer: str) -> str:
+    return _folded(" ".join(disclaimer.split()))
 
 
 def _take_own_disclaimer(line: str, lowered: str, draft: Draft, credits: _Found) -> str:
-    """The line without the partner's own disclaimer (its configuration's text, in whatever quotes the page's
-    typography gives it), which is then recorded as the partner's text: whatever its wording, it leaves the body."""
-    wanted = _folded(draft.partner.disclaimer)
-    at = lowered.translate(_STRAIGHT_QUOTES).find(wanted) if wanted and len(lowered) == len(line) else -1
-    if at < 0:
-        return line
+    """The line without the sentence holding the partner's own disclaimer (its configuration's text, in whatever
+    quotes and dashes the page's typography gives it), which is then recorded as the partner's text: the generic
+    patterns know only some wordings. The whole sentence goes, as with them: a cut inside one would publish half."""
+    wanted = _folded_disclaimer(draft.partner.disclaimer)
+    folded = _folded(line, lowered) if wanted else ""
+    at = folded.find(wanted) if wanted else -1
+    end = at + len(wanted)
+    if at < 0 or at and folded[at - 1].isalnum() or end < len(folded) and folded[end].isalnum():
+        return line  # absent, or inside a longer word
+    start = max(folded.rfind(mark, 0, at) for mark in _SENTENCE_ENDS) + 1
+    if wanted[-1] not in _SENTENCE_ENDS:  # the disclaimer is part of a sentence: to its end
+        end = min((i + 1 for mark in _SENTENCE_ENDS if (i := folded.find(mark, end)) >= 0), default=len(folded))
+    while end < len(folded) and folded[end] in _CLOSERS:
+        end += 1
     _add_disclaimer(credits, draft.partner.disclaimer)
-    return f"{line[:at]} {line[at + len(wanted):]}"
+    return f"{line[:start]} {line[end:]}"
 
 
 def _take_disclaimers(pattern: re.Pattern[str], line: str, credits: _Found, draft: Draft) -> str:

@@ -7,6 +7,7 @@ http(s) or mailto only, and get ``rel="noopener noreferrer nofollow"``.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import nh3
 from lxml import etree
@@ -43,17 +44,31 @@ def _only_real_urls(_tag: str, attribute: str, value: str) -> str | None:
     """Drop empty or hostless URLs (``href=""``, ``http://``) that the scheme allow-list would let through; a web
     URL is written as a browser requests it (quotes, spaces and non-ASCII characters percent-encoded, the host in
     ASCII: :func:`web_url`), so that every consumer takes it as a URI."""
-    if attribute in _URL_ATTRIBUTES:
-        return _web_url(value) or (value if _is_web_url(value) else None)  # the second: a mailto: address
-    return value
+    if attribute not in _URL_ATTRIBUTES:
+        return value
+    if attribute == "href" and value[:7].lower() == "mailto:":
+        return value if _is_web_url(value) else None
+    return _web_url(value)
 
 
-_BODY_CLEANER = nh3.Cleaner(tags=BODY_TAGS, attributes=BODY_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                            link_rel="noopener noreferrer nofollow", attribute_filter=_only_real_urls,
-                            strip_comments=True)
-_EMBED_CLEANER = nh3.Cleaner(tags=EMBED_TAGS, attributes=EMBED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                             link_rel="noopener noreferrer nofollow", attribute_filter=_only_real_urls,
-                             allowed_classes={"blockquote": {"twitter-tweet"}}, strip_comments=True)
+def _real_urls_as_they_are(_tag: str, attribute: str, value: str) -> str | None:
+    """Release 0.2's URL filter: real URLs kept as the page wrote them."""
+    return value if attribute not in _URL_ATTRIBUTES or _is_web_url(value) else None
+
+
+def _cleaners(tags: set[str], attributes: dict[str, set[str]], **more: Any) -> tuple[nh3.Cleaner, nh3.Cleaner]:
+    """The policy's cleaner, and release 0.2's (links as written, "lang" and "title" on every tag): the bodies it
+    published were made safe under a policy that allowed nothing unsafe either, and stay valid (repair, replay)."""
+    common = {"tags": tags, "url_schemes": URL_SCHEMES, "link_rel": "noopener noreferrer nofollow",
+              "strip_comments": True, **more}
+    return (nh3.Cleaner(attributes=attributes, attribute_filter=_only_real_urls, **common),
+            nh3.Cleaner(attributes={**attributes, "*": {"lang", "title"}}, attribute_filter=_real_urls_as_they_are,
+                        **common))
+
+
+_BODY_CLEANER, _BODY_CLEANER_0_2 = _cleaners(BODY_TAGS, BODY_ATTRIBUTES)
+_EMBED_CLEANER, _EMBED_CLEANER_0_2 = _cleaners(EMBED_TAGS, EMBED_ATTRIBUTES,
+                                               allowed_classes={"blockquote": {"twitter-tweet"}})
 
 
 def sanitize_body(body: HtmlElement) -> str:
@@ -85,13 +100,19 @@ def sanitize_embed(markup: str) -> str:
 
 
 def is_clean_body(markup: str) -> bool:
-    """Whether the policy leaves ``markup`` as it is: validation asks it of every body, whoever wrote it."""
-    return _BODY_CLEANER.clean(short_texts(markup)).strip() == markup.strip()
+    """Whether the policy (or release 0.2's) leaves ``markup`` as it is: validation asks it of every body, whoever
+    wrote it."""
+    return _left_as_it_is(markup, _BODY_CLEANER, _BODY_CLEANER_0_2)
 
 
 def is_clean_embed(markup: str) -> bool:
-    """Whether the embed policy leaves ``markup`` as it is: validation asks it of every embed."""
-    return sanitize_embed(markup) == markup.strip()
+    """Whether the embed policy (or release 0.2's) leaves ``markup`` as it is: validation asks it of every embed."""
+    return _left_as_it_is(markup, _EMBED_CLEANER, _EMBED_CLEANER_0_2)
+
+
+def _left_as_it_is(markup: str, *cleaners: nh3.Cleaner) -> bool:
+    short, kept = short_texts(markup), markup.strip()
+    return any(cleaner.clean(short).strip() == kept for cleaner in cleaners)
 
 
 def _tidy(body: HtmlElement) -> None:
@@ -104,6 +125,9 @@ def _tidy(body: HtmlElement) -> None:
     # each would follow the word it glosses ("子こども").
     remove_all([el for el in body.iter("rt", "rp", "rtc") if _in_ruby(el)],
                opened=[a for a in body.iter("a") if not _is_web_url(a.get("href"))] + list(body.iter("noscript")))
+    for link in body.iter("a"):  # as a URI before serializing, which would percent-escape a host's letters
+        if (href := link.get("href")) and (url := _web_url(href)):
+            link.set("href", url)
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     for pre in body.iter("pre"):

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import TypeGuard
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 
@@ -29,6 +29,7 @@ _JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: Persian, Indic scripts and emoji sequenc
 # Characters RFC 3986 allows in a path, query or fragment, less the quote (it could end an HTML attribute), and a
 # "%" that starts no escape: each is percent-encoded as UTF-8.
 _NOT_IN_URL = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&()*+,;=:@/?%]")
+_TAB_AND_NEWLINE = {9: None, 10: None, 13: None}
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 _PLAIN_WEB_ORIGIN = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?=[/?]|$)")
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
@@ -126,18 +127,20 @@ def web_url(value: str, base: str | None = None) -> str | None:
     """``value`` (resolved against ``base``) as the absolute http(s) URL a browser would request, or None when it
     names no web host.
 
-    As the WHATWG URL parser does, backslashes are read as slashes, an international host name is written in
-    ASCII, and spaces, quotes and non-ASCII characters are percent-encoded: the result is a valid URI that cannot
-    break out of an HTML attribute, so a picture with a sloppy URL is kept rather than failing its article.
+    As the WHATWG URL parser does, tabs and line breaks are dropped, backslashes are read as slashes, an international
+    host name is written in ASCII (percent-escaped or not), and spaces, quotes and non-ASCII characters are
+    percent-encoded: the result is a valid URI that cannot break out of an HTML attribute, so a picture or link with a
+    sloppy URL is kept rather than failing its article.
     """
     try:
-        value = value.strip()
+        value = value.strip().translate(_TAB_AND_NEWLINE)
         url = value if not base or value.startswith(("http://", "https://")) else urljoin(base, value)
         origin = _PLAIN_WEB_ORIGIN.match(url)
         if origin and not _NOT_IN_URL.search(url, origin.end()):
             return url  # the common case, decided by two regular expressions: nothing to encode
         parts = urlsplit(url.replace("\\", "/"))
-        netloc = parts.netloc if _PLAIN_HOST.fullmatch(parts.netloc) else _ascii_netloc(parts.hostname, parts.port)
+        netloc = parts.netloc if _PLAIN_HOST.fullmatch(parts.netloc) else _ascii_netloc(
+            unquote(parts.hostname or ""), parts.port)
     except (ValueError, UnicodeError):  # an unclosed "[" IPv6 literal, a bad port, a host IDNA refuses
         return None
     if parts.scheme not in ("http", "https") or "." not in (parts.hostname or "") or netloc is None:

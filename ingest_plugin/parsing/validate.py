@@ -60,6 +60,13 @@ def schema_problems(doc: dict[str, Any]) -> list[str]:
 
 def problems(doc: dict[str, Any]) -> list[str]:
     """Every reason the document may not be published, readable by an editor; empty when it is fine."""
+    try:
+        return _problems(doc)
+    except UnicodeEncodeError as error:  # a hand-made document's JSON escape of half a surrogate pair: no character
+        return [f"holds {error.object[error.start:error.end]!r}, half a surrogate pair, no character"]
+
+
+def _problems(doc: dict[str, Any]) -> list[str]:
     if not _GATE.is_valid(doc):
         return schema_problems(doc) or ["(root): rejected by the profile schema"]
     found: list[str] = []
@@ -81,11 +88,7 @@ def problems(doc: dict[str, Any]) -> list[str]:
             found.append("versionCreated: earlier than firstCreated")
     except ValueError as error:  # RFC 3339 allows a leap second (23:59:60), which no receiver's clock holds
         found.append(f"firstCreated/versionCreated: not a time a receiver can read ({error})")
-    try:
-        found += _markup_problems(doc)
-    except UnicodeEncodeError as error:  # a JSON escape of half a surrogate pair: no character
-        found.append(f"bodies: holds {error.object[error.start:error.end]!r}, half a surrogate pair, no character")
-    return found + _url_problems(doc)
+    return found + _markup_problems(doc) + _url_problems(doc)
 
 
 def _url_problems(doc: dict[str, Any]) -> list[str]:

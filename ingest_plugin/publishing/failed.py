@@ -177,7 +177,8 @@ class FailedStore:
     def get(self, record_key: str) -> FailedEntry | None:
         """The entry whose ``error.json`` is ``record_key``; None once it is gone (replayed meanwhile)."""
         stored = self.bucket.get(record_key)
-        return FailedEntry(record_key, stored.json()) if stored is not None else None
+        # a record someone broke is an entry with no record: shown as such, and it can be dropped
+        return FailedEntry(record_key, stored.json_object() or {}) if stored is not None else None
 
     def raw_key(self, entry: FailedEntry) -> str:
         """Where the entry's raw payload is: as its record says, if that is in the entry's folder, else beside the

@@ -109,7 +109,8 @@ def picture_href(picture: dict[str, Any]) -> str:
 def picture_ids(document: dict[str, Any]) -> dict[str, str]:
     """Each picture's own stable id, by its association name: from the article's ``uri`` and the picture's image URL,
     never its position, so the same photo keeps its id when the partner reorders, adds or removes photos. A picture
-    showing the same image as one before it (another crop, another caption) adds its name: two items, two ids."""
+    showing the same image as one before it (another crop, another caption) adds its name ("photo-3", its place
+    among the story's photos): two items, two ids."""
     ids, seen = {}, set()
     for picture in pictures(document):
         href = picture_href(picture)
