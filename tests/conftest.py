@@ -65,6 +65,13 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 
 
+# A stored job (a journal file, a spool entry, a queue message) whose raw payload is a string where the code writes
+# {"inline" | "ref": …}: what a hand edit or another producer may leave. Every reader must report it unreadable.
+JOB_PAYLOAD_NOT_AN_OBJECT = {"schema": 1, "job_id": "5af9a7f0b56241759a58dd21c99fe512", "action": "ingest",
+                             "force": False, "trigger": "webhook", "attempt": 1, "request_id": "msg_1",
+                             "source": {"kind": "payload", "name": "body.json", "payload": "PGh0bWw+"}}
+
+
 def minimal_validate(document: dict[str, Any]) -> None:
     """Stand-in validator for hand-made documents: the few rules publishing itself relies on."""
     assert document["uri"] and isinstance(document["version"], str), document

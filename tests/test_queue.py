@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
+from tests.conftest import JOB_PAYLOAD_NOT_AN_OBJECT
 from tests.httpserver import LoopbackHTTPServer, Route, partner_config, toml_table
 from tests.s3_fault_proxy import Fault, FaultProxy
 
@@ -105,10 +106,18 @@ def test_reingested_jobs_are_queued_and_a_worker_publishes_each_once_with_one_ch
     assert stack.keys("changes/") == log_keys and stack.drain(stack.changes) == []  # no version, no event
 
 
-def test_a_message_no_worker_can_read_ends_in_the_dead_letter_queue_with_a_failed_record(stack: Stack) -> None:
-    stack.sqs.send_message(QueueUrl=stack.queue, MessageBody='{"schema": 99, "source": {}}')
+# A job of a newer release; a job whose payload is no JSON object (the worker's fetcher thread died on it, exit 1,
+# and nothing was recorded).
+UNREADABLE_JOBS = {"newer": {"schema": 99, "source": {}}, "payload-not-an-object": JOB_PAYLOAD_NOT_AN_OBJECT}
+
+
+@pytest.mark.parametrize("body", UNREADABLE_JOBS.values(), ids=list(UNREADABLE_JOBS))
+def test_a_message_no_worker_can_read_ends_in_the_dead_letter_queue_with_a_failed_record(stack: Stack,
+                                                                                         body: Any) -> None:
+    stack.sqs.send_message(QueueUrl=stack.queue, MessageBody=json.dumps(body))
     worker = stack.cli("worker", "--max-idle", "4")
     assert worker.returncode == 0, worker.stderr.decode()[-2000:]
+    assert b"fetcher_crashed" not in worker.stderr and b"Traceback" not in worker.stderr
     assert stack.waiting(stack.queue) == 0
     assert stack.waiting(stack.dead) == 1
     (record_key,) = [k for k in stack.keys("failed/") if k.endswith("error.json")]

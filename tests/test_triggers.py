@@ -18,6 +18,7 @@ import pytest
 
 from ingest_plugin.entrypoints.webhook.protocol import sign
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
+from tests.conftest import JOB_PAYLOAD_NOT_AN_OBJECT
 from tests.httpserver import LoopbackHTTPServer, Route
 
 pytestmark = pytest.mark.s3
@@ -275,15 +276,18 @@ def serve_log(tmp_path):
     return tmp_path / "serve.log"
 
 
-@pytest.fixture
-def webhook(env, config, serve_log):
+def free_port():
     import socket
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def webhook(env, config, serve_log):
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
     with open(serve_log, "wb") as log_file:
-        server, base = start_serve(config, variables, port, log_file)
+        server, base = start_serve(config, variables, free_port(), log_file)
     yield base
     server.terminate()
     server.communicate(timeout=30)
@@ -372,12 +376,8 @@ def test_a_webhook_job_whose_article_failed_says_failed_with_its_code(env, webho
 def test_a_webhook_job_that_s3_refuses_as_set_up_stays_journaled(env, config, tmp_path, partner_site):
     """The bucket went away after serve started (serve checks it at start): the job cannot run at all, so it is
     neither done nor failed but kept for after the fix."""
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
-    server, base = start_serve(config, variables, port, subprocess.PIPE)
+    server, base = start_serve(config, variables, free_port(), subprocess.PIPE)
     _, s3, bucket = env
     s3.delete_bucket(Bucket=bucket)
     try:
@@ -391,6 +391,25 @@ def test_a_webhook_job_that_s3_refuses_as_set_up_stays_journaled(env, config, tm
         server.communicate(timeout=30)
     journal = Path(variables["INGEST_SPOOL_DIR"]) / "jobs"
     assert [path.stem for path in journal.glob("*.json")] == [reply["job_id"]], "the job must wait for the fix"
+
+
+def test_serve_starts_past_a_journaled_job_it_cannot_read_and_leaves_it(env, config, serve_log):
+    """A journal file whose job's payload is no JSON object stopped serve at start, restart after restart."""
+    variables = {k: v for k, v in env[0].items() if not k.startswith("_")}
+    broken = Path(variables["INGEST_SPOOL_DIR"]) / "jobs" / f"{JOB_PAYLOAD_NOT_AN_OBJECT['job_id']}.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(json.dumps(JOB_PAYLOAD_NOT_AN_OBJECT))
+    with open(serve_log, "wb") as log_file:
+        server, base = start_serve(config, variables, free_port(), log_file)
+    try:
+        status, reply = post(base, {"partner": "zenger", "id": "63809"})
+        assert status == 202 and wait_for_job(base, reply["job_id"])["status"] == "done"
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert server.returncode == 0 and broken.exists(), serve_log.read_text()[-2000:]
+    events = [json.loads(line) for line in serve_log.read_text().splitlines()]
+    assert [e["path"] for e in events if e["event"] == "journal_entry_unreadable"] == [str(broken)]
 
 
 def test_serve_without_its_bucket_stops_at_start_with_exit_2(env, config):
