@@ -268,6 +268,50 @@ def test_a_kill_and_a_reinstatement_by_file_publish_as_by_id(env, config, tmp_pa
                                                               version)
 
 
+SPOOLED_AT = "2026-01-01T00:00:00.000Z"
+# A file in the spool that holds no entry this release can run, and where it is (None: a directory). Each stopped
+# every run that flushes the spool (ingest, run, reingest; the webhook's jobs too) with a traceback.
+BROKEN_SPOOL = {
+    "not-an-object": ("0123abcd.job.json", []),
+    "spooled-at-a-number": ("0123abcd.job.json", {"kind": "job", "spooled_at": 17, "payload": {}}),
+    "spooled-at-null": ("0123abcd.job.json", {"kind": "job", "spooled_at": None, "payload": {}}),
+    "run-record-without-its-fields": ("0123abcd.run.json", {"kind": "run", "spooled_at": SPOOLED_AT,
+                                                            "payload": {"ok": True}}),
+    "job-payload-not-an-object": ("0123abcd.job.json", {"kind": "job", "spooled_at": SPOOLED_AT,
+                                                        "payload": {"job": JOB_PAYLOAD_NOT_AN_OBJECT}}),
+    "payload-directory": ("payloads/" + "0" * 64, None),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_SPOOL)
+def test_a_spool_file_that_holds_no_entry_is_reported_and_the_run_goes_on(env, config, tmp_path, case):
+    from ingest_plugin.errors import ErrorCode, IngestError
+    from ingest_plugin.ingest.jobs import IngestJob, Payload, PayloadSource
+    from ingest_plugin.ingest.payloads import SWEEP_GRACE_SECONDS
+    from ingest_plugin.ingest.spool import Spool
+
+    spool = Path(env[0]["INGEST_SPOOL_DIR"])
+    waiting = Spool(spool).put_job(IngestJob(PayloadSource("story.html", Payload(PAGE))),
+                                   IngestError(ErrorCode.PUBLISH_FAILED, "S3 unreachable"))
+    name, content = BROKEN_SPOOL[case]
+    broken = spool / name
+    broken.parent.mkdir(exist_ok=True)
+    if content is None:
+        broken.mkdir()
+        os.utime(broken, (time.time() - 2 * SWEEP_GRACE_SECONDS,) * 2)  # as old as a payload the sweep removes
+    else:
+        broken.write_text(json.dumps(content))
+    page = tmp_path / "story.html"
+    page.write_bytes(PAGE)
+    result = cli(env, "ingest", "--config", str(config), str(page))
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert [i["status"] for i in items(result)] == ["created", "unchanged"]  # the waiting entry first, then ours
+    assert not waiting.exists() and broken.exists()
+    event = "spool_payload_not_removed" if content is None else "spool_entry_unreadable"
+    reported = [json.loads(line) for line in result.stderr.decode().splitlines() if event in line]
+    assert reported and {r["path"] for r in reported} == {str(broken)}
+
+
 # --- the webhook, as the CMS calls it ---------------------------------------------------------------------------
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterable
@@ -19,9 +20,11 @@ from pathlib import Path
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.jobs import PayloadStore
+from ingest_plugin.log import get_logger
 from ingest_plugin.publishing import Publisher
 
 _PREFIX = "local:"
+_LOCAL_REF = re.compile(re.escape(_PREFIX.encode()) + rb"[0-9a-f]{64}")
 _S3_PREFIX = "s3:"
 SWEEP_GRACE_SECONDS = 3600
 
@@ -60,6 +63,11 @@ class LocalPayloads:
             raise IngestError(ErrorCode.FETCH_FAILED, f"the stored payload is gone: {exc}", input=ref,
                               stage=Stage.READ) from None
 
+    @staticmethod
+    def named_in(data: bytes) -> set[str]:
+        """Every reference to a local payload in ``data`` (a spool file, whatever shape it has)."""
+        return {ref.decode("ascii") for ref in _LOCAL_REF.findall(data)}
+
     def sweep(self, referenced: Iterable[str]) -> int:
         """Remove every payload no reference in ``referenced`` names and nothing touched for
         :data:`SWEEP_GRACE_SECONDS` (a job being spooled right now stores its payload before its entry); returns
@@ -68,9 +76,14 @@ class LocalPayloads:
         stale_before = time.time() - SWEEP_GRACE_SECONDS
         removed = 0
         for path in self.directory.glob("[0-9a-f]*") if self.directory.is_dir() else ():
-            if path.name not in keep and path.stat().st_mtime < stale_before:
-                path.unlink(missing_ok=True)
-                removed += 1
+            try:
+                if path.name not in keep and path.stat().st_mtime < stale_before:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another run's sweep removed it first
+                continue
+            except OSError as exc:  # not a payload file (a directory someone made): left in place
+                get_logger().error("spool_payload_not_removed", path=str(path), error=f"{type(exc).__name__}: {exc}")
         return removed
 
     def _path(self, ref: str) -> Path:

@@ -16,7 +16,7 @@ from ingest_plugin import log
 from ingest_plugin.errors import IngestError
 from ingest_plugin.ingest.handler import JobHandler, Outcome
 from ingest_plugin.ingest.jobs import Action, IngestJob
-from ingest_plugin.ingest.spool import RUN
+from ingest_plugin.ingest.spool import RUN, report_unreadable
 from ingest_plugin.ingest.sqs import BATCH, SqsQueue
 from ingest_plugin.publishing import Status
 from ingest_plugin.publishing.content import utc_now
@@ -99,12 +99,15 @@ def flush_spool(handler: JobHandler, run_id: str) -> Iterator[Outcome]:
                 publisher.runs.write(entry.payload)
             except IngestError:
                 continue
+            except ValueError as exc:  # no run record (edited by hand): left in place, as below
+                report_unreadable(entry.path, exc)
+                continue
             spool.remove(entry)
             continue
         try:
             job = spool.job(entry)
         except (IngestError, ValueError, KeyError, TypeError) as exc:  # its payload is gone, a newer release wrote it
-            log.get_logger().error("spool_entry_unreadable", path=str(entry.path), error=f"{type(exc).__name__}: {exc}")
+            report_unreadable(entry.path, exc)
             continue  # left in place for a person to look at; the other entries go on
         if job.reinstate:  # a reinstatement is an editor's act of the moment: late, it could undo a later kill
             log.get_logger().warning("reinstatement_not_replayed", job_id=job.job_id, input=job.name)

@@ -62,9 +62,8 @@ class Spool:
     def _write(self, kind: str, identity: str, payload: dict[str, Any]) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:32]}.{kind}.json"
-        spooled_at = utc_now("milliseconds")
-        if path.exists():
-            spooled_at = json.loads(path.read_text("utf-8")).get("spooled_at", spooled_at)
+        previous = _read(path) if path.exists() else None
+        spooled_at = previous.spooled_at if previous else utc_now("milliseconds")
         data = json.dumps({"kind": kind, "spooled_at": spooled_at, "payload": payload}, ensure_ascii=False)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -74,29 +73,43 @@ class Spool:
 
     def entries(self) -> Iterator[SpoolEntry]:
         """Spooled entries, oldest first. An unreadable file is reported and left in place, never deleted."""
-        loaded = []
-        for path in sorted(self.directory.glob("[!.]*.json")) if self.directory.is_dir() else []:
-            try:
-                data = json.loads(path.read_text("utf-8"))
-                loaded.append(SpoolEntry(path, data["kind"], data["spooled_at"], data["payload"]))
-            except (OSError, ValueError, KeyError) as exc:
-                log.get_logger().error("unreadable spool entry left in place", path=str(path), error=str(exc))
+        loaded = [entry for path in self._files() if (entry := _read(path)) is not None]
         yield from sorted(loaded, key=lambda entry: entry.spooled_at)
 
     def remove(self, entry: SpoolEntry) -> None:
         entry.path.unlink(missing_ok=True)
 
     def sweep_payloads(self) -> int:
-        """Remove the stored payloads no spool entry references any more."""
-        return self.payloads.sweep(ref for entry in self.entries() for ref in _refs(entry.payload))
+        """Remove the stored payloads no spool file names any more. The files are searched, not read as entries, so
+        that one someone broke keeps its payloads for whoever repairs it."""
+        named: set[str] = set()
+        for path in self._files():
+            try:
+                named.update(LocalPayloads.named_in(path.read_bytes()))
+            except OSError:  # reported by entries(); what it names cannot be known
+                continue
+        return self.payloads.sweep(named)
+
+    def _files(self) -> list[Path]:
+        return sorted(self.directory.glob("[!.]*.json")) if self.directory.is_dir() else []
 
 
-def _refs(value: Any) -> Iterator[str]:
-    """Every payload reference (``{"ref": …}``, an item's ``document_ref``) in an entry."""
-    if isinstance(value, dict):
-        yield from (value[name] for name in ("ref", "document_ref") if isinstance(value.get(name), str))
-        for inner in value.values():
-            yield from _refs(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _refs(inner)
+_ENTRY_SHAPE = {"kind": str, "spooled_at": str, "payload": dict}
+
+
+def _read(path: Path) -> SpoolEntry | None:
+    """The entry a spool file holds; None, reported, when it holds none (cut short, edited by hand into another
+    shape): such a file stays for a person to look at, and the other entries go on."""
+    try:
+        data = json.loads(path.read_bytes())
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), t) for k, t in _ENTRY_SHAPE.items()):
+            raise ValueError("not a spool entry: kind and spooled_at strings, and a payload object, expected")
+    except (OSError, ValueError) as exc:
+        report_unreadable(path, exc)
+        return None
+    return SpoolEntry(path, data["kind"], data["spooled_at"], data["payload"])
+
+
+def report_unreadable(path: Path, exc: Exception) -> None:
+    """Log a spool file that holds nothing this release can run; it is left in place."""
+    log.get_logger().error("spool_entry_unreadable", path=str(path), error=f"{type(exc).__name__}: {exc}")

@@ -15,11 +15,15 @@ from typing import Any
 from ingest_plugin.publishing.keys import KeyLayout
 from ingest_plugin.publishing.s3io import Bucket
 
+# What the latest records keep of a run; the strings among them name keys or are compared.
+SUMMARY = ("run_id", "trigger", "started_at", "finished_at", "ok", "counts")
+_STRINGS = ("run_id", "trigger", "finished_at")
+
 
 def merge_latest(latest: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     """``latest.json`` after ``record``: its summary becomes ``last_attempt`` (and ``last_success`` when it was
     ok) unless a newer run is already there."""
-    summary = {name: record[name] for name in ("run_id", "trigger", "started_at", "finished_at", "ok", "counts")}
+    summary = {name: record[name] for name in SUMMARY}
     merged = dict(latest)
     slots = ("last_attempt", "last_success") if record["ok"] else ("last_attempt",)
     for slot in slots:
@@ -35,7 +39,10 @@ class RunStore:
 
     def write(self, record: dict[str, Any]) -> str:
         """Write ``runs/history/{run_id}.json`` and fold it into the latest records of its trigger and of any
-        trigger; returns the run record's key."""
+        trigger; returns the run record's key. Anything else (a spooled record edited by hand) raises ValueError
+        before a write, so that no history is written without its latest records."""
+        if any(name not in record for name in SUMMARY) or not all(isinstance(record[n], str) for n in _STRINGS):
+            raise ValueError(f"not a run record: {', '.join(SUMMARY)} expected, {', '.join(_STRINGS)} strings")
         key = self.keys.run(record["run_id"])
         self.bucket.put(key, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
         for latest_key in (self.keys.latest_run(record["trigger"]), self.keys.latest_run()):
