@@ -20,6 +20,7 @@ from ingest_plugin.entrypoints.webhook.protocol import sign
 from ingest_plugin.testing.local_s3 import ACCESS_KEY, REGION, SECRET_KEY
 from tests.conftest import JOB_PAYLOAD_NOT_AN_OBJECT
 from tests.httpserver import LoopbackHTTPServer, Route
+from tests.s3_fault_proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.s3
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -353,7 +354,13 @@ def start_serve(config, variables, port, stderr):
     return server, base
 
 
-def post(base, payload, *, secret=SECRET, msg_id=None, timestamp=None, signature=None):
+def post(base, payload, **signing):
+    status, answer, _ = post_answer(base, payload, **signing)
+    return status, answer
+
+
+def post_answer(base, payload, *, secret=SECRET, msg_id=None, timestamp=None, signature=None):
+    """A signed webhook call: its status, JSON answer and headers."""
     body = json.dumps(payload).encode()
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     timestamp = int(time.time()) if timestamp is None else timestamp
@@ -362,9 +369,9 @@ def post(base, payload, *, secret=SECRET, msg_id=None, timestamp=None, signature
     request = urllib.request.Request(base + "/webhooks/ingest", data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
+            return response.status, json.loads(response.read()), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+        return error.code, json.loads(error.read() or b"{}"), error.headers
 
 
 def wait_for_job(base, job_id, seconds=30):
@@ -454,6 +461,66 @@ def test_serve_starts_past_a_journaled_job_it_cannot_read_and_leaves_it(env, con
     assert server.returncode == 0 and broken.exists(), serve_log.read_text()[-2000:]
     events = [json.loads(line) for line in serve_log.read_text().splitlines()]
     assert [e["path"] for e in events if e["event"] == "journal_entry_unreadable"] == [str(broken)]
+
+
+def serve_with_s3_dedupe(env, config, serve_log, **variables):
+    """`serve` with webhook-ids remembered in the bucket, as several hosts behind one endpoint run it."""
+    config.write_text(config.read_text() + '\n[webhook]\ndedupe = "s3"\n')
+    with open(serve_log, "wb") as log_file:
+        return start_serve(config, {**{k: v for k, v in env[0].items() if not k.startswith("_")}, **variables},
+                           free_port(), log_file)
+
+
+def stop(server, serve_log):
+    """Stop `serve` as systemd does; every line it logged must be JSON (a traceback is not)."""
+    server.terminate()
+    server.communicate(timeout=30)
+    assert server.returncode == 0
+    return [json.loads(line) for line in serve_log.read_text().splitlines()]
+
+
+# What a claim object may hold that its code never wrote: cut short, not an object, without its keys, a date.
+BROKEN_CLAIMS = [b'{"job_id": "0f3c", "expires_at": 17', b"[]", b"{}",
+                 b'{"job_id": "old", "expires_at": "2020-01-01T00:00:00Z"}']
+
+
+def test_a_webhook_id_whose_claim_in_s3_someone_broke_is_taken_over(env, config, serve_log):
+    """Each answered 500 with a traceback, on every retry of the webhook-id, for ever: the article never came."""
+    _, s3, bucket = env
+    for n, claim in enumerate(BROKEN_CLAIMS):
+        s3.put_object(Bucket=bucket, Key=f"webhooks/dedupe/msg_broken_{n}.json", Body=claim)
+    server, base = serve_with_s3_dedupe(env, config, serve_log)
+    try:
+        for n in range(len(BROKEN_CLAIMS)):
+            status, first = post(base, {"partner": "zenger", "id": "63809"}, msg_id=f"msg_broken_{n}")
+            assert status == 202, first
+            assert post(base, {"partner": "zenger", "id": "63809"}, msg_id=f"msg_broken_{n}") == (
+                200, {"job_id": first["job_id"], "status": "duplicate"})
+            assert wait_for_job(base, first["job_id"])["status"] == "done"
+    finally:
+        events = stop(server, serve_log)
+    taken_over = [e["key"] for e in events if e["event"] == "dedupe_claim_unreadable"]
+    assert taken_over == [f"webhooks/dedupe/msg_broken_{n}.json" for n in range(len(BROKEN_CLAIMS))]
+    assert "articles/zenger/63809/current.json" in keys(env, "articles/")
+
+
+def test_s3_trouble_with_a_webhook_claim_is_503_with_retry_after_and_the_retry_runs(env, config, serve_log,
+                                                                                    seaweedfs):
+    """It was a bare 500 and a traceback in the log."""
+    with FaultProxy(seaweedfs.endpoint_url) as proxy:
+        server, base = serve_with_s3_dedupe(env, config, serve_log, AWS_ENDPOINT_URL=proxy.endpoint_url,
+                                            INGEST_S3_MAX_ATTEMPTS="1")
+        try:
+            proxy.add(Fault("status", status=503, code="SlowDown", path=r"/webhooks/dedupe/"))
+            status, answer, headers = post_answer(base, {"partner": "zenger", "id": "63809"}, msg_id="msg_s3_trouble")
+            assert (status, answer) == (503, {"error": "cannot check the webhook-id"})
+            assert int(headers["Retry-After"]) > 0
+            proxy.clear()
+            status, reply = post(base, {"partner": "zenger", "id": "63809"}, msg_id="msg_s3_trouble")
+            assert status == 202 and wait_for_job(base, reply["job_id"])["status"] == "done"
+        finally:
+            events = stop(server, serve_log)
+    assert [e["webhook_id"] for e in events if e["event"] == "dedupe_unavailable"] == ["msg_s3_trouble"]
 
 
 def test_serve_without_its_bucket_stops_at_start_with_exit_2(env, config):

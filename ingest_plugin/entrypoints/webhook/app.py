@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from waitress.server import create_server
 
 from ingest_plugin import log
-from ingest_plugin.entrypoints.webhook.dedupe import DedupeStore, MemoryDedupe
+from ingest_plugin.entrypoints.webhook.dedupe import DedupeStore, DedupeUnavailable, MemoryDedupe
 from ingest_plugin.entrypoints.webhook.metrics import WebhookMetrics
 from ingest_plugin.entrypoints.webhook.protocol import (
     DEFAULT_TOLERANCE,
@@ -154,7 +154,11 @@ class WebhookApp:
 
     def _enqueue(self, webhook_id: str, payload: dict[str, Any]) -> _Response:
         job = from_webhook_payload(payload, request_id=webhook_id)
-        original = self.dedupe.claim(webhook_id, job.job_id)
+        try:
+            original = self.dedupe.claim(webhook_id, job.job_id)
+        except DedupeUnavailable as exc:  # we cannot know whether the id ran before: no job, the sender retries
+            log.get_logger().error("dedupe_unavailable", webhook_id=webhook_id, error=str(exc))
+            raise WebhookRejected(503, "cannot check the webhook-id", retry_after=RETRY_AFTER_SECONDS) from None
         if original is not None:
             log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=original, duplicate=True,
                                   partner=payload["partner"])
@@ -162,7 +166,11 @@ class WebhookApp:
         try:
             self._offer(job)
         except WebhookRejected:
-            self.dedupe.release(webhook_id, job.job_id)
+            try:
+                self.dedupe.release(webhook_id, job.job_id)
+            except DedupeUnavailable as exc:  # the claim stays until it expires: say so, for a person to delete it
+                log.get_logger().error("dedupe_not_released", webhook_id=webhook_id, job_id=job.job_id,
+                                       error=str(exc))
             raise
         log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=job.job_id, duplicate=False,
                               partner=payload["partner"])
