@@ -50,6 +50,18 @@ def test_a_publish_line_that_is_no_document_is_refused_before_s3(offline_env, tm
     assert not (tmp_path / "spool").exists(), "a usage error must spool nothing"
 
 
+@pytest.mark.parametrize("spool", ["{file}", "{file}/spool"], ids=["a-file", "under-a-file"])
+def test_a_spool_directory_that_cannot_be_one_is_a_usage_error(offline_env, tmp_path, spool):
+    """With S3 unreachable, `ingest` went to spool its first article there: a traceback, the other inputs never
+    reported."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    pages = sorted((Path(__file__).parent / "fixtures" / "pages").glob("zenger-*.html"))[:2]
+    result = run({**offline_env, "INGEST_SPOOL_DIR": spool.format(file=blocker)}, "ingest", *map(str, pages))
+    assert result.returncode == 2, result.stderr
+    assert f"{blocker} is not a directory" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_an_unknown_partner_for_an_id_is_a_usage_error(offline_env):
     result = run(offline_env, "reingest", "--partner", "reuters", "--id", "1")
     assert result.returncode == 2 and "'reuters' is not configured" in result.stderr

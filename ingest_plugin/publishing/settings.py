@@ -69,6 +69,9 @@ class S3Settings:
             raise SettingsError("max_attempts must be at least 1")
         object.__setattr__(self, "prefix", self.prefix.strip("/"))
         object.__setattr__(self, "spool_dir", Path(self.spool_dir))
+        if (blocked := _not_a_directory(self.spool_dir)) is not None:  # found now, not when S3 is down and it is needed
+            raise SettingsError(f"the spool directory {self.spool_dir} cannot be made: {blocked} is not a directory "
+                                f"(set {self.ENV['spool_dir']} or [s3] spool_dir)")
         profiles = self.profiles.replace(",", " ").split() if isinstance(self.profiles, str) else self.profiles
         unknown = [p for p in profiles if p not in RENDERING_PROFILES]
         if unknown:
@@ -91,6 +94,12 @@ class S3Settings:
                 raise SettingsError(f"{cls.ENV[field.name]}={raw!r} is not a valid {kind.__name__}") from None
         values.update({name: value for name, value in overrides.items() if value is not None})
         return cls(bucket=str(values.pop("bucket", "")), **values)  # type: ignore[arg-type]
+
+
+def _not_a_directory(path: Path) -> Path | None:
+    """``path``, or the nearest of its parents that exists, when that is not a directory."""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    return existing if existing is not None and not existing.is_dir() else None
 
 
 def make_client(settings: S3Settings) -> S3Client:
