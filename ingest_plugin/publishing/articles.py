@@ -42,11 +42,16 @@ costs one HEAD and never sees one; a killed one writes nothing): an orphan older
 when it is a kill (a kill that reached S3 stands) or when ``current.json`` is missing, and otherwise *superseded*:
 ``current.json``'s content, the last text that was current and the one every later ingest confirmed, is re-issued
 as the next version and made current. The newest version is always current afterwards.
+
+**Objects put there by hand** (docs/publishing.md). Ours carry our metadata: a content hash and the version number of
+their key. A ``current.json`` without it (put back with ``aws s3 cp``, cut short) stands for our newest version: the
+next version follows that one and replaces it. A version object without it has its number taken, but never becomes
+current and never gets a change event.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from enum import StrEnum
 from itertools import groupby
@@ -156,6 +161,13 @@ def _killed(stored: Stored | None) -> bool:
     return stored is not None and stored.pub_status == CANCELED
 
 
+def _ours(stored: Stored, number: int | None = None) -> bool:
+    """Whether we wrote ``stored`` (as version ``number``, when given): our metadata says so. An object put in place
+    by hand is not: ``aws s3 cp`` of a file keeps no metadata, a copy between keys keeps another version's."""
+    named = stored.metadata.get("version", "")
+    return "content-sha256" in stored.metadata and named.isdecimal() and number in (None, int(named))
+
+
 @dataclass(frozen=True)
 class _Draft:
     """Version ``number`` of an article, built, validated and ready to PUT."""
@@ -235,8 +247,11 @@ class ArticleStore:
             if created is not None:
                 return created
         read_body = False  # only for a current.json written before its times and pubStatus were metadata
+        taken = 0  # the newest version number met that is not ours: never current, the next version goes above it
         for _ in range(MAX_ROUNDS):
             current = self.bucket.get(current_key, body=read_body)
+            if current is not None and not _ours(current):
+                current = self._stand_in(current, partner, article_key)
             self._new_streak = self._new_streak + 1 if current is None else 0
             same = current is not None and current.content_hash == digest
             if current is not None and same and not force:
@@ -253,7 +268,8 @@ class ArticleStore:
                 log.get_logger().info("kill_kept", partner=partner, article_id=article_key, version=current.version,
                                       force=force, dry_run=dry_run)
                 return PublishResult(Status.KILLED, current.version, existing)
-            version = draft(current.version + 1 if current else 1, current, same, reinstating=killed and reinstate)
+            version = draft(max(current.version if current else 0, taken) + 1, current, same,
+                            reinstating=killed and reinstate)
             if dry_run:
                 return PublishResult(version.status, version.number, version.key, document=version.document)
             put = self.bucket.put(version.key, version.body, metadata=version.metadata, if_none_match=True)
@@ -265,6 +281,10 @@ class ArticleStore:
             else:
                 stored = self.bucket.get(version.key)
                 if stored is None:  # 409: a concurrent write that did not land after all
+                    continue
+                if not _ours(stored, version.number):  # put there by hand: its number is taken, it is never current
+                    log.get_logger().warning("version_not_ours", key=version.key)
+                    taken = version.number
                     continue
                 if stored.content_hash != digest:
                     # Another writer owns this version, or a dead one left it (an orphan): move current.json to it
@@ -345,6 +365,37 @@ class ArticleStore:
         stored = self.bucket.get(key)
         return stored if stored is not None and stored.checksum_sha256 == checksum_sha256(body) else None
 
+    def newest_version(self, partner: str, article_key: str) -> Stored | None:
+        """The article's newest version that we wrote and that still holds a document (one listing of its folder,
+        then a GET per version tried, newest first): what stands for a ``current.json`` that cannot be trusted.
+        None when there is none."""
+        folder = self.bucket.objects(self.keys.article(partner, article_key))
+        named = (self.keys.parse_article(entry.key) for entry in folder)
+        for number in sorted((name.version for name in named if name is not None and name.version), reverse=True):
+            stored = self.bucket.get(self.keys.version(partner, article_key, number))
+            if stored is not None and _ours(stored, number) and stored.json_object() is not None:
+                return stored
+        return None
+
+    def _stand_in(self, current: Stored, partner: str, article_key: str) -> Stored:
+        """What a ``current.json`` we did not write (put back by hand, cut short) stands for: our newest version,
+        with current.json's key and ETag. The next version follows that one, never walking current.json back
+        through older ones, and replaces the stranger by compare-and-swap. With no version of ours: a new article."""
+        newest = self.newest_version(partner, article_key)
+        log.get_logger().warning("current_not_ours", key=current.key, stands_for=newest.key if newest else None)
+        if newest is None:
+            return Stored(current.key, current.etag, body=b"")
+        return replace(newest, key=current.key, etag=current.etag)
+
+    def _check_ours(self, version: Stored) -> None:
+        """Only a version we wrote becomes current: of one put there by hand, the number (and so its change event)
+        and the content hash would be guesses."""
+        named = self.keys.parse_article(version.key)
+        if named is None or not _ours(version, named.version):
+            raise IngestError(ErrorCode.PUBLISH_FAILED, f"{version.key}: not a version ingest-plugin wrote (its "
+                              "metadata is missing or names another version): current.json is not moved to it",
+                              stage=Stage.PUBLISH)
+
     def _record_change(self, partner: str, article_key: str, version: Stored) -> None:
         if self.changes is not None:
             self.changes.record(partner, article_key, version)
@@ -353,6 +404,7 @@ class ArticleStore:
                  article_key: str) -> None:
         """Move ``current.json`` from ``seen`` to ``target`` by compare-and-swap; done once at ``target`` or beyond.
         The change event of ``target`` is written first, so no crash leaves a current version without one."""
+        self._check_ours(target)
         self._record_change(partner, article_key, target)
         etag = seen.etag if seen else None
         metadata = dict(target.metadata)
@@ -440,6 +492,7 @@ class ArticleStore:
         if orphan is None:
             return None  # removed since the listing
         if current is None or _killed(orphan):
+            self._check_ours(orphan)  # before a dry run's answer too
             action, target = RepairAction.ADOPTED, orphan
         else:
             action = RepairAction.SUPERSEDED

@@ -74,7 +74,7 @@ def _event(partner: str, article_key: str, version: Stored, key: str) -> dict[st
 
 
 def _uri(version: Stored) -> str | None:
-    return version.json().get("uri") if version.body is not None else None
+    return (version.json_object() or {}).get("uri")
 
 
 def _written_at(version: Stored) -> str:

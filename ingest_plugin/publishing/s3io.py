@@ -67,8 +67,13 @@ class Stored:
 
     @property
     def version(self) -> int:
+        """The version number: from the metadata, else (an object put back by hand, without our metadata: ``aws s3
+        cp``) the document's own ``version``; 0 when neither says."""
+        value = self.metadata.get("version")
+        if value is None and self.body is not None:
+            value = (self.json_object() or {}).get("version")
         try:
-            return int(self.metadata.get("version", "0"))
+            return max(int(value), 0) if isinstance(value, str) else 0
         except ValueError:
             return 0
 
@@ -84,8 +89,8 @@ class Stored:
             return {field: self.metadata[name] for field, name in STAMP_METADATA.items() if name in self.metadata}
         if self.body is None:
             return None
-        document = self.json()
-        return {field: document[field] for field in STAMP_METADATA if field in document}
+        document = self.json_object() or {}  # a body that is no document has no times to keep
+        return {field: document[field] for field in STAMP_METADATA if isinstance(document.get(field), str)}
 
     @property
     def pub_status(self) -> str | None:
@@ -95,7 +100,7 @@ class Stored:
             return self.metadata[PUB_STATUS_METADATA]
         if self.body is None:
             return None
-        return str(self.json().get("pubStatus") or USABLE)
+        return str((self.json_object() or {}).get("pubStatus") or USABLE)
 
     def json(self) -> dict[str, Any]:
         return json.loads(self.body or b"null")
