@@ -1,15 +1,18 @@
 """Objects someone put in an article's folder by hand, against real local S3 servers (SeaweedFS and moto): a
 ``current.json`` put back without our metadata (``aws s3 cp``), cut short or edited into something else, and a
-version file copied by hand. The article goes on: the next version follows the newest version we wrote and
-``current.json`` never goes back (docs/publishing.md, "Objects put there by hand")."""
+version file copied by hand. The article goes on: the next version follows the newest version we wrote,
+``current.json`` never goes back, a kill can still be made, and the repair sweep mends what it can without stopping
+(docs/publishing.md, "Objects put there by hand")."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from ingest_plugin.ingest.jobs import Action, ArticleSource, IngestJob
 from ingest_plugin.publishing import Status
-from tests.conftest import get_json, ingest_one, make_document, make_item, snapshot
+from ingest_plugin.publishing.articles import RepairAction
+from tests.conftest import get_json, ingest_one, job_handler, make_document, make_item, snapshot
 
 pytestmark = pytest.mark.s3
 FOLDER = "articles/zenger/1/"
@@ -97,3 +100,33 @@ def test_a_current_json_that_is_no_document_does_not_block_the_next_update(publi
     current = get_json(publisher, CURRENT)
     assert current == get_json(publisher, f"{FOLDER}v3.json")
     assert current["firstCreated"] == get_json(publisher, f"{FOLDER}v1.json")["firstCreated"]
+
+
+def test_an_article_whose_current_json_is_cut_short_can_still_be_killed(publisher):
+    """``reingest --partner zenger --id 1 --cancel``: the kill is built from the newest version."""
+    publish_texts(publisher, 2)
+    body = json.dumps(get_json(publisher, CURRENT)).encode()
+    put_by_hand(publisher, CURRENT, body[: len(body) // 2])
+    (outcome,) = job_handler(publisher)(IngestJob(ArticleSource("zenger", "1"), action=Action.CANCEL))
+    assert (outcome.status, outcome.version, outcome.error) == (Status.CANCELED, 3, None)
+    kill = get_json(publisher, CURRENT)
+    assert kill == get_json(publisher, f"{FOLDER}v3.json") and kill["pubStatus"] == "canceled"
+    assert kill["bodies"] == get_json(publisher, f"{FOLDER}v2.json")["bodies"]
+    assert ingest_one(make_item(make_document(body=TEXTS[2])), publisher).status is Status.KILLED
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b'"a note"', b'{"uri": "urn:newsml:zen'])
+def test_the_sweep_adopts_the_newest_version_over_a_current_json_that_is_no_document(publisher, body):
+    """The first article listed holds no document; the two after it lost current.json: all three are repaired."""
+    for number in (1, 2, 3):
+        publish_texts(publisher, 2, number)
+    put_by_hand(publisher, CURRENT, body)
+    for number in (2, 3):
+        publisher.client.delete_object(Bucket=publisher.settings.bucket, Key=f"articles/zenger/{number}/current.json")
+    results = repair(publisher)
+    assert [(r.action, r.article_key, r.current_version, r.version) for r in results] == [
+        (RepairAction.ADOPTED, str(number), None, 2) for number in (1, 2, 3)]
+    for number in (1, 2, 3):
+        folder = f"articles/zenger/{number}/"
+        assert get_json(publisher, f"{folder}current.json") == get_json(publisher, f"{folder}v2.json")
+    assert repair(publisher) == []

@@ -134,10 +134,20 @@ def published_at_url(url: str, config: Config, publisher: Publisher,
 
 
 def _published(publisher: Publisher, partner_key: str, article_key: str, name: str) -> ItemResult | None:
-    stored = publisher.bucket.get(publisher.articles.keys.current(partner_key, article_key))
+    """The article's ``current.json``, or, when that is no document (cut short, edited by hand), its newest version:
+    a kill is still built from what readers last saw; None when the article was never published."""
+    current_key = publisher.articles.keys.current(partner_key, article_key)
+    stored = publisher.bucket.get(current_key)
     if stored is None:
         return None
-    document = stored.json()
+    document = stored.json_object()
+    if document is None:
+        newest = publisher.articles.newest_version(partner_key, article_key)
+        document = newest.json_object() if newest is not None else None
+    if document is None:
+        return ItemResult(input_name=name, raw=b"", partner=partner_key, article_key=article_key).failed(IngestError(
+            ErrorCode.FETCH_FAILED, f"{current_key} holds no JSON document, and no version of ours does",
+            stage=Stage.FETCH))
     return ItemResult(input_name=name, raw=b"", document=document, partner=partner_key, article_key=article_key,
                       source_url=document_canonical_url(document))
 

@@ -46,7 +46,7 @@ as the next version and made current. The newest version is always current after
 **Objects put there by hand** (docs/publishing.md). Ours carry our metadata: a content hash and the version number of
 their key. A ``current.json`` without it (put back with ``aws s3 cp``, cut short) stands for our newest version: the
 next version follows that one and replaces it. A version object without it has its number taken, but never becomes
-current and never gets a change event.
+current and never gets a change event. The sweep takes a ``current.json`` that holds no document for a missing one.
 """
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ from ingest_plugin.publishing.s3io import (
     PUB_STATUS_METADATA,
     Bucket,
     Put,
+    S3SetupError,
     S3Unreachable,
     Stored,
     checksum_sha256,
@@ -435,8 +436,9 @@ class ArticleStore:
         an article whose ``current.json`` has the ETag of its newest version (the same bytes) costs no request
         beyond its share of the listing; any other costs a GET of ``current.json``, and an orphan a GET of it and
         at most two writes. An orphan younger than ``grace_seconds`` is reported ``waiting`` and left alone: a live
-        writer may be between its two writes. ``dry_run`` reads but writes nothing. An S3 error on one article is
-        reported ``failed`` and the sweep goes on; an unreachable S3 or a failed listing raises.
+        writer may be between its two writes. ``dry_run`` reads but writes nothing. Any error on one article (S3's,
+        an object put there by hand) is reported ``failed`` and the sweep goes on; an unreachable S3, a failed
+        listing or a set-up error raises.
         """
         now = datetime.now(timezone.utc)
         listed = ((self.keys.parse_article(stored.key), stored)
@@ -450,12 +452,12 @@ class ArticleStore:
             try:
                 result = self._repair_article(folder_partner, article_key, number, orphan, now, grace_seconds,
                                               dry_run)
-            except S3Unreachable:
+            except (S3Unreachable, S3SetupError):
                 raise
-            except (IngestError, ValueError) as error:  # ValueError: a stored body that is not our JSON
+            except Exception as error:  # one article's odd objects never stop the sweep of the others
                 message = error.message if isinstance(error, IngestError) else f"{type(error).__name__}: {error}"
                 log.get_logger().error("repair_failed", partner=folder_partner, article_id=article_key,
-                                       message=message)
+                                       message=message, exc_info=not isinstance(error, IngestError))
                 result = RepairResult(RepairAction.FAILED, folder_partner, article_key, None, number,
                                       dry_run=dry_run, message=message)
             if result is not None:
@@ -480,9 +482,11 @@ class ArticleStore:
         logger = log.get_logger().bind(partner=partner, article_id=article_key)
         current_key = self.keys.current(partner, article_key)
         current = self.bucket.get(current_key)  # read again: the listing may be stale by now
-        if current is not None and current.version >= number:
+        # A current.json that is no document (cut short, edited by hand into something else) counts as missing.
+        document = current.json_object() if current is not None else None
+        at = current.version if current is not None and document is not None else None
+        if at is not None and at >= number:
             return None  # consistent: the ETags differ for another reason (encryption, versions removed)
-        at = current.version if current is not None else None
         if grace_seconds > 0 and (listed.last_modified is None
                                   or (now - listed.last_modified).total_seconds() < grace_seconds):
             logger.info("orphan_waiting", current_version=at, orphan_version=number)
@@ -491,12 +495,12 @@ class ArticleStore:
         orphan = self.bucket.get(listed.key)
         if orphan is None:
             return None  # removed since the listing
-        if current is None or _killed(orphan):
+        if document is None or current is None or _killed(orphan):
             self._check_ours(orphan)  # before a dry run's answer too
             action, target = RepairAction.ADOPTED, orphan
         else:
             action = RepairAction.SUPERSEDED
-            restored = self._restore(current, orphan, partner, article_key, number + 1, dry_run)
+            restored = self._restore(current, document, orphan, partner, article_key, number + 1, dry_run)
             if restored is None:
                 logger.info("orphan_resolved_by_writer", current_version=at, orphan_version=number)
                 return None
@@ -509,11 +513,11 @@ class ArticleStore:
                        killed=_killed(target))
         return result
 
-    def _restore(self, current: Stored, orphan: Stored, partner: str, article_key: str, number: int,
-                 dry_run: bool) -> Stored | None:
-        """Write ``current``'s content as version ``number``, create-only: the stored version, or None when another
-        writer took that number with other content (it is resolving the article itself)."""
-        document = {k: v for k, v in current.json().items() if k != "edNote"}  # ours; the new version gets its own
+    def _restore(self, current: Stored, text: dict[str, Any], orphan: Stored, partner: str, article_key: str,
+                 number: int, dry_run: bool) -> Stored | None:
+        """Write ``current``'s content (``text``, its document) as version ``number``, create-only: the stored
+        version, or None when another writer took that number with other content (it is resolving the article)."""
+        document = {k: v for k, v in text.items() if k != "edNote"}  # ours; the new version gets its own
         built = version_document(document, number, orphan.stamps, restores=current.version)
         self.validate(built)
         renderings = self.render(built)
