@@ -234,6 +234,44 @@ def test_export_lets_a_kill_pass_a_version_that_cannot_be_rendered(s3_server, ma
     assert export(publisher.articles, "superdesk", tmp_path).files == []  # past it for good
 
 
+def _cut_short(publisher, key: str) -> None:
+    """The object cut to 300 bytes, its metadata kept (as a copy tool would)."""
+    stored = publisher.client.get_object(Bucket=publisher.settings.bucket, Key=key)
+    publisher.client.put_object(Bucket=publisher.settings.bucket, Key=key, Body=stored["Body"].read()[:300],
+                                Metadata=stored["Metadata"], ContentType="application/json")
+
+
+def test_export_of_the_canonical_profile_checks_each_version_like_every_profile(s3_server, make_publisher,
+                                                                                tmp_path):
+    """A version cut short is reported (invalid_document), never copied into the watched folder, and the kill after
+    it still goes out."""
+    publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
+    doc = _fresh(KENYA)
+    _publish(publisher, doc)
+    _publish(publisher, doc, cancel=True)
+    key = doc["uri"].rsplit(":", 1)[-1]
+    _cut_short(publisher, f"articles/zenger/{key}/v1.json")
+    summary = export(publisher.articles, "ninjs-3.1", tmp_path)
+    assert summary.files == [f"zenger-{key}-v2.json"]
+    kill = json.loads((tmp_path / summary.files[0]).read_bytes())
+    assert kill == get_json(publisher, f"articles/zenger/{key}/v2.json") and kill["pubStatus"] == "canceled"
+    assert [(f["version"], f["error"]["code"], f["error"]["input"]) for f in summary.failures] == [
+        (1, "invalid_document", f"articles/zenger/{key}/v1.json")]
+
+
+def test_export_renders_again_a_stored_rendering_cut_short(s3_server, make_publisher, tmp_path):
+    publisher = make_publisher(s3_server.endpoint_url, profiles=("ninjs-3.1", "superdesk"),
+                               validate=validate_document)
+    doc = _fresh(KENYA)
+    _publish(publisher, doc)
+    key = doc["uri"].rsplit(":", 1)[-1]
+    _cut_short(publisher, f"articles/zenger/{key}/v1.superdesk.json")
+    summary = export(publisher.articles, "superdesk", tmp_path)
+    assert summary.ok and summary.files == [f"zenger-{key}-v1.superdesk.json"]
+    (rendered,) = render(get_json(publisher, f"articles/zenger/{key}/v1.json"), "superdesk").objects
+    assert (tmp_path / summary.files[0]).read_bytes() == rendered.body
+
+
 def test_export_command(s3_server, make_publisher, monkeypatch, capsys, in_process_cli, tmp_path):
     publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
     _publish(publisher, _fresh(KENYA))

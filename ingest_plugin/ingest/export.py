@@ -9,10 +9,11 @@ ingest files (Superdesk's file feeding service watches one folder; a generic nin
   Superdesk tries to ingest every file there (sub-folders, its own ``_PROCESSED``/``_ERROR`` and ours, are skipped).
 - The cursor, ``DIR/.ingest-export/{profile}.cursor.json``, holds the newest version exported per article, saved
   after each version: a crash exports at most that one version again (its files have the same names and bytes).
-- A rendering stored in S3 is copied as it is; a version without one (a profile turned on later) is rendered on the
-  spot and checked like any rendering (``invalid_document`` otherwise: reported, and the article's later versions go
-  out without it, so that a correction or a kill is never held back by a version that cannot be rendered; the last
-  version of an article is tried again on the next run).
+- A rendering stored in S3 is copied as it is when it parses; a version without one (a profile turned on later, or
+  one cut short or edited by hand) is rendered on the spot and checked like any rendering, and a ``ninjs-3.1`` version
+  must be a JSON document (``invalid_document`` otherwise: reported, and the article's later versions go out without
+  it, so that a correction or a kill is never held back by a version that cannot be rendered; the last version of an
+  article is tried again on the next run).
 
 Cost: one listing of ``articles/`` per 1,000 objects, then a GET per object exported.
 """
@@ -28,7 +29,7 @@ from ingest_plugin import log
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.parsing.render import CANONICAL, render
 from ingest_plugin.publishing.articles import ArticleStore
-from ingest_plugin.publishing.renderings import ArticleListing, list_articles, rendering_objects
+from ingest_plugin.publishing.renderings import ArticleListing, list_articles, rendering_objects, stored_document
 from ingest_plugin.publishing.s3io import S3Unreachable
 
 STATE_DIR = ".ingest-export"
@@ -124,11 +125,7 @@ def _objects(store: ArticleStore, listing: ArticleListing, number: int, profile:
     if version is None:
         raise IngestError("publish_failed", f"{listing.versions[number].key}: gone since the listing",
                           stage="publish")
-    try:
-        document = version.json()
-    except ValueError as error:
-        raise IngestError("invalid_document", f"{version.key}: not a JSON document: {error}", stage="publish") from None
-    rendering = render(document, profile)
+    rendering = render(stored_document(version), profile)
     store.losses.report(rendering)
     if profile == CANONICAL:
         return [("json", version.body or b"")]

@@ -15,7 +15,7 @@ from typing import Any
 
 from ingest_plugin import log
 from ingest_plugin.errors import IngestError
-from ingest_plugin.parsing.render import CANONICAL, completion_leaf, render
+from ingest_plugin.parsing.render import CANONICAL, completion_leaf, readable, render
 from ingest_plugin.publishing.articles import ArticleStore
 from ingest_plugin.publishing.s3io import Put, S3Unreachable, Stored, checksum_sha256
 
@@ -104,10 +104,7 @@ def _backfill_version(store: ArticleStore, listing: ArticleListing, number: int,
     stored = store.bucket.get(listing.versions[number].key)
     if stored is None:  # removed since the listing
         return BackfillResult(listing.partner, listing.article_key, number, missing, dry_run=dry_run)
-    try:
-        document = stored.json()
-    except ValueError as error:
-        raise IngestError("invalid_document", f"{stored.key}: not a JSON document: {error}", stage="publish") from None
+    document = stored_document(stored)
     renderings = [render(document, profile) for profile in missing]
     for rendering in renderings:
         store.losses.report(rendering)
@@ -137,15 +134,21 @@ def _backfill_version(store: ArticleStore, listing: ArticleListing, number: int,
                           dry_run=dry_run)
 
 
+def stored_document(stored: Stored) -> dict[str, Any]:
+    """A stored version's document; ``invalid_document`` naming it when it holds none (cut short, edited by hand)."""
+    document = stored.json_object()
+    if document is None:
+        raise IngestError("invalid_document", f"{stored.key}: not a JSON document", stage="publish")
+    return document
+
+
 def rendering_objects(store: ArticleStore, listing: ArticleListing, number: int, profile: str
                       ) -> list[tuple[str, bytes]] | None:
     """The stored objects of version ``number``'s rendering in ``profile`` as (leaf, body), in writing order (the
-    G2 package last); None when the rendering is not complete in S3 (the caller renders the version instead)."""
+    G2 package last); None when the rendering is not complete and readable in S3, and always for the canonical
+    profile, the version itself (the caller reads the version, checks it and renders it)."""
     leaves = listing.leaves.get(number, {})
-    if profile == CANONICAL:
-        version = store.bucket.get(listing.versions[number].key)
-        return [("json", version.body or b"")] if version is not None else None
-    if completion_leaf(profile) not in leaves:
+    if profile == CANONICAL or completion_leaf(profile) not in leaves:
         return None
     prefix = profile + "."
     names = sorted(leaf for leaf in leaves if leaf.startswith(prefix) and leaf != completion_leaf(profile))
@@ -153,6 +156,9 @@ def rendering_objects(store: ArticleStore, listing: ArticleListing, number: int,
     for leaf in [*names, completion_leaf(profile)]:
         stored = store.bucket.get(leaves[leaf].key)
         if stored is None:
+            return None
+        if not readable(leaf, stored.body or b""):
+            log.get_logger().warning("rendering_unreadable", key=stored.key, action="rendered again from its version")
             return None
         out.append((leaf, stored.body or b""))
     return out

@@ -110,6 +110,17 @@ def render(document: dict[str, Any], profile: str) -> Rendering:
         raise invalid(profile, [f"cannot render this document: {type(error).__name__}: {error}"]) from None
 
 
+def readable(leaf: str, body: bytes) -> bool:
+    """Whether a stored rendering object still parses (well-formed XML, a JSON object): one cut short or edited by
+    hand is no rendering of ours, and is rendered again from its version rather than passed on."""
+    if leaf.endswith(".xml"):
+        return checks.well_formed(body)
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:  # invalid JSON, or bytes that are not UTF-8
+        return False
+
+
 def render_all(document: dict[str, Any], profiles: Sequence[str]) -> list[Rendering]:
     """Every profile but the canonical one (which is the version itself), each checked; the first failure raises."""
     return [render(document, profile) for profile in profiles if profile != CANONICAL]

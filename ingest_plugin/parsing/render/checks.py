@@ -112,6 +112,15 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
+def well_formed(data: bytes) -> bool:
+    """Whether ``data`` is one well-formed XML document (read with the safe parser)."""
+    try:
+        etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
 def _n(name: str) -> str:
     return f"{{{NAR}}}{name}"
 
