@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from structlog.testing import capture_logs
 
 from ingest_plugin.entrypoints.cli import main
 from ingest_plugin.errors import ErrorCode, IngestError
@@ -270,6 +271,28 @@ def test_export_renders_again_a_stored_rendering_cut_short(s3_server, make_publi
     assert summary.ok and summary.files == [f"zenger-{key}-v1.superdesk.json"]
     (rendered,) = render(get_json(publisher, f"articles/zenger/{key}/v1.json"), "superdesk").objects
     assert (tmp_path / summary.files[0]).read_bytes() == rendered.body
+
+
+@pytest.mark.parametrize("saved", ['{"articles": {"zenger/63809": 1, "zenger/84',
+                                   '{"profile": "superdesk", "articles": {"zenger/63809": "v1"}}',
+                                   '{"profile": "superdesk", "articles": []}', "[]"])
+def test_export_starts_again_from_a_cursor_someone_broke(s3_server, make_publisher, tmp_path, saved):
+    """Cut short, edited by hand, not what export writes: said, and every version is exported again under the same
+    names with the same bytes; the cursor is written anew."""
+    publisher = make_publisher(s3_server.endpoint_url, validate=validate_document)
+    _publish(publisher, _fresh(KENYA))
+    first = export(publisher.articles, "superdesk", tmp_path)
+    exported = {name: (tmp_path / name).read_bytes() for name in first.files}
+    cursor = tmp_path / ".ingest-export" / "superdesk.cursor.json"
+    cursor.write_text(saved)
+    for name in first.files:
+        (tmp_path / name).unlink()
+    with capture_logs() as logs:
+        again = export(publisher.articles, "superdesk", tmp_path)
+    assert again.ok and {name: (tmp_path / name).read_bytes() for name in again.files} == exported
+    assert {"event": "export_cursor_unreadable", "path": str(cursor), "action": "exporting every version again",
+            "log_level": "warning"} in logs
+    assert export(publisher.articles, "superdesk", tmp_path).files == []
 
 
 def test_export_command(s3_server, make_publisher, monkeypatch, capsys, in_process_cli, tmp_path):

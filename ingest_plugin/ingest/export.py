@@ -14,6 +14,8 @@ ingest files (Superdesk's file feeding service watches one folder; a generic nin
   must be a JSON document (``invalid_document`` otherwise: reported, and the article's later versions go out without
   it, so that a correction or a kill is never held back by a version that cannot be rendered; the last version of an
   article is tried again on the next run).
+- A cursor file that is not what export writes (cut short, edited by hand) is said and replaced: the export starts
+  again from the first versions, under the same names with the same bytes.
 
 Cost: one listing of ``articles/`` per 1,000 objects, then a GET per object exported.
 """
@@ -61,10 +63,21 @@ class ExportFolder:
         self.tmp = self.state / "tmp"
         self.cursor_path = self.state / f"{profile}.cursor.json"
         self.tmp.mkdir(parents=True, exist_ok=True)
-        self.cursor: dict[str, int] = {}
-        if self.cursor_path.exists():
-            self.cursor = {k: int(v) for k, v in json.loads(self.cursor_path.read_text(encoding="utf-8"))
-                           .get("articles", {}).items()}
+        self.cursor = self._saved_cursor() if self.cursor_path.exists() else {}
+
+    def _saved_cursor(self) -> dict[str, int]:
+        """The saved cursor; an empty one, said, when the file is not what export writes (cut short, edited by
+        hand): kept, it would stop every export. Starting over writes the same names with the same bytes."""
+        try:
+            saved = json.loads(self.cursor_path.read_bytes())
+        except ValueError:  # invalid JSON, or bytes that are not UTF-8
+            saved = None
+        articles = saved.get("articles") if isinstance(saved, dict) else None
+        if isinstance(articles, dict) and all(type(number) is int for number in articles.values()):
+            return articles
+        log.get_logger().warning("export_cursor_unreadable", path=str(self.cursor_path),
+                                 action="exporting every version again")
+        return {}
 
     def write(self, name: str, body: bytes) -> Path:
         temporary = self.tmp / name
