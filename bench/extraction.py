@@ -386,16 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"bench.extraction: no corpus at {args.corpus}", file=sys.stderr)
         return 2
-    from .run import NetworkGuard
-
-    guard = NetworkGuard().install()
-    result = extraction_benchmark(args.corpus, args.repeats)
-    result["network_refused"] = guard.refused
-    report.publish(result, render, args.json)
-    if guard.refused:
-        print(f"bench.extraction: a tool tried the network: {guard.refused[:3]}", file=sys.stderr)
-        return 1
-    return 0
+    return report.publish_guarded("bench.extraction", lambda: extraction_benchmark(args.corpus, args.repeats), render,
+                                  args.json)
 
 
 if __name__ == "__main__":

@@ -78,15 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.checkout / "ground-truth.json").is_file():
         parser.error(f"no ground-truth.json in {args.checkout}: is it a checkout of the benchmark?")
-    from .run import NetworkGuard
-
-    guard = NetworkGuard().install()
-    result = score(args.checkout)
-    report.publish(result, render, args.json)
-    if guard.refused:
-        print(f"bench.independent: a tool tried the network: {guard.refused[:3]}", file=sys.stderr)
-        return 1
-    return 0
+    return report.publish_guarded("bench.independent", lambda: score(args.checkout), render, args.json)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ print the table and where the figures went."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,3 +16,19 @@ def publish(result: dict[str, Any], render: Callable[[dict[str, Any]], str], pat
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     print(report)
     print(f"results: {path}")
+
+
+def publish_guarded(name: str, compute: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str],
+                    path: Path) -> int:
+    """Compute a section's figures with every non-loopback connection refused, publish them; exit status 1 when a
+    tool tried the network."""
+    from .run import NetworkGuard
+
+    guard = NetworkGuard().install()
+    result = compute()
+    result["network_refused"] = guard.refused
+    publish(result, render, path)
+    if guard.refused:
+        print(f"{name}: a tool tried the network: {guard.refused[:3]}", file=sys.stderr)
+        return 1
+    return 0
