@@ -95,7 +95,11 @@ def test_eight_processes_one_changed_article_make_exactly_one_v2(article):
     change = edited(item.document, "Correction: the herd counts were revised.")
     outcomes = [run[0] for run in race(publisher, item, [[change]] * WORKERS)]
     assert versions(publisher, item) == ["current.json", "v1.json", "v2.json"]
-    assert sorted(o["status"] for o in outcomes) == ["unchanged"] * (WORKERS - 1) + ["updated"]
+    assert {o["status"] for o in outcomes} == {"unchanged", "updated"}
+    # One writer wrote v2. A writer whose request went unanswered under load and was sent again finds v2 holding the
+    # very bytes it sent: it cannot tell its own landed first try from another's, and counts v2 as its own
+    # (recovered). Only such a writer may say "updated" besides the one.
+    assert [o["status"] for o in outcomes if not o["recovered"]].count("updated") <= 1
     assert {o["version"] for o in outcomes} == {2}
     latest = current(publisher, item)
     assert latest["version"] == "2" and content_hash(latest) == content_hash(change)
