@@ -98,3 +98,26 @@ def test_a_fault_at_any_request_of_a_job_loses_nothing(case, make_publisher, sea
             run_to_the_end(config, publisher)
             assert done(publisher.bucket.get(ARTICLE).json()), f"request {failing} ({kept_in}): the job was lost"
             assert list(publisher.failed.entries()) == [] and list(Spool(spool).entries()) == []
+
+
+def test_a_webhook_job_that_crashes_is_kept_under_failed_for_an_editor_not_run_again(make_publisher, seaweedfs,
+                                                                                      monkeypatch):
+    """A crash leaves the job where an editor sees and replays it, and the worker acknowledges it: replayed by itself
+    at every start, a late reinstatement undid a later kill."""
+    from ingest_plugin.entrypoints.webhook import jobs as webhook_jobs
+    from ingest_plugin.ingest.jobs import from_webhook_payload
+
+    publisher = make_publisher(seaweedfs.endpoint_url)
+    handler = JobHandler(load_config(environ={}), publisher, Spool(publisher.settings.spool_dir))
+    job = from_webhook_payload({"partner": "zenger", "id": "63809", "action": "reinstate"}, job_id="c" * 32,
+                               request_id="msg_crash")
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(webhook_jobs, "run_jobs", crash)
+    result = webhook_jobs.make_handler(handler)(job)
+    assert result["status"] == "failed" and "RuntimeError: a bug" in result["error"]["message"]
+    [entry] = publisher.failed.entries()
+    assert (entry.record["code"], entry.record["job"]["action"]) == ("fetch_failed", "reinstate")
+    assert entry.record["job"]["source"] == {"kind": "article", "partner": "zenger", "article_id": "63809"}

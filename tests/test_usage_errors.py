@@ -62,6 +62,14 @@ def test_a_spool_directory_that_cannot_be_one_is_a_usage_error(offline_env, tmp_
     assert f"{blocker} is not a directory" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_spool_directory_that_cannot_be_looked_at_stops_no_command_that_needs_none(offline_env, tmp_path):
+    """The check of the spool directory met a name it could not look at (here too long; a parent the service user
+    may not enter does the same) and ended every command in a traceback, spool or not."""
+    result = run({**offline_env, "INGEST_SPOOL_DIR": str(tmp_path / ("x" * 300) / "spool")}, "failed", "show", "x")
+    assert "Traceback" not in result.stderr and "spool directory" not in result.stderr
+    assert result.returncode == 2 and "failed entry" in result.stderr  # the command's own answer to a bad name
+
+
 def test_an_unknown_partner_for_an_id_is_a_usage_error(offline_env):
     result = run(offline_env, "reingest", "--partner", "reuters", "--id", "1")
     assert result.returncode == 2 and "'reuters' is not configured" in result.stderr

@@ -80,20 +80,22 @@ class ExportFolder:
         return {}
 
     def write(self, name: str, body: bytes) -> Path:
-        temporary = self.tmp / name
+        return self._replace(self.directory / name, body)
+
+    def save_cursor(self, profile: str) -> None:
+        """Whole and on disk before it replaces the last one: a cursor a power cut left empty would export the whole
+        history into the watched folder again."""
+        self._replace(self.cursor_path, json.dumps({"profile": profile, "articles": self.cursor}, sort_keys=True,
+                                                   indent=1).encode("utf-8"))
+
+    def _replace(self, target: Path, body: bytes) -> Path:
+        temporary = self.tmp / target.name
         with open(temporary, "wb") as handle:
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())
-        target = self.directory / name
         os.replace(temporary, target)
         return target
-
-    def save_cursor(self, profile: str) -> None:
-        temporary = self.tmp / self.cursor_path.name
-        temporary.write_text(json.dumps({"profile": profile, "articles": self.cursor}, sort_keys=True, indent=1),
-                             encoding="utf-8")
-        os.replace(temporary, self.cursor_path)
 
 
 def file_name(partner: str, article_key: str, number: int, leaf: str) -> str:

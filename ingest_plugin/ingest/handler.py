@@ -94,10 +94,7 @@ class JobHandler:
         all_ok, any_item = True, False
         for result in results:
             if isinstance(result, IngestError):  # the job's input could not be read: keep the whole job
-                unread = ItemResult(input_name=job.name, raw=self._payload_in_hand(job),
-                                    partner=getattr(job.source, "partner", None))
-                yield self._keep(unread, result.for_input(job.name), job, run_id=run_id, dry_run=dry_run,
-                                 record_key=replayed, whole_job=True)
+                yield self.keep_job(job, result, run_id=run_id, dry_run=dry_run, record_key=replayed)
                 return
             outcome = self.ingest(result, job, run_id=run_id, dry_run=dry_run, record_key=record_key)
             all_ok, any_item = all_ok and outcome.ok, True
@@ -115,6 +112,15 @@ class JobHandler:
         except IngestError as error:
             log.get_logger().warning("failed_entry_kept", key=record_key, message=error.message,
                                      reason="its items were published, but S3 refused to remove the entry")
+
+    def keep_job(self, job: IngestJob, error: IngestError, *, run_id: str | None = None, dry_run: bool = False,
+                 record_key: str | None = None) -> Outcome:
+        """The whole job and why, under failed/ (or the local spool): its input could not be read, or running it
+        crashed. An editor replays it from there (``reingest --failed``)."""
+        unread = ItemResult(input_name=job.name, raw=self._payload_in_hand(job),
+                            partner=getattr(job.source, "partner", None))
+        return self._keep(unread, error.for_input(job.name), job, run_id=run_id, dry_run=dry_run,
+                          record_key=record_key, whole_job=True)
 
     def _payload_in_hand(self, job: IngestJob) -> bytes:
         """The raw payload a job carries (a file, a request body), kept with its failure so that a replay parses it

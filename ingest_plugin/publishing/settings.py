@@ -97,9 +97,14 @@ class S3Settings:
 
 
 def _not_a_directory(path: Path) -> Path | None:
-    """``path``, or the nearest of its parents that exists, when that is not a directory."""
-    existing = next((p for p in (path, *path.parents) if p.exists()), None)
-    return existing if existing is not None and not existing.is_dir() else None
+    """``path``, or the nearest of its parents that exists, when that is not a directory. None when it cannot be
+    looked at (a parent the service user may not enter, a name too long): the commands that use the spool say so,
+    and the others need none."""
+    try:
+        existing = next((p for p in (path, *path.parents) if p.exists()), None)
+        return existing if existing is not None and not existing.is_dir() else None
+    except OSError:
+        return None
 
 
 def make_client(settings: S3Settings) -> S3Client:

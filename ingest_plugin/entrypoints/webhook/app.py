@@ -53,7 +53,7 @@ RETRY_AFTER_SECONDS = 30
 _JOB_PATH = re.compile(r"/jobs/([0-9a-f]{32})")
 
 # Runs a job; GET /jobs/{id} shows its result. A result may say how the job ended ("status": done, failed or
-# spooled, with the coded "error"); one that does not is done. Raising RetryLater, or crashing, leaves the job queued.
+# spooled, with the coded "error"); one that does not is done. Raising RetryLater leaves the job queued.
 Handler = Callable[[IngestJob], Mapping[str, Any]]
 
 
@@ -217,8 +217,8 @@ class WebhookApp:
 
     def _run(self, job: IngestJob) -> bool:
         """Run one job; whatever the handler raises becomes the job's error, so a worker never dies. False when the
-        job must stay queued: it could not run at all (:class:`RetryLater`), or it crashed, and then nothing says
-        where its article went, so acknowledging it could lose work a 202 accepted."""
+        job could not run at all and must stay queued (:class:`RetryLater`). (The serve handler keeps a job that
+        crashed under failed/ itself: what crashes here is a handler of no such care.)"""
         log.bind_job("webhook", job.job_id, job.request_id)  # the handler's own events then carry the job
         self._update(job.job_id, "running")
         started = time.monotonic()
@@ -233,9 +233,9 @@ class WebhookApp:
             status, error, kept_queued = "spooled", {"code": "retry_later", "message": str(exc)}, True
         except IngestError as exc:
             status, error = "failed", exc.to_dict()
-        except Exception as exc:  # a bug in one job must not stop the others, nor drop the job
+        except Exception as exc:  # a bug in one job must not stop the others
             log.get_logger().error("job_crashed", error=f"{type(exc).__name__}: {exc}")
-            status, error, kept_queued = "spooled", {"code": "internal_error", "message": type(exc).__name__}, True
+            status, error = "failed", {"code": "internal_error", "message": type(exc).__name__}
         self._update(job.job_id, status, result=result, error=error)
         self.metrics.job_done(status, time.monotonic() - started, result)
         log.get_logger().info("job_done", status=status, duration_ms=round((time.monotonic() - started) * 1000))
