@@ -284,6 +284,7 @@ def _take_credit_parts(line: str, draft: Draft, credits: _Found, by_paragraph: l
 # Typography a theme applies to the text it shows (WordPress's wptexturize): curly quotes, apostrophes and dashes.
 _PLAIN_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                                    "\u2014": "-"})
+_TYPOGRAPHIC = re.compile("['\"\u2018\u2019\u201c\u201d\u2013\u2014-]")
 _SENTENCE_ENDS = ".!?"
 _CLOSERS = "\"')]\u201d\u2019\u00bb"
 
@@ -298,17 +299,22 @@ def _folded(text: str, lowered: str | None = None) -> str:
 
 
 @lru_cache(maxsize=64)
-def _folded_disclaimer(disclaimer: str) -> str:
-    return _folded(" ".join(disclaimer.split()))
+def _folded_disclaimer(disclaimer: str) -> tuple[str, str]:
+    """The disclaimer folded, and its longest run free of what folding changes: a line without that run as it is
+    holds no disclaimer, found by one substring search, where folding reads every character of every line."""
+    wanted = _folded(" ".join(disclaimer.split()))
+    return wanted, max(_TYPOGRAPHIC.split(wanted), key=len)
 
 
 def _take_own_disclaimer(line: str, lowered: str, draft: Draft, credits: _Found) -> str:
     """The line without the sentence holding the partner's own disclaimer (its configuration's text, in whatever
     quotes and dashes the page's typography gives it), which is then recorded as the partner's text: the generic
     patterns know only some wordings. The whole sentence goes, as with them: a cut inside one would publish half."""
-    wanted = _folded_disclaimer(draft.partner.disclaimer)
-    folded = _folded(line, lowered) if wanted else ""
-    at = folded.find(wanted) if wanted else -1
+    wanted, probe = _folded_disclaimer(draft.partner.disclaimer)
+    if not wanted or len(lowered) == len(line) and probe not in lowered:
+        return line
+    folded = _folded(line, lowered)
+    at = folded.find(wanted)
     end = at + len(wanted)
     if at < 0 or at and folded[at - 1].isalnum() or end < len(folded) and folded[end].isalnum():
         return line  # absent, or inside a longer word

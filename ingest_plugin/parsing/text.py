@@ -133,7 +133,9 @@ def web_url(value: str, base: str | None = None) -> str | None:
     sloppy URL is kept rather than failing its article.
     """
     try:
-        value = value.strip().translate(_TAB_AND_NEWLINE)
+        value = value.strip()
+        if "\n" in value or "\t" in value or "\r" in value:  # rare; a translation reads every character
+            value = value.translate(_TAB_AND_NEWLINE)
         url = value if not base or value.startswith(("http://", "https://")) else urljoin(base, value)
         origin = _PLAIN_WEB_ORIGIN.match(url)
         if origin and not _NOT_IN_URL.search(url, origin.end()):

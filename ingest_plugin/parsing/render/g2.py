@@ -50,6 +50,7 @@ _G2_ROLE = {c.AUTHOR: "cpprole:author", c.EDITOR: "cpprole:editor", c.ORIGIN: "c
 _CORRECTION = ("correction:", "corrected:", "correction -", "correction –", "correction —")
 # Characters XML 1.0 cannot hold (C0 controls but tab, newline, carriage return): dropped from text.
 _NOT_XML = {n: None for n in (*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)}
+_NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,9 @@ def _body_tree(document: dict[str, Any]) -> etree._Element:
 def _xhtml(document: dict[str, Any], body: etree._Element) -> str:
     """The body tree as XHTML: its elements serialized as XML without a namespace, inside an ``html`` element that
     declares XHTML as the default namespace, so that every element of it is an XHTML element."""
-    markup = etree.tostring(body, encoding="unicode", method="xml").translate(_NOT_XML)
+    markup = etree.tostring(body, encoding="unicode", method="xml")
+    if _NOT_XML_CHARACTER.search(markup):  # rare: a translation reads every character of the body
+        markup = markup.translate(_NOT_XML)
     inner = markup[len("<div>"):-len("</div>")] if markup.startswith("<div>") else ""
     title = _text(c.headline(document, "main") or "")
     return f'<html xmlns="{XHTML}"><head><title>{title}</title></head><body>{inner}</body></html>'
