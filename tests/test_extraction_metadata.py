@@ -10,6 +10,7 @@ import pytest
 
 from ingest_plugin.errors import ErrorCode
 from ingest_plugin.parsing.explain import explain
+from ingest_plugin.parsing.extract.body import text_of
 from ingest_plugin.parsing.extract.media import lift_pictures, split_caption_credit
 from ingest_plugin.parsing.load import parse_html_fragment
 from ingest_plugin.parsing.names import people
@@ -319,7 +320,7 @@ def test_elementor_image_widget_caption_outside_figcaption():
         '</div></div></div><p>Story text.</p>')
     [picture] = lift_pictures(body, URL)
     assert (picture.caption, picture.credit) == ("Traders in Lagos on Tuesday.", "Amina Yusuf")
-    assert "Traders in Lagos" not in body.text_content() and "Story text." in body.text_content()
+    assert "Traders in Lagos" not in text_of(body) and "Story text." in text_of(body)
 
 
 def test_sibling_wp_caption_text_is_the_caption():

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest_plugin.errors import ErrorCode, IngestError
+from ingest_plugin.parsing.extract.body import text_of
 from ingest_plugin.parsing.load import _usable_text, decode, load, parse_html_fragment
 
 TEXT = "Café “Le Quai” — déjà vu"
@@ -98,7 +99,7 @@ def test_size_limit_is_configurable():
 def test_deep_nesting_keeps_the_text(depth):
     nested = "<div>" * depth + "<p>Deep article text</p>" + "</div>" * depth
     page = f"<html><body>{nested}<p>tail</p></body></html>"
-    text = load(page.encode()).tree.text_content()
+    text = text_of(load(page.encode()).tree)
     assert "Deep article text" in text and "tail" in text
 
 

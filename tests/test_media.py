@@ -1,6 +1,7 @@
 """Photos and tweets lifted from bodies: real image behind lazy-loading, caption/credit split, embed variants."""
 import pytest
 
+from ingest_plugin.parsing.extract.body import text_of
 from ingest_plugin.parsing.extract.media import (
     credit_line,
     lift_pictures,
@@ -119,7 +120,7 @@ def test_captions_and_credits_left_without_their_picture_leave_the_body():
         '<figure><iframe src="https://video.example/1"></iframe><figcaption>The crossing, filmed</figcaption></figure>'
         '<figure><blockquote>We will sail again.</blockquote></figure></div>')
     assert lift_pictures(root, "https://news.example/") == []
-    text = root.text_content()
+    text = text_of(root)
     for gone in ("Ana Lima", "The dock at low tide", "Rui Sousa"):
         assert gone not in text
     for kept in ("The ferry left at dawn.", "The crossing took an hour.", "The crossing, filmed",

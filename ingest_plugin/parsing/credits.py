@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ingest_plugin import partners
 from ingest_plugin.errors import Stage
 from ingest_plugin.log import get_logger
+from ingest_plugin.parsing.extract.body import remove_all
 from ingest_plugin.parsing.model import Credits, Draft, Person
 from ingest_plugin.parsing.names import people
 from ingest_plugin.parsing.text import clean
@@ -97,7 +98,7 @@ class CreditsScan:
         self.found = _Found()
         self.by_paragraph: list[str] = []
 
-    def block(self, block: HtmlElement, index: int, raw: str, text: str, lowered: str) -> None:
+    def block(self, block: Element, index: int, raw: str, text: str, lowered: str) -> None:
         """Take the credit lines out of one text block (``index``: its position, for the leading "By" line).
 
         ``raw`` is the block's text, ``text`` the same cleaned and ``lowered`` that in lower case: the walk already
@@ -177,7 +178,7 @@ class _Found:
     sources: dict[str, str] = field(default_factory=dict)  # see Credits.sources
 
 
-def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: _Found,
+def _scan_block(block: Element, index: int, raw: str, text: str, lowered: str, draft: Draft, credits: _Found,
                 by_paragraph: list[str]) -> None:
     # Lines split by <br> (or the source's line breaks); a block whose only breaks open or close it is one line.
     lines = ([(line, line.lower()) for line in (clean(part, markup=False) for part in raw.split("\n"))]
@@ -187,7 +188,7 @@ def _scan_block(block: HtmlElement, index: int, raw: str, text: str, lowered: st
         return  # no credit in the block (most blocks)
     kept = [rest for rest in rests if rest and not _RESIDUE.match(rest)]
     if not kept:
-        block.drop_tree()
+        remove_all([block])
     elif len(kept) < len([line for line, _ in lines if line]):
         _replace_text(block, kept)
 
@@ -360,7 +361,7 @@ def _add_disclaimer(credits: _Found, text: str) -> None:
         credits.disclaimer_keys.add(text.lower())
 
 
-def _replace_text(block: HtmlElement, kept: list[str]) -> None:
+def _replace_text(block: Element, kept: list[str]) -> None:
     """A block mixing story text and credit lines keeps only the story text (inline markup is lost)."""
     for child in list(block):
         block.remove(child)

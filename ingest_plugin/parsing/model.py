@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ingest_plugin.partners.identity import Identity
 
 if TYPE_CHECKING:
-    from lxml.html import HtmlElement
+    from lxml.etree import _Element as Element
 
     from ingest_plugin.errors import IngestError
     from ingest_plugin.partners import PartnerProfile
@@ -72,7 +72,7 @@ class Draft:
     partner: "PartnerProfile"
     input_format: str
     headline: str | None
-    body: "HtmlElement | None"
+    body: "Element | None"
     subhead: str | None = None
     summary: str | None = None
     byline_candidates: list[tuple[str, str]] = field(default_factory=list)  # (where found, raw text)

@@ -14,7 +14,7 @@ from itertools import chain
 from typing import Any, Callable, Iterator
 
 import structlog
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
@@ -125,7 +125,7 @@ def _on_allowed_hosts(draft: Draft, pictures: list[Picture], tweets: list[Tweet]
         return pictures, tweets
     if draft.body is not None:
         for placeholder in [el for el in draft.body.iter("figure", "div") if el.get("data-association") in dropped]:
-            placeholder.drop_tree()
+            remove_all([placeholder])
     return [p for p in pictures if p.name not in dropped], [t for t in tweets if t.name not in dropped]
 
 
@@ -155,8 +155,8 @@ def _walk_blocks(draft: Draft) -> tuple[list[str], CreditsScan]:
     if draft.body is None:
         return credit_lines, scan
     mark_line_breaks(draft.body)
-    leaving: set[HtmlElement] = set()  # credit lines and promos, removed together after the walk (linear)
-    taken: set[HtmlElement] = set()  # lists that leave with a promo heading: their items are skipped
+    leaving: set[Element] = set()  # credit lines and promos, removed together after the walk (linear)
+    taken: set[Element] = set()  # lists that leave with a promo heading: their items are skipped
     for index, block in enumerate(list(text_blocks(draft.body))):
         if (parent := block.getparent()) is None or parent in taken:
             continue

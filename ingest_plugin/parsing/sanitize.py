@@ -11,7 +11,7 @@ from typing import Any
 
 import nh3
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ingest_plugin.parsing.extract.body import remove_all
 from ingest_plugin.parsing.markup import short_texts
@@ -71,7 +71,7 @@ _EMBED_CLEANER, _EMBED_CLEANER_0_2 = _cleaners(EMBED_TAGS, EMBED_ATTRIBUTES,
                                                allowed_classes={"blockquote": {"twitter-tweet"}})
 
 
-def sanitize_body(body: HtmlElement) -> str:
+def sanitize_body(body: Element) -> str:
     """The body element -> safe HTML string (its children only, not the wrapper). The element is used up.
 
     The children are serialized in one call, inside the wrapper stripped of its attributes, then the bare
@@ -115,7 +115,7 @@ def _left_as_it_is(markup: str, *cleaners: nh3.Cleaner) -> bool:
     return any(cleaner.clean(short).strip() == kept for cleaner in cleaners)
 
 
-def _tidy(body: HtmlElement) -> None:
+def _tidy(body: Element) -> None:
     """Unwrap links that go nowhere, drop ruby annotations, demote stray h1s, drop blocks left empty by extraction,
     and drop the line breaks a ``<pre>`` starts with: an HTML parser drops one at each reading, so the sanitised body
     would not be what sanitising it again gives, which validation requires of every body (``is_clean_body``)."""
@@ -136,7 +136,7 @@ def _tidy(body: HtmlElement) -> None:
     # The blocks left empty are dropped together at the end: each one's text is blank, so the blocks around them
     # (looked at later, innermost first) read the same text with them as without them.
     holders, empty = _holders(body), []
-    blank: dict[HtmlElement, bool] = {}
+    blank: dict[Element, bool] = {}
     for el in reversed(list(body.iter("p", "div", "span", "em", "strong", "li", "h2", "h3", "h4", "blockquote"))):
         if el is body or el.get("data-association") or _shows_words(el.text):
             continue
@@ -145,7 +145,7 @@ def _tidy(body: HtmlElement) -> None:
     remove_all(empty)
 
 
-def _in_ruby(annotation: HtmlElement) -> bool:
+def _in_ruby(annotation: Element) -> bool:
     """Whether an ``<rt>``, ``<rp>`` or ``<rtc>`` annotates a ``<ruby>`` (in it, or in its ``<rtc>``): elsewhere its
     text is the page's own. Two levels up at most, whatever a page nests."""
     parent = annotation.getparent()
@@ -155,11 +155,11 @@ def _in_ruby(annotation: HtmlElement) -> bool:
     return grandparent is not None and grandparent.tag == "ruby"
 
 
-def _holders(body: HtmlElement) -> set[HtmlElement]:
+def _holders(body: Element) -> set[Element]:
     """The elements holding a placeholder or two line breaks in a row of siblings (what an empty block keeps): one
     climb from each, stopping where an earlier one passed, where asking each block its own subtree read nested
     blocks' again."""
-    holders: set[HtmlElement] = set()
+    holders: set[Element] = set()
     for found in _PLACEHOLDERS(body) + _SECOND_BREAKS(body):
         for el in found.iterancestors():
             if el in holders:
@@ -168,7 +168,7 @@ def _holders(body: HtmlElement) -> set[HtmlElement]:
     return holders
 
 
-def _blank_text(el: HtmlElement, blank: dict[HtmlElement, bool]) -> bool:
+def _blank_text(el: Element, blank: dict[Element, bool]) -> bool:
     """Whether ``el``'s text is blank, piece by piece (its own text, then each child's text and tail), each
     element's answer kept in ``blank``: reading each block's whole text read the blocks nested in it again
     (quadratic in the nesting). Blank pieces make a blank text, so this is ``_blank(text_of(el))`` but where

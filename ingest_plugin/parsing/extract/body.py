@@ -13,8 +13,8 @@ from itertools import islice
 from typing import Iterable, Iterator
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
-from lxml import etree, html
-from lxml.html import HtmlElement
+from lxml import etree
+from lxml.etree import _Element as Element
 
 from ingest_plugin.parsing.model import Ticker
 from ingest_plugin.parsing.text import clean
@@ -140,7 +140,7 @@ _TICKER_HREF = re.compile(r"/(?:stock|quote|stocks)/([A-Za-z][A-Za-z0-9.\-]{0,9}
 _YOAST_FOOTER = re.compile(r"(?<!\s)\s*+The post .{1,300}? appeared first on .{1,80}?\.?\s*$", re.I | re.S)
 
 
-def text_of(el: HtmlElement) -> str:
+def text_of(el: Element) -> str:
     """The same string as ``el.text_content()`` at a quarter of the cost: libxml2 writes the text out directly,
     without setting up an XPath evaluation. Most elements asked have no child node but text (``len()`` counts
     elements, comments, PIs and entity references): their ``.text`` is that string, for a third of the cost."""
@@ -153,7 +153,7 @@ def text_of(el: HtmlElement) -> str:
 _NESTED_READS = 4
 
 
-def outer_ones(elements: list[HtmlElement]) -> list[HtmlElement]:
+def outer_ones(elements: list[Element]) -> list[Element]:
     """``elements`` less those inside four others of them (the order kept). The text of an element holds the texts
     of the ones inside it: reading each one's text read the innermost text once per level (quadratic in a hostile
     nesting). Real pages nest a byline in a byline, or a date in a date, two or three deep at most.
@@ -161,7 +161,7 @@ def outer_ones(elements: list[HtmlElement]) -> list[HtmlElement]:
     How many of them hold an element comes from a climb from each one, stopping at an ancestor already climbed:
     ``above`` keeps how many of them are at or above each ancestor."""
     kind = set(elements)
-    above: dict[HtmlElement, int] = {}
+    above: dict[Element, int] = {}
     kept = []
     for el in elements:
         parent = el.getparent()
@@ -178,23 +178,23 @@ def outer_ones(elements: list[HtmlElement]) -> list[HtmlElement]:
     return kept
 
 
-def class_tokens(el: HtmlElement) -> list[str]:
+def class_tokens(el: Element) -> list[str]:
     return (el.get("class") or "").split() + ([id_attr] if (id_attr := el.get("id")) else [])
 
 
 # Elements with their class, id and itemprop attributes (None when missing): read once for all the searches among
 # them (reading an attribute costs more than the rest of a test).
 Names = tuple[str | None, str | None, str | None]
-NamedElements = list[tuple[HtmlElement, str | None, str | None, str | None]]
+NamedElements = list[tuple[Element, str | None, str | None, str | None]]
 _NO_NAMES: Names = (None, None, None)
 
 
-def named(el: HtmlElement) -> tuple[HtmlElement, str | None, str | None, str | None]:
+def named(el: Element) -> tuple[Element, str | None, str | None, str | None]:
     """An element with its class, id and itemprop (None when missing)."""
     return el, el.get("class"), el.get("id"), el.get("itemprop")
 
 
-def _names_unless_chrome(el: HtmlElement, tag: str) -> Names | None:
+def _names_unless_chrome(el: Element, tag: str) -> Names | None:
     """None for site furniture (by element kind, ARIA role or class/id token), else the element's class, id and
     itemprop. ``tag``: ``el.tag``, which the caller has read.
 
@@ -224,7 +224,7 @@ _ID_PARTS = re.compile(r"[-_.:]+")
 _WORD = re.compile(r"\w+")
 
 
-def anchor_of_own_words(heading: HtmlElement, id_attr: str) -> bool:
+def anchor_of_own_words(heading: Element, id_attr: str) -> bool:
     """Whether a heading's id is the anchor a table of contents links to: a prefix ("nav_", "toc-"), then the
     heading's own first words ("nav_nur_die_folie__1" on "Nur die Folie bleibt zurück"). Such a prefix names the
     links to the heading, not the heading (read only for a heading whose id names furniture: a few per page)."""
@@ -240,7 +240,7 @@ def anchor_of_own_words(heading: HtmlElement, id_attr: str) -> bool:
     return any(parts[i] == words[0] and parts[i + 1] == words[1] for i in range(len(parts) - 1))
 
 
-def _declares_article(el: HtmlElement, names: list[str]) -> bool:
+def _declares_article(el: Element, names: list[str]) -> bool:
     """Whether the element is the page's article by its microdata (``names``: its attributes' names): an
     ``itemtype`` naming an article around the page's headline (a teaser card may be a NewsArticle item too), or
     ``itemprop="articleBody"``."""
@@ -253,7 +253,7 @@ _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hi
                            re.I)
 
 
-def _invisible(el: HtmlElement, tag: str, names: list[str]) -> bool:
+def _invisible(el: Element, tag: str, names: list[str]) -> bool:
     """Whether the element is hidden from readers (``names``: its attributes' names): what no reader sees is no
     article text, however long."""
     if "hidden" in names or "aria-hidden" in names and el.get("aria-hidden") == "true" and tag not in ("img", "figure"):
@@ -287,7 +287,7 @@ def _names_furniture(token: str) -> bool:
     return bool(_CHROME_TOKEN.match(token) or _CHROME_PART.search(token)) and not _CHROME_TOKEN_EXCEPTIONS.search(token)
 
 
-def buttons_in(root: HtmlElement, elements: NamedElements) -> list[HtmlElement]:
+def buttons_in(root: Element, elements: NamedElements) -> list[Element]:
     """The share, bookmark, rating and print buttons among ``elements`` that are inside ``root``. They leave the
     body after the bylines are read, not with the chrome: a theme may put the byline in the buttons' row. (An
     XPath test of every element's class costs libxml2 more than this pass over the class strings read already.)"""
@@ -309,7 +309,7 @@ _INLINE_TAGS = frozenset({"span", "a", "em", "strong", "b", "i", "u", "s", "abbr
 _WIDGET_BLOCKS = ("p", "table", "blockquote", "figure", "pre")
 
 
-def is_widget(el: HtmlElement) -> bool:
+def is_widget(el: Element) -> bool:
     """Whether an element named as a button is one: a short label of its own (no sentence), holding none of the
     story's blocks, not a word of a sentence ("the bond <span class='bond-rating'>BBB</span> rating"). A story
     wrapped in a class saying how it prints ("content-to-print") is none, nor a review's verdict."""
@@ -322,7 +322,7 @@ def is_widget(el: HtmlElement) -> bool:
 _A_SENTENCE = re.compile(r"\w[^.!?]{20,}[.!?](?:\s|$)")
 
 
-def in_sentence(el: HtmlElement) -> bool:
+def in_sentence(el: Element) -> bool:
     """Whether an inline element stands among words: text before it or after it in its parent."""
     if el.tag not in _INLINE_TAGS:
         return False
@@ -351,7 +351,7 @@ def _names_buttons(value: str, whole: bool = False) -> bool:
 _MOST_TEXT_READS = 8
 
 
-def strip_chrome(root: HtmlElement) -> NamedElements:
+def strip_chrome(root: Element) -> NamedElements:
     """Remove every chrome element under ``root``: one depth-first walk that skips removed subtrees. An element
     holding its ``<main>``, or most of the page's text (inside ``<main>``, when it has one), is never chrome, whatever
     its kind or name says.
@@ -425,7 +425,7 @@ _STORY_LINE = 80
 _STORY_SHARE = 4  # a story holds a quarter of half the page's text: an eighth of it
 
 
-def _named_chrome_only(el: HtmlElement, tag: str) -> bool:
+def _named_chrome_only(el: Element, tag: str) -> bool:
     """Whether the walk dooms ``el`` (a div or section: ``tag``) by its class or id alone: no ARIA role of
     furniture, not hidden, and not named for what is never the story (_NEVER_STORY)."""
     names = el.keys()
@@ -433,11 +433,11 @@ def _named_chrome_only(el: HtmlElement, tag: str) -> bool:
         and not _NEVER_STORY.search(f"{el.get('class') or ''} {el.get('id') or ''}")
 
 
-def _story_length(el: HtmlElement) -> int:
+def _story_length(el: Element) -> int:
     """The length of the story ``el`` holds, if it holds one: paragraphs side by side (children of one element, not
     one per teaser card), each a line of prose with few links, at least three (else 0). Each paragraph's text is
     read once."""
-    found: dict[HtmlElement, list[int]] = {}
+    found: dict[Element, list[int]] = {}
     for p in el.iter("p"):
         length = len(text := text_of(p))
         if length < _STORY_LINE or not text.strip() or (parent := p.getparent()) is None:
@@ -455,7 +455,7 @@ def _story_length(el: HtmlElement) -> int:
 _NOSCRIPT_STORY = 500
 
 
-def _shown_elsewhere(noscript: HtmlElement, root: HtmlElement) -> bool:
+def _shown_elsewhere(noscript: Element, root: Element) -> bool:
     """Whether the page shows the first paragraph of prose of a ``<noscript>`` outside it too: a copy of the story
     for readers without scripts (published twice if kept), not the story of a page its scripts build. A few
     <noscript>s are asked at most (the rescues are counted): each reads the page's paragraphs once."""
@@ -463,9 +463,9 @@ def _shown_elsewhere(noscript: HtmlElement, root: HtmlElement) -> bool:
     return first is not None and sum(1 for p in root.iter("p") if text_of(p) == first) > 1
 
 
-def _holders_of(elements: Iterable[HtmlElement]) -> set[HtmlElement]:
+def _holders_of(elements: Iterable[Element]) -> set[Element]:
     """Every ancestor of ``elements``: one climb from each, stopping at an ancestor an earlier one added."""
-    holders: set[HtmlElement] = set()
+    holders: set[Element] = set()
     for found in elements:
         for el in found.iterancestors():
             if el in holders:
@@ -474,33 +474,33 @@ def _holders_of(elements: Iterable[HtmlElement]) -> set[HtmlElement]:
     return holders
 
 
-def _visible_text_length(root: HtmlElement) -> int:
+def _visible_text_length(root: Element) -> int:
     """The length of the text of ``root`` outside scripts and styles. libxml2 counts the characters of the whole
     text without making a Python string of it."""
     return int(_TEXT_LENGTH(root)) - _script_text_length(root)
 
 
-def _holds_more_text(el: HtmlElement, length: int, outside_links: bool = False) -> bool:
+def _holds_more_text(el: Element, length: int, outside_links: bool = False) -> bool:
     """Whether ``el``'s visible text (``outside_links``: outside links too) is longer than ``length``: its scripts
     and links are looked for only when its whole text is (most furniture's is not)."""
     whole = int(_TEXT_LENGTH(el))
     return whole > length and whole - _script_text_length(el) - (_link_text_length(el) if outside_links else 0) > length
 
 
-def _link_text_length(root: HtmlElement) -> int:
+def _link_text_length(root: Element) -> int:
     """The length of the text in links under ``root`` (a link nested in a few others counted with each: libxml2
     nests links when a span is open between them; reading every one's text was quadratic in that nesting)."""
     return sum(int(_TEXT_LENGTH(link)) for link in outer_ones(list(root.iter("a"))))
 
 
-def _script_text_length(root: HtmlElement) -> int:
+def _script_text_length(root: Element) -> int:
     return sum(len(el.text or "") for el in root.iter("script", "style"))
 
 
 _TEXT_LENGTH = etree.XPath("string-length(.)")
 
 
-def remove_all(dropped: Iterable[HtmlElement], opened: Iterable[HtmlElement] = ()) -> None:
+def remove_all(dropped: Iterable[Element], opened: Iterable[Element] = ()) -> None:
     """Drop the ``dropped`` elements, their tails left in place (what ``drop_tree()`` does), and open the ``opened``
     ones, their text, children and tail left in place (``drop_tag()``), each parent's children and texts set once.
     Both append to the text before the element (and drop_tag() looks for it among its siblings), once per element:
@@ -509,7 +509,7 @@ def remove_all(dropped: Iterable[HtmlElement], opened: Iterable[HtmlElement] = (
     A parent losing only a few children, and opening none (most of them), has each one dropped as ``drop_tree()``
     does: rebuilding it read all its children, however many stay."""
     drop, open_ = set(dropped), set(opened)
-    parents: dict[HtmlElement, list[HtmlElement]] = {}
+    parents: dict[Element, list[Element]] = {}
     for el in (*drop, *open_):
         if (parent := el.getparent()) is not None and parent not in drop and parent not in open_:
             parents.setdefault(parent, []).append(el)
@@ -530,12 +530,12 @@ def remove_all(dropped: Iterable[HtmlElement], opened: Iterable[HtmlElement] = (
 _FEW_DROPPED = 4
 
 
-def _rebuild(parent: HtmlElement, dropped: set[HtmlElement], opened: set[HtmlElement]) -> None:
+def _rebuild(parent: Element, dropped: set[Element], opened: set[Element]) -> None:
     """``parent``'s content without ``dropped`` and with ``opened`` opened: the texts and the elements that stay,
     in order, then the ones from inside opened elements moved into place and each text set once."""
-    kept: list[HtmlElement] = []
+    kept: list[Element] = []
     texts: list[list[str]] = [[]]  # texts[0]: the parent's text; texts[i]: the tail of kept[i - 1]
-    pending: list[str | HtmlElement] = _content(parent)[::-1]  # what comes next, last
+    pending: list[str | Element] = _content(parent)[::-1]  # what comes next, last
     while pending:
         item = pending.pop()
         if isinstance(item, str):
@@ -562,24 +562,24 @@ def _rebuild(parent: HtmlElement, dropped: set[HtmlElement], opened: set[HtmlEle
             el.tail = text or None
 
 
-def _content(el: HtmlElement) -> list[str | HtmlElement]:
+def _content(el: Element) -> list[str | Element]:
     """``el``'s text, then each child and its tail."""
-    content: list[str | HtmlElement] = [el.text or ""]
+    content: list[str | Element] = [el.text or ""]
     for child in el:
         content += (child, child.tail or "")
     return content
 
 
-def article_footers(root: HtmlElement, kind: str = "article") -> list[HtmlElement]:
+def article_footers(root: Element, kind: str = "article") -> list[Element]:
     """The ``<footer>`` children of the ``<article>`` (or other ``kind``) elements under ``root``: each its own,
     not the site's."""
     return [child for holder in root.iter(kind) for child in holder if child.tag == "footer"]
 
 
-def _tweet_holders(root: HtmlElement) -> set[HtmlElement]:
+def _tweet_holders(root: Element) -> set[Element]:
     """Every ancestor of a tweet embed (``blockquote.twitter-tweet``) under ``root``: one climb per embed, stopping
     at an ancestor an earlier one added (an XPath query for all their ancestors was quadratic in their nesting)."""
-    holders: set[HtmlElement] = set()
+    holders: set[Element] = set()
     for quote in root.iterdescendants("blockquote"):
         if "twitter-tweet" in (quote.get("class") or ""):
             for el in quote.iterancestors():
@@ -589,7 +589,7 @@ def _tweet_holders(root: HtmlElement) -> set[HtmlElement]:
     return holders
 
 
-def ticker_links(root: HtmlElement) -> list[Ticker]:
+def ticker_links(root: Element) -> list[Ticker]:
     """Stock tickers linked in the text: ``(NASDAQ:<a class="ticker" href="…/stock/AAPL#NASDAQ">AAPL</a>)``."""
     tickers: dict[str, Ticker] = {}
     for a in root.iter("a"):
@@ -616,7 +616,7 @@ def is_promo(text: str, lowered: str, partner_patterns: tuple[tuple[str, re.Patt
     return False
 
 
-def offers_related_stories(block: HtmlElement, text: str) -> bool:
+def offers_related_stories(block: Element, text: str) -> bool:
     """A "read also" heading (``_RELATED_STORIES``), or such a phrase before the link it offers: ``text`` is the
     block's, cleaned."""
     match = _RELATED_STORIES.match(text)
@@ -630,12 +630,12 @@ _HISTORY_BACK = re.compile(r"^\s*javascript\s*:\s*(?:window\.)?history\.(?:back|
 _BACK_LINK_TEXT = 60  # a button's label, no sentence
 
 
-def links_back(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
+def links_back(root: Element, page_url: str | None) -> list[Element]:
     """The blocks under ``root`` that are one short link and nothing else, leading back rather than on: to the
     previous page, to the top of this one, or to a page above it (the site's home, the section's listing: "back to
     overview"). Such a link is the site's navigation, whatever its words. ``page_url``: the page's own URL.
     A few of them at most are read (each its block's text once)."""
-    found: list[HtmlElement] = []
+    found: list[Element] = []
     try:
         page = urlsplit(page_url) if page_url is not None else None
     except ValueError:
@@ -689,7 +689,7 @@ def _leads_back(href: str | None, page_url: str | None, page: SplitResult | None
     return not target.query and page_path.startswith(target_path + "/")
 
 
-def related_link_lists(root: HtmlElement, page_url: str | None) -> list[HtmlElement]:
+def related_link_lists(root: Element, page_url: str | None) -> list[Element]:
     """Lists under ``root`` of headlines linking to other pages of the site: each item one link and little else
     (the link at least nine tenths of its text), at least two items, every link to another page on the page's own
     host, after the body's last paragraph. A "related stories" or "read also" box, whatever its heading says; with
@@ -709,7 +709,7 @@ def related_link_lists(root: HtmlElement, page_url: str | None) -> list[HtmlElem
         return []
     order = {el: index for index, el in enumerate(root.iter())}
     last_prose = max((order[p] for p in root.iter("p") if text_of(p).strip()), default=-1)
-    found: list[HtmlElement] = []
+    found: list[Element] = []
     for listed in lists:
         if order[listed] < last_prose:
             continue
@@ -722,7 +722,7 @@ def related_link_lists(root: HtmlElement, page_url: str | None) -> list[HtmlElem
     return found
 
 
-def _lists_outside_tables(root: HtmlElement) -> Iterator[HtmlElement]:
+def _lists_outside_tables(root: Element) -> Iterator[Element]:
     """The outer lists under ``root`` that no table holds (a table's lists are its data: an infobox's entries)."""
     pending = root[::-1]
     while pending:
@@ -735,7 +735,7 @@ def _lists_outside_tables(root: HtmlElement) -> Iterator[HtmlElement]:
         pending += el[::-1]
 
 
-def _headline_link_item(item: HtmlElement, page: SplitResult) -> bool:
+def _headline_link_item(item: Element, page: SplitResult) -> bool:
     if item.tag != "li":
         return False
     links = list(islice(item.iter("a"), 2))
@@ -761,15 +761,15 @@ _DOCUMENT_FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|csv|zip|jpe?g|png|gif|w
 _LIST_HEADING_TEXT = 80
 
 
-def _list_heading(el: HtmlElement) -> bool:
+def _list_heading(el: Element) -> bool:
     if el.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b"):
         return False
     text = clean(text_of(el), markup=False)
     return 0 < len(text) <= _LIST_HEADING_TEXT and not text.endswith((".", "!", "?"))
 
 
-def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement], links_only: bool = False
-                 ) -> list[HtmlElement]:
+def promo_blocks(block: Element, text: str, leaving: set[Element], links_only: bool = False
+                 ) -> list[Element]:
     """A promo block, and for a short promo heading the list right after it ("Zinger Key Points" and its bullets),
     the elements already ``leaving`` the body passed over. ``links_only``: the list goes only if it is one of
     links (a "read also" heading's), not a list of the story's own under a heading of the same words."""
@@ -782,13 +782,13 @@ def promo_blocks(block: HtmlElement, text: str, leaving: set[HtmlElement], links
     return [block]
 
 
-def _list_of_links(listing: HtmlElement) -> bool:
+def _list_of_links(listing: Element) -> bool:
     """Whether each item of a list is mostly the text of its links."""
     items = [item for item in listing if item.tag == "li"]
     return bool(items) and all(2 * _link_text_length(item) >= len(text_of(item).strip()) > 0 for item in items)
 
 
-def mark_line_breaks(body: HtmlElement) -> None:
+def mark_line_breaks(body: Element) -> None:
     """Make ``<br>`` visible in the block's text so each line of a block can be matched on its own."""
     for br in body.iter("br"):
         br.tail = "\n" + (br.tail or "")
@@ -838,13 +838,13 @@ class _PageText:
     paragraph, so its parent comes first; a block with blocks or line breaks between its runs of text holds them,
     and comes first itself."""
 
-    def __init__(self, root: HtmlElement) -> None:
+    def __init__(self, root: Element) -> None:
         # Per element with children, while the pass goes: [text length, in links, its own text's length, in links,
         # commas, line breaks, holds blocks]; then per block: (text length, in links).
-        pending: dict[HtmlElement, list] = {}
-        self.lengths: dict[HtmlElement, tuple[int, int]] = {}
-        self.scores: dict[HtmlElement, float] = {}
-        self._firsts: dict[HtmlElement, float] = {}  # the score of the paragraphs each element holds first
+        pending: dict[Element, list] = {}
+        self.lengths: dict[Element, tuple[int, int]] = {}
+        self.scores: dict[Element, float] = {}
+        self._firsts: dict[Element, float] = {}  # the score of the paragraphs each element holds first
         # Bound once: looked up on every element, they cost as much as the work.
         blockish, commas, take, find, lengths = _BLOCKISH, _COMMAS.findall, pending.pop, pending.get, self.lengths
         for el in reversed(list(root.iter())):
@@ -917,7 +917,7 @@ class _PageText:
                 up[5] += figures[5]
         self._spread()
 
-    def _score(self, block: HtmlElement, figures: list) -> None:
+    def _score(self, block: Element, figures: list) -> None:
         _, _, length, linked, commas, breaks, holds_blocks = figures
         runs = max(1, min(1 + breaks // 2, length // 100))
         score = (2 * runs + commas + min(length // 100, 3 * runs)) * (1 - linked / length)
@@ -937,26 +937,26 @@ class _PageText:
                         + _name_weight(el.get("class"), el.get("id"))
                 scores[el] = current + (score if level == 0 else score / (2 if level == 1 else level * 3))
 
-    def length(self, el: HtmlElement) -> int:
+    def length(self, el: Element) -> int:
         return self.lengths.get(el, (0, 0))[0]
 
-    def link_density(self, el: HtmlElement) -> float:
+    def link_density(self, el: Element) -> float:
         total, linked = self.lengths.get(el, (0, 0))
         return linked / total if total else 0.0
 
-    def content(self, el: HtmlElement) -> int:
+    def content(self, el: Element) -> int:
         """The length of the text outside links."""
         total, linked = self.lengths.get(el, (0, 0))
         return total - linked
 
-    def final(self, el: HtmlElement) -> float:
+    def final(self, el: Element) -> float:
         """The element's score, less its share of link text."""
         score = self.scores.get(el)
         return 0.0 if score is None else score * (1 - self.link_density(el))
 
 
-def content_root(doc: HtmlElement, elements: NamedElements, containers: tuple[str, ...] = ()
-                 ) -> HtmlElement | None:
+def content_root(doc: Element, elements: NamedElements, containers: tuple[str, ...] = ()
+                 ) -> Element | None:
     """The element holding the article's text; ``elements`` are all of the document's, in document order (the
     caller has them already: looking for known containers among them costs no walk over the page).
 
@@ -991,7 +991,7 @@ def content_root(doc: HtmlElement, elements: NamedElements, containers: tuple[st
 _FRAGMENT = 250
 
 
-def _declared_root(best: HtmlElement, knowns: list[HtmlElement], page: _PageText) -> HtmlElement | None:
+def _declared_root(best: Element, knowns: list[Element], page: _PageText) -> Element | None:
     """The first declared container (``knowns``, outer ones) holding ``best`` with little else, or most of its text,
     or (apart from it) at least as much text with few links; or the page's only one, when it holds some text."""
     best_content = page.content(best)
@@ -1010,7 +1010,7 @@ def _declared_root(best: HtmlElement, knowns: list[HtmlElement], page: _PageText
     return None
 
 
-def _drop_teasers_and_meta(root: HtmlElement, page: _PageText | None = None) -> None:
+def _drop_teasers_and_meta(root: Element, page: _PageText | None = None) -> None:
     """Take out of the body what themes put in it beside the article: story teasers (``<article>``s with a linked
     heading beside the article, holding less than half the text together: a related-story module, whatever its
     class; more make a listing, which the caller refuses) and the theme's meta line (a short element holding a
@@ -1041,7 +1041,7 @@ def _drop_teasers_and_meta(root: HtmlElement, page: _PageText | None = None) -> 
 _TAXONOMY_PATH = re.compile(r"/(?:tags?|categor(?:y|ies)|topics?|label)/[^/?#]")
 
 
-def _lists_taxonomy_links(listed: HtmlElement) -> bool:
+def _lists_taxonomy_links(listed: Element) -> bool:
     """Whether a list is the story's tags: each item one link to a tag or category page, with at most a separator
     after it (Hugo's Ananke prints them inside the content as a plain list of pills, Eleventy as "a, b")."""
     items = [child for child in listed if isinstance(child.tag, str)]
@@ -1054,16 +1054,16 @@ def _lists_taxonomy_links(listed: HtmlElement) -> bool:
 _SEPARATORS = " \t\r\n,;|·•/"
 
 
-def _has_linked_heading(el: HtmlElement) -> bool:
+def _has_linked_heading(el: Element) -> bool:
     return any(next(heading.iter("a"), None) is not None
                for heading in islice(el.iter("h2", "h3", "h4", "h5", "h6"), 2))
 
 
-def _links_an_author(a: HtmlElement) -> bool:
+def _links_an_author(a: Element) -> bool:
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 
-def _best_candidate(page: _PageText) -> HtmlElement | None:
+def _best_candidate(page: _PageText) -> Element | None:
     """Readability's top candidate: the best final score, raised to an ancestor holding three of the five best, or
     to a parent scoring higher, or to the parent of an only child."""
     finals = {el: page.final(el) for el in page.scores if el.tag != "html"}
@@ -1099,7 +1099,7 @@ def _best_candidate(page: _PageText) -> HtmlElement | None:
     return best
 
 
-def _with_siblings(best: HtmlElement, page: _PageText, declared: bool = False) -> HtmlElement:
+def _with_siblings(best: Element, page: _PageText, declared: bool = False) -> Element:
     """``best``, or a new element in its place holding it and the siblings that continue the body (Readability's
     rule: a sibling scoring a fifth of it, or a paragraph of text with few links). A body split over wrappers of
     its parts (``div.part > div.text``, twice) is found first: the siblings of the highest element holding little
@@ -1145,7 +1145,7 @@ def _with_siblings(best: HtmlElement, page: _PageText, declared: bool = False) -
     return _holding(kept) if len(kept) > 1 else best
 
 
-def _depth(el: HtmlElement, ancestor: HtmlElement) -> int:
+def _depth(el: Element, ancestor: Element) -> int:
     """How many levels ``ancestor`` is above ``el``."""
     return next(level for level, above in enumerate(el.iterancestors(), 1) if above is ancestor)
 
@@ -1154,8 +1154,8 @@ def _depth(el: HtmlElement, ancestor: HtmlElement) -> int:
 _TWIN_TEXT = 80
 
 
-def _continuing(siblings: Iterator[HtmlElement], name: str, way: list[tuple[str, str | None]], threshold: float,
-                page: _PageText) -> list[HtmlElement]:
+def _continuing(siblings: Iterator[Element], name: str, way: list[tuple[str, str | None]], threshold: float,
+                page: _PageText) -> list[Element]:
     """The ``siblings`` (going away from the body's wrapper) of its class ``name`` that continue the body: those
     scoring ``threshold``, wherever they are, and those next to the body (only siblings without text between)
     whose twin of the body element, found the same ``way`` down, holds text with few links. A sibling of text
@@ -1169,7 +1169,7 @@ def _continuing(siblings: Iterator[HtmlElement], name: str, way: list[tuple[str,
         if page.final(sibling) >= threshold:
             kept.append(sibling)
             continue
-        twin: HtmlElement | None = sibling
+        twin: Element | None = sibling
         for tag, class_attr in way:
             assert twin is not None  # the loop stops at the first step that finds none
             twin = max((child for child in twin if child.tag == tag and child.get("class") == class_attr),
@@ -1183,9 +1183,9 @@ def _continuing(siblings: Iterator[HtmlElement], name: str, way: list[tuple[str,
     return kept
 
 
-def _holding(kept: list[HtmlElement]) -> HtmlElement:
+def _holding(kept: list[Element]) -> Element:
     """A new element in the place of the first of ``kept`` (siblings, in order), holding them all."""
-    holder = html.Element("div")
+    holder = etree.Element("div")
     kept[0].addprevious(holder)
     for sibling in kept:
         tail, sibling.tail = sibling.tail, None
@@ -1194,10 +1194,10 @@ def _holding(kept: list[HtmlElement]) -> HtmlElement:
     return holder
 
 
-def _partner_container(elements: NamedElements, containers: tuple[str, ...]) -> HtmlElement | None:
+def _partner_container(elements: NamedElements, containers: tuple[str, ...]) -> Element | None:
     """The element the first of the partner's ``containers`` (a class token or an id, in its order) names, when it
     holds some text: one pass over the elements, only each name's first element read (its text read once)."""
-    wanted, first = set(containers), dict[str, HtmlElement]()
+    wanted, first = set(containers), dict[str, Element]()
     for el, class_attr, id_attr, _ in elements:
         if id_attr in wanted:
             first.setdefault(id_attr, el)
@@ -1213,7 +1213,7 @@ def _names_container(class_attr: str | None) -> bool:
     return bool(class_attr and not _CONTAINER_CLASSES.isdisjoint(XML_SPACE.split(class_attr)))
 
 
-def text_blocks(root: HtmlElement) -> Iterator[HtmlElement]:
+def text_blocks(root: Element) -> Iterator[Element]:
     """Leaf block elements (a paragraph, heading, list item or a div of inline content), in document order."""
     for el in root.iter(etree.Element):
         if el is root or el.tag not in BLOCK_TAGS or el.tag in ("ul", "ol", "table", "figure", "hr"):
@@ -1222,7 +1222,7 @@ def text_blocks(root: HtmlElement) -> Iterator[HtmlElement]:
             yield el
 
 
-def paragraphize(root: HtmlElement) -> None:
+def paragraphize(root: Element) -> None:
     """Wrap loose text and inline runs of a container into ``<p>`` (API bodies are often bare text).
 
     Two consecutive ``<br>`` end a paragraph, as in WordPress's classic editor.
@@ -1233,7 +1233,7 @@ def paragraphize(root: HtmlElement) -> None:
         _wrap_runs(container)
 
 
-def _wrap_runs(container: HtmlElement) -> None:
+def _wrap_runs(container: Element) -> None:
     has_blocks = any(c.tag in BLOCK_TAGS for c in container)
     if not has_blocks and container.tag != "div":
         return
@@ -1282,7 +1282,7 @@ def _wrap_runs(container: HtmlElement) -> None:
             run.pop()
         if not any((isinstance(i, str) and i.strip()) or (not isinstance(i, str) and i.tag != "br") for i in run):
             continue
-        p = html.Element("p")  # filled before it goes in: no climb of the container's ancestors per item
+        p = etree.Element("p")  # filled before it goes in: no climb of the container's ancestors per item
         for item in run:
             if isinstance(item, str):
                 if len(p):

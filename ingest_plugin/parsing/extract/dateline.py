@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ingest_plugin.parsing.extract.body import text_blocks, text_of
 from ingest_plugin.parsing.names import name_case
@@ -31,7 +31,7 @@ _RELEASE = re.compile(
 _LOOKED_AT = 2  # text blocks, links-only ones (a category list the body kept) aside
 
 
-def find_dateline(body: HtmlElement | None) -> str | None:
+def find_dateline(body: Element | None) -> str | None:
     if body is None:
         return None
     looked_at = 0
@@ -52,7 +52,7 @@ def find_dateline(body: HtmlElement | None) -> str | None:
     return None
 
 
-def _only_links(block: HtmlElement, text: str) -> bool:
+def _only_links(block: Element, text: str) -> bool:
     """A block whose text is all link text: a category or tag list, never a story's first paragraph."""
     linked = sum(len(clean(text_of(a))) for a in block.iter("a"))
     return linked >= len(text)

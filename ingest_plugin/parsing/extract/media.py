@@ -10,8 +10,8 @@ from itertools import groupby, islice
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from lxml import etree, html
-from lxml.html import HtmlElement
+from lxml import etree
+from lxml.etree import _Element as Element
 
 from ingest_plugin import partners
 from ingest_plugin.parsing.extract.body import BLOCK_TAGS, in_sentence, remove_all, text_of
@@ -87,7 +87,7 @@ _CAPS_CREDIT_WINDOW = 300
 _AGENCY_ABBREVIATIONS = {"AFP", "AP", "EPA", "UPI", "DPA", "ANP", "ANSA", "EFE", "TASS", "PA", "NASA"}
 
 
-def lift_tweets(root: HtmlElement) -> list[Tweet]:
+def lift_tweets(root: Element) -> list[Tweet]:
     """Tweet embeds: the standard ``blockquote.twitter-tweet`` (wrapped or not) and WordPress embed blocks that
     were saved before the widget rendered (only the tweet's URL inside ``figure.wp-block-embed-twitter``)."""
     tweets: list[Tweet] = []
@@ -127,16 +127,16 @@ class _Embeds:
     only start one where a word of the wrapper runs into it). Each subtree read is replaced, or teaches one of
     these; elements are read in document order, so the subtree of each one asked about is still as it was."""
 
-    def __init__(self, root: HtmlElement) -> None:
+    def __init__(self, root: Element) -> None:
         self.root = root
-        self.gone: set[HtmlElement] = set()  # inside an embed already replaced
-        self._no_links: set[HtmlElement] = set()  # no link to a tweet inside (a blockquote's cite aside)
-        self._no_handle: set[HtmlElement] = set()  # blockquotes whose text holds no "(@handle)"
-        self._words: dict[HtmlElement, tuple[str, int, int]] = {}  # see wrapped_tweet
-        self._quote_holders: set[HtmlElement] | None = None
-        self._wrappers: dict[HtmlElement, HtmlElement | None] = {}  # see _wrapper_above
+        self.gone: set[Element] = set()  # inside an embed already replaced
+        self._no_links: set[Element] = set()  # no link to a tweet inside (a blockquote's cite aside)
+        self._no_handle: set[Element] = set()  # blockquotes whose text holds no "(@handle)"
+        self._words: dict[Element, tuple[str, int, int]] = {}  # see wrapped_tweet
+        self._quote_holders: set[Element] | None = None
+        self._wrappers: dict[Element, Element | None] = {}  # see _wrapper_above
 
-    def quoted_tweet(self, quote: HtmlElement) -> re.Match[str] | None:
+    def quoted_tweet(self, quote: Element) -> re.Match[str] | None:
         """The status URL of a tweet blockquote, marked as one by its class, its parent's or a "(@handle)" in its
         text: the cite attribute's, else its last link to a tweet."""
         cite = _TWEET_URL.match(quote.get("cite") or "")
@@ -155,7 +155,7 @@ class _Embeds:
             self._no_links.update(quote.iter("blockquote", "figure", "div"))
         return matches[-1] if matches else None
 
-    def wrapped_tweet(self, wrapper: HtmlElement) -> re.Match[str] | None:
+    def wrapped_tweet(self, wrapper: Element) -> re.Match[str] | None:
         """The first tweet URL among the links, then the words, of a twitter-classed figure or div that holds no
         blockquote: an embed saved before the widget rendered."""
         if "twitter" not in (wrapper.get("class") or "") or wrapper in self._holding_quotes():
@@ -179,7 +179,7 @@ class _Embeds:
             self._words.update(_wrappers_inside(wrapper))
         return match
 
-    def _holding_quotes(self) -> set[HtmlElement]:
+    def _holding_quotes(self) -> set[Element]:
         """Elements with a blockquote inside (what ``.//blockquote`` asked of each wrapper's subtree): one climb
         per blockquote, each stopping where an earlier one passed."""
         if self._quote_holders is None:
@@ -191,12 +191,12 @@ class _Embeds:
                     self._quote_holders.add(el)
         return self._quote_holders
 
-    def holder(self, embed: HtmlElement) -> HtmlElement:
+    def holder(self, embed: Element) -> Element:
         """What replaces an embed: its outermost figure or wp-block-embed wrapper up through divs, else itself."""
         above = self._wrapper_above(embed.getparent())
         return above if above is not None else embed
 
-    def _wrapper_above(self, el: HtmlElement | None) -> HtmlElement | None:
+    def _wrapper_above(self, el: Element | None) -> Element | None:
         """The outermost figure or wp-block-embed wrapper from ``el`` up through divs. Each element's answer is kept:
         tweets side by side in deep divs each climbed them all."""
         climbed = []
@@ -212,17 +212,17 @@ class _Embeds:
         return found
 
 
-def _is_embed_wrapper(el: HtmlElement) -> bool:
+def _is_embed_wrapper(el: Element) -> bool:
     return el.tag == "figure" or "wp-block-embed" in (el.get("class") or "")
 
 
-def _wrappers_inside(wrapper: HtmlElement) -> dict[HtmlElement, tuple[str, int, int]]:
+def _wrappers_inside(wrapper: Element) -> dict[Element, tuple[str, int, int]]:
     """The twitter-classed figures and divs inside ``wrapper``, each with the wrapper's text (zero-width spaces out,
     as clean() takes them) and where its own text starts and ends in it: one walk of the wrapper."""
     pieces: list[str] = []
     length = 0
-    starts: dict[HtmlElement, int] = {}
-    spans: dict[HtmlElement, tuple[int, int]] = {}
+    starts: dict[Element, int] = {}
+    spans: dict[Element, tuple[int, int]] = {}
     for event, node in etree.iterwalk(wrapper, events=("start", "end")):
         if event == "start":
             if node is not wrapper and node.tag in ("figure", "div") and "twitter" in (node.get("class") or ""):
@@ -240,13 +240,13 @@ def _wrappers_inside(wrapper: HtmlElement) -> dict[HtmlElement, tuple[str, int, 
     return {node: (text, start, end) for node, (start, end) in spans.items()}
 
 
-def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
+def lift_pictures(root: Element, base_url: str | None) -> list[Picture]:
     pictures: list[Picture] = []
     images = list(root.iter("img"))
-    gone: set[HtmlElement] = set()  # left the tree with an earlier picture's holder
+    gone: set[Element] = set()  # left the tree with an earlier picture's holder
     sources = _PictureSources(base_url)
-    blocks: dict[HtmlElement, HtmlElement] = {}  # see _block_of
-    carriers: list[HtmlElement] = []  # see _drop
+    blocks: dict[Element, Element] = {}  # see _block_of
+    carriers: list[Element] = []  # see _drop
     for index, img in enumerate(images):
         if img in gone:
             continue  # removed together with an earlier figure
@@ -275,7 +275,7 @@ def lift_pictures(root: HtmlElement, base_url: str | None) -> list[Picture]:
             _replace(holder, "figure", name)
         else:
             block = _block_of(img, root, blocks)
-            placeholder = html.Element("figure", {"data-association": name})
+            placeholder = etree.Element("figure", {"data-association": name})
             if block is img:
                 _replace(img, "figure", name)
             else:
@@ -296,15 +296,15 @@ _FIGURE_CONTENT_TAGS = frozenset({"blockquote", "p", "pre", "code", "table", "ul
 _ORPHAN_TEXT = 300
 
 
-def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
+def _orphan_captions(root: Element) -> list[Element]:
     """Captions and credits left in the body without their picture, once every picture has left it: a figure
     holding no picture, embed, quotation, code, table or list, only a short text; and a short caption or credit
     element (``figcaption``, a caption- or credit-named class) holding no block, outside any figure holding
     media. A page that loads its pictures by script leaves their captions and credits only.
 
     One walk: a figure's (or a caption's) content is read once, and nothing inside one read is tested again."""
-    found: list[HtmlElement] = []
-    read: set[HtmlElement] = set()  # the elements inside a figure or caption already decided
+    found: list[Element] = []
+    read: set[Element] = set()  # the elements inside a figure or caption already decided
     for el in _caption_candidates(root):  # in document order: a holder before what it holds
         if el in read:
             continue
@@ -329,7 +329,7 @@ def _orphan_captions(root: HtmlElement) -> list[HtmlElement]:
     return found
 
 
-def _caption_and_credit_only(figure: HtmlElement, text: str, captioned: bool) -> bool:
+def _caption_and_credit_only(figure: Element, text: str, captioned: bool) -> bool:
     """Whether a figure's text is its caption's and a credit at most, or (without a caption) a credit alone
     ("Ana Lima/Harbor Times", "© Agency", "Photo: X"): no fact box, formula or quotation of its own."""
     line = clean("".join(_TEXT_OUTSIDE_CAPTIONS(figure)) if captioned else text)
@@ -352,11 +352,11 @@ _AGENCY_CREDIT = re.compile(r"\bImages$|\bvia [A-Z]")
 _PICTURE_CREDIT_CLASS = re.compile(r"photo|image|img|pic|foto|media|copyright|photographer", re.I)
 
 
-def _is_picture_credit(el: HtmlElement) -> bool:
+def _is_picture_credit(el: Element) -> bool:
     return _is_credit(el) and _PICTURE_CREDIT_CLASS.search(el.get("class") or "") is not None
 
 
-def _caption_candidates(root: HtmlElement) -> list:
+def _caption_candidates(root: Element) -> list:
     """What _orphan_captions looks at, in document order: a class attribute found stands for its element."""
     return [found.getparent() if isinstance(found, etree._ElementUnicodeResult) else found
             for found in _CAPTION_CANDIDATES(root)]
@@ -369,11 +369,11 @@ _CAPTION_CANDIDATES = etree.XPath(
     + " or ".join(f"contains(., '{word}')" for word in ("caption", *_CREDIT_WORDS_IN_CLASS)) + "]")
 
 
-def _drop(el: HtmlElement, carriers: list[HtmlElement]) -> None:
+def _drop(el: Element, carriers: list[Element]) -> None:
     """Take ``el`` out of the tree, its tail left where it was on an empty comment (added to ``carriers``), which
     remove_all() takes out with the others at the end: drop_tree() appends the tail to the text before it, and
     pictures dropped side by side made that text grow by each one's tail in turn (quadratic)."""
-    carrier = html.HtmlComment("")
+    carrier = etree.Comment("")
     carrier.tail = el.tail
     parent = el.getparent()
     assert parent is not None  # el is inside the root, never the root itself
@@ -381,12 +381,12 @@ def _drop(el: HtmlElement, carriers: list[HtmlElement]) -> None:
     carriers.append(carrier)
 
 
-def _meeting_point(a: HtmlElement, b: HtmlElement) -> HtmlElement | None:
+def _meeting_point(a: Element, b: Element) -> Element | None:
     """The lowest element holding both ``a`` and ``b`` (two images), found by climbing from both at once: that
     costs their distance to it, and those distances of the images in document order add up to twice the tree's
     size at most, where counting each ancestor's images cost each image the whole climb to the root."""
-    seen_a: set[HtmlElement] = set()
-    seen_b: set[HtmlElement] = set()
+    seen_a: set[Element] = set()
+    seen_b: set[Element] = set()
     x, y = a.getparent(), b.getparent()
     while x is not None or y is not None:
         if x is not None:
@@ -402,7 +402,7 @@ def _meeting_point(a: HtmlElement, b: HtmlElement) -> HtmlElement | None:
     return None
 
 
-def _block_of(img: HtmlElement, root: HtmlElement, memo: dict[HtmlElement, HtmlElement]) -> HtmlElement:
+def _block_of(img: Element, root: Element, memo: dict[Element, Element]) -> Element:
     """The block a picture without a holder stands in: its nearest block ancestor below ``root``, or the child of
     ``root`` on the way, or the image itself. ``memo`` keeps each element's answer: pictures in deep inline markup
     each climbed it all."""
@@ -417,8 +417,8 @@ def _block_of(img: HtmlElement, root: HtmlElement, memo: dict[HtmlElement, HtmlE
     return block
 
 
-def featured_picture(doc: HtmlElement, body: HtmlElement, image_url: str, base_url: str | None,
-                     leaving: Iterable[HtmlElement] = ()) -> Picture:
+def featured_picture(doc: Element, body: Element, image_url: str, base_url: str | None,
+                     leaving: Iterable[Element] = ()) -> Picture:
     """The page's featured image, with the caption and credit of its hero figure when the page shows one
     outside the article body. ``leaving``: parts of ``body`` that will leave it (the article's header)."""
     in_body = set(body.iter("img")).difference(*(part.iter("img") for part in leaving))
@@ -462,7 +462,7 @@ def credit_line(text: str) -> str | None:
     return normalise_credit(match.group("credit") or match.group("tool") or match.group("courtesy"))
 
 
-def best_image_source(img: HtmlElement, base_url: str | None, sources: _PictureSources | None = None
+def best_image_source(img: Element, base_url: str | None, sources: _PictureSources | None = None
                       ) -> tuple[str | None, int | None, int | None]:
     """The real image behind lazy-loading: the widest ``srcset`` candidate (the image's or its ``<picture>``'s
     sources'), else the best ``data-*``/``src``. ``sources``: one for all the images of a tree."""
@@ -491,7 +491,7 @@ Candidate = tuple[float, int, str]
 Best = tuple[tuple[float, int], str]
 
 
-def _srcset_candidates(el: HtmlElement) -> list[Candidate]:
+def _srcset_candidates(el: Element) -> list[Candidate]:
     """The candidates of an image's or a source's srcset attributes, ranked in the order of _SRCSET_ATTRS."""
     candidates = []
     for rank, attr in enumerate(_SRCSET_ATTRS):
@@ -532,10 +532,10 @@ class _PictureSources:
 
     def __init__(self, base_url: str | None) -> None:
         self.base_url = base_url
-        self._above: dict[HtmlElement, HtmlElement | None] = {}  # the nearest <picture> at or above an element
-        self._best: dict[HtmlElement, Best | None] = {}
+        self._above: dict[Element, Element | None] = {}  # the nearest <picture> at or above an element
+        self._best: dict[Element, Best | None] = {}
 
-    def best_around(self, img: HtmlElement) -> Best | None:
+    def best_around(self, img: Element) -> Best | None:
         picture = self._picture_from(img.getparent())
         if picture is None:
             return None
@@ -546,7 +546,7 @@ class _PictureSources:
             self._read(outer)
         return self._best[picture]
 
-    def _picture_from(self, el: HtmlElement | None) -> HtmlElement | None:
+    def _picture_from(self, el: Element | None) -> Element | None:
         """The nearest ``<picture>`` at or above ``el``; each element climbed keeps its answer (images share their
         ancestors: each climbed to the root)."""
         climbed = []
@@ -558,7 +558,7 @@ class _PictureSources:
             self._above[node] = found
         return found
 
-    def _read(self, outer: HtmlElement) -> None:
+    def _read(self, outer: Element) -> None:
         """The best of every picture in ``outer``, itself included, in one walk: each source's best candidate,
         ranked by its place among all of them, and a picture's the best of its own sources' and of the pictures
         inside it. In a picture, a source's three srcset attributes rank after the image's three and those of the
@@ -601,7 +601,7 @@ def _is_placeholder(url: str) -> bool:
     return not _rules_out(url, _PLACEHOLDER_WORDS) and _PLACEHOLDER_SRC.search(url) is not None
 
 
-def _is_decoration(img: HtmlElement, url: str, width: int | None, height: int | None) -> bool:
+def _is_decoration(img: Element, url: str, width: int | None, height: int | None) -> bool:
     """Tracking pixels, logos, icons and avatars are not article photos."""
     if (width is not None and width < 100) or (height is not None and height < 60):
         return True
@@ -651,7 +651,7 @@ def normalise_credit(credit: str | None) -> str | None:
     return "/".join(p if not p.isupper() or p in _AGENCY_ABBREVIATIONS else name_case(p) for p in parts)
 
 
-def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
+def _caption_and_credit(holder: Element) -> tuple[str | None, str | None]:
     """The caption and credit of a picture's holder: its caption element's, else a credit element's beside the
     image (Drupal's ``field--name-field-copyright``)."""
     if (caption_el := next(iter(_CAPTION_ELEMENT(holder)), None)) is not None:
@@ -661,7 +661,7 @@ def _caption_and_credit(holder: HtmlElement) -> tuple[str | None, str | None]:
         else (None, None)
 
 
-def _caption_and_credit_of(caption_el: HtmlElement | None) -> tuple[str | None, str | None]:
+def _caption_and_credit_of(caption_el: Element | None) -> tuple[str | None, str | None]:
     """The caption and credit one caption element holds (a credit element inside it goes), or the credit a credit
     element is; none without one."""
     if caption_el is None:
@@ -671,17 +671,17 @@ def _caption_and_credit_of(caption_el: HtmlElement | None) -> tuple[str | None, 
     credit_el = next(iter(_CREDIT_ELEMENT(caption_el)), None)
     if credit_el is not None:
         credit = normalise_credit(text_of(credit_el))
-        credit_el.drop_tree()
+        remove_all([credit_el])
         caption, inner_credit = split_caption_credit(text_of(caption_el))
         return caption, credit or inner_credit
     return split_caption_credit(text_of(caption_el))
 
 
-def _figure_holder(img: HtmlElement, root: HtmlElement, shared: tuple[HtmlElement | None, ...]
-                   ) -> HtmlElement | None:
+def _figure_holder(img: Element, root: Element, shared: tuple[Element | None, ...]
+                   ) -> Element | None:
     """The figure (or WordPress caption block) holding ``img`` alone. ``shared``: the lowest elements holding
     ``img`` and a neighbouring picture, at and above which every element holds more than one."""
-    el: HtmlElement | None = img.getparent()
+    el: Element | None = img.getparent()
     below = img
     while el is not None and el is not root:
         classes = el.get("class") or ""
@@ -702,7 +702,7 @@ def _figure_holder(img: HtmlElement, root: HtmlElement, shared: tuple[HtmlElemen
 _IMAGE_WRAPPERS, _WRAPPER_LEVELS = frozenset({"div", "span", "a", "picture"}), 4
 
 
-def _caption_beside(img: HtmlElement) -> HtmlElement | None:
+def _caption_beside(img: Element) -> Element | None:
     """The caption right after the wrappers holding ``img`` alone (Kadence's featured image: its caption is the
     next element after the thumbnail's ``<div>``), or None."""
     el = img
@@ -716,7 +716,7 @@ def _caption_beside(img: HtmlElement) -> HtmlElement | None:
     return None
 
 
-def _is_caption(el: HtmlElement) -> bool:
+def _is_caption(el: Element) -> bool:
     """A caption a theme writes outside ``figcaption`` (``p.wp-caption-text``, ``.widget-image-caption``)."""
     if el.tag == "figcaption":
         return True
@@ -729,14 +729,14 @@ def _is_caption(el: HtmlElement) -> bool:
 _CREDIT_MAX, _CREDIT_TEXT_NODES = 80, 4
 
 
-def _is_credit(el: HtmlElement) -> bool:
+def _is_credit(el: Element) -> bool:
     """An element a class token names as a picture's credit (``field--name-field-copyright``, ``photo-credit``),
     holding a short text (read a few text nodes at most)."""
     classes = (el.get("class") or "") if isinstance(el.tag, str) else ""
     return any(word in token for token in classes.split() for word in _CREDIT_WORDS_IN_CLASS) and _is_short(el)
 
 
-def _is_short(el: HtmlElement) -> bool:
+def _is_short(el: Element) -> bool:
     """Whether an element's text is a credit's length, and no site's notice (read a few text nodes at most)."""
     texts = list(islice(el.itertext(), _CREDIT_TEXT_NODES + 1))
     return len(texts) <= _CREDIT_TEXT_NODES and 0 < sum(map(len, texts)) <= _CREDIT_MAX \
@@ -748,13 +748,13 @@ def _is_short(el: HtmlElement) -> bool:
 _ALONE_ELEMENTS = 5
 
 
-def _image_alone(el: HtmlElement) -> bool:
+def _image_alone(el: Element) -> bool:
     """Whether ``el`` holds an image and nothing else: a few elements at most, and no text."""
     return len(list(islice(el.iter(), _ALONE_ELEMENTS + 1))) <= _ALONE_ELEMENTS \
         and not any(text.strip() for text in el.itertext())
 
 
-def sibling_caption(block: HtmlElement) -> HtmlElement | None:
+def sibling_caption(block: Element) -> Element | None:
     """The caption element right after the block an image stands in (``<p><img></p><p class="wp-caption-text">``,
     or Markdown's ``<p><em>…caption. Photo: Jane Doe</em></p>``)."""
     after = block.getnext()
@@ -768,7 +768,7 @@ def sibling_caption(block: HtmlElement) -> HtmlElement | None:
 _ITALIC_CAPTION_MAX = 400
 
 
-def _is_italic_credited_caption(el: HtmlElement) -> bool:
+def _is_italic_credited_caption(el: Element) -> bool:
     """A paragraph that is one italic run ending with a picture credit: how Markdown sites (Jekyll's kramdown)
     caption the picture before it."""
     if el.tag != "p" or len(el) != 1 or el[0].tag not in ("em", "i") or (el.text or "").strip() \
@@ -778,13 +778,13 @@ def _is_italic_credited_caption(el: HtmlElement) -> bool:
     return len(text) <= _ITALIC_CAPTION_MAX and split_caption_credit(text)[1] is not None
 
 
-def _classes_up(el: HtmlElement) -> str:
+def _classes_up(el: Element) -> str:
     parent = el.getparent()
     return (parent.get("class") or "") if parent is not None else ""
 
 
-def _replace(el: HtmlElement, tag: str, name: str) -> None:
-    placeholder = html.Element(tag, {"data-association": name})
+def _replace(el: Element, tag: str, name: str) -> None:
+    placeholder = etree.Element(tag, {"data-association": name})
     placeholder.tail = el.tail
     parent = el.getparent()
     assert parent is not None  # el is inside the root, never the root itself

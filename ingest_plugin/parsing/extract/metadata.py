@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ingest_plugin.errors import Stage
 from ingest_plugin.log import get_logger
@@ -62,7 +62,7 @@ class PageMeta:
             self.sources[name] = source
 
 
-def read_page_meta(doc: HtmlElement) -> PageMeta:
+def read_page_meta(doc: Element) -> PageMeta:
     """Everything the page says about itself, before any element is removed."""
     meta = PageMeta()
     head = _head_elements(doc)
@@ -75,11 +75,11 @@ def read_page_meta(doc: HtmlElement) -> PageMeta:
     return meta
 
 
-def _head_elements(doc: HtmlElement) -> dict[str, list[HtmlElement]]:
+def _head_elements(doc: Element) -> dict[str, list[Element]]:
     """The document's meta, link and script elements in document order, in one walk instead of one XPath query
     each. The root's siblings are walked too: a JSON-LD block after </html> is not under the root element."""
     root = doc.getroottree().getroot()
-    found: dict[str, list[HtmlElement]] = {tag: [] for tag in _HEAD_TAGS}
+    found: dict[str, list[Element]] = {tag: [] for tag in _HEAD_TAGS}
     for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
         for el in top.iter(_HEAD_TAGS):
             tag = el.tag
@@ -88,7 +88,7 @@ def _head_elements(doc: HtmlElement) -> dict[str, list[HtmlElement]]:
     return found
 
 
-def _read_meta_tags(metas: list[HtmlElement], links: list[HtmlElement], meta: PageMeta) -> None:
+def _read_meta_tags(metas: list[Element], links: list[Element], meta: PageMeta) -> None:
     tags: dict[str, list[str]] = {}
     for el in metas:
         content = el.get("content")
@@ -153,7 +153,7 @@ _TAG_COMMA = re.compile(r",(?!(?<=\d,)\d)")
 _BARE_COMMA = re.compile(r",(?=\S)(?!(?<=\d,)\d)")
 
 
-def _read_json_ld(scripts: list[HtmlElement], meta: PageMeta) -> None:
+def _read_json_ld(scripts: list[Element], meta: PageMeta) -> None:
     nodes: list[dict] = []
     for script in scripts:
         if "ld+json" not in (script.get("type") or "").translate(_LOWER_LD_JSON):

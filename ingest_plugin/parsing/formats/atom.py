@@ -16,7 +16,7 @@ from lxml import etree
 
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.parsing.extract.body import paragraphize, strip_chrome, strip_yoast_footer
+from ingest_plugin.parsing.extract.body import paragraphize, strip_chrome, strip_yoast_footer, text_of
 from ingest_plugin.parsing.formats.rss import featured_pictures
 from ingest_plugin.parsing.load import parse_html_fragment
 from ingest_plugin.parsing.model import Draft, Loaded
@@ -73,9 +73,9 @@ def _entry_draft(entry: etree._Element, feed_profile: partners.PartnerProfile | 
     body = parse_html_fragment(_markup(content) if content is not None else summary)
     strip_chrome(body)
     paragraphize(body)
-    excerpt = strip_yoast_footer(clean(parse_html_fragment(summary).text_content())) if content is not None else None
+    excerpt = strip_yoast_footer(clean(text_of(parse_html_fragment(summary)))) if content is not None else None
     profile = feed_profile or partners.partner_for_url(link) or partners.detect_partner(
-        (guid,), (), lambda: clean(body.text_content()))
+        (guid,), (), lambda: clean(text_of(body)))
     authors = [name for a in entry.iterchildren(f"{{{ATOM}}}author")
                if (name := clean(a.findtext("a:name", namespaces=NS)))]
     published = entry.findtext("a:published", namespaces=NS)

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
@@ -59,7 +59,7 @@ def _attributes(attribute: str, test: str, element: str = "*") -> etree.XPath:
     return etree.XPath(f"/descendant::{element}/@{attribute}[{test}]")
 
 
-def _owners(attributes: list) -> list[HtmlElement]:
+def _owners(attributes: list) -> list[Element]:
     return [attribute.getparent() for attribute in attributes]
 
 
@@ -142,7 +142,7 @@ def can_read(loaded: Loaded) -> bool:
 
 
 def read(loaded: Loaded) -> Draft:
-    doc: HtmlElement = loaded.tree
+    doc: Element = loaded.tree
     meta = read_page_meta(doc)
     if (kind := _declared_non_article(doc, meta)) is not None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the page is no article: {kind}", stage=Stage.EXTRACT)
@@ -278,14 +278,14 @@ def _first_found(sources: dict[str, str], name: str, *candidates: tuple[str, Cal
     return None
 
 
-def _element_name(el: HtmlElement) -> str:
+def _element_name(el: Element) -> str:
     """How ``parse --explain`` names an element: ``<div class="entry-content">``."""
     names = "".join(f' {attribute}="{el.get(attribute)}"' for attribute in ("id", "class", "itemprop")
                     if el.get(attribute))
     return f"<{el.tag if isinstance(el.tag, str) else 'element'}{names[:120]}>"
 
 
-def _amp_images_as_img(doc: HtmlElement) -> None:
+def _amp_images_as_img(doc: Element) -> None:
     """An AMP page's ``<amp-img>`` (and ``<amp-anim>``) read as the ``<img>`` it stands for: same attributes; its
     children are AMP's sizer (a spacer image) and a ``<noscript>`` fallback, the same picture again. (On a page
     without them, libxml2 knows at once that no element has the name: faster than looking for it in the text.)"""
@@ -295,7 +295,7 @@ def _amp_images_as_img(doc: HtmlElement) -> None:
         amp.tag = "img"
 
 
-def _declared_non_article(doc: HtmlElement, meta: PageMeta) -> str | None:
+def _declared_non_article(doc: Element, meta: PageMeta) -> str | None:
     """What a page without article metadata says it is instead, or None: a schema.org page type (AboutPage,
     FAQPage…), JSON-LD that describes only a web page, an OpenGraph type that is no article (a profile, a
     product), or a stock quote's table. Generic signals, whatever the headline and the length of the text."""
@@ -322,7 +322,7 @@ def _declared_non_article(doc: HtmlElement, meta: PageMeta) -> str | None:
     return None
 
 
-def _cell_label(cell: HtmlElement) -> str | None:
+def _cell_label(cell: Element) -> str | None:
     """A table cell's short label in lower case, read from its own text and its first children's only (a cell
     holding a nested table is read no further: nested layout tables would be read once per level)."""
     if len(cell) > 2:
@@ -331,7 +331,7 @@ def _cell_label(cell: HtmlElement) -> str | None:
     return clean(text, markup=False).rstrip(":").lower() if len(text) < 60 else None
 
 
-def _rel_links(doc: HtmlElement) -> tuple[list[str], bool]:
+def _rel_links(doc: Element) -> tuple[list[str], bool]:
     """The texts of the page's tag links outside its sidebars and menus (a tag cloud widget names the site's tags,
     not the story's), and whether any link's ``rel`` mentions "author" (when none does, no byline link is looked
     for)."""
@@ -353,21 +353,21 @@ def _is_tag_link(rel: str) -> bool:
     return ("tag" in rel or "category" in rel) and not _TAG_RELS.isdisjoint(XML_SPACE.split(rel))
 
 
-def _with_outside_root(doc: HtmlElement, kept: NamedElements) -> NamedElements:
+def _with_outside_root(doc: Element, kept: NamedElements) -> NamedElements:
     """Every element of the document, in document order: those kept under the root, and those libxml2 put in a
     second ``<html>`` beside it (markup after ``</html>``), as a query over the whole document sees them."""
     outside = [named(el) for sibling in doc.itersiblings() for el in sibling.iter() if isinstance(el.tag, str)]
     return kept + outside if outside else kept
 
 
-def _wordpress_post_id(doc: HtmlElement) -> str | None:
+def _wordpress_post_id(doc: Element) -> str | None:
     """The WordPress post id from ``<article id="post-N">`` or ``<body class="postid-N">`` (the REST API link, which
     comes first, is among the page's metadata)."""
     return next((m.group(1) for el in doc.iter("article", "body") for t in class_tokens(el)
                  if (m := _POST_ID.match(t))), None)
 
 
-def _headline_element(doc: HtmlElement, headline: str | None, title: str | None) -> HtmlElement | None:
+def _headline_element(doc: Element, headline: str | None, title: str | None) -> Element | None:
     """The h1 showing the headline the metadata names; else, of several, the one that is the main part of the
     page's ``<title>`` (a theme may print the site's name in an h1 first); else the first."""
     h1s = outer_ones(list(doc.iter("h1")))
@@ -383,8 +383,8 @@ def _headline_element(doc: HtmlElement, headline: str | None, title: str | None)
     return h1s[0] if h1s else None
 
 
-def _heading_showing(doc: HtmlElement, headline: str | None, title: str | None,
-                     site_titles: set[str]) -> HtmlElement | None:
+def _heading_showing(doc: Element, headline: str | None, title: str | None,
+                     site_titles: set[str]) -> Element | None:
     """On a page with no h1: the first h2 or h3 showing the metadata's headline, or the main part of the
     ``<title>`` (all of it, or what comes before a separator). Not one showing the site's name (``site_titles``,
     lower case): a theme's logo heading, which is the longer part of "Post | Long Site Name"."""
@@ -399,7 +399,7 @@ def _heading_showing(doc: HtmlElement, headline: str | None, title: str | None,
     return None
 
 
-def _opening_heading(root: HtmlElement) -> HtmlElement | None:
+def _opening_heading(root: Element) -> Element | None:
     """For a page that names no title anywhere (no ``<title>``, h1 or title metadata): the heading a reader takes
     for its title, an h2/h3 or an element named as a title (``post-title``, ``itemprop="headline"``): the one
     starting the content root, else the nearest one before it."""
@@ -421,14 +421,14 @@ _TITLE_LIKE_BEFORE = etree.XPath("preceding::*[self::h2 or self::h3 or @itemprop
 _NOT_ARTICLE_TITLES = ("site", "blog", "widget", "section", "sidebar", "footer", "menu", "nav", "page-header")
 
 
-def _names_a_title(el: HtmlElement) -> bool:
+def _names_a_title(el: Element) -> bool:
     if el.tag in ("h2", "h3") or el.get("itemprop") == "headline":
         return True
     return any(t == "title" or t == "headline" or t.endswith(("-title", "_title", "-headline", "_headline"))
                and not t.startswith(_NOT_ARTICLE_TITLES) for t in (el.get("class") or "").lower().split())
 
 
-def _headline_like(el: HtmlElement) -> bool:
+def _headline_like(el: Element) -> bool:
     text = clean(text_of(el))
     return 3 <= len(text) <= 200 and len(text.split()) <= 25
 
@@ -475,11 +475,11 @@ def _site_suffix(site_names: tuple[str | None, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"\s*[{re.escape(''.join(_TITLE_SEPARATORS))}]\s*(?:{names})\s*$", re.I) if names else None
 
 
-def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str | None) -> HtmlElement | None:
+def _dek_element(elements: NamedElements, h1: Element | None, headline: str | None) -> Element | None:
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
-    named_deks: list[HtmlElement] = []
+    named_deks: list[Element] = []
     for el, class_attr, id_attr, _ in elements:
         if el is h1:
             named_deks = []  # a site's subtitle in its header, before the headline, is no dek
@@ -518,8 +518,8 @@ def _dek_element(elements: NamedElements, h1: HtmlElement | None, headline: str 
     return None
 
 
-def _lead_before(elements: NamedElements, h1: HtmlElement | None, root: HtmlElement, headline: str | None
-                 ) -> HtmlElement | None:
+def _lead_before(elements: NamedElements, h1: Element | None, root: Element, headline: str | None
+                 ) -> Element | None:
     """A lead the page shows between its headline and its body, outside the content root, named as one ("lead",
     "intro", "chapo", "perex", "Vorspann", "bajada"): the dek, when no other is found. A lead inside the root is the
     body's first paragraph and stays there. ``elements``: the page's, in document order; the walk stops at the
@@ -553,7 +553,7 @@ _SENTENCE_CLOSE = (".", "!", "?", "…", '"', "”", "»", "“", ")")
 _MEDIA_LABEL = re.compile(r"(?:video|watch|listen|audio|photos?|gallery|podcast)\b", re.I)
 
 
-def _reads_as_a_lead(el: HtmlElement) -> bool:
+def _reads_as_a_lead(el: Element) -> bool:
     """Whether a lead-named element reads as a story's lead: sentences of prose (ending as one does, not in capitals,
     not mostly links), no picture or player in it, and no name of a player, a picture or an advertisement
     ("Listen to this article · 4 min", "ADVERTISEMENT - CONTINUE READING BELOW", "Watch: …"), nor a picture's
@@ -587,7 +587,7 @@ def _names_an_excerpt(class_attr: str) -> bool:
     return "excerpt" in class_attr and any(_EXCERPT_TOKEN.search(token) for token in class_attr.split())
 
 
-def _dek_like(el: HtmlElement, headline: str | None) -> bool:
+def _dek_like(el: Element, headline: str | None) -> bool:
     text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
         and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el) and not _date_line(el, text)
@@ -597,19 +597,19 @@ def _dek_like(el: HtmlElement, headline: str | None) -> bool:
 _DATE_LINE_REST = 40
 
 
-def _date_line(el: HtmlElement, text: str) -> bool:
+def _date_line(el: Element, text: str) -> bool:
     """Whether a dek candidate is the header's date line: its <time>s, and little else."""
     times = [len(clean(text_of(time))) for time in el.iter("time")]
     return bool(times) and len(text) - sum(times) < _DATE_LINE_REST
 
 
-def _byline_candidates(doc: HtmlElement, meta: PageMeta, elements: NamedElements,
-                       author_rel: bool) -> tuple[list[tuple[str, str]], list[HtmlElement]]:
+def _byline_candidates(doc: Element, meta: PageMeta, elements: NamedElements,
+                       author_rel: bool) -> tuple[list[tuple[str, str]], list[Element]]:
     """The byline candidates, and the first few elements of the byline markup they were read from.
 
     ``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author."""
     candidates = [("json-ld", name) for name in meta.authors]
-    shown: list[HtmlElement] = []
+    shown: list[Element] = []
     for found in _byline_markup(doc, elements, author_rel):
         outer = outer_ones(found)
         texts = [t for t in dict.fromkeys(_byline_text(el) for el in outer) if t]
@@ -629,7 +629,7 @@ _NOT_A_WRITER = re.compile(r"photo|video|graphic|illustrat|camera|design|journal
 _A_WRITER = re.compile(r"writer|reporter|correspondent|author", re.I)
 
 
-def _byline_text(el: HtmlElement) -> str:
+def _byline_text(el: Element) -> str:
     """A byline element's text, its authors' list items apart: a theme listing its authors' links (``<li>`` each,
     no space between) would otherwise run their names together ("Jane DoeJohn Roe")."""
     # The items naming a person, two at least: a list of the writer's social links, or of a date and a reading
@@ -643,7 +643,7 @@ def _byline_text(el: HtmlElement) -> str:
                                    and not (_NOT_A_WRITER.search(name) and not _A_WRITER.search(name))))
 
 
-def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
+def _remove_byline_lines(root: Element, shown: list[Element]) -> None:
     """Byline markup read inside the body leaves it, with the short block around it ("JANE DOE | AP | May 2"):
     the largest block above it whose text stays short. A name inside a paragraph of story text stays."""
     for el in shown:
@@ -655,10 +655,10 @@ def _remove_byline_lines(root: HtmlElement, shown: list[HtmlElement]) -> None:
                 break
             line = node
         if line is not None and line.tag in BLOCK_TAGS:
-            line.drop_tree()
+            remove_all([line])
 
 
-def _header_byline(h1: HtmlElement) -> str | None:
+def _header_byline(h1: Element) -> str | None:
     """The names of a "By …" line among the first elements after the headline, outside the content container as
     often as in it (an all-caps "BY JANE DOE" block under the title). The line, read, is emptied: wherever the
     content root turns out to be, it is no story text. The look ends once the story has started (a second paragraph
@@ -680,7 +680,7 @@ def _header_byline(h1: HtmlElement) -> str | None:
     return None
 
 
-def _short_text(el: HtmlElement, limit: int) -> str | None:
+def _short_text(el: Element, limit: int) -> str | None:
     """The cleaned text of an element's first few text nodes, when it is short (None otherwise): a look at a line
     that costs a constant, however long the element."""
     texts = [t for t in islice(el.itertext(), _HEADER_TEXT_NODES) if not t.isspace()]
@@ -696,7 +696,7 @@ _DATE_LOOK_AHEAD, _DATE_LINE = 6, 60
 _LINE_TAGS = frozenset({"p", "div", "time", "span"})
 
 
-def _date_under(h1: HtmlElement | None, site_names: set[str]) -> str | None:
+def _date_under(h1: Element | None, site_names: set[str]) -> str | None:
     """A date alone on a short line among the first elements after the headline's h1 (Gatsby's starter:
     ``<h1>…</h1><p>March 04, 2025</p>``), or on a "By …" line in a span (AMP Start's hero). Not after an h1 that
     is a site's name (a masthead showing today's date)."""
@@ -717,12 +717,12 @@ def _date_under(h1: HtmlElement | None, site_names: set[str]) -> str | None:
 _HEADLINE_WORDS = 3
 
 
-def _in_paragraph(el: HtmlElement) -> bool:
+def _in_paragraph(el: Element) -> bool:
     """Whether an inline element is part of a paragraph's sentence or a caption (a date there is the story's)."""
     return any(ancestor.tag in ("p", "li", "figcaption") for ancestor in islice(el.iterancestors(), _CARD_LEVELS))
 
 
-def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
+def _elements_after(el: Element) -> Iterator[Element]:
     """The first elements after ``el`` in document order (its own descendants aside), at most a fixed number."""
     count = 0
     for node in chain([el], el.iterancestors()):
@@ -736,7 +736,7 @@ def _elements_after(el: HtmlElement) -> Iterator[HtmlElement]:
                     return
 
 
-def _contributor_boxes(candidates: list[HtmlElement]) -> list[HtmlElement]:
+def _contributor_boxes(candidates: list[Element]) -> list[Element]:
     """The author boxes among ``candidates`` (elements whose class may name one), outermost, none holding the
     headline (a theme's wrapper of the whole post). A box named only "bio" is the writer's when it opens saying so
     ("Written by …", Gatsby's starter): a story may show the bio of the person it is about."""
@@ -756,7 +756,7 @@ def _may_name_a_box(class_attr: str) -> bool:
     return "author" in class_attr or "contributor" in class_attr or "sabox" in class_attr or "bio" in class_attr
 
 
-def _contributor_name(boxes: list[HtmlElement]) -> str | None:
+def _contributor_name(boxes: list[Element]) -> str | None:
     """The writer an author box names ("About the author" + a name): its first heading, link or name element
     that reads as a person's name."""
     return next((text for box in boxes for el in islice(box.iter(_CONTRIBUTOR_NAME_TAGS), 12)
@@ -768,7 +768,7 @@ def _meta_names_a_person(meta: PageMeta) -> bool:
                for name in (*meta.authors, meta.twitter_written_by, meta.meta_author) if name)
 
 
-def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) -> Iterator[list[HtmlElement]]:
+def _byline_markup(doc: Element, elements: NamedElements, author_rel: bool) -> Iterator[list[Element]]:
     """The elements of each kind of byline markup, most specific first, in document order; the first kind with
     text wins. ``elements``: every element of the page, with the class and itemprop that decide most kinds.
 
@@ -787,7 +787,7 @@ def _byline_markup(doc: HtmlElement, elements: NamedElements, author_rel: bool) 
         "article-byline" in class_attr or "post-byline" in class_attr or "byline" in XML_SPACE.split(class_attr))]
 
 
-def _itemprop_authors(doc: HtmlElement) -> list[HtmlElement]:
+def _itemprop_authors(doc: Element) -> list[Element]:
     """The itemprop="name" elements inside itemprop="author" ones, and the authors with no name inside, in document
     order: what "//A//N | //A[not(.//N)]" selects, without the union."""
     props = [(attribute.getparent(), attribute == "author") for attribute in _ITEMPROPS(doc)]
@@ -807,11 +807,11 @@ class _Inside:
     """Whether an element is inside one of ``holders``; each element climbed keeps its answer (nested ones share
     their ancestors)."""
 
-    def __init__(self, holders: list[HtmlElement]) -> None:
+    def __init__(self, holders: list[Element]) -> None:
         self._holders = set(holders)
-        self._known: dict[HtmlElement, bool] = {}  # an element is one of the holders or inside one
+        self._known: dict[Element, bool] = {}  # an element is one of the holders or inside one
 
-    def __call__(self, el: HtmlElement) -> bool:
+    def __call__(self, el: Element) -> bool:
         climbed, node = [], el.getparent()
         while node is not None and node not in self._holders and node not in self._known:
             climbed.append(node)
@@ -826,7 +826,7 @@ class _Inside:
 _LEAD_LOOK_AHEAD, _LEAD_LEVELS = 200, 3
 
 
-def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url: str | None) -> str | None:
+def _lead_figure_image(h1: Element | None, dek: Element | None, base_url: str | None) -> str | None:
     """The picture of a figure (or a WordPress post thumbnail, ``img.wp-post-image``) between the headline and the
     story's first paragraph, the dek passed over: the lead picture of a page that names no featured image (WordPress
     or Joomla with no SEO plugin to name it). Looked for in the elements after the h1, up to three levels above it,
@@ -852,7 +852,7 @@ def _lead_figure_image(h1: HtmlElement | None, dek: HtmlElement | None, base_url
 
 
 
-def _around(el: HtmlElement, preceding: bool = False) -> Iterator[HtmlElement]:
+def _around(el: Element, preceding: bool = False) -> Iterator[Element]:
     """The elements after ``el`` in document order (or before it, nearest first, and not beyond its ``<article>``:
     a card of another post may come before it), within its ancestors up to ``_LEAD_LEVELS`` above it."""
     for _ in range(_LEAD_LEVELS + 1):
@@ -866,7 +866,7 @@ def _around(el: HtmlElement, preceding: bool = False) -> Iterator[HtmlElement]:
         el = parent
 
 
-def _heads_and_feet(root: HtmlElement, footers: list[HtmlElement]) -> list[HtmlElement]:
+def _heads_and_feet(root: Element, footers: list[Element]) -> list[Element]:
     """The outermost ``<header>`` elements under the content root (an ``<article>`` taken whole), and the
     articles' own ``<footer>``s in it (``footers``: found before the content root moved siblings into a new
     holder): they leave the body."""
@@ -876,8 +876,8 @@ def _heads_and_feet(root: HtmlElement, footers: list[HtmlElement]) -> list[HtmlE
     return [el for el in parts if not inside_another(el)]
 
 
-def _remove_header_parts(root: HtmlElement, h1: HtmlElement | None, dek: HtmlElement | None,
-                         heads_and_feet: list[HtmlElement]) -> None:
+def _remove_header_parts(root: Element, h1: Element | None, dek: Element | None,
+                         heads_and_feet: list[Element]) -> None:
     """The content root may be the whole ``<article>``: the headline, dek, header metadata and the article's
     footer are not body. Removed together: one by one, nested ones were each moved out of the page again."""
     remove_all([*heads_and_feet, *(el for el in root.iter(etree.Element) if el is not root and (
@@ -893,7 +893,7 @@ def _names_header_part(class_attr: str | None, id_attr: str | None) -> bool:
         or (id_attr or "").lower() in _HEADER_PART_NAMES
 
 
-def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
+def _text_shorter_than(el: Element, limit: int) -> bool:
     """``len(clean(text_of(el), markup=False)) < limit`` without cleaning a whole article to learn that it is long:
     the start of a text without "&" up to a space cleans to the start of the cleaned text. (With "&", whether the
     text is decoded once more depends on all of it.) Escaped markup in the text ("&lt;planning@harbor.gov&gt;")
@@ -910,7 +910,7 @@ def _text_shorter_than(el: HtmlElement, limit: int) -> bool:
 _SHOWN_TEXTS = etree.XPath("descendant::text()[not(parent::script)]")
 
 
-def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: bool, own_path: str) -> bool:
+def _is_listing(doc: Element, meta: PageMeta, root: Element, signed: bool, own_path: str) -> bool:
     """A home, category or search page: several ``<article>`` teasers, none of them the article, and no article
     metadata. An article page shows teasers too (related stories): there the content root is in an ``<article>``
     twice as long as any other (a block of links marked up as one, a "read also" box or a news ticker, is none), or
@@ -934,7 +934,7 @@ def _is_listing(doc: HtmlElement, meta: PageMeta, root: HtmlElement, signed: boo
          if article is not holder and _link_list(article, own_path) is None), default=0)
 
 
-def _text_length(el: HtmlElement) -> int:
+def _text_length(el: Element) -> int:
     """The length of the text a reader sees in ``el``: not the spaces and line breaks of its markup's layout."""
     return len(clean(text_of(el), markup=False))
 
@@ -943,7 +943,7 @@ def _text_length(el: HtmlElement) -> int:
 _PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?)$")
 
 
-def _leads_away(article: HtmlElement, own_path: str) -> bool:
+def _leads_away(article: Element, own_path: str) -> bool:
     """Whether an ``<article>`` may be a teaser: it links to another page (as a teaser does, to its story), or is in
     a link (a card that is one link), or links nowhere at all (a card that navigates by script); not one whose only
     links show its pictures enlarged (a section of a story)."""
@@ -962,13 +962,13 @@ _LIST_LINKS = 3
 _NOT_NAVIGATING = ("javascript:", "mailto:", "tel:", "data:")
 
 
-def _link_list(root: HtmlElement, own_path: str) -> int | None:
+def _link_list(root: Element, own_path: str) -> int | None:
     """How many links to other pages, each an item of its own (in a list item, or alone on its line), hold most of
     the text of ``root``, when they do (an index, tag or menu page, whose list items the content root is); None
     for an article. Links inside sentences are a story's. A link that leads nowhere (``#``, ``javascript:``, the page
     itself) is text to a reader, and leaves the published body. The text is an element's: a "<" in it is text, no
     tag to strip."""
-    line_lengths: dict[HtmlElement, int] = {}  # each link's parent's text length, read once per parent
+    line_lengths: dict[Element, int] = {}  # each link's parent's text length, read once per parent
     links = [a for a in root.iter("a") if _navigates(a, own_path) and _stands_alone(a, line_lengths)]
     if len(links) < _LIST_LINKS:
         return None
@@ -980,7 +980,7 @@ def _link_list(root: HtmlElement, own_path: str) -> int | None:
 _ITEM_EXTRA = 40
 
 
-def _stands_alone(link: HtmlElement, line_lengths: dict[HtmlElement, int]) -> bool:
+def _stands_alone(link: Element, line_lengths: dict[Element, int]) -> bool:
     """Whether a link is an item of a list: in a list item, on its own line among others (``<br>``s), or with little
     other text in its parent."""
     parent = link.getparent()
@@ -996,7 +996,7 @@ def _stands_alone(link: HtmlElement, line_lengths: dict[HtmlElement, int]) -> bo
 _HEADINGS = _HEADLINE_TAGS[1:]  # below the h1
 
 
-def _teaser_headings(root: HtmlElement, own_path: str) -> bool:
+def _teaser_headings(root: Element, own_path: str) -> bool:
     """Whether ``root`` reads as teasers in lists or ``<div>``s (Joomla's blog items, a Jekyll home page), or is
     in one of them beside its like (a card's text: Grav's Quark): two or more headings, nearly all of them each a
     link to another page, and either the first of them before most of the text or teasers' text after them. A
@@ -1011,7 +1011,7 @@ def _teaser_headings(root: HtmlElement, own_path: str) -> bool:
     return 2 * before <= len(whole) or len(clean(whole[before:])) >= 2 * titles
 
 
-def _text_before(el: HtmlElement, scope: HtmlElement) -> int:
+def _text_before(el: Element, scope: Element) -> int:
     """The length of the text of ``scope`` before ``el``, in document order: of the elements before it, their text,
     and the tail of those it is not inside (their whole content came before it)."""
     holding = set(el.iterancestors())
@@ -1024,7 +1024,7 @@ def _text_before(el: HtmlElement, scope: HtmlElement) -> int:
     return count
 
 
-def _teaser_list(root: HtmlElement, own_path: str) -> HtmlElement | None:
+def _teaser_list(root: Element, own_path: str) -> Element | None:
     """The list holding ``root`` as (part of) one of its items: the parent of ``root`` or of an element a few
     levels above it that has siblings of its kind and class, and a linked heading of its own."""
     for unit in islice(chain([root], root.iterancestors()), _CARD_LEVELS):
@@ -1037,7 +1037,7 @@ def _teaser_list(root: HtmlElement, own_path: str) -> HtmlElement | None:
     return None
 
 
-def _links_away(heading: HtmlElement, own_path: str) -> bool:
+def _links_away(heading: Element, own_path: str) -> bool:
     """Whether a heading's text is a link to another page, or the heading is in one (a card that is one link, as
     Wagtail's demo prints its blog index)."""
     text = len(clean(text_of(heading)))
@@ -1050,7 +1050,7 @@ def _links_away(heading: HtmlElement, own_path: str) -> bool:
 _CARD_LEVELS = 4
 
 
-def _navigates(link: HtmlElement, own_path: str) -> bool:
+def _navigates(link: Element, own_path: str) -> bool:
     """Whether a link leads to another page: not "javascript:" or the like, no anchor ("#intro", or a URL with one,
     as documentation and blog themes link each heading to itself), and not the page itself (``own_path``: its
     URL's path, as :func:`_path_of` gives it)."""
@@ -1068,7 +1068,7 @@ def _path_of(url: str) -> str:
     return parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _visible_date(date_like: list[HtmlElement]) -> str | None:
+def _visible_date(date_like: list[Element]) -> str | None:
     """A date shown only as text in the article header ("April 2, 2022 9:12 AM | 2 min read"): the first of the
     page's time elements and elements whose class speaks of a date, a byline or meta data that shows one."""
     for el in outer_ones(date_like):
@@ -1095,26 +1095,26 @@ class _PageDates:
 
     def __init__(self, elements: NamedElements) -> None:
         self._elements = elements
-        self._picked: list[HtmlElement] | None = None
+        self._picked: list[Element] | None = None
 
-    def _page_ones(self) -> list[HtmlElement]:
+    def _page_ones(self) -> list[Element]:
         if self._picked is None:
             self._picked = [el for el, class_attr, _, itemprop in self._elements
                             if class_attr and _may_name_a_date(class_attr) or itemprop in _DATE_PROPS
                             or el.tag == "time"]
         return self._picked
 
-    def stated(self, word: str, prop: str) -> list[HtmlElement]:
+    def stated(self, word: str, prop: str) -> list[Element]:
         """A ``<time datetime>`` whose class holds ``word`` or whose itemprop is ``prop``, or any element with that
         itemprop and a ``content``."""
         return [el for el in self._page_ones() if el.get("itemprop") == prop and (
             el.get("content") is not None or el.tag == "time" and el.get("datetime") is not None)
             or el.tag == "time" and word in (el.get("class") or "") and el.get("datetime") is not None]
 
-    def times(self) -> list[HtmlElement]:
+    def times(self) -> list[Element]:
         return [el for el in self._page_ones() if el.tag == "time" and el.get("datetime") is not None]
 
-    def date_like(self) -> list[HtmlElement]:
+    def date_like(self) -> list[Element]:
         return [el for el in self._page_ones() if el.tag == "time" or el.tag != "meta" and any(
             word in (el.get("class") or "") for word in ("date", "byline", "posted", "published", "meta"))]
 

@@ -10,7 +10,7 @@ from lxml import etree
 
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.parsing.extract.body import paragraphize, strip_chrome, strip_yoast_footer
+from ingest_plugin.parsing.extract.body import paragraphize, strip_chrome, strip_yoast_footer, text_of
 from ingest_plugin.parsing.load import parse_html_fragment
 from ingest_plugin.parsing.model import Draft, Loaded, Picture
 from ingest_plugin.parsing.text import canonical_url, clean, parse_datetime, web_url
@@ -68,11 +68,11 @@ def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile |
     body = parse_html_fragment(encoded or description)
     strip_chrome(body)
     paragraphize(body)
-    excerpt = strip_yoast_footer(clean(parse_html_fragment(description).text_content())) if encoded else None
+    excerpt = strip_yoast_footer(clean(text_of(parse_html_fragment(description)))) if encoded else None
     # The feed's partner, not the one the item's link names: an item linking to another partner's article is that
     # partner's claim, which the pipeline refuses (partner_mismatch) instead of publishing it as theirs.
     profile = channel_profile or partners.partner_for_url(link) or partners.detect_partner(
-        (guid,), (), lambda: clean(body.text_content()))
+        (guid,), (), lambda: clean(text_of(body)))
     creators = [clean(c.text) for c in item.findall("dc:creator", namespaces=NS) if clean(c.text)]
     language = clean(item.findtext("dc:language", namespaces=NS)) or channel_language
     return Draft(
