@@ -221,9 +221,10 @@ def parse_fragment(markup: str) -> etree._Element:
     markup = markup or ""
     document = etree.fromstring(markup if _WHOLE_DOCUMENT.match(markup) else f"<html><body>{markup}</body></html>",
                                 _FRAGMENT_PARSER)
-    if document is None:
-        raise etree.ParserError("Document is empty")
-    [body] = [child for child in document if child.tag == "body"]
+    bodies = [child for child in document if child.tag == "body"] if document is not None else []
+    if len(bodies) != 1:  # nothing but a DOCTYPE, or a head only
+        raise etree.ParserError(f"the markup holds {len(bodies)} bodies: {markup[:80]!r}")
+    [body] = bodies
     holder = etree.Element("div")
     if body.text and body.text.strip():
         holder.text = body.text
