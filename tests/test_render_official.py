@@ -64,3 +64,19 @@ def test_our_schemas_are_stricter_than_the_official_ones():
     rendered["headlines"] = [{"value": "no role"}]  # valid ninjs 2.2, but no main headline
     assert list(official_json_validator("ninjs-2.2").iter_errors(rendered)) == []
     assert schema_problems("ninjs-2.2", rendered)
+
+
+def test_other_headline_and_id_roles_stay_valid_against_the_official_schemas():
+    """A kicker, a headline without a role, an id role with a space and a disclaimer with a CR LF (all in the profile,
+    none written by our parser) render to what IPTC's own schemas accept."""
+    doc = document("tests/fixtures/pages/zenger-israel-soil-sensors.html#0@v1")
+    doc["headlines"][:0] = [{"role": "kicker", "contentType": "text/plain", "value": "Farming"}]
+    doc["headlines"].append({"contentType": "text/plain", "value": "Sensors in the soil"})
+    doc["altIds"] = [*doc.get("altIds", ()), {"role": "CMS Id", "value": "A-17"}]
+    next(d for d in doc["descriptions"] if d["role"] == "disclaimer")["value"] += "\r\nSecond line."
+    xsd = official_xsd()
+    for item in render(doc, "newsml-g2").objects:
+        assert xsd.validate(etree.fromstring(item.body)), (item.leaf, [str(e) for e in xsd.error_log][:5])
+    for profile in ("ninjs-2.2", "ninjs-1.6", "superdesk"):
+        rendered = json.loads(render(doc, profile).objects[0].body)
+        assert [e.message for e in official_json_validator(profile).iter_errors(rendered)] == [], profile

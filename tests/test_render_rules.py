@@ -255,3 +255,36 @@ def test_g2_drops_from_the_body_what_xml_cannot_hold_as_it_does_elsewhere():
     doc["bodies"][0]["value"] = doc["bodies"][0]["value"].replace("</p>", " \ufffe\uffff</p>", 1)
     items = g2_items(doc)
     assert "\ufffe" not in etree.tostring(items["newsml-g2.text.xml"], encoding="unicode")
+
+
+def test_a_valid_document_with_other_headline_and_id_roles_renders_in_every_profile():
+    """The profile lets a hand-made document hold a kicker, a headline without a role and an id role of its own
+    ("CMS Id"): G2 refused each of them (its codes were ours only, a role-less headline got role "iphlrole:None")
+    and ninjs 2.2 refused a kicker, so `publish` of such a document failed in every extra profile."""
+    from ingest_plugin.parsing.validate import problems
+
+    doc = document(f"{SOIL}@v1")
+    main = doc["headlines"][0]["value"]
+    doc["headlines"][:0] = [{"role": "kicker", "contentType": "text/plain", "value": "Farming"}]
+    doc["headlines"].append({"contentType": "text/plain", "value": "Sensors in the soil"})
+    doc["altIds"] = [*doc.get("altIds", ()), {"role": "CMS Id", "value": "A-17"}]
+    assert problems(doc) == []
+    assert {h.get("role") for h in json_rendering(doc, "ninjs-2.2")["headlines"]} >= {"kicker", "main", None}
+    meta = g2_items(doc)["newsml-g2.text.xml"].find(f"{NAR}contentMeta")
+    headlines = [(h.get("role"), h.text) for h in meta.iter(f"{NAR}headline")]
+    assert headlines[0] == (None, main)  # the main headline first, where a receiver looks for it
+    assert ("iphlrole:kicker", "Farming") in headlines and (None, "Sensors in the soil") in headlines
+    assert ("ipidtype:CMS%20Id", "A-17") in [(a.get("type"), a.text) for a in meta.iter(f"{NAR}altId")]
+    for profile in JSON_PROFILES:
+        assert json_rendering(doc, profile)
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r", "\ufffe"])
+def test_a_disclaimer_holding_a_line_break_ends_the_g2_body_as_it_stands(line_end):
+    """An HTML parser reads CR LF as LF: the disclaimer paragraph G2 built through one no longer equalled the
+    document's, so G2 refused a valid document whose disclaimer holds a CR."""
+    doc = document(f"{SOIL}@v1")
+    disclaimer = next(d for d in doc["descriptions"] if d["role"] == "disclaimer")
+    disclaimer["value"] += f"{line_end}Second line."
+    paragraphs = list(xhtml_body(g2_items(doc)))
+    assert paragraphs[-1].text == disclaimer["value"].replace("\ufffe", "")

@@ -16,7 +16,7 @@ import jsonschema_rs
 from lxml import etree
 
 from ingest_plugin.parsing.render import common as c
-from ingest_plugin.parsing.render.g2 import NAR, SCHEMES, XHTML
+from ingest_plugin.parsing.render.g2 import NAR, NOT_XML, SCHEMES, XHTML
 from ingest_plugin.schemas import compile_validator, load_schema
 
 SCHEMA_FILES = {"ninjs-2.2": "rendering-ninjs-2.2.schema.json", "ninjs-1.6": "rendering-ninjs-1.6.schema.json",
@@ -97,7 +97,9 @@ def json_problems(profile: str, document: dict[str, Any], rendered: dict[str, An
 _QCODE_ATTRIBUTES = ("qcode", "role", "type", "rel")
 # The NewsML-G2 elements that hold a code (the XHTML body is in another namespace, so never among them).
 _CODED = etree.XPath("//g2:*[@qcode or @role or @type or @rel]", namespaces={"g2": NAR})
-_ALIAS_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+# A code of an open scheme of ours (a ninjs role, a partner's id role), percent-encoded: what a QCode can hold after
+# its colon, and a URI after the scheme's (no space, no reserved character).
+_OPEN_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%")
 
 
 _LOCAL = threading.local()
@@ -135,7 +137,7 @@ def _code_problem(where: str, value: str, aliases: dict[str, str]) -> str | None
     if aliases[alias] != SCHEMES.get(alias, ("",))[0]:
         return f"{where}: the catalog maps {alias!r} to {aliases[alias]!r}, not {SCHEMES.get(alias, ('?',))[0]!r}"
     if allowed is None:
-        return None if set(code) <= _ALIAS_CHARS else f"{where}: {value!r} is not a code of {alias!r}"
+        return None if set(code) <= _OPEN_CODE_CHARS else f"{where}: {value!r} is not a code of {alias!r}"
     return None if code in allowed else f"{where}: {code!r} is not a code of {alias!r} ({', '.join(sorted(allowed))})"
 
 
@@ -218,7 +220,8 @@ def _xhtml_problems(part: str, root: etree._Element, document: dict[str, Any]) -
                                                     skip=frozenset({"head", "title", "body"}))]
     if any(element.get("data-association") for element in body.iter() if isinstance(element.tag, str)):
         found.append(f"{part}: body placeholders left in the XHTML body")
-    tail = [p.text for p in body[-len(c.descriptions(document, "disclaimer")):]] if len(body) else []
-    if c.descriptions(document, "disclaimer") and tail != c.descriptions(document, "disclaimer"):
+    disclaimers = [text.translate(NOT_XML) for text in c.descriptions(document, "disclaimer")]  # as XML holds them
+    tail = [p.text for p in body[-len(disclaimers):]] if len(body) else []
+    if disclaimers and tail != disclaimers:
         found.append(f"{part}: the XHTML body does not end with the partner disclaimer as its own paragraph")
     return found

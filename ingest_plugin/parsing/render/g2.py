@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -40,16 +41,16 @@ SCHEMES: dict[str, tuple[str, frozenset[str] | None]] = {
     "drol": ("http://cv.iptc.org/newscodes/descriptionrole/", frozenset({"summary", "caption"})),
     "cpnat": ("http://cv.iptc.org/newscodes/cpnature/", frozenset({"organisation"})),
     # ours
-    "iphlrole": ("urn:ingest-plugin:cv:headlinerole:", frozenset({"subhead"})),
+    "iphlrole": ("urn:ingest-plugin:cv:headlinerole:", None),  # ninjs's headline roles: open ("subhead", "kicker")
     "ipdrole": ("urn:ingest-plugin:cv:descriptionrole:", frozenset({"disclaimer", "alt"})),
-    "ipidtype": ("urn:ingest-plugin:cv:idtype:", None),  # the partners' altIds roles: open, [a-z0-9-]
+    "ipidtype": ("urn:ingest-plugin:cv:idtype:", None),  # the partners' altIds roles: open
     "ipgroup": ("urn:ingest-plugin:cv:grouprole:", frozenset({"main"})),
 }
 _G2_ROLE = {c.AUTHOR: "cpprole:author", c.EDITOR: "cpprole:editor", c.ORIGIN: "cpprole:origcont",
             c.DISTRIBUTOR: "cpprole:distributor"}
 _CORRECTION = ("correction:", "corrected:", "correction -", "correction –", "correction —")
 # Characters XML 1.0 cannot hold (C0 controls but tab, newline, carriage return): dropped from text.
-_NOT_XML = {n: None for n in (*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)}
+NOT_XML = {n: None for n in (*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)}
 _NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -65,9 +66,9 @@ class G2Item:
 # cannot hold dropped). Four times faster than lxml's element API for items this small; the checks parse the result
 # back, so a mistake here cannot reach a receiver.
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;",  # a parser reads a bare CR as LF
-                               **{chr(n): None for n in _NOT_XML}})
+                               **{chr(n): None for n in NOT_XML}})
 _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;",
-                                    "\n": "&#10;", "\r": "&#13;", **{chr(n): None for n in _NOT_XML}})
+                                    "\n": "&#10;", "\r": "&#13;", **{chr(n): None for n in NOT_XML}})
 
 
 # XML 1.0's forbidden characters: one character class, searched once (linear); the slow translation only runs when
@@ -89,6 +90,12 @@ def _attribute(value: str) -> str:
 
 def _attributes(attributes: dict[str, str | None]) -> str:
     return "".join(f' {name}="{_attribute(value)}"' for name, value in attributes.items() if value is not None)
+
+
+def _open_code(role: str) -> str:
+    """A ninjs role as the code of an open scheme of ours: percent-encoded past letters, digits and ``-._~``, as in
+    the URI the scheme and the code make (a role may hold a space; a QCode's code cannot)."""
+    return quote(role, safe="-._~")
 
 
 def _e(name: str, text: str | None = None, **attributes: str | None) -> str:
@@ -163,8 +170,8 @@ def _body_tree(document: dict[str, Any]) -> etree._Element:
         if placeholder.tail:
             _append_text(placeholder, placeholder.tail)
         parent.remove(placeholder)
-    for paragraph in list(c.parse_fragment(c.disclaimer_paragraphs(document))):
-        fragment.append(paragraph)
+    for disclaimer in c.descriptions(document, "disclaimer"):  # as it stands: an HTML parser reads CR LF as LF
+        etree.SubElement(fragment, "p").text = disclaimer.translate(NOT_XML)
     for comment in [e for e in fragment.iter() if not isinstance(e.tag, str)]:
         parent = comment.getparent()
         if parent is not None:  # the sanitiser keeps none; drop any, keeping the text after it
@@ -179,7 +186,7 @@ def _xhtml(document: dict[str, Any], body: etree._Element) -> str:
     declares XHTML as the default namespace, so that every element of it is an XHTML element."""
     markup = etree.tostring(body, encoding="unicode", method="xml")
     if _NOT_XML_CHARACTER.search(markup):  # rare: a translation reads every character of the body
-        markup = markup.translate(_NOT_XML)
+        markup = markup.translate(NOT_XML)
     inner = markup[len("<div>"):-len("</div>")] if markup.startswith("<div>") else ""
     title = _text(c.headline(document, "main") or "")
     return f'<html xmlns="{XHTML}"><head><title>{title}</title></head><body>{inner}</body></html>'
@@ -228,15 +235,18 @@ def to_g2(document: dict[str, Any]) -> tuple[list[G2Item], list[str]]:
              for s in sources if s["role"] in (c.ORIGIN, c.DISTRIBUTOR)]
     meta += [_named("creator", s["name"], role="cpprole:author") for s in sources if s["role"] == c.AUTHOR]
     meta += [_named("contributor", s["name"], role="cpprole:editor") for s in sources if s["role"] == c.EDITOR]
-    meta += [_e("altId", alt["value"], type=f"ipidtype:{alt['role']}") for alt in document.get("altIds", ())]
+    meta += [_e("altId", alt["value"], type=f"ipidtype:{_open_code(alt['role'])}")
+             for alt in document.get("altIds", ())]
     if document.get("language"):
         meta.append(_e("language", tag=document["language"]))
     meta += [_e("keyword", subject["name"]) for subject in document.get("subjects", ())]
     for organisation in document.get("organisations", ()):
         meta.append(_named("subject", organisation["name"], type="cpnat:organisation"))
         dropped.append("organisations[].symbols")
-    meta += [_e("headline", h["value"], role=None if h.get("role") == "main" else f"iphlrole:{h.get('role')}")
-             for h in document["headlines"]]
+    # The main headline first, where a receiver looks for it; a headline without a role, as in ninjs, has none.
+    meta += [_e("headline", h["value"],
+                role=f"iphlrole:{_open_code(h['role'])}" if h.get("role") not in (None, "main") else None)
+             for h in sorted(document["headlines"], key=lambda h: h.get("role") != "main")]
     dateline = _dateline(document)
     if dateline:
         meta.append(_e("dateline", dateline))
