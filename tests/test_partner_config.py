@@ -276,7 +276,11 @@ def test_parse_knows_the_partners_of_the_configuration_it_is_given(tmp_path):
      "Opinions expressed by Acme Wire contributors are their own and are not financial recommendations."),
     ("Acme Wire doesn’t offer investment advice.", "Acme Wire doesn’t offer investment advice."),
     ('Acme Wire does not provide "investment" advice.', "Acme Wire does not provide &#8220;investment&#8221; advice."),
-], ids=["own-wording", "contraction", "curly-quotes"])
+    ("Acme Wire reports... it does not give investment advice.",
+     "Acme Wire reports&#8230; it does not give investment advice."),
+    ("Acme Wire reports\u2026 it does not give investment advice.",
+     "Acme Wire reports... it does not give investment advice."),
+], ids=["own-wording", "contraction", "curly-quotes", "ellipsis-printed", "ellipsis-typed"])
 def test_a_partners_own_disclaimer_leaves_the_body_whatever_its_wording(tmp_path, configured, shown):
     """A partner's pages end with the disclaimer its configuration names, in its own words and in the quotes its
     theme prints: it is the partner's disclaimer (once), not story text, so the article is published."""

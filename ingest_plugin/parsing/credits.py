@@ -300,27 +300,39 @@ def _folded(text: str, lowered: str | None = None) -> str:
 
 
 @lru_cache(maxsize=64)
-def _folded_disclaimer(disclaimer: str) -> tuple[str, str]:
-    """The disclaimer folded, and its longest run free of what folding changes: a line without that run as it is
-    holds no disclaimer, found by one substring search, where folding reads every character of every line."""
-    wanted = _folded(" ".join(disclaimer.split()))
-    return wanted, max(_TYPOGRAPHIC.split(wanted), key=len)
+@lru_cache(maxsize=64)
+def _folded_disclaimer(disclaimer: str) -> tuple[str, str, re.Pattern[str] | None]:
+    """The disclaimer folded; its longest run free of what folding changes and of ellipses: a line without that
+    run as it is holds no disclaimer, found by one substring search, where folding reads every character of every
+    line; and, for a disclaimer with an ellipsis, the pattern finding it with either form of each ("…", "...")."""
+    wanted = _folded(" ".join(disclaimer.split()).replace(_ELLIPSIS, "..."))
+    pieces = wanted.split("...")
+    probe = max((run for piece in pieces for run in _TYPOGRAPHIC.split(piece)), key=len)
+    either = "(?:\\.\\.\\.|" + _ELLIPSIS + ")"
+    return wanted, probe, re.compile(either.join(map(re.escape, pieces))) if len(pieces) > 1 else None
+
+
+_ELLIPSIS = "\u2026"
 
 
 def _take_own_disclaimer(line: str, lowered: str, draft: Draft, credits: _Found) -> str:
     """The line without the sentence holding the partner's own disclaimer (its configuration's text, in whatever
     quotes and dashes the page's typography gives it), which is then recorded as the partner's text: the generic
     patterns know only some wordings. The whole sentence goes, as with them: a cut inside one would publish half."""
-    wanted, probe = _folded_disclaimer(draft.partner.disclaimer)
+    wanted, probe, with_ellipses = _folded_disclaimer(draft.partner.disclaimer)
     if not wanted or len(lowered) == len(line) and probe not in lowered:
         return line
     folded = _folded(line, lowered)
-    at = folded.find(wanted)
-    end = at + len(wanted)
+    if with_ellipses is None:
+        at = folded.find(wanted)
+        end = at + len(wanted)
+    else:
+        found = with_ellipses.search(folded)
+        at, end = found.span() if found else (-1, -1)
     if at < 0 or at and folded[at - 1].isalnum() or end < len(folded) and folded[end].isalnum():
         return line  # absent, or inside a longer word
     start = max(folded.rfind(mark, 0, at) for mark in _SENTENCE_ENDS) + 1
-    if wanted[-1] not in _SENTENCE_ENDS:  # the disclaimer is part of a sentence: to its end
+    if folded[end - 1] not in _SENTENCE_ENDS:  # the disclaimer is part of a sentence: to its end
         end = min((i + 1 for mark in _SENTENCE_ENDS if (i := folded.find(mark, end)) >= 0), default=len(folded))
     while end < len(folded) and folded[end] in _CLOSERS:
         end += 1
