@@ -222,6 +222,10 @@ def test_g2_signals_update_from_version_2_and_correction_when_the_partner_marks_
     corrected["bodies"][0]["value"] = ("<p>Correction: an earlier version misspelled the minister's name.</p>"
                                        + corrected["bodies"][0]["value"])
     assert signals(corrected) == ["sig:update", "sig:correction"]
+    split = document(f"{SOIL}@v2")  # the mark split between elements, after white space: read as one text
+    split["bodies"][0]["value"] = (split["bodies"][0]["value"] + f"<p>{' ' * 40}<em>Cor</em><strong>rection"
+                                   "</strong> \u2014 the minister's name was misspelled.</p>")
+    assert signals(split) == ["sig:update", "sig:correction"]
 
 
 def test_g2_provider_comes_from_the_partner_profile():

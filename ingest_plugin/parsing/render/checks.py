@@ -96,7 +96,8 @@ def json_problems(profile: str, document: dict[str, Any], rendered: dict[str, An
 
 _QCODE_ATTRIBUTES = ("qcode", "role", "type", "rel")
 # The NewsML-G2 elements that hold a code (the XHTML body is in another namespace, so never among them).
-_CODED = etree.XPath("//g2:*[@qcode or @role or @type or @rel]", namespaces={"g2": NAR})
+# "/descendant::" rather than "//", which libxml2 expands into a step over every node of the item.
+_CODED = etree.XPath("/descendant::g2:*[@qcode or @role or @type or @rel]", namespaces={"g2": NAR})
 # A code of an open scheme of ours (a ninjs role, a partner's id role), percent-encoded: what a QCode can hold after
 # its colon, and a URI after the scheme's (no space, no reserved character).
 _OPEN_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%")

@@ -49,6 +49,7 @@ SCHEMES: dict[str, tuple[str, frozenset[str] | None]] = {
 _G2_ROLE = {c.AUTHOR: "cpprole:author", c.EDITOR: "cpprole:editor", c.ORIGIN: "cpprole:origcont",
             c.DISTRIBUTOR: "cpprole:distributor"}
 _CORRECTION = ("correction:", "corrected:", "correction -", "correction –", "correction —")
+_CORRECTION_LENGTH = max(map(len, _CORRECTION))
 # Characters XML 1.0 cannot hold (C0 controls but tab, newline, carriage return): dropped from text.
 NOT_XML = {n: None for n in (*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)}
 _NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -137,10 +138,22 @@ def _status(document: dict[str, Any]) -> str:
 
 def is_correction(document: dict[str, Any], body: etree._Element) -> bool:
     """Whether the partner marks this version a correction: the headline, or a paragraph of the body, starts with
-    "Correction:" or "Corrected:" (plain prefix tests: no pattern runs on the text)."""
+    "Correction:" or "Corrected:" (plain prefix tests: no pattern runs on the text; of a paragraph, only its first
+    words are read)."""
     texts = [c.headline(document, "main") or ""]
-    texts += ["".join(p.itertext()) for p in body.iter("p")]
+    texts += [_opening(p) for p in body.iter("p")]
     return any(text.strip().lower().startswith(_CORRECTION) for text in texts)
+
+
+def _opening(paragraph: etree._Element) -> str:
+    """The start of a paragraph's text: at least as many characters past its leading white space as the longest
+    correction mark holds."""
+    start = ""
+    for piece in paragraph.itertext():
+        start += piece
+        if len(start.lstrip()) > _CORRECTION_LENGTH:
+            break
+    return start
 
 
 def _item_meta(document: dict[str, Any], item_class: str, provider: c.Provider, signals: list[str],
