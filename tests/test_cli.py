@@ -72,3 +72,15 @@ def test_forced_input_format_and_pretty_output():
     assert result.returncode == 0
     assert json.loads(result.stdout)["by"] == "Zenger News"
     assert result.stdout.count(b"\n") > 20
+
+
+def test_every_command_help_states_its_exit_status():
+    """The README sends operators to `COMMAND --help`; each one says what its exit statuses mean (check-config did
+    not, though it exits 1 or 2 for different causes)."""
+    import argparse
+
+    from ingest_plugin.entrypoints.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [name for name, parser in commands.choices.items() if "Exit status:" not in parser.format_help()]
+    assert missing == []

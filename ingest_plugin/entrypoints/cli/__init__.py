@@ -35,8 +35,8 @@ _DESCRIPTION = """\
 Ingest syndication-partner stories (Zenger News, Benzinga, and partners defined in the configuration) as
 validated IPTC ninjs 3.1 documents.
 
-Inputs are detected from their content: a partner article page (HTML), a WordPress or Benzinga RSS 2.0
-feed, a Benzinga REST API v2 JSON array, or a Benzinga webhook v1 envelope."""
+Inputs are detected from their content: a partner article page (HTML), an RSS 2.0 or Atom feed (WordPress,
+Benzinga, any partner's), a Benzinga REST API v2 JSON array, or a Benzinga webhook v1 envelope."""
 
 _PARSE_EPILOG = """\
 Output: one ninjs 3.1 document per article, as JSON Lines on stdout (a feed or API array gives one line

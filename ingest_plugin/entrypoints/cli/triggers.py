@@ -42,6 +42,14 @@ crontab (every 5 minutes, logs as JSON lines):
   INGEST_CONFIG=/etc/ingest-plugin/ingest.toml
   */5 * * * * /srv/ingest/.venv/bin/ingest-plugin run >>/var/log/ingest.jsonl 2>&1"""
 
+_CHECK_CONFIG_EPILOG = """\
+Then, when [queue] url (or INGEST_QUEUE_URL) is set, it reaches the jobs queue and its dead-letter queue and says
+how many jobs wait in each.
+
+Exit status: 0 everything usable; 1 S3 or a queue could not be reached; 2 configuration error (the file, a
+partner file, the environment, a malformed webhook secret, a feed or article_url off allowed_hosts), or S3
+refused the set-up (no such bucket, refused credentials)."""
+
 _SERVE_EPILOG = """\
 Answers 202 only after the job is written and synced to the job journal ($INGEST_SPOOL_DIR/jobs/, default
 .ingest-spool/jobs/); a job leaves the journal once it ran. On start, jobs a crash (even SIGKILL) or the last
@@ -126,10 +134,11 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
     check = commands.add_parser("check-config", help="validate the configuration, list its partners, test S3 access",
                                 description="Validate the configuration file (and the partner files it names) and "
-                                            "the environment, list the configured partners (key, name, hosts, "
+                                            "the environment, list the configured partners\n(key, name, hosts, "
                                             "feeds, source: built-in or the file that defines it), then test that "
-                                            "the S3 bucket can be listed. A feed or article_url its partner may "
-                                            "never fetch (off allowed_hosts) is a configuration error: exit 2.")
+                                            "the S3 bucket can be\nlisted. A feed or article_url its partner may "
+                                            "never fetch (off allowed_hosts) is a configuration error: exit 2.",
+                                epilog=_CHECK_CONFIG_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_option(check)
     check.set_defaults(handler=run_check_config)
 
