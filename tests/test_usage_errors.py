@@ -119,3 +119,16 @@ def test_parse_asked_for_an_explanation_and_a_rendering_at_once_is_a_usage_error
     sample = str(Path(__file__).resolve().parents[1] / "samples" / "zenger-article.html")
     result = run(offline_env, "parse", sample, "--profile", "newsml-g2", "--explain")
     assert result.returncode == 2 and "not allowed with argument" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["missing", "a-file"])
+def test_export_into_a_folder_that_is_not_there_says_which_and_never_reaches_s3(offline_env, tmp_path, made):
+    """`export` never makes its folder (a mistyped path would be one no CMS watches); a missing one was reported as
+    "is not a folder", which sent the reader looking for a file."""
+    target = tmp_path / "watched"
+    if made:
+        target.write_text("")
+    result = run(offline_env, "export", "--profile", "superdesk", str(target))
+    assert result.returncode == 2, result.stderr
+    assert ("is not a folder" if made else "does not exist") in result.stderr and "Traceback" not in result.stderr
+    assert made == target.exists()

@@ -25,7 +25,8 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
 def s3_setup_failed(error: Exception) -> int:
     """The message and exit status of a run that S3 refused as set up (no bucket, refused credentials)."""
     print(f"ingest-plugin: S3 refused the set-up, nothing was written or spooled: {error}. Check "
-          "INGEST_S3_BUCKET (or create it with --create-bucket) and the AWS credentials (check-config tests both).",
+          "INGEST_S3_BUCKET (or create it with --create-bucket, which a --dry-run leaves undone) and the AWS "
+          "credentials (check-config tests both).",
           file=sys.stderr)
     return EXIT_USAGE
 

@@ -74,7 +74,8 @@ def add_rendering_parsers(commands: argparse._SubParsersAction[argparse.Argument
                                  epilog=_EXPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     export.add_argument("--profile", required=True, choices=RENDERING_PROFILES, metavar="NAME",
                         help="the rendering to export: " + ", ".join(RENDERING_PROFILES))
-    export.add_argument("directory", metavar="DIR", type=Path, help="the folder the consumer watches")
+    export.add_argument("directory", metavar="DIR", type=Path,
+                        help="the folder the consumer watches (it must exist: export never makes it)")
     export.add_argument("--partner", metavar="PARTNER", help="only this partner's articles")
     add_config_option(export)
     export.set_defaults(handler=command_errors(_export))
@@ -129,8 +130,9 @@ def _export(args: argparse.Namespace) -> int:
     config = configured(args.config)
     if args.partner:
         config.partner(args.partner)
-    if not args.directory.is_dir():
-        print(f"ingest-plugin: {args.directory} is not a folder", file=sys.stderr)
+    if not args.directory.is_dir():  # never made here: a mistyped path would be a folder no CMS watches
+        what = "is not a folder" if args.directory.exists() else "does not exist (create the folder the CMS watches)"
+        print(f"ingest-plugin: {args.directory} {what}", file=sys.stderr)
         return EXIT_USAGE
     summary = export(Publisher(config.s3()).articles, args.profile, args.directory, partner=args.partner)
     for failure in summary.failures:
