@@ -118,9 +118,11 @@ def test_an_added_disclaimer_warns_only_where_the_partner_normally_sends_one():
 @pytest.mark.parametrize(("paragraph", "kept"), [
     ("Asked about the fund, the spokesman said Zenger News does not provide investment advice. He declined to "
      "comment further.<br>Edited by Jane Eyre", "<p>He declined to comment further.</p>"),
+    ("Zenger News does not provide investment advice. He declined to comment further.",
+     "<p>He declined to comment further.</p>"),
     ("Note: Zenger News does not provide investment advice.", None),
     ("Please note \u2013 Zenger News does not provide investment advice.", None),
-], ids=["in-a-story-line", "after-a-label", "typographic"])
+], ids=["in-a-story-line", "before-a-story-sentence", "after-a-label", "typographic"])
 def test_the_partners_disclaimer_leaves_the_body_with_its_whole_sentence(paragraph, kept):
     """The sentence holding the partner's disclaimer goes whole: cut out of it, half a sentence was published
     ("the spokesman said He declined …") or a label left the disclaimer in the body (the article refused)."""

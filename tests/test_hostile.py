@@ -495,3 +495,20 @@ def test_lead_text_is_in_the_pages_the_bug_tests_build() -> None:
     assert result.ok
     [result] = parsed(URL_CONTEXTS["img-src"]("https://wpcdn.zenger.news/fine.jpg"))[0]
     assert result.ok and LEAD_TEXT in result.document["bodies"][0]["value"]
+
+
+@pytest.mark.parametrize("markup", ["<p>Price rose&#13;sharply today in the markets.</p>",
+                                    '<p><img src="https://cdn.example.com/a.jpg" alt="Ford&#13;dealer"></p>',
+                                    '<blockquote class="twitter-tweet"><p>Shares up&#13;today</p>'
+                                    '<a href="https://twitter.com/ford/status/1234567890">July 1</a></blockquote>'])
+def test_a_carriage_return_in_a_feed_or_api_body_is_published_as_a_line_break(markup: str) -> None:
+    """Text pasted from Word or Outlook holds "&#13;". Held in an element of an XML document, the body was written
+    with "&#13;" again, which the sanitiser read back as a CR it kept: every such story was refused
+    (invalid_document: the body, or the tweet's embed, not what the allow-list keeps)."""
+    for data in (json.dumps([benzinga_story(40300040, LEAD + markup + TAIL)]).encode(),
+                 wordpress_feed([(920410, "Carriage Return", LEAD + markup + TAIL)])):
+        results, events = parsed(data)
+        assert_well_behaved(results, events, data)
+        assert results[0].ok, results[0].error
+        document = json.dumps(results[0].document)
+        assert "\\r" not in document and "&#13;" not in document

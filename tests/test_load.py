@@ -95,6 +95,15 @@ def test_size_limit_is_configurable():
     assert load(data, max_bytes=len(data)).kind == "html"
 
 
+@pytest.mark.parametrize("opening", ["<!DOCTYPE html>", "<!-- x -->", '<?xml version="1.0"?>'])
+def test_deep_layout_around_nothing_is_a_coded_refusal(opening):
+    """Layout tags nested past libxml2's limit are dropped for a second parse; with nothing else in the page that
+    parse holds no document, which was an unexpected error (an AttributeError, before: a ParserError)."""
+    with pytest.raises(IngestError) as refused:
+        load((opening + "<div>" * 2100).encode())
+    assert refused.value.code == ErrorCode.NOT_AN_ARTICLE and "holds no document" in refused.value.message
+
+
 @pytest.mark.parametrize("depth", [300, 3000])
 def test_deep_nesting_keeps_the_text(depth):
     nested = "<div>" * depth + "<p>Deep article text</p>" + "</div>" * depth

@@ -297,6 +297,23 @@ def test_a_partners_own_disclaimer_leaves_the_body_whatever_its_wording(tmp_path
     assert b"disclaimer_added" not in result.stderr
 
 
+def test_a_disclaimer_ending_in_an_ellipsis_takes_no_story_sentence_with_it(tmp_path):
+    """A configured disclaimer ending "..." found as "…" in a page: the cut ran on to the next full stop, and the
+    story's next sentence left the body with it."""
+    page = tmp_path / "page.html"
+    page.write_bytes(acme_page(4243, "Harbour Dredging Ends Early").replace(
+        b"</div></article>",
+        "<p>Acme Wire gives no investment advice… Shares in the port rose 5% on Monday.</p></div></article>"
+        .encode()))
+    configured = {**ACME, "disclaimer": "Acme Wire gives no investment advice..."}
+    config = write_config(tmp_path, toml_table("partners.acme", configured))
+    result = subprocess.run([sys.executable, "-m", "ingest_plugin", "parse", str(page), "--config", str(config)],
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    body = json.loads(result.stdout)["bodies"][0]["value"]
+    assert "Shares in the port rose 5% on Monday." in body and "advice" not in body
+
+
 def test_help_reads_no_configuration(tmp_path):
     environ = {"PATH": "/usr/bin:/bin", "INGEST_CONFIG": str(tmp_path / "missing.toml")}
     result = subprocess.run([sys.executable, "-m", "ingest_plugin", "reingest", "--help"], env=environ,

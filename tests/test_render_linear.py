@@ -50,3 +50,12 @@ def test_an_article_with_two_thousand_pictures_renders_in_every_profile():
 def test_time_check_of_a_long_almost_time():
     assert not is_rfc3339("2024-03-12T16:40:00" + "0" * 100_000)
     assert is_rfc3339("2024-03-12T16:40:00.123-04:00")
+
+
+def test_a_paragraph_opening_with_white_space_is_read_once_for_a_correction_mark():
+    """Each piece of a paragraph's opening white space (a line break after each) made the correction test strip all
+    the text before it again: minutes for a paragraph of 200,000, hours at the input cap."""
+    doc = document(SOIL.replace("@v1", "@v2"))
+    doc["bodies"][0]["value"] = "<p>" + "\xa0<br>" * 200_000 + "Correction: the minister's name was misspelled.</p>"
+    text = etree.fromstring(next(o.body for o in render(doc, "newsml-g2").objects if o.leaf.endswith(".text.xml")))
+    assert "sig:correction" in [s.get("qcode") for s in text.iter("{*}signal")]

@@ -271,6 +271,7 @@ def test_a_valid_document_with_other_headline_and_id_roles_renders_in_every_prof
     main = doc["headlines"][0]["value"]
     doc["headlines"][:0] = [{"role": "kicker", "contentType": "text/plain", "value": "Farming"}]
     doc["headlines"].append({"contentType": "text/plain", "value": "Sensors in the soil"})
+    doc["headlines"].append({"role": "", "contentType": "text/plain", "value": "An empty role"})
     doc["altIds"] = [*doc.get("altIds", ()), {"role": "CMS Id", "value": "A-17"}]
     assert problems(doc) == []
     assert {h.get("role") for h in json_rendering(doc, "ninjs-2.2")["headlines"]} >= {"kicker", "main", None}
@@ -278,6 +279,7 @@ def test_a_valid_document_with_other_headline_and_id_roles_renders_in_every_prof
     headlines = [(h.get("role"), h.text) for h in meta.iter(f"{NAR}headline")]
     assert headlines[0] == (None, main)  # the main headline first, where a receiver looks for it
     assert ("iphlrole:kicker", "Farming") in headlines and (None, "Sensors in the soil") in headlines
+    assert (None, "An empty role") in headlines  # "iphlrole:" would be no QCode
     assert ("ipidtype:CMS%20Id", "A-17") in [(a.get("type"), a.text) for a in meta.iter(f"{NAR}altId")]
     for profile in JSON_PROFILES:
         assert json_rendering(doc, profile)

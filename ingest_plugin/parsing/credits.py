@@ -189,8 +189,10 @@ def _scan_block(block: Element, index: int, raw: str, text: str, lowered: str, d
     kept = [rest for rest in rests if rest and not _RESIDUE.match(rest)]
     if not kept:
         remove_all([block])
-    elif len(kept) < len([line for line, _ in lines if line]):
-        _replace_text(block, kept)
+    elif len(kept) < len([line for line, _ in lines if line]) or any(
+            rest and rest != line and rest != clean(line, markup=False)
+            for rest, (line, _) in zip(rests, lines, strict=True)):
+        _replace_text(block, kept)  # a line gone, or a credit cut out of one (not one only cleaned again)
 
 
 def _take_credit_line(line: str, lowered: str, index: int, draft: Draft, credits: _Found,
@@ -300,7 +302,6 @@ def _folded(text: str, lowered: str | None = None) -> str:
 
 
 @lru_cache(maxsize=64)
-@lru_cache(maxsize=64)
 def _folded_disclaimer(disclaimer: str) -> tuple[str, str, re.Pattern[str] | None]:
     """The disclaimer folded; its longest run free of what folding changes and of ellipses: a line without that
     run as it is holds no disclaimer, found by one substring search, where folding reads every character of every
@@ -332,7 +333,7 @@ def _take_own_disclaimer(line: str, lowered: str, draft: Draft, credits: _Found)
     if at < 0 or at and folded[at - 1].isalnum() or end < len(folded) and folded[end].isalnum():
         return line  # absent, or inside a longer word
     start = max(folded.rfind(mark, 0, at) for mark in _SENTENCE_ENDS) + 1
-    if folded[end - 1] not in _SENTENCE_ENDS:  # the disclaimer is part of a sentence: to its end
+    if folded[end - 1] not in _SENTENCE_ENDS and folded[end - 1] != _ELLIPSIS:  # part of a sentence: to its end
         end = min((i + 1 for mark in _SENTENCE_ENDS if (i := folded.find(mark, end)) >= 0), default=len(folded))
     while end < len(folded) and folded[end] in _CLOSERS:
         end += 1

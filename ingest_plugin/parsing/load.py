@@ -151,7 +151,10 @@ def parse_html_fragment(markup: str) -> etree._Element:
     document = markup if _WHOLE_DOCUMENT.match(markup) else f"<html><body>{markup}</body></html>"
     root = etree.fromstring(document, HTML_PARSER)  # None: nothing but a DOCTYPE
     body = root.find("body") if root is not None else None
-    holder = etree.Element("div")
+    # The root of an HTML document of its own, as lxml.html's element was: libxml2's HTML serializer writes a CR in
+    # an XML document's element as "&#13;", which the sanitiser reads back as a CR it keeps (the body then fails
+    # validation); and a query from the document's root ("//") finds the fragment, not the page it was cut from.
+    holder = HTML_PARSER.makeelement("div")
     if body is not None:
         holder.text = body.text if body.text and body.text.strip() else None
         holder.extend(body)
@@ -437,16 +440,23 @@ def _parse_html(text: str, utf8_source: bytes | None = None) -> etree._Element:
         source, parser = utf8_source, HTML_UTF8_PARSER
     else:
         source, parser = text, HTML_PARSER
-    try:
-        root = etree.fromstring(source, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the HTML holds no document: {exc}", stage=Stage.LOAD) from None
-    if root is None:  # nothing but a DOCTYPE or a comment
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the HTML holds no document: Document is empty", stage=Stage.LOAD)
+    root = _document(source, parser)
     if any(_EXCESSIVE_DEPTH in entry.message for entry in parser.error_log):
         # Even with huge_tree libxml2 drops content nested deeper than 2048 levels. Layout wrappers carry no
         # content, so drop them and parse again rather than lose the article.
         # Only up to the last ">": a tag after it cannot close, and each would be scanned to the end (quadratic).
         cut = text.rfind(">") + 1
-        root = etree.fromstring(_LAYOUT_TAGS.sub("", text[:cut]) + text[cut:], parser=HTML_PARSER)
+        root = _document(_LAYOUT_TAGS.sub("", text[:cut]) + text[cut:], HTML_PARSER)
+    return root
+
+
+def _document(source: str | bytes, parser: etree.HTMLParser) -> etree._Element:
+    """The root element of an HTML document, or a coded refusal when the markup holds none (nothing but a DOCTYPE
+    or a comment)."""
+    try:
+        root = etree.fromstring(source, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, f"the HTML holds no document: {exc}", stage=Stage.LOAD) from None
+    if root is None:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the HTML holds no document: Document is empty", stage=Stage.LOAD)
     return root

@@ -225,7 +225,7 @@ def parse_fragment(markup: str) -> etree._Element:
     if len(bodies) != 1:  # nothing but a DOCTYPE, or a head only
         raise etree.ParserError(f"the markup holds {len(bodies)} bodies: {markup[:80]!r}")
     [body] = bodies
-    holder = etree.Element("div")
+    holder = _FRAGMENT_PARSER.makeelement("div")  # the root of an HTML document, as lxml.html's is
     if body.text and body.text.strip():
         holder.text = body.text
     holder.extend(body)

@@ -146,14 +146,18 @@ def is_correction(document: dict[str, Any], body: etree._Element) -> bool:
 
 
 def _opening(paragraph: etree._Element) -> str:
-    """The start of a paragraph's text: at least as many characters past its leading white space as the longest
-    correction mark holds."""
-    start = ""
+    """The start of a paragraph's text past its leading white space: at least as many characters as the longest
+    correction mark holds. Each piece is read once (white space a paragraph opens with may be most of it)."""
+    pieces: list[str] = []
+    length = 0
     for piece in paragraph.itertext():
-        start += piece
-        if len(start.lstrip()) > _CORRECTION_LENGTH:
+        if not pieces and not (piece := piece.lstrip()):
+            continue
+        pieces.append(piece)
+        length += len(piece)
+        if length > _CORRECTION_LENGTH:
             break
-    return start
+    return "".join(pieces)
 
 
 def _item_meta(document: dict[str, Any], item_class: str, provider: c.Provider, signals: list[str],
@@ -256,9 +260,10 @@ def to_g2(document: dict[str, Any]) -> tuple[list[G2Item], list[str]]:
     for organisation in document.get("organisations", ()):
         meta.append(_named("subject", organisation["name"], type="cpnat:organisation"))
         dropped.append("organisations[].symbols")
-    # The main headline first, where a receiver looks for it; a headline without a role, as in ninjs, has none.
+    # The main headline first, where a receiver looks for it; a headline without a role (or an empty one), as in
+    # ninjs, has none.
     meta += [_e("headline", h["value"],
-                role=f"iphlrole:{_open_code(h['role'])}" if h.get("role") not in (None, "main") else None)
+                role=f"iphlrole:{_open_code(h['role'])}" if h.get("role") not in (None, "", "main") else None)
              for h in sorted(document["headlines"], key=lambda h: h.get("role") != "main")]
     dateline = _dateline(document)
     if dateline:
