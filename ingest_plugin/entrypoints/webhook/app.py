@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from waitress.server import create_server
 
 from ingest_plugin import log
-from ingest_plugin.entrypoints.webhook.dedupe import DedupeStore, DedupeUnavailable, MemoryDedupe
+from ingest_plugin.entrypoints.webhook.dedupe import ClaimPending, DedupeStore, DedupeUnavailable, MemoryDedupe
 from ingest_plugin.entrypoints.webhook.metrics import WebhookMetrics
 from ingest_plugin.entrypoints.webhook.protocol import (
     DEFAULT_TOLERANCE,
@@ -153,11 +153,18 @@ class WebhookApp:
             return _error(exc.status, exc.reason, *retry)
 
     def _enqueue(self, webhook_id: str, payload: dict[str, Any]) -> _Response:
+        """Claim the ``webhook-id`` (pending), queue the job, then confirm the claim. A claim is never a duplicate's
+        answer before its job is queued, so a claim left by a lost reply or a crash cannot swallow the retries."""
         job = from_webhook_payload(payload, request_id=webhook_id)
         try:
             original = self.dedupe.claim(webhook_id, job.job_id)
+        except ClaimPending as exc:  # another request may be queueing it now, or died doing so: ask again later
+            log.get_logger().warning("dedupe_claim_pending", webhook_id=webhook_id, pending_job_id=exc.job_id,
+                                     retry_after=exc.retry_after)
+            raise WebhookRejected(503, "the webhook-id is being queued", retry_after=exc.retry_after) from None
         except DedupeUnavailable as exc:  # we cannot know whether the id ran before: no job, the sender retries
             log.get_logger().error("dedupe_unavailable", webhook_id=webhook_id, error=str(exc))
+            self._release(webhook_id, job.job_id)  # our claim may have landed, its reply lost
             raise WebhookRejected(503, "cannot check the webhook-id", retry_after=RETRY_AFTER_SECONDS) from None
         if original is not None:
             log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=original, duplicate=True,
@@ -166,15 +173,24 @@ class WebhookApp:
         try:
             self._offer(job)
         except WebhookRejected:
-            try:
-                self.dedupe.release(webhook_id, job.job_id)
-            except DedupeUnavailable as exc:  # the claim stays until it expires: say so, for a person to delete it
-                log.get_logger().error("dedupe_not_released", webhook_id=webhook_id, job_id=job.job_id,
-                                       error=str(exc))
+            self._release(webhook_id, job.job_id)
             raise
+        try:
+            self.dedupe.confirm(webhook_id, job.job_id)
+        except DedupeUnavailable as exc:  # the job is queued and will run: still 202. The claim stays pending, so a
+            # retry after the grace period may run the job again (an unchanged article publishes nothing)
+            log.get_logger().error("dedupe_not_confirmed", webhook_id=webhook_id, job_id=job.job_id, error=str(exc))
         log.get_logger().info("webhook_received", webhook_id=webhook_id, job_id=job.job_id, duplicate=False,
                               partner=payload["partner"])
         return _Response(202, {"job_id": job.job_id, "status": "queued"})
+
+    def _release(self, webhook_id: str, job_id: str) -> None:
+        """Forget our claim on ``webhook_id``: its job was never queued, so the sender's retry must run. If the store
+        cannot answer, the claim stays pending until a retry takes it over after the grace period."""
+        try:
+            self.dedupe.release(webhook_id, job_id)
+        except DedupeUnavailable as exc:
+            log.get_logger().error("dedupe_not_released", webhook_id=webhook_id, job_id=job_id, error=str(exc))
 
     def _offer(self, job: IngestJob) -> None:
         """Send the job to the queue (journaled first), or raise the rejection that makes the sender retry later."""
