@@ -28,7 +28,7 @@ from waitress import wasyncore
 from ingest_plugin import log
 from ingest_plugin.entrypoints.webhook import app as webhook
 from ingest_plugin.entrypoints.webhook import protocol
-from ingest_plugin.entrypoints.webhook.dedupe import MemoryDedupe
+from ingest_plugin.entrypoints.webhook.dedupe import ClaimPending, MemoryDedupe
 from ingest_plugin.errors import ErrorCode, IngestError
 from ingest_plugin.ingest.jobs import ArticleSource, IngestJob
 from ingest_plugin.ingest.queue import RetryLater
@@ -247,6 +247,7 @@ def test_memory_dedupe_remembers_for_its_ttl_then_forgets() -> None:
     now = [0.0]
     store = MemoryDedupe(ttl_seconds=600, clock=lambda: now[0])
     assert store.claim("msg_1", "job-a") is None
+    store.confirm("msg_1", "job-a")
     assert store.claim("msg_1", "job-b") == "job-a"
     store.release("msg_1", "job-b")  # not its claim: nothing happens
     assert store.claim("msg_1", "job-c") == "job-a"
@@ -254,6 +255,20 @@ def test_memory_dedupe_remembers_for_its_ttl_then_forgets() -> None:
     assert store.claim("msg_1", "job-d") is None
     store.release("msg_1", "job-d")
     assert store.claim("msg_1", "job-e") is None
+
+
+def test_memory_dedupe_makes_a_retry_wait_while_the_first_request_queues_its_job() -> None:
+    """The first request's queue send was slow, the sender retried: the retry got 200 duplicate, then the send
+    failed (503) and released the claim, and the webhook never ran. The retry now waits, and the next one runs."""
+    store = MemoryDedupe(ttl_seconds=600)
+    assert store.claim("msg_2", "job-a") is None
+    with pytest.raises(ClaimPending) as pending:
+        store.claim("msg_2", "job-b")
+    assert pending.value.job_id == "job-a" and pending.value.retry_after >= 1
+    store.release("msg_2", "job-a")  # job-a could not be queued
+    assert store.claim("msg_2", "job-c") is None
+    store.confirm("msg_2", "job-c")
+    assert store.claim("msg_2", "job-d") == "job-c"
 
 
 def test_create_app_refuses_unsafe_settings() -> None:

@@ -57,11 +57,19 @@ def test_a_released_claim_lets_the_retry_run_and_an_expired_one_is_taken_over(pu
 @pytest.mark.parametrize("claim", [b'{"job_id": "0f3c", "expires_at": 17', b"[]", b"{}", b'{"job_id": 7}',
                                    b'{"job_id": "old", "expires_at": "2020-01-01T00:00:00Z"}',
                                    b'{"job_id": "old", "expires_at": 2000000, "queued": false}',
-                                   b'{"job_id": "old", "expires_at": 2000000, "claimed_at": 999999, "queued": "no"}'],
+                                   b'{"job_id": "old", "expires_at": 2000000, "claimed_at": 999999, "queued": "no"}',
+                                   b'{"job_id": "old", "expires_at": 1' + b"0" * 400 + b', "queued": true}',
+                                   b'{"job_id": "old", "expires_at": 2000000, "claimed_at": 1' + b"0" * 400
+                                   + b', "queued": false}',
+                                   b'{"job_id": "old", "expires_at": Infinity, "queued": true}',
+                                   b'{"job_id": "old", "expires_at": NaN, "queued": true}'],
                          ids=["cut-short", "a-list", "no-keys", "job-id-a-number", "expiry-a-date",
-                              "pending-since-unknown", "queued-a-string"])
+                              "pending-since-unknown", "queued-a-string", "expiry-too-long-for-a-float",
+                              "claimed-too-long-for-a-float", "expiry-infinite", "expiry-nan"])
 def test_a_claim_that_holds_no_claim_is_taken_over_and_released_by_its_new_holder(publisher, claim) -> None:
-    """Each raised at every claim of its webhook-id (HTTP 500 for ever), and release too."""
+    """Each raised at every claim of its webhook-id (HTTP 500 for ever), and release too; an integer too long for a
+    float raised OverflowError in claim and confirm (a 500 after the job was queued); an infinite expiry held the id
+    until the lifecycle rule deleted the object."""
     publisher.bucket.put("webhooks/dedupe/msg_3.json", claim)
     dedupe = store(publisher)
     dedupe.release("msg_3", "job-1")  # not the holder: nothing happens
@@ -71,7 +79,36 @@ def test_a_claim_that_holds_no_claim_is_taken_over_and_released_by_its_new_holde
     dedupe.confirm("msg_3", "job-1")
     assert store(publisher).claim("msg_3", "job-2") == "job-1"
     dedupe.release("msg_3", "job-1")
-    assert publisher.bucket.get("webhooks/dedupe/msg_3.json") is None
+    assert store(publisher).claim("msg_3", "job-3") is None  # released: the next delivery runs
+
+
+def test_a_late_release_leaves_the_claim_of_the_host_that_took_it_over(publisher) -> None:
+    """A release came after another host had taken the pending claim over and confirmed it: its unconditional
+    delete removed that claim, and the next delivery of the id ran the webhook a third time."""
+    now = [1_000_000.0]
+    host_b = store(publisher, clock=lambda: now[0])
+
+    class TakenOverAfterRead:
+        """Host A's bucket: between the read and the write of its release, host B takes the claim over."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(publisher.bucket, name)
+
+        def get(self, key: str) -> Any:
+            stored = publisher.bucket.get(key)
+            if releasing:
+                releasing.clear()
+                assert host_b.claim("msg_9", "job-b") is None
+                host_b.confirm("msg_9", "job-b")
+            return stored
+
+    releasing: list[bool] = []
+    host_a = S3Dedupe(TakenOverAfterRead(), KeyLayout().webhook_dedupe, clock=lambda: now[0])  # type: ignore[arg-type]
+    assert host_a.claim("msg_9", "job-a") is None
+    now[0] += 61  # host A's queue send hangs past the grace period, then fails: it releases its claim
+    releasing.append(True)
+    host_a.release("msg_9", "job-a")
+    assert store(publisher, clock=lambda: now[0]).claim("msg_9", "job-c") == "job-b"
 
 
 # --- a claim is pending until its job is queued -------------------------------------------------------------------

@@ -22,6 +22,9 @@ DEFAULT_DEDUPE_TTL = 48 * 3600  # senders retry for days with the same webhook-i
 # minutes between their later retries), and a request slower than that makes a second run, never a lost job.
 PENDING_GRACE_SECONDS = 60.0
 _ROUNDS = 8  # re-reads after a lost compare-and-swap before the store gives up (DedupeUnavailable)
+# A retry of an id whose job this process is queueing right now: asked back after a few seconds, when that request has
+# answered (queued: a duplicate then; failed: the claim is gone and the retry runs).
+MEMORY_PENDING_RETRY_SECONDS = 5.0
 
 
 class DedupeUnavailable(Exception):
@@ -66,14 +69,15 @@ class DedupeStore(Protocol):
 
 
 class MemoryDedupe:
-    """The in-process :class:`DedupeStore`: enough for one host, forgotten on restart. A claim counts from the start:
-    in one process no reply is lost, and a crash forgets the claim with the job it guarded (``confirm`` does
-    nothing)."""
+    """The in-process :class:`DedupeStore`: enough for one host, forgotten on restart (a crash forgets the claims with
+    the jobs they guarded). A claim is pending until confirmed here too: a retry that arrives while the first request
+    is still queueing its job waits (:class:`ClaimPending`), for that request may yet fail and release the claim."""
 
     def __init__(self, ttl_seconds: float = DEFAULT_DEDUPE_TTL, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_seconds = ttl_seconds
         self._clock = clock
-        self._seen: OrderedDict[str, tuple[float, str]] = OrderedDict()  # id → (expiry, job id), oldest first
+        # id → (expiry, job id, queued), oldest first
+        self._seen: OrderedDict[str, tuple[float, str, bool]] = OrderedDict()
         self._lock = threading.Lock()
 
     def claim(self, webhook_id: str, job_id: str) -> str | None:
@@ -81,13 +85,18 @@ class MemoryDedupe:
         with self._lock:
             while self._seen and next(iter(self._seen.values()))[0] <= now:
                 self._seen.popitem(last=False)
-            if webhook_id in self._seen:
-                return self._seen[webhook_id][1]
-            self._seen[webhook_id] = (now + self.ttl_seconds, job_id)
-            return None
+            if webhook_id not in self._seen:
+                self._seen[webhook_id] = (now + self.ttl_seconds, job_id, False)
+                return None
+            _, held, queued = self._seen[webhook_id]
+            if not queued:  # its request is queueing it in this process now: it answers soon, one way or the other
+                raise ClaimPending(held, MEMORY_PENDING_RETRY_SECONDS)
+            return held
 
     def confirm(self, webhook_id: str, job_id: str) -> None:
-        pass
+        with self._lock:
+            if webhook_id in self._seen and (held := self._seen[webhook_id])[1] == job_id:
+                self._seen[webhook_id] = (held[0], job_id, True)  # keeps its place in the expiry order
 
     def release(self, webhook_id: str, job_id: str) -> None:
         with self._lock:
@@ -190,7 +199,11 @@ class S3Dedupe:
         try:
             stored = self._bucket.get(key)
             if stored is not None and (held := _held(stored)) is not None and held.job_id == job_id:
-                self._bucket.delete(key)
+                # An expired claim in its place, by compare-and-swap: a host that took the claim over meanwhile
+                # keeps it (an unconditional delete removed its confirmed claim, and the id then ran again).
+                now = self._clock()
+                self._bucket.put(key, json.dumps(_Claim(job_id, now - 1, now, queued=True).to_json()).encode(),
+                                 if_match=stored.etag)
         except (IngestError, S3SetupError) as exc:
             raise DedupeUnavailable(str(exc)) from exc
 
@@ -201,7 +214,13 @@ def _held(stored: Stored) -> _Claim | None:
 
 
 def _number(value: object) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number a float holds: JSON allows NaN, Infinity and integers of any length in a hand-edited claim."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too long for a float
+        return False
 
 
 def _parse(held: dict[str, Any] | None) -> _Claim | None:
