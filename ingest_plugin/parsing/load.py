@@ -147,17 +147,25 @@ def parse_html_fragment(markup: str) -> etree._Element:
     What lxml's ``fragment_fromstring`` does, without its failures: a body that is a whole document keeps what its
     ``<body>`` holds, and one with no body at all (only a DOCTYPE, only a ``<head>``) gives an empty ``<div>``.
     """
-    markup = _without_unusable_references(markup)
+    holder = fragment_holder(_without_unusable_references(markup), HTML_PARSER)
+    return HTML_PARSER.makeelement("div") if holder is None else holder
+
+
+def fragment_holder(markup: str, parser: etree.HTMLParser) -> etree._Element | None:
+    """What ``lxml.html.fragment_fromstring(markup, create_parent="div")`` gives, read by ``parser`` into lxml's plain
+    elements; None when the markup holds no body (nothing but a DOCTYPE, a head only).
+
+    The ``<div>`` is the root of an HTML document of its own, as lxml.html's is: libxml2's HTML serializer writes a CR
+    in an XML document's element as "&#13;", which the sanitiser reads back as a CR it keeps (the body then fails
+    validation); and a query from the document's root ("//") finds the fragment, not the page it was cut from."""
     document = markup if _WHOLE_DOCUMENT.match(markup) else f"<html><body>{markup}</body></html>"
-    root = etree.fromstring(document, HTML_PARSER)  # None: nothing but a DOCTYPE
+    root = etree.fromstring(document, parser)  # None: nothing but a DOCTYPE
     body = root.find("body") if root is not None else None
-    # The root of an HTML document of its own, as lxml.html's element was: libxml2's HTML serializer writes a CR in
-    # an XML document's element as "&#13;", which the sanitiser reads back as a CR it keeps (the body then fails
-    # validation); and a query from the document's root ("//") finds the fragment, not the page it was cut from.
-    holder = HTML_PARSER.makeelement("div")
-    if body is not None:
-        holder.text = body.text if body.text and body.text.strip() else None
-        holder.extend(body)
+    if body is None:
+        return None
+    holder = parser.makeelement("div")
+    holder.text = body.text if body.text and body.text.strip() else None
+    holder.extend(body)
     return holder
 
 

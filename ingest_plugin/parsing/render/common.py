@@ -19,6 +19,7 @@ from lxml import etree
 
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.parsing.load import fragment_holder
 from ingest_plugin.parsing.sanitize import BODY_ATTRIBUTES, BODY_TAGS, EMBED_ATTRIBUTES, EMBED_TAGS
 from ingest_plugin.partners.identity import Identity
 
@@ -216,24 +217,14 @@ def _web_url(value: str, *, mailto: bool) -> bool:
 
 def parse_fragment(markup: str) -> etree._Element:
     """An HTML fragment under one ``<div>`` (libxml2's HTML parser: linear, no network, no entities expanded beyond
-    HTML's own): what ``lxml.html.fragment_fromstring(markup, create_parent="div")`` gives, in lxml's plain
-    elements, which cost less to make than its ``HtmlElement``s each time a rendering reads one."""
-    markup = markup or ""
-    document = etree.fromstring(markup if _WHOLE_DOCUMENT.match(markup) else f"<html><body>{markup}</body></html>",
-                                _FRAGMENT_PARSER)
-    bodies = [child for child in document if child.tag == "body"] if document is not None else []
-    if len(bodies) != 1:  # nothing but a DOCTYPE, or a head only
-        raise etree.ParserError(f"the markup holds {len(bodies)} bodies: {markup[:80]!r}")
-    [body] = bodies
-    holder = _FRAGMENT_PARSER.makeelement("div")  # the root of an HTML document, as lxml.html's is
-    if body.text and body.text.strip():
-        holder.text = body.text
-    holder.extend(body)
+    HTML's own; comments kept, for the embeds Superdesk marks with them)."""
+    holder = fragment_holder(markup or "", _FRAGMENT_PARSER)
+    if holder is None:
+        raise etree.ParserError(f"the markup holds no body: {markup[:80]!r}")
     return holder
 
 
 _FRAGMENT_PARSER = etree.HTMLParser(no_network=True)
-_WHOLE_DOCUMENT = re.compile(r"\s*<(?:html|!doctype)", re.I)  # what lxml's fragment parser parses as a document
 
 
 def body_problems(where: str, root: etree._Element, policy: BodyPolicy, *, skip: frozenset[str] = frozenset()
