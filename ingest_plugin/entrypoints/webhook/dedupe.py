@@ -110,10 +110,6 @@ class _Claim(NamedTuple):
     claimed_at: float
     queued: bool
 
-    def to_json(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "expires_at": self.expires_at, "claimed_at": self.claimed_at,
-                "queued": self.queued}
-
 
 class S3Dedupe:
     """The :class:`DedupeStore` for several hosts behind one endpoint: one small object per ``webhook-id``
@@ -145,7 +141,7 @@ class S3Dedupe:
 
     def _claim(self, webhook_id: str, key: str, job_id: str) -> str | None:
         now = self._clock()
-        claim = json.dumps(_Claim(job_id, now + self.ttl_seconds, now, queued=False).to_json()).encode()
+        claim = json.dumps(_Claim(job_id, now + self.ttl_seconds, now, queued=False)._asdict()).encode()
         written = self._bucket.put(key, claim, if_none_match=True)
         for _ in range(_ROUNDS):
             if written is Put.WRITTEN:
@@ -180,10 +176,10 @@ class S3Dedupe:
         def confirmed(stored: dict[str, Any] | None) -> dict[str, Any]:
             if stored is None or (held := _parse(stored)) is None:  # deleted or broken meanwhile: say it anyway
                 now = self._clock()
-                return _Claim(job_id, now + self.ttl_seconds, now, queued=True).to_json()
+                return _Claim(job_id, now + self.ttl_seconds, now, queued=True)._asdict()
             if held.job_id != job_id or held.queued:  # taken over meanwhile, or confirmed already: leave it
                 return stored
-            return held._replace(queued=True).to_json()
+            return held._replace(queued=True)._asdict()
 
         try:
             stored = self._bucket.update_json(key, confirmed, rounds=_ROUNDS)
@@ -202,7 +198,7 @@ class S3Dedupe:
                 # An expired claim in its place, by compare-and-swap: a host that took the claim over meanwhile
                 # keeps it (an unconditional delete removed its confirmed claim, and the id then ran again).
                 now = self._clock()
-                self._bucket.put(key, json.dumps(_Claim(job_id, now - 1, now, queued=True).to_json()).encode(),
+                self._bucket.put(key, json.dumps(_Claim(job_id, now - 1, now, queued=True)._asdict()).encode(),
                                  if_match=stored.etag)
         except (IngestError, S3SetupError) as exc:
             raise DedupeUnavailable(str(exc)) from exc
