@@ -376,11 +376,30 @@ def test_a_stub_padded_with_entities_to_look_long_is_refused():
     assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
-def test_a_refused_page_says_whether_its_title_or_its_body_is_missing():
-    """An editor reading failed/ learns which half of the article the page lacks."""
+def test_a_page_naming_no_title_anywhere_is_published_under_its_first_sentence():
+    """No <title>, title metadata, h1 or heading: the story was refused ("names no title") and never reached the
+    CMS. It is published under its first sentence, cut at a word, and ``parse --explain`` says so; a page without
+    a title and without text is still refused."""
     untitled = f"<!DOCTYPE html><html><head></head><body><div>{paragraphs()}</div></body></html>".encode()
-    [no_title] = parse_items(untitled, input_name="untitled.html", source_url=URL, published=PUBLISHED)
-    assert no_title.error is not None and "names no title" in no_title.error.message
+    [result] = parse_items(untitled, input_name="untitled.html", source_url=URL, published=PUBLISHED)
+    assert result.error is None, result.error.message
+    assert result.document["headlines"][0]["value"] == ("The port authority on Tuesday approved a plan to dredge "
+                                                        "the main shipping channel, a project that officials…")
+    assert STORY[0] in _text(result.document["bodies"][0]["value"])
+    assert result.sources["headline"] == "the first sentence of the body: the input names no title"
+    [empty] = parse_items(b"<!DOCTYPE html><html><head></head><body><div><img src='/a.jpg'></div></body></html>",
+                          input_name="empty.html", source_url=URL, published=PUBLISHED)
+    assert empty.error is not None and str(empty.error.code) == "not_an_article"
+
+
+def test_plain_prose_is_no_page():
+    """A text file holding no tag is refused as such, not read as a page headed by its first sentence."""
+    [result] = parse_items(" ".join(STORY).encode(), input_name="story.txt", source_url=URL, published=PUBLISHED)
+    assert result.error is not None and "plain text" in result.error.message
+
+
+def test_a_refused_page_says_why():
+    """An editor reading failed/ learns what the page lacks."""
     frames = page("").replace(b'<body class="single single-post"></body>',
                               b'<frameset cols="50%,50%"><frame src="/a.html"><frame src="/b.html"></frameset>')
     [no_body] = parse_items(frames, input_name="frames.html", source_url=URL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from itertools import islice
 
 import pytest
 
@@ -15,6 +16,7 @@ from ingest_plugin.parsing.extract.media import lift_pictures, split_caption_cre
 from ingest_plugin.parsing.load import parse_html_fragment
 from ingest_plugin.parsing.names import people
 from ingest_plugin.parsing.pipeline import parse_items
+from ingest_plugin.parsing.text import headline_from_text
 
 ROLE = "http://cv.iptc.org/newscodes/contentprodpartyrole/"
 URL = "https://www.zenger.news/2024/03/12/spending-bill-passes/"
@@ -518,11 +520,35 @@ def test_an_atom_entry_document_is_read_alone():
     assert result.error is None and result.document["uri"] == "urn:newsml:zenger.news:4242"
 
 
-def test_atom_entry_without_a_title_is_refused_alone():
+@pytest.mark.parametrize("text, headline", [
+    ("Mr. Smith met U.S. officials at 3 p.m. on Monday. They agreed on a plan.",
+     "Mr. Smith met U.S. officials at 3 p.m. on Monday"),
+    ("Will the port reopen? Officials say it will.", "Will the port reopen?"),
+    ("Fed raises rates by a quarter point.", "Fed raises rates by a quarter point"),
+])
+def test_a_headline_taken_from_the_text_ends_where_its_first_sentence_does(text, headline):
+    assert headline_from_text(text) == headline
+
+
+def test_a_feed_item_without_a_title_is_published_under_its_first_sentence():
+    """RSS 2.0 allows an item of only a description (a microblog's feed has no titles), and a partner's feed may
+    drop one entry's title: such items were refused ("no title"). Each is published under its first sentence,
+    less the dateline, cut at a word; the feed's other entries are as before."""
     feed = ATOM.replace(b'<title type="html"><![CDATA[Spending Bill &#8220;Passes&#8221;]]></title>', b"")
     first, second = parse_items(feed, input_name="atom.xml")
-    assert first.error is not None and first.error.code == ErrorCode.NOT_AN_ARTICLE
-    assert second.error is None
+    assert first.error is None, first.error.message
+    assert first.document["headlines"] == [{"role": "main", "contentType": "text/plain", "value":
+                                            "Lawmakers met on Tuesday to debate a spending bill that would fund the "
+                                            "government through the end of the…"}]
+    assert second.document == next(islice(parse_items(ATOM, input_name="atom.xml"), 1, None)).document
+    rss = _rss("").replace(f"<title>{HEADLINE}</title>".encode(), b"").replace(b"content:encoded", b"description")
+    [item] = parse_items(rss, input_name="feed.rss")
+    assert item.error is None, item.error.message
+    assert item.document["headlines"][0]["value"] == first.document["headlines"][0]["value"]
+    assert explain(item.document, item.sources)["headlines[main]"]["from"] == \
+        "the first sentence of the body: the input names no title"
+    [untitled_and_empty] = parse_items(rss.replace(STORY.encode(), b""), input_name="feed.rss")
+    assert untitled_and_empty.error is not None and untitled_and_empty.error.code == ErrorCode.NOT_AN_ARTICLE
 
 
 # --- 11. non-articles and undated pages ----------------------------------------------------------------------------

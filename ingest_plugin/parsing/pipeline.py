@@ -32,12 +32,12 @@ from ingest_plugin.parsing.extract.body import (
     text_of,
     ticker_links,
 )
-from ingest_plugin.parsing.extract.dateline import find_dateline
+from ingest_plugin.parsing.extract.dateline import find_dateline, without_dateline
 from ingest_plugin.parsing.extract.media import credit_line, lift_pictures, lift_tweets, same_image
 from ingest_plugin.parsing.model import Article, Draft, ItemResult, Picture, Tweet
 from ingest_plugin.parsing.ninjs import WITHDRAWN_BODY, to_ninjs
 from ingest_plugin.parsing.sanitize import sanitize_body, sanitize_embed
-from ingest_plugin.parsing.text import clean, is_web_url
+from ingest_plugin.parsing.text import clean, headline_from_text, is_web_url
 from ingest_plugin.parsing.urls import Use, url_problem
 from ingest_plugin.parsing.validate import validate_document
 
@@ -93,6 +93,8 @@ def build_article(draft: Draft) -> Article:
     tweets = lift_tweets(body) if body is not None else []
     pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
     credit_lines, scan = _walk_blocks(draft)
+    if not draft.headline:
+        draft = _headline_from_body(draft)
     credits = scan.finish()
     tickers = draft.tickers
     if body is not None:
@@ -113,6 +115,20 @@ def build_article(draft: Draft) -> Article:
     return Article(draft=draft, credits=credits, body_html=body_html, pictures=credited,
                    tweets=[replace(tweet, html=sanitize_embed(tweet.html)) for tweet in tweets], located=located,
                    summary=scan.summary(), tickers=tickers)
+
+
+def _headline_from_body(draft: Draft) -> Draft:
+    """An input that names no title is no reason to lose its story: it is published under its first sentence,
+    which ``parse --explain`` names as the headline's source."""
+    body = draft.body
+    first = "" if body is None else next(
+        (text for block in text_blocks(body) if (text := clean(text_of(block), markup=False))), "") \
+        or clean(text_of(body), markup=False)
+    if not first:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the input names no title, and holds no text to take one from",
+                          stage=Stage.EXTRACT)
+    return replace(draft, headline=headline_from_text(without_dateline(first)),
+                   sources={**draft.sources, "headline": "the first sentence of the body: the input names no title"})
 
 
 def _on_allowed_hosts(draft: Draft, pictures: list[Picture], tweets: list[Tweet]) -> tuple[list[Picture],

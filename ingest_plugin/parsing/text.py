@@ -68,6 +68,11 @@ def clean(text: object, *, markup: bool = True) -> str:
     return " ".join(clean_words(text, markup=markup))
 
 
+def holds_markup(text: str) -> bool:
+    """Whether a text holds a tag: a page, where plain prose holds none."""
+    return _MARKUP.search(text) is not None
+
+
 def _is_plain(text: object) -> TypeGuard[str]:
     """True when ``clean(text)`` is just ``text.strip()`` (most text is), decided without splitting it into words.
 
@@ -244,3 +249,22 @@ def _visible_date(value: str) -> datetime | None:
 
 def rfc3339(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
+
+
+# A sentence's end: "?", "!" or "…", or a full stop after two small letters or digits (not "Mr.", "U.S.", "p.m."),
+# each before white space.
+_SENTENCE_END = re.compile(r"(?:[!?…]|(?<=[a-z\d]{2})\.)(?=\s)")
+_LONGEST_DERIVED_HEADLINE = 110
+
+
+def headline_from_text(text: str) -> str:
+    """The headline of an item that names none (RSS 2.0 allows an item of only a description; a page may have no
+    title anywhere): its text's first sentence, less a full stop, cut at a word past the length of a long headline.
+    An editor sees the story under it in the CMS until they write one."""
+    head = text[:_LONGEST_DERIVED_HEADLINE + 1]
+    if (end := _SENTENCE_END.search(head)) is not None:
+        return head[:end.end() if head[end.start()] != "." else end.start()].strip()
+    if len(text) <= _LONGEST_DERIVED_HEADLINE:
+        return text.strip().removesuffix(".")
+    cut = head.rfind(" ")
+    return head[:cut if cut > 0 else _LONGEST_DERIVED_HEADLINE].rstrip(" ,;:-\u2013\u2014") + "…"

@@ -42,13 +42,26 @@ def find_dateline(body: Element | None) -> str | None:
         if not text or _only_links(block, text):
             continue
         looked_at += 1
-        if match := _RELEASE.match(text):
-            return _place(match.group("place"))
-        if (match := _WIRE.match(text)) and match.group("city").replace(" ", "").replace(".", "").isupper():
-            region = match.group("region")
-            return _place(match.group("city")) + (f", {region.strip()}" if region else "")
-        if match := _TITLE.match(text):
-            return match.group("alone") or f"{match.group('city')}, {match.group('region').strip()}"
+        if found := _dateline(text):
+            return found[0]
+    return None
+
+
+def without_dateline(text: str) -> str:
+    """A story's opening without its dateline: "NAIROBI, Kenya — Herders…" reads "Herders…"."""
+    found = _dateline(text)
+    return text[found[1]:].lstrip() if found else text
+
+
+def _dateline(text: str) -> tuple[str, int] | None:
+    """The place a block's opening dateline names, and where the dateline ends."""
+    if match := _RELEASE.match(text):
+        return _place(match.group("place")), match.end()
+    if (match := _WIRE.match(text)) and match.group("city").replace(" ", "").replace(".", "").isupper():
+        region = match.group("region")
+        return _place(match.group("city")) + (f", {region.strip()}" if region else ""), match.end()
+    if match := _TITLE.match(text):
+        return match.group("alone") or f"{match.group('city')}, {match.group('region').strip()}", match.end()
     return None
 
 

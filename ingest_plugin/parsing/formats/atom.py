@@ -15,7 +15,6 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from ingest_plugin import partners
-from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.extract.body import paragraphize, strip_chrome, strip_yoast_footer, text_of
 from ingest_plugin.parsing.formats.rss import featured_pictures
 from ingest_plugin.parsing.load import parse_html_fragment
@@ -64,8 +63,6 @@ def _feed_context(link: str | None, generator: str) -> bytes:
 def _entry_draft(entry: etree._Element, feed_profile: partners.PartnerProfile | None, wordpress: bool,
                  feed_language: str | None) -> Draft:
     headline = clean(_markup(entry.find("a:title", namespaces=NS)))
-    if not headline:
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the feed entry has no title", stage=Stage.EXTRACT)
     link = canonical_url(next(iter(_ALTERNATE(entry)), None))
     guid = clean(entry.findtext("a:id", namespaces=NS))
     content = entry.find("a:content", namespaces=NS)

@@ -34,7 +34,7 @@ from ingest_plugin.parsing.extract.media import best_image_source, featured_pict
 from ingest_plugin.parsing.extract.metadata import PageMeta, read_page_meta
 from ingest_plugin.parsing.model import Draft, Loaded
 from ingest_plugin.parsing.names import people, person_name
-from ingest_plugin.parsing.text import canonical_url, clean, find_visible_date, parse_datetime
+from ingest_plugin.parsing.text import canonical_url, clean, find_visible_date, holds_markup, parse_datetime
 
 FORMAT = "html"
 
@@ -142,6 +142,9 @@ def can_read(loaded: Loaded) -> bool:
 
 
 def read(loaded: Loaded) -> Draft:
+    if not holds_markup(loaded.text):  # else read as a page whose first sentence is its headline
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the input is plain text, without a tag: no web page, feed or "
+                                                    "JSON story", stage=Stage.EXTRACT)
     doc: Element = loaded.tree
     meta = read_page_meta(doc)
     if (kind := _declared_non_article(doc, meta)) is not None:
@@ -173,7 +176,7 @@ def read(loaded: Loaded) -> Draft:
     unsuffixed = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
     if unsuffixed != headline:
         sources["headline"] += ", less the site name"
-    headline = unsuffixed
+    headline = unsuffixed or ""  # none: the body's first sentence, after the body is read
     dek_el = _dek_element(elements, h1, headline)
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
@@ -212,9 +215,6 @@ def read(loaded: Loaded) -> Draft:
     if not subhead and (lead := _lead_before(elements, h1, root, headline)) is not None:
         subhead = clean(text_of(lead))
         sources["subhead"] = f"the lead between the headline and the body, {_element_name(lead)}"
-    if not headline:
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page names no title: no <title>, title metadata, h1 "
-                                                    "or heading opening the article", stage=Stage.EXTRACT)
     # Before the article's header leaves the body: a theme may show the hero figure in it (Ghost's Casper).
     heads_and_feet = _heads_and_feet(root, footers)
     featured = [featured_picture(doc, root, lead_image, canonical, leaving=heads_and_feet)] if lead_image else []

@@ -9,7 +9,6 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from ingest_plugin import partners
-from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.extract.body import paragraphize, strip_chrome, strip_yoast_footer, text_of
 from ingest_plugin.parsing.load import parse_html_fragment
 from ingest_plugin.parsing.model import Draft, Loaded, Picture
@@ -59,8 +58,6 @@ def _channel_context(link: str | None, generator: str, language: str | None) -> 
 def _item_draft(item: etree._Element, channel_profile: partners.PartnerProfile | None, wordpress: bool,
                 channel_language: str | None) -> Draft:
     headline = clean(item.findtext("title"))
-    if not headline:
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the feed item has no title", stage=Stage.EXTRACT)
     link = canonical_url(item.findtext("link"))
     guid = clean(item.findtext("guid"))
     encoded = item.findtext("content:encoded", namespaces=NS)
