@@ -387,9 +387,17 @@ def test_a_page_naming_no_title_anywhere_is_published_under_its_first_sentence()
                                                         "the main shipping channel, a project that officials…")
     assert STORY[0] in _text(result.document["bodies"][0]["value"])
     assert result.sources["headline"] == "the first sentence of the body: the input names no title"
-    [empty] = parse_items(b"<!DOCTYPE html><html><head></head><body><div><img src='/a.jpg'></div></body></html>",
-                          input_name="empty.html", source_url=URL, published=PUBLISHED)
-    assert empty.error is not None and str(empty.error.code) == "not_an_article"
+
+
+def test_a_page_titled_by_its_site_name_alone_is_headed_by_its_h1():
+    """A <title> of " | Site" leaves no headline once the site's name goes: the h1 says what the story is."""
+    data = page(f"<h1>{HEADLINE}</h1><div>{paragraphs()}</div>").replace(
+        f"<title>{HEADLINE} - Harbor Times</title>".encode(), b"<title> | Zenger News</title>").replace(
+        f'<meta property="og:title" content="{HEADLINE}">'.encode(), b"")
+    [result] = parse_items(data, input_name="page.html", source_url=URL)
+    assert result.error is None, result.error.message
+    assert result.document["headlines"][0]["value"] == HEADLINE
+    assert result.sources["headline"] == "the page's h1"
 
 
 def test_plain_prose_is_no_page():

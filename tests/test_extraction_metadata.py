@@ -525,6 +525,17 @@ def test_an_atom_entry_document_is_read_alone():
      "Mr. Smith met U.S. officials at 3 p.m. on Monday"),
     ("Will the port reopen? Officials say it will.", "Will the port reopen?"),
     ("Fed raises rates by a quarter point.", "Fed raises rates by a quarter point"),
+    # Abbreviations end no sentence: a press release's company, a governor, a month.
+    ("Walmart Inc. announced a deal on Tuesday. The deal closes in May.", "Walmart Inc. announced a deal on Tuesday"),
+    ("Gov. Gavin Newsom signed the bill. It takes effect on Dec. 1.", "Gov. Gavin Newsom signed the bill"),
+    ("On Dec. 12 the port closed. Ships waited.", "On Dec. 12 the port closed"),
+    ("The plant will move to the U.S.", "The plant will move to the U.S."),
+    # Other scripts: a Cyrillic sentence, Chinese full stops without a space after them.
+    ("Правительство откроет порт. Работы начнутся весной.", "Правительство откроет порт"),
+    ("港口周二重新开放。官员说船只可以停靠。", "港口周二重新开放"),
+    # No sentence end within a headline's length: cut at the last word, or at 110 characters in a text without spaces.
+    ("word " * 40, "word " * 21 + "word…"),
+    ("x" * 200, "x" * 110 + "…"),
 ])
 def test_a_headline_taken_from_the_text_ends_where_its_first_sentence_does(text, headline):
     assert headline_from_text(text) == headline
@@ -547,8 +558,41 @@ def test_a_feed_item_without_a_title_is_published_under_its_first_sentence():
     assert item.document["headlines"][0]["value"] == first.document["headlines"][0]["value"]
     assert explain(item.document, item.sources)["headlines[main]"]["from"] == \
         "the first sentence of the body: the input names no title"
-    [untitled_and_empty] = parse_items(rss.replace(STORY.encode(), b""), input_name="feed.rss")
+    [untitled_and_empty] = parse_items(rss.replace(STORY.encode(), IMG.encode()), input_name="feed.rss")
     assert untitled_and_empty.error is not None and untitled_and_empty.error.code == ErrorCode.NOT_AN_ARTICLE
+    assert "names no title" in untitled_and_empty.error.message
+
+
+def _untitled_items(*descriptions: str) -> bytes:
+    """A feed of items that name neither a title nor a link: each is known by its headline and date only."""
+    items = "".join(f"<item><pubDate>Tue, 12 Mar 2024 14:05:00 +0000</pubDate><description><![CDATA[{d}]]>"
+                    "</description></item>" for d in descriptions)
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Zenger News</title>'
+            f"<link>https://www.zenger.news</link>{items}</channel></rss>").encode()
+
+
+def test_untitled_items_of_one_day_are_two_articles_stored_under_their_own_uri():
+    """Review: the identity of an article without an id or URL (its headline and date) was taken before the headline
+    was read from the body: two untitled stories of one day were one article, the second stored as an update of the
+    first, under a key their uris did not name."""
+    first, second = parse_items(_untitled_items("<p>The port authority approved a plan on Tuesday. More.</p>",
+                                                "<p>Farmers said the drought was the worst in decades. More.</p>"),
+                                input_name="feed.rss")
+    assert first.article_key != second.article_key
+    for item in (first, second):
+        assert item.document["uri"].endswith(":" + item.article_key)
+
+
+def test_an_untitled_items_headline_is_read_from_its_first_sentence_not_its_furniture():
+    """Not from a ticker link alone, a dateline alone, a list item or a label introducing a video; not holding
+    markup the text quotes (plain-text fields hold none); not a block of punctuation."""
+    [item] = parse_items(_untitled_items(
+        '<p><a href="https://www.benzinga.com/quote/AAPL">AAPL</a></p><p>NAIROBI, Kenya —</p><p>…</p>'
+        "<ul><li>Key point one</li></ul><p>Watch the video below:</p>"
+        "<p>&lt;b&gt;Herders&lt;/b&gt; are selling cattle at a loss. Aid groups warn of hunger.</p>"),
+        input_name="feed.rss")
+    assert item.error is None, item.error.message
+    assert item.document["headlines"][0]["value"] == "Herders are selling cattle at a loss"
 
 
 # --- 11. non-articles and undated pages ----------------------------------------------------------------------------

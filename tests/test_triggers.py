@@ -27,14 +27,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FEED = (FIXTURES / "feeds" / "zenger-wordpress.rss").read_bytes()
 PAGE = (FIXTURES / "pages" / "zenger-kenya-drought.html").read_bytes()
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
-UNTITLED = (b"<html><body><div><p>" + b"A page of the partner's with no title anywhere, and text enough. " * 4
-            + b"</p></div></body></html>")
+UNDATED = (b"<html><body><div><p>" + b"A page of the partner's with no date anywhere, and text enough. " * 4
+           + b"</p></div></body></html>")
 
 
 @pytest.fixture
 def partner_site():
     routes = {"/feed/": Route(FEED, content_type="application/rss+xml; charset=UTF-8", etag='"feed-1"'),
-              "/story/": Route(PAGE), "/untitled/": Route(UNTITLED),
+              "/story/": Route(PAGE), "/undated/": Route(UNDATED),
               "/": Route(PAGE)}  # "/" serves ?p=ID, as WordPress does
     with LoopbackHTTPServer(routes) as server:
         yield server
@@ -237,11 +237,11 @@ def test_a_reader_that_stops_reading_does_not_stop_the_run(env, config, tmp_path
 
 def test_a_partners_page_that_fails_is_kept_under_that_partner(env, config, partner_site):
     """It was kept under failed/unknown/ with partner null: failed list --partner zenger did not show it."""
-    failed = cli(env, "reingest", "--config", str(config), "--url", partner_site.url("/untitled/"))
+    failed = cli(env, "reingest", "--config", str(config), "--url", partner_site.url("/undated/"))
     assert failed.returncode == 1 and [i["status"] for i in items(failed)] == ["failed"]
     assert [k for k in keys(env, "failed/") if k.endswith("error.json")][0].startswith("failed/zenger/")
     listed = cli(env, "failed", "list", "--config", str(config), "--partner", "zenger")
-    assert partner_site.url("/untitled/") in listed.stdout.decode(), listed.stderr.decode()
+    assert partner_site.url("/undated/") in listed.stdout.decode(), listed.stderr.decode()
 
 
 def test_a_kill_by_url_needs_no_page_when_the_url_names_the_article(env, config, partner_site):

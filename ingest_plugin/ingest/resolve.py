@@ -99,7 +99,7 @@ def linked_page(item: ItemResult, partner: PartnerConfig, came_from: str | None)
 def same_partner(items: list[ItemResult], partner: str | None, came_from: str) -> list[ItemResult]:
     """``items``, each refused (``partner_mismatch``) whose content claims another partner than the one the job came
     from: never published under the partner it claims, its failure is kept under the partner it came from, as is
-    the failure of an item that names no partner (a page without a title, a malformed feed)."""
+    the failure of an item that names no partner (a page without text, a malformed feed)."""
     if not partner:
         return items
     return [replace(item, partner=partner, article_key=None, document=None).failed(IngestError(

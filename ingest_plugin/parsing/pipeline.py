@@ -8,9 +8,9 @@ one bad item never stops the others.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, Callable, Iterator
 
 import structlog
@@ -32,7 +32,7 @@ from ingest_plugin.parsing.extract.body import (
     text_of,
     ticker_links,
 )
-from ingest_plugin.parsing.extract.dateline import find_dateline, without_dateline
+from ingest_plugin.parsing.extract.dateline import find_dateline, only_links, without_dateline
 from ingest_plugin.parsing.extract.media import credit_line, lift_pictures, lift_tweets, same_image
 from ingest_plugin.parsing.model import Article, Draft, ItemResult, Picture, Tweet
 from ingest_plugin.parsing.ninjs import WITHDRAWN_BODY, to_ninjs
@@ -87,15 +87,33 @@ def parse(data: bytes, *, source_url: str | None = None, input_format: str | Non
     return documents
 
 
-def build_article(draft: Draft) -> Article:
-    """Media, credits, dateline and sanitizing on one draft: everything between extraction and mapping."""
+@dataclass(frozen=True)
+class _Lifted:
+    """A draft whose body gave up its tweets, pictures and credit lines, and, when it named none, its headline."""
+
+    draft: Draft
+    tweets: list[Tweet]
+    pictures: list[Picture]
+    credit_lines: list[str]
+    scan: CreditsScan
+
+
+def _lift(draft: Draft) -> _Lifted:
+    """What comes out of the body before the article has its identity: an untitled input's headline is read from
+    the text that is left, and the identity of an article without an id or URL is its headline's."""
     body = draft.body
     tweets = lift_tweets(body) if body is not None else []
     pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
     credit_lines, scan = _walk_blocks(draft)
-    if not draft.headline:
+    if not draft.headline and not draft.removed:
         draft = _headline_from_body(draft)
-    credits = scan.finish()
+    return _Lifted(draft, tweets, pictures, credit_lines, scan)
+
+
+def build_article(lifted: _Lifted) -> Article:
+    """Credits, tickers, dateline, pictures' credits and sanitizing: everything between lifting and mapping."""
+    draft, pictures, body = lifted.draft, lifted.pictures, lifted.draft.body
+    credits = lifted.scan.finish()
     tickers = draft.tickers
     if body is not None:
         known = {t.symbol for t in tickers}
@@ -104,31 +122,45 @@ def build_article(draft: Draft) -> Article:
     featured = [replace(p, name="featured") for p in draft.pictures[:1]
                 if p.href.startswith(("http://", "https://")) and is_web_url(p.href)
                 and not any(same_image(p.href, q.href) for q in pictures)]
-    remaining = iter(credit_lines)  # photo credit lines go, in order, to the pictures that have none
+    remaining = iter(lifted.credit_lines)  # photo credit lines go, in order, to the pictures that have none
     credited = []
     for picture in featured + pictures:
         if not picture.credit and (credit := next(remaining, None)) is not None:
             picture = replace(picture, credit=credit)
         credited.append(picture)
-    credited, tweets = _on_allowed_hosts(draft, credited, tweets)
+    credited, tweets = _on_allowed_hosts(draft, credited, lifted.tweets)
     body_html = sanitize_body(body) if body is not None else ""
     return Article(draft=draft, credits=credits, body_html=body_html, pictures=credited,
                    tweets=[replace(tweet, html=sanitize_embed(tweet.html)) for tweet in tweets], located=located,
-                   summary=scan.summary(), tickers=tickers)
+                   summary=lifted.scan.summary(), tickers=tickers)
+
+
+# Text blocks read for an untitled input's headline: its opening, not the whole story.
+_HEADLINE_LOOK = 8
 
 
 def _headline_from_body(draft: Draft) -> Draft:
     """An input that names no title is no reason to lose its story: it is published under its first sentence,
-    which ``parse --explain`` names as the headline's source."""
+    which ``parse --explain`` names as the headline's source. Not from a block of links (a ticker, a tag list), a
+    label introducing what follows ("Watch the video below:"), a list item or a dateline alone."""
     body = draft.body
-    first = "" if body is None else next(
-        (text for block in text_blocks(body) if (text := clean(text_of(block), markup=False))), "") \
-        or clean(text_of(body), markup=False)
-    if not first:
-        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the input names no title, and holds no text to take one from",
-                          stage=Stage.EXTRACT)
-    return replace(draft, headline=headline_from_text(without_dateline(first)),
+    blocks = islice((block for block in text_blocks(body) if block.tag not in _NOT_HEADLINE_BLOCKS), _HEADLINE_LOOK) \
+        if body is not None else iter(())
+    headline = next((headline for block in blocks if (text := clean(text_of(block)))
+                     and not text.endswith(":") and not only_links(block, text)
+                     and _has_words(headline := headline_from_text(without_dateline(text)))), None)
+    if headline is None:
+        raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the input names no title, and its text opens with no sentence "
+                                                    "to take one from", stage=Stage.EXTRACT)
+    return replace(draft, headline=headline,
                    sources={**draft.sources, "headline": "the first sentence of the body: the input names no title"})
+
+
+_NOT_HEADLINE_BLOCKS = frozenset({"li", "dt", "dd", "td", "th", "figcaption", "pre"})
+
+
+def _has_words(text: str) -> bool:
+    return any(char.isalnum() for char in text)
 
 
 def _on_allowed_hosts(draft: Draft, pictures: list[Picture], tweets: list[Tweet]) -> tuple[list[Picture],
@@ -217,12 +249,19 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
         return replace(unparsed, partner=served.key, undated_link=draft.canonical_url).failed(error)
     except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
         return unparsed.failed(_unexpected(exc))
+    try:
+        lifted = _lift(draft)
+    except IngestError as error:
+        return replace(unparsed, partner=draft.partner.key).failed(error)
+    except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
+        return unparsed.failed(_unexpected(exc))
+    draft = lifted.draft
     key = draft.identity.article_key
     identified = replace(unparsed, partner=draft.partner.key, article_key=key)
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(partner=draft.partner.key, article_id=key, input=input_name):
         try:
-            article = build_article(draft)
+            article = build_article(lifted)
             if not article.body_html and not draft.removed:
                 raise IngestError(ErrorCode.NOT_AN_ARTICLE, "nothing of the article body is left after removing "
                                                             "site chrome and credits", stage=Stage.EXTRACT)

@@ -251,20 +251,42 @@ def rfc3339(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-# A sentence's end: "?", "!" or "…", or a full stop after two small letters or digits (not "Mr.", "U.S.", "p.m."),
-# each before white space.
-_SENTENCE_END = re.compile(r"(?:[!?…]|(?<=[a-z\d]{2})\.)(?=\s)")
+# What may end a sentence: a full stop (whose word decides, see _ends_sentence), "?", "!", "…" and their forms in
+# other scripts (Chinese and Japanese full-width ones, the Arabic question mark, the Devanagari danda), which need
+# no space after them.
+_SENTENCE_MARK = re.compile(r"[.!?…](?=\s|$)|[。！？؟।]")
+# Short capitalised words a full stop follows inside a sentence: titles, months, states, company forms ("Gov.
+# Gavin Newsom", "Walmart Inc. announced", "On Dec. 12").
+_ABBREVIATIONS = frozenset("""mr mrs ms dr prof gov sen rep gen col lt sgt capt cmdr adm maj rev hon pres st mt ave
+    blvd rd jan feb mar apr jun jul aug sep sept oct nov dec inc corp co ltd bros jr sr no vs etc calif ariz colo conn
+    fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore pa penn tenn tex va vt wash wis wyo
+    approx dept univ assn est""".split())
 _LONGEST_DERIVED_HEADLINE = 110
+_FULL_STOPS_WITHOUT_SPACE = "。।"  # dropped as a full stop is
 
 
 def headline_from_text(text: str) -> str:
     """The headline of an item that names none (RSS 2.0 allows an item of only a description; a page may have no
-    title anywhere): its text's first sentence, less a full stop, cut at a word past the length of a long headline.
-    An editor sees the story under it in the CMS until they write one."""
+    title anywhere): its text's first sentence, less a full stop, cut at the last word within the length of a long
+    headline. An editor sees the story under it in the CMS until they write one."""
     head = text[:_LONGEST_DERIVED_HEADLINE + 1]
-    if (end := _SENTENCE_END.search(head)) is not None:
-        return head[:end.end() if head[end.start()] != "." else end.start()].strip()
+    for mark in _SENTENCE_MARK.finditer(head):
+        end = mark.start()
+        if head[end] in _FULL_STOPS_WITHOUT_SPACE:
+            return head[:end].strip()
+        if head[end] != ".":
+            return head[:end + 1].strip()
+        if _ends_sentence(head[:end]):
+            return head[:end].strip()
     if len(text) <= _LONGEST_DERIVED_HEADLINE:
-        return text.strip().removesuffix(".")
+        text = text.strip()
+        return text[:-1] if text.endswith(".") and _ends_sentence(text[:-1]) else text
     cut = head.rfind(" ")
-    return head[:cut if cut > 0 else _LONGEST_DERIVED_HEADLINE].rstrip(" ,;:-\u2013\u2014") + "…"
+    return head[:cut if cut > 0 else _LONGEST_DERIVED_HEADLINE].rstrip(" ,;:.-\u2013\u2014") + "…"
+
+
+def _ends_sentence(before: str) -> bool:
+    """Whether a full stop after ``before`` ends a sentence: not after an initial or a word holding one ("U.S.",
+    "p.m."), nor a short abbreviation ("Gov.", "Inc.")."""
+    word = before[before.rfind(" ") + 1:]
+    return len(word) > 1 and "." not in word and word.lower() not in _ABBREVIATIONS

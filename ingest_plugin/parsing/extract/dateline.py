@@ -39,7 +39,7 @@ def find_dateline(body: Element | None) -> str | None:
         if looked_at >= _LOOKED_AT:
             break
         text = clean(text_of(block))
-        if not text or _only_links(block, text):
+        if not text or only_links(block, text):
             continue
         looked_at += 1
         if found := _dateline(text):
@@ -48,8 +48,9 @@ def find_dateline(body: Element | None) -> str | None:
 
 
 def without_dateline(text: str) -> str:
-    """A story's opening without its dateline: "NAIROBI, Kenya — Herders…" reads "Herders…"."""
-    found = _dateline(text)
+    """A story's opening without its dateline: "NAIROBI, Kenya — Herders…" reads "Herders…", and a dateline alone
+    (its paragraph's whole text, cleaned of the space after the dash) reads ""."""
+    found = _dateline(text + " ")
     return text[found[1]:].lstrip() if found else text
 
 
@@ -65,7 +66,7 @@ def _dateline(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _only_links(block: Element, text: str) -> bool:
+def only_links(block: Element, text: str) -> bool:
     """A block whose text is all link text: a category or tag list, never a story's first paragraph."""
     linked = sum(len(clean(text_of(a))) for a in block.iter("a"))
     return linked >= len(text)

@@ -176,7 +176,12 @@ def read(loaded: Loaded) -> Draft:
     unsuffixed = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
     if unsuffixed != headline:
         sources["headline"] += ", less the site name"
-    headline = unsuffixed or ""  # none: the body's first sentence, after the body is read
+    # A title that is the site's name alone (" | Site") names no story: the h1 does, else the body's first sentence
+    # (pipeline) on a page that is no home page.
+    titled_by_site_only = bool(headline) and not unsuffixed
+    if titled_by_site_only and h1_text:
+        unsuffixed, sources["headline"] = h1_text, "the page's h1"
+    headline = unsuffixed or ""
     dek_el = _dek_element(elements, h1, headline)
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
@@ -226,7 +231,8 @@ def read(loaded: Loaded) -> Draft:
     remove_all(links_back(root, canonical))  # "back to overview", "to top": navigation
     own_path = _path_of(canonical or "")  # links to the page itself lead nowhere else
     if _text_shorter_than(root, _SHORTEST_BODY) or _is_listing(doc, meta, root, bool(byline_candidates), own_path) \
-            or headline.lower() in site_titles and (h1 is None or clean(text_of(h1)).lower() in site_titles):
+            or (titled_by_site_only or headline.lower() in site_titles) \
+            and (h1 is None or clean(text_of(h1)).lower() in site_titles):
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page holds no article body (a listing or an empty page?)",
                           stage=Stage.EXTRACT)
     # A page whose metadata dates or signs it is an article, however many links it shows (a briefing of links).
