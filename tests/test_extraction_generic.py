@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from ingest_plugin.parsing import pipeline
 from ingest_plugin.parsing.pipeline import parse_items
 
 URL = "https://www.zenger.news/2024/03/12/harbor-dredging-plan/"
@@ -389,15 +390,49 @@ def test_a_page_naming_no_title_anywhere_is_published_under_its_first_sentence()
     assert result.sources["headline"] == "the first sentence of the body: the input names no title"
 
 
-def test_a_page_titled_by_its_site_name_alone_is_headed_by_its_h1():
-    """A <title> of " | Site" leaves no headline once the site's name goes: the h1 says what the story is."""
-    data = page(f"<h1>{HEADLINE}</h1><div>{paragraphs()}</div>").replace(
-        f"<title>{HEADLINE} - Harbor Times</title>".encode(), b"<title> | Zenger News</title>").replace(
-        f'<meta property="og:title" content="{HEADLINE}">'.encode(), b"")
+def test_a_failure_while_the_body_gives_up_its_pictures_is_kept_under_the_article(monkeypatch):
+    """Review: lifting pictures, tweets and credit lines moved before the article's identity (an untitled input's
+    is its headline's); a titled article that fails there is still kept under its own key, for its replay."""
+    data = page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}</article>")
+    [good] = parse_items(data, input_name="page.html", source_url=URL, published=PUBLISHED)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug in picture lifting")
+
+    monkeypatch.setattr(pipeline, "lift_pictures", broken)
+    [failed] = parse_items(data, input_name="page.html", source_url=URL, published=PUBLISHED)
+    assert failed.error is not None and "RuntimeError" in failed.error.message
+    assert (failed.partner, failed.article_key) == ("zenger", good.article_key)
+
+
+def _titled(body: str, title: str, og_title: str = "") -> bytes:
+    og = f'<meta property="og:title" content="{og_title}">' if og_title else ""
+    return page(body).replace(f"<title>{HEADLINE} - Harbor Times</title>".encode(), f"<title>{title}</title>".encode()
+                              ).replace(f'<meta property="og:title" content="{HEADLINE}">'.encode(), og.encode())
+
+
+@pytest.mark.parametrize("data", [
+    _titled(f"<h1>{HEADLINE}</h1><div>{paragraphs()}</div>", " | Zenger News"),
+    # Yoast's template printed with an empty post title, in og:title too.
+    _titled(f"<h1>{HEADLINE}</h1><div>{paragraphs()}</div>", " | Zenger News", og_title=" | Zenger News"),
+    # A logo or section h1 above the story's own heading (second review: the section's name became the headline).
+    _titled(f'<header><h1 class="site-title">Zenger News</h1></header><article><h2 class="entry-title">{HEADLINE}'
+            f'</h2><div class="entry-content">{paragraphs()}</div></article>', " | Zenger News"),
+    _titled(f'<div class="category-header"><h1>Politics</h1></div><article><h2 class="entry-title">{HEADLINE}'
+            f'</h2><div class="entry-content">{paragraphs()}</div></article>', " | Zenger News"),
+])
+def test_a_page_titled_by_its_site_name_alone_is_headed_by_its_own_heading(data):
+    """A title of " | Site" leaves no headline once the site's name goes: the story's own heading says what the
+    story is (the first review: the body's first sentence was taken, over the h1)."""
     [result] = parse_items(data, input_name="page.html", source_url=URL)
     assert result.error is None, result.error.message
     assert result.document["headlines"][0]["value"] == HEADLINE
-    assert result.sources["headline"] == "the page's h1"
+
+
+def test_a_page_titled_by_its_site_name_alone_without_a_heading_is_a_home_page():
+    [result] = parse_items(_titled(f"<div>{paragraphs()}</div>", " | Zenger News"), input_name="page.html",
+                           source_url=URL)
+    assert result.error is not None and str(result.error.code) == "not_an_article"
 
 
 def test_plain_prose_is_no_page():

@@ -530,6 +530,17 @@ def test_an_atom_entry_document_is_read_alone():
     ("Gov. Gavin Newsom signed the bill. It takes effect on Dec. 1.", "Gov. Gavin Newsom signed the bill"),
     ("On Dec. 12 the port closed. Ships waited.", "On Dec. 12 the port closed"),
     ("The plant will move to the U.S.", "The plant will move to the U.S."),
+    # Second review: an abbreviation before a capitalised word, a lower-case word that spells one, a number, an
+    # ellipsis inside a sentence, a decimal point where the headline's length ends.
+    ("Shares rose at Apple Inc. The company said demand was strong.", "Shares rose at Apple Inc."),
+    ("Netflix shares fell after an earnings miss. Analysts cut their targets.",
+     "Netflix shares fell after an earnings miss"),
+    ("The storm strengthened to Category 5. Residents fled.", "The storm strengthened to Category 5"),
+    ("The company said it would cut 500 jobs… and more could follow.",
+     "The company said it would cut 500 jobs… and more could follow"),
+    ("The company reported on Tuesday that quarterly revenue from its cloud computing division rose sharply to "
+     "$5120.75 million.", "The company reported on Tuesday that quarterly revenue from its cloud computing division "
+                         "rose sharply to…"),
     # Other scripts: a Cyrillic sentence, Chinese full stops without a space after them.
     ("Правительство откроет порт. Работы начнутся весной.", "Правительство откроет порт"),
     ("港口周二重新开放。官员说船只可以停靠。", "港口周二重新开放"),

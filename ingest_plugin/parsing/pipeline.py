@@ -105,7 +105,7 @@ def _lift(draft: Draft) -> _Lifted:
     tweets = lift_tweets(body) if body is not None else []
     pictures = lift_pictures(body, draft.canonical_url) if body is not None else []
     credit_lines, scan = _walk_blocks(draft)
-    if not draft.headline and not draft.removed:
+    if not draft.headline:
         draft = _headline_from_body(draft)
     return _Lifted(draft, tweets, pictures, credit_lines, scan)
 
@@ -147,7 +147,7 @@ def _headline_from_body(draft: Draft) -> Draft:
     blocks = islice((block for block in text_blocks(body) if block.tag not in _NOT_HEADLINE_BLOCKS), _HEADLINE_LOOK) \
         if body is not None else iter(())
     headline = next((headline for block in blocks if (text := clean(text_of(block)))
-                     and not text.endswith(":") and not only_links(block, text)
+                     and not text.endswith((":", "：")) and not only_links(block, text)
                      and _has_words(headline := headline_from_text(without_dateline(text)))), None)
     if headline is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the input names no title, and its text opens with no sentence "
@@ -249,12 +249,16 @@ def _finish(input_name: str, raw: bytes, make_draft: Callable[[], Draft], source
         return replace(unparsed, partner=served.key, undated_link=draft.canonical_url).failed(error)
     except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
         return unparsed.failed(_unexpected(exc))
-    try:
-        lifted = _lift(draft)
-    except IngestError as error:
-        return replace(unparsed, partner=draft.partner.key).failed(error)
-    except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
-        return unparsed.failed(_unexpected(exc))
+    # Under its article when it has one: an input known by its headline alone has none until its headline is read.
+    identified_early = bool(draft.headline or draft.partner_id or draft.canonical_url)
+    known = replace(unparsed, partner=draft.partner.key,
+                    article_key=draft.identity.article_key if identified_early else None)
+    with structlog.contextvars.bound_contextvars(partner=known.partner, article_id=known.article_key,
+                                                 input=input_name):
+        try:
+            lifted = _lift(draft)
+        except Exception as exc:  # noqa: BLE001 - one malformed article must never stop a batch
+            return known.failed(exc if isinstance(exc, IngestError) else _unexpected(exc))
     draft = lifted.draft
     key = draft.identity.article_key
     identified = replace(unparsed, partner=draft.partner.key, article_key=key)

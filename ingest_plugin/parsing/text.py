@@ -251,42 +251,61 @@ def rfc3339(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-# What may end a sentence: a full stop (whose word decides, see _ends_sentence), "?", "!", "…" and their forms in
-# other scripts (Chinese and Japanese full-width ones, the Arabic question mark, the Devanagari danda), which need
-# no space after them.
-_SENTENCE_MARK = re.compile(r"[.!?…](?=\s|$)|[。！？؟।]")
-# Short capitalised words a full stop follows inside a sentence: titles, months, states, company forms ("Gov.
-# Gavin Newsom", "Walmart Inc. announced", "On Dec. 12").
-_ABBREVIATIONS = frozenset("""mr mrs ms dr prof gov sen rep gen col lt sgt capt cmdr adm maj rev hon pres st mt ave
-    blvd rd jan feb mar apr jun jul aug sep sept oct nov dec inc corp co ltd bros jr sr no vs etc calif ariz colo conn
-    fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore pa penn tenn tex va vt wash wis wyo
-    approx dept univ assn est""".split())
+# What may end a sentence: a full stop (whose word decides, see _ends_sentence), "?", "!", "…" or "..." before a
+# space, and the marks of other scripts that need none (Chinese and Japanese full-width ones, the Arabic question
+# mark, the Devanagari danda, the Urdu full stop).
+_SENTENCE_MARK = re.compile(r"(?:\.\.\.|[.!?…])(?=\s)|[。！？؟।۔]")
+_FULL_STOPS_WITHOUT_SPACE = "。।۔"  # dropped, as a full stop is
+# Titles a full stop follows inside a sentence ("Gov. Gavin Newsom"), and abbreviations that end one only before a
+# word in capitals ("Walmart Inc. announced", "On Dec. 12", but "…at Apple Inc. The company").
+_TITLES = frozenset("mr mrs ms dr prof gov sen rep gen col lt sgt capt cmdr adm maj rev hon pres st mt".split())
+_ABBREVIATIONS = frozenset("""ave blvd rd jan feb mar apr jun jul aug sep sept oct nov dec inc corp co ltd bros jr sr
+    no vs calif ariz colo conn fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore pa penn tenn
+    tex va vt wash wis wyo dept univ assn""".split())
 _LONGEST_DERIVED_HEADLINE = 110
-_FULL_STOPS_WITHOUT_SPACE = "。।"  # dropped as a full stop is
 
 
 def headline_from_text(text: str) -> str:
     """The headline of an item that names none (RSS 2.0 allows an item of only a description; a page may have no
     title anywhere): its text's first sentence, less a full stop, cut at the last word within the length of a long
-    headline. An editor sees the story under it in the CMS until they write one."""
+    headline. An editor sees the story under it in the CMS until they write one. Reads a headline's length of the
+    text, whatever its size."""
     head = text[:_LONGEST_DERIVED_HEADLINE + 1]
-    for mark in _SENTENCE_MARK.finditer(head):
-        end = mark.start()
-        if head[end] in _FULL_STOPS_WITHOUT_SPACE:
+    for mark in _SENTENCE_MARK.finditer(text, 0, _LONGEST_DERIVED_HEADLINE + 2):
+        start, end, found = mark.start(), mark.end(), mark.group()
+        if start > _LONGEST_DERIVED_HEADLINE:
+            break
+        if found in _FULL_STOPS_WITHOUT_SPACE:
+            return head[:start].strip()
+        if found in "！？؟":
             return head[:end].strip()
-        if head[end] != ".":
-            return head[:end + 1].strip()
-        if _ends_sentence(head[:end]):
+        following = text[end:end + 8].lstrip()[:1]
+        if following.islower():  # a sentence goes on ("cut 500 jobs… and more")
+            continue
+        if found != ".":
             return head[:end].strip()
+        if _ends_sentence(head[:start], following):  # an abbreviation keeps its dot ("…at Apple Inc.")
+            return head[:start + _abbreviation_ends(head[:start])].strip()
     if len(text) <= _LONGEST_DERIVED_HEADLINE:
         text = text.strip()
-        return text[:-1] if text.endswith(".") and _ends_sentence(text[:-1]) else text
+        return text[:-1] if text.endswith(".") and _ends_sentence(text[:-1], "") else text
     cut = head.rfind(" ")
     return head[:cut if cut > 0 else _LONGEST_DERIVED_HEADLINE].rstrip(" ,;:.-\u2013\u2014") + "…"
 
 
-def _ends_sentence(before: str) -> bool:
-    """Whether a full stop after ``before`` ends a sentence: not after an initial or a word holding one ("U.S.",
-    "p.m."), nor a short abbreviation ("Gov.", "Inc.")."""
+def _ends_sentence(before: str, following: str) -> bool:
+    """Whether a full stop after ``before``, followed by the character ``following`` ("" at the end), ends a
+    sentence: not after an initial or a word holding one ("J.", "U.S.", "p.m."), nor after a title; after an
+    abbreviation only before a word (not "Dec. 12"), and never at the end of the text (its dot is part of it)."""
     word = before[before.rfind(" ") + 1:]
-    return len(word) > 1 and "." not in word and word.lower() not in _ABBREVIATIONS
+    if not word or "." in word or len(word) == 1 and word.isalpha():
+        return False
+    if word[0].isupper() and word.lower() in _TITLES:
+        return False
+    return not _abbreviation_ends(before) or following != "" and not following.isdigit()
+
+
+def _abbreviation_ends(before: str) -> bool:
+    """Whether ``before`` ends in a capitalised abbreviation of _ABBREVIATIONS ("Inc", "Pa")."""
+    word = before[before.rfind(" ") + 1:]
+    return word[:1].isupper() and word.lower() in _ABBREVIATIONS

@@ -176,11 +176,9 @@ def read(loaded: Loaded) -> Draft:
     unsuffixed = _without_site_suffix(headline, (meta.site_name, meta.publisher, *partners.all_partner_names()))
     if unsuffixed != headline:
         sources["headline"] += ", less the site name"
-    # A title that is the site's name alone (" | Site") names no story: the h1 does, else the body's first sentence
-    # (pipeline) on a page that is no home page.
+    # A title that is the site's name alone (" | Site") names no story: the heading opening the article does, or
+    # the h1 (below); a page with neither is a home page.
     titled_by_site_only = bool(headline) and not unsuffixed
-    if titled_by_site_only and h1_text:
-        unsuffixed, sources["headline"] = h1_text, "the page's h1"
     headline = unsuffixed or ""
     dek_el = _dek_element(elements, h1, headline)
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
@@ -214,6 +212,8 @@ def read(loaded: Loaded) -> Draft:
         if (opening := _opening_heading(root)) is not None:
             h1, headline = opening, clean(text_of(opening))  # it leaves the body as an h1 would
             sources["headline"] = f"the heading opening the article, {_element_name(opening)}: the page names no title"
+        elif h1 is not None and (shown := clean(text_of(h1))).lower() not in site_titles:
+            headline, sources["headline"] = shown, "the page's h1: its title is the site's name alone"
     if root is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page has no <body> to read an article from (a frameset?)",
                           stage=Stage.EXTRACT)
