@@ -388,6 +388,9 @@ def test_a_page_naming_no_title_anywhere_is_published_under_its_first_sentence()
                                                         "the main shipping channel, a project that officials…")
     assert STORY[0] in _text(result.document["bodies"][0]["value"])
     assert result.sources["headline"] == "the first sentence of the body: the input names no title"
+    # The editors who receive it are told, in the note for staff every CMS shows them (edNote).
+    assert result.document["edNote"] == ("Ingest note: the headline is the story's first sentence, as the source "
+                                         "names no title; write one before publishing.")
 
 
 def test_a_failure_while_the_body_gives_up_its_pictures_is_kept_under_the_article(monkeypatch):

@@ -563,12 +563,15 @@ def test_a_feed_item_without_a_title_is_published_under_its_first_sentence():
                                             "Lawmakers met on Tuesday to debate a spending bill that would fund the "
                                             "government through the end of the…"}]
     assert second.document == next(islice(parse_items(ATOM, input_name="atom.xml"), 1, None)).document
+    assert first.document["edNote"].startswith("Ingest note: the headline is the story's first sentence")
+    assert "edNote" not in second.document  # a titled entry: nothing for the editors to check
     rss = _rss("").replace(f"<title>{HEADLINE}</title>".encode(), b"").replace(b"content:encoded", b"description")
     [item] = parse_items(rss, input_name="feed.rss")
     assert item.error is None, item.error.message
     assert item.document["headlines"][0]["value"] == first.document["headlines"][0]["value"]
-    assert explain(item.document, item.sources)["headlines[main]"]["from"] == \
-        "the first sentence of the body: the input names no title"
+    explained = explain(item.document, item.sources)
+    assert explained["headlines[main]"]["from"] == "the first sentence of the body: the input names no title"
+    assert explained["edNote"]["value"].startswith("Ingest note: the headline is the story's first sentence")
     [untitled_and_empty] = parse_items(rss.replace(STORY.encode(), IMG.encode()), input_name="feed.rss")
     assert untitled_and_empty.error is not None and untitled_and_empty.error.code == ErrorCode.NOT_AN_ARTICLE
     assert "names no title" in untitled_and_empty.error.message

@@ -169,6 +169,22 @@ def _orphan_of(publisher, folder, number, document):
                                           "pub-status": document.get("pubStatus", "usable")})  # fmt: skip
 
 
+def test_a_restore_keeps_the_note_on_its_content_for_the_editors(publisher):
+    """A restored version carries its own version note, not the stored version's ("Update: …"), but keeps the
+    parser's note on the content it repeats (a headline taken from the first sentence: write one)."""
+    note = "Ingest note: the headline is the story's first sentence, as the source names no title."
+    ingest_one(make_item(make_document(edNote=note)), publisher)
+    assert ingest_one(make_item(make_document(body=EDIT, edNote=note)), publisher).status is Status.UPDATED
+    assert get_json(publisher, f"{FOLDER}v2.json")["edNote"].endswith(f"the partner changed the article. {note}")
+    _orphan(publisher, 3, make_document(body="<p>An edit whose writer died.</p>"))
+    (done,) = repair(publisher)
+    assert (done.action, done.version) == (RepairAction.SUPERSEDED, 4)
+    v4 = get_json(publisher, f"{FOLDER}v4.json")
+    assert body_of(v4) == EDIT
+    assert v4["edNote"] == ("Restore: version 4 repeats version 2, the current text; version 3 never became "
+                            f"current (left by an interrupted write). {note}")
+
+
 def test_an_orphaned_kill_is_adopted(publisher):
     ingest_one(make_item(), publisher)
     _orphan(publisher, 2, make_document(pubStatus="canceled"))

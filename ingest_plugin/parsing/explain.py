@@ -41,6 +41,8 @@ _FIXED = {
     "versionCreated": "firstCreated (the input states no later modification)",
     "language": "default: en (the input states none)",
     "by": "default: the partner's name (no person found in any byline source)",
+    "edNote": "the parser's note for the receiving editors: what to check before publishing (a headline taken from "
+              "the story's first sentence)",
 }
 _PREVIEW = 120
 
@@ -61,7 +63,7 @@ def _fields(document: dict[str, Any]) -> list[tuple[str, Any]]:
     """The document's fields that carry content, named as :data:`_FIELDS` names them (``role`` or ``rel`` in
     brackets for the lists of roles)."""
     fields: list[tuple[str, Any]] = []
-    for key in ("uri", "firstCreated", "versionCreated", "contentCreated", "language", "by", "located",
+    for key in ("uri", "firstCreated", "versionCreated", "contentCreated", "edNote", "language", "by", "located",
                 "copyrightHolder", "copyrightNotice"):
         if key in document:
             fields.append((key, document[key]))

@@ -60,6 +60,13 @@ class Ticker:
     name: str | None = None
 
 
+# How every note of ours for the receiving editors starts (``edNote``): after a version note ("Update: …") in later
+# versions, a restore finds it by this.
+INGEST_NOTE = "Ingest note:"
+DERIVED_HEADLINE_NOTE = (f"{INGEST_NOTE} the headline is the story's first sentence, as the source names no title; "
+                         "write one before publishing.")
+
+
 @dataclass(frozen=True)
 class Draft:
     """What a source module read from one article, before credits and sanitizing.
@@ -96,6 +103,9 @@ class Draft:
     permalink_day: datetime | None = None
     # Where each field came from (a field name -> the source or rule that gave it), for ``parse --explain``.
     sources: dict[str, str] = field(default_factory=dict)
+    # What the receiving editors should check before they publish (the document's ``edNote``, staff-only): each
+    # starts with INGEST_NOTE, which a later version's own note keeps apart from it.
+    editor_notes: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         """Identity of last resort, for an article with neither a partner id nor a URL."""

@@ -51,6 +51,8 @@ def to_ninjs(article: Article) -> dict[str, Any]:
     }
     if draft.created and draft.created != first:
         doc["contentCreated"] = rfc3339(draft.created)
+    if draft.editor_notes:
+        doc["edNote"] = " ".join(draft.editor_notes)
     doc["language"] = _language(draft.language)
     doc["headlines"] = [{"role": "main", "contentType": "text/plain", "value": draft.headline}]
     if draft.subhead:

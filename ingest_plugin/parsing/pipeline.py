@@ -34,7 +34,7 @@ from ingest_plugin.parsing.extract.body import (
 )
 from ingest_plugin.parsing.extract.dateline import find_dateline, only_links, without_dateline
 from ingest_plugin.parsing.extract.media import credit_line, lift_pictures, lift_tweets, same_image
-from ingest_plugin.parsing.model import Article, Draft, ItemResult, Picture, Tweet
+from ingest_plugin.parsing.model import DERIVED_HEADLINE_NOTE, Article, Draft, ItemResult, Picture, Tweet
 from ingest_plugin.parsing.ninjs import WITHDRAWN_BODY, to_ninjs
 from ingest_plugin.parsing.sanitize import sanitize_body, sanitize_embed
 from ingest_plugin.parsing.text import clean, headline_from_text, is_web_url
@@ -152,7 +152,7 @@ def _headline_from_body(draft: Draft) -> Draft:
     if headline is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the input names no title, and its text opens with no sentence "
                                                     "to take one from", stage=Stage.EXTRACT)
-    return replace(draft, headline=headline,
+    return replace(draft, headline=headline, editor_notes=(*draft.editor_notes, DERIVED_HEADLINE_NOTE),
                    sources={**draft.sources, "headline": "the first sentence of the body: the input names no title"})
 
 

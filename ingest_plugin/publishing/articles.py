@@ -61,7 +61,15 @@ from ingest_plugin import log
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.render import CANONICAL, LossLog, Rendering, render_all
 from ingest_plugin.publishing.changes import WRITTEN_AT_METADATA, ChangeLog
-from ingest_plugin.publishing.content import CANCELED, USABLE, content_hash, to_bytes, utc_now, version_document
+from ingest_plugin.publishing.content import (
+    CANCELED,
+    USABLE,
+    content_hash,
+    editor_notes,
+    to_bytes,
+    utc_now,
+    version_document,
+)
 from ingest_plugin.publishing.keys import ArticleObject, KeyLayout
 from ingest_plugin.publishing.s3io import (
     PUB_STATUS_METADATA,
@@ -517,7 +525,9 @@ class ArticleStore:
                  number: int, dry_run: bool) -> Stored | None:
         """Write ``current``'s content (``text``, its document) as version ``number``, create-only: the stored
         version, or None when another writer took that number with other content (it is resolving the article)."""
-        document = {k: v for k, v in text.items() if k != "edNote"}  # ours; the new version gets its own
+        document = {k: v for k, v in text.items() if k != "edNote"}  # the new version gets its own version note
+        if ingest_notes := editor_notes(text.get("edNote")):  # but keeps the notes on its content
+            document["edNote"] = ingest_notes
         built = version_document(document, number, orphan.stamps, restores=current.version)
         self.validate(built)
         renderings = self.render(built)

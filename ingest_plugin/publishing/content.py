@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
+from ingest_plugin.parsing.model import INGEST_NOTE
 
 # Set per version by us (version, edNote), by the clock (versionCreated), or kept from v1 whatever the partner
 # now says (firstCreated): none of them is a content change.
@@ -122,3 +123,10 @@ def version_document(
         note = f"{note} {repair}" if note else repair
     document["edNote"] = f"{note} {incoming['edNote']}" if incoming.get("edNote") else note
     return document
+
+
+def editor_notes(ed_note: str | None) -> str | None:
+    """The parser's notes for the editors in a stored ``edNote`` (a derived headline), without the version note
+    ("Update: …") written before them."""
+    at = ed_note.find(INGEST_NOTE) if ed_note else -1
+    return ed_note[at:] if ed_note and at >= 0 else None
