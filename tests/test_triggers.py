@@ -617,3 +617,59 @@ def test_a_broken_latest_run_record_is_replaced(env, config):
     assert latest["last_success"]["run_id"] == json.loads(result.stdout.decode().splitlines()[-1])["run_id"]
     replaced = [json.loads(line) for line in result.stderr.decode().splitlines() if "stored_object_replaced" in line]
     assert [r["key"] for r in replaced] == ["runs/latest/cron.json"]
+
+
+def test_a_kill_of_an_article_never_published_is_refused_and_never_kept_to_kill_it_later(env, config, partner_site):
+    """A mistyped id: ``reingest --id 777 --cancel`` kept the kill under failed/, and the next routine
+    ``reingest --failed`` killed article 777 once the partner had published it. Nor is a kill by a URL of ours
+    never published whose page is gone kept."""
+    config.write_text(config.read_text().replace(partner_site.url("/?p=") + "{id}",
+                                                 partner_site.url("/story/?p=") + "{id}"))
+    for target in (("--partner", "zenger", "--id", "63809"), ("--url", partner_site.url("/gone/"))):
+        kill = cli(env, "reingest", "--config", str(config), *target, "--cancel")
+        assert kill.returncode == 1, kill.stderr.decode()[-2000:]
+        [item] = items(kill)
+        assert item["status"] == "failed" and "nothing to cancel" in item["error"]["message"], item
+        assert item["key"] is None and keys(env, "failed/") == [] and keys(env, "articles/") == []
+    assert cli(env, "reingest", "--config", str(config), "--partner", "zenger", "--id", "63809").returncode == 0
+    replay = cli(env, "reingest", "--config", str(config), "--failed")
+    assert replay.returncode == 0 and items(replay) == [], replay.stdout.decode()
+    _, s3, bucket = env
+    current = json.loads(s3.get_object(Bucket=bucket, Key="articles/zenger/63809/current.json")["Body"].read())
+    assert (current["pubStatus"], current["version"]) == ("usable", "1")
+
+
+def test_a_failure_of_an_article_the_job_names_is_kept_under_that_article(env, config, partner_site):
+    """A failed ``reingest --id 555`` went to failed/zenger/<hash>: ``failed show zenger/555`` found nothing, and
+    the same page failing with other bytes made a second entry, each replayed (and failing) on every
+    ``reingest --failed`` after the article was published."""
+    config.write_text(config.read_text().replace(partner_site.url("/?p=") + "{id}",
+                                                 partner_site.url("/undated/?p=") + "{id}"))
+    for attempt, page in enumerate((UNDATED, UNDATED.replace(b"no date", b"no date at all")), start=1):
+        partner_site.routes["/undated/"] = Route(page)
+        failed = cli(env, "reingest", "--config", str(config), "--partner", "zenger", "--id", "555")
+        assert failed.returncode == 1 and [i["key"] for i in items(failed)] == ["failed/zenger/555/error.json"]
+        shown = cli(env, "failed", "show", "--config", str(config), "zenger/555")
+        assert shown.returncode == 0 and json.loads(shown.stdout)["attempts"] == attempt, shown.stderr.decode()
+    assert [k for k in keys(env, "failed/") if k.endswith("error.json")] == ["failed/zenger/555/error.json"]
+
+
+def test_a_replay_older_than_the_article_published_since_is_not_written_over_it(env, config, partner_site, tmp_path):
+    """The partner's old text failed (too large for the limit then configured), its correction was published since,
+    and ``reingest --failed`` published the old text as version 2 over the correction."""
+    old, corrected = tmp_path / "old.html", tmp_path / "corrected.html"
+    old.write_bytes(PAGE)
+    corrected.write_bytes(PAGE.replace(b"</article>", b"<p>Correction: an earlier version misstated the toll.</p>"
+                                                      b"</article>", 1))
+    tight = tmp_path / "tight.toml"
+    tight.write_text(config.read_text().replace("[limits]", "[limits]\nmax_input_bytes = 1024"))
+    failed = cli(env, "ingest", "--config", str(tight), str(old))
+    assert failed.returncode == 1 and [i["error"]["code"] for i in items(failed)] == ["too_large"]
+    time.sleep(1.1)  # the record keeps whole seconds: the correction is built in a later one
+    assert [i["status"] for i in items(cli(env, "ingest", "--config", str(config), str(corrected)))] == ["created"]
+    replay = cli(env, "reingest", "--config", str(config), "--failed")
+    assert replay.returncode == 0, replay.stderr.decode()[-2000:]
+    assert [(i["status"], i["version"]) for i in items(replay)] == [("superseded", 1)]
+    assert keys(env, "failed/") == []  # the entry is done with: its article moved on
+    assert [k for k in keys(env, "articles/") if k.endswith(".json")] == [
+        "articles/zenger/63809/current.json", "articles/zenger/63809/v1.json"]

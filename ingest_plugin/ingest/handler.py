@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -21,11 +22,12 @@ from ingest_plugin.ingest.budget import Parser, parser_for
 from ingest_plugin.ingest.jobs import FailedSource, IngestJob, PayloadSource, PayloadStore, item_job
 from ingest_plugin.ingest.payloads import AnyPayloads, S3Payloads, unreadable_for_now
 from ingest_plugin.ingest.queue import RetryLater
-from ingest_plugin.ingest.resolve import resolve
+from ingest_plugin.ingest.resolve import NothingToCancel, resolve
 from ingest_plugin.ingest.spool import Spool
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.ninjs import withdrawal
 from ingest_plugin.publishing import Publisher, PublishResult, S3SetupError, Status
+from ingest_plugin.publishing.failed import failure_time
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class JobHandler:
         document each article would get. A replayed ``failed/`` entry is updated when its one item fails again,
         and removed once all it held succeeded."""
         replayed = job.source.record_key if isinstance(job.source, FailedSource) else None
+        failed_at = self._last_failure(replayed) if replayed and not (job.cancel or job.reinstate or job.force) \
+            else None
         results: Iterable[ItemResult | IngestError] = self._read(job)
         record_key = None
         if replayed:  # one stored payload, read whole: a lone item's failure updates the record it came from
@@ -93,14 +97,27 @@ class JobHandler:
             record_key = replayed if len(results) == 1 else None
         all_ok, any_item = True, False
         for result in results:
+            if isinstance(result, NothingToCancel):  # a failure, but none to keep: see NothingToCancel
+                log.get_logger().warning("nothing_to_cancel", job_id=job.job_id, code=str(result.code),
+                                         message=result.message)
+                yield Outcome(Status.FAILED, job.name, partner=getattr(job.source, "partner", None), error=result,
+                              dry_run=dry_run)
+                return
             if isinstance(result, IngestError):  # the job's input could not be read: keep the whole job
                 yield self.keep_job(job, result, run_id=run_id, dry_run=dry_run, record_key=replayed)
                 return
-            outcome = self.ingest(result, job, run_id=run_id, dry_run=dry_run, record_key=record_key)
+            outcome = self.ingest(result, job, run_id=run_id, dry_run=dry_run, record_key=record_key,
+                                  failed_at=failed_at)
             all_ok, any_item = all_ok and outcome.ok, True
             yield outcome
         if replayed and any_item and all_ok and not dry_run:
             self._forget_replayed(replayed)
+
+    def _last_failure(self, record_key: str) -> datetime | None:
+        """When the replayed entry last failed (a second later, for the record's whole-second time), or None."""
+        entry = self.publisher.failed.get(record_key)
+        moment = failure_time(entry.record) if entry is not None else None
+        return moment + timedelta(seconds=1) if moment is not None else None
 
     def _forget_replayed(self, record_key: str) -> None:
         """Remove a replayed entry all of whose items succeeded. S3 refusing that leaves the entry for the next replay
@@ -151,9 +168,10 @@ class JobHandler:
                               stage=Stage.FETCH)
 
     def ingest(self, item: ItemResult, job: IngestJob, *, run_id: str | None = None, dry_run: bool = False,
-               record_key: str | None = None) -> Outcome:
+               record_key: str | None = None, failed_at: datetime | None = None) -> Outcome:
         """Publish one parsed item of ``job``, or keep it (raw payload, reason and job) for replay, in the failed/
-        record ``record_key`` when the item is the one a replayed record held."""
+        record ``record_key`` when the item is the one a replayed record held. ``failed_at``: when the replayed
+        record failed; an article published since then is not written back to that older text (superseded)."""
         with structlog.contextvars.bound_contextvars(job_id=job.job_id, partner=item.partner,
                                                      article_id=item.article_key, input=item.input_name):
             logger = log.get_logger().bind(stage=Stage.PUBLISH)
@@ -165,6 +183,11 @@ class JobHandler:
                 if item.document is None or not item.partner or not item.article_key:
                     raise IngestError(ErrorCode.INVALID_DOCUMENT, "no document, partner or article key to publish",
                                       stage=Stage.PUBLISH)
+                if failed_at is not None and (newer := self.publisher.articles.current_built_after(
+                        item.partner, item.article_key, failed_at)) is not None:
+                    logger.info("failed_entry_superseded", version=newer.version, failed_at=failed_at.isoformat(),
+                                reason="the article was published after this entry failed: its text is older")
+                    return Outcome(Status.SUPERSEDED, version=newer.version, key=newer.key, **_identity(item, dry_run))
                 result = self._publish(item, item.document, job, dry_run)
             except IngestError as exc:
                 error = exc.for_input(item.input_name)

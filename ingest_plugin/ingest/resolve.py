@@ -45,17 +45,35 @@ def resolve(job: IngestJob, config: Config, publisher: Publisher, payloads: Payl
         # A kill needs no fetch when the URL names the article (the partner may have taken the page down).
         if job.cancel and (published := published_at_url(source.url, config, publisher, partner)) is not None:
             yield published
-        else:
-            yield from url_items(source.url, config, partner, parse, published=source.published)
+            return
+        items = url_items(source.url, config, partner, parse, published=source.published)
+        if job.cancel and len(items) == 1 and (error := items[0].error) is not None and error.stage is Stage.FETCH:
+            raise NothingToCancel(f"no article of ours is published at this URL, and its page could not be read "
+                                  f"({error.message}): nothing to cancel", input=source.url)
+        yield from items
     elif isinstance(source, ArticleSource):
         if job.cancel:  # a kill needs no fetch: it withdraws what we published
-            yield stored_item(publisher, source.partner, source.article_id)
+            name = f"{source.partner}/{source.article_id}"
+            article_key = Identity.of_partner_id(source.partner, source.article_id).article_key
+            published = _published(publisher, source.partner, article_key, name)
+            if published is None:
+                raise NothingToCancel(f"no article with the id {source.article_id!r} is published in S3: nothing to "
+                                      "cancel (check the id)", input=name)
+            yield published
         else:
             yield from id_items(source.article_id, source.partner, config, publisher, parse)
     elif isinstance(source, FailedSource):
         entry = publisher.failed.get(source.record_key)
         if entry is not None:  # else replayed by someone else meanwhile
             yield from replay_items(entry, config, publisher, parse)
+
+
+class NothingToCancel(IngestError):
+    """A kill of an article we never published, whose content cannot be read either: nothing to withdraw, and
+    nothing to keep for a replay, which would kill the article if the partner published it later (a mistyped id)."""
+
+    def __init__(self, message: str, *, input: str) -> None:
+        super().__init__(ErrorCode.FETCH_FAILED, message, input=input, stage=Stage.FETCH)
 
 
 def partner_for(config: Config, url: str | None = None, key: str | None = None) -> PartnerConfig:
@@ -72,19 +90,37 @@ def partner_for(config: Config, url: str | None = None, key: str | None = None) 
 
 
 def url_items(url: str, config: Config, partner: PartnerConfig | None = None,
-              parse: Parser = parse_in_process, published: str | None = None) -> list[ItemResult]:
+              parse: Parser = parse_in_process, published: str | None = None,
+              article_key: str | None = None) -> list[ItemResult]:
     """Fetch ``url`` under the partner's policy (allow-list, SSRF guard, limits) and parse it; ``published`` (RFC
-    3339): the date the job knows, for a page that states none."""
+    3339): the date the job knows, for a page that states none; ``article_key``: the article the job names (an
+    id), else the one the URL names by the partner's id in it."""
     try:
         partner = partner or partner_for(config, url=url)
+    except IngestError as error:
+        return [ItemResult(input_name=url, raw=b"", source_url=url).failed(error)]
+    article_key = article_key or _named_article(partner, url)
+    try:
         result = fetch(url, config.fetch_policy(partner))
     except IngestError as error:
-        partner_key = partner.profile.key if partner else None
-        return [ItemResult(input_name=url, raw=b"", source_url=url, partner=partner_key).failed(error)]
-    return same_partner(parse(result.body, input_name=url, source_url=result.final_url,
-                              content_type=result.content_type, max_bytes=config.limits.max_input_bytes,
-                              published=datetime.fromisoformat(published) if published else None),
-                        partner.profile.key, f"a URL fetched from {partner.profile.key}'s hosts")
+        return [ItemResult(input_name=url, raw=b"", source_url=url, partner=partner.profile.key,
+                           article_key=article_key).failed(error)]
+    items = same_partner(parse(result.body, input_name=url, source_url=result.final_url,
+                               content_type=result.content_type, max_bytes=config.limits.max_input_bytes,
+                               published=datetime.fromisoformat(published) if published else None),
+                         partner.profile.key, f"a URL fetched from {partner.profile.key}'s hosts")
+    if len(items) == 1 and items[0].error is not None and article_key and not items[0].article_key:
+        # The page of the article the job names failed before the parser knew the article: its failure is kept
+        # under that article's key (one entry per article, which `failed show partner/id` finds), not a hash of
+        # bytes that change from one attempt to the next.
+        return [replace(items[0], article_key=article_key)]
+    return items
+
+
+def _named_article(partner: PartnerConfig, url: str) -> str | None:
+    """The key of the article ``url`` names by the partner's own id in it (its id rules), if any."""
+    article_id = partner.profile.article_id(url)
+    return Identity.of_article(partner.profile, article_id, None, "").article_key if article_id else None
 
 
 def linked_page(item: ItemResult, partner: PartnerConfig, came_from: str | None) -> str | None:
@@ -110,7 +146,7 @@ def same_partner(items: list[ItemResult], partner: str | None, came_from: str) -
 
 
 def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> ItemResult:
-    """The newest published version of an article as an item (for a cancel), or a coded error naming it."""
+    """The newest published version of an article as an item, or a coded error naming it."""
     name = f"{partner_key}/{article_id}"
     article_key = Identity.of_partner_id(partner_key, article_id).article_key
     return _published(publisher, partner_key, article_key, name) or ItemResult(
@@ -158,7 +194,8 @@ def id_items(article_id: str, partner_key: str, config: Config, publisher: Publi
     from the id, never take them from a payload), else from the canonical URL of the version we published."""
     partner = config.partner(partner_key)
     if partner.article_url:
-        return url_items(partner.article_url.replace("{id}", quote(article_id, safe="")), config, partner, parse)
+        return url_items(partner.article_url.replace("{id}", quote(article_id, safe="")), config, partner, parse,
+                         article_key=Identity.of_partner_id(partner_key, article_id).article_key)
     stored = stored_item(publisher, partner_key, article_id)
     if stored.error is not None:
         return [stored]

@@ -101,6 +101,8 @@ class Status(StrEnum):
     CANCELED = "canceled"  # a version with pubStatus "canceled" written
     REINSTATED = "reinstated"  # a killed article published again (usable) by an explicit reinstatement
     UNCHANGED = "unchanged"  # nothing to write: S3 already holds this content
+    # A replayed failure whose article was published since it failed: its older text is not written
+    SUPERSEDED = "superseded"
     KILLED = "killed"  # the article was killed; only a reinstatement publishes it again (nothing written, no failure)
     FAILED = "failed"  # kept under failed/ with its raw payload and error record
     SPOOLED = "spooled"  # S3 unreachable: kept in the local spool until the next run
@@ -373,6 +375,17 @@ class ArticleStore:
         write, or an identical one of a racing writer), else None."""
         stored = self.bucket.get(key)
         return stored if stored is not None and stored.checksum_sha256 == checksum_sha256(body) else None
+
+    def current_built_after(self, partner: str, article_key: str, moment: datetime) -> Stored | None:
+        """The article's ``current.json`` (one HEAD) when its version was built after ``moment`` (our own clock,
+        its ``written-at``), else None (or when it has no such time: written by an older release)."""
+        current = self.bucket.get(self.keys.current(partner, article_key), body=False)
+        written = current.metadata.get(WRITTEN_AT_METADATA) if current is not None else None
+        try:
+            built = datetime.fromisoformat(written.replace("Z", "+00:00")) if written else None
+        except ValueError:
+            return None
+        return current if built is not None and built > moment else None
 
     def newest_version(self, partner: str, article_key: str) -> Stored | None:
         """The article's newest version that we wrote and that still holds a document (one listing of its folder,

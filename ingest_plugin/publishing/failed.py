@@ -58,7 +58,8 @@ def moment_bound(value: Moment, *, upper: bool = False) -> datetime:
     return moment + timedelta(microseconds=1) if upper else moment
 
 
-def _failure_time(record: dict[str, Any]) -> datetime | None:
+def failure_time(record: dict[str, Any]) -> datetime | None:
+    """When a record last failed (UTC), or None when it does not say."""
     try:
         moment = datetime.fromisoformat(str(record.get("last_failed_at", "")))
     except ValueError:
@@ -150,7 +151,7 @@ class FailedStore:
             if code is not None and entry.record.get("code") != code:
                 continue
             if start is not None or end is not None:
-                failed_at = _failure_time(entry.record)
+                failed_at = failure_time(entry.record)
                 if failed_at is None or (start is not None and failed_at < start) or (end is not None and
                                                                                       failed_at >= end):
                     continue

@@ -74,6 +74,11 @@ Examples:
 
 --failed parses each kept payload again (the parser may have been fixed), or fetches the recorded URL or article
 again; a feed item kept only for stating no date is fetched from its page when the partner's pages are fetched.
+An entry whose article was published after it failed is not written over the newer text ("superseded", the entry
+removed; --force replays it anyway).
+
+--cancel of an article never published (a mistyped id) has nothing to withdraw: it fails, and is not kept under
+failed/ (a replay would kill the article once the partner published it).
 
 With a jobs queue configured ([queue] url or INGEST_QUEUE_URL) the selected jobs are sent to it (status
 "queued") for the workers or the Lambda function to run; without one they run here.
