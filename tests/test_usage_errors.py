@@ -86,6 +86,16 @@ def test_a_spool_directory_that_cannot_be_looked_at_stops_no_command_that_needs_
     assert result.returncode == 2 and "failed entry" in result.stderr  # the command's own answer to a bad name
 
 
+@pytest.mark.parametrize("url, why", [
+    ("htp:/typo", "scheme htp: is not allowed"), ("ftp://127.0.0.1:28765/x/", "scheme ftp: is not allowed"),
+    ("https://www.zenger.news:99999/x", "Port out of range"), ("https:///story/", "the URL has no host")])
+def test_a_malformed_reingest_url_is_a_usage_error_that_writes_nothing(offline_env, tmp_path, url, why):
+    """It was fetched as a job: exit 1, and a failed/unknown/ record in S3 (spooled while S3 was down)."""
+    result = run(offline_env, "reingest", "--url", url)
+    assert result.returncode == 2 and f"--url: {url!r}: " in result.stderr and why in result.stderr, result.stderr
+    assert result.stdout == "" and not (tmp_path / "spool").exists(), "a usage error must write nothing"
+
+
 def test_an_unknown_partner_for_an_id_is_a_usage_error(offline_env):
     result = run(offline_env, "reingest", "--partner", "reuters", "--id", "1")
     assert result.returncode == 2 and "'reuters' is not configured" in result.stderr
