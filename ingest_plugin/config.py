@@ -31,6 +31,7 @@ _VALIDATOR = compile_validator(_SCHEMA)
 # A partner file: the configuration's partner tables, and nothing else.
 _PARTNER_FILE_VALIDATOR = compile_validator({**_SCHEMA, "required": ["partners"],
                                              "properties": {"partners": _SCHEMA["properties"]["partners"]}})
+_S3_VALIDATOR = compile_validator(_SCHEMA["properties"]["s3"])  # the [s3] table: its environment variables too
 
 
 class ConfigError(ValueError):
@@ -116,9 +117,15 @@ class Config:
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def s3(self, **overrides: Any) -> S3Settings:
-        """S3 settings: environment variables win over the file, keyword arguments over both."""
+        """S3 settings: environment variables win over the file, keyword arguments over both. A variable is held to
+        the rule of the file's key it stands for (``INGEST_S3_READ_TIMEOUT=0`` like ``read_timeout = 0``): botocore
+        would refuse it only when a command first builds a client, in a traceback."""
         from_file = {k: v for k, v in self.s3_file.items() if not self.environ.get(S3Settings.ENV[k])}
         try:
+            errors = _S3_VALIDATOR.iter_errors(S3Settings.environment(self.environ))
+            if problems := [f"{(variable := S3Settings.ENV[e.absolute_path[0]])}={self.environ[variable]!r}: "
+                            f"{e.message}" for e in errors]:
+                raise SettingsError("; ".join(sorted(problems)))
             return S3Settings.from_env(self.environ, **{**from_file, **overrides})
         except SettingsError as exc:
             raise ConfigError(f"{self.source}: {exc}") from None

@@ -50,6 +50,15 @@ def test_mistakes_are_reported_with_their_path(tmp_path, text, complaint):
     assert complaint in str(caught.value) and str(path) in str(caught.value)
 
 
+@pytest.mark.parametrize("variable, value", [("AWS_ENDPOINT_URL", "ftp://127.0.0.1:9"),
+                                             ("INGEST_S3_BUCKET", "Upper_case")])
+def test_an_s3_variable_is_held_to_the_rule_of_its_key(variable, value):
+    """An endpoint botocore cannot use made `run` spool everything and exit 0; the file's key was refused."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, {"INGEST_S3_BUCKET": "news", variable: value}).s3()
+    assert f"{variable}={value!r}: {value!r} does not match" in str(caught.value)
+
+
 def test_missing_file_and_missing_bucket(tmp_path):
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_config(tmp_path / "nope.toml", {})

@@ -248,7 +248,7 @@ def s3_that_must_not_be_asked():
 ])
 def test_an_unknown_partner_is_a_usage_error_before_any_s3_access(tmp_path, s3_that_must_not_be_asked, command):
     config = write_config(tmp_path, toml_table("partners.acme", ACME))
-    environ = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "b", "AWS_ENDPOINT_URL": s3_that_must_not_be_asked.url(),
+    environ = {"PATH": "/usr/bin:/bin", "INGEST_S3_BUCKET": "bkt", "AWS_ENDPOINT_URL": s3_that_must_not_be_asked.url(),
                "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1",
                "INGEST_SPOOL_DIR": str(tmp_path / "spool")}
     result = subprocess.run([sys.executable, "-m", "ingest_plugin", *command, "--config", str(config)], env=environ,

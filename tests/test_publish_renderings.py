@@ -336,9 +336,9 @@ def test_the_configuration_selects_the_profiles(s3_server, make_publisher, monke
     capsys.readouterr()
     leaves = sorted(key.rsplit("/", 1)[1] for key in snapshot(publisher))
     assert "v1.ninjs-1.6.json" in leaves and "v1.newsml-g2.xml" in leaves and "v1.superdesk.json" not in leaves
-    assert load_config(environ={"INGEST_S3_BUCKET": "b", "INGEST_S3_PROFILES": "superdesk, newsml-g2"}).s3().profiles \
-        == ("superdesk", "newsml-g2")
-    assert load_config(environ={"INGEST_S3_BUCKET": "b"}).s3().profiles == ("ninjs-3.1",)  # the default
+    environ = {"INGEST_S3_BUCKET": "bkt", "INGEST_S3_PROFILES": "superdesk, newsml-g2"}
+    assert load_config(environ=environ).s3().profiles == ("superdesk", "newsml-g2")
+    assert load_config(environ={"INGEST_S3_BUCKET": "bkt"}).s3().profiles == ("ninjs-3.1",)  # the default
     config.write_text('[s3]\nprofiles = ["ninjs-1.9"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="profiles"):
         load_config(config, environ={})

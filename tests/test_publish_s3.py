@@ -262,6 +262,23 @@ def test_a_missing_bucket_stops_the_run_and_nothing_is_spooled(make_publisher, s
     assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir()), "nothing may be spooled"
 
 
+@pytest.mark.parametrize("command", [
+    ["ingest", str(SAMPLES[0])], ["failed", "list"], ["reingest", "--failed"], ["repair"],
+    ["render-profiles", "--profile", "superdesk"], ["export", "--profile", "superdesk", "{out}"]])
+def test_a_missing_bucket_is_answered_with_what_the_command_can_do(aws_env, s3_server, tmp_path, monkeypatch, capsys,
+                                                                   in_process_cli, command):
+    """Every command said "create it with --create-bucket", an option only ingest, publish and run take."""
+    for name, value in {"INGEST_S3_BUCKET": "never-created-bucket", "AWS_ENDPOINT_URL": s3_server.endpoint_url,
+                        "INGEST_SPOOL_DIR": str(tmp_path / "spool")}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert main([arg.format(out=tmp_path) for arg in command]) == 2
+    err = capsys.readouterr().err
+    assert "NoSuchBucket" in err and "Check INGEST_S3_BUCKET" in err
+    takes_it = command[0] == "ingest"
+    assert ("create it with --create-bucket" in err) == takes_it
+    assert ("ingest, publish or run create a missing one with --create-bucket" in err) != takes_it
+
+
 def test_refused_credentials_stop_the_run(make_publisher, seaweedfs, tmp_path, monkeypatch, capsys, in_process_cli):
     publisher = make_publisher(seaweedfs.endpoint_url)  # SeaweedFS checks keys; moto takes any
     for name, value in {"INGEST_S3_BUCKET": publisher.settings.bucket, "AWS_ENDPOINT_URL": seaweedfs.endpoint_url,

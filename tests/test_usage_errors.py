@@ -18,7 +18,7 @@ def offline_env(tmp_path):
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
-    return {**os.environ, "INGEST_S3_BUCKET": "b", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "k",
+    return {**os.environ, "INGEST_S3_BUCKET": "bkt", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "k",
             "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1", "INGEST_S3_MAX_ATTEMPTS": "1",
             "INGEST_SPOOL_DIR": str(tmp_path / "spool"), "INGEST_CONFIG": ""}
 
@@ -34,6 +34,22 @@ def test_a_malformed_webhook_secret_is_a_usage_error_not_a_traceback(offline_env
     assert result.returncode == 2, result.stderr
     assert "webhook secret 1 of 1 is not usable" in result.stderr and "os.urandom(32)" in result.stderr
     assert "Traceback" not in result.stderr and "c2hvcnQ" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("setting, why", [
+    ("INGEST_S3_READ_TIMEOUT=0", "0.0 is less than or equal to the minimum of 0"),
+    ("INGEST_S3_CONNECT_TIMEOUT=-1", "-1.0 is less than or equal to the minimum of 0"),
+    ("INGEST_S3_READ_TIMEOUT=nan", "is not a number"), ("INGEST_S3_MAX_ATTEMPTS=99", "greater than the maximum of 20")])
+@pytest.mark.parametrize("command", [("run",), ("check-config",), ("failed", "list")])
+def test_an_s3_setting_out_of_range_in_the_environment_is_refused_like_the_files(offline_env, tmp_path, setting,
+                                                                                  why, command):
+    """A zero timeout ended `run` in botocore's traceback and check-config in "NOT reachable"; "nan" reached S3;
+    99 attempts retried for ever. The file's `[s3] read_timeout = 0` was already a configuration error."""
+    variable, value = setting.split("=")
+    result = run({**offline_env, variable: value}, *command)
+    assert result.returncode == 2, result.stderr
+    assert f"{variable}='{value}'" in result.stderr and why in result.stderr and "Traceback" not in result.stderr
+    assert "reachable" not in result.stdout + result.stderr and not (tmp_path / "spool").exists()
 
 
 def test_an_impossible_date_is_refused_before_anything_runs(offline_env, tmp_path):
@@ -68,6 +84,16 @@ def test_a_spool_directory_that_cannot_be_looked_at_stops_no_command_that_needs_
     result = run({**offline_env, "INGEST_SPOOL_DIR": str(tmp_path / ("x" * 300) / "spool")}, "failed", "show", "x")
     assert "Traceback" not in result.stderr and "spool directory" not in result.stderr
     assert result.returncode == 2 and "failed entry" in result.stderr  # the command's own answer to a bad name
+
+
+@pytest.mark.parametrize("url, why", [
+    ("htp:/typo", "scheme htp: is not allowed"), ("ftp://127.0.0.1:28765/x/", "scheme ftp: is not allowed"),
+    ("https://www.zenger.news:99999/x", "Port out of range"), ("https:///story/", "the URL has no host")])
+def test_a_malformed_reingest_url_is_a_usage_error_that_writes_nothing(offline_env, tmp_path, url, why):
+    """It was fetched as a job: exit 1, and a failed/unknown/ record in S3 (spooled while S3 was down)."""
+    result = run(offline_env, "reingest", "--url", url)
+    assert result.returncode == 2 and f"--url: {url!r}: " in result.stderr and why in result.stderr, result.stderr
+    assert result.stdout == "" and not (tmp_path / "spool").exists(), "a usage error must write nothing"
 
 
 def test_an_unknown_partner_for_an_id_is_a_usage_error(offline_env):

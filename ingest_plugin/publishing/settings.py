@@ -12,9 +12,10 @@ read byte by byte, to spare sending a few KB).
 """
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,28 +73,52 @@ class S3Settings:
         if (blocked := _not_a_directory(self.spool_dir)) is not None:  # found now, not when S3 is down and it is needed
             raise SettingsError(f"the spool directory {self.spool_dir} cannot be made: {blocked} is not a directory "
                                 f"(set {self.ENV['spool_dir']} or [s3] spool_dir)")
-        profiles = self.profiles.replace(",", " ").split() if isinstance(self.profiles, str) else self.profiles
-        unknown = [p for p in profiles if p not in RENDERING_PROFILES]
+        unknown = [p for p in self.profiles if p not in RENDERING_PROFILES]
         if unknown:
             raise SettingsError(f"unknown rendering profile(s) {unknown}: choose from {', '.join(RENDERING_PROFILES)}")
-        object.__setattr__(self, "profiles", tuple(dict.fromkeys(profiles)))
+        object.__setattr__(self, "profiles", tuple(dict.fromkeys(self.profiles)))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "S3Settings":
         """Settings from environment variables (see :attr:`ENV`); keyword arguments win over the environment."""
-        environ = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for field in fields(cls):
-            raw = environ.get(cls.ENV[field.name], "")
-            if raw == "":
-                continue
-            kind = {"max_attempts": int, "connect_timeout": float, "read_timeout": float}.get(field.name, str)
-            try:
-                values[field.name] = kind(raw)
-            except ValueError:
-                raise SettingsError(f"{cls.ENV[field.name]}={raw!r} is not a valid {kind.__name__}") from None
+        values = cls.environment(os.environ if environ is None else environ)
         values.update({name: value for name, value in overrides.items() if value is not None})
         return cls(bucket=str(values.pop("bucket", "")), **values)  # type: ignore[arg-type]
+
+    @classmethod
+    def environment(cls, environ: Mapping[str, str]) -> dict[str, object]:
+        """The settings ``environ`` sets, each as the TOML file would hold it, so that one rule checks both."""
+        values: dict[str, object] = {}
+        for name, variable in cls.ENV.items():
+            raw = environ.get(variable, "")
+            if raw == "":
+                continue
+            parse, what = _PARSERS.get(name, (str, "text"))
+            try:
+                values[name] = parse(raw)
+            except ValueError:
+                raise SettingsError(f"{variable}={raw!r} is not {what}") from None
+        return values
+
+
+def _finite(raw: str) -> float:
+    """A number of seconds; not "nan", which every range check (the schema's too) lets through."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+def _words(raw: str) -> list[str]:
+    """A list written space- or comma-separated."""
+    return raw.replace(",", " ").split()
+
+
+# how a variable becomes the value the file's key holds, and what it must be to become one
+_PARSERS: dict[str, tuple[Callable[[str], object], str]] = {
+    "max_attempts": (int, "a whole number"), "connect_timeout": (_finite, "a number"),
+    "read_timeout": (_finite, "a number"), "profiles": (_words, "a list"),
+}
 
 
 def _not_a_directory(path: Path) -> Path | None:

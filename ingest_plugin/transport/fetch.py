@@ -226,12 +226,16 @@ def _fetch_http(url: str, policy: FetchPolicy, etag: str | None, last_modified: 
     raise _Refused(f"too many redirects (more than {policy.max_redirects})")
 
 
-def http_url_refusal(url: str, policy: FetchPolicy) -> str | None:
+def http_url_refusal(url: str, policy: FetchPolicy | None) -> str | None:
     """Why :func:`fetch` refuses the http(s) URL ``url`` under ``policy`` before any name lookup (scheme, user info,
-    host or port off the allow-list), or None; a ``file:`` URL is refused here. For a trigger that checks a list of
-    URLs before anything runs (``backfill``): the same rule, so the two cannot disagree."""
+    host or port off the allow-list), or None; a ``file:`` URL is refused here. For a trigger that checks URLs
+    before anything runs (``backfill``, ``reingest --url``): the same rule, so the two cannot disagree. No
+    ``policy`` (the partner is not known yet): only whether it is an http(s) URL at all."""
     try:
-        _allowed(url, policy)
+        if policy is None:
+            _well_formed(url)
+        else:
+            _allowed(url, policy)
     except _Refused as exc:
         return str(exc)
     return None
@@ -250,8 +254,24 @@ def _check_http_url(url: str, policy: FetchPolicy, deadline: float) -> _Target:
 
 
 def _allowed(url: str, policy: FetchPolicy) -> tuple[SplitResult, str, str, int]:
-    """What is checked before a name is looked up: scheme, no userinfo, the allow-list. Returns the URL's parts,
-    scheme, ASCII host and port."""
+    """What is checked before a name is looked up: the URL's form (:func:`_well_formed`), then the allow-list.
+    Returns the URL's parts, scheme, ASCII host and port."""
+    parts, scheme, host, port = _well_formed(url)
+    default_port = _DEFAULT_PORTS[scheme]
+    port = port or default_port
+    bracketed = f"[{host}]" if ":" in host else host
+    with_port = f"{bracketed}:{port}"
+    allowed = policy.allowed_hosts
+    if not (with_port in allowed or (port == default_port and host in allowed)):
+        if host in allowed or any(entry.startswith(bracketed + ":") for entry in allowed):
+            raise _Refused(f"port {port} of host {host} is not on the allow-list for this partner")
+        raise _Refused(f"host {host} is not on the allow-list for this partner")
+    return parts, scheme, host, port
+
+
+def _well_formed(url: str) -> tuple[SplitResult, str, str, int | None]:
+    """An http(s) URL with a host, no userinfo and a valid port: its parts, scheme, ASCII host and port (None: the
+    scheme's)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -270,15 +290,6 @@ def _allowed(url: str, policy: FetchPolicy) -> tuple[SplitResult, str, str, int]
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
             raise _Refused(f"invalid host name {host!r}") from None
-    default_port = _DEFAULT_PORTS[scheme]
-    port = port or default_port
-    bracketed = f"[{host}]" if ":" in host else host
-    with_port = f"{bracketed}:{port}"
-    allowed = policy.allowed_hosts
-    if not (with_port in allowed or (port == default_port and host in allowed)):
-        if host in allowed or any(entry.startswith(bracketed + ":") for entry in allowed):
-            raise _Refused(f"port {port} of host {host} is not on the allow-list for this partner")
-        raise _Refused(f"host {host} is not on the allow-list for this partner")
     return parts, scheme, host, port
 
 

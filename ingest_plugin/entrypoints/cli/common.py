@@ -22,12 +22,13 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
                         help="TOML configuration file (default: $INGEST_CONFIG; environment variables win)")
 
 
-def s3_setup_failed(error: Exception) -> int:
-    """The message and exit status of a run that S3 refused as set up (no bucket, refused credentials)."""
+def s3_setup_failed(error: Exception, args: argparse.Namespace) -> int:
+    """The message and exit status of a command that S3 refused as set up (no bucket, refused credentials). Only
+    the commands that write articles take ``--create-bucket``: the others name them instead."""
+    create = ("create it with --create-bucket, which a --dry-run leaves undone" if hasattr(args, "create_bucket")
+              else "ingest, publish or run create a missing one with --create-bucket")
     print(f"ingest-plugin: S3 refused the set-up, nothing was written or spooled: {error}. Check "
-          "INGEST_S3_BUCKET (or create it with --create-bucket, which a --dry-run leaves undone) and the AWS "
-          "credentials (check-config tests both).",
-          file=sys.stderr)
+          f"INGEST_S3_BUCKET ({create}) and the AWS credentials (check-config tests both).", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -47,7 +48,7 @@ def command_errors(work: Callable[[argparse.Namespace], int]) -> Callable[[argpa
             print(f"ingest-plugin: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except S3SetupError as exc:
-            return s3_setup_failed(exc)
+            return s3_setup_failed(exc, args)
         except IngestError as error:
             log.get_logger().error("command_failed", code=str(error.code), error=error.message)
             print(json.dumps(error.to_dict(), ensure_ascii=False), file=sys.stderr)

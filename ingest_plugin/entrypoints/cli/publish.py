@@ -108,6 +108,6 @@ def _run(args: argparse.Namespace, jobs: Callable[[], Iterator[IngestJob]]) -> i
     try:  # items are printed as they are done: a long run keeps none of them
         summary = run_jobs(planned, handler, dry_run=args.dry_run, on_outcome=printer.item)
     except S3SetupError as exc:
-        return s3_setup_failed(exc)
+        return s3_setup_failed(exc, args)
     printer.run(summary)
     return summary.exit_code

@@ -85,7 +85,9 @@ With a jobs queue configured ([queue] url or INGEST_QUEUE_URL) the selected jobs
 
 Exit status: 0 all published, unchanged or kept killed; 1 something failed, or S3 could not be read before
 anything was replayed (nothing written: run it again); 2 usage or configuration error (an impossible --since, a
-partner the configuration does not know, a missing bucket, refused credentials): nothing written."""
+--url that is no http(s) URL, a partner the configuration does not know, a missing bucket, refused credentials):
+nothing written. A --url on no configured partner's hosts is a fetch_failed failure (exit 1), kept under
+failed/unknown/."""
 
 
 def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -111,8 +113,8 @@ def add_trigger_parsers(commands: argparse._SubParsersAction[argparse.ArgumentPa
                                                "triggers.",
                                    epilog=_REINGEST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_option(reingest)
-    reingest.add_argument("--url", action="append", default=[], metavar="URL",
-                          help="fetch and ingest this URL (with --cancel, a URL that names its article, by the "
+    reingest.add_argument("--url", action="append", default=[], metavar="URL", type=_http_url,
+                          help="fetch and ingest this http(s) URL (with --cancel, a URL that names its article, by the "
                                "partner's id in it or as published, is not fetched: the kill works on a page "
                                "taken down)")
     reingest.add_argument("--id", action="append", default=[], dest="ids", metavar="PARTNER_ID",
@@ -253,6 +255,16 @@ def run_serve(args: argparse.Namespace, config: Config, handler: JobHandler) -> 
         print(f"ingest-plugin serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0
+
+
+def _http_url(text: str) -> str:
+    """The type of ``--url``: an http(s) URL by the rule backfill holds its list's URLs to, so that a typo exits 2
+    instead of being kept in S3 as a failure. One on no configured partner's hosts is the job's to refuse."""
+    from ingest_plugin.transport.fetch import http_url_refusal
+
+    if problem := http_url_refusal(text, None):
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return text
 
 
 def _port(text: str) -> int:
