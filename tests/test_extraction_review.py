@@ -315,3 +315,28 @@ def test_thousands_of_nested_ruby_annotations_are_read_two_levels_up_at_most():
     text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}{glossed}</article>"))
     assert_story(text)
     assert "港" in text and "x x" not in text
+
+
+@pytest.mark.parametrize("opening, dek", [
+    ("<h2>Daniel Okafor on the night he missed the last sleeper, Mar 12, 2025</h2>", True),
+    ("<p>Daniel Okafor, 41, missed the last sleeper out of Paris on Mar 12, 2025.</p>", False),
+    ("<p>PARIS, Mar 12, 2025</p>", False),
+])
+def test_a_dek_or_lede_naming_the_writer_and_a_date_is_no_meta_line(opening, dek):
+    """The header's meta line is the writer's name, a date and a reading time alone: other words make a dek, a
+    lede or a dateline, which stay."""
+    head = '<meta name="author" content="Daniel Okafor">'
+    body = f'<article><header class="entry-header"><h1>{HEADLINE}</h1></header>{opening}{paragraphs()}</article>'
+    [result] = parse_items(page(body, head=head), input_name="page.html", source_url=URL)
+    document = result.document
+    shown = _text(opening)
+    assert (shown in [h["value"] for h in document["headlines"]]) == dek
+    assert (shown in _text(document["bodies"][0]["value"])) != dek
+
+
+def test_a_by_line_opening_the_story_still_credits_every_writer_it_names():
+    """A "By …" line is the byline rules' to read, not a meta line: it names writers the metadata may not."""
+    head = '<meta name="author" content="Daniel Okafor">'
+    body = f"<article><h1>{HEADLINE}</h1><p>By Daniel Okafor and Lucia Delgado</p>{paragraphs()}</article>"
+    [result] = parse_items(page(body, head=head), input_name="page.html", source_url=URL)
+    assert result.document["by"] == "By Daniel Okafor and Lucia Delgado"

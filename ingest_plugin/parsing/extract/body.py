@@ -96,6 +96,8 @@ _CONTAINER_CLASSES = frozenset({"entry-content", "td-post-content", "post-conten
 # XML white space: what separates class tokens, and what XPath's normalize-space() strips (not NBSP: it can be part
 # of a token).
 XML_SPACE = re.compile(r"[ \t\r\n]+")
+# How long a story takes to read, as a theme shows it ("4 min read", "3 Min. Lesezeit").
+READING_TIME = r"\d{1,3} ?(?:min(?:ute)?s?|Min\.?) (?:read|Lesezeit|de lecture|de lectura|de leitura)"
 _PROMO_TEXT = re.compile(
     r"^(?:See Also|Related Links?|Related|Also Read|Read Next|Read More|Read Also|Also See|More From \w+|"
     r"Don['’]t Miss|Now Read|Check (?:It )?Out|Trending|Recommended(?: for you| from our partners)?|"
@@ -103,7 +105,7 @@ _PROMO_TEXT = re.compile(
     r"Also on \w+|More (?:Stories|News|Articles)|Related (?:Stories|Articles|Posts|News|Coverage))"
     r"\s*(?::|：|-|–|—|…|\.\.\.|$)"
     # A page's own furniture as a line of text: how long the story takes to read, the state of its comments.
-    r"|^\d{1,3} ?(?:min(?:ute)?s?|Min\.?) (?:read|Lesezeit|de lecture|de lectura|de leitura)$"
+    rf"|^{READING_TIME}$"
     r"|^(?:Reading time|Read time|Lesezeit|Temps de lecture|Tiempo de lectura)\s*+:?\s*+\d{1,3} ?"
     r"(?:min(?:ute)?s?|Min(?:uten)?)\.?$"
     r"|^(?:Comments are closed|Kommentare (?:sind )?geschlossen|Les commentaires sont fermés)\.?$"

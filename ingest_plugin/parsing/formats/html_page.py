@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Callable, Iterator
@@ -14,6 +15,7 @@ from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.extract.body import (
     BLOCK_TAGS,
+    READING_TIME,
     XML_SPACE,
     NamedElements,
     anchor_of_own_words,
@@ -34,7 +36,14 @@ from ingest_plugin.parsing.extract.media import best_image_source, featured_pict
 from ingest_plugin.parsing.extract.metadata import PageMeta, read_page_meta
 from ingest_plugin.parsing.model import Draft, Loaded
 from ingest_plugin.parsing.names import people, person_name
-from ingest_plugin.parsing.text import canonical_url, clean, find_visible_date, holds_markup, parse_datetime
+from ingest_plugin.parsing.text import (
+    canonical_url,
+    clean,
+    find_visible_date,
+    holds_markup,
+    parse_datetime,
+    without_visible_dates,
+)
 
 FORMAT = "html"
 
@@ -180,7 +189,8 @@ def read(loaded: Loaded) -> Draft:
     # the h1 (below); a page with neither is a home page.
     titled_by_site_only = bool(headline) and not unsuffixed
     headline = unsuffixed or ""
-    dek_el = _dek_element(elements, h1, headline)
+    meta_line = _MetaLine.of(meta)
+    dek_el = _dek_element(elements, h1, headline, meta_line)
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
         sources["subhead"] = f"the dek under the headline, {_element_name(dek_el)}"
@@ -217,13 +227,13 @@ def read(loaded: Loaded) -> Draft:
     if root is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page has no <body> to read an article from (a frameset?)",
                           stage=Stage.EXTRACT)
-    if not subhead and (lead := _lead_before(elements, h1, root, headline)) is not None:
+    if not subhead and (lead := _lead_before(elements, h1, root, headline, meta_line)) is not None:
         subhead = clean(text_of(lead))
         sources["subhead"] = f"the lead between the headline and the body, {_element_name(lead)}"
     # Before the article's header leaves the body: a theme may show the hero figure in it (Ghost's Casper).
     heads_and_feet = _heads_and_feet(root, footers)
     featured = [featured_picture(doc, root, lead_image, canonical, leaving=heads_and_feet)] if lead_image else []
-    _remove_header_parts(root, h1, dek_el, heads_and_feet)
+    _remove_header_parts(root, h1, dek_el, [*heads_and_feet, *_meta_lines(h1, dek_el, root, meta_line)])
     _remove_byline_lines(root, byline_elements)
     # A bio is no story text, nor are share, rating and print buttons.
     remove_all([box for box in boxes if root in box.iterancestors()] + buttons_in(root, elements))
@@ -481,7 +491,8 @@ def _site_suffix(site_names: tuple[str | None, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"\s*[{re.escape(''.join(_TITLE_SEPARATORS))}]\s*(?:{names})\s*$", re.I) if names else None
 
 
-def _dek_element(elements: NamedElements, h1: Element | None, headline: str | None) -> Element | None:
+def _dek_element(elements: NamedElements, h1: Element | None, headline: str | None, meta_line: _MetaLine
+                 ) -> Element | None:
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
@@ -493,12 +504,12 @@ def _dek_element(elements: NamedElements, h1: Element | None, headline: str | No
                 and not (id_attr and el.tag in _HEADLINE_TAGS and anchor_of_own_words(el, id_attr)):
             named_deks.append(el)  # a subheading a table of contents links to is the body's, no dek
     for el in outer_ones(named_deks):
-        if _dek_like(el, headline):
+        if _dek_like(el, headline, meta_line):
             return el
     # A page builder's excerpt widget (Elementor's theme-post-excerpt, Divi's post excerpt): the dek when it is the
     # page's only excerpt (a listing's teasers each have one).
     excerpts = outer_ones([el for el, class_attr, _, _ in elements if class_attr and _names_an_excerpt(class_attr)])
-    if len(excerpts) == 1 and _dek_like(excerpts[0], headline):
+    if len(excerpts) == 1 and _dek_like(excerpts[0], headline, meta_line):
         return excerpts[0]
     if h1 is None or len(clean(text_of(h1)).split()) < _HEADLINE_WORDS:
         return None  # what follows a blog's name in its h1 is the blog's description
@@ -518,14 +529,14 @@ def _dek_element(elements: NamedElements, h1: Element | None, headline: str | No
         if not text or text.lower().startswith("by "):
             continue
         if (sibling.tag in _HEADLINE_TAGS[1:] or header_like and sibling.tag in ("p", "div")) \
-                and _dek_like(sibling, headline):
+                and _dek_like(sibling, headline, meta_line):
             return sibling
         return None
     return None
 
 
-def _lead_before(elements: NamedElements, h1: Element | None, root: Element, headline: str | None
-                 ) -> Element | None:
+def _lead_before(elements: NamedElements, h1: Element | None, root: Element, headline: str | None,
+                 meta_line: _MetaLine) -> Element | None:
     """A lead the page shows between its headline and its body, outside the content root, named as one ("lead",
     "intro", "chapo", "perex", "Vorspann", "bajada"): the dek, when no other is found. A lead inside the root is the
     body's first paragraph and stays there. ``elements``: the page's, in document order; the walk stops at the
@@ -544,7 +555,7 @@ def _lead_before(elements: NamedElements, h1: Element | None, root: Element, hea
     holding_h1, holding_root = set(h1.iterancestors()), set(root.iterancestors())
     for el in outer_ones(leads):
         if el not in holding_h1 and el.tag not in ("figcaption", "figure") and el.get("itemprop") != "caption" \
-                and _dek_like(el, headline) and next(el.iter(*_HEADLINE_TAGS), None) is None \
+                and _dek_like(el, headline, meta_line) and next(el.iter(*_HEADLINE_TAGS), None) is None \
                 and el not in holding_root and _reads_as_a_lead(el):
             return el
     return None
@@ -593,10 +604,11 @@ def _names_an_excerpt(class_attr: str) -> bool:
     return "excerpt" in class_attr and any(_EXCERPT_TOKEN.search(token) for token in class_attr.split())
 
 
-def _dek_like(el: Element, headline: str | None) -> bool:
+def _dek_like(el: Element, headline: str | None, meta_line: _MetaLine) -> bool:
     text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
-        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el) and not _date_line(el, text)
+        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el) \
+        and not _date_line(el, text) and not meta_line(el)
 
 
 # Text beside the dates of a line that leaves it a date line ("Jane Doe · March 3, 2025 · 2 responses").
@@ -607,6 +619,68 @@ def _date_line(el: Element, text: str) -> bool:
     """Whether a dek candidate is the header's date line: its <time>s, and little else."""
     times = [len(clean(text_of(time))) for time in el.iter("time")]
     return bool(times) and len(text) - sum(times) < _DATE_LINE_REST
+
+
+# What a header's meta line shows besides its author's name, dates and reading time: "Follow", "Published in" (its
+# publication's name aside), "Updated", the counts of likes and comments, separators, the buttons beside them. Not
+# "By": a "By …" line is the byline rules' to read (the story's own, which may name more writers than the metadata).
+# A word between non-letters: a count before it may be glued to it ("2Share").
+_META_LINE_REST = re.compile(r"(?<![^\W\d_])(?:and|follow|published|posted|updated|in|on|share|listen)(?![^\W\d_])"
+                             r"|\d+|[^\w\s]|_")
+_READING_TIME = re.compile(READING_TIME, re.I)
+
+
+@dataclass(frozen=True)
+class _MetaLine:
+    """Whether a short element is the header's meta line ("Hannah Corbett · Mar 12, 2025", "5 min read · Mar 12, 2025"):
+    the author's name as the page's metadata gives it, a date or a reading time, and nothing else but the words
+    and counts around them. A theme names that line as it likes (Substack's "byline-wrapper", Medium's none), so
+    its text decides; a lede, a dek or a dateline has other words."""
+    names: tuple[str, ...]  # lower case: the people the metadata names as authors
+    sites: tuple[str, ...]  # lower case: the site's and the publisher's names
+
+    @classmethod
+    def of(cls, meta: PageMeta) -> _MetaLine:
+        not_people = partners.all_partner_names()
+        return cls(tuple(dict.fromkeys(name.lower() for found in (*meta.authors, meta.twitter_written_by,
+                                                                  meta.meta_author)
+                                       if found for name in people(found, not_people=not_people))),
+                   tuple(name.lower() for name in (meta.site_name, meta.publisher) if name))
+
+    def __call__(self, el: Element) -> bool:
+        """Read with a space between the element's texts: a theme's spans and divs need none to show apart."""
+        rest, shown = without_visible_dates(clean(" ".join(el.itertext()), markup=False))
+        rest, times = _READING_TIME.subn(" ", rest)
+        rest, shown = rest.lower(), shown + times
+        for name in self.names:
+            if name in rest:
+                rest, shown = rest.replace(name, " "), shown + 1
+        for site in self.sites:
+            rest = rest.replace(site, " ")
+        return shown > 0 and not _META_LINE_REST.sub("", rest).strip()
+
+
+def _meta_lines(h1: Element | None, dek: Element | None, root: Element, meta_line: _MetaLine) -> list[Element]:
+    """The header's meta lines in the body: the short blocks between the headline (and its dek) and the story's
+    first text that ``meta_line`` reads as one. Whatever else shows text there ends the look: the story has
+    started, or the header holds more than a theme's meta line."""
+    if h1 is None:
+        return []
+    passed: set[Element] = set(dek.iter()) if dek is not None else set()
+    found = []
+    for el in _elements_after(h1):
+        if el in passed:
+            continue
+        if _text_shorter_than(el, _HEADER_LINE_MAX):
+            if not clean(text_of(el)):
+                continue  # a picture, an icon
+            if meta_line(el):
+                found.append(el)
+                passed.update(el.iter())
+                continue
+        if (el.text or "").strip():
+            break
+    return [el for el in found if root in el.iterancestors()]
 
 
 def _byline_candidates(doc: Element, meta: PageMeta, elements: NamedElements,
