@@ -1020,3 +1020,32 @@ def test_hubspots_link_to_the_writers_archive_under_the_headline_is_the_byline()
     document = parsed(hubspot_post(meta))
     assert authors(document) == ["Pieter de Vries"]
     assert "Pieter de Vries" not in body_text(document)
+
+
+# --- TYPO3's news extension -------------------------------------------------------------------------------------------
+
+TYPO3_LEAD = "The plan would deepen the main shipping channel by six feet over two years, the authority said."
+
+
+def typo3_news_detail(lead_attributes: str, author: str = "") -> bytes:
+    """georgringer/news's default Detail.html: the headline in an h3, a date and author line, the teaser, the text."""
+    body = f"""<main class="maincontent-wrap" role="main"><div id="c45" class="frame frame-default
+ frame-type-news_newsdetail"><div class="news news-single"><div class="article" itemscope="itemscope"
+ itemtype="http://schema.org/Article"><div class="header"><h3 itemprop="headline">{HEADLINE}</h3></div>
+<div class="footer"><p><span class="news-list-date"><time datetime="2025-03-12">12/03/2025<meta itemprop="datePublished"
+ content="2025-03-12" /></time></span><span class="news-list-author" itemprop="author" itemscope="itemscope"
+ itemtype="http://schema.org/Person">by <span itemprop="name">Katrin Vogel</span>{author}</span></p></div>
+<div {lead_attributes}><p>{TYPO3_LEAD}</p></div>
+<div class="news-text-wrap" itemprop="articleBody">{paragraphs()}</div></div></div></div></main>"""
+    return page('<meta name="description" content="Dredging: what changes for the port and its ships.">', body)
+
+
+@pytest.mark.parametrize("lead_attributes", ['class="teaser-text" itemprop="description"', 'class="teaser-text"',
+                                             'itemprop="description"'])
+def test_typo3_news_teaser_text_is_the_dek(lead_attributes):
+    """The news extension's teaser, marked as the article's description, is the lead the page shows under the
+    headline: the dek, whatever the page's meta description says."""
+    document = parsed(typo3_news_detail(lead_attributes))
+    assert [(h["role"], h["value"]) for h in document["headlines"]] == [("main", HEADLINE), ("subhead", TYPO3_LEAD)]
+    assert authors(document) == ["Katrin Vogel"]
+    assert body_text(document).startswith(STORY[0])

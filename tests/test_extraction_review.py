@@ -352,3 +352,15 @@ def test_author_links_of_related_posts_and_comments_or_a_link_naming_no_person_c
  href="/insights/author/harbor-desk">All posts</a><div class="blog-post__timestamp">Mar 12, 2025</div></div><div
  class="blog-post__body">{paragraphs()}</div></article><div class="blog-recent-posts">{cards}</div>{comments}"""
     assert [s["name"] for s in _document(body)["infoSources"] if s["role"].endswith("/author")] == []
+
+
+def test_a_description_of_the_author_or_a_teaser_named_otherwise_is_no_dek():
+    """Only the article's own microdata description, or TYPO3's "teaser-text", is a lead: the writer's bio in the
+    byline's Person item, and a "teaser" block, are not."""
+    from tests.test_extraction_cms import TYPO3_LEAD, typo3_news_detail
+    bio = '<span itemprop="description">Katrin Vogel has covered transport for the paper since 2015.</span>'
+    for data in (typo3_news_detail('class="news-bio"', author=bio), typo3_news_detail('class="teaser"')):
+        [result] = parse_items(data, input_name="page.html", source_url=URL)
+        assert [h["role"] for h in result.document["headlines"]] == ["main"]
+        assert "covered transport" not in str(result.document["headlines"])
+        assert TYPO3_LEAD not in str(result.document["headlines"])

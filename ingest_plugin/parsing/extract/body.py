@@ -89,7 +89,7 @@ _CONTENT_TOKENS = frozenset({"Blog", "hentry", "entry-content", "post-body", "ar
                              "story-body", "articleBody", "article-content", "entry"})
 # An element declaring itself the article (its microdata item, or the item's body) is none of the page's furniture,
 # whatever its class says: a "print-only" article the page shows too, a "carousel content" body.
-_ARTICLE_ITEMTYPE = re.compile(r"(?:Article|BlogPosting)\s*$")
+ARTICLE_ITEMTYPE = re.compile(r"(?:Article|BlogPosting)\s*$")
 # Article-body containers of common themes (a partner's own are its ``containers``, data).
 _CONTAINER_CLASSES = frozenset({"entry-content", "td-post-content", "post-content", "article-body", "post-body",
                                 "story-body", "article-content"})
@@ -246,7 +246,7 @@ def _declares_article(el: Element, names: list[str]) -> bool:
     """Whether the element is the page's article by its microdata (``names``: its attributes' names): an
     ``itemtype`` naming an article around the page's headline (a teaser card may be a NewsArticle item too), or
     ``itemprop="articleBody"``."""
-    return "itemtype" in names and _ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None \
+    return "itemtype" in names and ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None \
         and next(el.iter("h1"), None) is not None \
         or "itemprop" in names and "articleBody" in (el.get("itemprop") or "").split()
 

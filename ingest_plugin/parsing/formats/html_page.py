@@ -14,6 +14,7 @@ from lxml.etree import _Element as Element
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.extract.body import (
+    ARTICLE_ITEMTYPE,
     BLOCK_TAGS,
     READING_TIME,
     XML_SPACE,
@@ -100,9 +101,11 @@ _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|sta
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
 # A lead's names: "lead", "leadIn", "article-lead", "intro", "chapo_block" (French), "field-perex" (Czech),
 # "Vorspann" (German), "bajada" (Spanish), "leader", ending the token or before a holder's word; not "leading",
-# "leaderboard", nor the lead picture's parts ("lead-asset-caption", "lead-image").
+# "leaderboard", nor the lead picture's parts ("lead-asset-caption", "lead-image"). TYPO3's news extension names its
+# lead "teaser-text": the whole token only, as "teaser" names related stories' cards too.
 _LEAD_TOKEN = re.compile(r"(?:^|[-_])(?:lead|lead-?in|leader|intro|introduction|chapo|chapeau|perex|vorspann|bajada)"
-                         r"(?:[-_]+(?:text|txt|block|content|paragraph|wrapper|wrap|container|entry|box))?$", re.I)
+                         r"(?:[-_]+(?:text|txt|block|content|paragraph|wrapper|wrap|container|entry|box))?$"
+                         r"|^teaser-text$", re.I)
 _EXCERPT_TOKEN = re.compile(r"(?:^|[-_])excerpt(?:$|[-_])", re.I)
 _HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
                                 re.I)
@@ -539,19 +542,21 @@ def _dek_element(elements: NamedElements, h1: Element | None, headline: str | No
 def _lead_before(elements: NamedElements, h1: Element | None, root: Element, headline: str | None,
                  meta_line: _MetaLine) -> Element | None:
     """A lead the page shows between its headline and its body, outside the content root, named as one ("lead",
-    "intro", "chapo", "perex", "Vorspann", "bajada"): the dek, when no other is found. A lead inside the root is the
+    "intro", "chapo", "perex", "Vorspann", "bajada", "teaser-text") or marked as the article's description by
+    microdata (TYPO3's news extension): the dek, when no other is found. A lead inside the root is the
     body's first paragraph and stays there. ``elements``: the page's, in document order; the walk stops at the
     root's first one (the root may be a new holder of siblings)."""
     if h1 is None:
         return None
     first = root[0] if len(root) else root  # a new holder is none of ``elements``: its first sibling is
     seen_h1, leads = False, []
-    for el, class_attr, id_attr, _ in elements:
+    for el, class_attr, id_attr, itemprop in elements:
         if el is root or el is first:
             break
         if el is h1:
             seen_h1 = True
-        elif seen_h1 and (class_attr or id_attr) and _names_a_lead(class_attr, id_attr):
+        elif seen_h1 and ((class_attr or id_attr) and _names_a_lead(class_attr, id_attr)
+                          or itemprop == "description" and _describes_the_article(el)):
             leads.append(el)
     holding_h1, holding_root = set(h1.iterancestors()), set(root.iterancestors())
     for el in outer_ones(leads):
@@ -560,6 +565,18 @@ def _lead_before(elements: NamedElements, h1: Element | None, root: Element, hea
                 and el not in holding_root and _reads_as_a_lead(el):
             return el
     return None
+
+
+# Levels above an itemprop="description" looked at for the microdata item it describes.
+_ITEM_LEVELS = 4
+
+
+def _describes_the_article(el: Element) -> bool:
+    """Whether an ``itemprop="description"`` is the article's: the nearest item above it is an Article, not the
+    author (a Person's bio), a picture or a video."""
+    item = next((above for above in islice(el.iterancestors(), _ITEM_LEVELS) if above.get("itemscope") is not None),
+                None)
+    return item is not None and ARTICLE_ITEMTYPE.search(item.get("itemtype") or "") is not None
 
 
 # Leads that are none: a player's, a picture's, a series box's, an advertisement's.
