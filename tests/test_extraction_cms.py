@@ -943,3 +943,109 @@ def test_a_blogs_description_under_its_name_is_no_dek():
             f' and the people who work on it</p></div><div class="post"><h3 class="post-title">{HEADLINE}</h3>'
             f'<div class="post-body">{paragraphs()}</div></div>')
     assert [h["role"] for h in _document(body, PUBLISHED_META)["headlines"]] == ["main"]
+
+
+# --- the header's meta line -------------------------------------------------------------------------------------------
+
+WRITER = "Daniel Okafor"
+WRITER_META = f'<meta name="author" content="{WRITER}">'
+SUBSTACK_HEADER = f"""<div class="pencraft pc-display-flex pc-flexDirection-column pc-paddingTop-16 pc-reset">
+<div class="pencraft pc-display-flex pc-gap-12 pc-alignItems-center pc-reset byline-wrapper"><div class="pencraft
+ pc-display-flex pc-reset"><a href="https://substack.com/@danielokafor" aria-label="View {WRITER}'s profile"
+ class="pencraft pc-display-contents pc-reset"><div class="pencraft pc-display-flex pc-reset user-avatar"><picture><img
+ src="https://substackcdn.com/image/fetch/w_36,h_36/okafor.jpg" alt="" width="36" height="36"></picture></div></a></div>
+<div class="pencraft pc-display-flex pc-flexDirection-column pc-reset"><div class="pencraft pc-reset meta-EgzBVA"><span
+ data-state="closed"><a href="https://substack.com/@danielokafor" class="pencraft pc-reset">{WRITER}</a></span></div>
+<div class="pencraft pc-display-flex pc-gap-4 pc-reset"><div class="pencraft pc-reset meta-EgzBVA">Mar 12, 2025</div>
+</div></div></div>
+<div class="pencraft pc-display-flex pc-justifyContent-space-between pc-alignItems-center post-ufi"><a role="button"
+ href="{URL}comments" class="post-ufi-button style-button post-ufi-comment-button has-label with-border"><svg
+ class="lucide lucide-message-circle"></svg><div class="label">2</div></a></div></div>"""
+MEDIUM_HEADER = f"""<div><div class="speechify-ignore ab cp"><div class="speechify-ignore bi l"><div class="ab"><div><p
+ class="bd b le lf bi"><a class="af ag ah" data-testid="authorName" href="https://medium.com/@danielokafor?source=post_page"
+ rel="noopener follow">{WRITER}</a></p></div><span class="lh li" aria-hidden="true"><span class="bd b be bf dd">·</span>
+</span><p class="bd b le lf dd"><span><a class="lj lk" href="https://medium.com/m/signin?operation=register"
+ rel="noopener follow">Follow</a></span></p></div><div class="l ln"><div class="bd b be bf dd ab lt"><span
+ class="lu l ln">Published in</span><div><a data-testid="publicationName" href="https://medium.com/harbor-times"><p
+ class="bd b be bf lv">Harbor Times</p></a></div></div><div class="ab ae"><span
+ data-testid="storyReadTime">5 min read</span><span class="l" aria-hidden="true">·</span><span
+ data-testid="storyPublishDate">Mar 12, 2025</span></div></div></div></div></div>"""
+MEDIUM_HEAD = ("""<meta property="og:site_name" content="Medium"><script type="application/ld+json">{"@context":
+"http://schema.org","@type":"NewsArticle","headline":"%s","datePublished":"2025-03-12T15:31:07.412Z","author":
+{"@type":"Person","name":"%s"},"publisher":{"@type":"Organization","name":"Harbor Times"}}</script>"""
+               % (HEADLINE, WRITER))
+
+
+@pytest.mark.parametrize("head, body", [
+    # Substack: the writer's avatar, name and date in a "byline-wrapper", the comment count beside it.
+    (PUBLISHED_META + WRITER_META, f"""<article class="typography newsletter-post post"><div class="post-header">
+<h1 dir="auto" class="post-title published">{HEADLINE}</h1>{SUBSTACK_HEADER}</div><div class="available-content"><div
+ dir="auto" class="body markup">{paragraphs()}</div></div></article>"""),
+    # The same line in a wrapper a theme names otherwise, or not at all: no dek.
+    (PUBLISHED_META + WRITER_META, f"""<article class="post"><div class="post-header"><h1 class="post-title">{HEADLINE}
+</h1><div><div><a href="https://substack.com/@danielokafor">{WRITER}</a></div><div>Mar 12, 2025</div></div></div>
+<div class="available-content"><div class="body markup">{paragraphs()}</div></div></article>"""),
+    # Medium: name, "Follow", "Published in" the publication, reading time and date in classless utility markup.
+    (MEDIUM_HEAD, f"""<article><div class="l"><section><div class="gn go gp"><div><h1 id="3b0f" class="pw-post-title"
+ data-testid="storyTitle">{HEADLINE}</h1></div>{MEDIUM_HEADER}{paragraphs()}</div></section></div></article>"""),
+])
+def test_a_header_meta_line_of_the_writer_and_the_date_is_neither_body_nor_dek(head, body):
+    """Substack and Medium show the writer the metadata names, the date and a reading time under the headline in
+    markup no byline rule knows: the body opens with the story, and the writer and date are the document's."""
+    document = parsed(page(head, body))
+    text = body_text(document)
+    assert text.startswith(STORY[0])
+    for shown in (WRITER, "Mar 12, 2025", "Follow", "Published in", "min read"):
+        assert shown not in text
+    assert [h["value"] for h in document["headlines"]] == [HEADLINE]
+    assert authors(document) == [WRITER]
+    assert document["firstCreated"].startswith("2025-03-12")
+
+
+# --- a link to the writer's archive -----------------------------------------------------------------------------------
+
+def hubspot_post(meta: str, after: str = "") -> bytes:
+    """HubSpot CMS's default blog post template: no JSON-LD, no author meta tag, no byline class."""
+    body = f"""<main id="main-content" class="body-container-wrapper"><div class="content-wrapper"><article
+ class="blog-post"><h1><span id="hs_cos_wrapper_name" class="hs_cos_wrapper hs_cos_wrapper_meta_field
+ hs_cos_wrapper_type_text" data-hs-cos-general-type="meta_field" data-hs-cos-type="text">{HEADLINE}</span></h1>
+<div class="blog-post__meta">{meta}<div class="blog-post__timestamp">Mar 12, 2025 9:15:00 AM</div></div>
+<div class="blog-post__body"><span id="hs_cos_wrapper_post_body" class="hs_cos_wrapper hs_cos_wrapper_meta_field
+ hs_cos_wrapper_type_rich_text">{paragraphs()}</span></div></article>{after}</div></main>"""
+    return page('<meta property="og:type" content="article">', body)
+
+
+def test_hubspots_link_to_the_writers_archive_under_the_headline_is_the_byline():
+    meta = '<a href="https://www.zenger.news/insights/author/pieter-de-vries">\n Pieter de Vries\n</a>'
+    document = parsed(hubspot_post(meta))
+    assert authors(document) == ["Pieter de Vries"]
+    assert "Pieter de Vries" not in body_text(document)
+
+
+# --- TYPO3's news extension -------------------------------------------------------------------------------------------
+
+TYPO3_LEAD = "The plan would deepen the main shipping channel by six feet over two years, the authority said."
+
+
+def typo3_news_detail(lead_attributes: str, author: str = "") -> bytes:
+    """georgringer/news's default Detail.html: the headline in an h3, a date and author line, the teaser, the text."""
+    body = f"""<main class="maincontent-wrap" role="main"><div id="c45" class="frame frame-default
+ frame-type-news_newsdetail"><div class="news news-single"><div class="article" itemscope="itemscope"
+ itemtype="http://schema.org/Article"><div class="header"><h3 itemprop="headline">{HEADLINE}</h3></div>
+<div class="footer"><p><span class="news-list-date"><time datetime="2025-03-12">12/03/2025<meta itemprop="datePublished"
+ content="2025-03-12" /></time></span><span class="news-list-author" itemprop="author" itemscope="itemscope"
+ itemtype="http://schema.org/Person">by <span itemprop="name">Katrin Vogel</span>{author}</span></p></div>
+<div {lead_attributes}><p>{TYPO3_LEAD}</p></div>
+<div class="news-text-wrap" itemprop="articleBody">{paragraphs()}</div></div></div></div></main>"""
+    return page('<meta name="description" content="Dredging: what changes for the port and its ships.">', body)
+
+
+@pytest.mark.parametrize("lead_attributes", ['class="teaser-text" itemprop="description"', 'class="teaser-text"',
+                                             'itemprop="description"'])
+def test_typo3_news_teaser_text_is_the_dek(lead_attributes):
+    """The news extension's teaser, marked as the article's description, is the lead the page shows under the
+    headline: the dek, whatever the page's meta description says."""
+    document = parsed(typo3_news_detail(lead_attributes))
+    assert [(h["role"], h["value"]) for h in document["headlines"]] == [("main", HEADLINE), ("subhead", TYPO3_LEAD)]
+    assert authors(document) == ["Katrin Vogel"]
+    assert body_text(document).startswith(STORY[0])

@@ -315,3 +315,52 @@ def test_thousands_of_nested_ruby_annotations_are_read_two_levels_up_at_most():
     text = parsed(page(f"<article><h1>{HEADLINE}</h1>{paragraphs()}{glossed}</article>"))
     assert_story(text)
     assert "港" in text and "x x" not in text
+
+
+@pytest.mark.parametrize("opening, dek", [
+    ("<h2>Daniel Okafor on the night he missed the last sleeper, Mar 12, 2025</h2>", True),
+    ("<p>Daniel Okafor, 41, missed the last sleeper out of Paris on Mar 12, 2025.</p>", False),
+    ("<p>PARIS, Mar 12, 2025</p>", False),
+])
+def test_a_dek_or_lede_naming_the_writer_and_a_date_is_no_meta_line(opening, dek):
+    """The header's meta line is the writer's name, a date and a reading time alone: other words make a dek, a
+    lede or a dateline, which stay."""
+    head = '<meta name="author" content="Daniel Okafor">'
+    body = f'<article><header class="entry-header"><h1>{HEADLINE}</h1></header>{opening}{paragraphs()}</article>'
+    [result] = parse_items(page(body, head=head), input_name="page.html", source_url=URL)
+    document = result.document
+    shown = _text(opening)
+    assert (shown in [h["value"] for h in document["headlines"]]) == dek
+    assert (shown in _text(document["bodies"][0]["value"])) != dek
+
+
+def test_a_by_line_opening_the_story_still_credits_every_writer_it_names():
+    """A "By …" line is the byline rules' to read, not a meta line: it names writers the metadata may not."""
+    head = '<meta name="author" content="Daniel Okafor">'
+    body = f"<article><h1>{HEADLINE}</h1><p>By Daniel Okafor and Lucia Delgado</p>{paragraphs()}</article>"
+    [result] = parse_items(page(body, head=head), input_name="page.html", source_url=URL)
+    assert result.document["by"] == "By Daniel Okafor and Lucia Delgado"
+
+
+def test_author_links_of_related_posts_and_comments_or_a_link_naming_no_person_credit_nobody():
+    """A link to an author's archive is the byline under the headline only: related posts' cards and comments
+    after the story link their own writers."""
+    cards = "".join(f"""<div class="post-card"><h3><a href="/insights/post-{n}">Another story number {n}</a></h3>
+<p>By <a href="/insights/author/maria-lopez">Maria Lopez</a></p></div>""" for n in range(3))
+    comments = '<div class="responses"><p><a href="/author/kees-jansen">Kees Jansen</a> wrote: Great piece!</p></div>'
+    body = f"""<article class="blog-post"><h1>{HEADLINE}</h1><div class="blog-post__meta"><a
+ href="/insights/author/harbor-desk">All posts</a><div class="blog-post__timestamp">Mar 12, 2025</div></div><div
+ class="blog-post__body">{paragraphs()}</div></article><div class="blog-recent-posts">{cards}</div>{comments}"""
+    assert [s["name"] for s in _document(body)["infoSources"] if s["role"].endswith("/author")] == []
+
+
+def test_a_description_of_the_author_or_a_teaser_named_otherwise_is_no_dek():
+    """Only the article's own microdata description, or TYPO3's "teaser-text", is a lead: the writer's bio in the
+    byline's Person item, and a "teaser" block, are not."""
+    from tests.test_extraction_cms import TYPO3_LEAD, typo3_news_detail
+    bio = '<span itemprop="description">Katrin Vogel has covered transport for the paper since 2015.</span>'
+    for data in (typo3_news_detail('class="news-bio"', author=bio), typo3_news_detail('class="teaser"')):
+        [result] = parse_items(data, input_name="page.html", source_url=URL)
+        assert [h["role"] for h in result.document["headlines"]] == ["main"]
+        assert "covered transport" not in str(result.document["headlines"])
+        assert TYPO3_LEAD not in str(result.document["headlines"])

@@ -226,6 +226,11 @@ def find_visible_date(text: str) -> str | None:
                  if not _UPDATE_LABEL.search(text, max(0, match.start() - _UPDATE_LABEL_REACH), match.start())), None)
 
 
+def without_visible_dates(text: str) -> tuple[str, int]:
+    """``text`` with each date :func:`find_visible_date` would read in it made a space, and how many there were."""
+    return _VISIBLE_DATE.subn(" ", text)
+
+
 def _js_date(value: str) -> datetime | None:
     match = re.match(r"\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})", value)
     return datetime.strptime(" ".join(match.groups()), "%b %d %Y %H:%M:%S %z") if match else None

@@ -89,13 +89,15 @@ _CONTENT_TOKENS = frozenset({"Blog", "hentry", "entry-content", "post-body", "ar
                              "story-body", "articleBody", "article-content", "entry"})
 # An element declaring itself the article (its microdata item, or the item's body) is none of the page's furniture,
 # whatever its class says: a "print-only" article the page shows too, a "carousel content" body.
-_ARTICLE_ITEMTYPE = re.compile(r"(?:Article|BlogPosting)\s*$")
+ARTICLE_ITEMTYPE = re.compile(r"(?:Article|BlogPosting)\s*$")
 # Article-body containers of common themes (a partner's own are its ``containers``, data).
 _CONTAINER_CLASSES = frozenset({"entry-content", "td-post-content", "post-content", "article-body", "post-body",
                                 "story-body", "article-content"})
 # XML white space: what separates class tokens, and what XPath's normalize-space() strips (not NBSP: it can be part
 # of a token).
 XML_SPACE = re.compile(r"[ \t\r\n]+")
+# How long a story takes to read, as a theme shows it ("4 min read", "3 Min. Lesezeit").
+READING_TIME = r"\d{1,3} ?(?:min(?:ute)?s?|Min\.?) (?:read|Lesezeit|de lecture|de lectura|de leitura)"
 _PROMO_TEXT = re.compile(
     r"^(?:See Also|Related Links?|Related|Also Read|Read Next|Read More|Read Also|Also See|More From \w+|"
     r"Don['’]t Miss|Now Read|Check (?:It )?Out|Trending|Recommended(?: for you| from our partners)?|"
@@ -103,7 +105,7 @@ _PROMO_TEXT = re.compile(
     r"Also on \w+|More (?:Stories|News|Articles)|Related (?:Stories|Articles|Posts|News|Coverage))"
     r"\s*(?::|：|-|–|—|…|\.\.\.|$)"
     # A page's own furniture as a line of text: how long the story takes to read, the state of its comments.
-    r"|^\d{1,3} ?(?:min(?:ute)?s?|Min\.?) (?:read|Lesezeit|de lecture|de lectura|de leitura)$"
+    rf"|^{READING_TIME}$"
     r"|^(?:Reading time|Read time|Lesezeit|Temps de lecture|Tiempo de lectura)\s*+:?\s*+\d{1,3} ?"
     r"(?:min(?:ute)?s?|Min(?:uten)?)\.?$"
     r"|^(?:Comments are closed|Kommentare (?:sind )?geschlossen|Les commentaires sont fermés)\.?$"
@@ -244,7 +246,7 @@ def _declares_article(el: Element, names: list[str]) -> bool:
     """Whether the element is the page's article by its microdata (``names``: its attributes' names): an
     ``itemtype`` naming an article around the page's headline (a teaser card may be a NewsArticle item too), or
     ``itemprop="articleBody"``."""
-    return "itemtype" in names and _ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None \
+    return "itemtype" in names and ARTICLE_ITEMTYPE.search(el.get("itemtype") or "") is not None \
         and next(el.iter("h1"), None) is not None \
         or "itemprop" in names and "articleBody" in (el.get("itemprop") or "").split()
 
@@ -1024,7 +1026,7 @@ def _drop_teasers_and_meta(root: Element, page: _PageText | None = None) -> None
               if article is not root and length(article) < total / 2 and _has_linked_heading(article)]
     if sum(map(length, doomed)) >= total / 2:
         doomed = []
-    for link in islice((a for a in root.iter("a") if _links_an_author(a)), 3):
+    for link in islice((a for a in root.iter("a") if links_an_author(a)), 3):
         line, parent = link, link.getparent()
         for _ in range(4):
             if parent is None or parent is root or lengths.get(parent, (0, 0))[0] > 200 \
@@ -1059,7 +1061,9 @@ def _has_linked_heading(el: Element) -> bool:
                for heading in islice(el.iter("h2", "h3", "h4", "h5", "h6"), 2))
 
 
-def _links_an_author(a: Element) -> bool:
+def links_an_author(a: Element) -> bool:
+    """Whether a link leads to a writer's page: ``rel="author"``, or an author archive ("/author/jane-doe/", as
+    WordPress and HubSpot print them)."""
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Callable, Iterator
@@ -13,7 +14,9 @@ from lxml.etree import _Element as Element
 from ingest_plugin import partners
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.parsing.extract.body import (
+    ARTICLE_ITEMTYPE,
     BLOCK_TAGS,
+    READING_TIME,
     XML_SPACE,
     NamedElements,
     anchor_of_own_words,
@@ -21,6 +24,7 @@ from ingest_plugin.parsing.extract.body import (
     buttons_in,
     class_tokens,
     content_root,
+    links_an_author,
     links_back,
     named,
     outer_ones,
@@ -34,7 +38,14 @@ from ingest_plugin.parsing.extract.media import best_image_source, featured_pict
 from ingest_plugin.parsing.extract.metadata import PageMeta, read_page_meta
 from ingest_plugin.parsing.model import Draft, Loaded
 from ingest_plugin.parsing.names import people, person_name
-from ingest_plugin.parsing.text import canonical_url, clean, find_visible_date, holds_markup, parse_datetime
+from ingest_plugin.parsing.text import (
+    canonical_url,
+    clean,
+    find_visible_date,
+    holds_markup,
+    parse_datetime,
+    without_visible_dates,
+)
 
 FORMAT = "html"
 
@@ -90,9 +101,11 @@ _DEK_TOKEN = re.compile(r"(?:^|[-_])(?:sub-?title|sub-?head(?:line|ing)?|dek|sta
                         r"article-summary|entry-summary|lead-in)(?:$|[-_])", re.I)
 # A lead's names: "lead", "leadIn", "article-lead", "intro", "chapo_block" (French), "field-perex" (Czech),
 # "Vorspann" (German), "bajada" (Spanish), "leader", ending the token or before a holder's word; not "leading",
-# "leaderboard", nor the lead picture's parts ("lead-asset-caption", "lead-image").
+# "leaderboard", nor the lead picture's parts ("lead-asset-caption", "lead-image"). TYPO3's news extension names its
+# lead "teaser-text": the whole token only, as "teaser" names related stories' cards too.
 _LEAD_TOKEN = re.compile(r"(?:^|[-_])(?:lead|lead-?in|leader|intro|introduction|chapo|chapeau|perex|vorspann|bajada)"
-                         r"(?:[-_]+(?:text|txt|block|content|paragraph|wrapper|wrap|container|entry|box))?$", re.I)
+                         r"(?:[-_]+(?:text|txt|block|content|paragraph|wrapper|wrap|container|entry|box))?$"
+                         r"|^teaser-text$", re.I)
 _EXCERPT_TOKEN = re.compile(r"(?:^|[-_])excerpt(?:$|[-_])", re.I)
 _HEADER_META_TOKEN = re.compile(r"byline|author|date|time|meta|categor|breadcrumb|kicker|label|share|read",
                                 re.I)
@@ -180,7 +193,8 @@ def read(loaded: Loaded) -> Draft:
     # the h1 (below); a page with neither is a home page.
     titled_by_site_only = bool(headline) and not unsuffixed
     headline = unsuffixed or ""
-    dek_el = _dek_element(elements, h1, headline)
+    meta_line = _MetaLine.of(meta)
+    dek_el = _dek_element(elements, h1, headline, meta_line)
     subhead = clean(text_of(dek_el)) if dek_el is not None else meta.alternative_headline
     if dek_el is not None:
         sources["subhead"] = f"the dek under the headline, {_element_name(dek_el)}"
@@ -196,7 +210,7 @@ def read(loaded: Loaded) -> Draft:
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
                              lambda: _first_attr(dates.stated("updated", "dateModified"))))
-    byline_candidates, byline_elements = _byline_candidates(doc, meta, elements, author_rel)
+    byline_candidates, byline_elements = _byline_candidates(doc, meta, elements, author_rel, h1)
     if h1 is not None and (header_line := _header_byline(h1)):
         byline_candidates.append(("header-line", header_line))
     if contributor:
@@ -217,13 +231,13 @@ def read(loaded: Loaded) -> Draft:
     if root is None:
         raise IngestError(ErrorCode.NOT_AN_ARTICLE, "the page has no <body> to read an article from (a frameset?)",
                           stage=Stage.EXTRACT)
-    if not subhead and (lead := _lead_before(elements, h1, root, headline)) is not None:
+    if not subhead and (lead := _lead_before(elements, h1, root, headline, meta_line)) is not None:
         subhead = clean(text_of(lead))
         sources["subhead"] = f"the lead between the headline and the body, {_element_name(lead)}"
     # Before the article's header leaves the body: a theme may show the hero figure in it (Ghost's Casper).
     heads_and_feet = _heads_and_feet(root, footers)
     featured = [featured_picture(doc, root, lead_image, canonical, leaving=heads_and_feet)] if lead_image else []
-    _remove_header_parts(root, h1, dek_el, heads_and_feet)
+    _remove_header_parts(root, h1, dek_el, [*heads_and_feet, *_meta_lines(h1, dek_el, root, meta_line)])
     _remove_byline_lines(root, byline_elements)
     # A bio is no story text, nor are share, rating and print buttons.
     remove_all([box for box in boxes if root in box.iterancestors()] + buttons_in(root, elements))
@@ -481,7 +495,8 @@ def _site_suffix(site_names: tuple[str | None, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"\s*[{re.escape(''.join(_TITLE_SEPARATORS))}]\s*(?:{names})\s*$", re.I) if names else None
 
 
-def _dek_element(elements: NamedElements, h1: Element | None, headline: str | None) -> Element | None:
+def _dek_element(elements: NamedElements, h1: Element | None, headline: str | None, meta_line: _MetaLine
+                 ) -> Element | None:
     """The visible dek under the headline: a dek-classed element, or the heading/paragraph right after the h1.
 
     ``elements``: the page's, in document order."""
@@ -493,12 +508,12 @@ def _dek_element(elements: NamedElements, h1: Element | None, headline: str | No
                 and not (id_attr and el.tag in _HEADLINE_TAGS and anchor_of_own_words(el, id_attr)):
             named_deks.append(el)  # a subheading a table of contents links to is the body's, no dek
     for el in outer_ones(named_deks):
-        if _dek_like(el, headline):
+        if _dek_like(el, headline, meta_line):
             return el
     # A page builder's excerpt widget (Elementor's theme-post-excerpt, Divi's post excerpt): the dek when it is the
     # page's only excerpt (a listing's teasers each have one).
     excerpts = outer_ones([el for el, class_attr, _, _ in elements if class_attr and _names_an_excerpt(class_attr)])
-    if len(excerpts) == 1 and _dek_like(excerpts[0], headline):
+    if len(excerpts) == 1 and _dek_like(excerpts[0], headline, meta_line):
         return excerpts[0]
     if h1 is None or len(clean(text_of(h1)).split()) < _HEADLINE_WORDS:
         return None  # what follows a blog's name in its h1 is the blog's description
@@ -518,36 +533,50 @@ def _dek_element(elements: NamedElements, h1: Element | None, headline: str | No
         if not text or text.lower().startswith("by "):
             continue
         if (sibling.tag in _HEADLINE_TAGS[1:] or header_like and sibling.tag in ("p", "div")) \
-                and _dek_like(sibling, headline):
+                and _dek_like(sibling, headline, meta_line):
             return sibling
         return None
     return None
 
 
-def _lead_before(elements: NamedElements, h1: Element | None, root: Element, headline: str | None
-                 ) -> Element | None:
+def _lead_before(elements: NamedElements, h1: Element | None, root: Element, headline: str | None,
+                 meta_line: _MetaLine) -> Element | None:
     """A lead the page shows between its headline and its body, outside the content root, named as one ("lead",
-    "intro", "chapo", "perex", "Vorspann", "bajada"): the dek, when no other is found. A lead inside the root is the
+    "intro", "chapo", "perex", "Vorspann", "bajada", "teaser-text") or marked as the article's description by
+    microdata (TYPO3's news extension): the dek, when no other is found. A lead inside the root is the
     body's first paragraph and stays there. ``elements``: the page's, in document order; the walk stops at the
     root's first one (the root may be a new holder of siblings)."""
     if h1 is None:
         return None
     first = root[0] if len(root) else root  # a new holder is none of ``elements``: its first sibling is
     seen_h1, leads = False, []
-    for el, class_attr, id_attr, _ in elements:
+    for el, class_attr, id_attr, itemprop in elements:
         if el is root or el is first:
             break
         if el is h1:
             seen_h1 = True
-        elif seen_h1 and (class_attr or id_attr) and _names_a_lead(class_attr, id_attr):
+        elif seen_h1 and ((class_attr or id_attr) and _names_a_lead(class_attr, id_attr)
+                          or itemprop == "description" and _describes_the_article(el)):
             leads.append(el)
     holding_h1, holding_root = set(h1.iterancestors()), set(root.iterancestors())
     for el in outer_ones(leads):
         if el not in holding_h1 and el.tag not in ("figcaption", "figure") and el.get("itemprop") != "caption" \
-                and _dek_like(el, headline) and next(el.iter(*_HEADLINE_TAGS), None) is None \
+                and _dek_like(el, headline, meta_line) and next(el.iter(*_HEADLINE_TAGS), None) is None \
                 and el not in holding_root and _reads_as_a_lead(el):
             return el
     return None
+
+
+# Levels above an itemprop="description" looked at for the microdata item it describes.
+_ITEM_LEVELS = 4
+
+
+def _describes_the_article(el: Element) -> bool:
+    """Whether an ``itemprop="description"`` is the article's: the nearest item above it is an Article, not the
+    author (a Person's bio), a picture or a video."""
+    item = next((above for above in islice(el.iterancestors(), _ITEM_LEVELS) if above.get("itemscope") is not None),
+                None)
+    return item is not None and ARTICLE_ITEMTYPE.search(item.get("itemtype") or "") is not None
 
 
 # Leads that are none: a player's, a picture's, a series box's, an advertisement's.
@@ -593,10 +622,11 @@ def _names_an_excerpt(class_attr: str) -> bool:
     return "excerpt" in class_attr and any(_EXCERPT_TOKEN.search(token) for token in class_attr.split())
 
 
-def _dek_like(el: Element, headline: str | None) -> bool:
+def _dek_like(el: Element, headline: str | None, meta_line: _MetaLine) -> bool:
     text = clean(text_of(el))
     return 15 <= len(text) <= 400 and text != clean(headline) and not text.lower().startswith("by ") \
-        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el) and not _date_line(el, text)
+        and next(el.iterdescendants("img", "figure"), None) is None and not _SECOND_P(el) \
+        and not _date_line(el, text) and not meta_line(el)
 
 
 # Text beside the dates of a line that leaves it a date line ("Jane Doe · March 3, 2025 · 2 responses").
@@ -609,14 +639,77 @@ def _date_line(el: Element, text: str) -> bool:
     return bool(times) and len(text) - sum(times) < _DATE_LINE_REST
 
 
-def _byline_candidates(doc: Element, meta: PageMeta, elements: NamedElements,
-                       author_rel: bool) -> tuple[list[tuple[str, str]], list[Element]]:
+# What a header's meta line shows besides its author's name, dates and reading time: "Follow", "Published in" (its
+# publication's name aside), "Updated", the counts of likes and comments, separators, the buttons beside them. Not
+# "By": a "By …" line is the byline rules' to read (the story's own, which may name more writers than the metadata).
+# A word between non-letters: a count before it may be glued to it ("2Share").
+_META_LINE_REST = re.compile(r"(?<![^\W\d_])(?:and|follow|published|posted|updated|in|on|share|listen)(?![^\W\d_])"
+                             r"|\d+|[^\w\s]|_")
+_READING_TIME = re.compile(READING_TIME, re.I)
+
+
+@dataclass(frozen=True)
+class _MetaLine:
+    """Whether a short element is the header's meta line ("Hannah Corbett · Mar 12, 2025", "5 min read · Mar 12, 2025"):
+    the author's name as the page's metadata gives it, a date or a reading time, and nothing else but the words
+    and counts around them. A theme names that line as it likes (Substack's "byline-wrapper", Medium's none), so
+    its text decides; a lede, a dek or a dateline has other words."""
+    names: tuple[str, ...]  # lower case: the people the metadata names as authors
+    sites: tuple[str, ...]  # lower case: the site's and the publisher's names
+
+    @classmethod
+    def of(cls, meta: PageMeta) -> _MetaLine:
+        not_people = partners.all_partner_names()
+        return cls(tuple(dict.fromkeys(name.lower() for found in (*meta.authors, meta.twitter_written_by,
+                                                                  meta.meta_author)
+                                       if found for name in people(found, not_people=not_people))),
+                   tuple(name.lower() for name in (meta.site_name, meta.publisher) if name))
+
+    def __call__(self, el: Element) -> bool:
+        """Read with a space between the element's texts: a theme's spans and divs need none to show apart."""
+        rest, shown = without_visible_dates(clean(" ".join(el.itertext()), markup=False))
+        rest, times = _READING_TIME.subn(" ", rest)
+        rest, shown = rest.lower(), shown + times
+        for name in self.names:
+            if name in rest:
+                rest, shown = rest.replace(name, " "), shown + 1
+        for site in self.sites:
+            rest = rest.replace(site, " ")
+        return shown > 0 and not _META_LINE_REST.sub("", rest).strip()
+
+
+def _meta_lines(h1: Element | None, dek: Element | None, root: Element, meta_line: _MetaLine) -> list[Element]:
+    """The header's meta lines in the body: the short blocks between the headline (and its dek) and the story's
+    first text that ``meta_line`` reads as one. Whatever else shows text there ends the look: the story has
+    started, or the header holds more than a theme's meta line."""
+    if h1 is None:
+        return []
+    passed: set[Element] = set(dek.iter()) if dek is not None else set()
+    found = []
+    for el in _elements_after(h1):
+        if el in passed:
+            continue
+        if _text_shorter_than(el, _HEADER_LINE_MAX):
+            if not clean(text_of(el)):
+                continue  # a picture, an icon
+            if meta_line(el):
+                found.append(el)
+                passed.update(el.iter())
+                continue
+        if (el.text or "").strip():
+            break
+    return [el for el in found if root in el.iterancestors()]
+
+
+def _byline_candidates(doc: Element, meta: PageMeta, elements: NamedElements, author_rel: bool,
+                       h1: Element | None) -> tuple[list[tuple[str, str]], list[Element]]:
     """The byline candidates, and the first few elements of the byline markup they were read from.
 
-    ``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author."""
+    ``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author; ``h1``: the
+    headline, under which a link to the writer's archive is the byline."""
     candidates = [("json-ld", name) for name in meta.authors]
     shown: list[Element] = []
-    for found in _byline_markup(doc, elements, author_rel):
+    for found in _byline_markup(doc, elements, author_rel, h1):
         outer = outer_ones(found)
         texts = [t for t in dict.fromkeys(_byline_text(el) for el in outer) if t]
         if texts:
@@ -774,7 +867,8 @@ def _meta_names_a_person(meta: PageMeta) -> bool:
                for name in (*meta.authors, meta.twitter_written_by, meta.meta_author) if name)
 
 
-def _byline_markup(doc: Element, elements: NamedElements, author_rel: bool) -> Iterator[list[Element]]:
+def _byline_markup(doc: Element, elements: NamedElements, author_rel: bool,
+                   h1: Element | None) -> Iterator[list[Element]]:
     """The elements of each kind of byline markup, most specific first, in document order; the first kind with
     text wins. ``elements``: every element of the page, with the class and itemprop that decide most kinds.
 
@@ -791,6 +885,22 @@ def _byline_markup(doc: Element, elements: NamedElements, author_rel: bool) -> I
         any(name in class_attr for name in _AUTHOR_CLASSES) or _AUTHOR_TOKEN.search(class_attr))]
     yield [el for el, class_attr, _, _ in elements if class_attr and "byline" in class_attr and (
         "article-byline" in class_attr or "post-byline" in class_attr or "byline" in XML_SPACE.split(class_attr))]
+    yield _author_links_under(h1)
+
+
+def _author_links_under(h1: Element | None) -> list[Element]:
+    """Links to a writer's archive (:func:`links_an_author`) naming a person, among the first elements under the
+    headline and before the story's first paragraph: the byline of a theme that marks it no other way (HubSpot's
+    ``blog-post__meta``). The story's own links, related stories' cards and comments' authors come after."""
+    if h1 is None:
+        return []
+    links = []
+    for el in _elements_after(h1):
+        if el.tag == "p" and len(text_of(el)) > _STORY_LINE:
+            break
+        if el.tag == "a" and links_an_author(el) and people(text_of(el), not_people=partners.all_partner_names()):
+            links.append(el)
+    return links
 
 
 def _itemprop_authors(doc: Element) -> list[Element]:
