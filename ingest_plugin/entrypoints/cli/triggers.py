@@ -73,7 +73,8 @@ Examples:
   ingest-plugin reingest --from-dlq                                  # dead-letter queue -> jobs queue, after a fix
 
 --failed parses each kept payload again (the parser may have been fixed), or fetches the recorded URL or article
-again; a feed item kept only for stating no date is fetched from its page when the partner's pages are fetched.
+again; a document 'publish' could not write is published again, validated like every write; a feed item kept only
+for stating no date is fetched from its page when the partner's pages are fetched.
 
 With a jobs queue configured ([queue] url or INGEST_QUEUE_URL) the selected jobs are sent to it (status
 "queued") for the workers or the Lambda function to run; without one they run here.
