@@ -163,6 +163,8 @@ def test_unreachable_s3_spools_locally_and_the_next_run_flushes(seaweedfs, make_
     _configure(monkeypatch, publisher, _dead_endpoint())
     status, output = run("publish", str(docs))
     assert status == 1 and [o["status"] for o in output[:-1]] == ["spooled"] * 4
+    for item in output[:-1]:  # each says why for its own article, not for the first one that met the outage
+        assert f"articles/{item['partner']}/{item['article_key']}/" in item["error"]["message"]
     spool = Spool(publisher.settings.spool_dir)
     assert sorted(e.kind for e in spool.entries()) == ["job"] * 4 + ["run"]
     down_run = output[-1]["run_id"]
