@@ -13,6 +13,7 @@ from ingest_plugin.ingest.jobs import (
     JOB_SCHEMA,
     Action,
     ArticleSource,
+    DocumentSource,
     FailedSource,
     IngestJob,
     Payload,
@@ -35,6 +36,7 @@ JOBS = [
     item_job(make_item(), force=True, trigger="cron", attempt=3),
     item_job(ItemResult(input_name="feed.rss#2", raw=b"<item/>").failed(
         IngestError(ErrorCode.NOT_AN_ARTICLE, "no body", stage="extract"))),
+    IngestJob(DocumentSource(make_item(raw=json.dumps(make_document()).encode(), input_name="docs.jsonl:1"))),
     IngestJob(FailedSource("failed/zenger/1/error.json"), trigger="reingest", attempt=2),
 ]
 
@@ -43,7 +45,7 @@ JOBS = [
 def test_every_kind_of_job_survives_json(job: IngestJob) -> None:
     text = json.dumps(job.to_dict())
     again = IngestJob.from_dict(json.loads(text))
-    assert again.to_dict() == job.to_dict()
+    assert again.to_dict() == job.to_dict() and type(again.source) is type(job.source)
     assert (again.job_id, again.action, again.force, again.trigger, again.attempt) == (
         job.job_id, job.action, job.force, job.trigger, job.attempt)
     assert json.loads(text)["schema"] == JOB_SCHEMA

@@ -13,7 +13,7 @@ import pytest
 
 from ingest_plugin import ErrorCode, IngestError, parse
 from ingest_plugin.entrypoints.cli import main
-from ingest_plugin.ingest.jobs import FailedSource, IngestJob, item_job
+from ingest_plugin.ingest.jobs import DocumentSource, FailedSource, IngestJob, item_job
 from ingest_plugin.ingest.runs import flush_spool
 from ingest_plugin.parsing.validate import validate_document
 from ingest_plugin.partners.identity import Identity
@@ -103,13 +103,15 @@ def test_a_spooled_hand_edited_document_is_refused_when_the_spool_is_flushed(doc
 
 
 def test_a_replayed_failure_is_validated_again(document, seaweedfs, make_publisher):
-    """A hand-edited document kept under failed/ and replayed: parsed again from its kept payload, it never
-    becomes an article."""
+    """A hand-edited document ``publish`` kept under failed/ and replayed: published again as the document it is
+    (not parsed as partner content), it is refused again for what is wrong with it and never becomes an article."""
     publisher = make_publisher(seaweedfs.endpoint_url, validate=validate_document)
+    handler = job_handler(publisher)
     doc = _edited(document, 2, "canonical-of-benzinga")
     identity = Identity.of_uri(doc["uri"])
     item = make_item(doc, raw=json.dumps(doc).encode(), article_key=identity.article_key)
-    first = ingest_one(item, publisher)
+    [first] = handler(IngestJob(DocumentSource(item)))
     assert first.status is Status.FAILED and first.error.code is ErrorCode.INVALID_DOCUMENT
-    [replayed] = job_handler(publisher)(IngestJob(FailedSource(first.key), trigger="reingest"))
-    assert replayed.status is Status.FAILED and _article_keys(publisher) == []
+    [replayed] = handler(IngestJob(FailedSource(first.key), trigger="reingest"))
+    assert (replayed.status, replayed.error.code) == (Status.FAILED, ErrorCode.INVALID_DOCUMENT)
+    assert replayed.error.message == first.error.message and _article_keys(publisher) == []

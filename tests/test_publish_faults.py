@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest_plugin import parse
 from ingest_plugin.entrypoints.cli import publish as commands_publish
 from ingest_plugin.ingest.spool import RUN, Spool
 from ingest_plugin.parsing.pipeline import parse_items
@@ -162,6 +163,8 @@ def test_unreachable_s3_spools_locally_and_the_next_run_flushes(seaweedfs, make_
     _configure(monkeypatch, publisher, _dead_endpoint())
     status, output = run("publish", str(docs))
     assert status == 1 and [o["status"] for o in output[:-1]] == ["spooled"] * 4
+    for item in output[:-1]:  # each says why for its own article, not for the first one that met the outage
+        assert f"articles/{item['partner']}/{item['article_key']}/" in item["error"]["message"]
     spool = Spool(publisher.settings.spool_dir)
     assert sorted(e.kind for e in spool.entries()) == ["job"] * 4 + ["run"]
     down_run = output[-1]["run_id"]
@@ -248,8 +251,7 @@ def test_a_change_event_whose_reply_was_lost_is_still_sent_once(proxy, make_publ
 def test_a_replayed_entry_s3_will_not_remove_stops_no_replay(proxy, env):  # noqa: F811 - env: a fixture
     """``reingest --failed``: S3 refusing to remove one replayed entry (its article published) was the replay's end,
     with no item reported, the other entries never tried and no run record. Now the entry stays for next time."""
-    variables, s3, bucket = env
-    proxied = ({**variables, "AWS_ENDPOINT_URL": proxy.endpoint_url, "INGEST_S3_MAX_ATTEMPTS": "2"}, s3, bucket)
+    proxied = _via(env, proxy.endpoint_url)
     pages = [str(REPO / "tests" / "fixtures" / "pages" / name) for name in
              ("zenger-blinken.html", "zenger-israel-soil-sensors.html", "zenger-miami-vcard.html")]
     proxy.add(Fault("status", status=500, code="InternalError", methods=("PUT",), path=r"/articles/.*/v1\.json"))
@@ -264,3 +266,69 @@ def test_a_replayed_entry_s3_will_not_remove_stops_no_replay(proxy, env):  # noq
     again = cli(env, "reingest", "--failed")
     assert again.returncode == 0 and [i["status"] for i in items(again)] == ["unchanged"]
     assert keys(env, "failed/") == []
+
+
+
+def _via(environment, endpoint_url):
+    """``environment`` (test_triggers' ``env``) with S3 at ``endpoint_url``, two attempts per request."""
+    variables, s3, bucket = environment
+    return {**variables, "AWS_ENDPOINT_URL": endpoint_url, "INGEST_S3_MAX_ATTEMPTS": "2"}, s3, bucket
+
+
+def _parsed_page(tmp_path):
+    """A JSON Lines file of one page's ninjs document, as ``ingest-plugin parse`` writes it: ``publish``'s input."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(doc) + "\n" for doc in parse(
+        (REPO / "tests" / "fixtures" / "pages" / "zenger-blinken.html").read_bytes())))
+    return docs
+
+
+VERSION_PUT_500 = Fault("status", status=500, code="InternalError", methods=("PUT",), path=r"/articles/.*/v1\.json")
+ARTICLE = ["articles/zenger/84217/current.json", "articles/zenger/84217/v1.json"]
+
+
+def _record(environment):
+    """The one failed/ record there is."""
+    [key] = [key for key in keys(environment, "failed/") if key.endswith("/error.json")]
+    _, s3, bucket = environment
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def test_a_failed_publish_is_replayed_as_a_publish_of_its_document(proxy, env, tmp_path):  # noqa: F811 - a fixture
+    """``publish`` of parsed documents meeting 500s on the version PUT keeps each under failed/ (publish_failed).
+    ``reingest --failed`` parsed the kept ninjs JSON as partner content: not_an_article, the real reason overwritten.
+    Now it publishes the document again: while S3 still refuses, the record keeps a publish reason; once S3 is
+    healthy, the article is created and the entry is gone."""
+    proxied, docs = _via(env, proxy.endpoint_url), _parsed_page(tmp_path)
+    proxy.add(VERSION_PUT_500)
+    published = cli(proxied, "publish", str(docs))
+    assert published.returncode == 1 and [i["status"] for i in items(published)] == ["failed"]
+    assert _record(env)["code"] == "publish_failed"
+    still = cli(proxied, "reingest", "--failed")
+    assert still.returncode == 1 and [(i["status"], i["error"]["code"]) for i in items(still)] == [
+        ("failed", "publish_failed")]
+    record = _record(env)
+    assert (record["code"], record["attempts"], record["job"]["source"]["kind"]) == ("publish_failed", 2, "document")
+    assert "v1.json" in record["message"]
+    proxy.clear()
+    replay = cli(proxied, "reingest", "--failed")
+    assert replay.returncode == 0, replay.stderr.decode()[-2000:]
+    assert [(i["status"], i["input"]) for i in items(replay)] == [("created", f"{docs}:1")]
+    assert keys(env, "failed/") == [] and keys(env, "articles/") == ARTICLE
+
+
+def test_a_spooled_publish_stays_a_publish_of_its_document(proxy, env, tmp_path):  # noqa: F811 - a fixture
+    """A ``publish`` spooled while S3 was down, whose flush then fails on S3, is kept under failed/ as a publish of
+    its document, so that ``reingest --failed`` publishes it once S3 is healthy."""
+    docs, empty = _parsed_page(tmp_path), tmp_path / "none.jsonl"
+    empty.write_text("")
+    down = cli(_via(env, _dead_endpoint()), "publish", str(docs))
+    assert down.returncode == 1 and [i["status"] for i in items(down)] == ["spooled"]
+    proxy.add(VERSION_PUT_500)
+    flushed = cli(_via(env, proxy.endpoint_url), "publish", str(empty))  # a run flushes the spool first
+    assert [(i["status"], i["error"]["code"]) for i in items(flushed)] == [("failed", "publish_failed")]
+    proxy.clear()
+    replay = cli(_via(env, proxy.endpoint_url), "reingest", "--failed")
+    assert replay.returncode == 0, replay.stderr.decode()[-2000:]
+    assert [i["status"] for i in items(replay)] == ["created"]
+    assert keys(env, "failed/") == [] and keys(env, "articles/") == ARTICLE

@@ -19,7 +19,7 @@ from ingest_plugin import log
 from ingest_plugin.config import Config
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.budget import Parser, parser_for
-from ingest_plugin.ingest.jobs import FailedSource, IngestJob, PayloadSource, PayloadStore, item_job
+from ingest_plugin.ingest.jobs import FailedSource, IngestJob, ItemSource, PayloadSource, PayloadStore, item_job
 from ingest_plugin.ingest.payloads import AnyPayloads, S3Payloads, unreadable_for_now
 from ingest_plugin.ingest.queue import RetryLater
 from ingest_plugin.ingest.resolve import NothingToCancel, resolve
@@ -242,8 +242,9 @@ class JobHandler:
         except Exception as exc:  # S3 takes not even the failure record: keep everything on local disk
             if self.queued:  # or rather in the queue, which delivers the job again later
                 raise RetryLater(f"S3 took not even the failure record of {item.input_name}: {exc}") from exc
-            kept = job if whole_job or replay else item_job(item, action=job.action, force=job.force,
-                                                            trigger=job.trigger, attempt=job.attempt)
+            # the job itself when it is that one item (so a document's stays a document's), else the item's own job
+            kept = job if whole_job or replay or isinstance(job.source, ItemSource) else item_job(
+                item, action=job.action, force=job.force, trigger=job.trigger, attempt=job.attempt)
             path = self.spool.put_job(kept, error)
             reason = exc.message if isinstance(exc, IngestError) else repr(exc)
             logger.error("spooled", code=str(error.code), message=error.message, reason=reason, path=str(path),

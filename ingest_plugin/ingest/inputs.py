@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
-from ingest_plugin.ingest.jobs import Action, IngestJob, Payload, PayloadSource, item_job
+from ingest_plugin.ingest.jobs import Action, DocumentSource, IngestJob, Payload, PayloadSource, item_job
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.ninjs import document_canonical_url
 from ingest_plugin.partners.identity import Identity
@@ -39,11 +39,14 @@ def document_jobs(path: InputName, *, force: bool = False, trigger: str = "manua
     lines = [(f"{name}:{number}", line) for number, line in enumerate(read_input(name).splitlines(), start=1)
              if line.strip()]
     for input_name, line in lines:
-        _document_item(input_name, line)
-    return (item_job(_document_item(input_name, line), force=force, trigger=trigger) for input_name, line in lines)
+        document_item(input_name, line)
+    return (IngestJob(DocumentSource(document_item(input_name, line)), force=force, trigger=trigger)
+            for input_name, line in lines)
 
 
-def _document_item(input_name: str, line: bytes) -> ItemResult:
+def document_item(input_name: str, line: bytes) -> ItemResult:
+    """The item for one ninjs document (its JSON, ``line``): partner and article key from its ``uri``; a coded error
+    naming ``input_name`` for anything else."""
     try:
         document = json.loads(line)
     except ValueError as exc:

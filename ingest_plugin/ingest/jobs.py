@@ -1,7 +1,8 @@
 """The unit of work: one ingest job.
 
-A job says *what* to ingest (a URL, a partner's article id, a raw payload, an item already parsed, a ``failed/``
-entry), the action (ingest or cancel), whether to force a new version, the trigger that made it and the attempt.
+A job says *what* to ingest (a URL, a partner's article id, a raw payload, an item already parsed, a ninjs document, a
+``failed/`` entry), the action (ingest or cancel), whether to force a new version, the trigger that made it and the
+attempt.
 Triggers only make jobs; runners only move them (in process, through the webhook's journal, later a remote queue);
 :mod:`.handler` runs them. A job is frozen and JSON-serialisable, and its JSON carries :data:`JOB_SCHEMA`, so a
 release reads the jobs the release before it wrote (spool files, journal entries, ``failed/`` records, queue
@@ -132,6 +133,15 @@ class ItemSource:
 
 
 @dataclass(frozen=True)
+class DocumentSource(ItemSource):
+    """A ninjs document already parsed (a line for ``publish``), its item's raw payload that document's JSON: its own
+    kind, so that a ``failed/`` record of it is replayed as a publish of that document, not parsed as partner
+    content."""
+
+    kind = "document"
+
+
+@dataclass(frozen=True)
 class FailedSource:
     """An entry of ``failed/`` (its ``error.json`` key), replayed; removed once it succeeds."""
 
@@ -143,7 +153,7 @@ class FailedSource:
         return self.record_key
 
 
-Source = UrlSource | ArticleSource | PayloadSource | ItemSource | FailedSource
+Source = UrlSource | ArticleSource | PayloadSource | ItemSource | DocumentSource | FailedSource
 
 
 def new_job_id() -> str:
@@ -245,6 +255,8 @@ def _source_from_dict(data: Any, payloads: PayloadStore | None) -> Source:
         return PayloadSource(data["name"], Payload.from_dict(data["payload"]), data.get("source_url"))
     if kind == ItemSource.kind:
         return ItemSource(item_from_dict(data, payloads))
+    if kind == DocumentSource.kind:
+        return DocumentSource(item_from_dict(data, payloads))
     if kind == FailedSource.kind:
         return FailedSource(data["record_key"])
     raise ValueError(f"unknown job source kind {kind!r}")

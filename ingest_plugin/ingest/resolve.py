@@ -1,6 +1,7 @@
 """Resolve: from a job to parsed items, the same way for every trigger and runner. A URL is fetched under the
 partner's policy, an article id from the partner's URL template or the version published before, a payload or a
-``failed/`` entry's kept raw payload is parsed again; an item parsed earlier is taken as it is."""
+``failed/`` entry's kept raw payload is parsed again (or, for a document's, loaded again); an item parsed earlier is
+taken as it is."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,8 +12,10 @@ from urllib.parse import quote, urlsplit
 from ingest_plugin.config import Config, PartnerConfig
 from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.budget import Parser, parse_in_process
+from ingest_plugin.ingest.inputs import document_item
 from ingest_plugin.ingest.jobs import (
     ArticleSource,
+    DocumentSource,
     FailedSource,
     IngestJob,
     ItemSource,
@@ -207,13 +210,21 @@ def id_items(article_id: str, partner_key: str, config: Config, publisher: Publi
 
 def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
                  parse: Parser = parse_in_process) -> list[ItemResult]:
-    """The kept raw payload parsed again (the parser may have been fixed), else the recorded job's URL or article
-    fetched again, under the partner it failed for."""
+    """The kept raw payload parsed again (the parser may have been fixed), or, when the job was a document's
+    (``publish``), that document loaded again; else the recorded job's URL or article fetched again, under the
+    partner it failed for. Earlier releases recorded a document's job as an ``item``: such records are parsed again,
+    as they were then."""
     record = entry.record
     name = str(record.get("input") or entry.key)
     partner_key = record.get("partner")
     raw = publisher.failed.raw(entry)
     recorded = record.get("job") or {}
+    if raw and recorded.get("source", {}).get("kind") == DocumentSource.kind:
+        try:
+            return [document_item(name, raw)]  # validated again where it is written, as every document is
+        except IngestError as refused:  # its partner is no longer configured, or the payload was edited by hand
+            return [ItemResult(input_name=name, raw=raw, partner=partner_key,
+                               article_key=record.get("article_key")).failed(refused)]
     if raw:
         published = recorded.get("source", {}).get("published")  # a page's date from the feed that listed it
         items = same_partner(parse(raw, input_name=name, source_url=record.get("source_url"),

@@ -47,7 +47,8 @@ SETUP_ERROR_CODES = frozenset({"NoSuchBucket", "AccessDenied", "AllAccessDisable
 class S3Unreachable(IngestError):
     """No S3 endpoint answered at all. Once raised, the bucket refuses further calls for
     ``UNREACHABLE_RECHECK_SECONDS``, so a dead endpoint costs one timeout per few seconds, not one per article, and a
-    long-lived process (``serve``) publishes again soon after S3 is back."""
+    long-lived process (``serve``) publishes again soon after S3 is back. Each call refused names its own object,
+    never the one that met the outage: that is another article's."""
 
     def __init__(self, message: str) -> None:
         super().__init__(ErrorCode.PUBLISH_FAILED, message, stage=Stage.PUBLISH)
@@ -152,26 +153,27 @@ class Bucket:
     def __init__(self, client: Any, name: str) -> None:
         self.client = client
         self.name = name
-        self._unreachable: tuple[str, float] | None = None  # why nothing answered, and when
+        self._unreachable_since: float | None = None  # when nothing answered
         self._bucket_seen = False  # the bucket answered a HEAD: a HEAD's 404 now means a missing key
 
     @property
     def unreachable(self) -> str | None:
         """Why S3 is taken as unreachable, for a few seconds after nothing answered; None otherwise."""
-        if self._unreachable and time.monotonic() - self._unreachable[1] < UNREACHABLE_RECHECK_SECONDS:
-            return self._unreachable[0]
-        return None
+        if self._unreachable_since is None or \
+                time.monotonic() - self._unreachable_since >= UNREACHABLE_RECHECK_SECONDS:
+            return None
+        return f"nothing answered at {self.client.meta.endpoint_url} in the last {UNREACHABLE_RECHECK_SECONDS:g} s"
 
     @contextmanager
     def _translate(self, operation: str, key: str) -> Iterator[None]:
         reason = self.unreachable
         if reason:
-            raise S3Unreachable(reason)
+            raise S3Unreachable(f"S3 unreachable: {operation} {key} not sent: {reason}")
         try:
             yield
-        except (EndpointConnectionError, ConnectTimeoutError) as exc:
-            self._unreachable = (f"S3 unreachable: {exc}", time.monotonic())
-            raise S3Unreachable(self._unreachable[0]) from exc
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:  # its message names the URL of ``key``
+            self._unreachable_since = time.monotonic()
+            raise S3Unreachable(f"S3 unreachable: {exc}") from exc
         except ClientError as exc:
             error = exc.response.get("Error", {})
             message = f"{operation} {key}: {error.get('Code', _status(exc))} {error.get('Message', '')}".rstrip()

@@ -73,7 +73,8 @@ Examples:
   ingest-plugin reingest --from-dlq                                  # dead-letter queue -> jobs queue, after a fix
 
 --failed parses each kept payload again (the parser may have been fixed), or fetches the recorded URL or article
-again; a feed item kept only for stating no date is fetched from its page when the partner's pages are fetched.
+again; a document 'publish' could not write is published again, validated like every write; a feed item kept only
+for stating no date is fetched from its page when the partner's pages are fetched.
 An entry whose article was published after it failed is not written over the newer text ("superseded", the entry
 removed; --force replays it anyway).
 
