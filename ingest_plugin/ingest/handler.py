@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -27,7 +26,7 @@ from ingest_plugin.ingest.spool import Spool
 from ingest_plugin.parsing.model import ItemResult
 from ingest_plugin.parsing.ninjs import withdrawal
 from ingest_plugin.publishing import Publisher, PublishResult, S3SetupError, Status
-from ingest_plugin.publishing.failed import failure_time
+from ingest_plugin.publishing.content import content_hash
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,6 @@ class JobHandler:
         document each article would get. A replayed ``failed/`` entry is updated when its one item fails again,
         and removed once all it held succeeded."""
         replayed = job.source.record_key if isinstance(job.source, FailedSource) else None
-        failed_at = self._last_failure(replayed) if replayed and not (job.cancel or job.reinstate or job.force) \
-            else None
         results: Iterable[ItemResult | IngestError] = self._read(job)
         record_key = None
         if replayed:  # one stored payload, read whole: a lone item's failure updates the record it came from
@@ -100,24 +97,19 @@ class JobHandler:
             if isinstance(result, NothingToCancel):  # a failure, but none to keep: see NothingToCancel
                 log.get_logger().warning("nothing_to_cancel", job_id=job.job_id, code=str(result.code),
                                          message=result.message)
+                if replayed and not dry_run:  # a kill of nothing kept by an earlier release
+                    self._forget_replayed(replayed)
                 yield Outcome(Status.FAILED, job.name, partner=getattr(job.source, "partner", None), error=result,
                               dry_run=dry_run)
                 return
             if isinstance(result, IngestError):  # the job's input could not be read: keep the whole job
                 yield self.keep_job(job, result, run_id=run_id, dry_run=dry_run, record_key=replayed)
                 return
-            outcome = self.ingest(result, job, run_id=run_id, dry_run=dry_run, record_key=record_key,
-                                  failed_at=failed_at)
+            outcome = self.ingest(result, job, run_id=run_id, dry_run=dry_run, record_key=record_key)
             all_ok, any_item = all_ok and outcome.ok, True
             yield outcome
         if replayed and any_item and all_ok and not dry_run:
             self._forget_replayed(replayed)
-
-    def _last_failure(self, record_key: str) -> datetime | None:
-        """When the replayed entry last failed (a second later, for the record's whole-second time), or None."""
-        entry = self.publisher.failed.get(record_key)
-        moment = failure_time(entry.record) if entry is not None else None
-        return moment + timedelta(seconds=1) if moment is not None else None
 
     def _forget_replayed(self, record_key: str) -> None:
         """Remove a replayed entry all of whose items succeeded. S3 refusing that leaves the entry for the next replay
@@ -168,10 +160,11 @@ class JobHandler:
                               stage=Stage.FETCH)
 
     def ingest(self, item: ItemResult, job: IngestJob, *, run_id: str | None = None, dry_run: bool = False,
-               record_key: str | None = None, failed_at: datetime | None = None) -> Outcome:
+               record_key: str | None = None) -> Outcome:
         """Publish one parsed item of ``job``, or keep it (raw payload, reason and job) for replay, in the failed/
-        record ``record_key`` when the item is the one a replayed record held. ``failed_at``: when the replayed
-        record failed; an article published since then is not written back to that older text (superseded)."""
+        record ``record_key`` when the item is the one a replayed record held. A kept payload's item
+        (``kept_at``) is not written over a version built after it was read: that holds newer text (superseded);
+        a kill, a reinstatement and ``force`` are written whatever came since."""
         with structlog.contextvars.bound_contextvars(job_id=job.job_id, partner=item.partner,
                                                      article_id=item.article_key, input=item.input_name):
             logger = log.get_logger().bind(stage=Stage.PUBLISH)
@@ -183,10 +176,12 @@ class JobHandler:
                 if item.document is None or not item.partner or not item.article_key:
                     raise IngestError(ErrorCode.INVALID_DOCUMENT, "no document, partner or article key to publish",
                                       stage=Stage.PUBLISH)
-                if failed_at is not None and (newer := self.publisher.articles.current_built_after(
-                        item.partner, item.article_key, failed_at)) is not None:
-                    logger.info("failed_entry_superseded", version=newer.version, failed_at=failed_at.isoformat(),
-                                reason="the article was published after this entry failed: its text is older")
+                if item.kept_at is not None and not (job.cancel or job.reinstate or job.force) and (
+                        newer := self.publisher.articles.current_built_after(
+                            item.partner, item.article_key, item.kept_at)) is not None \
+                        and newer.content_hash != content_hash(item.document):  # the same text: unchanged
+                    logger.info("failed_entry_superseded", version=newer.version, kept_at=item.kept_at.isoformat(),
+                                reason="a version built after this payload was read holds newer text")
                     return Outcome(Status.SUPERSEDED, version=newer.version, key=newer.key, **_identity(item, dry_run))
                 result = self._publish(item, item.document, job, dry_run)
             except IngestError as exc:

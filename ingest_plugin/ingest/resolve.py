@@ -14,6 +14,7 @@ from ingest_plugin.errors import ErrorCode, IngestError, Stage
 from ingest_plugin.ingest.budget import Parser, parse_in_process
 from ingest_plugin.ingest.inputs import document_item
 from ingest_plugin.ingest.jobs import (
+    Action,
     ArticleSource,
     DocumentSource,
     FailedSource,
@@ -28,7 +29,7 @@ from ingest_plugin.parsing.ninjs import document_canonical_url
 from ingest_plugin.parsing.text import canonical_url
 from ingest_plugin.partners.identity import Identity
 from ingest_plugin.publishing import Publisher
-from ingest_plugin.publishing.failed import FailedEntry
+from ingest_plugin.publishing.failed import FailedEntry, failure_time
 from ingest_plugin.transport.fetch import fetch, refusal
 
 
@@ -50,7 +51,10 @@ def resolve(job: IngestJob, config: Config, publisher: Publisher, payloads: Payl
             yield published
             return
         items = url_items(source.url, config, partner, parse, published=source.published)
-        if job.cancel and len(items) == 1 and (error := items[0].error) is not None and error.stage is Stage.FETCH:
+        if job.cancel and len(items) == 1 and (error := items[0].error) is not None and error.stage is Stage.FETCH \
+                and (items[0].partner is None or items[0].article_key is not None):
+            # A URL of no partner, or one naming the article by the partner's id (unpublished, as looked up above):
+            # nothing of ours to withdraw. A URL without the id may name a published article: that kill is kept.
             raise NothingToCancel(f"no article of ours is published at this URL, and its page could not be read "
                                   f"({error.message}): nothing to cancel", input=source.url)
         yield from items
@@ -153,8 +157,12 @@ def stored_item(publisher: Publisher, partner_key: str, article_id: str) -> Item
     name = f"{partner_key}/{article_id}"
     article_key = Identity.of_partner_id(partner_key, article_id).article_key
     return _published(publisher, partner_key, article_key, name) or ItemResult(
-        input_name=name, raw=b"", partner=partner_key).failed(IngestError(
-            ErrorCode.FETCH_FAILED, "no published article with this id in S3", stage=Stage.FETCH))
+        input_name=name, raw=b"", partner=partner_key, article_key=article_key).failed(IngestError(
+            ErrorCode.FETCH_FAILED, _NOT_PUBLISHED, stage=Stage.FETCH))
+
+
+# Also the reason release 0.2.0 kept a kill of an article it had never published: see replay_items.
+_NOT_PUBLISHED = "no published article with this id in S3"
 
 
 def published_at_url(url: str, config: Config, publisher: Publisher,
@@ -217,11 +225,17 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
     record = entry.record
     name = str(record.get("input") or entry.key)
     partner_key = record.get("partner")
-    raw = publisher.failed.raw(entry)
     recorded = record.get("job") or {}
+    if recorded.get("action") == Action.CANCEL and record.get("message") == _NOT_PUBLISHED:
+        # Release 0.2.0 kept a kill of an article never published (a mistyped id): replayed, it killed the article
+        # once the partner published it. It is dropped, as such a kill is now refused and never kept.
+        raise NothingToCancel(f"a kill kept by an earlier release of an article not published when it was asked "
+                              f"({record.get('input')}): nothing to cancel, dropped", input=name)
+    raw = publisher.failed.raw(entry)
+    kept_at = failure_time(record, "raw_kept_at")
     if raw and recorded.get("source", {}).get("kind") == DocumentSource.kind:
         try:
-            return [document_item(name, raw)]  # validated again where it is written, as every document is
+            return [replace(document_item(name, raw), kept_at=kept_at)]  # validated where written, as every one
         except IngestError as refused:  # its partner is no longer configured, or the payload was edited by hand
             return [ItemResult(input_name=name, raw=raw, partner=partner_key,
                                article_key=record.get("article_key")).failed(refused)]
@@ -244,8 +258,8 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
             items = [replace(items[0], error=IngestError(failure.code, message, stage=failure.stage))]
         if len(items) == 1:  # a kept feed item is a one-item feed: keep the name it failed under, not "feed#3#1"
             error = items[0].error.for_input(name) if items[0].error else None
-            return [replace(items[0], input_name=name, error=error)]
-        return items
+            return [replace(items[0], input_name=name, error=error, kept_at=kept_at)]
+        return [replace(item, kept_at=kept_at) for item in items]
     if recorded.get("source", {}).get("kind") in (UrlSource.kind, ArticleSource.kind):
         return list(resolve(IngestJob.from_dict(recorded), config, publisher, parse=parse))
     if record.get("source_url"):

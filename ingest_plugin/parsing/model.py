@@ -164,6 +164,9 @@ class ItemResult:
     # The link of a feed item refused only for stating no date, once it passed the partner and URL checks: a
     # partner whose article pages are fetched reads the date from the page, so the page is still worth fetching.
     undated_link: str | None = None
+    # A replay of a payload kept under failed/: when those bytes were read. Its text is as old as that, so a version
+    # built later holds newer text, which the replay does not overwrite (``superseded``).
+    kept_at: datetime | None = None
 
     @property
     def ok(self) -> bool:

@@ -83,6 +83,8 @@ from ingest_plugin.publishing.s3io import (
     stamp_metadata,
 )
 
+# A repair's restore (the version whose text it repeats): its ``written-at`` is no time of that text.
+RESTORES_METADATA = "restores"
 # Each round is lost only to a writer that completed a version, so N concurrent writers need at most N rounds.
 MAX_ROUNDS = 32
 # New articles in a row after which the next one is presumed new too (module docstring): long enough that a run of
@@ -377,10 +379,13 @@ class ArticleStore:
         return stored if stored is not None and stored.checksum_sha256 == checksum_sha256(body) else None
 
     def current_built_after(self, partner: str, article_key: str, moment: datetime) -> Stored | None:
-        """The article's ``current.json`` (one HEAD) when its version was built after ``moment`` (our own clock,
-        its ``written-at``), else None (or when it has no such time: written by an older release)."""
+        """The article's ``current.json`` (one HEAD) when its text was read after ``moment`` (our own clock: its
+        version's ``written-at``), else None, as for a version that gives no such time (written by an older
+        release, or a repair's restore, which repeats an older version's text)."""
         current = self.bucket.get(self.keys.current(partner, article_key), body=False)
-        written = current.metadata.get(WRITTEN_AT_METADATA) if current is not None else None
+        if current is None or RESTORES_METADATA in current.metadata:
+            return None
+        written = current.metadata.get(WRITTEN_AT_METADATA)
         try:
             built = datetime.fromisoformat(written.replace("Z", "+00:00")) if written else None
         except ValueError:
@@ -547,7 +552,8 @@ class ArticleStore:
         digest = content_hash(built)
         key = self.keys.version(partner, article_key, number)
         source_url = current.metadata.get("source-url")
-        metadata = {**_metadata(built, digest), **({"source-url": source_url} if source_url else {})}
+        metadata = {**_metadata(built, digest), **({"source-url": source_url} if source_url else {}),
+                    RESTORES_METADATA: str(current.version)}
         body = to_bytes(built)
         if dry_run:
             return Stored(key, "", metadata, body)

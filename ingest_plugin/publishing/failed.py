@@ -58,10 +58,10 @@ def moment_bound(value: Moment, *, upper: bool = False) -> datetime:
     return moment + timedelta(microseconds=1) if upper else moment
 
 
-def failure_time(record: dict[str, Any]) -> datetime | None:
-    """When a record last failed (UTC), or None when it does not say."""
+def failure_time(record: dict[str, Any], field: str = "last_failed_at") -> datetime | None:
+    """When a record last failed (UTC), or the time of its other ``field``; None when it does not say."""
     try:
-        moment = datetime.fromisoformat(str(record.get("last_failed_at", "")))
+        moment = datetime.fromisoformat(str(record.get(field) or ""))
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -103,11 +103,11 @@ class FailedStore:
         kept = (previous.json_object() or {}) if previous is not None else {}  # a broken record is written anew
         if item.raw or not kept.get("raw_bytes"):
             payload = {"raw_key": raw_key, "raw_sha256": hashlib.sha256(item.raw).hexdigest(),
-                       "raw_bytes": len(item.raw)}
+                       "raw_bytes": len(item.raw), "raw_kept_at": utc_now("milliseconds") if item.raw else None}
             if kept.get("raw_sha256") != payload["raw_sha256"] or self.bucket.get(raw_key, body=False) is None:
                 self.bucket.put(raw_key, item.raw, content_type="application/octet-stream")  # (again, if it went)
         else:  # an attempt that never got the content (S3 or the partner refused) keeps the payload stored before
-            payload = {name: kept.get(name) for name in ("raw_key", "raw_sha256", "raw_bytes")}
+            payload = {name: kept.get(name) for name in ("raw_key", "raw_sha256", "raw_bytes", "raw_kept_at")}
 
         def counted(before: dict[str, Any] | None) -> dict[str, Any]:
             before = before or {}
