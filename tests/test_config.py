@@ -59,6 +59,12 @@ def test_an_s3_variable_is_held_to_the_rule_of_its_key(variable, value):
     assert f"{variable}={value!r}: {value!r} does not match" in str(caught.value)
 
 
+def test_a_profile_named_twice_in_the_environment_is_taken_once():
+    """Review: ``INGEST_S3_PROFILES="ninjs-2.2,ninjs-2.2"`` became a configuration error ("non-unique elements")."""
+    environ = {"INGEST_S3_BUCKET": "news", "INGEST_S3_PROFILES": "ninjs-2.2, ninjs-2.2 superdesk"}
+    assert load_config(None, environ).s3().profiles == ("ninjs-2.2", "superdesk")
+
+
 def test_missing_file_and_missing_bucket(tmp_path):
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_config(tmp_path / "nope.toml", {})

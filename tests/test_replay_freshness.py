@@ -103,3 +103,32 @@ def test_a_kill_of_an_unpublished_article_kept_by_release_0_2_0_is_dropped_not_r
     assert outcome.status is Status.FAILED and "nothing to cancel" in outcome.error.message
     assert publisher.failed.get(key) is None
     assert get_json(publisher, f"{FOLDER}current.json")["pubStatus"] == "usable"
+
+
+def test_a_kept_document_replays_as_a_document_after_a_later_attempt_that_read_nothing(publisher):
+    """Review: a document ``publish`` could not write, then a ``reingest --id`` of the same article that met a 503
+    (kept in the same entry, its job replacing the publish's): the replay parsed the document's JSON as a page
+    ("the story has no title or no body"), every time."""
+    line = json.dumps(parsed(PAGE).document).encode()
+    job = IngestJob(DocumentSource(document_item("docs.jsonl#1", line)))
+    publisher.failed.record(job.source.item, IngestError(ErrorCode.PUBLISH_FAILED, "S3 refused",
+                                                         stage=Stage.PUBLISH), job=job.summary())
+    refused = ItemResult(input_name="zenger/63809", raw=b"", partner="zenger", article_key="63809")
+    publisher.failed.record(refused, IngestError(ErrorCode.FETCH_FAILED, "HTTP 503", stage=Stage.FETCH),
+                            job=IngestJob(ArticleSource("zenger", "63809")).summary())
+    [outcome] = replay(publisher)
+    assert (outcome.status, outcome.version) == (Status.CREATED, 1), outcome.error
+    assert publisher.failed.get(RECORD) is None
+
+
+def test_a_replay_that_fails_again_keeps_the_time_its_payload_was_read(publisher):
+    """Parsing the kept bytes again reads nothing new: a replay failing again must not make them look fresh."""
+    stub = b"<html><head><title>A stub</title></head><body><article><h1>A stub</h1><p>Subscribe.</p></article>"
+    [item] = parse_items(stub, input_name="story.html", source_url="https://www.zenger.news/?p=63809")
+    assert item.error is not None, item
+    key = publisher.failed.record(item, item.error, job=item_job(item).summary())
+    read_at = publisher.failed.get(key).record["raw_kept_at"]
+    time.sleep(0.01)
+    [outcome] = job_handler(publisher)(IngestJob(FailedSource(key), action=Action.INGEST))
+    assert outcome.status is Status.FAILED and outcome.key == key
+    assert publisher.failed.get(key).record["raw_kept_at"] == read_at

@@ -233,7 +233,8 @@ def replay_items(entry: FailedEntry, config: Config, publisher: Publisher,
                               f"({record.get('input')}): nothing to cancel, dropped", input=name)
     raw = publisher.failed.raw(entry)
     kept_at = failure_time(record, "raw_kept_at")
-    if raw and recorded.get("source", {}).get("kind") == DocumentSource.kind:
+    # The payload is what the job that read it read: a later attempt that read nothing may have been another job.
+    if raw and (record.get("raw_kind") or recorded.get("source", {}).get("kind")) == DocumentSource.kind:
         try:
             return [replace(document_item(name, raw), kept_at=kept_at)]  # validated where written, as every one
         except IngestError as refused:  # its partner is no longer configured, or the payload was edited by hand

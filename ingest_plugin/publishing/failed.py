@@ -102,12 +102,19 @@ class FailedStore:
         previous = self.bucket.get(record_key)
         kept = (previous.json_object() or {}) if previous is not None else {}  # a broken record is written anew
         if item.raw or not kept.get("raw_bytes"):
-            payload = {"raw_key": raw_key, "raw_sha256": hashlib.sha256(item.raw).hexdigest(),
-                       "raw_bytes": len(item.raw), "raw_kept_at": utc_now("milliseconds") if item.raw else None}
+            # what the payload is (a document's line, a page…: the kind of job that read it), for its replay
+            kind = (job or {}).get("source", {}).get("kind") if item.raw else None
+            digest = hashlib.sha256(item.raw).hexdigest()
+            # when the bytes were read: a replay parsing them again reads nothing new
+            read_at = kept.get("raw_kept_at") if record_key and kept.get("raw_sha256") == digest else None
+            payload = {"raw_key": raw_key, "raw_sha256": digest, "raw_bytes": len(item.raw),
+                       "raw_kept_at": read_at or utc_now("milliseconds") if item.raw else None,
+                       "raw_kind": kind or kept.get("raw_kind") if item.raw else None}
             if kept.get("raw_sha256") != payload["raw_sha256"] or self.bucket.get(raw_key, body=False) is None:
                 self.bucket.put(raw_key, item.raw, content_type="application/octet-stream")  # (again, if it went)
         else:  # an attempt that never got the content (S3 or the partner refused) keeps the payload stored before
-            payload = {name: kept.get(name) for name in ("raw_key", "raw_sha256", "raw_bytes", "raw_kept_at")}
+            payload = {name: kept.get(name) for name in ("raw_key", "raw_sha256", "raw_bytes", "raw_kept_at",
+                                                         "raw_kind")}
 
         def counted(before: dict[str, Any] | None) -> dict[str, Any]:
             before = before or {}

@@ -110,8 +110,8 @@ def _finite(raw: str) -> float:
 
 
 def _words(raw: str) -> list[str]:
-    """A list written space- or comma-separated."""
-    return raw.replace(",", " ").split()
+    """A list written space- or comma-separated, each word once (as the settings keep them)."""
+    return list(dict.fromkeys(raw.replace(",", " ").split()))
 
 
 # how a variable becomes the value the file's key holds, and what it must be to become one
