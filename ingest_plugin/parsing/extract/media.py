@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby, islice
-from typing import Iterable
+from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -22,7 +22,12 @@ from ingest_plugin.parsing.text import clean, web_url
 # Used with match(): anchored where the match starts, also inside a text (see _Embeds.wrapped_tweet).
 _TWEET_URL = re.compile(r"https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
 _HANDLE_IN_TEXT = re.compile(r"\(@(\w{1,15})\)")
-_SRCSET_ITEM = re.compile(r"(\S+)(?:\s+(\d+(?:\.\d+)?)([wx]))?")
+# The HTML standard's srcset parsing: a candidate's URL runs to white space (commas inside it are its own, as in
+# Cloudinary's and Substack's "w_424,c_limit"; commas ending it end the candidate), its descriptors to the next comma
+# outside parentheses. Possessive: each call reads its characters once.
+_SRCSET_URL = re.compile(r"[\t\n\f\r ,]*+([^\t\n\f\r ]++)")
+_SRCSET_DESCRIPTORS = re.compile(r"(?:[^,(]++|\([^)]*+\)?+)*+,?")
+_SRCSET_SIZE = re.compile(r"(\d+(?:\.\d+)?)([wx])")
 _PLACEHOLDER_SRC = re.compile(r"^data:|placeholder|lazy[-_]?load|blank\.(?:gif|png)|spacer\.gif|1x1|pixel\.gif",
                               re.I)
 # One of these is in every match of the pattern above (see _rules_out).
@@ -493,14 +498,24 @@ Best = tuple[tuple[float, int], str]
 
 def _srcset_candidates(el: Element) -> list[Candidate]:
     """The candidates of an image's or a source's srcset attributes, ranked in the order of _SRCSET_ATTRS."""
-    candidates = []
-    for rank, attr in enumerate(_SRCSET_ATTRS):
-        for item in (el.get(attr) or "").split(","):
-            match = _SRCSET_ITEM.match(item.strip())
-            if match and match.group(1):
-                size = float(match.group(2) or 0) * (1000 if match.group(3) == "x" else 1)
-                candidates.append((size, -rank, match.group(1)))
-    return candidates
+    return [(size, -rank, url) for rank, attr in enumerate(_SRCSET_ATTRS) for url, size in _srcset(el.get(attr) or "")]
+
+
+def _srcset(value: str) -> Iterator[tuple[str, float]]:
+    """Each candidate's URL and size (its width, or its density times 1000; 0 without either) as the HTML standard
+    reads a srcset, in one pass: splitting on every comma cut CDN URLs holding commas into links to nowhere."""
+    pos = 0
+    while (url := _SRCSET_URL.match(value, pos)) is not None:
+        raw, pos = url.group(1), url.end()
+        if raw.endswith(","):  # "a.jpg, b.jpg": the comma ends the candidate, which has no descriptors
+            yield raw.rstrip(","), 0.0
+            continue
+        descriptors = _SRCSET_DESCRIPTORS.match(value, pos)
+        assert descriptors is not None  # it matches the empty string
+        pos = descriptors.end()
+        first = descriptors.group().rstrip(",").split(maxsplit=1)
+        sized = _SRCSET_SIZE.fullmatch(first[0]) if first else None
+        yield raw, float(sized.group(1)) * (1000 if sized.group(2) == "x" else 1) if sized else 0.0
 
 
 def _best_usable(candidates: list[Candidate], base_url: str | None) -> Best | None:
