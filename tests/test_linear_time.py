@@ -195,6 +195,16 @@ def test_a_srcset_of_many_commas_and_parentheses_is_read_in_one_pass():
         assert picture.href == url
 
 
+def test_captioned_pictures_tables_nested_in_their_captions():
+    # 400 tables of a picture and its caption, each in the caption of the one before: a picture that read what its
+    # caption holds read all the tables inside it. Only the innermost is a captioned picture.
+    image = '<img src="https://e.com/p{}.jpg" width="800">'
+    tables = "".join(f'<table><tr><td>{image.format(i)}</td></tr><tr><td class="tr-caption">Caption {i}'
+                     for i in range(400)) + "</td></tr></table>" * 400
+    pictures = lift_pictures(parse_html_fragment(f"<div>{tables}</div>"), None)
+    assert [p.caption for p in pictures] == [None] * 399 + ["Caption 399"]
+
+
 def test_blocks_left_empty_under_deep_nesting():
     # 1,500 nested divs holding 20,000 picture placeholders and white space: each div read the text of all those
     # inside it to see whether it was empty, and looked through them for a placeholder.

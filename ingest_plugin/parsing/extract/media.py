@@ -668,7 +668,9 @@ def normalise_credit(credit: str | None) -> str | None:
 
 def _caption_and_credit(holder: Element) -> tuple[str | None, str | None]:
     """The caption and credit of a picture's holder: its caption element's, else a credit element's beside the
-    image (Drupal's ``field--name-field-copyright``)."""
+    image (Drupal's ``field--name-field-copyright``); a captioned picture's table, its caption cell's."""
+    if holder.tag == "table" and (cell := _table_caption(holder)) is not None:
+        return _caption_and_credit_of(cell)
     if (caption_el := next(iter(_CAPTION_ELEMENT(holder)), None)) is not None:
         return _caption_and_credit_of(caption_el)
     credit_el = next((el for el in _CREDIT_ELEMENT(holder) if next(el.iter("img"), None) is None), None)
@@ -704,6 +706,9 @@ def _figure_holder(img: Element, root: Element, shared: tuple[Element | None, ..
             return el
         if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or el in shared:
             return None
+        if el.tag == "td":
+            table = _captioned_table(el, shared)
+            return table if table is not root else None
         if el.tag in ("div", "p") and len(el) == 2 and (
                 _is_caption(other := el[1] if el[0] is below else el[0]) or _is_credit(other) and _image_alone(below)):
             # The image and its caption alone in a div (Elementor's image widget) or a p (Hexo's fancybox), or the
@@ -711,6 +716,49 @@ def _figure_holder(img: Element, root: Element, shared: tuple[Element | None, ..
             return el
         below, el = el, el.getparent()
     return None
+
+
+def _captioned_table(cell: Element, shared: tuple[Element | None, ...]) -> Element | None:
+    """The table around an image's cell when it is a captioned picture, as Blogger's "Add caption" and older CMSs
+    write one: two rows of one cell each, the image alone in the first, its caption in the second (a caption-named
+    cell, or a short line of text), no other picture (``shared``, as in :func:`_figure_holder`). A table of more
+    rows or cells is data, and its cells are no captions. Each test reads a few elements, so that no picture reads
+    what a caption holds (nested tables of this shape would be read again by every picture above them)."""
+    row = cell.getparent()
+    if row is None or row.tag != "tr" or row.getprevious() is not None or cell.getprevious() is not None \
+            or cell.getnext() is not None:
+        return None
+    caption_row = row.getnext()
+    if caption_row is None or caption_row.tag != "tr" or caption_row.getnext() is not None:
+        return None
+    group = row.getparent()
+    table = group.getparent() if group is not None and group.tag == "tbody" \
+        and group.getprevious() is None and group.getnext() is None else group
+    caption = next(caption_row.iterchildren(), None)
+    if table is None or table.tag != "table" or any(el in shared for el in (row, group, table)) \
+            or caption is None or caption.tag != "td" or caption.getnext() is not None or not _image_alone(cell):
+        return None
+    return table if _is_caption(caption) or _is_caption_line(caption) else None
+
+
+# A caption's line of text: its cell and a few inline elements (a link, an emphasis, a line break) at most.
+_CAPTION_LINE_ELEMENTS = 8
+
+
+def _is_caption_line(el: Element) -> bool:
+    """Whether ``el`` holds a short line of text and no block or media (reads a few elements at most)."""
+    inside = list(islice(el.iter(), _CAPTION_LINE_ELEMENTS + 1))
+    return len(inside) <= _CAPTION_LINE_ELEMENTS and 0 < len(text_of(el).strip()) <= _ORPHAN_TEXT \
+        and not any(d.tag in BLOCK_TAGS or d.tag in _MEDIA_TAGS for d in inside[1:] if isinstance(d.tag, str))
+
+
+def _table_caption(table: Element) -> Element | None:
+    """The caption cell of a table holding a picture (see :func:`_captioned_table`): its last row's first cell."""
+    last = next(table.iterchildren(reversed=True), None)
+    if last is not None and last.tag == "tbody":
+        last = next(last.iterchildren(reversed=True), None)
+    cell = next(last.iterchildren(), None) if last is not None and last.tag == "tr" else None
+    return cell if cell is not None and cell.tag == "td" else None
 
 
 # Wrappers of one image, climbed to find the caption a theme writes after them.
