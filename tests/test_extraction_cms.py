@@ -232,6 +232,43 @@ def test_a_drupal_media_credit_beside_the_image_is_the_pictures_credit():
     assert picture["by"] == PHOTOGRAPHER and PHOTOGRAPHER not in body_text(document)
 
 
+@pytest.mark.parametrize("caption_cell", [
+    '<td class="tr-caption" style="text-align: center;">',  # Blogger's post editor, "Add caption"
+    "<td>",  # an older CMS's table, no class
+])
+def test_a_pictures_table_with_its_caption_in_the_row_below_gives_its_caption_and_credit(caption_cell):
+    """Blogger writes a captioned picture as a table: the linked image in the first row, the caption in the second.
+    Its caption and credit were lost, the caption taken out of the body as one left without its picture."""
+    src = "https://www.zenger.news/img/b/R29vZ2xl/AVvXsEiBarges"  # Blogger's path, on the partner's own host
+    table = f"""<table align="center" cellpadding="0" cellspacing="0" class="tr-caption-container"
+ style="margin-left: auto; margin-right: auto;"><tbody><tr><td style="text-align: center;">
+<a href="{src}/s1600/barges.jpg" style="margin-left: auto; margin-right: auto;"><img border="0"
+ data-original-height="1067" data-original-width="1600" height="426" src="{src}/w640-h426/barges.jpg" width="640" />
+</a></td></tr><tr>{caption_cell}{CAPTION} (Photo: {PHOTOGRAPHER})</td></tr></tbody></table>"""
+    body = f"""<div class="post-outer"><article class="post hentry"><h3 class="post-title entry-title">{HEADLINE}</h3>
+<div class="post-body-container"><div class="post-body entry-content float-container" id="post-body-4455667788">
+<p>{STORY[0]}</p>{table}{paragraphs()}</div></div></article></div>"""
+    document = parsed(page(PUBLISHED_META, body))
+    [picture] = document["associations"]
+    assert caption_and_credit(picture) == (CAPTION, PHOTOGRAPHER)
+    assert picture["renditions"][0]["href"] == f"{src}/w640-h426/barges.jpg"
+    assert CAPTION not in body_text(document)
+    assert_story(body_text(document))
+
+
+def test_a_tables_cells_under_a_picture_are_no_caption():
+    """A table of data with a picture in a cell: the rows under it are the table's, and stay."""
+    rows = "<tr><td>Lakeport landing</td></tr><tr><td>Twelve crossings a day until March.</td></tr>"
+    for table in (f"<table><tr><td><img src='/img/barges.jpg' width='640' height='426'></td></tr>{rows}</table>",
+                  "<table><tr><td><img src='/img/barges.jpg' width='640' height='426'></td><td>Ferry</td></tr>"
+                  "<tr><td>Lakeport landing</td><td>Twelve crossings a day until March.</td></tr></table>"):
+        body = f"<main><article><h1>{HEADLINE}</h1><div class='story'><p>{STORY[0]}</p>{table}{paragraphs()}</div>"
+        document = _document(body + "</article></main>", PUBLISHED_META)
+        [picture] = document["associations"]
+        assert "descriptions" not in picture
+        assert "Twelve crossings a day until March." in body_text(document)
+
+
 def test_amp_pages_pictures_are_read_from_amp_img():
     """The AMP plugin for WordPress: amp-img with AMP's sizer (a spacer image) and a noscript fallback inside, in
     a block figure; AMP Start's figure with a "Taken by" credit."""

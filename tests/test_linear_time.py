@@ -184,6 +184,27 @@ def test_sources_of_a_picture_are_read_once():
     assert len(pictures) == 3000 and {(p.href, p.width) for p in pictures} == {("https://e.com/s1499.webp", 1500)}
 
 
+def test_a_srcset_of_many_commas_and_parentheses_is_read_in_one_pass():
+    # A candidate's URL runs to white space, its descriptors to a comma outside parentheses: 200,000 commas in one
+    # URL, an unclosed parenthesis before 200,000 more, and 50,000 candidates are each read once.
+    url = "https://e.com/" + "w_1," * 200_000 + "a.jpg"
+    many = ", ".join(f"https://e.com/{i}.jpg {i + 1}w" for i in range(50_000))
+    srcset = f"{url} 900000w (" + "," * 200_000 + f", {many}"
+    for value in (srcset, f"{many}, {url} 900000w"):
+        [picture] = lift_pictures(parse_html_fragment(f'<img srcset="{value}">'), None)
+        assert picture.href == url
+
+
+def test_captioned_pictures_tables_nested_in_their_captions():
+    # 400 tables of a picture and its caption, each in the caption of the one before: a picture that read what its
+    # caption holds read all the tables inside it. Only the innermost is a captioned picture.
+    image = '<img src="https://e.com/p{}.jpg" width="800">'
+    tables = "".join(f'<table><tr><td>{image.format(i)}</td></tr><tr><td class="tr-caption">Caption {i}'
+                     for i in range(400)) + "</td></tr></table>" * 400
+    pictures = lift_pictures(parse_html_fragment(f"<div>{tables}</div>"), None)
+    assert [p.caption for p in pictures] == [None] * 399 + ["Caption 399"]
+
+
 def test_blocks_left_empty_under_deep_nesting():
     # 1,500 nested divs holding 20,000 picture placeholders and white space: each div read the text of all those
     # inside it to see whether it was empty, and looked through them for a placeholder.

@@ -61,6 +61,26 @@ def test_largest_real_image_behind_lazy_loading():
         ("https://cdn.example.com/big.webp", 2000, None, None, None)]
 
 
+def test_a_cdn_url_holding_commas_in_a_srcset_is_the_picture_url():
+    """Substack's image CDN (as Cloudinary's and imgix's) puts commas in its URLs ("w_1456,c_limit,f_webp"): a
+    srcset candidate's URL runs to white space, and only a comma after it ends the candidate. Split at every comma,
+    the URL came out as a link to nowhere on the page's own host."""
+    cdn = "https://substackcdn.com/image/fetch"
+    srcset = ", ".join(f"{cdn}/w_{w},c_limit,f_webp,q_auto:good/https%3A%2F%2Fsubstack-post-media.s3.amazonaws.com"
+                       f"%2Fpublic%2Fimages%2Fbarges.jpeg {w}w" for w in (424, 848, 1456))
+    body = parse_html_fragment(
+        '<div class="captioned-image-container"><figure><a class="image-link image2 is-viewable-img" target="_blank" '
+        f'href="{cdn}/f_auto,q_auto:good/barges.jpeg"><div class="image2-inset"><picture><source type="image/webp" '
+        f'srcset="{srcset}" sizes="100vw"><img src="{cdn}/w_1456,c_limit,f_auto/barges.jpeg" '
+        f'srcset="{srcset.replace("f_webp", "f_auto")}" width="1456" height="971" class="sizing-normal" alt="" '
+        'loading="lazy"></picture></div></a><figcaption class="image-caption">Barges wait in the bay. Photo: Ana Lima'
+        '</figcaption></figure></div>')
+    [picture] = lift_pictures(body, "https://harbornotes.substack.com/p/dredging-plan")
+    assert (picture.href, picture.width, picture.caption, picture.credit) == (
+        f"{cdn}/w_1456,c_limit,f_auto,q_auto:good/https%3A%2F%2Fsubstack-post-media.s3.amazonaws.com%2Fpublic%2F"
+        "images%2Fbarges.jpeg", 1456, "Barges wait in the bay.", "Ana Lima")
+
+
 def test_tweet_variants_become_placeholders():
     body = parse_html_fragment(
         '<figure class="wp-block-embed is-provider-twitter wp-block-embed-twitter">'

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby, islice
-from typing import Iterable
+from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -22,7 +22,12 @@ from ingest_plugin.parsing.text import clean, web_url
 # Used with match(): anchored where the match starts, also inside a text (see _Embeds.wrapped_tweet).
 _TWEET_URL = re.compile(r"https?://(?:www\.|mobile\.)?(twitter\.com|x\.com)/(\w{1,15})/status(?:es)?/(\d+)", re.I)
 _HANDLE_IN_TEXT = re.compile(r"\(@(\w{1,15})\)")
-_SRCSET_ITEM = re.compile(r"(\S+)(?:\s+(\d+(?:\.\d+)?)([wx]))?")
+# The HTML standard's srcset parsing: a candidate's URL runs to white space (commas inside it are its own, as in
+# Cloudinary's and Substack's "w_424,c_limit"; commas ending it end the candidate), its descriptors to the next comma
+# outside parentheses. Possessive: each call reads its characters once.
+_SRCSET_URL = re.compile(r"[\t\n\f\r ,]*+([^\t\n\f\r ]++)")
+_SRCSET_DESCRIPTORS = re.compile(r"(?:[^,(]++|\([^)]*+\)?+)*+,?")
+_SRCSET_SIZE = re.compile(r"(\d+(?:\.\d+)?)([wx])")
 _PLACEHOLDER_SRC = re.compile(r"^data:|placeholder|lazy[-_]?load|blank\.(?:gif|png)|spacer\.gif|1x1|pixel\.gif",
                               re.I)
 # One of these is in every match of the pattern above (see _rules_out).
@@ -493,14 +498,24 @@ Best = tuple[tuple[float, int], str]
 
 def _srcset_candidates(el: Element) -> list[Candidate]:
     """The candidates of an image's or a source's srcset attributes, ranked in the order of _SRCSET_ATTRS."""
-    candidates = []
-    for rank, attr in enumerate(_SRCSET_ATTRS):
-        for item in (el.get(attr) or "").split(","):
-            match = _SRCSET_ITEM.match(item.strip())
-            if match and match.group(1):
-                size = float(match.group(2) or 0) * (1000 if match.group(3) == "x" else 1)
-                candidates.append((size, -rank, match.group(1)))
-    return candidates
+    return [(size, -rank, url) for rank, attr in enumerate(_SRCSET_ATTRS) for url, size in _srcset(el.get(attr) or "")]
+
+
+def _srcset(value: str) -> Iterator[tuple[str, float]]:
+    """Each candidate's URL and size (its width, or its density times 1000; 0 without either) as the HTML standard
+    reads a srcset, in one pass: splitting on every comma cut CDN URLs holding commas into links to nowhere."""
+    pos = 0
+    while (url := _SRCSET_URL.match(value, pos)) is not None:
+        raw, pos = url.group(1), url.end()
+        if raw.endswith(","):  # "a.jpg, b.jpg": the comma ends the candidate, which has no descriptors
+            yield raw.rstrip(","), 0.0
+            continue
+        descriptors = _SRCSET_DESCRIPTORS.match(value, pos)
+        assert descriptors is not None  # it matches the empty string
+        pos = descriptors.end()
+        first = descriptors.group().rstrip(",").split(maxsplit=1)
+        sized = _SRCSET_SIZE.fullmatch(first[0]) if first else None
+        yield raw, float(sized.group(1)) * (1000 if sized.group(2) == "x" else 1) if sized else 0.0
 
 
 def _best_usable(candidates: list[Candidate], base_url: str | None) -> Best | None:
@@ -653,7 +668,9 @@ def normalise_credit(credit: str | None) -> str | None:
 
 def _caption_and_credit(holder: Element) -> tuple[str | None, str | None]:
     """The caption and credit of a picture's holder: its caption element's, else a credit element's beside the
-    image (Drupal's ``field--name-field-copyright``)."""
+    image (Drupal's ``field--name-field-copyright``); a captioned picture's table, its caption cell's."""
+    if holder.tag == "table" and (cell := _table_caption(holder)) is not None:
+        return _caption_and_credit_of(cell)
     if (caption_el := next(iter(_CAPTION_ELEMENT(holder)), None)) is not None:
         return _caption_and_credit_of(caption_el)
     credit_el = next((el for el in _CREDIT_ELEMENT(holder) if next(el.iter("img"), None) is None), None)
@@ -689,6 +706,9 @@ def _figure_holder(img: Element, root: Element, shared: tuple[Element | None, ..
             return el
         if el.tag in BLOCK_TAGS and el.tag not in ("div", "p") or el in shared:
             return None
+        if el.tag == "td":
+            table = _captioned_table(el, shared)
+            return table if table is not root else None
         if el.tag in ("div", "p") and len(el) == 2 and (
                 _is_caption(other := el[1] if el[0] is below else el[0]) or _is_credit(other) and _image_alone(below)):
             # The image and its caption alone in a div (Elementor's image widget) or a p (Hexo's fancybox), or the
@@ -696,6 +716,49 @@ def _figure_holder(img: Element, root: Element, shared: tuple[Element | None, ..
             return el
         below, el = el, el.getparent()
     return None
+
+
+def _captioned_table(cell: Element, shared: tuple[Element | None, ...]) -> Element | None:
+    """The table around an image's cell when it is a captioned picture, as Blogger's "Add caption" and older CMSs
+    write one: two rows of one cell each, the image alone in the first, its caption in the second (a caption-named
+    cell, or a short line of text), no other picture (``shared``, as in :func:`_figure_holder`). A table of more
+    rows or cells is data, and its cells are no captions. Each test reads a few elements, so that no picture reads
+    what a caption holds (nested tables of this shape would be read again by every picture above them)."""
+    row = cell.getparent()
+    if row is None or row.tag != "tr" or row.getprevious() is not None or cell.getprevious() is not None \
+            or cell.getnext() is not None:
+        return None
+    caption_row = row.getnext()
+    if caption_row is None or caption_row.tag != "tr" or caption_row.getnext() is not None:
+        return None
+    group = row.getparent()
+    table = group.getparent() if group is not None and group.tag == "tbody" \
+        and group.getprevious() is None and group.getnext() is None else group
+    caption = next(caption_row.iterchildren(), None)
+    if table is None or table.tag != "table" or any(el in shared for el in (row, group, table)) \
+            or caption is None or caption.tag != "td" or caption.getnext() is not None or not _image_alone(cell):
+        return None
+    return table if _is_caption(caption) or _is_caption_line(caption) else None
+
+
+# A caption's line of text: its cell and a few inline elements (a link, an emphasis, a line break) at most.
+_CAPTION_LINE_ELEMENTS = 8
+
+
+def _is_caption_line(el: Element) -> bool:
+    """Whether ``el`` holds a short line of text and no block or media (reads a few elements at most)."""
+    inside = list(islice(el.iter(), _CAPTION_LINE_ELEMENTS + 1))
+    return len(inside) <= _CAPTION_LINE_ELEMENTS and 0 < len(text_of(el).strip()) <= _ORPHAN_TEXT \
+        and not any(d.tag in BLOCK_TAGS or d.tag in _MEDIA_TAGS for d in inside[1:] if isinstance(d.tag, str))
+
+
+def _table_caption(table: Element) -> Element | None:
+    """The caption cell of a table holding a picture (see :func:`_captioned_table`): its last row's first cell."""
+    last = next(table.iterchildren(reversed=True), None)
+    if last is not None and last.tag == "tbody":
+        last = next(last.iterchildren(reversed=True), None)
+    cell = next(last.iterchildren(), None) if last is not None and last.tag == "tr" else None
+    return cell if cell is not None and cell.tag == "td" else None
 
 
 # Wrappers of one image, climbed to find the caption a theme writes after them.
