@@ -1039,26 +1039,6 @@ def test_a_header_meta_line_of_the_writer_and_the_date_is_neither_body_nor_dek(h
     assert document["firstCreated"].startswith("2025-03-12")
 
 
-# --- a link to the writer's archive -----------------------------------------------------------------------------------
-
-def hubspot_post(meta: str, after: str = "") -> bytes:
-    """HubSpot CMS's default blog post template: no JSON-LD, no author meta tag, no byline class."""
-    body = f"""<main id="main-content" class="body-container-wrapper"><div class="content-wrapper"><article
- class="blog-post"><h1><span id="hs_cos_wrapper_name" class="hs_cos_wrapper hs_cos_wrapper_meta_field
- hs_cos_wrapper_type_text" data-hs-cos-general-type="meta_field" data-hs-cos-type="text">{HEADLINE}</span></h1>
-<div class="blog-post__meta">{meta}<div class="blog-post__timestamp">Mar 12, 2025 9:15:00 AM</div></div>
-<div class="blog-post__body"><span id="hs_cos_wrapper_post_body" class="hs_cos_wrapper hs_cos_wrapper_meta_field
- hs_cos_wrapper_type_rich_text">{paragraphs()}</span></div></article>{after}</div></main>"""
-    return page('<meta property="og:type" content="article">', body)
-
-
-def test_hubspots_link_to_the_writers_archive_under_the_headline_is_the_byline():
-    meta = '<a href="https://www.zenger.news/insights/author/pieter-de-vries">\n Pieter de Vries\n</a>'
-    document = parsed(hubspot_post(meta))
-    assert authors(document) == ["Pieter de Vries"]
-    assert "Pieter de Vries" not in body_text(document)
-
-
 # --- TYPO3's news extension -------------------------------------------------------------------------------------------
 
 TYPO3_LEAD = "The plan would deepen the main shipping channel by six feet over two years, the authority said."

@@ -342,18 +342,6 @@ def test_a_by_line_opening_the_story_still_credits_every_writer_it_names():
     assert result.document["by"] == "By Daniel Okafor and Lucia Delgado"
 
 
-def test_author_links_of_related_posts_and_comments_or_a_link_naming_no_person_credit_nobody():
-    """A link to an author's archive is the byline under the headline only: related posts' cards and comments
-    after the story link their own writers."""
-    cards = "".join(f"""<div class="post-card"><h3><a href="/insights/post-{n}">Another story number {n}</a></h3>
-<p>By <a href="/insights/author/maria-lopez">Maria Lopez</a></p></div>""" for n in range(3))
-    comments = '<div class="responses"><p><a href="/author/kees-jansen">Kees Jansen</a> wrote: Great piece!</p></div>'
-    body = f"""<article class="blog-post"><h1>{HEADLINE}</h1><div class="blog-post__meta"><a
- href="/insights/author/harbor-desk">All posts</a><div class="blog-post__timestamp">Mar 12, 2025</div></div><div
- class="blog-post__body">{paragraphs()}</div></article><div class="blog-recent-posts">{cards}</div>{comments}"""
-    assert [s["name"] for s in _document(body)["infoSources"] if s["role"].endswith("/author")] == []
-
-
 def test_a_description_of_the_author_or_a_teaser_named_otherwise_is_no_dek():
     """Only the article's own microdata description, or TYPO3's "teaser-text", is a lead: the writer's bio in the
     byline's Person item, and a "teaser" block, are not."""

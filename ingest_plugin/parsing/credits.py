@@ -29,8 +29,7 @@ BYLINE_SOURCES = {
     "by-paragraph": "a byline line opening the story (By, Written by, Story by, Special to, Reporting by)",
     "header-line": "the byline line under the page's headline",
     "json-ld": "JSON-LD: the article's author",
-    "byline-markup": "byline markup (rel=\"author\", itemprop=\"author\", vcard, author classes, a link to the "
-                     "writer's archive under the headline)",
+    "byline-markup": "byline markup (rel=\"author\", itemprop=\"author\", vcard, author classes)",
     "twitter": "the twitter:data \"Written by\" meta tag",
     "meta": "the author meta tag",
     "dc:creator": "the feed item's dc:creator",

@@ -1026,7 +1026,7 @@ def _drop_teasers_and_meta(root: Element, page: _PageText | None = None) -> None
               if article is not root and length(article) < total / 2 and _has_linked_heading(article)]
     if sum(map(length, doomed)) >= total / 2:
         doomed = []
-    for link in islice((a for a in root.iter("a") if links_an_author(a)), 3):
+    for link in islice((a for a in root.iter("a") if _links_an_author(a)), 3):
         line, parent = link, link.getparent()
         for _ in range(4):
             if parent is None or parent is root or lengths.get(parent, (0, 0))[0] > 200 \
@@ -1061,9 +1061,7 @@ def _has_linked_heading(el: Element) -> bool:
                for heading in islice(el.iter("h2", "h3", "h4", "h5", "h6"), 2))
 
 
-def links_an_author(a: Element) -> bool:
-    """Whether a link leads to a writer's page: ``rel="author"``, or an author archive ("/author/jane-doe/", as
-    WordPress and HubSpot print them)."""
+def _links_an_author(a: Element) -> bool:
     return "author" in (a.get("rel") or "") or "/author/" in (a.get("href") or "")
 
 

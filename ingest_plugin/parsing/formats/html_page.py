@@ -24,7 +24,6 @@ from ingest_plugin.parsing.extract.body import (
     buttons_in,
     class_tokens,
     content_root,
-    links_an_author,
     links_back,
     named,
     outer_ones,
@@ -210,7 +209,7 @@ def read(loaded: Loaded) -> Draft:
     modified = _first_found(sources, "modified", (sources.get("modified", ""), lambda: meta.modified),
                             ('a <time class="updated"> or itemprop="dateModified" element',
                              lambda: _first_attr(dates.stated("updated", "dateModified"))))
-    byline_candidates, byline_elements = _byline_candidates(doc, meta, elements, author_rel, h1)
+    byline_candidates, byline_elements = _byline_candidates(doc, meta, elements, author_rel)
     if h1 is not None and (header_line := _header_byline(h1)):
         byline_candidates.append(("header-line", header_line))
     if contributor:
@@ -701,15 +700,14 @@ def _meta_lines(h1: Element | None, dek: Element | None, root: Element, meta_lin
     return [el for el in found if root in el.iterancestors()]
 
 
-def _byline_candidates(doc: Element, meta: PageMeta, elements: NamedElements, author_rel: bool,
-                       h1: Element | None) -> tuple[list[tuple[str, str]], list[Element]]:
+def _byline_candidates(doc: Element, meta: PageMeta, elements: NamedElements,
+                       author_rel: bool) -> tuple[list[tuple[str, str]], list[Element]]:
     """The byline candidates, and the first few elements of the byline markup they were read from.
 
-    ``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author; ``h1``: the
-    headline, under which a link to the writer's archive is the byline."""
+    ``elements``: every element of the page; ``author_rel``: whether a link's rel may name an author."""
     candidates = [("json-ld", name) for name in meta.authors]
     shown: list[Element] = []
-    for found in _byline_markup(doc, elements, author_rel, h1):
+    for found in _byline_markup(doc, elements, author_rel):
         outer = outer_ones(found)
         texts = [t for t in dict.fromkeys(_byline_text(el) for el in outer) if t]
         if texts:
@@ -867,8 +865,7 @@ def _meta_names_a_person(meta: PageMeta) -> bool:
                for name in (*meta.authors, meta.twitter_written_by, meta.meta_author) if name)
 
 
-def _byline_markup(doc: Element, elements: NamedElements, author_rel: bool,
-                   h1: Element | None) -> Iterator[list[Element]]:
+def _byline_markup(doc: Element, elements: NamedElements, author_rel: bool) -> Iterator[list[Element]]:
     """The elements of each kind of byline markup, most specific first, in document order; the first kind with
     text wins. ``elements``: every element of the page, with the class and itemprop that decide most kinds.
 
@@ -885,22 +882,6 @@ def _byline_markup(doc: Element, elements: NamedElements, author_rel: bool,
         any(name in class_attr for name in _AUTHOR_CLASSES) or _AUTHOR_TOKEN.search(class_attr))]
     yield [el for el, class_attr, _, _ in elements if class_attr and "byline" in class_attr and (
         "article-byline" in class_attr or "post-byline" in class_attr or "byline" in XML_SPACE.split(class_attr))]
-    yield _author_links_under(h1)
-
-
-def _author_links_under(h1: Element | None) -> list[Element]:
-    """Links to a writer's archive (:func:`links_an_author`) naming a person, among the first elements under the
-    headline and before the story's first paragraph: the byline of a theme that marks it no other way (HubSpot's
-    ``blog-post__meta``). The story's own links, related stories' cards and comments' authors come after."""
-    if h1 is None:
-        return []
-    links = []
-    for el in _elements_after(h1):
-        if el.tag == "p" and len(text_of(el)) > _STORY_LINE:
-            break
-        if el.tag == "a" and links_an_author(el) and people(text_of(el), not_people=partners.all_partner_names()):
-            links.append(el)
-    return links
 
 
 def _itemprop_authors(doc: Element) -> list[Element]:
