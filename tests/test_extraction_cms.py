@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import lxml.html
 import pytest
 
 from ingest_plugin.parsing.pipeline import parse_items
@@ -234,7 +235,7 @@ def test_a_drupal_media_credit_beside_the_image_is_the_pictures_credit():
 
 @pytest.mark.parametrize("caption_cell", [
     '<td class="tr-caption" style="text-align: center;">',  # Blogger's post editor, "Add caption"
-    "<td>",  # an older CMS's table, no class
+    '<td class="caption">',  # an older CMS's table
 ])
 def test_a_pictures_table_with_its_caption_in_the_row_below_gives_its_caption_and_credit(caption_cell):
     """Blogger writes a captioned picture as a table: the linked image in the first row, the caption in the second.
@@ -254,6 +255,16 @@ def test_a_pictures_table_with_its_caption_in_the_row_below_gives_its_caption_an
     assert picture["renditions"][0]["href"] == f"{src}/w640-h426/barges.jpg"
     assert CAPTION not in body_text(document)
     assert_story(body_text(document))
+
+
+@pytest.mark.parametrize("line", ["Correction: an earlier version misstated the vote.", "<b>Lakeport 3, Nice 1</b>"])
+def test_a_line_under_an_icon_or_a_logo_in_a_table_is_the_storys(line):
+    """Review: any short line under a picture in a two-row table was taken for its caption, so a correction under
+    an info icon or a score under a club's logo left the body (with the picture, when the picture was not kept)."""
+    table = f"<table><tr><td><img src='/img/icons/info.png' width='24' height='24'></td></tr><tr><td>{line}</td></tr>"
+    body = f"<main><article><h1>{HEADLINE}</h1><div class='story'><p>{STORY[0]}</p>{table}</table>{paragraphs()}"
+    document = _document(body + "</div></article></main>", PUBLISHED_META)
+    assert lxml.html.fromstring(line).text_content() in body_text(document)
 
 
 def test_a_tables_cells_under_a_picture_are_no_caption():

@@ -720,10 +720,11 @@ def _figure_holder(img: Element, root: Element, shared: tuple[Element | None, ..
 
 def _captioned_table(cell: Element, shared: tuple[Element | None, ...]) -> Element | None:
     """The table around an image's cell when it is a captioned picture, as Blogger's "Add caption" and older CMSs
-    write one: two rows of one cell each, the image alone in the first, its caption in the second (a caption-named
-    cell, or a short line of text), no other picture (``shared``, as in :func:`_figure_holder`). A table of more
-    rows or cells is data, and its cells are no captions. Each test reads a few elements, so that no picture reads
-    what a caption holds (nested tables of this shape would be read again by every picture above them)."""
+    write one: two rows of one cell each, the image alone in the first, a caption-named cell in the second (a short
+    line under a logo or an icon is the story's: a score, a correction), no other picture (``shared``, as in
+    :func:`_figure_holder`). A table of more rows or cells is data, and its cells are no captions. Each test reads
+    a few elements, so that no picture reads what a caption holds (nested tables of this shape would be read again
+    by every picture above them)."""
     row = cell.getparent()
     if row is None or row.tag != "tr" or row.getprevious() is not None or cell.getprevious() is not None \
             or cell.getnext() is not None:
@@ -738,18 +739,7 @@ def _captioned_table(cell: Element, shared: tuple[Element | None, ...]) -> Eleme
     if table is None or table.tag != "table" or any(el in shared for el in (row, group, table)) \
             or caption is None or caption.tag != "td" or caption.getnext() is not None or not _image_alone(cell):
         return None
-    return table if _is_caption(caption) or _is_caption_line(caption) else None
-
-
-# A caption's line of text: its cell and a few inline elements (a link, an emphasis, a line break) at most.
-_CAPTION_LINE_ELEMENTS = 8
-
-
-def _is_caption_line(el: Element) -> bool:
-    """Whether ``el`` holds a short line of text and no block or media (reads a few elements at most)."""
-    inside = list(islice(el.iter(), _CAPTION_LINE_ELEMENTS + 1))
-    return len(inside) <= _CAPTION_LINE_ELEMENTS and 0 < len(text_of(el).strip()) <= _ORPHAN_TEXT \
-        and not any(d.tag in BLOCK_TAGS or d.tag in _MEDIA_TAGS for d in inside[1:] if isinstance(d.tag, str))
+    return table if _is_caption(caption) else None
 
 
 def _table_caption(table: Element) -> Element | None:
