@@ -352,3 +352,19 @@ def test_a_description_of_the_author_or_a_teaser_named_otherwise_is_no_dek():
         assert [h["role"] for h in result.document["headlines"]] == ["main"]
         assert "covered transport" not in str(result.document["headlines"])
         assert TYPO3_LEAD not in str(result.document["headlines"])
+
+
+@pytest.mark.parametrize("opening", [
+    "<h2>March 3, 2025</h2>",  # a timeline's first entry
+    "<p>March 12, 2025 at 10:15 am</p>",  # a live blog's first time
+    "<p><strong>Daniel Okafor:</strong></p>",  # an interview's first speaker, who wrote it
+    "<p>On March 3, 2025.</p>",  # a one-line lede
+    "<p><em>Daniel Okafor, 34</em></p>",  # an as-told-to header
+])
+def test_the_storys_opening_line_showing_only_the_writer_or_a_date_stays(opening):
+    """Review: a line showing the writer the metadata names, or a date, alone was taken for the header's meta line
+    and left the story."""
+    head = '<meta name="author" content="Daniel Okafor">'
+    body = f"<article><h1>{HEADLINE}</h1><div class='story'>{opening}{paragraphs()}</div></article>"
+    [result] = parse_items(page(body, head=head), input_name="page.html", source_url=URL)
+    assert _text(opening) in _text(result.document["bodies"][0]["value"])
