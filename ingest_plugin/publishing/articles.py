@@ -103,7 +103,7 @@ class Status(StrEnum):
     CANCELED = "canceled"  # a version with pubStatus "canceled" written
     REINSTATED = "reinstated"  # a killed article published again (usable) by an explicit reinstatement
     UNCHANGED = "unchanged"  # nothing to write: S3 already holds this content
-    # A replayed failure whose article was published since it failed: its older text is not written
+    # A replayed failure whose kept text is older than the version published since: not written
     SUPERSEDED = "superseded"
     KILLED = "killed"  # the article was killed; only a reinstatement publishes it again (nothing written, no failure)
     FAILED = "failed"  # kept under failed/ with its raw payload and error record

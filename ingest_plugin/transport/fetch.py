@@ -165,13 +165,7 @@ def refusal(url: str, policy: FetchPolicy) -> str | None:
     """Why :func:`fetch` would refuse ``url`` before any lookup (its scheme, user information, the allow-list), or
     None: ``check-config`` names every feed a run would never read, and a kill by URL reads S3 only for a URL of
     the partner's."""
-    if _scheme(url) == "file":
-        return None  # checked against the file roots when read
-    try:
-        _allowed(url, policy)
-    except _Refused as exc:
-        return str(exc)
-    return None
+    return None if _scheme(url) == "file" else http_url_refusal(url, policy)  # a file: against the file roots
 
 
 class _Refused(Exception):
